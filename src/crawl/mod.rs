@@ -1,0 +1,1 @@
+//! The crawl loop: ties frontier, politeness, fetch, archive and extraction together.

@@ -1,0 +1,144 @@
+//! The frontier: every URL the crawl knows, its state, and which one to fetch next.
+//! Persistent (SQLite by default), so a stopped or crashed crawl resumes where it stopped.
+
+mod sqlite;
+
+pub use sqlite::SqliteFrontier;
+
+use chrono::{DateTime, Utc};
+use url::Url;
+
+/// Why a URL is in the frontier; also its priority (lower value first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum UrlKind {
+    /// A start URL of a profile (or a bare URL given on the command line).
+    Start,
+    /// A page matching the profile's article pattern.
+    Article,
+    /// A link found in a related-articles block ("À lire aussi").
+    Related,
+    /// Anything else in scope (listings, categories, assets).
+    Other,
+}
+
+impl UrlKind {
+    /// Stable lower-case name, as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UrlKind::Start => "start",
+            UrlKind::Article => "article",
+            UrlKind::Related => "related",
+            UrlKind::Other => "other",
+        }
+    }
+}
+
+/// A URL to add.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewUrl {
+    /// Canonical URL (see [`crate::urls::canonicalize`]).
+    pub url: Url,
+    /// Politeness key of the URL's host (see [`crate::urls::host_key`]).
+    pub host: String,
+    /// Name of the site profile the URL belongs to.
+    pub site: String,
+    /// Hops from a start URL.
+    pub depth: u32,
+    /// Why it was queued.
+    pub kind: UrlKind,
+    /// The page it was found on.
+    pub found_on: Option<Url>,
+}
+
+/// A URL handed out for fetching; it stays "in flight" until finished or rescheduled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaimedUrl {
+    /// Row id, to report the outcome.
+    pub id: i64,
+    /// The URL.
+    pub url: Url,
+    /// Host key.
+    pub host: String,
+    /// Site profile name.
+    pub site: String,
+    /// Hops from a start URL.
+    pub depth: u32,
+    /// Why it was queued.
+    pub kind: UrlKind,
+    /// Attempts made before this one.
+    pub attempts: u32,
+}
+
+/// How a claimed URL ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Fetched and archived with this HTTP status.
+    Fetched {
+        /// HTTP status.
+        status: u16,
+    },
+    /// Not fetched because robots.txt disallows it.
+    RobotsDenied,
+    /// Given up after errors; the last error in words.
+    Failed {
+        /// The last error.
+        error: String,
+    },
+}
+
+/// Counts by state, for progress and summaries.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FrontierStats {
+    /// Waiting to be fetched (including those waiting for a retry time).
+    pub pending: u64,
+    /// Claimed and not yet finished.
+    pub in_flight: u64,
+    /// Fetched and archived.
+    pub fetched: u64,
+    /// Skipped because of robots.txt.
+    pub robots_denied: u64,
+    /// Given up.
+    pub failed: u64,
+}
+
+/// A frontier store error.
+#[derive(Debug, thiserror::Error)]
+pub enum FrontierError {
+    /// The database failed.
+    #[error("frontier database: {0}")]
+    Database(String),
+}
+
+/// The frontier store. Calls block (disk I/O): call them off the async reactor.
+pub trait Frontier: Send {
+    /// Adds URLs not yet known (by canonical URL); returns how many were new.
+    /// Known URLs are left as they are (their depth may decrease).
+    fn add(&mut self, urls: &[NewUrl]) -> Result<usize, FrontierError>;
+
+    /// Hosts that have pending URLs due at or before `now`.
+    fn ready_hosts(&mut self, now: DateTime<Utc>) -> Result<Vec<String>, FrontierError>;
+
+    /// The earliest time a pending URL becomes due (None if nothing is pending).
+    fn next_due(&mut self) -> Result<Option<DateTime<Utc>>, FrontierError>;
+
+    /// Claims up to `limit` due URLs of `host`, highest priority first (Start, Article,
+    /// Related, Other; then lowest depth; then insertion order); marks them in flight.
+    fn claim(
+        &mut self,
+        host: &str,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<ClaimedUrl>, FrontierError>;
+
+    /// Records the outcome of a claimed URL.
+    fn finish(&mut self, id: i64, outcome: &Outcome) -> Result<(), FrontierError>;
+
+    /// Puts a claimed URL back to pending, due at `at`, with attempts incremented.
+    fn retry_at(&mut self, id: i64, at: DateTime<Utc>, error: &str) -> Result<(), FrontierError>;
+
+    /// Puts every in-flight URL back to pending (after a crash or stop); returns how many.
+    fn recover_in_flight(&mut self) -> Result<u64, FrontierError>;
+
+    /// Counts by state.
+    fn stats(&mut self) -> Result<FrontierStats, FrontierError>;
+}

@@ -1,0 +1,1 @@
+//! The SQLite frontier (the default store).

@@ -1,0 +1,33 @@
+//! WARC/1.1 records: model, digests, the writer (one zstd frame or gzip member per record,
+//! `.open` files, rotation) and a reader.
+
+mod reader;
+mod record;
+mod writer;
+
+pub use reader::{WarcReader, read_records};
+pub use record::{Record, RecordId};
+pub use writer::{CaptureLocation, Compression, RecordLocation, WarcWriter, WriterConfig, repair_open_files};
+
+/// A WARC file could not be written or read.
+#[derive(Debug, thiserror::Error)]
+pub enum WarcError {
+    /// File system error.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A record is malformed.
+    #[error("{path} at offset {offset}: {message}")]
+    Malformed {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Offset of the record in the (compressed) file.
+        offset: u64,
+        /// What is wrong.
+        message: String,
+    },
+}
