@@ -1,3 +1,54 @@
 //! The `glaneur` command: parses arguments, runs one command, maps errors to exit codes.
 
-fn main() {}
+mod cli;
+
+use clap::Parser;
+
+use cli::{Cli, Command};
+
+/// The process exit codes (documented in `glaneur crawl --help` and the README).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCode {
+    /// Done.
+    Success = 0,
+    /// A fatal error.
+    Fatal = 1,
+    /// Bad usage or configuration.
+    Usage = 2,
+    /// Stopped early (signal or --max-duration); state saved.
+    Stopped = 4,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    init_logging(&cli);
+    let result = match &cli.command {
+        Command::Crawl(args) => cli::crawl::run(args),
+    };
+    let code = match result {
+        Ok(code) => code,
+        Err(error) => {
+            let usage = error.downcast_ref::<cli::crawl::UsageError>().is_some();
+            eprintln!("error: {error:#}");
+            if usage { ExitCode::Usage } else { ExitCode::Fatal }
+        }
+    };
+    std::process::exit(code as i32);
+}
+
+fn init_logging(cli: &Cli) {
+    use std::io::IsTerminal;
+    use tracing_subscriber::EnvFilter;
+    let default = match &cli.command {
+        Command::Crawl(args) if args.quiet => "error",
+        Command::Crawl(args) if args.verbose => "glaneur=debug,info",
+        Command::Crawl(_) if std::io::stderr().is_terminal() => "warn",
+        _ => "info",
+    };
+    let filter = EnvFilter::try_from_env("GLANEUR_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}

@@ -1,1 +1,750 @@
 //! The crawl loop: ties frontier, politeness, fetch, archive and extraction together.
+//!
+//! One task per host with due URLs claims them one at a time, checks robots.txt, waits at
+//! the [`HostGate`] (rate, in-flight cap, backoff) and spawns a fetch job per URL. A job
+//! fetches, archives the exchange, reads the page (links and article) off the reactor,
+//! archives the article as a metadata record, and only then queues the links and marks
+//! the URL done: a crash can cost a re-fetch, never a capture.
+
+mod archive;
+pub mod classify;
+pub mod progress;
+
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use crate::capture::Capture;
+use crate::config::{HostPolicy, Policy, SiteProfile};
+use crate::extract::{self, PageInput, ProfileSelectors};
+use crate::fetch::{FetchRequest, Fetcher, FetcherConfig, decode_content};
+use crate::frontier::{
+    ClaimedUrl, Frontier, FrontierError, FrontierStats, NewUrl, Outcome, SqliteFrontier, UrlKind,
+};
+use crate::politeness::{HostGate, RobotsRules, backoff_delay, fetch_robots, parse_retry_after};
+use crate::urls;
+use crate::warc::{Compression, WarcWriter, WriterConfig, repair_open_files};
+
+pub use archive::ArchiveClosed;
+use archive::ArchiveHandle;
+pub use progress::{Counters, OutputMode, Progress};
+
+/// Everything a crawl needs, resolved from the command line and the configuration files.
+#[derive(Debug, Clone)]
+pub struct CrawlSettings {
+    /// The sites to crawl.
+    pub sites: Vec<SiteProfile>,
+    /// Politeness.
+    pub policy: Policy,
+    /// Directory of the WARC files.
+    pub archive_dir: PathBuf,
+    /// The frontier database.
+    pub state_path: PathBuf,
+    /// Stop after this many pages (robots.txt excluded).
+    pub max_pages: Option<u64>,
+    /// Overrides every profile's `max_depth`.
+    pub max_depth: Option<u32>,
+    /// Stop after this long (in-flight requests finish, state is saved).
+    pub max_duration: Option<Duration>,
+    /// WARC compression.
+    pub compression: Compression,
+    /// Host names resolved to fixed addresses (tests, `--resolve`).
+    pub resolve: Vec<(String, SocketAddr)>,
+    /// Output mode.
+    pub output: OutputMode,
+}
+
+/// Why a crawl ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StopReason {
+    /// Nothing left to fetch.
+    Completed,
+    /// `--max-pages` reached.
+    MaxPages,
+    /// `--max-duration` reached.
+    MaxDuration,
+    /// Interrupted by a signal (Ctrl-C, SIGTERM).
+    Interrupted,
+    /// A fatal error (see the error).
+    Failed,
+}
+
+/// What a crawl did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CrawlSummary {
+    /// Start of the run.
+    pub started: DateTime<Utc>,
+    /// End of the run.
+    pub finished: DateTime<Utc>,
+    /// Why it ended.
+    pub stop_reason: StopReason,
+    /// Responses archived in this run (robots.txt excluded).
+    pub pages: u64,
+    /// Article metadata records written in this run.
+    pub articles: u64,
+    /// Requests made in this run (robots.txt included).
+    pub requests: u64,
+    /// URLs skipped because of robots.txt in this run.
+    pub robots_denied: u64,
+    /// Fetch errors in this run (retried or given up).
+    pub errors: u64,
+    /// Bytes written to WARC files in this run.
+    pub bytes_written: u64,
+    /// WARC files closed by this run.
+    pub warc_files: Vec<PathBuf>,
+    /// `.open` files from an earlier crash that were repaired and closed.
+    pub repaired_files: Vec<PathBuf>,
+    /// Frontier counts at the end.
+    pub pending: u64,
+    /// URLs fetched over all runs of this state.
+    pub fetched_total: u64,
+    /// URLs given up over all runs.
+    pub failed_total: u64,
+}
+
+/// A crawl that could not go on.
+#[derive(Debug, thiserror::Error)]
+pub enum CrawlError {
+    /// The frontier database failed.
+    #[error(transparent)]
+    Frontier(#[from] FrontierError),
+    /// Writing the archive failed (e.g. disk full).
+    #[error("archive: {0}")]
+    Archive(#[from] crate::warc::WarcError),
+    /// The writer thread stopped after an earlier error.
+    #[error("archive: {0}")]
+    ArchiveClosed(#[from] ArchiveClosed),
+    /// The HTTP client could not be built.
+    #[error(transparent)]
+    Fetch(#[from] crate::fetch::FetchError),
+    /// Bad settings.
+    #[error("{0}")]
+    Settings(String),
+    /// A local I/O error (e.g. creating the archive directory).
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+type SharedFrontier = Arc<Mutex<Box<dyn Frontier>>>;
+
+/// Runs a blocking frontier call off the reactor.
+async fn db<T, F>(frontier: &SharedFrontier, call: F) -> Result<T, CrawlError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut dyn Frontier) -> Result<T, FrontierError> + Send + 'static,
+{
+    let frontier = Arc::clone(frontier);
+    let joined = tokio::task::spawn_blocking(move || {
+        let mut guard = frontier
+            .lock()
+            .map_err(|_| FrontierError::Database("frontier lock poisoned".into()))?;
+        call(guard.as_mut())
+    })
+    .await;
+    match joined {
+        Ok(result) => Ok(result?),
+        Err(e) => Err(CrawlError::Frontier(FrontierError::Database(format!(
+            "frontier task failed: {e}"
+        )))),
+    }
+}
+
+/// One site profile with what the crawl derives from it.
+struct Site {
+    profile: SiteProfile,
+    selectors: Option<ProfileSelectors>,
+    max_depth: u32,
+}
+
+/// The state shared by every task of a crawl.
+struct Shared {
+    frontier: SharedFrontier,
+    fetcher: Fetcher,
+    gate: HostGate,
+    archive: ArchiveHandle,
+    policy: Policy,
+    sites: HashMap<String, Site>,
+    robots: Mutex<HashMap<String, (Arc<RobotsRules>, Instant)>>,
+    counters: Arc<Counters>,
+    stop: CancellationToken,
+    stop_reason: Mutex<Option<StopReason>>,
+    fatal: Mutex<Option<CrawlError>>,
+    started_pages: AtomicU64,
+    max_pages: Option<u64>,
+}
+
+const ROBOTS_TTL: Duration = Duration::from_secs(24 * 3600);
+
+impl Shared {
+    fn request_stop(&self, reason: StopReason) {
+        if let Ok(mut r) = self.stop_reason.lock() {
+            r.get_or_insert(reason);
+        }
+        self.stop.cancel();
+    }
+
+    fn fail(&self, error: CrawlError) {
+        tracing::error!("{error}");
+        if let Ok(mut f) = self.fatal.lock() {
+            f.get_or_insert(error);
+        }
+        self.request_stop(StopReason::Failed);
+    }
+
+    /// The policy of a host key (`name` or `name:port`): an exact entry first, then the name.
+    fn host_policy(&self, host: &str) -> &HostPolicy {
+        if let Some(policy) = self.policy.hosts.get(host) {
+            return policy;
+        }
+        let name = match host.rsplit_once(':') {
+            Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name,
+            _ => host,
+        };
+        self.policy.for_host(name)
+    }
+
+    fn site(&self, name: &str) -> Option<&Site> {
+        self.sites.get(name)
+    }
+}
+
+/// Runs a crawl until nothing is left, a limit is reached or `stop` is cancelled
+/// (Ctrl-C: in-flight requests finish and are archived, the state is saved).
+pub async fn run(settings: CrawlSettings, stop: CancellationToken) -> Result<CrawlSummary, CrawlError> {
+    let started = Utc::now();
+    std::fs::create_dir_all(&settings.archive_dir).map_err(|source| CrawlError::Io {
+        context: format!("cannot create the archive directory {}", settings.archive_dir.display()),
+        source,
+    })?;
+    if let Some(parent) = settings.state_path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|source| CrawlError::Io {
+            context: format!("cannot create the state directory {}", parent.display()),
+            source,
+        })?;
+    }
+    let repaired_files = repair_open_files(&settings.archive_dir)?;
+    for file in &repaired_files {
+        tracing::warn!("repaired {} left open by an earlier run", file.display());
+    }
+
+    let mut frontier = SqliteFrontier::open(&settings.state_path)?;
+    let recovered = frontier.recover_in_flight()?;
+    if recovered > 0 {
+        tracing::info!("resuming: {recovered} URLs that were in flight are queued again");
+    }
+    let frontier: SharedFrontier = Arc::new(Mutex::new(Box::new(frontier)));
+
+    let mut sites = HashMap::new();
+    let mut seeds = Vec::new();
+    for profile in &settings.sites {
+        let selectors = ProfileSelectors::compile(&profile.selectors)
+            .map_err(|e| CrawlError::Settings(format!("profile {}: {e}", profile.name)))?;
+        let max_depth = settings.max_depth.unwrap_or(profile.max_depth);
+        for url in &profile.start {
+            let (Some(url), Some(host)) = (
+                urls::canonicalize(url),
+                urls::host_key(url),
+            ) else {
+                continue;
+            };
+            seeds.push(NewUrl {
+                url,
+                host,
+                site: profile.name.clone(),
+                depth: 0,
+                kind: UrlKind::Start,
+                found_on: None,
+            });
+        }
+        sites.insert(
+            profile.name.clone(),
+            Site {
+                profile: profile.clone(),
+                selectors: Some(selectors),
+                max_depth,
+            },
+        );
+    }
+    db(&frontier, move |f| f.add(&seeds)).await?;
+
+    let fetcher = Fetcher::new(FetcherConfig {
+        user_agent: settings.policy.user_agent.clone(),
+        allow_private_networks: settings.policy.allow_private_networks,
+        resolve: settings.resolve.clone(),
+        connect_timeout: settings.policy.default.connect_timeout,
+    })?;
+    let writer = WarcWriter::new(WriterConfig {
+        dir: settings.archive_dir.clone(),
+        compression: settings.compression,
+        max_file_bytes: settings.policy.warc_max_bytes,
+        prefix: "glaneur".into(),
+        warcinfo: warcinfo_fields(&settings),
+    })?;
+    let (archive, archive_thread) = archive::start(writer).map_err(|source| CrawlError::Io {
+        context: "cannot start the WARC writer thread".into(),
+        source,
+    })?;
+
+    let counters = Arc::new(Counters::default());
+    let shared = Arc::new(Shared {
+        frontier: Arc::clone(&frontier),
+        fetcher,
+        gate: HostGate::new(),
+        archive,
+        policy: settings.policy.clone(),
+        sites,
+        robots: Mutex::new(HashMap::new()),
+        counters: Arc::clone(&counters),
+        stop: stop.clone(),
+        stop_reason: Mutex::new(None),
+        fatal: Mutex::new(None),
+        started_pages: AtomicU64::new(0),
+        max_pages: settings.max_pages,
+    });
+
+    if let Some(limit) = settings.max_duration {
+        let shared = Arc::clone(&shared);
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = tokio::time::sleep(limit) => shared.request_stop(StopReason::MaxDuration),
+                _ = shared.stop.cancelled() => {}
+            }
+        });
+    }
+
+    let mut progress = Progress::new(settings.output);
+    schedule(&shared, &mut progress).await;
+    progress.finish();
+
+    // Every task has ended: drop the last handle so the writer thread closes its files.
+    let shared = match Arc::try_unwrap(shared) {
+        Ok(shared) => shared,
+        Err(_) => {
+            return Err(CrawlError::Settings(
+                "internal error: crawl tasks still running at shutdown".into(),
+            ));
+        }
+    };
+    let Shared {
+        archive,
+        fatal,
+        stop_reason,
+        ..
+    } = shared;
+    drop(archive);
+    let warc_files = archive_thread.finish()?;
+    if let Some(error) = fatal.into_inner().ok().flatten() {
+        return Err(error);
+    }
+    let stats: FrontierStats = db(&frontier, |f| f.stats()).await?;
+    let stop_reason = stop_reason
+        .into_inner()
+        .ok()
+        .flatten()
+        .unwrap_or(StopReason::Completed);
+    Ok(CrawlSummary {
+        started,
+        finished: Utc::now(),
+        stop_reason,
+        pages: counters.pages.load(Ordering::Relaxed),
+        articles: counters.articles.load(Ordering::Relaxed),
+        requests: counters.requests.load(Ordering::Relaxed),
+        robots_denied: counters.robots_denied.load(Ordering::Relaxed),
+        errors: counters.errors.load(Ordering::Relaxed),
+        bytes_written: counters.bytes_written.load(Ordering::Relaxed),
+        warc_files,
+        repaired_files,
+        pending: stats.pending + stats.in_flight,
+        fetched_total: stats.fetched,
+        failed_total: stats.failed,
+    })
+}
+
+fn warcinfo_fields(settings: &CrawlSettings) -> Vec<(String, String)> {
+    let p = &settings.policy;
+    let d = &p.default;
+    let mut fields = vec![
+        ("http-header-user-agent".to_string(), p.user_agent.clone()),
+        ("robots".to_string(), if p.obey_robots { "obey" } else { "ignore" }.to_string()),
+        (
+            "politeness".to_string(),
+            format!(
+                "requests_per_second={} burst={} max_concurrent={} timeout_secs={} max_body_bytes={} retries={}",
+                d.requests_per_second,
+                d.burst,
+                d.max_concurrent,
+                d.timeout.as_secs(),
+                d.max_body_bytes,
+                d.retries
+            ),
+        ),
+    ];
+    let mut hosts: Vec<_> = p.hosts.iter().collect();
+    hosts.sort_by(|a, b| a.0.cmp(b.0));
+    for (host, h) in hosts {
+        fields.push((
+            "politeness-host".to_string(),
+            format!(
+                "{host} requests_per_second={} burst={} max_concurrent={}",
+                h.requests_per_second, h.burst, h.max_concurrent
+            ),
+        ));
+    }
+    for site in &settings.sites {
+        let starts: Vec<&str> = site.start.iter().map(Url::as_str).collect();
+        fields.push(("seed".to_string(), format!("{} {}", site.name, starts.join(" "))));
+    }
+    fields
+}
+
+/// Starts a task for every host with due URLs, until nothing is left or the crawl stops.
+async fn schedule(shared: &Arc<Shared>, progress: &mut Progress) {
+    let mut hosts: JoinSet<String> = JoinSet::new();
+    let mut active: HashSet<String> = HashSet::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        if !shared.stop.is_cancelled() {
+            match db(&shared.frontier, |f| f.ready_hosts(Utc::now())).await {
+                Ok(ready) => {
+                    for host in ready {
+                        if active.insert(host.clone()) {
+                            let shared = Arc::clone(shared);
+                            hosts.spawn(async move {
+                                host_loop(&shared, &host).await;
+                                host
+                            });
+                        }
+                    }
+                }
+                Err(e) => shared.fail(e),
+            }
+        }
+        if hosts.is_empty() {
+            if shared.stop.is_cancelled() {
+                break;
+            }
+            match db(&shared.frontier, |f| f.next_due()).await {
+                Ok(None) => break,
+                Ok(Some(due)) => {
+                    let wait = (due - Utc::now()).to_std().unwrap_or_default();
+                    tokio::select! {
+                        _ = tokio::time::sleep(wait.min(Duration::from_secs(1))) => {}
+                        _ = shared.stop.cancelled() => {}
+                    }
+                }
+                Err(e) => {
+                    shared.fail(e);
+                    break;
+                }
+            }
+        } else {
+            tokio::select! {
+                done = hosts.join_next() => {
+                    match done {
+                        Some(Ok(host)) => { active.remove(&host); }
+                        Some(Err(e)) => shared.fail(CrawlError::Settings(format!("a host task failed: {e}"))),
+                        None => {}
+                    }
+                }
+                _ = tick.tick() => {}
+            }
+        }
+        let queued = match db(&shared.frontier, |f| f.stats()).await {
+            Ok(stats) => stats.pending,
+            Err(_) => 0,
+        };
+        progress.update(&shared.counters, queued);
+    }
+    while let Some(done) = hosts.join_next().await {
+        if let Err(e) = done {
+            shared.fail(CrawlError::Settings(format!("a host task failed: {e}")));
+        }
+    }
+}
+
+/// Fetches the due URLs of one host, within its politeness limits, until none is left.
+async fn host_loop(shared: &Arc<Shared>, host: &str) {
+    let policy = shared.host_policy(host).clone();
+    let mut jobs: JoinSet<()> = JoinSet::new();
+    loop {
+        if shared.stop.is_cancelled() {
+            break;
+        }
+        // Reserve a page of the --max-pages budget before claiming.
+        let reserved = shared.started_pages.fetch_add(1, Ordering::SeqCst);
+        if shared.max_pages.is_some_and(|max| reserved >= max) {
+            shared.started_pages.fetch_sub(1, Ordering::SeqCst);
+            shared.request_stop(StopReason::MaxPages);
+            break;
+        }
+        let host_owned = host.to_string();
+        let claimed = match db(&shared.frontier, move |f| f.claim(&host_owned, Utc::now(), 1)).await {
+            Ok(claimed) => claimed,
+            Err(e) => {
+                shared.started_pages.fetch_sub(1, Ordering::SeqCst);
+                shared.fail(e);
+                break;
+            }
+        };
+        let Some(url) = claimed.into_iter().next() else {
+            shared.started_pages.fetch_sub(1, Ordering::SeqCst);
+            // Nothing due now: wait for running jobs, which may queue more for this host.
+            match jobs.join_next().await {
+                Some(_) => continue,
+                None => break,
+            }
+        };
+        let rules = robots_for(shared, &url.url, &policy).await;
+        if !rules.is_allowed(shared.policy.product_token(), &url.url) {
+            shared.started_pages.fetch_sub(1, Ordering::SeqCst);
+            shared.counters.robots_denied.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!("robots.txt disallows {}", url.url);
+            let id = url.id;
+            if let Err(e) = db(&shared.frontier, move |f| f.finish(id, &Outcome::RobotsDenied)).await {
+                shared.fail(e);
+                break;
+            }
+            continue;
+        }
+        let permit = tokio::select! {
+            permit = shared.gate.acquire(host, &policy) => permit,
+            _ = shared.stop.cancelled() => break,
+        };
+        let shared_job = Arc::clone(shared);
+        let policy_job = policy.clone();
+        jobs.spawn(async move {
+            let _permit = permit;
+            if let Err(e) = fetch_one(&shared_job, &policy_job, url).await {
+                shared_job.fail(e);
+            }
+        });
+        // Reap finished jobs without waiting.
+        while jobs.try_join_next().is_some() {}
+    }
+    while jobs.join_next().await.is_some() {}
+}
+
+/// The robots.txt rules for `url`'s origin, fetched (and archived) on first use.
+async fn robots_for(shared: &Arc<Shared>, url: &Url, policy: &HostPolicy) -> Arc<RobotsRules> {
+    if !shared.policy.obey_robots {
+        return Arc::new(RobotsRules::AllowAll);
+    }
+    let origin = url.origin().ascii_serialization();
+    if let Ok(cache) = shared.robots.lock()
+        && let Some((rules, fetched)) = cache.get(&origin)
+        && fetched.elapsed() < ROBOTS_TTL
+    {
+        return Arc::clone(rules);
+    }
+    let Some(host) = urls::host_key(url) else {
+        return Arc::new(RobotsRules::AllowAll);
+    };
+    let origin_url = match Url::parse(&origin) {
+        Ok(u) => u,
+        Err(_) => return Arc::new(RobotsRules::AllowAll),
+    };
+    let permit = shared.gate.acquire(&host, policy).await;
+    let archive = shared.archive.clone();
+    let counters = Arc::clone(&shared.counters);
+    let mut keep = move |capture: Capture| {
+        counters.requests.fetch_add(1, Ordering::Relaxed);
+        archive.write_capture_detached(capture);
+    };
+    let rules = fetch_robots(&shared.fetcher, &origin_url, policy.timeout, &mut keep).await;
+    drop(permit);
+    if let RobotsRules::DisallowAll { reason } = &rules {
+        tracing::warn!("{origin}: {reason}; nothing will be fetched from this host");
+    }
+    if let Some(delay) = rules.crawl_delay(shared.policy.product_token()) {
+        shared.gate.set_min_delay(&host, delay);
+    }
+    let rules = Arc::new(rules);
+    if let Ok(mut cache) = shared.robots.lock() {
+        cache.insert(origin, (Arc::clone(&rules), Instant::now()));
+    }
+    rules
+}
+
+/// Fetches one URL, archives the exchange, reads the page and queues its links.
+async fn fetch_one(shared: &Arc<Shared>, policy: &HostPolicy, url: ClaimedUrl) -> Result<(), CrawlError> {
+    let request = FetchRequest {
+        url: url.url.clone(),
+        headers: Vec::new(),
+        max_body_bytes: policy.max_body_bytes,
+        timeout: policy.timeout,
+        read_timeout: policy.read_timeout,
+    };
+    shared.counters.requests.fetch_add(1, Ordering::Relaxed);
+    let capture = match shared.fetcher.fetch(&request).await {
+        Ok(capture) => capture,
+        Err(error) => {
+            shared.counters.errors.fetch_add(1, Ordering::Relaxed);
+            shared.started_pages.fetch_sub(1, Ordering::SeqCst);
+            let message = error.to_string();
+            let id = url.id;
+            if error.is_transient() && url.attempts < policy.retries {
+                let delay = backoff_delay(url.attempts, Duration::from_secs(2), Duration::from_secs(600));
+                tracing::warn!("{message}; retrying in {}s", delay.as_secs());
+                shared.gate.pause(&url.host, delay);
+                let at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
+                db(&shared.frontier, move |f| f.retry_at(id, at, &message)).await?;
+            } else {
+                tracing::warn!("{message}; giving up");
+                db(&shared.frontier, move |f| f.finish(id, &Outcome::Failed { error: message })).await?;
+            }
+            return Ok(());
+        }
+    };
+    let status = capture.status;
+    tracing::debug!("{status} {}", capture.url);
+
+    // Read the page off the reactor while the writer thread archives it.
+    let site = shared.site(&url.site);
+    let selectors = site.and_then(|s| s.selectors.clone());
+    let want_article = site.is_some_and(|s| classify::is_article(&s.profile, &url.url));
+    let decode_limit = policy.max_body_bytes.saturating_mul(5).max(10_000_000);
+    let page_capture = capture.clone();
+    let reading = tokio::task::spawn_blocking(move || {
+        read_page(&page_capture, selectors.as_ref(), want_article, decode_limit)
+    });
+    let location = shared.archive.write_capture(capture.clone()).await??;
+    shared.counters.pages.fetch_add(1, Ordering::Relaxed);
+    shared
+        .counters
+        .bytes_written
+        .fetch_add(location.request.length + location.response.length, Ordering::Relaxed);
+    let analysis = reading.await.unwrap_or_else(|e| {
+        tracing::error!("reading {} failed: {e}", url.url);
+        None
+    });
+
+    let mut queue = Vec::new();
+    if let Some(site) = site {
+        if let Some(target) = capture.redirect_target().and_then(|t| urls::canonicalize(&t))
+            && site.profile.allows(&target)
+            && let Some(host) = urls::host_key(&target)
+        {
+            let kind = if classify::is_article(&site.profile, &target) {
+                UrlKind::Article
+            } else {
+                url.kind
+            };
+            queue.push(NewUrl {
+                url: target,
+                host,
+                site: url.site.clone(),
+                depth: url.depth,
+                kind,
+                found_on: Some(url.url.clone()),
+            });
+        }
+        if let Some(analysis) = &analysis {
+            queue.extend(classify::links_to_queue(
+                &site.profile,
+                site.max_depth,
+                &url.url,
+                url.depth,
+                &analysis.links,
+            ));
+        }
+    }
+
+    if let Some(article) = analysis.and_then(|a| a.article) {
+        match serde_json::to_vec(&article) {
+            Ok(json) => {
+                let meta = shared
+                    .archive
+                    .write_metadata(
+                        capture.url.to_string(),
+                        location.response.id.clone(),
+                        capture.started,
+                        "application/json",
+                        json,
+                    )
+                    .await??;
+                shared.counters.articles.fetch_add(1, Ordering::Relaxed);
+                shared.counters.bytes_written.fetch_add(meta.length, Ordering::Relaxed);
+            }
+            Err(e) => tracing::error!("cannot serialise the article of {}: {e}", url.url),
+        }
+    }
+
+    let id = url.id;
+    let retry = retry_delay(&capture, url.attempts, policy);
+    if let Some(delay) = retry {
+        shared.gate.pause(&url.host, delay);
+    }
+    let outcome_message = format!("HTTP {status}");
+    db(&shared.frontier, move |f| {
+        if !queue.is_empty() {
+            f.add(&queue)?;
+        }
+        match retry {
+            Some(delay) => {
+                let at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
+                f.retry_at(id, at, &outcome_message)
+            }
+            None => f.finish(id, &Outcome::Fetched { status }),
+        }
+    })
+    .await?;
+    if retry.is_some() {
+        shared.counters.errors.fetch_add(1, Ordering::Relaxed);
+    }
+    Ok(())
+}
+
+/// When a response asks to come back later (429, 5xx) and retries remain: how long to wait.
+fn retry_delay(capture: &Capture, attempts: u32, policy: &HostPolicy) -> Option<Duration> {
+    let status = capture.status;
+    if !(status == 429 || (500..600).contains(&status)) || attempts >= policy.retries {
+        return None;
+    }
+    let backoff = backoff_delay(attempts, Duration::from_secs(2), Duration::from_secs(600));
+    let asked = (status == 429 || status == 503)
+        .then(|| capture.header("retry-after"))
+        .flatten()
+        .and_then(|v| parse_retry_after(v, std::time::SystemTime::now()));
+    Some(asked.map_or(backoff, |d| d.max(Duration::from_millis(100))))
+}
+
+/// Decodes and reads a 2xx page: links and, when wanted, the article.
+fn read_page(
+    capture: &Capture,
+    selectors: Option<&ProfileSelectors>,
+    want_article: bool,
+    decode_limit: u64,
+) -> Option<extract::PageAnalysis> {
+    if !(200..300).contains(&capture.status) {
+        return None;
+    }
+    let body = match decode_content(capture, decode_limit) {
+        Ok(body) => body,
+        Err(e) => {
+            tracing::warn!("{}: {e}; links not followed", capture.url);
+            return None;
+        }
+    };
+    let page = PageInput {
+        url: &capture.url,
+        body: &body,
+        content_type: capture.content_type(),
+        fetched_at: capture.started,
+    };
+    Some(extract::analyze(&page, selectors, want_article))
+}

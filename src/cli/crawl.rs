@@ -1,0 +1,277 @@
+//! `glaneur crawl`: arguments, settings resolution, and the run.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use glaneur::config::{Policy, SiteProfile, load_profiles};
+use glaneur::crawl::{self, CrawlSettings, CrawlSummary, OutputMode, StopReason, progress::human_bytes};
+use glaneur::warc::Compression;
+
+use crate::ExitCode;
+
+/// Arguments of `glaneur crawl`.
+#[derive(Debug, Args)]
+#[command(after_long_help = "\
+EXAMPLES:
+    glaneur crawl                                  crawl every profile in seeds/
+    glaneur crawl https://www.example.org/         crawl one site with the generic profile
+    glaneur crawl --seeds seeds/silicon.fr.toml --max-pages 500 --max-duration 30m
+
+Run the same command again after Ctrl-C or a crash: the crawl resumes where it stopped.
+
+EXIT CODES:
+    0  the crawl completed (or reached --max-pages); per-page HTTP errors are recorded, not fatal
+    1  fatal error (archive or state unwritable, ...)
+    2  bad usage or configuration
+    4  stopped early by a signal or --max-duration; the state is saved, run again to resume")]
+pub struct CrawlArgs {
+    /// URLs to crawl with a generic profile (scope: the URL's host). When given, seeds/ is
+    /// not read unless --seeds is given too.
+    #[arg(value_name = "URL")]
+    pub urls: Vec<String>,
+
+    /// Site profiles: files or directories of *.toml [default: seeds/]
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub seeds: Vec<PathBuf>,
+
+    /// Politeness policy file.
+    #[arg(long, value_name = "FILE", default_value = "robots-policy.toml")]
+    pub policy: PathBuf,
+
+    /// Directory of the WARC files.
+    #[arg(long, value_name = "DIR", default_value = "archive")]
+    pub archive: PathBuf,
+
+    /// The crawl state (frontier) database [default: <archive>/state.sqlite]
+    #[arg(long, value_name = "PATH")]
+    pub state: Option<PathBuf>,
+
+    /// Stop after this many pages (robots.txt not counted).
+    #[arg(long, value_name = "N")]
+    pub max_pages: Option<u64>,
+
+    /// Follow links at most this many hops from the start URLs (overrides the profiles).
+    #[arg(long, value_name = "N")]
+    pub max_depth: Option<u32>,
+
+    /// Stop after this long, e.g. 90s, 30m, 2h (state saved; exit code 4).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub max_duration: Option<Duration>,
+
+    /// WARC compression: one zstd frame or one gzip member per record.
+    #[arg(long, value_enum, default_value_t = Compression::Zstd)]
+    pub compression: Compression,
+
+    /// Resolve HOST to ADDR instead of using DNS (ADDR is an IP or IP:PORT); repeatable.
+    /// Useful to crawl a local copy of a site under its real name.
+    #[arg(long, value_name = "HOST=ADDR")]
+    pub resolve: Vec<String>,
+
+    /// Print a JSON summary on stdout at the end.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Only errors; no progress display.
+    #[arg(long, short, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Log every fetch.
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+impl CrawlArgs {
+    /// The output mode the flags ask for.
+    pub fn output_mode(&self) -> OutputMode {
+        if self.quiet {
+            OutputMode::Quiet
+        } else if self.verbose {
+            OutputMode::Verbose
+        } else {
+            OutputMode::Normal
+        }
+    }
+}
+
+/// A configuration or usage error (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Resolves the arguments and configuration files into crawl settings.
+pub fn settings(args: &CrawlArgs) -> anyhow::Result<CrawlSettings> {
+    let usage = |m: String| anyhow::Error::new(UsageError(m));
+    let policy = if args.policy.exists() {
+        Policy::load(&args.policy).map_err(|e| usage(e.to_string()))?
+    } else if args.policy == PathBuf::from("robots-policy.toml") {
+        tracing::info!("no robots-policy.toml here: using the built-in politeness defaults");
+        Policy::default()
+    } else {
+        return Err(usage(format!("{}: no such policy file", args.policy.display())));
+    };
+
+    let mut sites: Vec<SiteProfile> = if !args.seeds.is_empty() {
+        for path in &args.seeds {
+            if !path.exists() {
+                return Err(usage(format!("{}: no such file or directory", path.display())));
+            }
+        }
+        load_profiles(&args.seeds).map_err(|e| usage(e.to_string()))?
+    } else if args.urls.is_empty() {
+        let dir = PathBuf::from("seeds");
+        if !dir.is_dir() {
+            return Err(usage(
+                "no URL given and no seeds/ directory here: give a URL or --seeds PATH".into(),
+            ));
+        }
+        load_profiles(&[dir]).map_err(|e| usage(e.to_string()))?
+    } else {
+        Vec::new()
+    };
+
+    for raw in &args.urls {
+        let url = Url::parse(raw).map_err(|e| usage(format!("{raw}: not a valid URL ({e})")))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(usage(format!("{raw}: only http and https URLs can be crawled")));
+        }
+        if let Some(site) = sites.iter_mut().find(|s| s.allows(&url)) {
+            if !site.start.contains(&url) {
+                site.start.push(url);
+            }
+        } else {
+            let mut generic = SiteProfile::generic(&url);
+            while sites.iter().any(|s| s.name == generic.name) {
+                generic.name.push('_');
+            }
+            sites.push(generic);
+        }
+    }
+    if sites.is_empty() {
+        bail!(UsageError("no site profile found in the seeds given and no URL".into()));
+    }
+
+    let resolve = args
+        .resolve
+        .iter()
+        .map(|r| parse_resolve(r).map_err(usage))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+
+    Ok(CrawlSettings {
+        sites,
+        policy,
+        state_path: args
+            .state
+            .clone()
+            .unwrap_or_else(|| args.archive.join("state.sqlite")),
+        archive_dir: args.archive.clone(),
+        max_pages: args.max_pages,
+        max_depth: args.max_depth,
+        max_duration: args.max_duration,
+        compression: args.compression,
+        resolve,
+        output: args.output_mode(),
+    })
+}
+
+fn parse_resolve(value: &str) -> Result<(String, SocketAddr), String> {
+    let (host, addr) = value
+        .split_once('=')
+        .ok_or_else(|| format!("--resolve {value}: expected HOST=ADDR"))?;
+    let addr = addr
+        .parse::<SocketAddr>()
+        .or_else(|_| addr.parse::<IpAddr>().map(|ip| SocketAddr::new(ip, 0)))
+        .map_err(|_| format!("--resolve {value}: {addr} is not an IP address or IP:PORT"))?;
+    Ok((host.to_ascii_lowercase(), addr))
+}
+
+/// Runs `glaneur crawl`.
+pub fn run(args: &CrawlArgs) -> anyhow::Result<ExitCode> {
+    let settings = settings(args)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let summary = runtime.block_on(async {
+        let stop = CancellationToken::new();
+        tokio::spawn(watch_signals(stop.clone()));
+        crawl::run(settings, stop).await
+    })?;
+    print_summary(&summary, args)?;
+    Ok(match summary.stop_reason {
+        StopReason::Completed | StopReason::MaxPages => ExitCode::Success,
+        StopReason::MaxDuration | StopReason::Interrupted => ExitCode::Stopped,
+        StopReason::Failed => ExitCode::Fatal,
+    })
+}
+
+/// First Ctrl-C or SIGTERM: stop gracefully. Second: exit at once.
+async fn watch_signals(stop: CancellationToken) {
+    let mut presses = 0;
+    loop {
+        let signal = wait_for_signal().await;
+        if !signal {
+            return;
+        }
+        presses += 1;
+        if presses == 1 {
+            eprintln!("stopping: waiting for requests in flight (press Ctrl-C again to quit at once)");
+            stop.cancel();
+        } else {
+            eprintln!("quitting at once; run the same command again to resume");
+            std::process::exit(130);
+        }
+    }
+}
+
+#[cfg(unix)]
+async fn wait_for_signal() -> bool {
+    use tokio::signal::unix::{SignalKind, signal};
+    let Ok(mut term) = signal(SignalKind::terminate()) else {
+        return tokio::signal::ctrl_c().await.is_ok();
+    };
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r.is_ok(),
+        r = term.recv() => r.is_some(),
+    }
+}
+
+#[cfg(not(unix))]
+async fn wait_for_signal() -> bool {
+    tokio::signal::ctrl_c().await.is_ok()
+}
+
+fn print_summary(summary: &CrawlSummary, args: &CrawlArgs) -> anyhow::Result<()> {
+    let secs = (summary.finished - summary.started).num_milliseconds() as f64 / 1000.0;
+    if !args.quiet {
+        eprintln!(
+            "{}: {} pages ({:.1}/s), {} articles, {} requests, {} errors, {} robots-denied, {} written in {} WARC file(s); {} URLs pending",
+            match summary.stop_reason {
+                StopReason::Completed => "crawl complete",
+                StopReason::MaxPages => "stopped at --max-pages",
+                StopReason::MaxDuration => "stopped at --max-duration (run again to resume)",
+                StopReason::Interrupted => "interrupted (run again to resume)",
+                StopReason::Failed => "crawl failed",
+            },
+            summary.pages,
+            summary.pages as f64 / secs.max(0.001),
+            summary.articles,
+            summary.requests,
+            summary.errors,
+            summary.robots_denied,
+            human_bytes(summary.bytes_written),
+            summary.warc_files.len(),
+            summary.pending,
+        );
+    }
+    if args.json {
+        let json = serde_json::to_string(summary).context("cannot serialise the summary")?;
+        println!("{json}");
+    }
+    Ok(())
+}

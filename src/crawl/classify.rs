@@ -1,0 +1,118 @@
+//! Which links a page's links become in the frontier: scope, depth and kind.
+
+use url::Url;
+
+use crate::config::SiteProfile;
+use crate::extract::{FoundLink, LinkSource};
+use crate::frontier::{NewUrl, UrlKind};
+use crate::urls;
+
+/// Whether a URL looks like an article when the profile has no `article` pattern:
+/// a date in the path (`/2016/11/…`) or a last segment that is a long hyphenated slug
+/// or ends in a numeric id.
+pub fn looks_like_article(url: &Url) -> bool {
+    let segments: Vec<&str> = url
+        .path_segments()
+        .map(|s| s.filter(|p| !p.is_empty()).collect())
+        .unwrap_or_default();
+    let Some(last) = segments.last() else {
+        return false;
+    };
+    let listing = ["category", "categorie", "tag", "author", "auteur", "page", "feed", "calendar"];
+    if segments.iter().any(|s| listing.contains(&s.to_ascii_lowercase().as_str())) {
+        return false;
+    }
+    let has_date = segments.windows(2).any(|w| {
+        w[0].len() == 4
+            && w[0].chars().all(|c| c.is_ascii_digit())
+            && w[1].len() <= 2
+            && w[1].chars().all(|c| c.is_ascii_digit())
+    });
+    let stem = last.trim_end_matches(".html").trim_end_matches(".htm");
+    let hyphens = stem.matches('-').count();
+    let ends_with_id = stem
+        .rsplit(['-', '_'])
+        .next()
+        .is_some_and(|tail| tail.len() >= 4 && tail.chars().all(|c| c.is_ascii_digit()));
+    (has_date && hyphens >= 2) || hyphens >= 4 || (hyphens >= 2 && ends_with_id)
+}
+
+/// Whether `url` is an article page for `profile`: its `article` pattern when it has one,
+/// else the URL heuristic of [`looks_like_article`].
+pub fn is_article(profile: &SiteProfile, url: &Url) -> bool {
+    match &profile.article {
+        Some(_) => profile.is_article(url),
+        None => looks_like_article(url),
+    }
+}
+
+/// The frontier entries for the links of a page at `depth`, within the profile's scope
+/// and `max_depth`. Page requisites (stylesheets, scripts, images) of a page at the
+/// depth limit are still taken, so the last pages can be replayed.
+pub fn links_to_queue(
+    profile: &SiteProfile,
+    max_depth: u32,
+    page: &Url,
+    depth: u32,
+    links: &[FoundLink],
+) -> Vec<NewUrl> {
+    let mut out = Vec::new();
+    for link in links {
+        let next_depth = depth + 1;
+        let over = next_depth > max_depth;
+        if over && !(link.source == LinkSource::Asset && depth <= max_depth) {
+            continue;
+        }
+        let Some(url) = urls::canonicalize(&link.url) else {
+            continue;
+        };
+        if !profile.allows(&url) {
+            continue;
+        }
+        let Some(host) = urls::host_key(&url) else {
+            continue;
+        };
+        let kind = if link.source == LinkSource::Asset {
+            UrlKind::Other
+        } else if is_article(profile, &url) {
+            UrlKind::Article
+        } else if link.related {
+            UrlKind::Related
+        } else {
+            UrlKind::Other
+        };
+        out.push(NewUrl {
+            url,
+            host,
+            site: profile.name.clone(),
+            depth: next_depth,
+            kind,
+            found_on: Some(page.clone()),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn u(s: &str) -> Url {
+        Url::parse(s).expect("test url")
+    }
+
+    #[test]
+    fn article_urls_are_recognised_without_a_profile_pattern() {
+        assert!(looks_like_article(&u(
+            "http://127.0.0.1:8080/2016/11/rgpd-la-cnil-sanctionne-octalys-0731/"
+        )));
+        assert!(looks_like_article(&u(
+            "https://www.silicon.fr/cloud-souverain-les-offres-se-multiplient-412345.html"
+        )));
+        assert!(!looks_like_article(&u("http://127.0.0.1:8080/category/cloud/")));
+        assert!(!looks_like_article(&u("http://127.0.0.1:8080/page/3/")));
+        assert!(!looks_like_article(&u("http://127.0.0.1:8080/calendar/2024/05/")));
+        assert!(!looks_like_article(&u("http://127.0.0.1:8080/a-propos/")));
+        assert!(!looks_like_article(&u("http://127.0.0.1:8080/")));
+    }
+}
