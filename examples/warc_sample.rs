@@ -161,10 +161,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "published": "2026-11-27T08:00:00Z",
         "related": ["https://www.example.com/autre-article-123457.html"],
     });
-    writer.write_metadata(
-        captures[0].url.as_str(),
+    writer.write_capture_metadata(
+        &captures[0],
         &first.response.id,
-        captures[0].started,
         "application/json",
         serde_json::to_string_pretty(&meta)?.as_bytes(),
     )?;

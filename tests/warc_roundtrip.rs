@@ -620,3 +620,25 @@ fn corruption_is_reported_with_the_frame_offset() {
         "{err}"
     );
 }
+
+#[test]
+fn capture_metadata_is_dated_after_the_response_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cap = capture("http://h/a", "HTTP/1.1 200 OK\n\n", b"page", None);
+    cap.started =
+        Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap() + chrono::Duration::milliseconds(999);
+    cap.elapsed = Duration::from_millis(2);
+    let mut w = WarcWriter::new(config(dir.path(), Compression::Gzip)).unwrap();
+    let loc = w.write_capture(&cap).unwrap();
+    let md = w
+        .write_capture_metadata(&cap, &loc.response.id, "application/json", b"{}")
+        .unwrap();
+    let files = w.finish().unwrap();
+    let recs = read_records(&files[0]).unwrap();
+    assert_eq!(recs[2].header("WARC-Date"), Some("2026-01-02T03:04:05Z"));
+    let m = &recs[3];
+    assert_eq!(m.id().unwrap(), md.id);
+    assert_eq!(m.header("WARC-Date"), Some("2026-01-02T03:04:07Z"));
+    assert_eq!(m.header("WARC-Target-URI"), Some("http://h/a"));
+    assert_eq!(m.header("WARC-Refers-To"), Some(loc.response.id.0.as_str()));
+}

@@ -186,6 +186,15 @@ pub fn warc_date(date: DateTime<Utc>) -> String {
     date.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
+/// The date for a metadata record derived from `capture`: the first whole second after
+/// the end of the fetch (`started + elapsed`), hence always a later second than the
+/// response's `WARC-Date` (see [`WarcWriter::write_capture_metadata`]).
+pub fn metadata_date(capture: &Capture) -> DateTime<Utc> {
+    let end = capture.started + chrono::Duration::from_std(capture.elapsed).unwrap_or_default();
+    let whole = end.timestamp();
+    DateTime::from_timestamp(whole + 1, 0).unwrap_or(end)
+}
+
 /// Replaces CR and LF (which would end the header line) with spaces.
 fn clean(value: &str) -> Cow<'_, str> {
     if value.contains(['\r', '\n']) {
@@ -464,6 +473,7 @@ impl WarcWriter {
     }
 
     /// Writes a `metadata` record about `target_uri` that refers to the record `refers_to`.
+    /// See [`WarcWriter::write_capture_metadata`] about the choice of `date`.
     pub fn write_metadata(
         &mut self,
         target_uri: &str,
@@ -474,6 +484,30 @@ impl WarcWriter {
     ) -> Result<RecordLocation, WarcError> {
         let res = self.write_metadata_inner(target_uri, refers_to, date, content_type, block);
         self.after_write(res)
+    }
+
+    /// Writes a `metadata` record about a capture (e.g. the extracted article as JSON),
+    /// referring to its response record, dated with [`metadata_date`].
+    ///
+    /// Replay indexes (cdxj-indexer, pywb) index metadata records unless their
+    /// Content-Type is `application/warc-fields`, under the same URL key as the response;
+    /// pywb serves the first of equally close captures, so a metadata record dated in the
+    /// same second as its response can be replayed instead of the page. Dating it after
+    /// the fetch ended (which is also when it was produced) avoids that.
+    pub fn write_capture_metadata(
+        &mut self,
+        capture: &Capture,
+        response: &RecordId,
+        content_type: &str,
+        block: &[u8],
+    ) -> Result<RecordLocation, WarcError> {
+        self.write_metadata(
+            capture.url.as_str(),
+            response,
+            metadata_date(capture),
+            content_type,
+            block,
+        )
     }
 
     /// Flushes buffered bytes to the operating system.
