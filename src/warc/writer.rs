@@ -925,3 +925,74 @@ fn repair_one(path: &Path) -> Result<Option<PathBuf>, WarcError> {
     std::fs::rename(path, &final_path).map_err(|e| io_err(path, e))?;
     Ok(Some(final_path))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn head_without_transfer_encoding_is_borrowed() {
+        let head = b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n";
+        assert!(matches!(
+            rewrite_response_head(head, 3, false),
+            Cow::Borrowed(_)
+        ));
+        // untruncated: Content-Length kept even if it does not match (HEAD, 304)
+        assert!(matches!(
+            rewrite_response_head(head, 0, false),
+            Cow::Borrowed(_)
+        ));
+        // truncated but matching: kept
+        assert!(matches!(
+            rewrite_response_head(head, 3, true),
+            Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
+    fn transfer_encoding_lines_are_renamed_whatever_their_case() {
+        let head = b"HTTP/1.1 200 OK\r\nTRANSFER-ENCODING: gzip, chunked\r\nX-A: transfer-encoding: x\r\ntransfer-encoding:chunked\r\n\r\n";
+        let out = rewrite_response_head(head, 10, false);
+        assert_eq!(
+            &out[..],
+            b"HTTP/1.1 200 OK\r\nX-Glaneur-Orig-Transfer-Encoding: gzip, chunked\r\nX-A: transfer-encoding: x\r\nX-Glaneur-Orig-Transfer-Encoding:chunked\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn truncated_content_length_is_renamed() {
+        let head = b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n";
+        let out = rewrite_response_head(head, 40, true);
+        assert_eq!(
+            &out[..],
+            b"HTTP/1.1 200 OK\r\nX-Glaneur-Orig-Content-Length: 100\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn dates_and_header_values_are_sanitised() {
+        let d = DateTime::from_timestamp(1_700_000_000, 123_456_789).unwrap();
+        assert_eq!(warc_date(d), "2023-11-14T22:13:20Z");
+        assert_eq!(clean_uri("http://h/a b\r\n"), "http://h/a%20b%0D%0A");
+        assert_eq!(clean("a\r\nb"), "a  b");
+        assert_eq!(clean_name("bad name:x"), "bad-name-x");
+    }
+
+    #[test]
+    fn gzip_member_and_zstd_frame_decode_to_the_concatenation() {
+        let pieces: [&[u8]; 3] = [b"head ", &[7u8; 200_000], b" tail"];
+        let whole: Vec<u8> = pieces.concat();
+        let mut out = Vec::new();
+        let mut gz = Codec::new(Compression::Gzip).unwrap();
+        gz.encode(&pieces, &mut out).unwrap();
+        let mut dec = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&out[..]), &mut dec).unwrap();
+        assert_eq!(dec, whole);
+        let mut z = Codec::new(Compression::Zstd).unwrap();
+        for _ in 0..2 {
+            // the context is reused
+            z.encode(&pieces, &mut out).unwrap();
+            assert_eq!(zstd::decode_all(&out[..]).unwrap(), whole);
+        }
+    }
+}
