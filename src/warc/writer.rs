@@ -853,7 +853,8 @@ impl Drop for WarcWriter {
 /// CRC) and holds whole records; in a plain file, when its block and trailing `\r\n\r\n`
 /// are all there. A file with no complete record is removed if it is empty, otherwise
 /// renamed with a `.corrupt` suffix (kept for inspection, ignored by WARC tools) and not
-/// returned.
+/// returned. Call it before opening a writer on `dir`: it would cut a file that another
+/// live writer is still appending to.
 pub fn repair_open_files(dir: &Path) -> Result<Vec<PathBuf>, WarcError> {
     let entries = std::fs::read_dir(dir).map_err(|e| io_err(dir, e))?;
     let mut opens = Vec::new();
