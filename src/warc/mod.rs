@@ -6,8 +6,11 @@ mod record;
 mod writer;
 
 pub use reader::{WarcReader, read_records};
-pub use record::{Record, RecordId};
-pub use writer::{CaptureLocation, Compression, RecordLocation, WarcWriter, WriterConfig, repair_open_files};
+pub use record::{Record, RecordId, dechunk, http_body_offset, sha1_digest};
+pub use writer::{
+    CORRUPT_SUFFIX, CaptureLocation, Compression, OPEN_SUFFIX, RecordLocation, WarcWriter,
+    WriterConfig, ZSTD_LEVEL, metadata_date, repair_open_files, rewrite_response_head, warc_date,
+};
 
 /// A WARC file could not be written or read.
 #[derive(Debug, thiserror::Error)]

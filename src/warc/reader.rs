@@ -1,29 +1,489 @@
 //! Reading records back, from plain, gzip or zstd WARC files, one at a time.
+//!
+//! The file is decoded as a stream of units (zstd frames or gzip members; the whole file
+//! for plain WARC). Records are parsed from the decoded bytes; each is reported with the
+//! offset of the unit it starts in (for plain files, its byte offset), so a record written
+//! one per frame/member can be read back from its offset alone. Memory use is one record.
 
-use std::path::Path;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use zstd::stream::raw::Operation;
+use zstd::zstd_safe;
 
 use super::{Record, WarcError};
 
+/// Longest header line accepted.
+const MAX_LINE: u64 = 1 << 20;
+/// Largest header accepted.
+const MAX_HEADER: usize = 4 << 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Plain,
+    Gzip,
+    Zstd,
+}
+
+/// A buffered file reader that counts consumed bytes.
+struct Counting {
+    inner: BufReader<File>,
+    pos: u64,
+}
+
+impl Read for Counting {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl BufRead for Counting {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+    fn consume(&mut self, amt: usize) {
+        self.inner.consume(amt);
+        self.pos += amt as u64;
+    }
+}
+
+/// Decoded bytes, unit by unit, as a `BufRead` whose buffer never spans two units.
+struct Units {
+    kind: Kind,
+    /// The file; `None` while a gzip decoder owns it.
+    input: Option<Counting>,
+    gz: Option<flate2::bufread::GzDecoder<Counting>>,
+    zstd: Option<zstd::stream::raw::Decoder<'static>>,
+    in_unit: bool,
+    /// The current zstd frame is fully decoded.
+    unit_done: bool,
+    unit_start: u64,
+    buf: Vec<u8>,
+    pos: usize,
+    cap: usize,
+    /// Start offset of the unit the buffered bytes come from.
+    buf_unit: u64,
+    /// Decoded bytes consumed so far (the file offset, for plain files).
+    consumed: u64,
+}
+
+fn invalid(msg: impl Into<String>) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, msg.into())
+}
+
+impl Units {
+    fn input(&mut self) -> io::Result<&mut Counting> {
+        self.input
+            .as_mut()
+            .ok_or_else(|| io::Error::other("reader state: input held by a decoder"))
+    }
+
+    fn start_unit(&mut self) -> io::Result<()> {
+        match self.kind {
+            Kind::Plain => {}
+            Kind::Gzip => {
+                let input = self
+                    .input
+                    .take()
+                    .ok_or_else(|| io::Error::other("reader state: no input"))?;
+                self.gz = Some(flate2::bufread::GzDecoder::new(input));
+            }
+            Kind::Zstd => {
+                if let Some(d) = self.zstd.as_mut() {
+                    d.reinit()?;
+                } else {
+                    self.zstd = Some(zstd::stream::raw::Decoder::new()?);
+                }
+                self.unit_done = false;
+            }
+        }
+        self.in_unit = true;
+        Ok(())
+    }
+
+    fn end_unit(&mut self) {
+        if let Some(gz) = self.gz.take() {
+            self.input = Some(gz.into_inner());
+        }
+        self.in_unit = false;
+    }
+
+    /// Decodes more of the current unit into `buf`; 0 at the end of the unit.
+    fn read_unit(&mut self) -> io::Result<usize> {
+        match self.kind {
+            Kind::Plain => {
+                let Units { input, buf, .. } = self;
+                let input = input.as_mut().ok_or_else(|| io::Error::other("no input"))?;
+                input.read(buf)
+            }
+            Kind::Gzip => {
+                let Units { gz, buf, .. } = self;
+                let gz = gz
+                    .as_mut()
+                    .ok_or_else(|| io::Error::other("no gzip decoder"))?;
+                gz.read(buf)
+            }
+            Kind::Zstd => {
+                if self.unit_done {
+                    return Ok(0);
+                }
+                let Units {
+                    input,
+                    zstd,
+                    buf,
+                    unit_done,
+                    ..
+                } = self;
+                let input = input.as_mut().ok_or_else(|| io::Error::other("no input"))?;
+                let dec = zstd
+                    .as_mut()
+                    .ok_or_else(|| io::Error::other("no zstd decoder"))?;
+                loop {
+                    let data = input.fill_buf()?;
+                    let at_eof = data.is_empty();
+                    let mut inb = zstd_safe::InBuffer::around(data);
+                    let mut outb = zstd_safe::OutBuffer::around(&mut buf[..]);
+                    let hint = dec.run(&mut inb, &mut outb)?;
+                    let (used, produced) = (inb.pos(), outb.pos());
+                    input.consume(used);
+                    if hint == 0 {
+                        *unit_done = true;
+                    }
+                    if produced > 0 || hint == 0 {
+                        return Ok(produced);
+                    }
+                    if at_eof {
+                        return Err(io::Error::new(
+                            io::ErrorKind::UnexpectedEof,
+                            "truncated zstd frame",
+                        ));
+                    }
+                }
+            }
+        }
+    }
+
+    /// True when the buffer is empty and the current unit (if any) has ended, decoding
+    /// ahead if needed (which checks the frame checksum / member CRC).
+    fn at_unit_end(&mut self) -> io::Result<bool> {
+        if self.pos < self.cap {
+            return Ok(false);
+        }
+        if !self.in_unit {
+            return Ok(true);
+        }
+        let n = self.read_unit()?;
+        if n == 0 {
+            self.end_unit();
+            return Ok(true);
+        }
+        self.pos = 0;
+        self.cap = n;
+        self.buf_unit = self.unit_start;
+        Ok(false)
+    }
+}
+
+impl Read for Units {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let avail = self.fill_buf()?;
+        let n = avail.len().min(out.len());
+        out[..n].copy_from_slice(&avail[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl BufRead for Units {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.pos >= self.cap {
+            loop {
+                if !self.in_unit {
+                    if self.input()?.fill_buf()?.is_empty() {
+                        self.pos = 0;
+                        self.cap = 0;
+                        return Ok(&[]);
+                    }
+                    self.unit_start = self.input()?.pos;
+                    self.start_unit()?;
+                }
+                let n = self.read_unit()?;
+                if n > 0 {
+                    self.pos = 0;
+                    self.cap = n;
+                    self.buf_unit = self.unit_start;
+                    break;
+                }
+                self.end_unit();
+            }
+        }
+        Ok(&self.buf[self.pos..self.cap])
+    }
+
+    fn consume(&mut self, amt: usize) {
+        let amt = amt.min(self.cap - self.pos);
+        self.pos += amt;
+        self.consumed += amt as u64;
+    }
+}
+
 /// Iterates over the records of one WARC file (`.warc`, `.warc.gz`, `.warc.zst`, or `.open`).
-pub struct WarcReader {}
+pub struct WarcReader {
+    path: PathBuf,
+    units: Units,
+    done: bool,
+    clean_end: Option<u64>,
+}
 
 impl Iterator for WarcReader {
     /// The record and the offset of its frame/member in the file.
     type Item = Result<(u64, Record), WarcError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        todo!()
+        if self.done {
+            return None;
+        }
+        self.clean_end = None;
+        let mut offset = None;
+        let res = self.read_record(&mut offset);
+        match res {
+            Ok(Some(pair)) => Some(Ok(pair)),
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(e) => {
+                self.done = true;
+                let offset = offset.unwrap_or(if self.units.kind == Kind::Plain {
+                    self.units.consumed
+                } else {
+                    self.units.unit_start
+                });
+                Some(Err(WarcError::Malformed {
+                    path: self.path.clone(),
+                    offset,
+                    message: e.to_string(),
+                }))
+            }
+        }
     }
+}
+
+fn kind_for(path: &Path) -> Result<Kind, WarcError> {
+    let name = path.to_string_lossy().to_ascii_lowercase();
+    let name = name
+        .strip_suffix(super::writer::OPEN_SUFFIX)
+        .unwrap_or(&name);
+    if name.ends_with(".zst") {
+        return Ok(Kind::Zstd);
+    }
+    if name.ends_with(".gz") {
+        return Ok(Kind::Gzip);
+    }
+    if name.ends_with(".warc") {
+        return Ok(Kind::Plain);
+    }
+    // Unknown name: sniff the magic number.
+    let mut head = [0u8; 4];
+    let mut f = File::open(path).map_err(|e| WarcError::Io {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    let n = f.read(&mut head).map_err(|e| WarcError::Io {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    Ok(match &head[..n] {
+        [0x1f, 0x8b, ..] => Kind::Gzip,
+        [0x28, 0xb5, 0x2f, 0xfd] => Kind::Zstd,
+        _ => Kind::Plain,
+    })
 }
 
 impl WarcReader {
     /// Opens a file; the compression is told from its name.
     pub fn open(path: &Path) -> Result<WarcReader, WarcError> {
-        todo!("{path:?}")
+        let kind = kind_for(path)?;
+        let file = File::open(path).map_err(|e| WarcError::Io {
+            path: path.to_path_buf(),
+            source: e,
+        })?;
+        Ok(WarcReader {
+            path: path.to_path_buf(),
+            units: Units {
+                kind,
+                input: Some(Counting {
+                    inner: BufReader::with_capacity(128 * 1024, file),
+                    pos: 0,
+                }),
+                gz: None,
+                zstd: None,
+                in_unit: false,
+                unit_done: false,
+                unit_start: 0,
+                buf: vec![0; 128 * 1024],
+                pos: 0,
+                cap: 0,
+                buf_unit: 0,
+                consumed: 0,
+            },
+            done: false,
+            clean_end: None,
+        })
     }
+
+    /// After a record was returned: the file offset where the next frame/member (or, in
+    /// a plain file, the next record) begins, if the record ended exactly there and its
+    /// frame/member decoded completely. `None` when the last record shares its
+    /// frame/member with the next one.
+    pub fn clean_end(&self) -> Option<u64> {
+        self.clean_end
+    }
+
+    fn read_record(&mut self, offset: &mut Option<u64>) -> io::Result<Option<(u64, Record)>> {
+        let units = &mut self.units;
+        // Skip stray line ends between records.
+        loop {
+            let buf = units.fill_buf()?;
+            if buf.is_empty() {
+                return Ok(None);
+            }
+            let k = buf
+                .iter()
+                .take_while(|&&b| b == b'\r' || b == b'\n')
+                .count();
+            if k == 0 {
+                break;
+            }
+            units.consume(k);
+        }
+        let start = if units.kind == Kind::Plain {
+            units.consumed
+        } else {
+            units.buf_unit
+        };
+        *offset = Some(start);
+
+        let mut line = Vec::with_capacity(128);
+        read_line(units, &mut line)?;
+        let version = trim_eol(&line);
+        if !version.starts_with(b"WARC/") {
+            let shown = String::from_utf8_lossy(&version[..version.len().min(20)]).into_owned();
+            return Err(invalid(format!(
+                "expected a WARC/ version line, found {shown:?}"
+            )));
+        }
+        let version = String::from_utf8_lossy(version).into_owned();
+        let mut headers: Vec<(String, String)> = Vec::with_capacity(12);
+        let mut header_bytes = 0usize;
+        loop {
+            read_line(units, &mut line)?;
+            header_bytes += line.len();
+            if header_bytes > MAX_HEADER {
+                return Err(invalid("WARC header larger than 4 MiB"));
+            }
+            let l = trim_eol(&line);
+            if l.is_empty() {
+                break;
+            }
+            let text = String::from_utf8_lossy(l);
+            if l[0] == b' ' || l[0] == b'\t' {
+                let Some(last) = headers.last_mut() else {
+                    return Err(invalid("continuation line before the first header field"));
+                };
+                last.1.push(' ');
+                last.1.push_str(text.trim());
+                continue;
+            }
+            let Some((name, value)) = text.split_once(':') else {
+                return Err(invalid(format!(
+                    "header line without colon: {:?}",
+                    &text[..text.len().min(60)]
+                )));
+            };
+            headers.push((name.trim().to_string(), value.trim().to_string()));
+        }
+        let length: u64 = headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("Content-Length"))
+            .ok_or_else(|| invalid("no Content-Length"))?
+            .1
+            .parse()
+            .map_err(|_| invalid("Content-Length is not a number"))?;
+        let mut block = Vec::with_capacity(length.min(64 << 20) as usize);
+        (&mut *units).take(length).read_to_end(&mut block)?;
+        if (block.len() as u64) < length {
+            return Err(invalid(format!(
+                "block truncated: {} of {length} bytes",
+                block.len()
+            )));
+        }
+        let mut trailer = [0u8; 4];
+        let mut got = 0;
+        while got < 4 {
+            let n = units.read(&mut trailer[got..])?;
+            if n == 0 {
+                break;
+            }
+            got += n;
+        }
+        if &trailer[..got] != b"\r\n\r\n" {
+            return Err(invalid(format!(
+                "record not followed by CRLF CRLF (found {:?}): wrong Content-Length?",
+                String::from_utf8_lossy(&trailer[..got])
+            )));
+        }
+        self.clean_end = if units.kind == Kind::Plain {
+            Some(units.consumed)
+        } else if units.at_unit_end()? {
+            Some(units.input()?.pos)
+        } else {
+            None
+        };
+        Ok(Some((
+            start,
+            Record {
+                version,
+                headers,
+                block,
+            },
+        )))
+    }
+}
+
+/// Reads one line (up to and including `\n`, at most `MAX_LINE` bytes) into `line`.
+fn read_line(units: &mut Units, line: &mut Vec<u8>) -> io::Result<()> {
+    line.clear();
+    let n = (&mut *units).take(MAX_LINE).read_until(b'\n', line)?;
+    if n == 0 {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "end of file inside a WARC header",
+        ));
+    }
+    if line.last() != Some(&b'\n') {
+        if n as u64 >= MAX_LINE {
+            return Err(invalid("WARC header line longer than 1 MiB"));
+        }
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "end of file inside a WARC header",
+        ));
+    }
+    Ok(())
+}
+
+fn trim_eol(line: &[u8]) -> &[u8] {
+    let l = line.strip_suffix(b"\n").unwrap_or(line);
+    l.strip_suffix(b"\r").unwrap_or(l)
 }
 
 /// Reads every record of a file into memory (tests and small files).
 pub fn read_records(path: &Path) -> Result<Vec<Record>, WarcError> {
-    WarcReader::open(path)?.map(|r| r.map(|(_, rec)| rec)).collect()
+    WarcReader::open(path)?
+        .map(|r| r.map(|(_, rec)| rec))
+        .collect()
 }

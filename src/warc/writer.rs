@@ -2,12 +2,43 @@
 //! and metadata records; one zstd frame (or gzip member) per record; files named
 //! `glaneur-<YYYYMMDDhhmmss>-<serial>-<hostname>.warc.zst`, written as `….open` and
 //! renamed when closed; rotated past `max_file_bytes`.
+//!
+//! # Transfer coding and truncation
+//!
+//! The fetcher hands over the entity body with the chunked framing already removed, while
+//! `Capture::response_head` still says `Transfer-Encoding: chunked`. Storing that head in
+//! front of the de-chunked body would not be a valid HTTP message, and re-framing the body
+//! as one chunk would make the bytes after the HTTP headers differ from the payload, which
+//! strict validators (and warcio/pywb) hash as-is. So the writer renames the header field
+//! to `X-Glaneur-Orig-Transfer-Encoding` (value kept), leaving every other byte of the head
+//! as received: the block is then a plain HTTP message delimited by the record's length,
+//! and `WARC-Payload-Digest` (SHA-1 of the body, `Content-Encoding` intact) equals the hash
+//! of the bytes after the headers.
+//!
+//! A truncated body (`Capture::truncated`) is stored as far as it was received, with
+//! `WARC-Truncated: <reason>`; a `Content-Length` field in the head that no longer matches
+//! is likewise renamed `X-Glaneur-Orig-Content-Length`, so replay tools do not wait for
+//! bytes that were never archived. Both digests cover the bytes actually stored.
+//!
+//! # Durability
+//!
+//! Each record is compressed in memory into one zstd frame (content size and checksum set)
+//! or one gzip member and handed to a `BufWriter` with a single `write_all`; every capture
+//! and metadata record is flushed to the OS before the call returns. On a write error the
+//! file is cut back to the end of the last flushed record and closed, so a crash or a full
+//! disk loses at most the capture being written; `repair_open_files` cleans up after a crash.
 
+use std::borrow::Cow;
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
+use sha1::{Digest, Sha1};
+use zstd::zstd_safe;
 
-use super::{RecordId, WarcError};
+use super::record::{format_sha1, push_field, sha1_digest};
+use super::{RecordId, WarcError, WarcReader};
 use crate::capture::Capture;
 
 /// Per-record compression of WARC files.
@@ -22,6 +53,26 @@ pub enum Compression {
     None,
 }
 
+impl Compression {
+    /// The file name extension, `.warc.zst`, `.warc.gz` or `.warc`.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Compression::Zstd => ".warc.zst",
+            Compression::Gzip => ".warc.gz",
+            Compression::None => ".warc",
+        }
+    }
+}
+
+/// zstd level used for `.warc.zst` files.
+pub const ZSTD_LEVEL: i32 = 3;
+
+/// Suffix of files being written.
+pub const OPEN_SUFFIX: &str = ".open";
+
+/// Suffix given by [`repair_open_files`] to an `.open` file that holds no valid record.
+pub const CORRUPT_SUFFIX: &str = ".corrupt";
+
 /// How to write.
 #[derive(Debug, Clone)]
 pub struct WriterConfig {
@@ -35,6 +86,19 @@ pub struct WriterConfig {
     pub prefix: String,
     /// Extra `warcinfo` fields (e.g. the politeness settings), written after the standard ones.
     pub warcinfo: Vec<(String, String)>,
+}
+
+impl WriterConfig {
+    /// Defaults: zstd, 1 GiB files, prefix `glaneur`, no extra warcinfo fields.
+    pub fn new(dir: impl Into<PathBuf>) -> WriterConfig {
+        WriterConfig {
+            dir: dir.into(),
+            compression: Compression::Zstd,
+            max_file_bytes: 1 << 30,
+            prefix: "glaneur".to_string(),
+            warcinfo: Vec::new(),
+        }
+    }
 }
 
 /// Where a record was written.
@@ -61,22 +125,355 @@ pub struct CaptureLocation {
     pub payload_digest: String,
 }
 
+/// The per-record compressor, reused across records.
+enum Codec {
+    None,
+    Zstd(Box<zstd_safe::CCtx<'static>>),
+    Gzip(Box<flate2::Compress>),
+}
+
+/// The file being written.
+struct OpenFile {
+    /// Final file name.
+    name: String,
+    open_path: PathBuf,
+    final_path: PathBuf,
+    out: BufWriter<File>,
+    /// Bytes written (buffered included).
+    size: u64,
+    /// Bytes known to have reached the OS, always at a record boundary.
+    durable: u64,
+    warcinfo_id: RecordId,
+}
+
 /// Writes WARC files into one directory. Blocking I/O: run it off the async reactor.
-#[derive(Debug)]
-pub struct WarcWriter {}
+pub struct WarcWriter {
+    config: WriterConfig,
+    hostname: String,
+    codec: Codec,
+    /// Reused buffer for one compressed record.
+    frame: Vec<u8>,
+    /// Reused buffer for the WARC header of one record.
+    head: Vec<u8>,
+    current: Option<OpenFile>,
+    closed: Vec<PathBuf>,
+    serial: u32,
+}
+
+impl std::fmt::Debug for WarcWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WarcWriter")
+            .field("config", &self.config)
+            .field("current", &self.current.as_ref().map(|c| &c.open_path))
+            .field("closed", &self.closed)
+            .finish()
+    }
+}
+
+fn io_err(path: &Path, source: io::Error) -> WarcError {
+    WarcError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn zstd_err(code: usize) -> io::Error {
+    io::Error::other(format!("zstd: {}", zstd_safe::get_error_name(code)))
+}
+
+/// `YYYY-MM-DDThh:mm:ssZ` (second precision: accepted by every WARC 1.0/1.1 reader).
+pub fn warc_date(date: DateTime<Utc>) -> String {
+    date.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// The date for a metadata record derived from `capture`: the first whole second after
+/// the end of the fetch (`started + elapsed`), hence always a later second than the
+/// response's `WARC-Date` (see [`WarcWriter::write_capture_metadata`]).
+pub fn metadata_date(capture: &Capture) -> DateTime<Utc> {
+    let end = capture.started + chrono::Duration::from_std(capture.elapsed).unwrap_or_default();
+    let whole = end.timestamp();
+    DateTime::from_timestamp(whole + 1, 0).unwrap_or(end)
+}
+
+/// Replaces CR and LF (which would end the header line) with spaces.
+fn clean(value: &str) -> Cow<'_, str> {
+    if value.contains(['\r', '\n']) {
+        Cow::Owned(value.replace(['\r', '\n'], " "))
+    } else {
+        Cow::Borrowed(value)
+    }
+}
+
+/// A URI usable as a header value: whitespace and control characters percent-encoded.
+fn clean_uri(uri: &str) -> Cow<'_, str> {
+    if uri.bytes().any(|b| b <= b' ' || b == 0x7f) {
+        let mut out = String::with_capacity(uri.len() + 8);
+        for c in uri.chars() {
+            if c.is_ascii_control() || c == ' ' {
+                out.push_str(&format!("%{:02X}", c as u32));
+            } else {
+                out.push(c);
+            }
+        }
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(uri)
+    }
+}
+
+/// A field name made of HTTP token characters only.
+fn clean_name(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if s.is_empty() { "x".to_string() } else { s }
+}
+
+/// The host name for file names and `warcinfo`: `[A-Za-z0-9.-]` only.
+fn local_hostname() -> String {
+    let raw = gethostname::gethostname().to_string_lossy().into_owned();
+    let s: String = raw
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if s.is_empty() {
+        "localhost".to_string()
+    } else {
+        s
+    }
+}
+
+/// Rewrites the stored response head so that it frames the stored body (see the module
+/// documentation): `Transfer-Encoding` is renamed, and so is a `Content-Length` that does
+/// not match a truncated body. Returns the head unchanged (borrowed) in the common case.
+pub fn rewrite_response_head(head: &[u8], body_len: usize, truncated: bool) -> Cow<'_, [u8]> {
+    const TE: &[u8] = b"transfer-encoding";
+    const CL: &[u8] = b"content-length";
+    let needs = |name: &[u8], value: &[u8]| {
+        name.eq_ignore_ascii_case(TE)
+            || (truncated
+                && name.eq_ignore_ascii_case(CL)
+                && std::str::from_utf8(value)
+                    .ok()
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    != Some(body_len as u64))
+    };
+    let split = |line: &'_ [u8]| -> Option<(usize, bool)> {
+        let colon = line.iter().position(|&b| b == b':')?;
+        let name = line[..colon].trim_ascii();
+        let end = line.strip_suffix(b"\n").unwrap_or(line);
+        let end = end.strip_suffix(b"\r").unwrap_or(end);
+        Some((colon, needs(name, &end[colon + 1..])))
+    };
+    let mut lines = head.split_inclusive(|&b| b == b'\n');
+    let first = lines.next().unwrap_or_default();
+    if !lines.clone().any(|l| split(l).is_some_and(|(_, n)| n)) {
+        return Cow::Borrowed(head);
+    }
+    let mut out = Vec::with_capacity(head.len() + 64);
+    out.extend_from_slice(first);
+    for line in lines {
+        match split(line) {
+            Some((colon, true)) => {
+                let name = line[..colon].trim_ascii();
+                out.extend_from_slice(b"X-Glaneur-Orig-");
+                if name.eq_ignore_ascii_case(TE) {
+                    out.extend_from_slice(b"Transfer-Encoding");
+                } else {
+                    out.extend_from_slice(b"Content-Length");
+                }
+                out.extend_from_slice(&line[colon..]);
+            }
+            _ => out.extend_from_slice(line),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Block digest of `head + body` and payload digest of `body`, computed in one pass over
+/// the body (interleaved in 64 KiB slices to stay in cache).
+fn digests(head: &[u8], body: &[u8]) -> (String, String) {
+    let mut block = Sha1::new();
+    let mut payload = Sha1::new();
+    block.update(head);
+    for chunk in body.chunks(64 * 1024) {
+        block.update(chunk);
+        payload.update(chunk);
+    }
+    (
+        format_sha1(&block.finalize()),
+        format_sha1(&payload.finalize()),
+    )
+}
+
+/// Builds a WARC header (version line, fields, `Content-Length`, blank line) into `buf`.
+fn build_header(buf: &mut Vec<u8>, fields: &[(&str, &str)], content_length: usize) {
+    buf.clear();
+    buf.extend_from_slice(b"WARC/1.1\r\n");
+    for (n, v) in fields {
+        push_field(buf, n, v);
+    }
+    push_field(buf, "Content-Length", &content_length.to_string());
+    buf.extend_from_slice(b"\r\n");
+}
+
+impl Codec {
+    fn new(compression: Compression) -> io::Result<Codec> {
+        Ok(match compression {
+            Compression::None => Codec::None,
+            Compression::Gzip => Codec::Gzip(Box::new(flate2::Compress::new(
+                flate2::Compression::default(),
+                false,
+            ))),
+            Compression::Zstd => {
+                let mut cctx = zstd_safe::CCtx::try_create()
+                    .ok_or_else(|| io::Error::other("zstd: cannot create a context"))?;
+                cctx.set_parameter(zstd_safe::CParameter::CompressionLevel(ZSTD_LEVEL))
+                    .map_err(zstd_err)?;
+                cctx.set_parameter(zstd_safe::CParameter::ChecksumFlag(true))
+                    .map_err(zstd_err)?;
+                cctx.set_parameter(zstd_safe::CParameter::ContentSizeFlag(true))
+                    .map_err(zstd_err)?;
+                Codec::Zstd(Box::new(cctx))
+            }
+        })
+    }
+
+    /// Compresses the concatenation of `pieces` as one frame/member into `out`.
+    fn encode(&mut self, pieces: &[&[u8]], out: &mut Vec<u8>) -> io::Result<()> {
+        out.clear();
+        match self {
+            Codec::None => {
+                for p in pieces {
+                    out.extend_from_slice(p);
+                }
+            }
+            Codec::Zstd(cctx) => zstd_frame(cctx, pieces, out)?,
+            Codec::Gzip(c) => gzip_member(c, pieces, out)?,
+        }
+        Ok(())
+    }
+}
+
+fn zstd_frame(
+    cctx: &mut zstd_safe::CCtx<'static>,
+    pieces: &[&[u8]],
+    out: &mut Vec<u8>,
+) -> io::Result<()> {
+    use zstd_safe::zstd_sys::ZSTD_EndDirective::{ZSTD_e_continue, ZSTD_e_end};
+    let total: usize = pieces.iter().map(|p| p.len()).sum();
+    cctx.reset(zstd_safe::ResetDirective::SessionOnly)
+        .map_err(zstd_err)?;
+    cctx.set_pledged_src_size(Some(total as u64))
+        .map_err(zstd_err)?;
+    out.reserve(zstd_safe::compress_bound(total) + 64);
+    for piece in pieces {
+        let mut input = zstd_safe::InBuffer::around(piece);
+        while input.pos() < piece.len() {
+            if out.capacity() - out.len() < 1 << 16 {
+                out.reserve(1 << 17);
+            }
+            let len = out.len();
+            let mut output = zstd_safe::OutBuffer::around_pos(out, len);
+            cctx.compress_stream2(&mut output, &mut input, ZSTD_e_continue)
+                .map_err(zstd_err)?;
+        }
+    }
+    loop {
+        if out.capacity() - out.len() < 1 << 16 {
+            out.reserve(1 << 17);
+        }
+        let len = out.len();
+        let mut output = zstd_safe::OutBuffer::around_pos(out, len);
+        let mut input = zstd_safe::InBuffer::around(&[]);
+        let remaining = cctx
+            .compress_stream2(&mut output, &mut input, ZSTD_e_end)
+            .map_err(zstd_err)?;
+        if remaining == 0 {
+            return Ok(());
+        }
+    }
+}
+
+fn gzip_member(c: &mut flate2::Compress, pieces: &[&[u8]], out: &mut Vec<u8>) -> io::Result<()> {
+    use flate2::{FlushCompress, Status};
+    c.reset();
+    // ID1 ID2 CM=deflate FLG=0 MTIME=0 XFL=0 OS=255 (unknown)
+    out.extend_from_slice(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+    let mut crc = flate2::Crc::new();
+    for piece in pieces {
+        crc.update(piece);
+        let mut input: &[u8] = piece;
+        while !input.is_empty() {
+            if out.capacity() - out.len() < 1 << 15 {
+                out.reserve(input.len() / 2 + (1 << 16));
+            }
+            let before = c.total_in();
+            c.compress_vec(input, out, FlushCompress::None)
+                .map_err(io::Error::other)?;
+            let used = (c.total_in() - before) as usize;
+            input = &input[used..];
+        }
+    }
+    loop {
+        if out.capacity() - out.len() < 1 << 15 {
+            out.reserve(1 << 16);
+        }
+        if c.compress_vec(&[], out, FlushCompress::Finish)
+            .map_err(io::Error::other)?
+            == Status::StreamEnd
+        {
+            break;
+        }
+    }
+    out.extend_from_slice(&crc.sum().to_le_bytes());
+    out.extend_from_slice(&crc.amount().to_le_bytes());
+    Ok(())
+}
 
 impl WarcWriter {
     /// Prepares a writer; the first file is created on the first write.
     pub fn new(config: WriterConfig) -> Result<WarcWriter, WarcError> {
-        todo!("{config:?}")
+        std::fs::create_dir_all(&config.dir).map_err(|e| io_err(&config.dir, e))?;
+        let codec = Codec::new(config.compression).map_err(|e| io_err(&config.dir, e))?;
+        Ok(WarcWriter {
+            config,
+            hostname: local_hostname(),
+            codec,
+            frame: Vec::new(),
+            head: Vec::new(),
+            current: None,
+            closed: Vec::new(),
+            serial: 0,
+        })
+    }
+
+    /// The path of the file being written (with its `.open` suffix), if any.
+    pub fn current_path(&self) -> Option<&Path> {
+        self.current.as_ref().map(|c| c.open_path.as_path())
     }
 
     /// Writes a request and a response record for one exchange.
     pub fn write_capture(&mut self, capture: &Capture) -> Result<CaptureLocation, WarcError> {
-        todo!("{capture:?}")
+        let res = self.write_capture_inner(capture);
+        self.after_write(res)
     }
 
     /// Writes a `metadata` record about `target_uri` that refers to the record `refers_to`.
+    /// See [`WarcWriter::write_capture_metadata`] about the choice of `date`.
     pub fn write_metadata(
         &mut self,
         target_uri: &str,
@@ -85,22 +482,518 @@ impl WarcWriter {
         content_type: &str,
         block: &[u8],
     ) -> Result<RecordLocation, WarcError> {
-        todo!("{target_uri}{refers_to}{date}{content_type}{block:?}")
+        let res = self.write_metadata_inner(target_uri, refers_to, date, content_type, block);
+        self.after_write(res)
+    }
+
+    /// Writes a `metadata` record about a capture (e.g. the extracted article as JSON),
+    /// referring to its response record, dated with [`metadata_date`].
+    ///
+    /// Replay indexes (cdxj-indexer, pywb) index metadata records unless their
+    /// Content-Type is `application/warc-fields`, under the same URL key as the response;
+    /// pywb serves the first of equally close captures, so a metadata record dated in the
+    /// same second as its response can be replayed instead of the page. Dating it after
+    /// the fetch ended (which is also when it was produced) avoids that.
+    pub fn write_capture_metadata(
+        &mut self,
+        capture: &Capture,
+        response: &RecordId,
+        content_type: &str,
+        block: &[u8],
+    ) -> Result<RecordLocation, WarcError> {
+        self.write_metadata(
+            capture.url.as_str(),
+            response,
+            metadata_date(capture),
+            content_type,
+            block,
+        )
     }
 
     /// Flushes buffered bytes to the operating system.
     pub fn flush(&mut self) -> Result<(), WarcError> {
-        todo!()
+        let res = self.flush_current();
+        self.after_write(res)
     }
 
     /// Closes the current file (renaming it from `.open`); returns every file this writer closed.
-    pub fn finish(self) -> Result<Vec<PathBuf>, WarcError> {
-        todo!()
+    pub fn finish(mut self) -> Result<Vec<PathBuf>, WarcError> {
+        self.close_current()?;
+        Ok(std::mem::take(&mut self.closed))
+    }
+
+    fn write_capture_inner(&mut self, capture: &Capture) -> Result<CaptureLocation, WarcError> {
+        self.ensure_open()?;
+        let date = warc_date(capture.started);
+        let uri = clean_uri(capture.url.as_str());
+        let ip = capture.ip.map(|ip| ip.to_string());
+        let req_id = RecordId::new();
+        let resp_id = RecordId::new();
+        let (warcinfo_id, file_name) = match &self.current {
+            Some(f) => (f.warcinfo_id.0.clone(), f.name.clone()),
+            None => unreachable_file(&self.config.dir)?,
+        };
+
+        // request
+        let req_digest = sha1_digest(&capture.request);
+        let mut fields: Vec<(&str, &str)> = vec![
+            ("WARC-Type", "request"),
+            ("WARC-Record-ID", &req_id.0),
+            ("WARC-Date", &date),
+            ("WARC-Target-URI", &uri),
+        ];
+        if let Some(ip) = &ip {
+            fields.push(("WARC-IP-Address", ip));
+        }
+        fields.extend([
+            ("WARC-Warcinfo-ID", warcinfo_id.as_str()),
+            ("WARC-Concurrent-To", resp_id.0.as_str()),
+            ("Content-Type", "application/http;msgtype=request"),
+            ("WARC-Block-Digest", req_digest.as_str()),
+        ]);
+        build_header(&mut self.head, &fields, capture.request.len());
+        let (req_off, req_len) = self.emit_head_and(&[&capture.request])?;
+
+        // response
+        let head = rewrite_response_head(
+            &capture.response_head,
+            capture.body.len(),
+            capture.truncated.is_some(),
+        );
+        let (block_digest, payload_digest) = digests(&head, &capture.body);
+        let mut fields: Vec<(&str, &str)> = vec![
+            ("WARC-Type", "response"),
+            ("WARC-Record-ID", &resp_id.0),
+            ("WARC-Date", &date),
+            ("WARC-Target-URI", &uri),
+        ];
+        if let Some(ip) = &ip {
+            fields.push(("WARC-IP-Address", ip));
+        }
+        fields.extend([
+            ("WARC-Warcinfo-ID", warcinfo_id.as_str()),
+            ("WARC-Concurrent-To", req_id.0.as_str()),
+            ("Content-Type", "application/http;msgtype=response"),
+            ("WARC-Block-Digest", block_digest.as_str()),
+            ("WARC-Payload-Digest", payload_digest.as_str()),
+        ]);
+        if let Some(t) = capture.truncated {
+            fields.push(("WARC-Truncated", t.as_warc_value()));
+        }
+        build_header(&mut self.head, &fields, head.len() + capture.body.len());
+        let (resp_off, resp_len) = self.emit_head_and(&[&head, &capture.body])?;
+        self.flush_current()?;
+        Ok(CaptureLocation {
+            request: RecordLocation {
+                file: file_name.clone(),
+                offset: req_off,
+                length: req_len,
+                id: req_id,
+            },
+            response: RecordLocation {
+                file: file_name,
+                offset: resp_off,
+                length: resp_len,
+                id: resp_id,
+            },
+            payload_digest,
+        })
+    }
+
+    fn write_metadata_inner(
+        &mut self,
+        target_uri: &str,
+        refers_to: &RecordId,
+        date: DateTime<Utc>,
+        content_type: &str,
+        block: &[u8],
+    ) -> Result<RecordLocation, WarcError> {
+        self.ensure_open()?;
+        let (warcinfo_id, file_name) = match &self.current {
+            Some(f) => (f.warcinfo_id.0.clone(), f.name.clone()),
+            None => unreachable_file(&self.config.dir)?,
+        };
+        let id = RecordId::new();
+        let date = warc_date(date);
+        let uri = clean_uri(target_uri);
+        let refers = clean(&refers_to.0);
+        let ctype = clean(content_type);
+        let digest = sha1_digest(block);
+        let fields: [(&str, &str); 8] = [
+            ("WARC-Type", "metadata"),
+            ("WARC-Record-ID", &id.0),
+            ("WARC-Date", &date),
+            ("WARC-Target-URI", &uri),
+            ("WARC-Warcinfo-ID", &warcinfo_id),
+            ("WARC-Refers-To", &refers),
+            ("Content-Type", &ctype),
+            ("WARC-Block-Digest", &digest),
+        ];
+        build_header(&mut self.head, &fields, block.len());
+        let (offset, length) = self.emit_head_and(&[block])?;
+        self.flush_current()?;
+        Ok(RecordLocation {
+            file: file_name,
+            offset,
+            length,
+            id,
+        })
+    }
+
+    /// After a write: on success, rotate if the file is full; on error, cut the file back
+    /// to its last flushed record and close it.
+    fn after_write<T>(&mut self, res: Result<T, WarcError>) -> Result<T, WarcError> {
+        match res {
+            Ok(v) => {
+                if self
+                    .current
+                    .as_ref()
+                    .is_some_and(|c| c.size >= self.config.max_file_bytes)
+                {
+                    self.close_current()?;
+                }
+                Ok(v)
+            }
+            Err(e) => {
+                self.abandon_current();
+                Err(e)
+            }
+        }
+    }
+
+    /// Compresses `self.head` followed by `block` as one record and writes it.
+    fn emit_head_and(&mut self, block: &[&[u8]]) -> Result<(u64, u64), WarcError> {
+        let Some(file) = self.current.as_mut() else {
+            return unreachable_file(&self.config.dir);
+        };
+        let mut pieces: Vec<&[u8]> = Vec::with_capacity(block.len() + 2);
+        pieces.push(&self.head);
+        pieces.extend_from_slice(block);
+        pieces.push(b"\r\n\r\n");
+        let offset = file.size;
+        let length = if let Codec::None = self.codec {
+            // Uncompressed: no need to copy the block into a frame buffer.
+            let mut n = 0u64;
+            for p in &pieces {
+                file.out
+                    .write_all(p)
+                    .map_err(|e| io_err(&file.open_path, e))?;
+                n += p.len() as u64;
+            }
+            n
+        } else {
+            self.codec
+                .encode(&pieces, &mut self.frame)
+                .map_err(|e| io_err(&file.open_path, e))?;
+            file.out
+                .write_all(&self.frame)
+                .map_err(|e| io_err(&file.open_path, e))?;
+            let n = self.frame.len() as u64;
+            if self.frame.capacity() > 64 << 20 {
+                // do not keep a huge buffer around after an unusually large record
+                self.frame = Vec::new();
+            }
+            n
+        };
+        file.size += length;
+        Ok((offset, length))
+    }
+
+    fn flush_current(&mut self) -> Result<(), WarcError> {
+        if let Some(file) = self.current.as_mut() {
+            file.out.flush().map_err(|e| io_err(&file.open_path, e))?;
+            file.durable = file.size;
+        }
+        Ok(())
+    }
+
+    /// Opens a new file (writing its `warcinfo` record) if none is open.
+    fn ensure_open(&mut self) -> Result<(), WarcError> {
+        if self.current.is_some() {
+            return Ok(());
+        }
+        let stamp = Utc::now().format("%Y%m%d%H%M%S").to_string();
+        let ext = self.config.compression.extension();
+        let (name, open_path, final_path, file) = loop {
+            let name = format!(
+                "{}-{}-{:05}-{}{}",
+                self.config.prefix, stamp, self.serial, self.hostname, ext
+            );
+            self.serial += 1;
+            let final_path = self.config.dir.join(&name);
+            let open_path = self.config.dir.join(format!("{name}{OPEN_SUFFIX}"));
+            if final_path.exists() {
+                continue;
+            }
+            match OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&open_path)
+            {
+                Ok(f) => break (name, open_path, final_path, f),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && self.serial < 100_000 => {
+                    continue;
+                }
+                Err(e) => return Err(io_err(&open_path, e)),
+            }
+        };
+        let warcinfo_id = RecordId::new();
+        self.current = Some(OpenFile {
+            name: name.clone(),
+            open_path,
+            final_path,
+            out: BufWriter::with_capacity(256 * 1024, file),
+            size: 0,
+            durable: 0,
+            warcinfo_id: warcinfo_id.clone(),
+        });
+
+        let mut info = Vec::with_capacity(512);
+        push_field(
+            &mut info,
+            "software",
+            &format!("glaneur/{}", env!("CARGO_PKG_VERSION")),
+        );
+        push_field(&mut info, "hostname", &self.hostname);
+        push_field(&mut info, "format", "WARC File Format 1.1");
+        push_field(
+            &mut info,
+            "conformsTo",
+            "http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+        );
+        for (n, v) in &self.config.warcinfo {
+            push_field(&mut info, &clean_name(n), &clean(v));
+        }
+        let date = warc_date(Utc::now());
+        let digest = sha1_digest(&info);
+        let fields: [(&str, &str); 6] = [
+            ("WARC-Type", "warcinfo"),
+            ("WARC-Record-ID", &warcinfo_id.0),
+            ("WARC-Date", &date),
+            ("WARC-Filename", &name),
+            ("Content-Type", "application/warc-fields"),
+            ("WARC-Block-Digest", &digest),
+        ];
+        build_header(&mut self.head, &fields, info.len());
+        self.emit_head_and(&[&info])?;
+        Ok(())
+    }
+
+    /// Flushes, syncs and renames the current file to its final name.
+    fn close_current(&mut self) -> Result<(), WarcError> {
+        let Some(mut file) = self.current.take() else {
+            return Ok(());
+        };
+        let res = file
+            .out
+            .flush()
+            .and_then(|()| file.out.get_ref().sync_all())
+            .map_err(|e| io_err(&file.open_path, e));
+        if let Err(e) = res {
+            file.durable = file.durable.min(file.size);
+            self.current = Some(file);
+            self.abandon_current();
+            return Err(e);
+        }
+        drop(file.out);
+        std::fs::rename(&file.open_path, &file.final_path)
+            .map_err(|e| io_err(&file.open_path, e))?;
+        self.closed.push(file.final_path);
+        Ok(())
+    }
+
+    /// After a failed write: drops unflushed bytes, cuts the file back to its last
+    /// flushed record and renames it (or removes it if it holds nothing). Best effort: a
+    /// file left behind as `.open` is handled by [`repair_open_files`].
+    fn abandon_current(&mut self) {
+        let Some(file) = self.current.take() else {
+            return;
+        };
+        let (inner, _unflushed) = file.out.into_parts();
+        let res = (|| -> io::Result<()> {
+            if file.durable == 0 {
+                drop(inner);
+                return std::fs::remove_file(&file.open_path);
+            }
+            inner.set_len(file.durable)?;
+            inner.sync_all()?;
+            drop(inner);
+            std::fs::rename(&file.open_path, &file.final_path)
+        })();
+        match res {
+            Ok(()) if file.durable > 0 => self.closed.push(file.final_path),
+            Ok(()) => {}
+            Err(e) => tracing::warn!(
+                "could not close {} after a write error: {e}",
+                file.open_path.display()
+            ),
+        }
+    }
+}
+
+fn unreachable_file<T>(dir: &Path) -> Result<T, WarcError> {
+    Err(io_err(dir, io::Error::other("no WARC file open")))
+}
+
+impl Drop for WarcWriter {
+    /// Closes the current file if `finish` was not called (best effort).
+    fn drop(&mut self) {
+        if self.current.is_some()
+            && let Err(e) = self.close_current()
+        {
+            tracing::warn!("closing WARC file: {e}");
+        }
     }
 }
 
 /// Repairs `*.open` files left in `dir` by a crash: cuts each after its last complete
 /// record and renames it to its final name. Returns the repaired files.
+///
+/// A record counts as complete when its whole frame/member decodes (zstd checksum, gzip
+/// CRC) and holds whole records; in a plain file, when its block and trailing `\r\n\r\n`
+/// are all there. A file with no complete record is removed if it is empty, otherwise
+/// renamed with a `.corrupt` suffix (kept for inspection, ignored by WARC tools) and not
+/// returned. Call it before opening a writer on `dir`: it would cut a file that another
+/// live writer is still appending to.
 pub fn repair_open_files(dir: &Path) -> Result<Vec<PathBuf>, WarcError> {
-    todo!("{dir:?}")
+    let entries = std::fs::read_dir(dir).map_err(|e| io_err(dir, e))?;
+    let mut opens = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| io_err(dir, e))?;
+        let path = entry.path();
+        if path.is_file() && path.to_string_lossy().ends_with(OPEN_SUFFIX) {
+            opens.push(path);
+        }
+    }
+    opens.sort();
+    let mut repaired = Vec::new();
+    for path in opens {
+        if let Some(p) = repair_one(&path)? {
+            repaired.push(p);
+        }
+    }
+    Ok(repaired)
+}
+
+fn repair_one(path: &Path) -> Result<Option<PathBuf>, WarcError> {
+    let s = path.to_string_lossy();
+    let final_path = PathBuf::from(&s[..s.len() - OPEN_SUFFIX.len()]);
+    let len = std::fs::metadata(path).map_err(|e| io_err(path, e))?.len();
+    let mut good = 0u64;
+    {
+        let mut reader = WarcReader::open(path)?;
+        while let Some(Ok(_)) = reader.next() {
+            if let Some(end) = reader.clean_end() {
+                good = end;
+            }
+        }
+    }
+    if good == 0 {
+        if len == 0 {
+            std::fs::remove_file(path).map_err(|e| io_err(path, e))?;
+        } else {
+            let corrupt = PathBuf::from(format!("{}{CORRUPT_SUFFIX}", final_path.display()));
+            tracing::warn!(
+                "{}: no complete WARC record, renamed {}",
+                path.display(),
+                corrupt.display()
+            );
+            std::fs::rename(path, &corrupt).map_err(|e| io_err(path, e))?;
+        }
+        return Ok(None);
+    }
+    if good < len {
+        tracing::warn!(
+            "{}: cut after the last complete record ({good} of {len} bytes)",
+            path.display()
+        );
+        let f = OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(|e| io_err(path, e))?;
+        f.set_len(good).map_err(|e| io_err(path, e))?;
+        f.sync_all().map_err(|e| io_err(path, e))?;
+    }
+    if final_path.exists() {
+        return Err(io_err(
+            &final_path,
+            io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                "cannot repair: final name already taken",
+            ),
+        ));
+    }
+    std::fs::rename(path, &final_path).map_err(|e| io_err(path, e))?;
+    Ok(Some(final_path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn head_without_transfer_encoding_is_borrowed() {
+        let head = b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n";
+        assert!(matches!(
+            rewrite_response_head(head, 3, false),
+            Cow::Borrowed(_)
+        ));
+        // untruncated: Content-Length kept even if it does not match (HEAD, 304)
+        assert!(matches!(
+            rewrite_response_head(head, 0, false),
+            Cow::Borrowed(_)
+        ));
+        // truncated but matching: kept
+        assert!(matches!(
+            rewrite_response_head(head, 3, true),
+            Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
+    fn transfer_encoding_lines_are_renamed_whatever_their_case() {
+        let head = b"HTTP/1.1 200 OK\r\nTRANSFER-ENCODING: gzip, chunked\r\nX-A: transfer-encoding: x\r\ntransfer-encoding:chunked\r\n\r\n";
+        let out = rewrite_response_head(head, 10, false);
+        assert_eq!(
+            &out[..],
+            b"HTTP/1.1 200 OK\r\nX-Glaneur-Orig-Transfer-Encoding: gzip, chunked\r\nX-A: transfer-encoding: x\r\nX-Glaneur-Orig-Transfer-Encoding:chunked\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn truncated_content_length_is_renamed() {
+        let head = b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n";
+        let out = rewrite_response_head(head, 40, true);
+        assert_eq!(
+            &out[..],
+            b"HTTP/1.1 200 OK\r\nX-Glaneur-Orig-Content-Length: 100\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn dates_and_header_values_are_sanitised() {
+        let d = DateTime::from_timestamp(1_700_000_000, 123_456_789).unwrap();
+        assert_eq!(warc_date(d), "2023-11-14T22:13:20Z");
+        assert_eq!(clean_uri("http://h/a b\r\n"), "http://h/a%20b%0D%0A");
+        assert_eq!(clean("a\r\nb"), "a  b");
+        assert_eq!(clean_name("bad name:x"), "bad-name-x");
+    }
+
+    #[test]
+    fn gzip_member_and_zstd_frame_decode_to_the_concatenation() {
+        let pieces: [&[u8]; 3] = [b"head ", &[7u8; 200_000], b" tail"];
+        let whole: Vec<u8> = pieces.concat();
+        let mut out = Vec::new();
+        let mut gz = Codec::new(Compression::Gzip).unwrap();
+        gz.encode(&pieces, &mut out).unwrap();
+        let mut dec = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&out[..]), &mut dec).unwrap();
+        assert_eq!(dec, whole);
+        let mut z = Codec::new(Compression::Zstd).unwrap();
+        for _ in 0..2 {
+            // the context is reused
+            z.encode(&pieces, &mut out).unwrap();
+            assert_eq!(zstd::decode_all(&out[..]).unwrap(), whole);
+        }
+    }
 }
