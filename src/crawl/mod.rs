@@ -672,7 +672,7 @@ async fn fetch_one(shared: &Arc<Shared>, policy: &HostPolicy, url: ClaimedUrl) -
                     .write_metadata(
                         capture.url.to_string(),
                         location.response.id.clone(),
-                        capture.started,
+                        crate::warc::metadata_date(&capture),
                         "application/json",
                         json,
                     )
