@@ -31,3 +31,51 @@ pub enum ConfigError {
         message: String,
     },
 }
+
+impl ConfigError {
+    /// The 1-based line of the offending key or value, when known.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            ConfigError::Io { .. } => None,
+            ConfigError::Invalid { line, .. } => *line,
+        }
+    }
+
+    /// An invalid-value error at byte `offset` of `text`.
+    pub(crate) fn at(
+        path: &std::path::Path,
+        text: &str,
+        offset: Option<usize>,
+        message: impl Into<String>,
+    ) -> ConfigError {
+        ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line: offset.map(|o| line_of(text, o)),
+            message: message.into(),
+        }
+    }
+
+    /// Converts a TOML syntax or type error, locating it by its byte span.
+    pub(crate) fn from_toml(path: &std::path::Path, text: &str, e: &toml::de::Error) -> ConfigError {
+        ConfigError::at(
+            path,
+            text,
+            e.span().map(|s| s.start),
+            e.message().trim_end().to_string(),
+        )
+    }
+}
+
+/// 1-based line number of byte `offset` in `text`.
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+/// Reads a configuration file, mapping the error to [`ConfigError::Io`].
+pub(crate) fn read_file(path: &std::path::Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
