@@ -56,13 +56,16 @@ impl ConfigError {
     }
 
     /// Converts a TOML syntax or type error, locating it by its byte span.
+    /// When the offending line is a `key = value` line, the key is named in the message.
     pub(crate) fn from_toml(path: &std::path::Path, text: &str, e: &toml::de::Error) -> ConfigError {
-        ConfigError::at(
-            path,
-            text,
-            e.span().map(|s| s.start),
-            e.message().trim_end().to_string(),
-        )
+        let offset = e.span().map(|s| s.start);
+        let mut message = e.message().trim_end().to_string();
+        if let Some(key) = offset.and_then(|o| key_on_line(text, o))
+            && !message.contains(key)
+        {
+            message = format!("`{key}`: {message}");
+        }
+        ConfigError::at(path, text, offset, message)
     }
 }
 
@@ -70,6 +73,20 @@ impl ConfigError {
 pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
     text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+/// The bare key of the `key = value` line holding byte `offset`, if it is one.
+fn key_on_line(text: &str, offset: usize) -> Option<&str> {
+    let offset = offset.min(text.len());
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let (key, _) = text[start..end].split_once('=')?;
+    let key = key.trim();
+    let bare = !key.is_empty()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+    bare.then_some(key)
 }
 
 /// Reads a configuration file, mapping the error to [`ConfigError::Io`].

@@ -51,17 +51,20 @@ CREATE TABLE IF NOT EXISTS meta (
 ) WITHOUT ROWID;
 ";
 
-const INSERT: &str = "INSERT INTO urls (url, host, site, depth, kind, priority, found_on, due_at, added_at)
+/// Adds a URL; on a known URL, lowers its depth and raises the priority of a pending one
+/// (a link first seen as "other" and later in a related block). Returns the row id when a
+/// row was inserted or changed, nothing when a known URL is left as it is: the caller
+/// tells an insertion by its id, above the largest id before the transaction.
+const UPSERT: &str = "INSERT INTO urls (url, host, site, depth, kind, priority, found_on, due_at, added_at)
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
-     ON CONFLICT (url) DO NOTHING";
-
-/// On a known URL: lower its depth; raise the priority of a pending one (a link first seen
-/// as "other" and later in a related block).
-const UPDATE_KNOWN: &str = "UPDATE urls SET
-        depth = MIN(depth, ?2),
-        kind = CASE WHEN state = 'pending' AND ?3 < priority THEN ?4 ELSE kind END,
-        priority = CASE WHEN state = 'pending' AND ?3 < priority THEN ?3 ELSE priority END
-     WHERE url = ?1 AND (depth > ?2 OR (state = 'pending' AND priority > ?3))";
+     ON CONFLICT (url) DO UPDATE SET
+        depth = MIN(depth, excluded.depth),
+        kind = CASE WHEN state = 'pending' AND excluded.priority < priority
+                    THEN excluded.kind ELSE kind END,
+        priority = CASE WHEN state = 'pending' AND excluded.priority < priority
+                        THEN excluded.priority ELSE priority END
+     WHERE excluded.depth < depth OR (state = 'pending' AND excluded.priority < priority)
+     RETURNING id";
 
 const CLAIM: &str = "SELECT id, url, site, depth, kind, attempts FROM urls INDEXED BY urls_claim
      WHERE host = ?1 AND state = 'pending' AND due_at <= ?2
@@ -98,9 +101,28 @@ fn to_u32(v: i64) -> u32 {
     u32::try_from(v.max(0)).unwrap_or(u32::MAX)
 }
 
+/// 128-bit key of a URL for the in-memory index of known URLs (two SipHash values with
+/// different prefixes; a collision among a billion URLs has a chance of about 10^-21).
+fn url_key(url: &str) -> u128 {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut a = DefaultHasher::new();
+    0u8.hash(&mut a);
+    url.hash(&mut a);
+    let mut b = DefaultHasher::new();
+    1u8.hash(&mut b);
+    url.hash(&mut b);
+    (u128::from(a.finish()) << 64) | u128::from(b.finish())
+}
+
 /// The frontier in a SQLite file.
+///
+/// Keeps an in-memory index of the known URLs (key → smallest depth and priority written),
+/// loaded at open, so that re-adding a known link (most of the ~100 links of a page) costs
+/// no database statement when it would change nothing. It assumes this value is the only
+/// writer of the database, as in a crawl (about 32 bytes of memory per URL).
 pub struct SqliteFrontier {
     conn: Connection,
+    known: std::collections::HashMap<u128, (u32, i64)>,
 }
 
 impl std::fmt::Debug for SqliteFrontier {
@@ -133,6 +155,11 @@ impl SqliteFrontier {
         let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
+        // 64 MiB of page cache (the default is 2 MiB): the URL index of a large crawl stays
+        // in memory, so checking ~100 links per page does not read from disk.
+        conn.pragma_update(None, "cache_size", -65536)?;
+        // Checkpoint every ~16 MiB of WAL rather than 4 MiB: fewer fsyncs.
+        conn.pragma_update(None, "wal_autocheckpoint", 4096)?;
         conn.set_prepared_statement_cache_capacity(32);
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
@@ -149,7 +176,17 @@ impl SqliteFrontier {
             }
         }
         tx.commit()?;
-        Ok(SqliteFrontier { conn })
+        let mut known = std::collections::HashMap::new();
+        {
+            let mut stmt = conn.prepare("SELECT url, depth, priority FROM urls")?;
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                let url: String = row.get(0)?;
+                let depth: i64 = row.get(1)?;
+                known.insert(url_key(&url), (to_u32(depth), row.get::<_, i64>(2)?));
+            }
+        }
+        Ok(SqliteFrontier { conn, known })
     }
 
     /// The schema version of the open database.
@@ -272,35 +309,53 @@ impl Frontier for SqliteFrontier {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut added = 0;
+        // Row ids grow (max + 1), so a returned id above this one is a new row.
+        let max_before: i64 = tx.query_row("SELECT IFNULL(MAX(id), 0) FROM urls", [], |r| r.get(0))?;
+        let mut new_ids = std::collections::HashSet::new();
+        let mut seen = Vec::new();
         {
-            let mut insert = tx.prepare_cached(INSERT)?;
-            let mut update = tx.prepare_cached(UPDATE_KNOWN)?;
+            let mut upsert = tx.prepare_cached(UPSERT)?;
             for u in urls {
-                let depth = i64::from(u.depth);
-                let n = insert.execute(params![
-                    u.url.as_str(),
-                    u.host,
-                    u.site,
-                    depth,
-                    u.kind.as_str(),
-                    u.kind.priority(),
-                    u.found_on.as_ref().map(Url::as_str),
-                    now,
-                ])?;
-                if n > 0 {
-                    added += n;
-                } else {
-                    update.execute(params![
-                        u.url.as_str(),
-                        depth,
-                        u.kind.priority(),
-                        u.kind.as_str()
-                    ])?;
+                let key = url_key(u.url.as_str());
+                let priority = u.kind.priority();
+                if let Some(&(depth, prio)) = self.known.get(&key)
+                    && depth <= u.depth
+                    && prio <= priority
+                {
+                    // Known, and neither shallower nor of higher priority: nothing to write.
+                    continue;
+                }
+                seen.push((key, u.depth, priority));
+                let id: Option<i64> = upsert
+                    .query_row(
+                        params![
+                            u.url.as_str(),
+                            u.host,
+                            u.site,
+                            i64::from(u.depth),
+                            u.kind.as_str(),
+                            u.kind.priority(),
+                            u.found_on.as_ref().map(Url::as_str),
+                            now,
+                        ],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                if let Some(id) = id
+                    && id > max_before
+                {
+                    new_ids.insert(id);
                 }
             }
         }
+        let added = new_ids.len();
         tx.commit()?;
+        // Only once committed: a failed transaction leaves the index as it was.
+        for (key, depth, priority) in seen {
+            let entry = self.known.entry(key).or_insert((depth, priority));
+            entry.0 = entry.0.min(depth);
+            entry.1 = entry.1.min(priority);
+        }
         Ok(added)
     }
 
