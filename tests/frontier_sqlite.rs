@@ -178,7 +178,8 @@ fn throughput_of_add_claim_finish() {
     let claim_finish = t.rate(PAGES);
     assert_eq!(done, PAGES);
 
-    // Phase 4: the crawl's mixed cycle: claim one page, finish it, add 100 links
+    // Phase 4: the crawl's mixed cycle: claim one page, finish it and add its 100 links
+    // in one transaction (`finish_with_links`)
     // (10 new, 90 known), for a tenth as many pages.
     let t = Clock::start();
     let mut next_new = PAGES;
@@ -192,7 +193,6 @@ fn throughput_of_add_claim_finish() {
         let hosts = f.ready_hosts(now).unwrap();
         let Some(host) = hosts.first() else { break };
         for c in f.claim(host, now, 1).unwrap() {
-            f.finish(c.id, &Outcome::Fetched { status: 200 }).unwrap();
             let mut links = Vec::with_capacity(100);
             for k in 0..90 {
                 links.push(new_url(&url_of((pages * 7 + k) % PAGES), 2, UrlKind::Other, Some(&c.url)));
@@ -202,7 +202,11 @@ fn throughput_of_add_claim_finish() {
                 next_new += 1;
             }
             let t_add = Instant::now();
-            assert_eq!(f.add(&links).unwrap(), 10);
+            assert_eq!(
+                f.finish_with_links(c.id, &Outcome::Fetched { status: 200 }, &links)
+                    .unwrap(),
+                10
+            );
             in_add += t_add.elapsed();
             pages += 1;
         }
@@ -222,8 +226,8 @@ fn throughput_of_add_claim_finish() {
     }
     println!(
         "frontier throughput ({PAGES} URLs, {HOSTS} hosts): add new URLs {add_new}; add known URLs {add_known}; \
-         claim+finish {claim_finish}; crawl cycle (claim 1 + finish + add 100 links, 10 new) {mixed} pages \
-         ({:.0}% of it in add)",
+         claim+finish {claim_finish}; crawl cycle (claim 1, finish_with_links of 100 links, 10 new) {mixed} pages \
+         ({:.0}% of it in finish_with_links)",
         100.0 * in_add.as_secs_f64() / mixed_wall.as_secs_f64(),
     );
 }

@@ -174,8 +174,22 @@ pub trait Frontier: Send {
         limit: usize,
     ) -> Result<Vec<ClaimedUrl>, FrontierError>;
 
-    /// Records the outcome of a claimed URL.
+    /// Records the outcome of a claimed URL. An error if `id` is not in flight.
     fn finish(&mut self, id: i64, outcome: &Outcome) -> Result<(), FrontierError>;
+
+    /// Records the outcome of a claimed URL and adds the links found on it, atomically
+    /// where the store allows (the SQLite store does: one transaction, so a crash can
+    /// neither lose the links of a fetched page nor leave it to be fetched again); returns
+    /// how many links were new. Also cheaper than `finish` + `add` (one commit).
+    fn finish_with_links(
+        &mut self,
+        id: i64,
+        outcome: &Outcome,
+        links: &[NewUrl],
+    ) -> Result<usize, FrontierError> {
+        self.finish(id, outcome)?;
+        self.add(links)
+    }
 
     /// Puts a claimed URL back to pending, due at `at`, with attempts incremented.
     fn retry_at(&mut self, id: i64, at: DateTime<Utc>, error: &str) -> Result<(), FrontierError>;

@@ -300,62 +300,131 @@ fn tally(stats: &mut FrontierStats, state: &str, n: u64) {
     }
 }
 
-impl Frontier for SqliteFrontier {
-    fn add(&mut self, urls: &[NewUrl]) -> Result<usize, FrontierError> {
-        if urls.is_empty() {
-            return Ok(0);
-        }
-        let now = millis(Utc::now());
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        // Row ids grow (max + 1), so a returned id above this one is a new row.
-        let max_before: i64 = tx.query_row("SELECT IFNULL(MAX(id), 0) FROM urls", [], |r| r.get(0))?;
-        let mut new_ids = std::collections::HashSet::new();
-        let mut seen = Vec::new();
+/// Known-URL index entries to apply once a transaction has committed.
+type Seen = Vec<(u128, u32, i64)>;
+
+/// Adds `urls` within `tx`; returns how many rows are new and the index updates to apply
+/// after the commit (a failed transaction must leave the index as it was).
+fn add_in(
+    tx: &rusqlite::Transaction<'_>,
+    known: &std::collections::HashMap<u128, (u32, i64)>,
+    urls: &[NewUrl],
+) -> Result<(usize, Seen), FrontierError> {
+    let mut seen = Vec::new();
+    if urls.is_empty() {
+        return Ok((0, seen));
+    }
+    let now = millis(Utc::now());
+    // Row ids grow (max + 1), so a returned id above this one is a new row.
+    let max_before: i64 = tx
+        .prepare_cached("SELECT IFNULL(MAX(id), 0) FROM urls")?
+        .query_row([], |r| r.get(0))?;
+    let mut new_ids = std::collections::HashSet::new();
+    let mut upsert = tx.prepare_cached(UPSERT)?;
+    for u in urls {
+        let key = url_key(u.url.as_str());
+        let priority = u.kind.priority();
+        if let Some(&(depth, prio)) = known.get(&key)
+            && depth <= u.depth
+            && prio <= priority
         {
-            let mut upsert = tx.prepare_cached(UPSERT)?;
-            for u in urls {
-                let key = url_key(u.url.as_str());
-                let priority = u.kind.priority();
-                if let Some(&(depth, prio)) = self.known.get(&key)
-                    && depth <= u.depth
-                    && prio <= priority
-                {
-                    // Known, and neither shallower nor of higher priority: nothing to write.
-                    continue;
-                }
-                seen.push((key, u.depth, priority));
-                let id: Option<i64> = upsert
-                    .query_row(
-                        params![
-                            u.url.as_str(),
-                            u.host,
-                            u.site,
-                            i64::from(u.depth),
-                            u.kind.as_str(),
-                            u.kind.priority(),
-                            u.found_on.as_ref().map(Url::as_str),
-                            now,
-                        ],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
-                if let Some(id) = id
-                    && id > max_before
-                {
-                    new_ids.insert(id);
-                }
-            }
+            // Known, and neither shallower nor of higher priority: nothing to write.
+            continue;
         }
-        let added = new_ids.len();
-        tx.commit()?;
-        // Only once committed: a failed transaction leaves the index as it was.
+        seen.push((key, u.depth, priority));
+        let id: Option<i64> = upsert
+            .query_row(
+                params![
+                    u.url.as_str(),
+                    u.host,
+                    u.site,
+                    i64::from(u.depth),
+                    u.kind.as_str(),
+                    priority,
+                    u.found_on.as_ref().map(Url::as_str),
+                    now,
+                ],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(id) = id
+            && id > max_before
+        {
+            new_ids.insert(id);
+        }
+    }
+    Ok((new_ids.len(), seen))
+}
+
+/// Records the outcome of in-flight URL `id` within `tx`.
+fn finish_in(tx: &rusqlite::Transaction<'_>, id: i64, outcome: &Outcome) -> Result<(), FrontierError> {
+    let now = millis(Utc::now());
+    let n = match outcome {
+        Outcome::Fetched { status } => tx
+            .prepare_cached(
+                "UPDATE urls SET state = 'fetched', status = ?2, attempts = attempts + 1,
+                     finished_at = ?3
+                 WHERE id = ?1 AND state = 'in_flight'",
+            )?
+            .execute(params![id, i64::from(*status), now])?,
+        Outcome::RobotsDenied => tx
+            .prepare_cached(
+                "UPDATE urls SET state = 'robots_denied', finished_at = ?2
+                 WHERE id = ?1 AND state = 'in_flight'",
+            )?
+            .execute(params![id, now])?,
+        Outcome::Failed { error } => tx
+            .prepare_cached(
+                "UPDATE urls SET state = 'failed', last_error = ?2, attempts = attempts + 1,
+                     finished_at = ?3
+                 WHERE id = ?1 AND state = 'in_flight'",
+            )?
+            .execute(params![id, error, now])?,
+    };
+    if n == 0 {
+        return Err(FrontierError::Database(format!("URL id {id} is not in flight")));
+    }
+    Ok(())
+}
+
+impl SqliteFrontier {
+    fn remember(&mut self, seen: Seen) {
         for (key, depth, priority) in seen {
             let entry = self.known.entry(key).or_insert((depth, priority));
             entry.0 = entry.0.min(depth);
             entry.1 = entry.1.min(priority);
         }
+    }
+}
+
+impl Frontier for SqliteFrontier {
+    fn add(&mut self, urls: &[NewUrl]) -> Result<usize, FrontierError> {
+        if urls.is_empty() {
+            return Ok(0);
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (added, seen) = add_in(&tx, &self.known, urls)?;
+        tx.commit()?;
+        self.remember(seen);
+        Ok(added)
+    }
+
+    /// One transaction: a crash can neither lose the page's links nor fetch it twice.
+    fn finish_with_links(
+        &mut self,
+        id: i64,
+        outcome: &Outcome,
+        links: &[NewUrl],
+    ) -> Result<usize, FrontierError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        finish_in(&tx, id, outcome)?;
+        let (added, seen) = add_in(&tx, &self.known, links)?;
+        tx.commit()?;
+        self.remember(seen);
         Ok(added)
     }
 
@@ -429,37 +498,11 @@ impl Frontier for SqliteFrontier {
     }
 
     fn finish(&mut self, id: i64, outcome: &Outcome) -> Result<(), FrontierError> {
-        let now = millis(Utc::now());
-        let n = match outcome {
-            Outcome::Fetched { status } => self
-                .conn
-                .prepare_cached(
-                    "UPDATE urls SET state = 'fetched', status = ?2, attempts = attempts + 1,
-                         finished_at = ?3
-                     WHERE id = ?1 AND state = 'in_flight'",
-                )?
-                .execute(params![id, i64::from(*status), now])?,
-            Outcome::RobotsDenied => self
-                .conn
-                .prepare_cached(
-                    "UPDATE urls SET state = 'robots_denied', finished_at = ?2
-                     WHERE id = ?1 AND state = 'in_flight'",
-                )?
-                .execute(params![id, now])?,
-            Outcome::Failed { error } => self
-                .conn
-                .prepare_cached(
-                    "UPDATE urls SET state = 'failed', last_error = ?2, attempts = attempts + 1,
-                         finished_at = ?3
-                     WHERE id = ?1 AND state = 'in_flight'",
-                )?
-                .execute(params![id, error, now])?,
-        };
-        if n == 0 {
-            return Err(FrontierError::Database(format!(
-                "URL id {id} is not in flight"
-            )));
-        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        finish_in(&tx, id, outcome)?;
+        tx.commit()?;
         Ok(())
     }
 
@@ -691,6 +734,52 @@ mod tests {
         f.finish(c[0].id, &Outcome::Fetched { status: 404 })
             .unwrap();
         assert_eq!(f.next_due().unwrap(), None);
+    }
+
+    #[test]
+    fn finish_with_links_is_atomic() {
+        let mut f = SqliteFrontier::open_in_memory().unwrap();
+        f.add(&[new_url("http://a.test/", 0, UrlKind::Start)]).unwrap();
+        let c = f.claim("a.test", Utc::now(), 1).unwrap();
+        let links = [
+            new_url("http://a.test/x-1.html", 1, UrlKind::Article),
+            new_url("http://a.test/", 1, UrlKind::Other),
+            new_url("http://b.test/", 1, UrlKind::Other),
+        ];
+        assert_eq!(
+            f.finish_with_links(c[0].id, &Outcome::Fetched { status: 200 }, &links)
+                .unwrap(),
+            2
+        );
+        assert_eq!(f.stats().unwrap().fetched, 1);
+        assert_eq!(f.stats().unwrap().pending, 2);
+        // Finishing again fails, and the new link given with it is not added either.
+        let more = [new_url("http://a.test/y-2.html", 1, UrlKind::Article)];
+        assert!(
+            f.finish_with_links(c[0].id, &Outcome::Fetched { status: 200 }, &more)
+                .is_err()
+        );
+        assert_eq!(f.lookup(&more[0].url).unwrap(), None);
+        // The in-memory index was not updated by the rolled-back transaction.
+        assert_eq!(f.add(&more).unwrap(), 1);
+    }
+
+    #[test]
+    fn reopened_file_knows_its_urls() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.sqlite");
+        let links = [
+            new_url("http://a.test/1", 3, UrlKind::Other),
+            new_url("http://a.test/2", 3, UrlKind::Other),
+        ];
+        assert_eq!(SqliteFrontier::open(&path).unwrap().add(&links).unwrap(), 2);
+        let mut f = SqliteFrontier::open(&path).unwrap();
+        assert_eq!(f.add(&links).unwrap(), 0);
+        // A shallower sighting after reopening still lowers the depth.
+        f.add(&[new_url("http://a.test/2", 1, UrlKind::Related)])
+            .unwrap();
+        let rec = f.lookup(&links[1].url).unwrap().unwrap();
+        assert_eq!((rec.depth, rec.kind), (1, UrlKind::Related));
     }
 
     #[test]
