@@ -210,7 +210,10 @@ mod tests {
         assert_eq!(s("http://example.com"), "com,example)/");
         assert_eq!(s("http://www2.example.com/"), "com,example)/");
         assert_eq!(s("http://www.com/"), "com)/");
-        assert_eq!(s("http://news.example.co.uk:8080/a?"), "uk,co,example,news:8080)/a");
+        assert_eq!(
+            s("http://news.example.co.uk:8080/a?"),
+            "uk,co,example,news:8080)/a"
+        );
         assert_eq!(s("http://127.0.0.1:8000/x"), "127.0.0.1:8000)/x");
         assert_eq!(s("http://[::1]/x"), "[::1])/x");
     }
@@ -227,9 +230,7 @@ mod tests {
             "[a-zA-Z0-9.-]{1,20}",
             prop::option::of(0u16..=65535),
             "(/[a-zA-Z0-9._~%!$&'()*+,;=:@-]{0,8}){0,5}",
-            prop::option::of(
-                "([a-zA-Z_]{0,8}(=[a-zA-Z0-9%+ ]{0,5})?&?){0,5}|utm_x=1&fbclid=2|&&|",
-            ),
+            prop::option::of("([a-zA-Z_]{0,8}(=[a-zA-Z0-9%+ ]{0,5})?&?){0,5}|utm_x=1&fbclid=2|&&|"),
             prop::option::of("[a-z0-9 #?]{0,6}"),
         )
             .prop_map(|(scheme, host, port, path, query, frag)| {

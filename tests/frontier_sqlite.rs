@@ -195,10 +195,20 @@ fn throughput_of_add_claim_finish() {
         for c in f.claim(host, now, 1).unwrap() {
             let mut links = Vec::with_capacity(100);
             for k in 0..90 {
-                links.push(new_url(&url_of((pages * 7 + k) % PAGES), 2, UrlKind::Other, Some(&c.url)));
+                links.push(new_url(
+                    &url_of((pages * 7 + k) % PAGES),
+                    2,
+                    UrlKind::Other,
+                    Some(&c.url),
+                ));
             }
             for _ in 0..10 {
-                links.push(new_url(&url_of(next_new), 2, UrlKind::Article, Some(&c.url)));
+                links.push(new_url(
+                    &url_of(next_new),
+                    2,
+                    UrlKind::Article,
+                    Some(&c.url),
+                ));
                 next_new += 1;
             }
             let t_add = Instant::now();

@@ -57,7 +57,11 @@ impl ConfigError {
 
     /// Converts a TOML syntax or type error, locating it by its byte span.
     /// When the offending line is a `key = value` line, the key is named in the message.
-    pub(crate) fn from_toml(path: &std::path::Path, text: &str, e: &toml::de::Error) -> ConfigError {
+    pub(crate) fn from_toml(
+        path: &std::path::Path,
+        text: &str,
+        e: &toml::de::Error,
+    ) -> ConfigError {
         let offset = e.span().map(|s| s.start);
         let mut message = e.message().trim_end().to_string();
         if let Some(key) = offset.and_then(|o| key_on_line(text, o))
@@ -72,7 +76,11 @@ impl ConfigError {
 /// 1-based line number of byte `offset` in `text`.
 pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
-    text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 /// The bare key of the `key = value` line holding byte `offset`, if it is one.

@@ -124,8 +124,7 @@ impl Checker<'_> {
                 format!("`{key}` must be a positive number of seconds, not {secs}"),
             ));
         }
-        Duration::try_from_secs_f64(secs)
-            .map_err(|e| self.err(v.span(), format!("`{key}`: {e}")))
+        Duration::try_from_secs_f64(secs).map_err(|e| self.err(v.span(), format!("`{key}`: {e}")))
     }
 
     /// Merges `raw` over `base`, validating every value present.
@@ -204,8 +203,7 @@ impl Policy {
                 if value.starts_with(['/', ' ']) {
                     return Err(check.err(
                         ua.span(),
-                        "`user_agent` must start with a product token (e.g. `glaneur/0.1`)"
-                            .into(),
+                        "`user_agent` must start with a product token (e.g. `glaneur/0.1`)".into(),
                     ));
                 }
                 value.to_string()
@@ -237,10 +235,7 @@ impl Policy {
             }
             let resolved = check.merge(&default, table)?;
             if hosts.insert(host.clone(), resolved).is_some() {
-                return Err(check.err(
-                    name.span(),
-                    format!("host {host:?} is configured twice"),
-                ));
+                return Err(check.err(name.span(), format!("host {host:?} is configured twice")));
             }
         }
         Ok(Policy {
@@ -405,22 +400,58 @@ retries = 0
     #[test]
     fn invalid_values_are_refused_with_their_line() {
         for (text, want, what) in [
-            ("[default]\nrequests_per_second = 0\n", 2, "requests_per_second"),
-            ("[default]\n\nrequests_per_second = -2.0\n", 3, "requests_per_second"),
-            ("[default]\nrequests_per_second = nan\n", 2, "requests_per_second"),
-            ("[default]\nrequests_per_second = inf\n", 2, "requests_per_second"),
+            (
+                "[default]\nrequests_per_second = 0\n",
+                2,
+                "requests_per_second",
+            ),
+            (
+                "[default]\n\nrequests_per_second = -2.0\n",
+                3,
+                "requests_per_second",
+            ),
+            (
+                "[default]\nrequests_per_second = nan\n",
+                2,
+                "requests_per_second",
+            ),
+            (
+                "[default]\nrequests_per_second = inf\n",
+                2,
+                "requests_per_second",
+            ),
             ("[default]\nburst = 0\n", 2, "burst"),
             ("[default]\nmax_concurrent = 0\n", 2, "max_concurrent"),
             ("[default]\ntimeout_secs = 0\n", 2, "timeout_secs"),
-            ("[default]\nconnect_timeout_secs = -1\n", 2, "connect_timeout_secs"),
-            ("[default]\nread_timeout_secs = 1e300\n", 2, "read_timeout_secs"),
+            (
+                "[default]\nconnect_timeout_secs = -1\n",
+                2,
+                "connect_timeout_secs",
+            ),
+            (
+                "[default]\nread_timeout_secs = 1e300\n",
+                2,
+                "read_timeout_secs",
+            ),
             ("[default]\nmax_body_bytes = 0\n", 2, "max_body_bytes"),
             ("user_agent = \"  \"\n", 1, "user_agent"),
-            ("obey_robots = true\nwarc_max_bytes = 0\n", 2, "warc_max_bytes"),
-            ("[hosts.\"a.test\"]\nburst = 1\n[hosts.\"b.test\"]\nburst = 0\n", 4, "burst"),
+            (
+                "obey_robots = true\nwarc_max_bytes = 0\n",
+                2,
+                "warc_max_bytes",
+            ),
+            (
+                "[hosts.\"a.test\"]\nburst = 1\n[hosts.\"b.test\"]\nburst = 0\n",
+                4,
+                "burst",
+            ),
             ("[hosts.\"https://a.test/\"]\nburst = 1\n", 1, "host name"),
             ("[hosts.\"a.test:8080\"]\nburst = 1\n", 1, "host name"),
-            ("[hosts.\"A.test\"]\nburst = 1\n[hosts.\"a.test\"]\nburst = 2\n", 3, "twice"),
+            (
+                "[hosts.\"A.test\"]\nburst = 1\n[hosts.\"a.test\"]\nburst = 2\n",
+                3,
+                "twice",
+            ),
         ] {
             let (line, msg) = fails(text);
             assert_eq!(line, want, "{text:?}: {msg}");

@@ -100,7 +100,12 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn err<T>(&self, span: std::ops::Range<usize>, message: String) -> Result<T, ConfigError> {
-        Err(ConfigError::at(self.path, self.text, Some(span.start), message))
+        Err(ConfigError::at(
+            self.path,
+            self.text,
+            Some(span.start),
+            message,
+        ))
     }
 
     /// An absolute http(s) URL with a host.
@@ -110,16 +115,28 @@ impl Ctx<'_> {
             Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(u),
             Ok(u) => self.err(
                 v.span(),
-                format!("`{key}`: {text:?} is not an http or https URL (scheme {:?})", u.scheme()),
+                format!(
+                    "`{key}`: {text:?} is not an http or https URL (scheme {:?})",
+                    u.scheme()
+                ),
             ),
-            Err(e) => self.err(v.span(), format!("`{key}`: {text:?} is not a valid URL: {e}")),
+            Err(e) => self.err(
+                v.span(),
+                format!("`{key}`: {text:?} is not a valid URL: {e}"),
+            ),
         }
     }
 
     fn regex(&self, key: &str, v: &Spanned<String>) -> Result<Regex, ConfigError> {
         Regex::new(v.get_ref()).or_else(|e| {
             // The regex error is multi-line (pattern, caret, reason): keep it on one line.
-            let reason = e.to_string().lines().last().unwrap_or_default().trim().to_string();
+            let reason = e
+                .to_string()
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .trim()
+                .to_string();
             self.err(
                 v.span(),
                 format!("`{key}`: invalid regex {:?}: {reason}", v.get_ref()),
@@ -127,7 +144,11 @@ impl Ctx<'_> {
         })
     }
 
-    fn selector(&self, key: &str, v: &Option<Spanned<String>>) -> Result<Option<String>, ConfigError> {
+    fn selector(
+        &self,
+        key: &str,
+        v: &Option<Spanned<String>>,
+    ) -> Result<Option<String>, ConfigError> {
         let Some(v) = v else { return Ok(None) };
         let css = v.get_ref().trim();
         if css.is_empty() {
@@ -189,14 +210,25 @@ impl SiteProfile {
         };
         let name_str = name.get_ref().trim();
         if name_str.is_empty() || name_str.contains(char::is_control) {
-            return cx.err(name.span(), "`name` must be a non-empty line of text".into());
+            return cx.err(
+                name.span(),
+                "`name` must be a non-empty line of text".into(),
+            );
         }
 
         let Some(start_list) = raw.start else {
-            return Err(ConfigError::at(path, text, None, "missing key `start` (the start URLs)"));
+            return Err(ConfigError::at(
+                path,
+                text,
+                None,
+                "missing key `start` (the start URLs)",
+            ));
         };
         if start_list.get_ref().is_empty() {
-            return cx.err(start_list.span(), "`start` must list at least one URL".into());
+            return cx.err(
+                start_list.span(),
+                "`start` must list at least one URL".into(),
+            );
         }
         let mut start = Vec::new();
         for v in start_list.get_ref() {
@@ -246,7 +278,10 @@ impl SiteProfile {
                     })
                     .map(|v| v.span())
                     .unwrap_or_else(|| start_list.span());
-                return cx.err(at, format!("start URL {url} is outside every `scope` prefix"));
+                return cx.err(
+                    at,
+                    format!("start URL {url} is outside every `scope` prefix"),
+                );
             }
         }
 
@@ -276,17 +311,20 @@ impl SiteProfile {
             author: cx.selector("author", &s.author)?,
             related: cx.selector("related", &s.related)?,
         };
-        Ok((SiteProfile {
-            name: name_str.to_string(),
-            start,
-            scope,
-            deny,
-            article,
-            max_depth: raw.max_depth.unwrap_or(DEFAULT_MAX_DEPTH),
-            selectors,
-            feeds,
-            source: None,
-        }, name.span().start))
+        Ok((
+            SiteProfile {
+                name: name_str.to_string(),
+                start,
+                scope,
+                deny,
+                article,
+                max_depth: raw.max_depth.unwrap_or(DEFAULT_MAX_DEPTH),
+                selectors,
+                feeds,
+                source: None,
+            },
+            name.span().start,
+        ))
     }
 
     /// True if `url` starts with one of the scope prefixes and matches no deny pattern.
@@ -438,8 +476,9 @@ related = "  "
 
     #[test]
     fn defaults_when_keys_are_missing() {
-        let p = parse("name = \"x\"\nstart = [\"http://Example.org:8080/a\", \"https://b.test/\"]\n")
-            .unwrap();
+        let p =
+            parse("name = \"x\"\nstart = [\"http://Example.org:8080/a\", \"https://b.test/\"]\n")
+                .unwrap();
         assert_eq!(p.scope, vec!["http://example.org:8080/", "https://b.test/"]);
         assert_eq!(p.max_depth, DEFAULT_MAX_DEPTH);
         assert!(p.deny.is_empty());
@@ -470,21 +509,69 @@ related = "  "
     #[test]
     fn bad_profiles_name_file_and_line() {
         for (text, want, what) in [
-            ("name = \"x\"\nstart = [\"https://a.test/\"]\nfoo = 1\n", 3, "foo"),
-            ("name = \"x\"\nstart = [\"https://a.test/\"]\n[selectors]\ntitle = \"h1\"\nauthr = \"x\"\n", 5, "authr"),
+            (
+                "name = \"x\"\nstart = [\"https://a.test/\"]\nfoo = 1\n",
+                3,
+                "foo",
+            ),
+            (
+                "name = \"x\"\nstart = [\"https://a.test/\"]\n[selectors]\ntitle = \"h1\"\nauthr = \"x\"\n",
+                5,
+                "authr",
+            ),
             ("name = \"x\"\nstart = []\n", 2, "at least one"),
-            ("name = \"x\"\nstart = [\n  \"https://a.test/\",\n  \"ftp://a.test/\",\n]\n", 4, "http"),
-            ("name = \"x\"\nstart = [\"not a url\"]\n", 2, "not a valid URL"),
+            (
+                "name = \"x\"\nstart = [\n  \"https://a.test/\",\n  \"ftp://a.test/\",\n]\n",
+                4,
+                "http",
+            ),
+            (
+                "name = \"x\"\nstart = [\"not a url\"]\n",
+                2,
+                "not a valid URL",
+            ),
             ("name = \"x\"\nstart = \"https://a.test/\"\n", 2, "sequence"),
             ("name = \"\"\nstart = [\"https://a.test/\"]\n", 1, "name"),
-            ("name = \"x\"\nstart = [\"https://a.test/\"]\nscope = []\n", 3, "scope"),
-            ("name = \"x\"\nstart = [\"https://a.test/\"]\nscope = [\"https://b.test/\"]\n", 2, "outside"),
-            ("name = \"x\"\nstart = [\"https://a.test/\"]\ndeny = [\n 'ok',\n '(unclosed',\n]\n", 5, "invalid regex"),
-            ("name = \"x\"\nstart = [\"https://a.test/\"]\n\narticle = '[z-a]'\n", 4, "article"),
-            ("name = \"x\"\nstart = [\"https://a.test/\"]\nmax_depth = -1\n", 3, "max_depth"),
-            ("name = \"x\"\nstart = [\"https://a.test/\"]\n[selectors]\ntitle = \"h1\"\nbody = \"div[\"\n", 5, "selectors.body"),
-            ("name = \"x\"\nstart = [\"https://a.test/\"]\n[selectors]\nrelated = \"::nope\"\n", 4, "related"),
-            ("name = \"x\"\nstart = [\"https://a.test/\"]\nfeeds = [\"/feed\"]\n", 3, "feeds"),
+            (
+                "name = \"x\"\nstart = [\"https://a.test/\"]\nscope = []\n",
+                3,
+                "scope",
+            ),
+            (
+                "name = \"x\"\nstart = [\"https://a.test/\"]\nscope = [\"https://b.test/\"]\n",
+                2,
+                "outside",
+            ),
+            (
+                "name = \"x\"\nstart = [\"https://a.test/\"]\ndeny = [\n 'ok',\n '(unclosed',\n]\n",
+                5,
+                "invalid regex",
+            ),
+            (
+                "name = \"x\"\nstart = [\"https://a.test/\"]\n\narticle = '[z-a]'\n",
+                4,
+                "article",
+            ),
+            (
+                "name = \"x\"\nstart = [\"https://a.test/\"]\nmax_depth = -1\n",
+                3,
+                "max_depth",
+            ),
+            (
+                "name = \"x\"\nstart = [\"https://a.test/\"]\n[selectors]\ntitle = \"h1\"\nbody = \"div[\"\n",
+                5,
+                "selectors.body",
+            ),
+            (
+                "name = \"x\"\nstart = [\"https://a.test/\"]\n[selectors]\nrelated = \"::nope\"\n",
+                4,
+                "related",
+            ),
+            (
+                "name = \"x\"\nstart = [\"https://a.test/\"]\nfeeds = [\"/feed\"]\n",
+                3,
+                "feeds",
+            ),
             ("name = \"x\"\nstart = [\"https://a.test/\"\n", 2, ""),
         ] {
             let (line, msg) = fails(text);
@@ -513,14 +600,29 @@ related = "  "
         let dir = tempfile::tempdir().unwrap();
         let seeds = dir.path().join("seeds");
         std::fs::create_dir(&seeds).unwrap();
-        write(&seeds, "b.toml", "name = \"b\"\nstart = [\"https://b.test/\"]\n");
-        write(&seeds, "a.toml", "name = \"a\"\nstart = [\"https://a.test/\"]\n");
+        write(
+            &seeds,
+            "b.toml",
+            "name = \"b\"\nstart = [\"https://b.test/\"]\n",
+        );
+        write(
+            &seeds,
+            "a.toml",
+            "name = \"a\"\nstart = [\"https://a.test/\"]\n",
+        );
         write(&seeds, "notes.txt", "not a profile");
-        let extra = write(dir.path(), "c.conf", "name = \"c\"\nstart = [\"https://c.test/\"]\n");
+        let extra = write(
+            dir.path(),
+            "c.conf",
+            "name = \"c\"\nstart = [\"https://c.test/\"]\n",
+        );
         let got = load_profiles(&[seeds.clone(), extra.clone()]).unwrap();
         let names: Vec<&str> = got.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, vec!["a", "b", "c"]);
-        assert_eq!(got[0].source.as_deref(), Some(seeds.join("a.toml").as_path()));
+        assert_eq!(
+            got[0].source.as_deref(),
+            Some(seeds.join("a.toml").as_path())
+        );
         assert_eq!(got[2].source.as_deref(), Some(extra.as_path()));
 
         // An empty directory is fine.
@@ -542,10 +644,17 @@ related = "  "
         let err = load_profiles(&[seeds.clone(), dup]).unwrap_err();
         assert_eq!(err.line(), Some(3), "{err}");
         let msg = err.to_string();
-        assert!(msg.contains("dup.toml:3:") && msg.contains("a.toml"), "{msg}");
+        assert!(
+            msg.contains("dup.toml:3:") && msg.contains("a.toml"),
+            "{msg}"
+        );
 
         // A bad file in a directory names that file.
-        write(&seeds, "z.toml", "name = \"z\"\nstart = [\"https://z.test/\"]\nmax_depht = 3\n");
+        write(
+            &seeds,
+            "z.toml",
+            "name = \"z\"\nstart = [\"https://z.test/\"]\nmax_depht = 3\n",
+        );
         let err = load_profiles(&[seeds]).unwrap_err();
         assert!(err.to_string().contains("z.toml:3:"), "{err}");
     }

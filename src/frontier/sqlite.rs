@@ -55,7 +55,8 @@ CREATE TABLE IF NOT EXISTS meta (
 /// (a link first seen as "other" and later in a related block). Returns the row id when a
 /// row was inserted or changed, nothing when a known URL is left as it is: the caller
 /// tells an insertion by its id, above the largest id before the transaction.
-const UPSERT: &str = "INSERT INTO urls (url, host, site, depth, kind, priority, found_on, due_at, added_at)
+const UPSERT: &str =
+    "INSERT INTO urls (url, host, site, depth, kind, priority, found_on, due_at, added_at)
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
      ON CONFLICT (url) DO UPDATE SET
         depth = MIN(depth, excluded.depth),
@@ -140,7 +141,9 @@ impl SqliteFrontier {
         let conn = Connection::open(path)
             .map_err(|e| FrontierError::Database(format!("{}: {e}", path.display())))?;
         Self::init(conn).map_err(|e| match e {
-            FrontierError::Database(m) => FrontierError::Database(format!("{}: {m}", path.display())),
+            FrontierError::Database(m) => {
+                FrontierError::Database(format!("{}: {m}", path.display()))
+            }
         })
     }
 
@@ -357,7 +360,11 @@ fn add_in(
 }
 
 /// Records the outcome of in-flight URL `id` within `tx`.
-fn finish_in(tx: &rusqlite::Transaction<'_>, id: i64, outcome: &Outcome) -> Result<(), FrontierError> {
+fn finish_in(
+    tx: &rusqlite::Transaction<'_>,
+    id: i64,
+    outcome: &Outcome,
+) -> Result<(), FrontierError> {
     let now = millis(Utc::now());
     let n = match outcome {
         Outcome::Fetched { status } => tx
@@ -382,7 +389,9 @@ fn finish_in(tx: &rusqlite::Transaction<'_>, id: i64, outcome: &Outcome) -> Resu
             .execute(params![id, error, now])?,
     };
     if n == 0 {
-        return Err(FrontierError::Database(format!("URL id {id} is not in flight")));
+        return Err(FrontierError::Database(format!(
+            "URL id {id} is not in flight"
+        )));
     }
     Ok(())
 }
@@ -488,7 +497,8 @@ impl Frontier for SqliteFrontier {
                     attempts: to_u32(attempts),
                 });
             }
-            let mut mark = tx.prepare_cached("UPDATE urls SET state = 'in_flight' WHERE id = ?1")?;
+            let mut mark =
+                tx.prepare_cached("UPDATE urls SET state = 'in_flight' WHERE id = ?1")?;
             for c in &claimed {
                 mark.execute([c.id])?;
             }
@@ -524,12 +534,10 @@ impl Frontier for SqliteFrontier {
     }
 
     fn recover_in_flight(&mut self) -> Result<u64, FrontierError> {
-        let n = self
-            .conn
-            .execute(
-                "UPDATE urls SET state = 'pending' WHERE state = 'in_flight'",
-                [],
-            )?;
+        let n = self.conn.execute(
+            "UPDATE urls SET state = 'pending' WHERE state = 'in_flight'",
+            [],
+        )?;
         Ok(n as u64)
     }
 
@@ -545,8 +553,8 @@ impl Frontier for SqliteFrontier {
 
     fn stats_by_kind(&mut self) -> Result<Vec<(UrlKind, FrontierStats)>, FrontierError> {
         let mut out: Vec<(UrlKind, FrontierStats)> = Vec::new();
-        for (kind, state, n) in self
-            .count_states("SELECT kind, state, COUNT(*) FROM urls GROUP BY kind, state")?
+        for (kind, state, n) in
+            self.count_states("SELECT kind, state, COUNT(*) FROM urls GROUP BY kind, state")?
         {
             let kind = kind_of(&kind)?;
             let i = match out.iter().position(|(k, _)| *k == kind) {
@@ -717,7 +725,10 @@ mod tests {
             .lookup(&Url::parse("http://a.test/1").unwrap())
             .unwrap()
             .unwrap();
-        assert_eq!((rec.state.as_str(), rec.status, rec.attempts), ("fetched", Some(200), 1));
+        assert_eq!(
+            (rec.state.as_str(), rec.status, rec.attempts),
+            ("fetched", Some(200), 1)
+        );
         let rec = f
             .lookup(&Url::parse("http://a.test/3").unwrap())
             .unwrap()
@@ -739,7 +750,8 @@ mod tests {
     #[test]
     fn finish_with_links_is_atomic() {
         let mut f = SqliteFrontier::open_in_memory().unwrap();
-        f.add(&[new_url("http://a.test/", 0, UrlKind::Start)]).unwrap();
+        f.add(&[new_url("http://a.test/", 0, UrlKind::Start)])
+            .unwrap();
         let c = f.claim("a.test", Utc::now(), 1).unwrap();
         let links = [
             new_url("http://a.test/x-1.html", 1, UrlKind::Article),
