@@ -2,8 +2,10 @@
 //!
 //! One table `urls` (one row per canonical URL) and one key-value table `meta`. The schema
 //! version is kept in `PRAGMA user_version` so later versions can migrate old state files.
-//! The database runs in WAL mode with `synchronous=NORMAL`: a crash may lose the last few
-//! transactions but never corrupts the file, and each call commits without an fsync.
+//! The database runs in WAL mode with `synchronous=NORMAL`: each call is one transaction,
+//! committed without an fsync; a crash of the process loses nothing committed, a power loss
+//! or OS crash may roll back the last transactions but never corrupts the file.
+//! Prefer [`Frontier::finish_with_links`] to `finish` + `add`: one commit, and atomic.
 //!
 //! Two partial indexes cover the pending URLs only (they shrink as the crawl advances):
 //! `urls_claim (host, priority, depth, id, due_at)` hands out URLs in priority order without
