@@ -22,6 +22,29 @@ pub enum UrlKind {
 }
 
 impl UrlKind {
+    /// All kinds, highest priority first.
+    pub const ALL: [UrlKind; 4] = [
+        UrlKind::Start,
+        UrlKind::Article,
+        UrlKind::Related,
+        UrlKind::Other,
+    ];
+
+    /// Parses the stored name back (inverse of [`UrlKind::as_str`]).
+    pub fn from_name(name: &str) -> Option<UrlKind> {
+        UrlKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// Priority as stored: lower is fetched first.
+    pub fn priority(self) -> i64 {
+        match self {
+            UrlKind::Start => 0,
+            UrlKind::Article => 1,
+            UrlKind::Related => 2,
+            UrlKind::Other => 3,
+        }
+    }
+
     /// Stable lower-case name, as stored.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -101,6 +124,27 @@ pub struct FrontierStats {
     pub failed: u64,
 }
 
+/// What the frontier knows about one URL (see [`SqliteFrontier::lookup`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UrlRecord {
+    /// Row id.
+    pub id: i64,
+    /// State: `pending`, `in_flight`, `fetched`, `robots_denied` or `failed`.
+    pub state: String,
+    /// Hops from a start URL.
+    pub depth: u32,
+    /// Why it was queued.
+    pub kind: UrlKind,
+    /// Attempts made so far.
+    pub attempts: u32,
+    /// HTTP status of the capture, once fetched.
+    pub status: Option<u16>,
+    /// The last error, if any.
+    pub last_error: Option<String>,
+    /// The page it was first found on.
+    pub found_on: Option<String>,
+}
+
 /// A frontier store error.
 #[derive(Debug, thiserror::Error)]
 pub enum FrontierError {
@@ -130,8 +174,22 @@ pub trait Frontier: Send {
         limit: usize,
     ) -> Result<Vec<ClaimedUrl>, FrontierError>;
 
-    /// Records the outcome of a claimed URL.
+    /// Records the outcome of a claimed URL. An error if `id` is not in flight.
     fn finish(&mut self, id: i64, outcome: &Outcome) -> Result<(), FrontierError>;
+
+    /// Records the outcome of a claimed URL and adds the links found on it, atomically
+    /// where the store allows (the SQLite store does: one transaction, so a crash can
+    /// neither lose the links of a fetched page nor leave it to be fetched again); returns
+    /// how many links were new. Also cheaper than `finish` + `add` (one commit).
+    fn finish_with_links(
+        &mut self,
+        id: i64,
+        outcome: &Outcome,
+        links: &[NewUrl],
+    ) -> Result<usize, FrontierError> {
+        self.finish(id, outcome)?;
+        self.add(links)
+    }
 
     /// Puts a claimed URL back to pending, due at `at`, with attempts incremented.
     fn retry_at(&mut self, id: i64, at: DateTime<Utc>, error: &str) -> Result<(), FrontierError>;
@@ -141,4 +199,13 @@ pub trait Frontier: Send {
 
     /// Counts by state.
     fn stats(&mut self) -> Result<FrontierStats, FrontierError>;
+
+    /// Counts by state for each kind of URL (kinds without URLs are left out).
+    fn stats_by_kind(&mut self) -> Result<Vec<(UrlKind, FrontierStats)>, FrontierError>;
+
+    /// Reads a run metadata value (e.g. the crawl's configuration fingerprint).
+    fn get_meta(&mut self, key: &str) -> Result<Option<String>, FrontierError>;
+
+    /// Stores a run metadata value, replacing any previous value of `key`.
+    fn set_meta(&mut self, key: &str, value: &str) -> Result<(), FrontierError>;
 }

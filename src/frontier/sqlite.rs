@@ -1,1 +1,823 @@
 //! The SQLite frontier (the default store).
+//!
+//! One table `urls` (one row per canonical URL) and one key-value table `meta`. The schema
+//! version is kept in `PRAGMA user_version` so later versions can migrate old state files.
+//! The database runs in WAL mode with `synchronous=NORMAL`: each call is one transaction,
+//! committed without an fsync; a crash of the process loses nothing committed, a power loss
+//! or OS crash may roll back the last transactions but never corrupts the file.
+//! Prefer [`Frontier::finish_with_links`] to `finish` + `add`: one commit, and atomic.
+//!
+//! Two partial indexes cover the pending URLs only (they shrink as the crawl advances):
+//! `urls_claim (host, priority, depth, id, due_at)` hands out URLs in priority order without
+//! sorting, and `urls_due (host, due_at)` answers "which hosts are due, and when is the
+//! next one" with one index seek per host.
+
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use url::Url;
+
+use super::{
+    ClaimedUrl, Frontier, FrontierError, FrontierStats, NewUrl, Outcome, UrlKind, UrlRecord,
+};
+
+/// Schema version written to `PRAGMA user_version`.
+pub const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS urls (
+    id          INTEGER PRIMARY KEY,
+    url         TEXT NOT NULL UNIQUE,
+    host        TEXT NOT NULL,
+    site        TEXT NOT NULL,
+    depth       INTEGER NOT NULL,
+    kind        TEXT NOT NULL,
+    priority    INTEGER NOT NULL,
+    found_on    TEXT,
+    state       TEXT NOT NULL DEFAULT 'pending',
+    status      INTEGER,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    due_at      INTEGER NOT NULL,
+    last_error  TEXT,
+    added_at    INTEGER NOT NULL,
+    finished_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS urls_claim ON urls (host, priority, depth, id, due_at)
+    WHERE state = 'pending';
+CREATE INDEX IF NOT EXISTS urls_due ON urls (host, due_at) WHERE state = 'pending';
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+";
+
+/// Adds a URL; on a known URL, lowers its depth and raises the priority of a pending one
+/// (a link first seen as "other" and later in a related block). Returns the row id when a
+/// row was inserted or changed, nothing when a known URL is left as it is: the caller
+/// tells an insertion by its id, above the largest id before the transaction.
+const UPSERT: &str =
+    "INSERT INTO urls (url, host, site, depth, kind, priority, found_on, due_at, added_at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
+     ON CONFLICT (url) DO UPDATE SET
+        depth = MIN(depth, excluded.depth),
+        kind = CASE WHEN state = 'pending' AND excluded.priority < priority
+                    THEN excluded.kind ELSE kind END,
+        priority = CASE WHEN state = 'pending' AND excluded.priority < priority
+                        THEN excluded.priority ELSE priority END
+     WHERE excluded.depth < depth OR (state = 'pending' AND excluded.priority < priority)
+     RETURNING id";
+
+const CLAIM: &str = "SELECT id, url, site, depth, kind, attempts FROM urls INDEXED BY urls_claim
+     WHERE host = ?1 AND state = 'pending' AND due_at <= ?2
+     ORDER BY priority, depth, id LIMIT ?3";
+
+const NEXT_HOST: &str = "SELECT host FROM urls INDEXED BY urls_due
+     WHERE state = 'pending' AND host > ?1 ORDER BY host LIMIT 1";
+
+const HOST_DUE: &str = "SELECT MIN(due_at) FROM urls INDEXED BY urls_due
+     WHERE state = 'pending' AND host = ?1";
+
+impl From<rusqlite::Error> for FrontierError {
+    fn from(e: rusqlite::Error) -> Self {
+        FrontierError::Database(e.to_string())
+    }
+}
+
+fn millis(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+fn from_millis(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms)
+        .single()
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+fn kind_of(name: &str) -> Result<UrlKind, FrontierError> {
+    UrlKind::from_name(name)
+        .ok_or_else(|| FrontierError::Database(format!("unknown URL kind {name:?} in frontier")))
+}
+
+fn to_u32(v: i64) -> u32 {
+    u32::try_from(v.max(0)).unwrap_or(u32::MAX)
+}
+
+/// 128-bit key of a URL for the in-memory index of known URLs (two SipHash values with
+/// different prefixes; a collision among a billion URLs has a chance of about 10^-21).
+fn url_key(url: &str) -> u128 {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut a = DefaultHasher::new();
+    0u8.hash(&mut a);
+    url.hash(&mut a);
+    let mut b = DefaultHasher::new();
+    1u8.hash(&mut b);
+    url.hash(&mut b);
+    (u128::from(a.finish()) << 64) | u128::from(b.finish())
+}
+
+/// The frontier in a SQLite file.
+///
+/// Keeps an in-memory index of the known URLs (key → smallest depth and priority written),
+/// loaded at open, so that re-adding a known link (most of the ~100 links of a page) costs
+/// no database statement when it would change nothing. It assumes this value is the only
+/// writer of the database, as in a crawl (about 32 bytes of memory per URL).
+pub struct SqliteFrontier {
+    conn: Connection,
+    known: std::collections::HashMap<u128, (u32, i64)>,
+}
+
+impl std::fmt::Debug for SqliteFrontier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteFrontier")
+            .field("path", &self.conn.path())
+            .finish()
+    }
+}
+
+impl SqliteFrontier {
+    /// Opens (or creates) the frontier database at `path`, creating the schema if needed.
+    /// Refuses a file written by a newer schema version.
+    pub fn open(path: &Path) -> Result<Self, FrontierError> {
+        let conn = Connection::open(path)
+            .map_err(|e| FrontierError::Database(format!("{}: {e}", path.display())))?;
+        Self::init(conn).map_err(|e| match e {
+            FrontierError::Database(m) => {
+                FrontierError::Database(format!("{}: {m}", path.display()))
+            }
+        })
+    }
+
+    /// A frontier in memory (for tests and one-off crawls); lost when dropped.
+    pub fn open_in_memory() -> Result<Self, FrontierError> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(mut conn: Connection) -> Result<Self, FrontierError> {
+        conn.busy_timeout(Duration::from_secs(10))?;
+        // `journal_mode` returns the mode in force ("memory" for in-memory databases).
+        let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
+        // 64 MiB of page cache (the default is 2 MiB): the URL index of a large crawl stays
+        // in memory, so checking ~100 links per page does not read from disk.
+        conn.pragma_update(None, "cache_size", -65536)?;
+        // Checkpoint every ~16 MiB of WAL rather than 4 MiB: fewer fsyncs.
+        conn.pragma_update(None, "wal_autocheckpoint", 4096)?;
+        conn.set_prepared_statement_cache_capacity(32);
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        match version {
+            0 => {
+                tx.execute_batch(SCHEMA)?;
+                tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+            }
+            SCHEMA_VERSION => {}
+            newer => {
+                return Err(FrontierError::Database(format!(
+                    "state file has schema version {newer}, this glaneur knows up to {SCHEMA_VERSION}"
+                )));
+            }
+        }
+        tx.commit()?;
+        let mut known = std::collections::HashMap::new();
+        {
+            let mut stmt = conn.prepare("SELECT url, depth, priority FROM urls")?;
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                let url: String = row.get(0)?;
+                let depth: i64 = row.get(1)?;
+                known.insert(url_key(&url), (to_u32(depth), row.get::<_, i64>(2)?));
+            }
+        }
+        Ok(SqliteFrontier { conn, known })
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<i64, FrontierError> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    /// What the frontier knows about `url` (canonical form), if anything.
+    pub fn lookup(&self, url: &Url) -> Result<Option<UrlRecord>, FrontierError> {
+        let row = self
+            .conn
+            .prepare_cached(
+                "SELECT id, state, depth, kind, attempts, status, last_error, found_on
+                 FROM urls WHERE url = ?1",
+            )?
+            .query_row([url.as_str()], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, Option<i64>>(5)?,
+                    r.get::<_, Option<String>>(6)?,
+                    r.get::<_, Option<String>>(7)?,
+                ))
+            })
+            .optional()?;
+        row.map(
+            |(id, state, depth, kind, attempts, status, last_error, found_on)| {
+                Ok(UrlRecord {
+                    id,
+                    state,
+                    depth: to_u32(depth),
+                    kind: kind_of(&kind)?,
+                    attempts: to_u32(attempts),
+                    status: status.and_then(|s| u16::try_from(s).ok()),
+                    last_error,
+                    found_on,
+                })
+            },
+        )
+        .transpose()
+    }
+
+    /// Number of URLs known, in any state.
+    pub fn len(&self) -> Result<u64, FrontierError> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM urls", [], |r| r.get(0))?;
+        Ok(to_u64(n))
+    }
+
+    /// True if no URL is known.
+    pub fn is_empty(&self) -> Result<bool, FrontierError> {
+        Ok(self.len()? == 0)
+    }
+
+    /// Each host with pending URLs and the earliest time one of them is due.
+    /// One index seek per host (a skip scan), whatever the number of pending URLs.
+    fn host_due_times(&self) -> Result<Vec<(String, i64)>, FrontierError> {
+        let mut next = self.conn.prepare_cached(NEXT_HOST)?;
+        let mut due = self.conn.prepare_cached(HOST_DUE)?;
+        let mut out = Vec::new();
+        let mut last = String::new();
+        while let Some(host) = next
+            .query_row([&last], |r| r.get::<_, String>(0))
+            .optional()?
+        {
+            let at: Option<i64> = due.query_row([&host], |r| r.get(0))?;
+            if let Some(at) = at {
+                out.push((host.clone(), at));
+            }
+            last = host;
+        }
+        Ok(out)
+    }
+
+    fn count_states(&self, sql: &str) -> Result<Vec<(String, String, u64)>, FrontierError> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (a, b, n) = row?;
+            out.push((a, b, to_u64(n)));
+        }
+        Ok(out)
+    }
+}
+
+fn to_u64(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+fn tally(stats: &mut FrontierStats, state: &str, n: u64) {
+    match state {
+        "pending" => stats.pending += n,
+        "in_flight" => stats.in_flight += n,
+        "fetched" => stats.fetched += n,
+        "robots_denied" => stats.robots_denied += n,
+        "failed" => stats.failed += n,
+        _ => {}
+    }
+}
+
+/// Known-URL index entries to apply once a transaction has committed.
+type Seen = Vec<(u128, u32, i64)>;
+
+/// Adds `urls` within `tx`; returns how many rows are new and the index updates to apply
+/// after the commit (a failed transaction must leave the index as it was).
+fn add_in(
+    tx: &rusqlite::Transaction<'_>,
+    known: &std::collections::HashMap<u128, (u32, i64)>,
+    urls: &[NewUrl],
+) -> Result<(usize, Seen), FrontierError> {
+    let mut seen = Vec::new();
+    if urls.is_empty() {
+        return Ok((0, seen));
+    }
+    let now = millis(Utc::now());
+    // Row ids grow (max + 1), so a returned id above this one is a new row.
+    let max_before: i64 = tx
+        .prepare_cached("SELECT IFNULL(MAX(id), 0) FROM urls")?
+        .query_row([], |r| r.get(0))?;
+    let mut new_ids = std::collections::HashSet::new();
+    let mut upsert = tx.prepare_cached(UPSERT)?;
+    for u in urls {
+        let key = url_key(u.url.as_str());
+        let priority = u.kind.priority();
+        if let Some(&(depth, prio)) = known.get(&key)
+            && depth <= u.depth
+            && prio <= priority
+        {
+            // Known, and neither shallower nor of higher priority: nothing to write.
+            continue;
+        }
+        seen.push((key, u.depth, priority));
+        let id: Option<i64> = upsert
+            .query_row(
+                params![
+                    u.url.as_str(),
+                    u.host,
+                    u.site,
+                    i64::from(u.depth),
+                    u.kind.as_str(),
+                    priority,
+                    u.found_on.as_ref().map(Url::as_str),
+                    now,
+                ],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(id) = id
+            && id > max_before
+        {
+            new_ids.insert(id);
+        }
+    }
+    Ok((new_ids.len(), seen))
+}
+
+/// Records the outcome of in-flight URL `id` within `tx`.
+fn finish_in(
+    tx: &rusqlite::Transaction<'_>,
+    id: i64,
+    outcome: &Outcome,
+) -> Result<(), FrontierError> {
+    let now = millis(Utc::now());
+    let n = match outcome {
+        Outcome::Fetched { status } => tx
+            .prepare_cached(
+                "UPDATE urls SET state = 'fetched', status = ?2, attempts = attempts + 1,
+                     finished_at = ?3
+                 WHERE id = ?1 AND state = 'in_flight'",
+            )?
+            .execute(params![id, i64::from(*status), now])?,
+        Outcome::RobotsDenied => tx
+            .prepare_cached(
+                "UPDATE urls SET state = 'robots_denied', finished_at = ?2
+                 WHERE id = ?1 AND state = 'in_flight'",
+            )?
+            .execute(params![id, now])?,
+        Outcome::Failed { error } => tx
+            .prepare_cached(
+                "UPDATE urls SET state = 'failed', last_error = ?2, attempts = attempts + 1,
+                     finished_at = ?3
+                 WHERE id = ?1 AND state = 'in_flight'",
+            )?
+            .execute(params![id, error, now])?,
+    };
+    if n == 0 {
+        return Err(FrontierError::Database(format!(
+            "URL id {id} is not in flight"
+        )));
+    }
+    Ok(())
+}
+
+impl SqliteFrontier {
+    fn remember(&mut self, seen: Seen) {
+        for (key, depth, priority) in seen {
+            let entry = self.known.entry(key).or_insert((depth, priority));
+            entry.0 = entry.0.min(depth);
+            entry.1 = entry.1.min(priority);
+        }
+    }
+}
+
+impl Frontier for SqliteFrontier {
+    fn add(&mut self, urls: &[NewUrl]) -> Result<usize, FrontierError> {
+        if urls.is_empty() {
+            return Ok(0);
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (added, seen) = add_in(&tx, &self.known, urls)?;
+        tx.commit()?;
+        self.remember(seen);
+        Ok(added)
+    }
+
+    /// One transaction: a crash can neither lose the page's links nor fetch it twice.
+    fn finish_with_links(
+        &mut self,
+        id: i64,
+        outcome: &Outcome,
+        links: &[NewUrl],
+    ) -> Result<usize, FrontierError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        finish_in(&tx, id, outcome)?;
+        let (added, seen) = add_in(&tx, &self.known, links)?;
+        tx.commit()?;
+        self.remember(seen);
+        Ok(added)
+    }
+
+    fn ready_hosts(&mut self, now: DateTime<Utc>) -> Result<Vec<String>, FrontierError> {
+        let now = millis(now);
+        Ok(self
+            .host_due_times()?
+            .into_iter()
+            .filter(|(_, at)| *at <= now)
+            .map(|(host, _)| host)
+            .collect())
+    }
+
+    fn next_due(&mut self) -> Result<Option<DateTime<Utc>>, FrontierError> {
+        Ok(self
+            .host_due_times()?
+            .into_iter()
+            .map(|(_, at)| at)
+            .min()
+            .map(from_millis))
+    }
+
+    fn claim(
+        &mut self,
+        host: &str,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<ClaimedUrl>, FrontierError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut claimed = Vec::new();
+        {
+            let mut select = tx.prepare_cached(CLAIM)?;
+            let rows = select.query_map(params![host, millis(now), limit], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, i64>(5)?,
+                ))
+            })?;
+            for row in rows {
+                let (id, url, site, depth, kind, attempts) = row?;
+                let url = Url::parse(&url).map_err(|e| {
+                    FrontierError::Database(format!("invalid URL {url:?} in frontier: {e}"))
+                })?;
+                claimed.push(ClaimedUrl {
+                    id,
+                    url,
+                    host: host.to_string(),
+                    site,
+                    depth: to_u32(depth),
+                    kind: kind_of(&kind)?,
+                    attempts: to_u32(attempts),
+                });
+            }
+            let mut mark =
+                tx.prepare_cached("UPDATE urls SET state = 'in_flight' WHERE id = ?1")?;
+            for c in &claimed {
+                mark.execute([c.id])?;
+            }
+        }
+        tx.commit()?;
+        Ok(claimed)
+    }
+
+    fn finish(&mut self, id: i64, outcome: &Outcome) -> Result<(), FrontierError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        finish_in(&tx, id, outcome)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn retry_at(&mut self, id: i64, at: DateTime<Utc>, error: &str) -> Result<(), FrontierError> {
+        let n = self
+            .conn
+            .prepare_cached(
+                "UPDATE urls SET state = 'pending', due_at = ?2, last_error = ?3,
+                     attempts = attempts + 1
+                 WHERE id = ?1 AND state = 'in_flight'",
+            )?
+            .execute(params![id, millis(at), error])?;
+        if n == 0 {
+            return Err(FrontierError::Database(format!(
+                "URL id {id} is not in flight"
+            )));
+        }
+        Ok(())
+    }
+
+    fn recover_in_flight(&mut self) -> Result<u64, FrontierError> {
+        let n = self.conn.execute(
+            "UPDATE urls SET state = 'pending' WHERE state = 'in_flight'",
+            [],
+        )?;
+        Ok(n as u64)
+    }
+
+    fn stats(&mut self) -> Result<FrontierStats, FrontierError> {
+        let mut stats = FrontierStats::default();
+        for (state, _, n) in
+            self.count_states("SELECT state, '', COUNT(*) FROM urls GROUP BY state")?
+        {
+            tally(&mut stats, &state, n);
+        }
+        Ok(stats)
+    }
+
+    fn stats_by_kind(&mut self) -> Result<Vec<(UrlKind, FrontierStats)>, FrontierError> {
+        let mut out: Vec<(UrlKind, FrontierStats)> = Vec::new();
+        for (kind, state, n) in
+            self.count_states("SELECT kind, state, COUNT(*) FROM urls GROUP BY kind, state")?
+        {
+            let kind = kind_of(&kind)?;
+            let i = match out.iter().position(|(k, _)| *k == kind) {
+                Some(i) => i,
+                None => {
+                    out.push((kind, FrontierStats::default()));
+                    out.len() - 1
+                }
+            };
+            tally(&mut out[i].1, &state, n);
+        }
+        out.sort_by_key(|(k, _)| *k);
+        Ok(out)
+    }
+
+    fn get_meta(&mut self, key: &str) -> Result<Option<String>, FrontierError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+            .query_row([key], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn set_meta(&mut self, key: &str, value: &str) -> Result<(), FrontierError> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )?
+            .execute([key, value])?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeDelta;
+
+    fn new_url(s: &str, depth: u32, kind: UrlKind) -> NewUrl {
+        let url = Url::parse(s).unwrap();
+        NewUrl {
+            host: crate::urls::host_key(&url).unwrap(),
+            url,
+            site: "test".into(),
+            depth,
+            kind,
+            found_on: None,
+        }
+    }
+
+    #[test]
+    fn add_dedups_and_lowers_depth() {
+        let mut f = SqliteFrontier::open_in_memory().unwrap();
+        let n = f
+            .add(&[
+                new_url("http://a.test/1", 2, UrlKind::Other),
+                new_url("http://a.test/2", 1, UrlKind::Other),
+                new_url("http://a.test/1", 3, UrlKind::Other),
+            ])
+            .unwrap();
+        assert_eq!(n, 2);
+        assert_eq!(
+            f.add(&[new_url("http://a.test/1", 1, UrlKind::Related)])
+                .unwrap(),
+            0
+        );
+        let rec = f
+            .lookup(&Url::parse("http://a.test/1").unwrap())
+            .unwrap()
+            .unwrap();
+        assert_eq!(rec.depth, 1);
+        assert_eq!(rec.kind, UrlKind::Related);
+        assert_eq!(rec.state, "pending");
+        // A deeper or lower-priority sighting changes nothing.
+        f.add(&[new_url("http://a.test/1", 4, UrlKind::Other)])
+            .unwrap();
+        let rec2 = f
+            .lookup(&Url::parse("http://a.test/1").unwrap())
+            .unwrap()
+            .unwrap();
+        assert_eq!(rec2, rec);
+        assert_eq!(f.len().unwrap(), 2);
+    }
+
+    #[test]
+    fn claim_order_and_states() {
+        let mut f = SqliteFrontier::open_in_memory().unwrap();
+        f.add(&[
+            new_url("http://a.test/other", 1, UrlKind::Other),
+            new_url("http://a.test/rel", 2, UrlKind::Related),
+            new_url("http://a.test/art-deep", 3, UrlKind::Article),
+            new_url("http://a.test/art", 1, UrlKind::Article),
+            new_url("http://a.test/", 0, UrlKind::Start),
+            new_url("http://b.test:8080/", 0, UrlKind::Start),
+        ])
+        .unwrap();
+        let now = Utc::now();
+        let mut hosts = f.ready_hosts(now).unwrap();
+        hosts.sort();
+        assert_eq!(hosts, vec!["a.test", "b.test:8080"]);
+        let got: Vec<String> = f
+            .claim("a.test", now, 10)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.url.path().to_string())
+            .collect();
+        assert_eq!(got, vec!["/", "/art", "/art-deep", "/rel", "/other"]);
+        // Claimed URLs are not handed out again.
+        assert!(f.claim("a.test", now, 10).unwrap().is_empty());
+        assert_eq!(f.ready_hosts(now).unwrap(), vec!["b.test:8080"]);
+        let stats = f.stats().unwrap();
+        assert_eq!(stats.in_flight, 5);
+        assert_eq!(stats.pending, 1);
+        assert_eq!(f.claim("a.test", now, 0).unwrap(), vec![]);
+    }
+
+    #[test]
+    fn finish_retry_and_recover() {
+        let mut f = SqliteFrontier::open_in_memory().unwrap();
+        f.add(&[
+            new_url("http://a.test/1", 0, UrlKind::Start),
+            new_url("http://a.test/2", 1, UrlKind::Article),
+            new_url("http://a.test/3", 1, UrlKind::Article),
+            new_url("http://a.test/4", 1, UrlKind::Article),
+        ])
+        .unwrap();
+        let now = Utc::now();
+        let c = f.claim("a.test", now, 4).unwrap();
+        f.finish(c[0].id, &Outcome::Fetched { status: 200 })
+            .unwrap();
+        f.finish(c[1].id, &Outcome::RobotsDenied).unwrap();
+        f.finish(
+            c[2].id,
+            &Outcome::Failed {
+                error: "boom".into(),
+            },
+        )
+        .unwrap();
+        let later = now + TimeDelta::seconds(60);
+        f.retry_at(c[3].id, later, "timeout").unwrap();
+        // Finishing twice is a caller bug and is reported.
+        assert!(f.finish(c[0].id, &Outcome::RobotsDenied).is_err());
+        assert!(f.retry_at(c[0].id, later, "x").is_err());
+
+        assert_eq!(
+            f.stats().unwrap(),
+            FrontierStats {
+                pending: 1,
+                in_flight: 0,
+                fetched: 1,
+                robots_denied: 1,
+                failed: 1
+            }
+        );
+        // The retried URL is not due yet.
+        assert!(f.ready_hosts(now).unwrap().is_empty());
+        assert!(f.claim("a.test", now, 10).unwrap().is_empty());
+        let due = f.next_due().unwrap().unwrap();
+        assert_eq!(due.timestamp_millis(), later.timestamp_millis());
+        let again = f.claim("a.test", later, 10).unwrap();
+        assert_eq!(again.len(), 1);
+        assert_eq!(again[0].attempts, 1);
+        assert_eq!(again[0].url.path(), "/4");
+        assert_eq!(f.recover_in_flight().unwrap(), 1);
+        assert_eq!(f.stats().unwrap().pending, 1);
+        let rec = f
+            .lookup(&Url::parse("http://a.test/1").unwrap())
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (rec.state.as_str(), rec.status, rec.attempts),
+            ("fetched", Some(200), 1)
+        );
+        let rec = f
+            .lookup(&Url::parse("http://a.test/3").unwrap())
+            .unwrap()
+            .unwrap();
+        assert_eq!(rec.last_error.as_deref(), Some("boom"));
+        let by_kind = f.stats_by_kind().unwrap();
+        assert_eq!(by_kind.len(), 2);
+        assert_eq!(by_kind[0].0, UrlKind::Start);
+        assert_eq!(by_kind[0].1.fetched, 1);
+        assert_eq!(by_kind[1].1.robots_denied, 1);
+        assert_eq!(by_kind[1].1.pending, 1);
+        // Nothing pending anywhere: no next due time.
+        let c = f.claim("a.test", later, 10).unwrap();
+        f.finish(c[0].id, &Outcome::Fetched { status: 404 })
+            .unwrap();
+        assert_eq!(f.next_due().unwrap(), None);
+    }
+
+    #[test]
+    fn finish_with_links_is_atomic() {
+        let mut f = SqliteFrontier::open_in_memory().unwrap();
+        f.add(&[new_url("http://a.test/", 0, UrlKind::Start)])
+            .unwrap();
+        let c = f.claim("a.test", Utc::now(), 1).unwrap();
+        let links = [
+            new_url("http://a.test/x-1.html", 1, UrlKind::Article),
+            new_url("http://a.test/", 1, UrlKind::Other),
+            new_url("http://b.test/", 1, UrlKind::Other),
+        ];
+        assert_eq!(
+            f.finish_with_links(c[0].id, &Outcome::Fetched { status: 200 }, &links)
+                .unwrap(),
+            2
+        );
+        assert_eq!(f.stats().unwrap().fetched, 1);
+        assert_eq!(f.stats().unwrap().pending, 2);
+        // Finishing again fails, and the new link given with it is not added either.
+        let more = [new_url("http://a.test/y-2.html", 1, UrlKind::Article)];
+        assert!(
+            f.finish_with_links(c[0].id, &Outcome::Fetched { status: 200 }, &more)
+                .is_err()
+        );
+        assert_eq!(f.lookup(&more[0].url).unwrap(), None);
+        // The in-memory index was not updated by the rolled-back transaction.
+        assert_eq!(f.add(&more).unwrap(), 1);
+    }
+
+    #[test]
+    fn reopened_file_knows_its_urls() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.sqlite");
+        let links = [
+            new_url("http://a.test/1", 3, UrlKind::Other),
+            new_url("http://a.test/2", 3, UrlKind::Other),
+        ];
+        assert_eq!(SqliteFrontier::open(&path).unwrap().add(&links).unwrap(), 2);
+        let mut f = SqliteFrontier::open(&path).unwrap();
+        assert_eq!(f.add(&links).unwrap(), 0);
+        // A shallower sighting after reopening still lowers the depth.
+        f.add(&[new_url("http://a.test/2", 1, UrlKind::Related)])
+            .unwrap();
+        let rec = f.lookup(&links[1].url).unwrap().unwrap();
+        assert_eq!((rec.depth, rec.kind), (1, UrlKind::Related));
+    }
+
+    #[test]
+    fn meta_round_trip() {
+        let mut f = SqliteFrontier::open_in_memory().unwrap();
+        assert_eq!(f.get_meta("fingerprint").unwrap(), None);
+        f.set_meta("fingerprint", "abc").unwrap();
+        f.set_meta("fingerprint", "def").unwrap();
+        assert_eq!(f.get_meta("fingerprint").unwrap().as_deref(), Some("def"));
+    }
+
+    #[test]
+    fn claim_uses_the_partial_index() {
+        let f = SqliteFrontier::open_in_memory().unwrap();
+        let plan: Vec<String> = f
+            .conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {CLAIM}"))
+            .unwrap()
+            .query_map(params!["h", 0, 1], |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let plan = plan.join("\n");
+        assert!(plan.contains("urls_claim"), "{plan}");
+        assert!(!plan.contains("TEMP B-TREE"), "claim sorts: {plan}");
+    }
+}
