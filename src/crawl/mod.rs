@@ -417,6 +417,8 @@ async fn schedule(shared: &Arc<Shared>, progress: &mut Progress) {
     let mut active: HashSet<String> = HashSet::new();
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_progress = Instant::now();
+    let mut queued = 0;
     loop {
         if !shared.stop.is_cancelled() {
             match db(&shared.frontier, |f| f.ready_hosts(Utc::now())).await {
@@ -464,11 +466,13 @@ async fn schedule(shared: &Arc<Shared>, progress: &mut Progress) {
                 _ = tick.tick() => {}
             }
         }
-        let queued = match db(&shared.frontier, |f| f.stats()).await {
-            Ok(stats) => stats.pending,
-            Err(_) => 0,
-        };
-        progress.update(&shared.counters, queued);
+        if last_progress.elapsed() >= Duration::from_secs(1) {
+            last_progress = Instant::now();
+            if let Ok(stats) = db(&shared.frontier, |f| f.stats()).await {
+                queued = stats.pending;
+            }
+            progress.update(&shared.counters, queued);
+        }
     }
     while let Some(done) = hosts.join_next().await {
         if let Err(e) = done {
@@ -690,17 +694,17 @@ async fn fetch_one(shared: &Arc<Shared>, policy: &HostPolicy, url: ClaimedUrl) -
         shared.gate.pause(&url.host, delay);
     }
     let outcome_message = format!("HTTP {status}");
-    db(&shared.frontier, move |f| {
-        if !queue.is_empty() {
-            f.add(&queue)?;
-        }
-        match retry {
-            Some(delay) => {
-                let at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
-                f.retry_at(id, at, &outcome_message)
+    db(&shared.frontier, move |f| match retry {
+        Some(delay) => {
+            if !queue.is_empty() {
+                f.add(&queue)?;
             }
-            None => f.finish(id, &Outcome::Fetched { status }),
+            let at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
+            f.retry_at(id, at, &outcome_message)
         }
+        None => f
+            .finish_with_links(id, &Outcome::Fetched { status }, &queue)
+            .map(|_| ()),
     })
     .await?;
     if retry.is_some() {
