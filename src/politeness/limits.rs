@@ -83,12 +83,18 @@ impl Clock for TokioClock {
 
 type Limiter = RateLimiter<NotKeyed, InMemoryState, TokioClock, NoOpMiddleware<TokioInstant>>;
 
-/// One host's state.
-struct HostState {
+/// One host's limiter and in-flight cap, built from its policy on first `acquire`.
+struct Limits {
     limiter: Limiter,
     clock: TokioClock,
     semaphore: Arc<Semaphore>,
     max_concurrent: u32,
+}
+
+/// One host's state. `pause` and `set_min_delay` may come before the first `acquire`
+/// (which brings the policy): the limits are then built lazily.
+struct HostState {
+    limits: Option<Limits>,
     paused_until: Option<Instant>,
     min_delay: Duration,
     last_grant: Option<Instant>,
@@ -98,8 +104,10 @@ struct HostState {
 impl std::fmt::Debug for HostState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HostState")
-            .field("max_concurrent", &self.max_concurrent)
-            .field("available", &self.semaphore.available_permits())
+            .field(
+                "available",
+                &self.limits.as_ref().map(|l| (l.semaphore.available_permits(), l.max_concurrent)),
+            )
             .field("paused_until", &self.paused_until)
             .field("min_delay", &self.min_delay)
             .field("last_grant", &self.last_grant)
@@ -122,15 +130,23 @@ pub fn quota_for(policy: &HostPolicy) -> Quota {
         .allow_burst(burst)
 }
 
-impl HostState {
-    fn new(policy: &HostPolicy, now: Instant) -> HostState {
+impl Limits {
+    fn new(policy: &HostPolicy) -> Limits {
         let clock = TokioClock::new();
         let max_concurrent = policy.max_concurrent.max(1);
-        HostState {
+        Limits {
             limiter: RateLimiter::direct_with_clock(quota_for(policy), clock),
             clock,
             semaphore: Arc::new(Semaphore::new(max_concurrent as usize)),
             max_concurrent,
+        }
+    }
+}
+
+impl HostState {
+    fn new(now: Instant) -> HostState {
+        HostState {
+            limits: None,
             paused_until: None,
             min_delay: Duration::ZERO,
             last_grant: None,
@@ -138,8 +154,13 @@ impl HostState {
         }
     }
 
+    /// The host's limits, built from `policy` on first use.
+    fn limits(&mut self, policy: &HostPolicy) -> &mut Limits {
+        self.limits.get_or_insert_with(|| Limits::new(policy))
+    }
+
     /// Grants a request now (`Ok`) or says when to try again (`Err(instant)`).
-    fn try_grant(&mut self, now: Instant) -> Result<(), Instant> {
+    fn try_grant(&mut self, policy: &HostPolicy, now: Instant) -> Result<(), Instant> {
         if let Some(until) = self.paused_until {
             if now < until {
                 return Err(until);
@@ -152,14 +173,15 @@ impl HostState {
                 return Err(next);
             }
         }
-        match self.limiter.check() {
+        let limits = self.limits(policy);
+        match limits.limiter.check() {
             Ok(()) => {
                 self.last_grant = Some(now);
                 self.last_used = now;
                 Ok(())
             }
             Err(not_until) => {
-                let wait = not_until.wait_time_from(self.clock.now());
+                let wait = not_until.wait_time_from(limits.clock.now());
                 Err(now + wait.max(Duration::from_nanos(1)))
             }
         }
@@ -167,7 +189,10 @@ impl HostState {
 
     fn idle(&self, now: Instant) -> bool {
         now.saturating_duration_since(self.last_used) >= IDLE_EVICTION
-            && self.semaphore.available_permits() == self.max_concurrent as usize
+            && self
+                .limits
+                .as_ref()
+                .is_none_or(|l| l.semaphore.available_permits() == l.max_concurrent as usize)
             && self.paused_until.is_none_or(|until| until <= now)
     }
 }
@@ -213,13 +238,9 @@ impl HostGate {
         self.hosts.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Runs `f` on `host`'s state, creating it from `policy` if needed.
-    fn with_host<T>(
-        &self,
-        host: &str,
-        policy: Option<&HostPolicy>,
-        f: impl FnOnce(&mut HostState, Instant) -> T,
-    ) -> Option<T> {
+    /// Runs `f` on `host`'s state (created if needed), after evicting idle hosts at most
+    /// once a minute.
+    fn with_host<T>(&self, host: &str, f: impl FnOnce(&mut HostState, Instant) -> T) -> T {
         let now = Instant::now();
         let key = host.to_ascii_lowercase();
         let mut hosts = self.lock();
@@ -230,42 +251,38 @@ impl HostGate {
             hosts.last_sweep = Some(now);
             hosts.map.retain(|_, state| !state.idle(now));
         }
-        let state = match (hosts.map.contains_key(&key), policy) {
-            (true, _) => hosts.map.get_mut(&key)?,
-            (false, Some(policy)) => hosts
-                .map
-                .entry(key)
-                .or_insert_with(|| HostState::new(policy, now)),
-            (false, None) => return None,
-        };
-        Some(f(state, now))
+        let state = hosts.map.entry(key).or_insert_with(|| HostState::new(now));
+        f(state, now)
     }
 
     /// Waits until a request to `host` is allowed, then returns a permit.
     ///
     /// Order: a slot under `max_concurrent`, then the end of any pause, then the
-    /// `Crawl-delay` since the previous request, then the rate limiter.
+    /// `Crawl-delay` since the previous request, then the rate limiter. The host's
+    /// limits are built from `policy` on its first request.
     pub async fn acquire(&self, host: &str, policy: &HostPolicy) -> HostPermit {
         loop {
-            let semaphore = self
-                .with_host(host, Some(policy), |state, now| {
-                    state.last_used = now;
-                    state.semaphore.clone()
-                })
-                .unwrap_or_else(|| Arc::new(Semaphore::new(1)));
-            // The semaphore is never closed; if it were, start over with a fresh state.
+            let semaphore = self.with_host(host, |state, now| {
+                state.last_used = now;
+                state.limits(policy).semaphore.clone()
+            });
+            // The semaphore is never closed; if it were, start over.
             let Ok(permit) = semaphore.clone().acquire_owned().await else {
                 continue;
             };
             loop {
-                let outcome = self.with_host(host, Some(policy), |state, now| {
-                    if !Arc::ptr_eq(&state.semaphore, &semaphore) {
+                let outcome = self.with_host(host, |state, now| {
+                    let same = state
+                        .limits
+                        .as_ref()
+                        .is_some_and(|l| Arc::ptr_eq(&l.semaphore, &semaphore));
+                    if !same {
                         // Evicted and re-created meanwhile: our permit is not its permit.
                         return None;
                     }
-                    Some(state.try_grant(now))
+                    Some(state.try_grant(policy, now))
                 });
-                match outcome.flatten() {
+                match outcome {
                     None => break,
                     Some(Ok(())) => return HostPermit { _permit: permit },
                     Some(Err(at)) => tokio::time::sleep_until(at).await,
@@ -276,28 +293,19 @@ impl HostGate {
 
     /// Slows `host` to at least `delay` between requests (robots `Crawl-delay`); never speeds it up.
     ///
-    /// Has effect once the host is known (after its first `acquire`); a later, shorter
-    /// delay does not lower an earlier one.
+    /// The effective interval is the longest of the rate limiter's and `delay`; a later,
+    /// shorter delay does not lower an earlier one. Works before the host's first request.
     pub fn set_min_delay(&self, host: &str, delay: Duration) {
-        self.with_host(host, None, |state, _| {
-            state.min_delay = state.min_delay.max(delay);
-        });
-    }
-
-    /// Like [`HostGate::set_min_delay`], creating the host's state from `policy` if it is
-    /// not known yet (robots.txt is usually read before the host's first page).
-    pub fn set_min_delay_with(&self, host: &str, policy: &HostPolicy, delay: Duration) {
-        self.with_host(host, Some(policy), |state, _| {
+        self.with_host(host, |state, _| {
             state.min_delay = state.min_delay.max(delay);
         });
     }
 
     /// Pauses `host` for `delay` (Retry-After, or exponential backoff after errors).
     ///
-    /// A pause never shortens one already in force. Unknown hosts are ignored (a host
-    /// is known once a request to it was acquired).
+    /// A pause never shortens one already in force. Works before the host's first request.
     pub fn pause(&self, host: &str, delay: Duration) {
-        self.with_host(host, None, |state, now| {
+        self.with_host(host, |state, now| {
             let until = now + delay;
             state.paused_until = Some(state.paused_until.map_or(until, |u| u.max(until)));
         });
@@ -475,11 +483,11 @@ mod tests {
         gate.pause("d.test", Duration::from_secs(5));
         drop(gate.acquire("d.test", &p).await);
         assert_eq!(Instant::now() - start, Duration::from_secs(30));
-        // Unknown hosts: pausing is a no-op, acquiring is immediate.
-        gate.pause("unknown.test", Duration::from_secs(30));
+        // A pause before the host's first request holds too.
+        gate.pause("new.test", Duration::from_secs(7));
         let t = Instant::now();
-        drop(gate.acquire("unknown.test", &p).await);
-        assert_eq!(Instant::now(), t);
+        drop(gate.acquire("new.test", &p).await);
+        assert_eq!(Instant::now() - t, Duration::from_secs(7));
     }
 
     #[tokio::test(start_paused = true)]
@@ -504,10 +512,10 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn set_min_delay_with_configures_unknown_host() {
+    async fn crawl_delay_before_first_request() {
         let gate = HostGate::new();
         let p = policy(100.0, 10, 10);
-        gate.set_min_delay_with("g.test", &p, Duration::from_secs(3));
+        gate.set_min_delay("g.test", Duration::from_secs(3));
         let start = Instant::now();
         drop(gate.acquire("g.test", &p).await);
         drop(gate.acquire("g.test", &p).await);
