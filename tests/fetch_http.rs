@@ -41,7 +41,9 @@ fn request(url: &str) -> FetchRequest {
 }
 
 fn page() -> String {
-    (0..2000).map(|i| format!("<p>paragraphe {i}</p>\n")).collect()
+    (0..2000)
+        .map(|i| format!("<p>paragraphe {i}</p>\n"))
+        .collect()
 }
 
 fn gzip(data: &[u8]) -> Vec<u8> {
@@ -56,7 +58,10 @@ async fn axum_server() -> SocketAddr {
             "/plain",
             get(|| async {
                 (
-                    [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::ETAG, "\"abc\"")],
+                    [
+                        (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                        (header::ETAG, "\"abc\""),
+                    ],
                     "<html>bonjour</html>",
                 )
             }),
@@ -65,7 +70,10 @@ async fn axum_server() -> SocketAddr {
             "/gzip",
             get(|| async {
                 (
-                    [(header::CONTENT_TYPE, "text/html"), (header::CONTENT_ENCODING, "gzip")],
+                    [
+                        (header::CONTENT_TYPE, "text/html"),
+                        (header::CONTENT_ENCODING, "gzip"),
+                    ],
                     gzip(page().as_bytes()),
                 )
             }),
@@ -73,13 +81,21 @@ async fn axum_server() -> SocketAddr {
         .route("/big", get(|| async { vec![b'x'; 100_000] }))
         .route(
             "/moved",
-            get(|| async { (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, "/target?x=1")], "") }),
+            get(|| async {
+                (
+                    StatusCode::MOVED_PERMANENTLY,
+                    [(header::LOCATION, "/target?x=1")],
+                    "",
+                )
+            }),
         )
         .route("/target", get(|| async { "target" }))
         .route(
             "/echo",
             get(|headers: HeaderMap| async move {
-                let ae = headers.get(header::ACCEPT_ENCODING).map(|v| v.to_str().unwrap().to_string());
+                let ae = headers
+                    .get(header::ACCEPT_ENCODING)
+                    .map(|v| v.to_str().unwrap().to_string());
                 ae.unwrap_or_default().into_response()
             }),
         );
@@ -124,12 +140,16 @@ where
     let seen2 = seen.clone();
     tokio::spawn(async move {
         loop {
-            let Ok((mut stream, _)) = listener.accept().await else { return };
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return;
+            };
             seen2.connections.fetch_add(1, Ordering::SeqCst);
             let (answer, seen) = (answer.clone(), seen2.clone());
             tokio::spawn(async move {
                 loop {
-                    let Some(head) = read_head(&mut stream).await else { return };
+                    let Some(head) = read_head(&mut stream).await else {
+                        return;
+                    };
                     seen.heads.lock().unwrap().push(head);
                     match answer(stream).await {
                         Some(s) => stream = s,
@@ -152,7 +172,10 @@ async fn request_and_response_head_are_reconstructed_byte_exact() {
     })
     .await;
     let f = fetcher(true, vec![("news.test".into(), addr)]);
-    let mut req = request(&format!("http://news.test:{}/path/caf%C3%A9?q=1&r=%20#frag", addr.port()));
+    let mut req = request(&format!(
+        "http://news.test:{}/path/caf%C3%A9?q=1&r=%20#frag",
+        addr.port()
+    ));
     req.headers.push(("If-None-Match".into(), "\"v1\"".into()));
     req.headers.push(("x-lower".into(), "v".into()));
     let c = f.fetch(&req).await.unwrap();
@@ -163,7 +186,10 @@ async fn request_and_response_head_are_reconstructed_byte_exact() {
         String::from_utf8_lossy(&heads[0]),
         "reconstructed request differs from the bytes received"
     );
-    assert!(c.request.starts_with(b"GET /path/caf%C3%A9?q=1&r=%20 HTTP/1.1\r\nHost: news.test:"));
+    assert!(
+        c.request
+            .starts_with(b"GET /path/caf%C3%A9?q=1&r=%20 HTTP/1.1\r\nHost: news.test:")
+    );
     let text = String::from_utf8_lossy(&c.request).to_string();
     for h in [
         format!("User-Agent: {UA}\r\n"),
@@ -188,26 +214,39 @@ async fn request_and_response_head_are_reconstructed_byte_exact() {
 #[tokio::test]
 async fn canonical_reason_when_the_server_sends_it() {
     let (addr, _) = raw_server(|mut s: TcpStream| async move {
-        s.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n").await.ok()?;
+        s.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+            .await
+            .ok()?;
         Some(s)
     })
     .await;
-    let c = fetcher(true, vec![]).fetch(&request(&format!("http://{addr}/missing"))).await.unwrap();
+    let c = fetcher(true, vec![])
+        .fetch(&request(&format!("http://{addr}/missing")))
+        .await
+        .unwrap();
     assert_eq!(c.status, 404);
     assert!(c.response_head.starts_with(b"HTTP/1.1 404 Not Found\r\n"));
-    assert!(c.request.starts_with(format!("GET /missing HTTP/1.1\r\nHost: {addr}\r\n").as_bytes()));
+    assert!(
+        c.request
+            .starts_with(format!("GET /missing HTTP/1.1\r\nHost: {addr}\r\n").as_bytes())
+    );
 }
 
 #[tokio::test]
 async fn connections_are_reused() {
     let (addr, seen) = raw_server(|mut s: TcpStream| async move {
-        s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok").await.ok()?;
+        s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            .await
+            .ok()?;
         Some(s)
     })
     .await;
     let f = fetcher(true, vec![]);
     for i in 0..3 {
-        let c = f.fetch(&request(&format!("http://{addr}/{i}"))).await.unwrap();
+        let c = f
+            .fetch(&request(&format!("http://{addr}/{i}")))
+            .await
+            .unwrap();
         assert_eq!(&c.body[..], b"ok");
     }
     assert_eq!(seen.heads.lock().unwrap().len(), 3);
@@ -218,15 +257,27 @@ async fn connections_are_reused() {
 async fn gzip_body_is_kept_compressed() {
     let addr = axum_server().await;
     let f = fetcher(true, vec![]);
-    let c = f.fetch(&request(&format!("http://{addr}/gzip"))).await.unwrap();
+    let c = f
+        .fetch(&request(&format!("http://{addr}/gzip")))
+        .await
+        .unwrap();
     assert_eq!(c.header("content-encoding"), Some("gzip"));
     assert_eq!(&c.body[..2], &[0x1f, 0x8b], "body is still gzip");
-    assert_eq!(c.body.len().to_string(), c.header("content-length").unwrap());
+    assert_eq!(
+        c.body.len().to_string(),
+        c.header("content-length").unwrap()
+    );
     assert_eq!(decode_content(&c, 10 << 20).unwrap(), page().as_bytes());
 
-    let c = f.fetch(&request(&format!("http://{addr}/echo"))).await.unwrap();
+    let c = f
+        .fetch(&request(&format!("http://{addr}/echo")))
+        .await
+        .unwrap();
     assert_eq!(&c.body[..], b"gzip, deflate, br, zstd");
-    let c = f.fetch(&request(&format!("http://{addr}/plain"))).await.unwrap();
+    let c = f
+        .fetch(&request(&format!("http://{addr}/plain")))
+        .await
+        .unwrap();
     assert_eq!(&c.body[..], b"<html>bonjour</html>");
     assert_eq!(c.content_type(), Some("text/html; charset=utf-8"));
     assert!(String::from_utf8_lossy(&c.response_head).contains("Etag: \"abc\"\r\n"));
@@ -235,16 +286,23 @@ async fn gzip_body_is_kept_compressed() {
 #[tokio::test]
 async fn chunked_body_is_dechunked_and_head_keeps_transfer_encoding() {
     let (addr, _) = raw_server(|mut s: TcpStream| async move {
-        s.write_all(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n").await.ok()?;
+        s.write_all(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+            .await
+            .ok()?;
         for part in ["Bonjour", ", ", "le monde"] {
-            s.write_all(format!("{:x}\r\n{part}\r\n", part.len()).as_bytes()).await.ok()?;
+            s.write_all(format!("{:x}\r\n{part}\r\n", part.len()).as_bytes())
+                .await
+                .ok()?;
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         s.write_all(b"0\r\n\r\n").await.ok()?;
         Some(s)
     })
     .await;
-    let c = fetcher(true, vec![]).fetch(&request(&format!("http://{addr}/"))).await.unwrap();
+    let c = fetcher(true, vec![])
+        .fetch(&request(&format!("http://{addr}/")))
+        .await
+        .unwrap();
     assert_eq!(&c.body[..], b"Bonjour, le monde");
     assert_eq!(c.truncated, None);
     assert!(String::from_utf8_lossy(&c.response_head).contains("Transfer-Encoding: chunked\r\n"));
@@ -268,7 +326,9 @@ async fn body_is_cut_at_max_body_bytes() {
 #[tokio::test]
 async fn read_idle_timeout_mid_body_keeps_what_arrived() {
     let (addr, _) = raw_server(|mut s: TcpStream| async move {
-        s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n").await.ok()?;
+        s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
+            .await
+            .ok()?;
         s.write_all(&[b'a'; 500]).await.ok()?;
         tokio::time::sleep(Duration::from_secs(30)).await;
         None
@@ -286,7 +346,9 @@ async fn read_idle_timeout_mid_body_keeps_what_arrived() {
 #[tokio::test]
 async fn total_timeout_mid_body_keeps_what_arrived() {
     let (addr, _) = raw_server(|mut s: TcpStream| async move {
-        s.write_all(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n").await.ok()?;
+        s.write_all(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+            .await
+            .ok()?;
         loop {
             s.write_all(b"a\r\n0123456789\r\n").await.ok()?;
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -299,12 +361,17 @@ async fn total_timeout_mid_body_keeps_what_arrived() {
     let c = fetcher(true, vec![]).fetch(&req).await.unwrap();
     assert_eq!(c.truncated, Some(Truncation::Time));
     assert!(c.body.len() >= 100, "{} bytes", c.body.len());
-    assert!(c.elapsed >= Duration::from_millis(900) && c.elapsed < Duration::from_secs(3), "{:?}", c.elapsed);
+    assert!(
+        c.elapsed >= Duration::from_millis(900) && c.elapsed < Duration::from_secs(3),
+        "{:?}",
+        c.elapsed
+    );
 }
 
 #[tokio::test]
 async fn no_headers_within_timeout_is_an_error() {
-    let (addr, _) = raw_server(|_s: TcpStream| async move {
+    let (addr, _) = raw_server(|s: TcpStream| async move {
+        let _open = s;
         tokio::time::sleep(Duration::from_secs(30)).await;
         None
     })
@@ -319,13 +386,18 @@ async fn no_headers_within_timeout_is_an_error() {
 #[tokio::test]
 async fn connection_dropped_mid_body_keeps_what_arrived() {
     let (addr, _) = raw_server(|mut s: TcpStream| async move {
-        s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n").await.ok()?;
+        s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
+            .await
+            .ok()?;
         s.write_all(&[b'z'; 500]).await.ok()?;
         s.flush().await.ok()?;
         None // closes the connection
     })
     .await;
-    let c = fetcher(true, vec![]).fetch(&request(&format!("http://{addr}/"))).await.unwrap();
+    let c = fetcher(true, vec![])
+        .fetch(&request(&format!("http://{addr}/")))
+        .await
+        .unwrap();
     assert_eq!(c.body.len(), 500);
     assert_eq!(c.truncated, Some(Truncation::Disconnect));
 }
@@ -333,13 +405,19 @@ async fn connection_dropped_mid_body_keeps_what_arrived() {
 #[tokio::test]
 async fn connection_refused_and_closed_before_headers_are_network_errors() {
     let (addr, _) = raw_server(|_s: TcpStream| async move { None }).await;
-    let err = fetcher(true, vec![]).fetch(&request(&format!("http://{addr}/"))).await.unwrap_err();
+    let err = fetcher(true, vec![])
+        .fetch(&request(&format!("http://{addr}/")))
+        .await
+        .unwrap_err();
     assert!(matches!(err, FetchError::Network { .. }), "{err}");
     // A port nobody listens on.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     drop(listener);
-    let err = fetcher(true, vec![]).fetch(&request(&format!("http://127.0.0.1:{port}/"))).await.unwrap_err();
+    let err = fetcher(true, vec![])
+        .fetch(&request(&format!("http://127.0.0.1:{port}/")))
+        .await
+        .unwrap_err();
     assert!(matches!(err, FetchError::Network { .. }), "{err}");
 }
 
@@ -347,31 +425,49 @@ async fn connection_refused_and_closed_before_headers_are_network_errors() {
 async fn https_client_works_up_to_the_handshake() {
     // A plain-HTTP server answering a TLS client: the handshake fails cleanly (no panic,
     // the rustls provider is installed and the platform verifier built).
-    let (addr, _) = raw_server(|mut s: TcpStream| async move {
-        s.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n").await.ok()?;
-        None
-    })
-    .await;
-    let err = fetcher(true, vec![]).fetch(&request(&format!("https://{addr}/"))).await.unwrap_err();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            let _ = s
+                .write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+                .await;
+        }
+    });
+    let err = fetcher(true, vec![])
+        .fetch(&request(&format!("https://{addr}/")))
+        .await
+        .unwrap_err();
     assert!(matches!(err, FetchError::Network { .. }), "{err}");
-    let err = fetcher(true, vec![]).fetch(&request("ftp://example.test/")).await.unwrap_err();
+    let err = fetcher(true, vec![])
+        .fetch(&request("ftp://example.test/"))
+        .await
+        .unwrap_err();
     assert!(matches!(err, FetchError::Network { .. }), "{err}");
 }
 
 #[tokio::test]
 async fn redirects_are_not_followed() {
     let addr = axum_server().await;
-    let c = fetcher(true, vec![]).fetch(&request(&format!("http://{addr}/moved"))).await.unwrap();
+    let c = fetcher(true, vec![])
+        .fetch(&request(&format!("http://{addr}/moved")))
+        .await
+        .unwrap();
     assert_eq!(c.status, 301);
     assert!(c.is_redirect());
     assert_eq!(c.header("location"), Some("/target?x=1"));
-    assert_eq!(c.redirect_target().unwrap().as_str(), format!("http://{addr}/target?x=1"));
+    assert_eq!(
+        c.redirect_target().unwrap().as_str(),
+        format!("http://{addr}/target?x=1")
+    );
 }
 
 #[tokio::test]
 async fn private_addresses_are_refused_unless_allowed() {
     let (addr, seen) = raw_server(|mut s: TcpStream| async move {
-        s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok").await.ok()?;
+        s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            .await
+            .ok()?;
         Some(s)
     })
     .await;
@@ -390,13 +486,25 @@ async fn private_addresses_are_refused_unless_allowed() {
         assert!(matches!(err, FetchError::Blocked { .. }), "{url}: {err}");
         assert!(!err.is_transient());
     }
-    assert_eq!(seen.connections.load(Ordering::SeqCst), 0, "nothing reached the server");
+    assert_eq!(
+        seen.connections.load(Ordering::SeqCst),
+        0,
+        "nothing reached the server"
+    );
 
     let open = fetcher(true, resolve);
-    let c = open.fetch(&request(&format!("http://public.test:{}/", addr.port()))).await.unwrap();
+    let c = open
+        .fetch(&request(&format!("http://public.test:{}/", addr.port())))
+        .await
+        .unwrap();
     assert_eq!(&c.body[..], b"ok");
-    assert!(c.request.starts_with(format!("GET / HTTP/1.1\r\nHost: public.test:{}\r\n", addr.port()).as_bytes()));
-    let c = open.fetch(&request(&format!("http://127.0.0.1:{}/", addr.port()))).await.unwrap();
+    assert!(c.request.starts_with(
+        format!("GET / HTTP/1.1\r\nHost: public.test:{}\r\n", addr.port()).as_bytes()
+    ));
+    let c = open
+        .fetch(&request(&format!("http://127.0.0.1:{}/", addr.port())))
+        .await
+        .unwrap();
     assert_eq!(&c.body[..], b"ok");
     assert_eq!(seen.heads.lock().unwrap().len(), 2);
 }

@@ -42,7 +42,10 @@ async fn setup(a: Router, b: Router, allow_private: bool) -> (Fetcher, u16, u16)
 async fn robots(fetcher: &Fetcher, port: u16) -> (RobotsRules, Vec<Capture>) {
     let origin = Url::parse(&format!("http://a.test:{port}/")).unwrap();
     let mut captures = Vec::new();
-    let rules = fetch_robots(fetcher, &origin, Duration::from_secs(2), &mut |c| captures.push(c)).await;
+    let rules = fetch_robots(fetcher, &origin, Duration::from_secs(2), &mut |c| {
+        captures.push(c)
+    })
+    .await;
     (rules, captures)
 }
 
@@ -71,10 +74,23 @@ async fn ok_with_rules_is_parsed() {
 
 #[tokio::test]
 async fn client_errors_allow_everything() {
-    for status in [StatusCode::NOT_FOUND, StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN, StatusCode::GONE] {
-        let (f, a, _) = setup(single(status, "User-agent: *\nDisallow: /\n"), Router::new(), true).await;
+    for status in [
+        StatusCode::NOT_FOUND,
+        StatusCode::UNAUTHORIZED,
+        StatusCode::FORBIDDEN,
+        StatusCode::GONE,
+    ] {
+        let (f, a, _) = setup(
+            single(status, "User-agent: *\nDisallow: /\n"),
+            Router::new(),
+            true,
+        )
+        .await;
         let (rules, captures) = robots(&f, a).await;
-        assert!(matches!(rules, RobotsRules::AllowAll), "{status}: {rules:?}");
+        assert!(
+            matches!(rules, RobotsRules::AllowAll),
+            "{status}: {rules:?}"
+        );
         assert!(rules.is_allowed(UA, &url(a, "/anything")));
         assert_eq!(captures.len(), 1);
         assert_eq!(captures[0].status, status.as_u16());
@@ -83,7 +99,12 @@ async fn client_errors_allow_everything() {
 
 #[tokio::test]
 async fn server_errors_disallow_everything() {
-    let (f, a, _) = setup(single(StatusCode::SERVICE_UNAVAILABLE, "busy"), Router::new(), true).await;
+    let (f, a, _) = setup(
+        single(StatusCode::SERVICE_UNAVAILABLE, "busy"),
+        Router::new(),
+        true,
+    )
+    .await;
     let (rules, captures) = robots(&f, a).await;
     match &rules {
         RobotsRules::DisallowAll { reason } => assert!(reason.contains("503"), "{reason}"),
@@ -98,7 +119,16 @@ async fn redirect_chain_to_another_host_is_followed_and_archived() {
     let (f, a, b) = {
         // b first, so that a can redirect to it.
         let b_app = Router::new()
-            .route("/step", get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/final-robots.txt")], "") }))
+            .route(
+                "/step",
+                get(|| async {
+                    (
+                        StatusCode::FOUND,
+                        [(header::LOCATION, "/final-robots.txt")],
+                        "",
+                    )
+                }),
+            )
             .route(
                 "/final-robots.txt",
                 get(|| async { "User-agent: glaneur\nDisallow: /from-b/\n" }),
@@ -132,18 +162,30 @@ async fn redirect_chain_to_another_host_is_followed_and_archived() {
     let statuses: Vec<u16> = captures.iter().map(|c| c.status).collect();
     assert_eq!(statuses, [301, 302, 200]);
     assert_eq!(captures[1].url.as_str(), format!("http://b.test:{b}/step"));
-    assert_eq!(captures[2].url.as_str(), format!("http://b.test:{b}/final-robots.txt"));
+    assert_eq!(
+        captures[2].url.as_str(),
+        format!("http://b.test:{b}/final-robots.txt")
+    );
 }
 
 #[tokio::test]
 async fn too_many_redirects_disallow_everything() {
     let app = Router::new()
-        .route("/robots.txt", get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/r/1")], "") }))
+        .route(
+            "/robots.txt",
+            get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/r/1")], "") }),
+        )
         .route(
             "/r/{n}",
-            get(|axum::extract::Path(n): axum::extract::Path<u32>| async move {
-                (StatusCode::FOUND, [(header::LOCATION, format!("/r/{}", n + 1))], "")
-            }),
+            get(
+                |axum::extract::Path(n): axum::extract::Path<u32>| async move {
+                    (
+                        StatusCode::FOUND,
+                        [(header::LOCATION, format!("/r/{}", n + 1))],
+                        "",
+                    )
+                },
+            ),
         );
     let (f, a, _) = setup(app, Router::new(), true).await;
     let (rules, captures) = robots(&f, a).await;
@@ -168,9 +210,15 @@ async fn timeout_and_unreachable_disallow_everything() {
     let origin = Url::parse(&format!("http://a.test:{a}/")).unwrap();
     let mut captures = Vec::new();
     let started = std::time::Instant::now();
-    let rules = fetch_robots(&f, &origin, Duration::from_millis(500), &mut |c| captures.push(c)).await;
+    let rules = fetch_robots(&f, &origin, Duration::from_millis(500), &mut |c| {
+        captures.push(c)
+    })
+    .await;
     assert!(started.elapsed() < Duration::from_secs(5));
-    assert!(matches!(rules, RobotsRules::DisallowAll { .. }), "{rules:?}");
+    assert!(
+        matches!(rules, RobotsRules::DisallowAll { .. }),
+        "{rules:?}"
+    );
     assert!(captures.is_empty());
 
     // Nobody listening.
@@ -178,13 +226,24 @@ async fn timeout_and_unreachable_disallow_everything() {
     let port = listener.local_addr().unwrap().port();
     drop(listener);
     let origin = Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
-    let rules = fetch_robots(&f, &origin, Duration::from_secs(1), &mut |c| captures.push(c)).await;
-    assert!(matches!(rules, RobotsRules::DisallowAll { .. }), "{rules:?}");
+    let rules = fetch_robots(&f, &origin, Duration::from_secs(1), &mut |c| {
+        captures.push(c)
+    })
+    .await;
+    assert!(
+        matches!(rules, RobotsRules::DisallowAll { .. }),
+        "{rules:?}"
+    );
 }
 
 #[tokio::test]
 async fn private_address_is_refused_and_disallows() {
-    let (f, a, _) = setup(single(StatusCode::OK, "User-agent: *\nDisallow:\n"), Router::new(), false).await;
+    let (f, a, _) = setup(
+        single(StatusCode::OK, "User-agent: *\nDisallow:\n"),
+        Router::new(),
+        false,
+    )
+    .await;
     let (rules, captures) = robots(&f, a).await;
     match &rules {
         RobotsRules::DisallowAll { reason } => assert!(reason.contains("refused"), "{reason}"),
@@ -198,7 +257,8 @@ async fn invalid_bytes_are_decoded_lossily() {
     let app = Router::new().route(
         "/robots.txt",
         get(|| async {
-            let body: Vec<u8> = b"\xef\xbb\xbfUser-agent: *\nDisallow: /caf\xe9\xff/\nDisallow: /admin/\n".to_vec();
+            let body: Vec<u8> =
+                b"\xef\xbb\xbfUser-agent: *\nDisallow: /caf\xe9\xff/\nDisallow: /admin/\n".to_vec();
             ([(header::CONTENT_TYPE, "text/plain")], body)
         }),
     );

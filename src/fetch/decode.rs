@@ -44,7 +44,10 @@ pub fn decode_content(capture: &Capture, limit: u64) -> Result<Vec<u8>, DecodeEr
 /// Like [`decode_content`], but a body longer than `limit` once decoded is not an error:
 /// its first `limit` bytes are returned with `false` (not complete). Used where a prefix
 /// is enough (robots.txt is parsed up to 500 KiB).
-pub fn decode_content_prefix(capture: &Capture, limit: u64) -> Result<(Vec<u8>, bool), DecodeError> {
+pub fn decode_content_prefix(
+    capture: &Capture,
+    limit: u64,
+) -> Result<(Vec<u8>, bool), DecodeError> {
     let codings = content_codings(capture);
     let body: &[u8] = &capture.body;
     if codings.is_empty() {
@@ -99,7 +102,13 @@ fn content_codings(capture: &Capture) -> Vec<String> {
         .headers
         .get_all(http::header::CONTENT_ENCODING)
         .iter()
-        .flat_map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned().split(',').map(|c| c.trim().to_ascii_lowercase()).collect::<Vec<_>>())
+        .flat_map(|v| {
+            String::from_utf8_lossy(v.as_bytes())
+                .into_owned()
+                .split(',')
+                .map(|c| c.trim().to_ascii_lowercase())
+                .collect::<Vec<_>>()
+        })
         .filter(|c| !c.is_empty() && c != "identity")
         .collect()
 }
@@ -152,7 +161,9 @@ mod tests {
     }
 
     fn sample() -> Vec<u8> {
-        (0..20_000u32).flat_map(|i| format!("ligne {i} é\n").into_bytes()).collect()
+        (0..20_000u32)
+            .flat_map(|i| format!("ligne {i} é\n").into_bytes())
+            .collect()
     }
 
     fn gzip(data: &[u8]) -> Vec<u8> {
@@ -173,8 +184,14 @@ mod tests {
     #[test]
     fn identity_and_absent() {
         let data = sample();
-        assert_eq!(decode_content(&capture(None, data.clone()), 1 << 30).unwrap(), data);
-        assert_eq!(decode_content(&capture(Some("identity"), data.clone()), 1 << 30).unwrap(), data);
+        assert_eq!(
+            decode_content(&capture(None, data.clone()), 1 << 30).unwrap(),
+            data
+        );
+        assert_eq!(
+            decode_content(&capture(Some("identity"), data.clone()), 1 << 30).unwrap(),
+            data
+        );
         assert!(matches!(
             decode_content(&capture(None, data.clone()), 10),
             Err(DecodeError::TooLarge { limit: 10 })
@@ -184,21 +201,40 @@ mod tests {
     #[test]
     fn each_coding() {
         let data = sample();
-        assert_eq!(decode_content(&capture(Some("gzip"), gzip(&data)), 1 << 30).unwrap(), data);
-        assert_eq!(decode_content(&capture(Some("X-Gzip"), gzip(&data)), 1 << 30).unwrap(), data);
+        assert_eq!(
+            decode_content(&capture(Some("gzip"), gzip(&data)), 1 << 30).unwrap(),
+            data
+        );
+        assert_eq!(
+            decode_content(&capture(Some("X-Gzip"), gzip(&data)), 1 << 30).unwrap(),
+            data
+        );
 
         let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
         z.write_all(&data).unwrap();
-        assert_eq!(decode_content(&capture(Some("deflate"), z.finish().unwrap()), 1 << 30).unwrap(), data);
+        assert_eq!(
+            decode_content(&capture(Some("deflate"), z.finish().unwrap()), 1 << 30).unwrap(),
+            data
+        );
 
-        let mut raw = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+        let mut raw =
+            flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
         raw.write_all(&data).unwrap();
-        assert_eq!(decode_content(&capture(Some("deflate"), raw.finish().unwrap()), 1 << 30).unwrap(), data);
+        assert_eq!(
+            decode_content(&capture(Some("deflate"), raw.finish().unwrap()), 1 << 30).unwrap(),
+            data
+        );
 
-        assert_eq!(decode_content(&capture(Some("br"), brotli_bytes(&data)), 1 << 30).unwrap(), data);
+        assert_eq!(
+            decode_content(&capture(Some("br"), brotli_bytes(&data)), 1 << 30).unwrap(),
+            data
+        );
 
         let zs = zstd::encode_all(&data[..], 3).unwrap();
-        assert_eq!(decode_content(&capture(Some("zstd"), zs), 1 << 30).unwrap(), data);
+        assert_eq!(
+            decode_content(&capture(Some("zstd"), zs), 1 << 30).unwrap(),
+            data
+        );
     }
 
     #[test]
@@ -206,10 +242,14 @@ mod tests {
         let data = sample();
         // Applied gzip first, then br: "Content-Encoding: gzip, br".
         let body = brotli_bytes(&gzip(&data));
-        assert_eq!(decode_content(&capture(Some("gzip, br"), body.clone()), 1 << 30).unwrap(), data);
+        assert_eq!(
+            decode_content(&capture(Some("gzip, br"), body.clone()), 1 << 30).unwrap(),
+            data
+        );
         // The same codings in two header lines.
         let mut c = capture(Some("gzip"), body);
-        c.headers.append(http::header::CONTENT_ENCODING, "br".parse().unwrap());
+        c.headers
+            .append(http::header::CONTENT_ENCODING, "br".parse().unwrap());
         assert_eq!(decode_content(&c, 1 << 30).unwrap(), data);
     }
 
@@ -220,7 +260,10 @@ mod tests {
             Err(DecodeError::Unsupported(c)) if c == "compress"
         ));
         assert!(matches!(
-            decode_content(&capture(Some("gzip"), b"<html>not gzip</html>".to_vec()), 100),
+            decode_content(
+                &capture(Some("gzip"), b"<html>not gzip</html>".to_vec()),
+                100
+            ),
             Err(DecodeError::Corrupt { .. })
         ));
     }
@@ -231,7 +274,10 @@ mod tests {
         let gz = gzip(&data);
         let mut c = capture(Some("gzip"), gz[..gz.len() / 2].to_vec());
         // Without the truncation flag, a cut stream is an error...
-        assert!(matches!(decode_content(&c, 1 << 30), Err(DecodeError::Corrupt { .. })));
+        assert!(matches!(
+            decode_content(&c, 1 << 30),
+            Err(DecodeError::Corrupt { .. })
+        ));
         // ...with it, the decodable prefix comes back.
         c.truncated = Some(Truncation::Length);
         let out = decode_content(&c, 1 << 30).unwrap();
@@ -243,10 +289,12 @@ mod tests {
     #[test]
     fn prefix_returns_the_first_bytes() {
         let data = sample();
-        let (out, complete) = decode_content_prefix(&capture(Some("gzip"), gzip(&data)), 1000).unwrap();
+        let (out, complete) =
+            decode_content_prefix(&capture(Some("gzip"), gzip(&data)), 1000).unwrap();
         assert!(!complete);
         assert_eq!(out, &data[..1000]);
-        let (out, complete) = decode_content_prefix(&capture(Some("gzip"), gzip(&data)), 1 << 30).unwrap();
+        let (out, complete) =
+            decode_content_prefix(&capture(Some("gzip"), gzip(&data)), 1 << 30).unwrap();
         assert!(complete);
         assert_eq!(out, data);
     }

@@ -99,7 +99,9 @@ impl GuardedResolver {
     pub(crate) fn new(overrides: &[(String, SocketAddr)], allow_private: bool) -> Self {
         let mut map: HashMap<String, Vec<SocketAddr>> = HashMap::new();
         for (name, addr) in overrides {
-            map.entry(name.to_ascii_lowercase()).or_default().push(*addr);
+            map.entry(name.to_ascii_lowercase())
+                .or_default()
+                .push(*addr);
         }
         GuardedResolver {
             overrides: Arc::new(map),
@@ -130,7 +132,8 @@ impl Resolve for GuardedResolver {
                 (true, Some(addr)) => Err(Box::new(BlockedAddress {
                     host,
                     addr: addr.ip(),
-                }) as Box<dyn std::error::Error + Send + Sync>),
+                })
+                    as Box<dyn std::error::Error + Send + Sync>),
                 _ => Ok(Box::new(public.into_iter()) as Addrs),
             }
         })

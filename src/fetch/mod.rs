@@ -81,7 +81,10 @@ pub enum FetchError {
 impl FetchError {
     /// Whether trying again later may help (timeouts and network errors).
     pub fn is_transient(&self) -> bool {
-        matches!(self, FetchError::Timeout { .. } | FetchError::Network { .. })
+        matches!(
+            self,
+            FetchError::Timeout { .. } | FetchError::Network { .. }
+        )
     }
 }
 
@@ -171,8 +174,8 @@ impl Fetcher {
         for (name, value) in &request.headers {
             let name = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|e| invalid(format!("header name {name:?}: {e}")))?;
-            let value = HeaderValue::from_str(value)
-                .map_err(|e| invalid(format!("header {name}: {e}")))?;
+            let value =
+                HeaderValue::from_str(value).map_err(|e| invalid(format!("header {name}: {e}")))?;
             headers.insert(name, value);
         }
         Ok(headers)
@@ -222,13 +225,7 @@ impl Fetcher {
             .extensions()
             .get::<hyper::ext::ReasonPhrase>()
             .map(|r| r.as_bytes().to_vec())
-            .unwrap_or_else(|| {
-                status
-                    .canonical_reason()
-                    .unwrap_or("")
-                    .as_bytes()
-                    .to_vec()
-            });
+            .unwrap_or_else(|| status.canonical_reason().unwrap_or("").as_bytes().to_vec());
         let response_head = reconstruct_response_head(status.as_u16(), &reason, response.headers());
         let ip = response.remote_addr().map(|a| a.ip());
         let response_headers = response.headers().clone();

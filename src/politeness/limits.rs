@@ -106,7 +106,10 @@ impl std::fmt::Debug for HostState {
         f.debug_struct("HostState")
             .field(
                 "available",
-                &self.limits.as_ref().map(|l| (l.semaphore.available_permits(), l.max_concurrent)),
+                &self
+                    .limits
+                    .as_ref()
+                    .map(|l| (l.semaphore.available_permits(), l.max_concurrent)),
             )
             .field("paused_until", &self.paused_until)
             .field("min_delay", &self.min_delay)
@@ -384,14 +387,25 @@ mod tests {
         let mut sorted = times.to_vec();
         sorted.sort();
         (0..sorted.len())
-            .map(|i| sorted[i..].iter().take_while(|t| **t < sorted[i] + window).count())
+            .map(|i| {
+                sorted[i..]
+                    .iter()
+                    .take_while(|t| **t < sorted[i] + window)
+                    .count()
+            })
             .max()
             .unwrap_or(0)
     }
 
     /// Acquires `n` permits for `host` from `tasks` concurrent tasks, holding each for
     /// `hold`, and returns the grant instants.
-    async fn run(gate: Arc<HostGate>, host: &str, p: HostPolicy, n: usize, hold: Duration) -> Vec<Instant> {
+    async fn run(
+        gate: Arc<HostGate>,
+        host: &str,
+        p: HostPolicy,
+        n: usize,
+        hold: Duration,
+    ) -> Vec<Instant> {
         let times = Arc::new(Mutex::new(Vec::new()));
         let mut tasks = Vec::new();
         for _ in 0..n {
@@ -446,7 +460,8 @@ mod tests {
         let p = policy(1000.0, 100, 2);
         let mut tasks = Vec::new();
         for _ in 0..10 {
-            let (gate, in_flight, peak, p) = (gate.clone(), in_flight.clone(), peak.clone(), p.clone());
+            let (gate, in_flight, peak, p) =
+                (gate.clone(), in_flight.clone(), peak.clone(), p.clone());
             tasks.push(tokio::spawn(async move {
                 let _permit = gate.acquire("c.test", &p).await;
                 let now = in_flight.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
@@ -551,16 +566,23 @@ mod tests {
             }
         }
         assert!(backoff_delay(u32::MAX, base, max) <= max);
-        let samples: std::collections::HashSet<_> = (0..20).map(|_| backoff_delay(3, base, max)).collect();
+        let samples: std::collections::HashSet<_> =
+            (0..20).map(|_| backoff_delay(3, base, max)).collect();
         assert!(samples.len() > 1, "jitter varies");
     }
 
     #[test]
     fn retry_after_forms() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777); // Sun, 06 Nov 1994 08:49:37 GMT
-        assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
+        assert_eq!(
+            parse_retry_after("120", now),
+            Some(Duration::from_secs(120))
+        );
         assert_eq!(parse_retry_after(" 0 ", now), Some(Duration::ZERO));
-        assert_eq!(parse_retry_after("999999999999999999999", now), Some(MAX_RETRY_AFTER));
+        assert_eq!(
+            parse_retry_after("999999999999999999999", now),
+            Some(MAX_RETRY_AFTER)
+        );
         assert_eq!(
             parse_retry_after("Sun, 06 Nov 1994 08:50:37 GMT", now),
             Some(Duration::from_secs(60))
@@ -569,9 +591,18 @@ mod tests {
             parse_retry_after("Sunday, 06-Nov-94 08:49:47 GMT", now),
             Some(Duration::from_secs(10))
         );
-        assert_eq!(parse_retry_after("Sun Nov  6 08:49:57 1994", now), Some(Duration::from_secs(20)));
-        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:00:00 GMT", now), Some(Duration::ZERO));
-        assert_eq!(parse_retry_after("Mon, 06 Nov 1995 08:00:00 GMT", now), Some(MAX_RETRY_AFTER));
+        assert_eq!(
+            parse_retry_after("Sun Nov  6 08:49:57 1994", now),
+            Some(Duration::from_secs(20))
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(
+            parse_retry_after("Mon, 06 Nov 1995 08:00:00 GMT", now),
+            Some(MAX_RETRY_AFTER)
+        );
         assert_eq!(parse_retry_after("-5", now), None);
         assert_eq!(parse_retry_after("soon", now), None);
         assert_eq!(parse_retry_after("", now), None);

@@ -93,6 +93,31 @@ fn cut_at_line(body: &[u8], max: usize) -> &[u8] {
     }
 }
 
+/// Longest line handed to the `robotstxt` crate: it mis-slices (and panics on) lines over
+/// 16 665 bytes containing multi-byte characters, and ignores what is past that anyway.
+const MAX_LINE_BYTES: usize = 16 * 1024;
+
+/// Cuts every line to [`MAX_LINE_BYTES`] (at a character boundary). Also works around
+/// the crate's BOM check, which compares characters with bytes (the caller strips it).
+fn sanitize(body: &str) -> String {
+    let mut out = String::with_capacity(body.len());
+    for line in body.split_inclusive('\n') {
+        if line.len() <= MAX_LINE_BYTES {
+            out.push_str(line);
+            continue;
+        }
+        let mut cut = MAX_LINE_BYTES;
+        while !line.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        out.push_str(&line[..cut]);
+        if line.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    out
+}
+
 /// [`RobotsMatcher`] over the `robotstxt` crate (a port of Google's parser and matcher).
 /// The crate re-parses the body for every match; the body is kept here.
 #[derive(Debug)]
@@ -105,7 +130,8 @@ impl RobotstxtMatcher {
     /// Keeps the first 500 KiB of `body` (cut at a line boundary, invalid UTF-8 replaced)
     /// and collects its `Sitemap:` URLs, resolved against `base`.
     pub fn new(body: &[u8], base: &Url) -> RobotstxtMatcher {
-        let body = String::from_utf8_lossy(cut_at_line(body, MAX_ROBOTS_BYTES)).into_owned();
+        let body = String::from_utf8_lossy(cut_at_line(body, MAX_ROBOTS_BYTES));
+        let body = sanitize(body.strip_prefix('\u{feff}').unwrap_or(&body));
         let mut scan = DirectiveScan::new("");
         robotstxt::parse_robotstxt(&body, &mut scan);
         let sitemaps = scan
@@ -173,7 +199,9 @@ fn parse_delay(value: &str) -> Option<Duration> {
     if !secs.is_finite() || secs < 0.0 {
         return None;
     }
-    Some(Duration::from_secs_f64(secs.min(MAX_CRAWL_DELAY.as_secs_f64())))
+    Some(Duration::from_secs_f64(
+        secs.min(MAX_CRAWL_DELAY.as_secs_f64()),
+    ))
 }
 
 impl RobotsParseHandler for DirectiveScan<'_> {
@@ -190,7 +218,9 @@ impl RobotsParseHandler for DirectiveScan<'_> {
             && (user_agent.len() == 1 || user_agent[1..].starts_with(char::is_whitespace))
         {
             self.in_global = true;
-        } else if !self.agent.is_empty() && product_token(user_agent).eq_ignore_ascii_case(self.agent) {
+        } else if !self.agent.is_empty()
+            && product_token(user_agent).eq_ignore_ascii_case(self.agent)
+        {
             self.in_specific = true;
         }
     }
@@ -305,7 +335,9 @@ pub async fn fetch_robots(
             }
             None => {
                 return RobotsRules::DisallowAll {
-                    reason: format!("robots.txt at {url} answered {status} without usable Location"),
+                    reason: format!(
+                        "robots.txt at {url} answered {status} without usable Location"
+                    ),
                 };
             }
         }
@@ -346,7 +378,8 @@ mod tests {
 
     #[test]
     fn wildcards_and_end_anchor() {
-        let r = rules("User-agent: *\nDisallow: /*.pdf$\nDisallow: /search*q=\nDisallow: /exact$\n");
+        let r =
+            rules("User-agent: *\nDisallow: /*.pdf$\nDisallow: /search*q=\nDisallow: /exact$\n");
         assert!(!r.is_allowed(UA, &url("https://news.test/docs/a.pdf")));
         assert!(r.is_allowed(UA, &url("https://news.test/docs/a.pdf?x=1")));
         assert!(!r.is_allowed(UA, &url("https://news.test/search?lang=fr&q=x")));
@@ -368,26 +401,44 @@ mod tests {
 
     #[test]
     fn crawl_delay_of_star_group_and_grouped_agents() {
-        let r = rules("User-agent: foo\nUser-agent: *\nCrawl-delay: 4\nDisallow: /x\n\nUser-agent: bar\nCrawl-delay: 9\n");
+        let r = rules(
+            "User-agent: foo\nUser-agent: *\nCrawl-delay: 4\nDisallow: /x\n\nUser-agent: bar\nCrawl-delay: 9\n",
+        );
         assert_eq!(r.crawl_delay(UA), Some(Duration::from_secs(4)));
         assert_eq!(r.crawl_delay("bar"), Some(Duration::from_secs(9)));
-        assert_eq!(rules("User-agent: *\nCrawl-delay: 100000\n").crawl_delay(UA), Some(MAX_CRAWL_DELAY));
-        assert_eq!(rules("User-agent: *\nCrawl-delay: soon\n").crawl_delay(UA), None);
+        assert_eq!(
+            rules("User-agent: *\nCrawl-delay: 100000\n").crawl_delay(UA),
+            Some(MAX_CRAWL_DELAY)
+        );
+        assert_eq!(
+            rules("User-agent: *\nCrawl-delay: soon\n").crawl_delay(UA),
+            None
+        );
         assert_eq!(rules("User-agent: *\nDisallow: /\n").crawl_delay(UA), None);
         assert_eq!(RobotsRules::AllowAll.crawl_delay(UA), None);
     }
 
     #[test]
     fn sitemaps_are_collected_and_resolved() {
-        let r = rules("Sitemap: https://news.test/sitemap.xml\nUser-agent: *\nDisallow:\nsitemap: /news-sitemap.xml\nSitemap: ftp://x/y\n");
+        let r = rules(
+            "Sitemap: https://news.test/sitemap.xml\nUser-agent: *\nDisallow:\nsitemap: /news-sitemap.xml\nSitemap: ftp://x/y\n",
+        );
         let maps: Vec<String> = r.sitemaps().iter().map(|u| u.to_string()).collect();
-        assert_eq!(maps, ["https://news.test/sitemap.xml", "https://news.test/news-sitemap.xml"]);
+        assert_eq!(
+            maps,
+            [
+                "https://news.test/sitemap.xml",
+                "https://news.test/news-sitemap.xml"
+            ]
+        );
     }
 
     #[test]
     fn allow_all_disallow_all_and_robots_txt_itself() {
         assert!(RobotsRules::AllowAll.is_allowed(UA, &url("https://a.test/x")));
-        let d = RobotsRules::DisallowAll { reason: "503".into() };
+        let d = RobotsRules::DisallowAll {
+            reason: "503".into(),
+        };
         assert!(!d.is_allowed(UA, &url("https://a.test/x")));
         let r = rules("User-agent: *\nDisallow: /\n");
         assert!(!r.is_allowed(UA, &url("https://news.test/")));
@@ -406,6 +457,39 @@ mod tests {
     }
 
     #[test]
+    fn bom_and_overlong_multibyte_lines_are_handled() {
+        let r = RobotsRules::parse(
+            b"\xef\xbb\xbfUser-agent: *\nDisallow: /admin/\n",
+            &url("https://news.test/robots.txt"),
+        );
+        assert!(!r.is_allowed(UA, &url("https://news.test/admin/")));
+        // The robotstxt crate panics on this body if handed it unchanged.
+        let long = format!(
+            "User-agent: *\nDisallow: /{}\nDisallow: /after/\n",
+            "é".repeat(20_000)
+        );
+        let raw = std::panic::catch_unwind(|| {
+            DefaultMatcher::default().one_agent_allowed_by_robots(
+                &long,
+                "glaneur",
+                "https://news.test/x",
+            )
+        });
+        assert!(
+            raw.is_err(),
+            "robotstxt no longer panics: the workaround may go"
+        );
+        let r = rules(&long);
+        assert!(!r.is_allowed(UA, &url("https://news.test/after/x")));
+        assert!(r.is_allowed(UA, &url("https://news.test/x")));
+        let r = rules(&format!(
+            "User-agent: *\r\nDisallow: /{}\r\n",
+            "日本".repeat(10_000)
+        ));
+        assert!(r.is_allowed(UA, &url("https://news.test/x")));
+    }
+
+    #[test]
     fn only_the_first_500_kib_are_parsed_cut_at_a_line() {
         let mut body = String::from("User-agent: *\nDisallow: /early/\n");
         while body.len() < MAX_ROBOTS_BYTES - 10 {
@@ -417,7 +501,10 @@ mod tests {
         assert!(!r.is_allowed(UA, &url("https://news.test/early/x")));
         assert!(r.is_allowed(UA, &url("https://news.test/beyond/x")));
         // The line crossing the limit is dropped whole, not cut into a shorter rule.
-        assert!(r.is_allowed(UA, &url("https://news.test/late-and-very-long-path-crossing-the-limit/")));
+        assert!(r.is_allowed(
+            UA,
+            &url("https://news.test/late-and-very-long-path-crossing-the-limit/")
+        ));
         assert!(r.is_allowed(UA, &url("https://news.test/late")));
     }
 
@@ -435,7 +522,13 @@ mod tests {
             assert!(r.is_allowed(UA, &url(&format!("https://news.test/article-{n}.html"))));
         }
         let per_match = started.elapsed() / 20;
-        eprintln!("robots.txt of {} bytes ({i} rules): {per_match:?} per match", body.len());
-        assert!(per_match < Duration::from_millis(200), "{per_match:?} per match");
+        eprintln!(
+            "robots.txt of {} bytes ({i} rules): {per_match:?} per match",
+            body.len()
+        );
+        assert!(
+            per_match < Duration::from_millis(200),
+            "{per_match:?} per match"
+        );
     }
 }
