@@ -1,5 +1,7 @@
 //! `Content-Encoding` decoding for parsing (gzip, deflate, br, zstd), capped against bombs.
 
+use std::io::{BufRead, BufReader, Read};
+
 use crate::capture::Capture;
 
 /// A body that could not be decoded.
@@ -26,6 +28,310 @@ pub enum DecodeError {
 
 /// The capture's body with every `Content-Encoding` undone (in reverse order), at most
 /// `limit` bytes. A body without encoding is returned as is.
+///
+/// Decoding streams through the decoders and stops reading at `limit + 1` bytes, so a
+/// compression bomb never inflates in memory. When the capture was truncated, the body
+/// decodes as far as it goes and the partial output is returned instead of an error.
 pub fn decode_content(capture: &Capture, limit: u64) -> Result<Vec<u8>, DecodeError> {
-    todo!("{capture:?}{limit}")
+    let (out, complete) = decode_content_prefix(capture, limit)?;
+    if complete {
+        Ok(out)
+    } else {
+        Err(DecodeError::TooLarge { limit })
+    }
+}
+
+/// Like [`decode_content`], but a body longer than `limit` once decoded is not an error:
+/// its first `limit` bytes are returned with `false` (not complete). Used where a prefix
+/// is enough (robots.txt is parsed up to 500 KiB).
+pub fn decode_content_prefix(
+    capture: &Capture,
+    limit: u64,
+) -> Result<(Vec<u8>, bool), DecodeError> {
+    let codings = content_codings(capture);
+    let body: &[u8] = &capture.body;
+    if codings.is_empty() {
+        let n = usize::try_from(limit).unwrap_or(usize::MAX).min(body.len());
+        return Ok((body[..n].to_vec(), n == body.len()));
+    }
+    let mut reader: Box<dyn Read + '_> = Box::new(body);
+    for coding in codings.iter().rev() {
+        reader = match coding.as_str() {
+            "gzip" | "x-gzip" => Box::new(flate2::read::MultiGzDecoder::new(reader)),
+            "deflate" => deflate_reader(reader),
+            "br" => Box::new(brotli::Decompressor::new(reader, 8192)),
+            "zstd" => Box::new(zstd::stream::read::Decoder::new(reader).map_err(|e| {
+                DecodeError::Corrupt {
+                    coding: coding.clone(),
+                    message: e.to_string(),
+                }
+            })?),
+            other => return Err(DecodeError::Unsupported(other.to_string())),
+        };
+    }
+    let mut limited = reader.take(limit.saturating_add(1));
+    let mut out = Vec::with_capacity(body.len().min(1 << 20));
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match limited.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                if capture.truncated.is_some() {
+                    break;
+                }
+                return Err(DecodeError::Corrupt {
+                    coding: codings.join(", "),
+                    message: e.to_string(),
+                });
+            }
+        }
+    }
+    if out.len() as u64 > limit {
+        out.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        return Ok((out, false));
+    }
+    Ok((out, true))
+}
+
+/// The codings of every `Content-Encoding` header, in the order applied, lower-cased,
+/// without `identity`.
+fn content_codings(capture: &Capture) -> Vec<String> {
+    capture
+        .headers
+        .get_all(http::header::CONTENT_ENCODING)
+        .iter()
+        .flat_map(|v| {
+            String::from_utf8_lossy(v.as_bytes())
+                .into_owned()
+                .split(',')
+                .map(|c| c.trim().to_ascii_lowercase())
+                .collect::<Vec<_>>()
+        })
+        .filter(|c| !c.is_empty() && c != "identity")
+        .collect()
+}
+
+/// `deflate` is zlib-wrapped per RFC 9110, but some servers send raw deflate: sniff the
+/// zlib header (CMF/FLG check) and fall back to raw deflate.
+fn deflate_reader<'a>(inner: Box<dyn Read + 'a>) -> Box<dyn Read + 'a> {
+    let mut buffered = BufReader::new(inner);
+    let zlib = match buffered.fill_buf() {
+        Ok(head) if head.len() >= 2 => {
+            (head[0] & 0x0F) == 8 && (u16::from(head[0]) << 8 | u16::from(head[1])) % 31 == 0
+        }
+        _ => true,
+    };
+    if zlib {
+        Box::new(flate2::bufread::ZlibDecoder::new(buffered))
+    } else {
+        Box::new(flate2::bufread::DeflateDecoder::new(buffered))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::time::Duration;
+
+    use bytes::Bytes;
+    use url::Url;
+
+    use crate::capture::Truncation;
+
+    fn capture(encoding: Option<&str>, body: Vec<u8>) -> Capture {
+        let mut headers = http::HeaderMap::new();
+        if let Some(e) = encoding {
+            headers.insert(http::header::CONTENT_ENCODING, e.parse().unwrap());
+        }
+        Capture {
+            url: Url::parse("http://example.test/").unwrap(),
+            started: chrono::Utc::now(),
+            ip: None,
+            request: Vec::new(),
+            status: 200,
+            response_head: Vec::new(),
+            headers,
+            body: Bytes::from(body),
+            truncated: None,
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    fn sample() -> Vec<u8> {
+        (0..20_000u32)
+            .flat_map(|i| format!("ligne {i} é\n").into_bytes())
+            .collect()
+    }
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn brotli_bytes(data: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        {
+            let mut w = brotli::CompressorWriter::new(&mut out, 4096, 5, 22);
+            w.write_all(data).unwrap();
+        }
+        out
+    }
+
+    #[test]
+    fn identity_and_absent() {
+        let data = sample();
+        assert_eq!(
+            decode_content(&capture(None, data.clone()), 1 << 30).unwrap(),
+            data
+        );
+        assert_eq!(
+            decode_content(&capture(Some("identity"), data.clone()), 1 << 30).unwrap(),
+            data
+        );
+        assert!(matches!(
+            decode_content(&capture(None, data.clone()), 10),
+            Err(DecodeError::TooLarge { limit: 10 })
+        ));
+    }
+
+    #[test]
+    fn each_coding() {
+        let data = sample();
+        assert_eq!(
+            decode_content(&capture(Some("gzip"), gzip(&data)), 1 << 30).unwrap(),
+            data
+        );
+        assert_eq!(
+            decode_content(&capture(Some("X-Gzip"), gzip(&data)), 1 << 30).unwrap(),
+            data
+        );
+
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        z.write_all(&data).unwrap();
+        assert_eq!(
+            decode_content(&capture(Some("deflate"), z.finish().unwrap()), 1 << 30).unwrap(),
+            data
+        );
+
+        let mut raw =
+            flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+        raw.write_all(&data).unwrap();
+        assert_eq!(
+            decode_content(&capture(Some("deflate"), raw.finish().unwrap()), 1 << 30).unwrap(),
+            data
+        );
+
+        assert_eq!(
+            decode_content(&capture(Some("br"), brotli_bytes(&data)), 1 << 30).unwrap(),
+            data
+        );
+
+        let zs = zstd::encode_all(&data[..], 3).unwrap();
+        assert_eq!(
+            decode_content(&capture(Some("zstd"), zs), 1 << 30).unwrap(),
+            data
+        );
+    }
+
+    #[test]
+    fn stacked_codings_are_undone_in_reverse() {
+        let data = sample();
+        // Applied gzip first, then br: "Content-Encoding: gzip, br".
+        let body = brotli_bytes(&gzip(&data));
+        assert_eq!(
+            decode_content(&capture(Some("gzip, br"), body.clone()), 1 << 30).unwrap(),
+            data
+        );
+        // The same codings in two header lines.
+        let mut c = capture(Some("gzip"), body);
+        c.headers
+            .append(http::header::CONTENT_ENCODING, "br".parse().unwrap());
+        assert_eq!(decode_content(&c, 1 << 30).unwrap(), data);
+    }
+
+    #[test]
+    fn unknown_and_corrupt() {
+        assert!(matches!(
+            decode_content(&capture(Some("compress"), vec![1, 2, 3]), 100),
+            Err(DecodeError::Unsupported(c)) if c == "compress"
+        ));
+        assert!(matches!(
+            decode_content(
+                &capture(Some("gzip"), b"<html>not gzip</html>".to_vec()),
+                100
+            ),
+            Err(DecodeError::Corrupt { .. })
+        ));
+    }
+
+    #[test]
+    fn truncated_capture_decodes_as_far_as_it_goes() {
+        let data = sample();
+        let gz = gzip(&data);
+        let mut c = capture(Some("gzip"), gz[..gz.len() / 2].to_vec());
+        // Without the truncation flag, a cut stream is an error...
+        assert!(matches!(
+            decode_content(&c, 1 << 30),
+            Err(DecodeError::Corrupt { .. })
+        ));
+        // ...with it, the decodable prefix comes back.
+        c.truncated = Some(Truncation::Length);
+        let out = decode_content(&c, 1 << 30).unwrap();
+        assert!(out.len() > 1000, "only {} bytes decoded", out.len());
+        assert!(out.len() < data.len());
+        assert_eq!(&data[..out.len()], &out[..]);
+    }
+
+    #[test]
+    fn prefix_returns_the_first_bytes() {
+        let data = sample();
+        let (out, complete) =
+            decode_content_prefix(&capture(Some("gzip"), gzip(&data)), 1000).unwrap();
+        assert!(!complete);
+        assert_eq!(out, &data[..1000]);
+        let (out, complete) =
+            decode_content_prefix(&capture(Some("gzip"), gzip(&data)), 1 << 30).unwrap();
+        assert!(complete);
+        assert_eq!(out, data);
+    }
+
+    /// Writes `total` zero bytes into `w` in 1 MiB pieces (never holding them all).
+    fn write_zeros(w: &mut impl Write, total: usize) {
+        let chunk = vec![0u8; 1 << 20];
+        let mut left = total;
+        while left > 0 {
+            let n = left.min(chunk.len());
+            w.write_all(&chunk[..n]).unwrap();
+            left -= n;
+        }
+    }
+
+    #[test]
+    fn gzip_bomb_is_refused_without_inflating() {
+        // 1 GiB of zeros gzips to about 1 MiB.
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        write_zeros(&mut e, 1 << 30);
+        let bomb = e.finish().unwrap();
+        assert!(bomb.len() < 8 << 20, "bomb is {} bytes", bomb.len());
+        let started = std::time::Instant::now();
+        let result = decode_content(&capture(Some("gzip"), bomb), 10 << 20);
+        assert!(matches!(result, Err(DecodeError::TooLarge { limit }) if limit == 10 << 20));
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[test]
+    fn brotli_bomb_is_refused_without_inflating() {
+        let mut bomb = Vec::new();
+        {
+            let mut w = brotli::CompressorWriter::new(&mut bomb, 1 << 16, 1, 22);
+            write_zeros(&mut w, 256 << 20);
+        }
+        assert!(bomb.len() < 1 << 20, "bomb is {} bytes", bomb.len());
+        let result = decode_content(&capture(Some("br"), bomb), 4 << 20);
+        assert!(matches!(result, Err(DecodeError::TooLarge { .. })));
+    }
 }

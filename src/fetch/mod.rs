@@ -3,15 +3,22 @@
 //! body size and time limits, and a guard against private addresses.
 
 mod decode;
+mod guard;
 
-pub use decode::{DecodeError, decode_content};
+pub use decode::{DecodeError, decode_content, decode_content_prefix};
+pub use guard::is_private_address;
 
-use std::net::SocketAddr;
-use std::time::Duration;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use url::Url;
+use bytes::BytesMut;
+use chrono::Utc;
+use http::header::{HeaderMap, HeaderName, HeaderValue};
+use url::{Host, Position, Url};
 
-use crate::capture::Capture;
+use crate::capture::{Capture, Truncation};
+use guard::{BlockedAddress, GuardedResolver};
 
 /// How to build the client.
 #[derive(Debug, Clone)]
@@ -74,22 +81,283 @@ pub enum FetchError {
 impl FetchError {
     /// Whether trying again later may help (timeouts and network errors).
     pub fn is_transient(&self) -> bool {
-        matches!(self, FetchError::Timeout { .. } | FetchError::Network { .. })
+        matches!(
+            self,
+            FetchError::Timeout { .. } | FetchError::Network { .. }
+        )
     }
 }
 
+/// `Accept` sent with every request.
+pub const ACCEPT: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+/// `Accept-Language` sent with every request.
+pub const ACCEPT_LANGUAGE: &str = "fr,en;q=0.8";
+/// `Accept-Encoding` sent with every request (bodies are archived as received and
+/// decoded by [`decode_content`]).
+pub const ACCEPT_ENCODING: &str = "gzip, deflate, br, zstd";
+
+/// Largest up-front allocation for a body, whatever `Content-Length` claims.
+const MAX_CAPACITY_HINT: u64 = 8 << 20;
+
 /// The HTTP client. Cheap to clone; share one per crawl.
 #[derive(Debug, Clone)]
-pub struct Fetcher {}
+pub struct Fetcher {
+    client: reqwest::Client,
+    config: Arc<FetcherConfig>,
+}
 
 impl Fetcher {
     /// Builds the client.
     pub fn new(config: FetcherConfig) -> Result<Fetcher, FetchError> {
-        todo!("{config:?}")
+        // reqwest is built without a crypto provider: install ring once per process
+        // (an error only means a provider is already installed).
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        HeaderValue::from_str(&config.user_agent)
+            .map_err(|e| FetchError::Client(format!("invalid user agent: {e}")))?;
+        let resolver = GuardedResolver::new(&config.resolve, config.allow_private_networks);
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .http1_only()
+            .http1_title_case_headers()
+            .connect_timeout(config.connect_timeout)
+            .pool_idle_timeout(Duration::from_secs(60))
+            .pool_max_idle_per_host(8)
+            .no_proxy()
+            .referer(false)
+            .dns_resolver(Arc::new(resolver))
+            .tls_backend_rustls()
+            .build()
+            .map_err(|e| FetchError::Client(error_chain(&e)))?;
+        Ok(Fetcher {
+            client,
+            config: Arc::new(config),
+        })
+    }
+
+    /// The configuration the client was built with.
+    pub fn config(&self) -> &FetcherConfig {
+        &self.config
+    }
+
+    /// The request headers sent for `request`, in the order they go on the wire
+    /// (`Host` first, then `User-Agent`, `Accept`, `Accept-Language`, `Accept-Encoding`,
+    /// then the request's extra headers; an extra header replaces a standard one of the
+    /// same name).
+    fn request_headers(&self, request: &FetchRequest) -> Result<HeaderMap, FetchError> {
+        let url = &request.url;
+        let invalid = |message: String| FetchError::Network {
+            url: url.clone(),
+            message,
+        };
+        let host = url
+            .host_str()
+            .ok_or_else(|| invalid("URL has no host".to_string()))?;
+        let host = match url.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_string(),
+        };
+        let mut headers = HeaderMap::new();
+        let host = HeaderValue::from_str(&host).map_err(|e| invalid(format!("host: {e}")))?;
+        headers.insert(http::header::HOST, host);
+        let ua = HeaderValue::from_str(&self.config.user_agent)
+            .map_err(|e| invalid(format!("user agent: {e}")))?;
+        headers.insert(http::header::USER_AGENT, ua);
+        headers.insert(http::header::ACCEPT, HeaderValue::from_static(ACCEPT));
+        headers.insert(
+            http::header::ACCEPT_LANGUAGE,
+            HeaderValue::from_static(ACCEPT_LANGUAGE),
+        );
+        headers.insert(
+            http::header::ACCEPT_ENCODING,
+            HeaderValue::from_static(ACCEPT_ENCODING),
+        );
+        for (name, value) in &request.headers {
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|e| invalid(format!("header name {name:?}: {e}")))?;
+            let value =
+                HeaderValue::from_str(value).map_err(|e| invalid(format!("header {name}: {e}")))?;
+            headers.insert(name, value);
+        }
+        Ok(headers)
     }
 
     /// Makes one request (GET) and returns the exchange as it happened.
+    ///
+    /// Errors before the response headers arrive are [`FetchError`]s; once headers are in,
+    /// a capture is always returned, with [`Capture::truncated`] set when the body was cut
+    /// by `max_body_bytes`, a timeout or a disconnection.
     pub async fn fetch(&self, request: &FetchRequest) -> Result<Capture, FetchError> {
-        todo!("{request:?}")
+        let url = &request.url;
+        if url.scheme() != "http" && url.scheme() != "https" {
+            return Err(FetchError::Network {
+                url: url.clone(),
+                message: format!("unsupported scheme {:?}", url.scheme()),
+            });
+        }
+        if !self.config.allow_private_networks {
+            let literal: Option<IpAddr> = match url.host() {
+                Some(Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
+                Some(Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
+                _ => None,
+            };
+            if let Some(ip) = literal.filter(|ip| is_private_address(*ip)) {
+                return Err(FetchError::Blocked {
+                    url: url.clone(),
+                    reason: format!("{ip} is a private/loopback/link-local address"),
+                });
+            }
+        }
+        let headers = self.request_headers(request)?;
+        let raw_request = reconstruct_request(url, &headers);
+
+        let started = Utc::now();
+        let clock = Instant::now();
+        let deadline = tokio::time::Instant::now() + request.timeout;
+        let send = self.client.get(url.clone()).headers(headers).send();
+        let mut response = match tokio::time::timeout_at(deadline, send).await {
+            Err(_) => return Err(FetchError::Timeout { url: url.clone() }),
+            Ok(Err(e)) => return Err(classify_error(url, &e)),
+            Ok(Ok(response)) => response,
+        };
+
+        let status = response.status();
+        let reason = response
+            .extensions()
+            .get::<hyper::ext::ReasonPhrase>()
+            .map(|r| r.as_bytes().to_vec())
+            .unwrap_or_else(|| status.canonical_reason().unwrap_or("").as_bytes().to_vec());
+        let response_head = reconstruct_response_head(status.as_u16(), &reason, response.headers());
+        let ip = response.remote_addr().map(|a| a.ip());
+        let response_headers = response.headers().clone();
+
+        let hint = response
+            .content_length()
+            .unwrap_or(0)
+            .min(request.max_body_bytes)
+            .min(MAX_CAPACITY_HINT);
+        let mut body = BytesMut::with_capacity(usize::try_from(hint).unwrap_or(0));
+        let limit = request.max_body_bytes;
+        let mut truncated = None;
+        loop {
+            let idle = tokio::time::Instant::now() + request.read_timeout;
+            let wait_until = idle.min(deadline);
+            match tokio::time::timeout_at(wait_until, response.chunk()).await {
+                Err(_) => {
+                    truncated = Some(Truncation::Time);
+                    break;
+                }
+                Ok(Err(e)) => {
+                    tracing::debug!(url = %url, error = %error_chain(&e), "body cut short");
+                    truncated = Some(Truncation::Disconnect);
+                    break;
+                }
+                Ok(Ok(None)) => break,
+                Ok(Ok(Some(chunk))) => {
+                    let room = limit.saturating_sub(body.len() as u64);
+                    if chunk.len() as u64 > room {
+                        let room = usize::try_from(room).unwrap_or(usize::MAX);
+                        body.extend_from_slice(&chunk[..room]);
+                        truncated = Some(Truncation::Length);
+                        break;
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+            }
+        }
+
+        Ok(Capture {
+            url: url.clone(),
+            started,
+            ip,
+            request: raw_request,
+            status: status.as_u16(),
+            response_head,
+            headers: response_headers,
+            body: body.freeze(),
+            truncated,
+            elapsed: clock.elapsed(),
+        })
+    }
+}
+
+/// The request as hyper writes it: request line in origin form, then the headers in
+/// `HeaderMap` order with title-cased names (`http1_title_case_headers`), blank line.
+fn reconstruct_request(url: &Url, headers: &HeaderMap) -> Vec<u8> {
+    let target = &url[Position::BeforePath..Position::AfterQuery];
+    let target = if target.is_empty() { "/" } else { target };
+    let mut out = Vec::with_capacity(256);
+    out.extend_from_slice(b"GET ");
+    out.extend_from_slice(target.as_bytes());
+    out.extend_from_slice(b" HTTP/1.1\r\n");
+    write_headers(&mut out, headers);
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
+/// `HTTP/1.1 <code> <reason>`, the headers (names title-cased, values byte-exact, in the
+/// order hyper parsed them, repeated names grouped), blank line.
+fn reconstruct_response_head(status: u16, reason: &[u8], headers: &HeaderMap) -> Vec<u8> {
+    let mut out = Vec::with_capacity(512);
+    out.extend_from_slice(format!("HTTP/1.1 {status} ").as_bytes());
+    out.extend_from_slice(reason);
+    out.extend_from_slice(b"\r\n");
+    write_headers(&mut out, headers);
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
+fn write_headers(out: &mut Vec<u8>, headers: &HeaderMap) {
+    for (name, value) in headers {
+        title_case_into(out, name.as_str().as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+}
+
+/// Title-cases a header name the way hyper does: upper-case the first letter and every
+/// letter after a `-`.
+fn title_case_into(out: &mut Vec<u8>, name: &[u8]) {
+    let mut upper = true;
+    for &b in name {
+        out.push(if upper { b.to_ascii_uppercase() } else { b });
+        upper = b == b'-';
+    }
+}
+
+/// The error chain in words.
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(e) = source {
+        let text = e.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        source = e.source();
+    }
+    message
+}
+
+/// Maps a reqwest error before headers to a [`FetchError`]: the SSRF guard's refusal,
+/// a timeout, or a network error.
+fn classify_error(url: &Url, error: &reqwest::Error) -> FetchError {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = source {
+        if let Some(blocked) = e.downcast_ref::<BlockedAddress>() {
+            return FetchError::Blocked {
+                url: url.clone(),
+                reason: blocked.to_string(),
+            };
+        }
+        source = e.source();
+    }
+    if error.is_timeout() {
+        return FetchError::Timeout { url: url.clone() };
+    }
+    FetchError::Network {
+        url: url.clone(),
+        message: error_chain(error),
     }
 }
