@@ -74,10 +74,7 @@ pub enum FetchError {
 impl FetchError {
     /// Whether trying again later may help (timeouts and network errors).
     pub fn is_transient(&self) -> bool {
-        matches!(
-            self,
-            FetchError::Timeout { .. } | FetchError::Network { .. }
-        )
+        matches!(self, FetchError::Timeout { .. } | FetchError::Network { .. })
     }
 }
 

@@ -5,4 +5,4 @@ mod limits;
 mod robots;
 
 pub use limits::{HostGate, HostPermit};
-pub use robots::{RobotsMatcher, RobotsRules, fetch_robots};
+pub use robots::{RobotsRules, RobotsMatcher, fetch_robots};

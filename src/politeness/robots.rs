@@ -58,8 +58,5 @@ pub async fn fetch_robots(
     timeout: Duration,
     archive: &mut (dyn FnMut(Capture) + Send),
 ) -> RobotsRules {
-    todo!(
-        "{fetcher:?}{origin}{timeout:?}{}",
-        archive as *const _ as *const () as usize
-    )
+    todo!("{fetcher:?}{origin}{timeout:?}{}", archive as *const _ as *const () as usize)
 }
