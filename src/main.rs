@@ -24,6 +24,7 @@ fn main() {
     init_logging(&cli);
     let result = match &cli.command {
         Command::Crawl(args) => cli::crawl::run(args),
+        Command::Extract(args) => cli::extract::run(args).map(|()| ExitCode::Success),
     };
     let code = match result {
         Ok(code) => code,

@@ -1,6 +1,7 @@
 //! Command-line arguments and the commands they run.
 
 pub mod crawl;
+pub mod extract;
 
 use clap::{Parser, Subcommand};
 
@@ -21,4 +22,7 @@ pub struct Cli {
 pub enum Command {
     /// Crawl sites into WARC files (resumes an interrupted crawl of the same state).
     Crawl(crawl::CrawlArgs),
+    /// Extract the article of a saved page (or of every page of a folder) as JSON, to tune
+    /// a profile's selectors.
+    Extract(extract::ExtractArgs),
 }

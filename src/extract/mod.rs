@@ -7,6 +7,22 @@ use url::Url;
 
 use crate::config::SelectorConfig;
 
+mod article;
+pub mod batch;
+mod body;
+pub mod charset;
+mod dates;
+mod dom;
+mod links;
+mod meta;
+mod title;
+
+pub use dates::{ParsedDate, parse_date};
+
+/// Elements nested deeper than this are flattened before parsing (see `dom::limit_nesting`).
+const MAX_NESTING: usize = 512;
+pub use links::is_related_label;
+
 /// A page to read.
 #[derive(Debug, Clone, Copy)]
 pub struct PageInput<'a> {
@@ -21,13 +37,45 @@ pub struct PageInput<'a> {
 }
 
 /// Compiled CSS selectors of a site profile.
-#[derive(Debug, Clone)]
-pub struct ProfileSelectors {}
+#[derive(Debug, Clone, Default)]
+pub struct ProfileSelectors {
+    /// Article title.
+    pub title: Option<scraper::Selector>,
+    /// Body container(s).
+    pub body: Option<scraper::Selector>,
+    /// Category link(s) or label(s).
+    pub category: Option<scraper::Selector>,
+    /// Published date.
+    pub published: Option<scraper::Selector>,
+    /// Modified date.
+    pub modified: Option<scraper::Selector>,
+    /// Author name(s).
+    pub author: Option<scraper::Selector>,
+    /// Related-links container(s).
+    pub related: Option<scraper::Selector>,
+}
 
 impl ProfileSelectors {
     /// Compiles a profile's selectors (already validated when the profile was loaded).
+    /// Empty selectors count as absent; the error names the field and the reason.
     pub fn compile(config: &SelectorConfig) -> Result<ProfileSelectors, String> {
-        todo!("{config:?}")
+        fn one(name: &str, s: &Option<String>) -> Result<Option<scraper::Selector>, String> {
+            match s.as_deref().map(str::trim) {
+                None | Some("") => Ok(None),
+                Some(text) => scraper::Selector::parse(text)
+                    .map(Some)
+                    .map_err(|e| format!("selectors.{name}: invalid CSS selector {text:?}: {e}")),
+            }
+        }
+        Ok(ProfileSelectors {
+            title: one("title", &config.title)?,
+            body: one("body", &config.body)?,
+            category: one("category", &config.category)?,
+            published: one("published", &config.published)?,
+            modified: one("modified", &config.modified)?,
+            author: one("author", &config.author)?,
+            related: one("related", &config.related)?,
+        })
     }
 }
 
@@ -69,7 +117,76 @@ pub fn analyze(
     selectors: Option<&ProfileSelectors>,
     want_article: bool,
 ) -> PageAnalysis {
-    todo!("{page:?}{selectors:?}{want_article}")
+    if !is_html(page.content_type, page.body) {
+        return PageAnalysis {
+            links: Vec::new(),
+            article: None,
+        };
+    }
+    let tld = page
+        .url
+        .host_str()
+        .and_then(|h| h.rsplit('.').next())
+        .map(str::as_bytes);
+    let (text, _, _) = charset::decode(page.body, page.content_type, tld);
+    let text = dom::limit_nesting(&text, MAX_NESTING);
+    let html = scraper::Html::parse_document(&text);
+    let dom = dom::Dom::new(&html);
+    let profile_related = selectors
+        .and_then(|s| s.related.as_ref())
+        .map(|sel| dom.select(&html, sel))
+        .unwrap_or_default();
+    let related = links::related_blocks(&dom, &profile_related);
+    let links = links::collect_links(&dom, page.url, &related);
+    let meta = meta::Meta::collect(&dom);
+    let article = if want_article || meta.declares_article() {
+        Some(article::build(
+            page, &html, &dom, &meta, selectors, &related, &links,
+        ))
+    } else {
+        None
+    };
+    PageAnalysis { links, article }
+}
+
+/// Decodes and reads only the article (convenience for tools and tests).
+pub fn extract_article(
+    page: &PageInput<'_>,
+    selectors: Option<&ProfileSelectors>,
+) -> Option<Article> {
+    analyze(page, selectors, true).article
+}
+
+/// True if the body is HTML: an HTML/XHTML `Content-Type`, or a start that looks like HTML.
+pub fn is_html(content_type: Option<&str>, body: &[u8]) -> bool {
+    if let Some(ct) = content_type {
+        let ct = ct.to_ascii_lowercase();
+        if ct.contains("html") {
+            return true;
+        }
+    }
+    let start = body
+        .strip_prefix(b"\xef\xbb\xbf".as_slice())
+        .unwrap_or(body);
+    let head: Vec<u8> = start
+        .iter()
+        .skip_while(|b| b.is_ascii_whitespace())
+        .take(1024)
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    if head.first() != Some(&b'<') {
+        return false;
+    }
+    [
+        b"<!doctype html".as_slice(),
+        b"<html",
+        b"<head",
+        b"<body",
+        b"<meta",
+        b"<title",
+    ]
+    .iter()
+    .any(|p| head.windows(p.len()).any(|w| w == *p))
 }
 
 /// The fields of a news article, each with the method that found it.

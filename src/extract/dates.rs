@@ -1,0 +1,492 @@
+//! Date parsing: ISO 8601 / RFC 3339, RFC 2822, written dates in French, English and other
+//! European languages ("28 novembre 2016", "1er déc. 2016", "Nov. 28, 2016 at 10:30 am"),
+//! dates in URLs, and relative dates ("il y a 3 jours", "2 hours ago").
+
+use std::sync::LazyLock;
+
+use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use regex::Regex;
+
+/// A date as precise as its source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParsedDate {
+    /// Date and time with a known offset.
+    Instant(DateTime<FixedOffset>),
+    /// Date and time, offset unknown.
+    Local(NaiveDateTime),
+    /// Day only.
+    Day(NaiveDate),
+}
+
+impl ParsedDate {
+    /// The calendar day.
+    pub fn day(&self) -> NaiveDate {
+        match self {
+            ParsedDate::Instant(d) => d.date_naive(),
+            ParsedDate::Local(d) => d.date(),
+            ParsedDate::Day(d) => *d,
+        }
+    }
+
+    /// RFC 3339 when the offset is known, `YYYY-MM-DDTHH:MM:SS` without it, `YYYY-MM-DD` for a day.
+    pub fn to_rfc(&self) -> String {
+        match self {
+            ParsedDate::Instant(d) => d.format("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+            ParsedDate::Local(d) => d.format("%Y-%m-%dT%H:%M:%S").to_string(),
+            ParsedDate::Day(d) => d.format("%Y-%m-%d").to_string(),
+        }
+    }
+
+    fn plausible(&self) -> bool {
+        let y = self.day().year();
+        (1990..=2100).contains(&y)
+    }
+}
+
+const MONTHS: &[(&str, u32)] = &[
+    // French
+    ("janvier", 1),
+    ("janv", 1),
+    ("février", 2),
+    ("fevrier", 2),
+    ("févr", 2),
+    ("fevr", 2),
+    ("fév", 2),
+    ("fev", 2),
+    ("mars", 3),
+    ("avril", 4),
+    ("avr", 4),
+    ("mai", 5),
+    ("juin", 6),
+    ("juillet", 7),
+    ("juil", 7),
+    ("août", 8),
+    ("aout", 8),
+    ("septembre", 9),
+    ("octobre", 10),
+    ("novembre", 11),
+    ("décembre", 12),
+    ("decembre", 12),
+    ("déc", 12),
+    // English
+    ("january", 1),
+    ("jan", 1),
+    ("february", 2),
+    ("feb", 2),
+    ("march", 3),
+    ("mar", 3),
+    ("april", 4),
+    ("apr", 4),
+    ("may", 5),
+    ("june", 6),
+    ("jun", 6),
+    ("july", 7),
+    ("jul", 7),
+    ("august", 8),
+    ("aug", 8),
+    ("september", 9),
+    ("sept", 9),
+    ("sep", 9),
+    ("october", 10),
+    ("oct", 10),
+    ("november", 11),
+    ("nov", 11),
+    ("december", 12),
+    ("dec", 12),
+    // German
+    ("januar", 1),
+    ("jänner", 1),
+    ("februar", 2),
+    ("märz", 3),
+    ("maerz", 3),
+    ("juni", 6),
+    ("juli", 7),
+    ("oktober", 10),
+    ("okt", 10),
+    ("dezember", 12),
+    ("dez", 12),
+    // Spanish, Portuguese, Italian, Dutch
+    ("enero", 1),
+    ("febrero", 2),
+    ("marzo", 3),
+    ("abril", 4),
+    ("mayo", 5),
+    ("junio", 6),
+    ("julio", 7),
+    ("agosto", 8),
+    ("septiembre", 9),
+    ("setiembre", 9),
+    ("octubre", 10),
+    ("noviembre", 11),
+    ("diciembre", 12),
+    ("janeiro", 1),
+    ("fevereiro", 2),
+    ("março", 3),
+    ("maio", 5),
+    ("junho", 6),
+    ("julho", 7),
+    ("setembro", 9),
+    ("outubro", 10),
+    ("novembro", 11),
+    ("dezembro", 12),
+    ("gennaio", 1),
+    ("febbraio", 2),
+    ("aprile", 4),
+    ("maggio", 5),
+    ("giugno", 6),
+    ("luglio", 7),
+    ("settembre", 9),
+    ("ottobre", 10),
+    ("dicembre", 12),
+    ("januari", 1),
+    ("februari", 2),
+    ("maart", 3),
+    ("mei", 5),
+    ("augustus", 8),
+];
+
+fn month_alt() -> String {
+    let mut names: Vec<&str> = MONTHS.iter().map(|(n, _)| *n).collect();
+    names.sort_by_key(|n| std::cmp::Reverse(n.chars().count()));
+    names.join("|")
+}
+
+fn month_num(name: &str) -> Option<u32> {
+    let l = name.to_lowercase();
+    MONTHS.iter().find(|(n, _)| *n == l).map(|(_, m)| *m)
+}
+
+static ISO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?x)
+        \b(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})
+        (?:[T\s]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:[.,]\d+)?\s*(Z|[+-]\d{2}(?::?\d{2})?|UTC|GMT)?)?
+    ",
+    )
+    .expect("constant regex")
+});
+
+static DMY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)\b(\d{{1,2}})(?:er|st|nd|rd|th|º|\.)?\s*(?:de\s+)?({})\.?,?\s*(?:de\s+)?(\d{{4}})\b",
+        month_alt()
+    ))
+    .expect("constant regex")
+});
+
+static MDY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)\b({})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b",
+        month_alt()
+    ))
+    .expect("constant regex")
+});
+
+static NUMERIC: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b(\d{1,2})[/.](\d{1,2})[/.](\d{4})\b").expect("constant regex"));
+
+static TIME_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^[\s,\-–—|]*(?:à|a|at|um|alle|às|om|@|-)?\s*(\d{1,2})\s*(?:h|:)\s*(\d{2})?(?::\d{2})?\s*(a\.?m\.?|p\.?m\.?)?")
+        .expect("constant regex")
+});
+
+static URL_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"/((?:19|20)\d{2})[/-]?(0[1-9]|1[0-2])[/-]?(0[1-9]|[12]\d|3[01])(?:/|[-_]|\.html?|$)|/((?:19|20)\d{2})/(0?[1-9]|1[0-2])/(0?[1-9]|[12]\d|3[01])/")
+        .expect("constant regex")
+});
+
+static RELATIVE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?ix)
+        (?:il\s+y\s+a|vor|hace|há)\s+(\d+|une?|quelques|einem|einer|un|una)\s+(seconde|minute|min|heure|h|jour|semaine|mois|an|année|sekunde|minute|stunde|tag|tage|woche|monat|jahr|segundo|minuto|hora|día|dia|semana|mes|año)s?\b
+        |
+        \b(\d+|an?|one)\s+(second|sec|minute|min|hour|hr|day|week|month|year|seconde|heure|jour|semaine|mois|an)s?\s+ago\b
+    ").expect("constant regex")
+});
+
+fn offset_of(s: &str) -> Option<FixedOffset> {
+    match s {
+        "Z" | "UTC" | "GMT" | "z" => FixedOffset::east_opt(0),
+        _ => {
+            let sign = if s.starts_with('-') { -1 } else { 1 };
+            let digits: String = s.chars().filter(|c| c.is_ascii_digit()).collect();
+            let h: i32 = digits.get(0..2)?.parse().ok()?;
+            let m: i32 = digits.get(2..4).and_then(|m| m.parse().ok()).unwrap_or(0);
+            FixedOffset::east_opt(sign * (h * 3600 + m * 60))
+        }
+    }
+}
+
+fn build(date: NaiveDate, time: Option<NaiveTime>, off: Option<FixedOffset>) -> ParsedDate {
+    match (time, off) {
+        (Some(t), Some(o)) => match date.and_time(t).and_local_timezone(o).single() {
+            Some(dt) => ParsedDate::Instant(dt),
+            None => ParsedDate::Local(date.and_time(t)),
+        },
+        (Some(t), None) => ParsedDate::Local(date.and_time(t)),
+        _ => ParsedDate::Day(date),
+    }
+}
+
+fn iso_at(s: &str) -> Option<(ParsedDate, usize)> {
+    for c in ISO.captures_iter(s) {
+        let y: i32 = c[1].parse().ok()?;
+        let mo: u32 = c[2].parse().ok()?;
+        let d: u32 = c[3].parse().ok()?;
+        let Some(date) = NaiveDate::from_ymd_opt(y, mo, d) else {
+            continue;
+        };
+        let time = match (c.get(4), c.get(5)) {
+            (Some(h), Some(m)) => {
+                let sec = c.get(6).and_then(|s| s.as_str().parse().ok()).unwrap_or(0);
+                NaiveTime::from_hms_opt(h.as_str().parse().ok()?, m.as_str().parse().ok()?, sec)
+            }
+            _ => None,
+        };
+        let off = c.get(7).and_then(|o| offset_of(o.as_str()));
+        let pd = build(date, time, off);
+        if pd.plausible() {
+            return Some((pd, c.get(0).map_or(0, |m| m.start())));
+        }
+    }
+    None
+}
+
+fn time_after(rest: &str) -> Option<NaiveTime> {
+    let c = TIME_AFTER.captures(rest)?;
+    let mut h: u32 = c[1].parse().ok()?;
+    let m: u32 = c.get(2).and_then(|m| m.as_str().parse().ok()).unwrap_or(0);
+    if c.get(2).is_none() && !rest.to_lowercase().contains('h') {
+        return None;
+    }
+    if let Some(ampm) = c.get(3) {
+        let pm = ampm.as_str().to_lowercase().starts_with('p');
+        if h == 12 {
+            h = 0;
+        }
+        if pm {
+            h += 12;
+        }
+    }
+    NaiveTime::from_hms_opt(h, m, 0)
+}
+
+fn written_at(s: &str) -> Option<(ParsedDate, usize)> {
+    let mut best: Option<(ParsedDate, usize)> = None;
+    if let Some(c) = DMY.captures(s) {
+        let d: u32 = c[1].parse().ok()?;
+        let mo = month_num(&c[2])?;
+        let y: i32 = c[3].parse().ok()?;
+        if let Some(date) = NaiveDate::from_ymd_opt(y, mo, d) {
+            let end = c.get(0).map_or(0, |m| m.end());
+            let pd = build(date, time_after(&s[end..]), None);
+            if pd.plausible() {
+                best = Some((pd, c.get(0).map_or(0, |m| m.start())));
+            }
+        }
+    }
+    if let Some(c) = MDY.captures(s) {
+        let start = c.get(0).map_or(0, |m| m.start());
+        if best.as_ref().is_none_or(|(_, b)| start < *b) {
+            let mo = month_num(&c[1])?;
+            let d: u32 = c[2].parse().ok()?;
+            let y: i32 = c[3].parse().ok()?;
+            if let Some(date) = NaiveDate::from_ymd_opt(y, mo, d) {
+                let end = c.get(0).map_or(0, |m| m.end());
+                let pd = build(date, time_after(&s[end..]), None);
+                if pd.plausible() {
+                    best = Some((pd, start));
+                }
+            }
+        }
+    }
+    best
+}
+
+/// Parses a date from an attribute value or a short text (the earliest date found in it).
+pub fn parse_date(s: &str) -> Option<ParsedDate> {
+    let s = s.trim();
+    if s.is_empty() || s.len() > 400 {
+        return find_date_in_text(s.get(..400).unwrap_or(""), false);
+    }
+    if let Ok(d) = DateTime::parse_from_rfc3339(s) {
+        return Some(ParsedDate::Instant(d)).filter(ParsedDate::plausible);
+    }
+    if let Ok(d) = DateTime::parse_from_rfc2822(s) {
+        return Some(ParsedDate::Instant(d)).filter(ParsedDate::plausible);
+    }
+    // Unix timestamps (seconds or milliseconds) in meta tags.
+    if s.len() >= 9 && s.len() <= 13 && s.bytes().all(|b| b.is_ascii_digit()) {
+        let n: i64 = s.parse().ok()?;
+        let secs = if s.len() == 13 { n / 1000 } else { n };
+        let dt = DateTime::<Utc>::from_timestamp(secs, 0)?;
+        let pd = ParsedDate::Instant(dt.fixed_offset());
+        return Some(pd).filter(ParsedDate::plausible);
+    }
+    find_date_in_text(s, false)
+}
+
+/// Finds the first date written in a text (ISO or with a month name; numeric
+/// `dd/mm/yyyy` forms too, month first when `month_first`).
+pub fn find_date_in_text(s: &str, month_first: bool) -> Option<ParsedDate> {
+    let iso = iso_at(s);
+    let written = written_at(s);
+    let mut best = match (iso, written) {
+        (Some(a), Some(b)) => Some(if a.1 <= b.1 { a } else { b }),
+        (a, b) => a.or(b),
+    };
+    if best.is_none()
+        && let Some(c) = NUMERIC.captures(s)
+    {
+        let a: u32 = c[1].parse().ok()?;
+        let b: u32 = c[2].parse().ok()?;
+        let y: i32 = c[3].parse().ok()?;
+        let (d, m) = if a > 12 {
+            (a, b)
+        } else if b > 12 || month_first {
+            (b, a)
+        } else {
+            (a, b)
+        };
+        if let Some(date) = NaiveDate::from_ymd_opt(y, m, d) {
+            let end = c.get(0).map_or(0, |m| m.end());
+            let pd = build(date, time_after(&s[end..]), None);
+            if pd.plausible() {
+                best = Some((pd, 0));
+            }
+        }
+    }
+    best.map(|b| b.0)
+}
+
+/// A date in a URL path (`/2016/11/28/`, `/20161128`, `-2016-11-28`); day only.
+pub fn date_from_url(url: &str) -> Option<NaiveDate> {
+    let c = URL_DATE.captures(url)?;
+    let (y, m, d) = if c.get(1).is_some() {
+        (c.get(1)?, c.get(2)?, c.get(3)?)
+    } else {
+        (c.get(4)?, c.get(5)?, c.get(6)?)
+    };
+    NaiveDate::from_ymd_opt(
+        y.as_str().parse().ok()?,
+        m.as_str().parse().ok()?,
+        d.as_str().parse().ok()?,
+    )
+}
+
+/// A relative date ("il y a 3 jours", "3 jours ago", "2 hours ago", "hier", "yesterday")
+/// resolved against `now`. Units of a day or more give a day.
+pub fn parse_relative(s: &str, now: DateTime<Utc>) -> Option<ParsedDate> {
+    let lower = s.to_lowercase();
+    if lower.len() < 200 {
+        let t = lower.trim();
+        if t == "hier" || t == "yesterday" || t.starts_with("hier ") || t.starts_with("yesterday ")
+        {
+            return Some(ParsedDate::Day((now - Duration::days(1)).date_naive()));
+        }
+        if t == "aujourd'hui" || t == "aujourd’hui" || t == "today" || t.starts_with("today ") {
+            return Some(ParsedDate::Day(now.date_naive()));
+        }
+    }
+    let c = RELATIVE.captures(&lower)?;
+    let (n, unit) = match (c.get(1), c.get(2), c.get(3), c.get(4)) {
+        (Some(n), Some(u), _, _) | (_, _, Some(n), Some(u)) => (n.as_str(), u.as_str()),
+        _ => return None,
+    };
+    let n: i64 = match n {
+        "un" | "une" | "a" | "an" | "one" | "einem" | "einer" | "una" => 1,
+        "quelques" => 3,
+        x => x.parse().ok()?,
+    };
+    if n > 10_000 {
+        return None;
+    }
+    let secs: i64 = match unit {
+        "second" | "sec" | "seconde" | "sekunde" | "segundo" => 1,
+        "minute" | "min" | "minuto" => 60,
+        "hour" | "hr" | "heure" | "h" | "stunde" | "hora" => 3600,
+        "day" | "jour" | "tag" | "tage" | "día" | "dia" => 86_400,
+        "week" | "semaine" | "woche" | "semana" => 7 * 86_400,
+        "month" | "mois" | "monat" | "mes" => 30 * 86_400,
+        "year" | "an" | "année" | "jahr" | "año" => 365 * 86_400,
+        _ => return None,
+    };
+    let t = now - Duration::seconds(n.checked_mul(secs)?);
+    if secs >= 86_400 {
+        Some(ParsedDate::Day(t.date_naive()))
+    } else {
+        Some(ParsedDate::Instant(t.fixed_offset()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> String {
+        parse_date(s).map(|p| p.to_rfc()).unwrap_or_default()
+    }
+
+    #[test]
+    fn iso_and_rfc() {
+        assert_eq!(d("2016-11-28T09:15:00+01:00"), "2016-11-28T09:15:00+01:00");
+        assert_eq!(d("2016-11-28T08:15:00Z"), "2016-11-28T08:15:00+00:00");
+        assert_eq!(d("2016-11-28 09:15"), "2016-11-28T09:15:00");
+        assert_eq!(d("2016-11-28"), "2016-11-28");
+        assert_eq!(
+            d("Mon, 28 Nov 2016 09:15:00 +0100"),
+            "2016-11-28T09:15:00+01:00"
+        );
+        assert_eq!(
+            d("2016-11-28T09:15:00.123+0100"),
+            "2016-11-28T09:15:00+01:00"
+        );
+        assert_eq!(d("not a date"), "");
+        assert_eq!(d("2016-13-45"), "");
+    }
+
+    #[test]
+    fn french_and_english() {
+        assert_eq!(d("28 novembre 2016"), "2016-11-28");
+        assert_eq!(d("1er déc. 2016"), "2016-12-01");
+        assert_eq!(d("Publié le 3 août 2023 à 10h30"), "2023-08-03T10:30:00");
+        assert_eq!(d("Mis à jour le 20 février 2015"), "2015-02-20");
+        assert_eq!(d("November 28, 2016"), "2016-11-28");
+        assert_eq!(d("Nov. 28, 2016 at 3:05 pm"), "2016-11-28T15:05:00");
+        assert_eq!(d("28th November 2016"), "2016-11-28");
+        assert_eq!(d("28. Dezember 2016"), "2016-12-28");
+        assert_eq!(d("5 de mayo de 2020"), "2020-05-05");
+    }
+
+    #[test]
+    fn urls_and_relative() {
+        assert_eq!(
+            date_from_url("https://x.test/2016/11/28/slug/"),
+            NaiveDate::from_ymd_opt(2016, 11, 28)
+        );
+        assert_eq!(
+            date_from_url("https://x.test/news/20161128-slug"),
+            NaiveDate::from_ymd_opt(2016, 11, 28)
+        );
+        assert_eq!(date_from_url("https://x.test/2016/11/slug-0731/"), None);
+        let now = DateTime::parse_from_rfc3339("2024-03-10T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(
+            parse_relative("il y a 3 jours", now).unwrap().to_rfc(),
+            "2024-03-07"
+        );
+        assert_eq!(
+            parse_relative("3 jours ago", now).unwrap().to_rfc(),
+            "2024-03-07"
+        );
+        assert_eq!(
+            parse_relative("il y a 2 semaines", now).unwrap().to_rfc(),
+            "2024-02-25"
+        );
+        assert_eq!(
+            parse_relative("2 hours ago", now).unwrap().to_rfc(),
+            "2024-03-10T10:00:00+00:00"
+        );
+        assert!(parse_relative("hello", now).is_none());
+    }
+}

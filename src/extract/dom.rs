@@ -1,0 +1,399 @@
+//! A flat, pre-order view of the parsed page (elements and text nodes), built without
+//! recursion, so that every later pass is a loop over index ranges: a node's subtree is
+//! `i + 1 .. end[i]`. Deeply nested pages cannot overflow the stack.
+
+use std::collections::HashMap;
+
+use ego_tree::NodeRef;
+use ego_tree::iter::Edge;
+use scraper::{ElementRef, Html, Node};
+
+/// Sentinel for "no parent".
+pub const NONE: usize = usize::MAX;
+
+/// One node of the flat view.
+#[derive(Debug, Clone, Copy)]
+pub struct FNode<'a> {
+    /// The scraper node.
+    pub node: NodeRef<'a, Node>,
+    /// Parent index or [`NONE`].
+    pub parent: usize,
+    /// One past the last descendant.
+    pub end: usize,
+    /// Lower-case tag name for elements, empty for text.
+    pub tag: &'a str,
+    /// Text content for text nodes.
+    pub text: &'a str,
+}
+
+impl<'a> FNode<'a> {
+    /// True for elements.
+    pub fn is_elem(&self) -> bool {
+        !self.tag.is_empty()
+    }
+
+    /// Attribute value of an element.
+    pub fn attr(&self, name: &str) -> Option<&'a str> {
+        self.node.value().as_element().and_then(|e| e.attr(name))
+    }
+}
+
+/// The flat view.
+pub struct Dom<'a> {
+    /// Nodes in document order.
+    pub nodes: Vec<FNode<'a>>,
+    index: HashMap<ego_tree::NodeId, usize>,
+}
+
+impl<'a> Dom<'a> {
+    /// Flattens a parsed document.
+    pub fn new(html: &'a Html) -> Dom<'a> {
+        let mut nodes: Vec<FNode<'a>> = Vec::new();
+        let mut index = HashMap::new();
+        let mut stack: Vec<usize> = Vec::new();
+        for edge in html.tree.root().traverse() {
+            match edge {
+                Edge::Open(n) => {
+                    let parent = stack.last().copied().unwrap_or(NONE);
+                    let (tag, text) = match n.value() {
+                        Node::Element(e) => (e.name(), ""),
+                        Node::Text(t) => ("", &**t),
+                        _ => continue,
+                    };
+                    let i = nodes.len();
+                    nodes.push(FNode {
+                        node: n,
+                        parent,
+                        end: i + 1,
+                        tag,
+                        text,
+                    });
+                    if !tag.is_empty() {
+                        index.insert(n.id(), i);
+                        stack.push(i);
+                    }
+                }
+                Edge::Close(n) => {
+                    if n.value().is_element()
+                        && let Some(i) = stack.pop()
+                    {
+                        nodes[i].end = nodes.len();
+                    }
+                }
+            }
+        }
+        Dom { nodes, index }
+    }
+
+    /// Index of an element.
+    pub fn idx(&self, e: &ElementRef<'_>) -> Option<usize> {
+        self.index.get(&e.id()).copied()
+    }
+
+    /// Ancestor indices of `i`, nearest first.
+    pub fn ancestors(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        let mut cur = self.nodes.get(i).map_or(NONE, |n| n.parent);
+        std::iter::from_fn(move || {
+            if cur == NONE {
+                return None;
+            }
+            let r = cur;
+            cur = self.nodes[cur].parent;
+            Some(r)
+        })
+    }
+
+    /// Direct children of `i`.
+    pub fn children(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        let end = self.nodes[i].end;
+        let mut j = i + 1;
+        std::iter::from_fn(move || {
+            if j >= end {
+                return None;
+            }
+            let r = j;
+            j = self.nodes[j].end.max(j + 1);
+            Some(r)
+        })
+    }
+
+    /// Concatenated text of the subtree of `i`, whitespace collapsed.
+    pub fn text(&self, i: usize) -> String {
+        let mut out = String::new();
+        let end = self.nodes[i].end;
+        let mut j = i;
+        while j < end {
+            let n = &self.nodes[j];
+            if matches!(n.tag, "script" | "style" | "noscript" | "template") {
+                j = n.end.max(j + 1);
+                continue;
+            }
+            if !n.is_elem() {
+                push_collapsed(&mut out, n.text);
+            } else if j != i && is_block(n.tag) {
+                push_collapsed(&mut out, " ");
+            }
+            j += 1;
+        }
+        out.trim().to_string()
+    }
+
+    /// Element indices matching a selector, in document order.
+    pub fn select(&self, html: &'a Html, sel: &scraper::Selector) -> Vec<usize> {
+        html.select(sel).filter_map(|e| self.idx(&e)).collect()
+    }
+
+    /// True if `a` is `b` or an ancestor of `b`.
+    pub fn contains(&self, a: usize, b: usize) -> bool {
+        a <= b && b < self.nodes[a].end
+    }
+}
+
+/// Caps the nesting of elements before parsing: open tags beyond `max_depth` (and their
+/// closing tags) are removed, their text kept. The HTML tree builder checks scopes by
+/// walking the stack of open elements, so pathological nesting (100k `<div>`s) would
+/// otherwise take quadratic time. Void and implicitly closed elements do not count.
+pub fn limit_nesting(s: &str, max_depth: usize) -> std::borrow::Cow<'_, str> {
+    let b = s.as_bytes();
+    let mut depth = 0usize;
+    let mut dropped = 0usize;
+    let mut out: Option<String> = None;
+    let mut copied = 0usize;
+    let mut i = 0usize;
+    let remove = |out: &mut Option<String>, copied: &mut usize, from: usize, to: usize| {
+        let o = out.get_or_insert_with(|| String::with_capacity(s.len()));
+        o.push_str(&s[*copied..from]);
+        *copied = to;
+    };
+    while let Some(off) = b.get(i..).and_then(|r| r.iter().position(|&c| c == b'<')) {
+        let p = i + off;
+        let rest = &b[p + 1..];
+        if rest.starts_with(b"!--") {
+            i = find_from(b, p + 4, b"-->").map_or(b.len(), |e| e + 3);
+            continue;
+        }
+        let closing = rest.first() == Some(&b'/');
+        let name_start = p + 1 + usize::from(closing);
+        let name_len = b[name_start..]
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .count();
+        if name_len == 0 || !b[name_start].is_ascii_alphabetic() {
+            i = p + 1;
+            continue;
+        }
+        let name = s[name_start..name_start + name_len].to_ascii_lowercase();
+        let Some(gt) = b[name_start..].iter().position(|&c| c == b'>') else {
+            break;
+        };
+        let end = name_start + gt + 1;
+        let uncounted = matches!(
+            name.as_str(),
+            "area"
+                | "base"
+                | "br"
+                | "col"
+                | "embed"
+                | "hr"
+                | "img"
+                | "input"
+                | "link"
+                | "meta"
+                | "source"
+                | "track"
+                | "wbr"
+                | "param"
+                | "keygen"
+                | "p"
+                | "li"
+                | "dt"
+                | "dd"
+                | "option"
+                | "optgroup"
+                | "tr"
+                | "td"
+                | "th"
+                | "thead"
+                | "tbody"
+                | "tfoot"
+                | "rb"
+                | "rt"
+                | "rp"
+                | "html"
+                | "head"
+                | "body"
+                | "colgroup"
+                | "caption"
+        );
+        if closing {
+            if !uncounted {
+                if dropped > 0 {
+                    dropped -= 1;
+                    remove(&mut out, &mut copied, p, end);
+                } else {
+                    depth = depth.saturating_sub(1);
+                }
+            }
+            i = end;
+            continue;
+        }
+        let self_closing = end >= 2 && b[end - 2] == b'/';
+        if !uncounted && !self_closing {
+            if depth >= max_depth {
+                dropped += 1;
+                remove(&mut out, &mut copied, p, end);
+            } else {
+                depth += 1;
+            }
+        }
+        i = end;
+        if matches!(
+            name.as_str(),
+            "script" | "style" | "textarea" | "title" | "xmp"
+        ) {
+            let close = format!("</{name}");
+            if let Some(e) = find_ci_from(b, end, close.as_bytes()) {
+                i = e;
+            }
+        }
+    }
+    match out {
+        Some(mut o) => {
+            o.push_str(&s[copied..]);
+            std::borrow::Cow::Owned(o)
+        }
+        None => std::borrow::Cow::Borrowed(s),
+    }
+}
+
+fn find_from(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    hay.get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| p + from)
+}
+
+fn find_ci_from(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    hay.get(from..)?
+        .windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle))
+        .map(|p| p + from)
+}
+
+/// Appends `s` to `out` with whitespace runs (including NBSP kept as is) collapsed to one space.
+pub fn push_collapsed(out: &mut String, s: &str) {
+    let mut last_space = out.is_empty() || out.ends_with(' ');
+    for c in s.chars() {
+        if c.is_whitespace() && c != '\u{a0}' && c != '\u{202f}' {
+            if !last_space {
+                out.push(' ');
+                last_space = true;
+            }
+        } else {
+            out.push(c);
+            last_space = false;
+        }
+    }
+}
+
+/// Collapses whitespace of a string and trims it.
+pub fn collapse(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    push_collapsed(&mut out, s);
+    out.trim().to_string()
+}
+
+/// Block-level elements (a paragraph break around them).
+pub fn is_block(tag: &str) -> bool {
+    matches!(
+        tag,
+        "p" | "div"
+            | "section"
+            | "article"
+            | "main"
+            | "aside"
+            | "header"
+            | "footer"
+            | "nav"
+            | "ul"
+            | "ol"
+            | "li"
+            | "dl"
+            | "dt"
+            | "dd"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "blockquote"
+            | "pre"
+            | "table"
+            | "tr"
+            | "td"
+            | "th"
+            | "thead"
+            | "tbody"
+            | "tfoot"
+            | "caption"
+            | "figure"
+            | "figcaption"
+            | "form"
+            | "fieldset"
+            | "address"
+            | "hr"
+            | "br"
+            | "body"
+            | "html"
+            | "center"
+            | "details"
+            | "summary"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flat_ranges_and_text() {
+        let html =
+            Html::parse_document("<div id=a><p>Hello <b>big</b>\n world</p><p>two</p></div>");
+        let dom = Dom::new(&html);
+        let div = dom.nodes.iter().position(|n| n.tag == "div").unwrap();
+        assert_eq!(dom.text(div), "Hello big world two");
+        let kids: Vec<_> = dom.children(div).map(|c| dom.nodes[c].tag).collect();
+        assert_eq!(kids, vec!["p", "p"]);
+        let b = dom.nodes.iter().position(|n| n.tag == "b").unwrap();
+        assert!(dom.contains(div, b));
+        assert!(dom.ancestors(b).any(|a| a == div));
+    }
+
+    #[test]
+    fn nesting_limit_keeps_text_and_normal_pages() {
+        let page = "<div><p>a<div><span>b</span></div></div><script>if (a<b) x='<div>';</script>";
+        assert!(matches!(
+            limit_nesting(page, 512),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        let limited = limit_nesting("<div><div><div>x</div>y</div>z</div>", 1);
+        assert_eq!(limited, "<div>xyz</div>");
+    }
+
+    #[test]
+    fn deep_nesting_is_fine() {
+        let mut s = String::new();
+        for _ in 0..100_000 {
+            s.push_str("<div>");
+        }
+        s.push_str("deep");
+        let started = std::time::Instant::now();
+        let limited = limit_nesting(&s, 512);
+        let html = Html::parse_document(&limited);
+        let dom = Dom::new(&html);
+        assert!(dom.nodes.len() > 500);
+        assert!(started.elapsed().as_secs() < 20);
+        assert!(dom.text(0).contains("deep"));
+    }
+}

@@ -1,0 +1,408 @@
+//! Links of a page (anchors and page requisites) and the related-articles blocks
+//! ("À lire aussi", "Lire aussi", "Voir aussi", "Read also", "Related", "See also" …).
+
+use std::collections::HashSet;
+
+use url::Url;
+
+use super::dom::{Dom, NONE, collapse};
+use super::{FoundLink, LinkSource};
+
+/// Labels that open a related-articles block (normalised: lower case, no accents on `a`,
+/// no trailing colon, single spaces).
+const RELATED_LABELS: &[&str] = &[
+    "à lire aussi",
+    "a lire aussi",
+    "à lire également",
+    "a lire également",
+    "lire aussi",
+    "lire également",
+    "voir aussi",
+    "read also",
+    "read more",
+    "related",
+    "related articles",
+    "related stories",
+    "related posts",
+    "related content",
+    "related links",
+    "see also",
+    "sur le même sujet",
+    "dans la même rubrique",
+    "more on this story",
+];
+
+/// Normalises a candidate label: NBSP to space, trailing colons/dashes removed, lower case.
+pub fn normalise_label(s: &str) -> String {
+    let s = s.replace(['\u{a0}', '\u{202f}'], " ");
+    let s = collapse(&s).to_lowercase();
+    s.trim_end_matches([':', ' ', '-', '–', '—', '.', '»', '›', '>'])
+        .trim_start_matches(['»', '›', '>', ' '])
+        .to_string()
+}
+
+/// True if `s` is a related-block label.
+pub fn is_related_label(s: &str) -> bool {
+    if s.len() > 60 {
+        return false;
+    }
+    let n = normalise_label(s);
+    RELATED_LABELS.contains(&n.as_str())
+}
+
+/// Elements that may carry a label.
+fn label_tag(tag: &str) -> bool {
+    matches!(
+        tag,
+        "h1" | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "strong"
+            | "b"
+            | "span"
+            | "p"
+            | "div"
+            | "label"
+            | "dt"
+            | "em"
+            | "header"
+            | "figcaption"
+            | "legend"
+            | "caption"
+    )
+}
+
+/// Finds the related-articles blocks: returns the container element indices whose
+/// anchors are related links.
+pub fn related_blocks(dom: &Dom<'_>, profile_related: &[usize]) -> Vec<usize> {
+    let mut out: Vec<usize> = profile_related.to_vec();
+    let n = dom.nodes.len();
+    let mut i = 0;
+    while i < n {
+        let node = &dom.nodes[i];
+        if !node.is_elem() || !label_tag(node.tag) {
+            i += 1;
+            continue;
+        }
+        // Cheap pre-check on the subtree's text size.
+        let text = label_text(dom, i);
+        let Some(text) = text else {
+            i += 1;
+            continue;
+        };
+        if is_related_label(&text) {
+            // Climb while the ancestor holds nothing but the label.
+            let mut label = i;
+            for _ in 0..3 {
+                let p = dom.nodes[label].parent;
+                if p == NONE
+                    || !matches!(
+                        dom.nodes[p].tag,
+                        "span"
+                            | "strong"
+                            | "b"
+                            | "div"
+                            | "header"
+                            | "h2"
+                            | "h3"
+                            | "h4"
+                            | "p"
+                            | "em"
+                    )
+                {
+                    break;
+                }
+                if label_text(dom, p).is_some_and(|t| normalise_label(&t) == normalise_label(&text))
+                {
+                    label = p;
+                } else {
+                    break;
+                }
+            }
+            if let Some(c) = container_for(dom, label) {
+                out.push(c);
+            }
+            i = dom.nodes[i].end.max(i + 1);
+            continue;
+        }
+        // `<p>Lire aussi : <a>…</a></p>` with a bare text label.
+        if matches!(node.tag, "p" | "li" | "div") {
+            let mut j = i + 1;
+            while j < node.end && dom.nodes[j].is_elem() && !matches!(dom.nodes[j].tag, "a") {
+                j += 1;
+            }
+            if j < node.end && !dom.nodes[j].is_elem() {
+                let t = dom.nodes[j].text;
+                if let Some(colon) = t.find(':') {
+                    if is_related_label(&t[..colon]) && has_anchor(dom, i) {
+                        out.push(i);
+                    }
+                }
+            }
+        }
+        i += 1;
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Text of a small element (None when it holds more than a label's worth of text).
+fn label_text(dom: &Dom<'_>, i: usize) -> Option<String> {
+    let node = &dom.nodes[i];
+    let mut len = 0;
+    for j in i + 1..node.end {
+        let n = &dom.nodes[j];
+        if n.tag == "a" {
+            return None;
+        }
+        if !n.is_elem() {
+            len += n.text.len();
+            if len > 80 {
+                return None;
+            }
+        }
+    }
+    if len == 0 {
+        return None;
+    }
+    Some(dom.text(i))
+}
+
+fn has_anchor(dom: &Dom<'_>, i: usize) -> bool {
+    (i + 1..dom.nodes[i].end)
+        .any(|j| dom.nodes[j].tag == "a" && dom.nodes[j].attr("href").is_some())
+}
+
+/// True if a subtree is mostly links (once the label's own text is set aside).
+fn linky(dom: &Dom<'_>, i: usize, label_len: usize) -> bool {
+    let (text, link) = text_and_link_len(dom, i);
+    let other = text.saturating_sub(link).saturating_sub(label_len);
+    link > 0 && (other < 100 || link * 10 >= (text - label_len.min(text)) * 4)
+}
+
+/// The element holding the related links of a label.
+fn container_for(dom: &Dom<'_>, label: usize) -> Option<usize> {
+    let label_len = text_and_link_len(dom, label).0;
+    let parent = dom.nodes[label].parent;
+    if parent != NONE && has_anchor(dom, parent) && linky(dom, parent, label_len) {
+        return Some(parent);
+    }
+    // Otherwise the next element sibling (a list, a div of links).
+    let mut j = dom.nodes[label].end;
+    let pend = if parent == NONE {
+        dom.nodes.len()
+    } else {
+        dom.nodes[parent].end
+    };
+    let mut steps = 0;
+    while j < pend && steps < 3 {
+        let n = &dom.nodes[j];
+        if n.is_elem() {
+            if n.tag.starts_with('h') && n.tag.len() == 2 {
+                return None;
+            }
+            if n.tag == "a" || (has_anchor(dom, j) && linky(dom, j, 0)) {
+                return Some(j);
+            }
+            if has_anchor(dom, j) {
+                return None;
+            }
+            steps += 1;
+            j = n.end.max(j + 1);
+        } else {
+            j += 1;
+        }
+    }
+    None
+}
+
+/// Text length and text-inside-links length of a subtree (bytes, approximate).
+pub fn text_and_link_len(dom: &Dom<'_>, i: usize) -> (usize, usize) {
+    let end = dom.nodes[i].end;
+    let mut text = 0;
+    let mut link = 0;
+    let mut link_end = 0;
+    let mut j = i + 1;
+    while j < end {
+        let n = &dom.nodes[j];
+        if n.tag == "a" {
+            link_end = link_end.max(n.end);
+        }
+        if !n.is_elem() {
+            let l = n.text.trim().len();
+            text += l;
+            if j < link_end {
+                link += l;
+            }
+        }
+        j += 1;
+    }
+    (text, link)
+}
+
+/// Every link of the page, deduplicated, in document order. `related` holds container
+/// indices from [`related_blocks`].
+pub fn collect_links(dom: &Dom<'_>, page_url: &Url, related: &[usize]) -> Vec<FoundLink> {
+    // <base href> (the first one with an href), resolved against the page URL.
+    let base = dom
+        .nodes
+        .iter()
+        .find(|n| n.tag == "base" && n.attr("href").is_some())
+        .and_then(|n| n.attr("href"))
+        .and_then(|h| page_url.join(h.trim()).ok())
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .unwrap_or_else(|| page_url.clone());
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut out: Vec<FoundLink> = Vec::new();
+    // Related containers cover index ranges; walk in order with a pointer.
+    let in_related = |i: usize| related.iter().any(|&c| dom.contains(c, i));
+    for (i, n) in dom.nodes.iter().enumerate() {
+        let (href, source) = match n.tag {
+            "a" | "area" => (n.attr("href"), LinkSource::Anchor),
+            "link" => {
+                let rel = n.attr("rel").unwrap_or("").to_ascii_lowercase();
+                if rel.split_ascii_whitespace().any(|r| r == "stylesheet") {
+                    (n.attr("href"), LinkSource::Asset)
+                } else {
+                    continue;
+                }
+            }
+            "script" | "img" => (n.attr("src"), LinkSource::Asset),
+            _ => continue,
+        };
+        let Some(href) = href else { continue };
+        let Some(url) = resolve(&base, href) else {
+            continue;
+        };
+        let related = source == LinkSource::Anchor && in_related(i);
+        let key = url.as_str().to_string();
+        if seen.insert(key) {
+            out.push(FoundLink {
+                url,
+                related,
+                source,
+            });
+        } else if related && let Some(prev) = out.iter_mut().find(|l| l.url == url) {
+            prev.related = true;
+        }
+    }
+    out
+}
+
+/// Resolves an href: http(s) only, fragment removed.
+pub fn resolve(base: &Url, href: &str) -> Option<Url> {
+    let href = href.trim_matches(|c: char| c.is_ascii_whitespace());
+    if href.is_empty() || href.starts_with('#') {
+        return None;
+    }
+    let lower: String = href
+        .chars()
+        .take(12)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if [
+        "javascript:",
+        "mailto:",
+        "tel:",
+        "data:",
+        "sms:",
+        "about:",
+        "file:",
+        "ftp:",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p))
+    {
+        return None;
+    }
+    let mut url = base.join(href).ok()?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return None;
+    }
+    url.set_fragment(None);
+    Some(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scraper::Html;
+
+    fn links(html: &str, url: &str) -> Vec<FoundLink> {
+        let doc = Html::parse_document(html);
+        let dom = Dom::new(&doc);
+        let rel = related_blocks(&dom, &[]);
+        collect_links(&dom, &Url::parse(url).unwrap(), &rel)
+    }
+
+    #[test]
+    fn three_related_markups() {
+        let page = r#"<html><body><div class="entry-content"><p>Text with <a href="/in-text">link</a> and more words here to make it long enough to not be a block of links at all, really long.</p>
+<div class="lire-aussi"><strong>À lire aussi :</strong><ul><li><a href="/r1">One</a></li><li><a href="/r2#x">Two</a></li></ul></div>
+<h3 class="lire-aussi-titre">A&nbsp;lire aussi</h3><ul class="lire-aussi"><li><a href="/r3">Three</a></li></ul>
+<p class="lire-aussi"><strong>Lire aussi</strong> <a href="/r4">Four</a></p>
+<p>After <a href="/after">x</a></p></div>
+<a href="javascript:void(0)">js</a><a href="mailto:a@b">m</a><a href="tel:1">t</a><a href="data:x">d</a>
+<img src="/i.png"><script src="/s.js"></script><link rel="stylesheet" href="/c.css"></body></html>"#;
+        let l = links(page, "http://h.test/a/b");
+        let rel: Vec<_> = l
+            .iter()
+            .filter(|l| l.related)
+            .map(|l| l.url.path())
+            .collect();
+        assert_eq!(rel, vec!["/r1", "/r2", "/r3", "/r4"]);
+        let all: Vec<_> = l.iter().map(|l| l.url.path()).collect();
+        assert_eq!(
+            all,
+            vec![
+                "/in-text", "/r1", "/r2", "/r3", "/r4", "/after", "/i.png", "/s.js", "/c.css"
+            ]
+        );
+        assert!(!all.iter().any(|p| p.contains("void")));
+        let assets: Vec<_> = l
+            .iter()
+            .filter(|l| l.source == LinkSource::Asset)
+            .map(|l| l.url.path())
+            .collect();
+        assert_eq!(assets, vec!["/i.png", "/s.js", "/c.css"]);
+        assert!(l.iter().all(|l| l.url.fragment().is_none()));
+        assert_eq!(l.len(), 9);
+    }
+
+    #[test]
+    fn base_href_and_dedup() {
+        let page = r#"<head><base href="http://other.test/dir/"></head><body><a href="x">1</a><a href="x#f">2</a><a href="/y">3</a><a href="ftp://z/">4</a></body>"#;
+        let l = links(page, "http://h.test/a/b");
+        let urls: Vec<_> = l.iter().map(|l| l.url.as_str()).collect();
+        assert_eq!(urls, vec!["http://other.test/dir/x", "http://other.test/y"]);
+    }
+
+    #[test]
+    fn labels() {
+        for l in [
+            "À lire aussi :",
+            "A lire aussi",
+            "LIRE\u{a0}AUSSI :",
+            "Voir aussi",
+            "Read also",
+            "Related",
+            "Related articles",
+            "See also:",
+        ] {
+            assert!(is_related_label(l), "{l}");
+        }
+        assert!(!is_related_label("Les plus lus"));
+        assert!(!is_related_label("Recent Posts"));
+    }
+
+    #[test]
+    fn content_paragraph_is_not_related() {
+        let page = r#"<div><strong>Related</strong><p>A very long paragraph of article text that goes on and on about many things, far longer than any block of related links would be, and which contains an <a href="/inline">inline link</a> in the middle of it, plus more words to be sure it is long enough. Still more words here. And some more to exceed the limit comfortably.</p></div>"#;
+        let l = links(page, "http://h.test/");
+        assert_eq!(l.len(), 1);
+        assert!(!l[0].related);
+    }
+}
