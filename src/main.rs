@@ -31,7 +31,11 @@ fn main() {
         Err(error) => {
             let usage = error.downcast_ref::<cli::crawl::UsageError>().is_some();
             eprintln!("error: {error:#}");
-            if usage { ExitCode::Usage } else { ExitCode::Fatal }
+            if usage {
+                ExitCode::Usage
+            } else {
+                ExitCode::Fatal
+            }
         }
     };
     std::process::exit(code as i32);

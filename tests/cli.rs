@@ -22,7 +22,13 @@ fn crawl_help_explains_options_and_exit_codes() {
     let out = glaneur(dir.path(), &["crawl", "--help"]);
     assert!(out.status.success());
     let help = String::from_utf8_lossy(&out.stdout);
-    for needle in ["--max-pages", "--compression", "--max-duration", "EXIT CODES", "resume"] {
+    for needle in [
+        "--max-pages",
+        "--compression",
+        "--max-duration",
+        "EXIT CODES",
+        "resume",
+    ] {
         assert!(help.contains(needle), "help mentions {needle}:\n{help}");
     }
 }

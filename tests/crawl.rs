@@ -42,17 +42,34 @@ async fn crawl_captures_every_article_once_following_related_blocks() {
     let paths = server.paths(NEWS);
     assert!(paths.contains(&article_path(12)));
     let unique: HashSet<&String> = paths.iter().collect();
-    assert_eq!(unique.len(), paths.len(), "no URL requested twice: {paths:?}");
-    assert!(summary.articles >= 12, "article records: {}", summary.articles);
+    assert_eq!(
+        unique.len(),
+        paths.len(),
+        "no URL requested twice: {paths:?}"
+    );
+    assert!(
+        summary.articles >= 12,
+        "article records: {}",
+        summary.articles
+    );
 }
 
 #[tokio::test]
 async fn crawl_skips_paths_disallowed_by_robots() {
     let server = TestServer::start(one_site(news_site(4))).await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let summary = crawl(settings(dir.path(), &server, &[NEWS], &["http://news.test/"])).await;
+    let summary = crawl(settings(
+        dir.path(),
+        &server,
+        &[NEWS],
+        &["http://news.test/"],
+    ))
+    .await;
     let paths = server.paths(NEWS);
-    assert!(!paths.iter().any(|p| p.starts_with("/private/")), "{paths:?}");
+    assert!(
+        !paths.iter().any(|p| p.starts_with("/private/")),
+        "{paths:?}"
+    );
     assert_eq!(paths.iter().filter(|p| *p == "/robots.txt").count(), 1);
     assert!(summary.robots_denied >= 1);
     // robots.txt itself is archived.
@@ -92,7 +109,11 @@ async fn host_rate_limit_is_never_exceeded() {
     s.max_depth = Some(20);
     crawl(s).await;
     let hits = server.hits();
-    assert!(hits.len() >= 10, "enough requests to measure: {}", hits.len());
+    assert!(
+        hits.len() >= 10,
+        "enough requests to measure: {}",
+        hits.len()
+    );
     // At most 5 requests in any one-second window; allow 40 ms for scheduling jitter.
     for (i, first) in hits.iter().enumerate() {
         if let Some(sixth) = hits.get(i + 5) {
@@ -113,7 +134,10 @@ async fn redirects_are_recorded_as_captures_and_followed_in_scope() {
         Page::html("<html><body><a href=\"/old\">old</a> <a href=\"/away\">away</a></body></html>"),
     );
     pages.insert("/old".into(), Page::redirect(301, &article_path(1)));
-    pages.insert("/away".into(), Page::redirect(302, "http://elsewhere.test/page"));
+    pages.insert(
+        "/away".into(),
+        Page::redirect(302, "http://elsewhere.test/page"),
+    );
     let sites = HashMap::from([
         (NEWS.to_string(), pages),
         ("elsewhere.test".to_string(), news_site(1)),
@@ -139,7 +163,10 @@ async fn redirects_are_recorded_as_captures_and_followed_in_scope() {
     let uris = response_uris(&dir.path().join("archive"));
     assert!(uris.contains(&format!("http://news.test{}", article_path(1))));
     assert!(uris.contains(&"http://news.test/away".to_string()));
-    assert!(server.paths("elsewhere.test").is_empty(), "out of scope not followed");
+    assert!(
+        server.paths("elsewhere.test").is_empty(),
+        "out of scope not followed"
+    );
 }
 
 #[tokio::test]
@@ -192,7 +219,11 @@ async fn stopped_crawl_resumes_without_fetching_anything_twice() {
         .filter(|p| p != "/robots.txt")
         .collect();
     let unique: HashSet<&String> = pages.iter().collect();
-    assert_eq!(unique.len(), pages.len(), "a URL was fetched twice: {pages:?}");
+    assert_eq!(
+        unique.len(),
+        pages.len(),
+        "a URL was fetched twice: {pages:?}"
+    );
     let uris = response_uris(&dir.path().join("archive"));
     for i in 1..=15 {
         let url = format!("http://news.test{}", article_path(i));
@@ -257,8 +288,12 @@ async fn archived_records_round_trip_with_valid_digests() {
                 assert!(record.header("WARC-Payload-Digest").is_some());
                 assert!(record.header("WARC-IP-Address").is_some());
                 let concurrent = record.header("WARC-Concurrent-To").expect("concurrent-to");
-                assert!(records.iter().any(|r| r.header("WARC-Type") == Some("request")
-                    && r.header("WARC-Record-ID") == Some(concurrent)));
+                assert!(
+                    records
+                        .iter()
+                        .any(|r| r.header("WARC-Type") == Some("request")
+                            && r.header("WARC-Record-ID") == Some(concurrent))
+                );
             }
         }
         assert!(responses >= 5, "{responses} responses");
@@ -268,7 +303,11 @@ async fn archived_records_round_trip_with_valid_digests() {
             .expect("an article metadata record");
         let article: serde_json::Value =
             serde_json::from_slice(&metadata.block).expect("article JSON");
-        assert!(article["title"].as_str().is_some_and(|t| t.contains("Titre de l'article")));
+        assert!(
+            article["title"]
+                .as_str()
+                .is_some_and(|t| t.contains("Titre de l'article"))
+        );
     }
 }
 
@@ -289,7 +328,11 @@ async fn several_hosts_are_crawled_side_by_side() {
     .await;
     for host in ["a.test", "b.test"] {
         let paths = server.paths(host);
-        assert_eq!(paths.first().map(String::as_str), Some("/robots.txt"), "{host}");
+        assert_eq!(
+            paths.first().map(String::as_str),
+            Some("/robots.txt"),
+            "{host}"
+        );
         assert!(paths.contains(&article_path(3)), "{host}: {paths:?}");
     }
 }

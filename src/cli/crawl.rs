@@ -10,7 +10,9 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use glaneur::config::{Policy, SiteProfile, load_profiles};
-use glaneur::crawl::{self, CrawlSettings, CrawlSummary, OutputMode, StopReason, progress::human_bytes};
+use glaneur::crawl::{
+    self, CrawlSettings, CrawlSummary, OutputMode, StopReason, progress::human_bytes,
+};
 use glaneur::warc::Compression;
 
 use crate::ExitCode;
@@ -113,13 +115,19 @@ pub fn settings(args: &CrawlArgs) -> anyhow::Result<CrawlSettings> {
         tracing::info!("no robots-policy.toml here: using the built-in politeness defaults");
         Policy::default()
     } else {
-        return Err(usage(format!("{}: no such policy file", args.policy.display())));
+        return Err(usage(format!(
+            "{}: no such policy file",
+            args.policy.display()
+        )));
     };
 
     let mut sites: Vec<SiteProfile> = if !args.seeds.is_empty() {
         for path in &args.seeds {
             if !path.exists() {
-                return Err(usage(format!("{}: no such file or directory", path.display())));
+                return Err(usage(format!(
+                    "{}: no such file or directory",
+                    path.display()
+                )));
             }
         }
         load_profiles(&args.seeds).map_err(|e| usage(e.to_string()))?
@@ -138,7 +146,9 @@ pub fn settings(args: &CrawlArgs) -> anyhow::Result<CrawlSettings> {
     for raw in &args.urls {
         let url = Url::parse(raw).map_err(|e| usage(format!("{raw}: not a valid URL ({e})")))?;
         if !matches!(url.scheme(), "http" | "https") {
-            return Err(usage(format!("{raw}: only http and https URLs can be crawled")));
+            return Err(usage(format!(
+                "{raw}: only http and https URLs can be crawled"
+            )));
         }
         if let Some(site) = sites.iter_mut().find(|s| s.allows(&url)) {
             if !site.start.contains(&url) {
@@ -153,7 +163,9 @@ pub fn settings(args: &CrawlArgs) -> anyhow::Result<CrawlSettings> {
         }
     }
     if sites.is_empty() {
-        bail!(UsageError("no site profile found in the seeds given and no URL".into()));
+        bail!(UsageError(
+            "no site profile found in the seeds given and no URL".into()
+        ));
     }
 
     let resolve = args
@@ -220,7 +232,9 @@ async fn watch_signals(stop: CancellationToken) {
         }
         presses += 1;
         if presses == 1 {
-            eprintln!("stopping: waiting for requests in flight (press Ctrl-C again to quit at once)");
+            eprintln!(
+                "stopping: waiting for requests in flight (press Ctrl-C again to quit at once)"
+            );
             stop.cancel();
         } else {
             eprintln!("quitting at once; run the same command again to resume");

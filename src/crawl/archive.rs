@@ -12,7 +12,10 @@ use crate::capture::Capture;
 use crate::warc::{CaptureLocation, RecordId, RecordLocation, WarcError, WarcWriter};
 
 enum Command {
-    Capture(Box<Capture>, Option<oneshot::Sender<Result<CaptureLocation, WarcError>>>),
+    Capture(
+        Box<Capture>,
+        Option<oneshot::Sender<Result<CaptureLocation, WarcError>>>,
+    ),
     Metadata {
         target_uri: String,
         refers_to: RecordId,

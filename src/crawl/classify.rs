@@ -18,8 +18,20 @@ pub fn looks_like_article(url: &Url) -> bool {
     let Some(last) = segments.last() else {
         return false;
     };
-    let listing = ["category", "categorie", "tag", "author", "auteur", "page", "feed", "calendar"];
-    if segments.iter().any(|s| listing.contains(&s.to_ascii_lowercase().as_str())) {
+    let listing = [
+        "category",
+        "categorie",
+        "tag",
+        "author",
+        "auteur",
+        "page",
+        "feed",
+        "calendar",
+    ];
+    if segments
+        .iter()
+        .any(|s| listing.contains(&s.to_ascii_lowercase().as_str()))
+    {
         return false;
     }
     let has_date = segments.windows(2).any(|w| {
@@ -109,9 +121,13 @@ mod tests {
         assert!(looks_like_article(&u(
             "https://www.silicon.fr/cloud-souverain-les-offres-se-multiplient-412345.html"
         )));
-        assert!(!looks_like_article(&u("http://127.0.0.1:8080/category/cloud/")));
+        assert!(!looks_like_article(&u(
+            "http://127.0.0.1:8080/category/cloud/"
+        )));
         assert!(!looks_like_article(&u("http://127.0.0.1:8080/page/3/")));
-        assert!(!looks_like_article(&u("http://127.0.0.1:8080/calendar/2024/05/")));
+        assert!(!looks_like_article(&u(
+            "http://127.0.0.1:8080/calendar/2024/05/"
+        )));
         assert!(!looks_like_article(&u("http://127.0.0.1:8080/a-propos/")));
         assert!(!looks_like_article(&u("http://127.0.0.1:8080/")));
     }

@@ -224,13 +224,23 @@ impl Shared {
 
 /// Runs a crawl until nothing is left, a limit is reached or `stop` is cancelled
 /// (Ctrl-C: in-flight requests finish and are archived, the state is saved).
-pub async fn run(settings: CrawlSettings, stop: CancellationToken) -> Result<CrawlSummary, CrawlError> {
+pub async fn run(
+    settings: CrawlSettings,
+    stop: CancellationToken,
+) -> Result<CrawlSummary, CrawlError> {
     let started = Utc::now();
     std::fs::create_dir_all(&settings.archive_dir).map_err(|source| CrawlError::Io {
-        context: format!("cannot create the archive directory {}", settings.archive_dir.display()),
+        context: format!(
+            "cannot create the archive directory {}",
+            settings.archive_dir.display()
+        ),
         source,
     })?;
-    if let Some(parent) = settings.state_path.parent().filter(|p| !p.as_os_str().is_empty()) {
+    if let Some(parent) = settings
+        .state_path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+    {
         std::fs::create_dir_all(parent).map_err(|source| CrawlError::Io {
             context: format!("cannot create the state directory {}", parent.display()),
             source,
@@ -255,10 +265,7 @@ pub async fn run(settings: CrawlSettings, stop: CancellationToken) -> Result<Cra
             .map_err(|e| CrawlError::Settings(format!("profile {}: {e}", profile.name)))?;
         let max_depth = settings.max_depth.unwrap_or(profile.max_depth);
         for url in &profile.start {
-            let (Some(url), Some(host)) = (
-                urls::canonicalize(url),
-                urls::host_key(url),
-            ) else {
+            let (Some(url), Some(host)) = (urls::canonicalize(url), urls::host_key(url)) else {
                 continue;
             };
             seeds.push(NewUrl {
@@ -355,7 +362,11 @@ pub async fn run(settings: CrawlSettings, stop: CancellationToken) -> Result<Cra
         .into_inner()
         .ok()
         .flatten()
-        .unwrap_or(StopReason::Completed);
+        .unwrap_or(if stop.is_cancelled() {
+            StopReason::Interrupted
+        } else {
+            StopReason::Completed
+        });
     Ok(CrawlSummary {
         started,
         finished: Utc::now(),
@@ -379,7 +390,10 @@ fn warcinfo_fields(settings: &CrawlSettings) -> Vec<(String, String)> {
     let d = &p.default;
     let mut fields = vec![
         ("http-header-user-agent".to_string(), p.user_agent.clone()),
-        ("robots".to_string(), if p.obey_robots { "obey" } else { "ignore" }.to_string()),
+        (
+            "robots".to_string(),
+            if p.obey_robots { "obey" } else { "ignore" }.to_string(),
+        ),
         (
             "politeness".to_string(),
             format!(
@@ -406,7 +420,10 @@ fn warcinfo_fields(settings: &CrawlSettings) -> Vec<(String, String)> {
     }
     for site in &settings.sites {
         let starts: Vec<&str> = site.start.iter().map(Url::as_str).collect();
-        fields.push(("seed".to_string(), format!("{} {}", site.name, starts.join(" "))));
+        fields.push((
+            "seed".to_string(),
+            format!("{} {}", site.name, starts.join(" ")),
+        ));
     }
     fields
 }
@@ -497,7 +514,11 @@ async fn host_loop(shared: &Arc<Shared>, host: &str) {
             break;
         }
         let host_owned = host.to_string();
-        let claimed = match db(&shared.frontier, move |f| f.claim(&host_owned, Utc::now(), 1)).await {
+        let claimed = match db(&shared.frontier, move |f| {
+            f.claim(&host_owned, Utc::now(), 1)
+        })
+        .await
+        {
             Ok(claimed) => claimed,
             Err(e) => {
                 shared.started_pages.fetch_sub(1, Ordering::SeqCst);
@@ -516,10 +537,17 @@ async fn host_loop(shared: &Arc<Shared>, host: &str) {
         let rules = robots_for(shared, &url.url, &policy).await;
         if !rules.is_allowed(shared.policy.product_token(), &url.url) {
             shared.started_pages.fetch_sub(1, Ordering::SeqCst);
-            shared.counters.robots_denied.fetch_add(1, Ordering::Relaxed);
+            shared
+                .counters
+                .robots_denied
+                .fetch_add(1, Ordering::Relaxed);
             tracing::debug!("robots.txt disallows {}", url.url);
             let id = url.id;
-            if let Err(e) = db(&shared.frontier, move |f| f.finish(id, &Outcome::RobotsDenied)).await {
+            if let Err(e) = db(&shared.frontier, move |f| {
+                f.finish(id, &Outcome::RobotsDenied)
+            })
+            .await
+            {
                 shared.fail(e);
                 break;
             }
@@ -585,7 +613,11 @@ async fn robots_for(shared: &Arc<Shared>, url: &Url, policy: &HostPolicy) -> Arc
 }
 
 /// Fetches one URL, archives the exchange, reads the page and queues its links.
-async fn fetch_one(shared: &Arc<Shared>, policy: &HostPolicy, url: ClaimedUrl) -> Result<(), CrawlError> {
+async fn fetch_one(
+    shared: &Arc<Shared>,
+    policy: &HostPolicy,
+    url: ClaimedUrl,
+) -> Result<(), CrawlError> {
     let request = FetchRequest {
         url: url.url.clone(),
         headers: Vec::new(),
@@ -602,14 +634,21 @@ async fn fetch_one(shared: &Arc<Shared>, policy: &HostPolicy, url: ClaimedUrl) -
             let message = error.to_string();
             let id = url.id;
             if error.is_transient() && url.attempts < policy.retries {
-                let delay = backoff_delay(url.attempts, Duration::from_secs(2), Duration::from_secs(600));
+                let delay = backoff_delay(
+                    url.attempts,
+                    Duration::from_secs(2),
+                    Duration::from_secs(600),
+                );
                 tracing::warn!("{message}; retrying in {}s", delay.as_secs());
                 shared.gate.pause(&url.host, delay);
                 let at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
                 db(&shared.frontier, move |f| f.retry_at(id, at, &message)).await?;
             } else {
                 tracing::warn!("{message}; giving up");
-                db(&shared.frontier, move |f| f.finish(id, &Outcome::Failed { error: message })).await?;
+                db(&shared.frontier, move |f| {
+                    f.finish(id, &Outcome::Failed { error: message })
+                })
+                .await?;
             }
             return Ok(());
         }
@@ -624,14 +663,19 @@ async fn fetch_one(shared: &Arc<Shared>, policy: &HostPolicy, url: ClaimedUrl) -
     let decode_limit = policy.max_body_bytes.saturating_mul(5).max(10_000_000);
     let page_capture = capture.clone();
     let reading = tokio::task::spawn_blocking(move || {
-        read_page(&page_capture, selectors.as_ref(), want_article, decode_limit)
+        read_page(
+            &page_capture,
+            selectors.as_ref(),
+            want_article,
+            decode_limit,
+        )
     });
     let location = shared.archive.write_capture(capture.clone()).await??;
     shared.counters.pages.fetch_add(1, Ordering::Relaxed);
-    shared
-        .counters
-        .bytes_written
-        .fetch_add(location.request.length + location.response.length, Ordering::Relaxed);
+    shared.counters.bytes_written.fetch_add(
+        location.request.length + location.response.length,
+        Ordering::Relaxed,
+    );
     let analysis = reading.await.unwrap_or_else(|e| {
         tracing::error!("reading {} failed: {e}", url.url);
         None
@@ -639,7 +683,9 @@ async fn fetch_one(shared: &Arc<Shared>, policy: &HostPolicy, url: ClaimedUrl) -
 
     let mut queue = Vec::new();
     if let Some(site) = site {
-        if let Some(target) = capture.redirect_target().and_then(|t| urls::canonicalize(&t))
+        if let Some(target) = capture
+            .redirect_target()
+            .and_then(|t| urls::canonicalize(&t))
             && site.profile.allows(&target)
             && let Some(host) = urls::host_key(&target)
         {
@@ -682,7 +728,10 @@ async fn fetch_one(shared: &Arc<Shared>, policy: &HostPolicy, url: ClaimedUrl) -
                     )
                     .await??;
                 shared.counters.articles.fetch_add(1, Ordering::Relaxed);
-                shared.counters.bytes_written.fetch_add(meta.length, Ordering::Relaxed);
+                shared
+                    .counters
+                    .bytes_written
+                    .fetch_add(meta.length, Ordering::Relaxed);
             }
             Err(e) => tracing::error!("cannot serialise the article of {}: {e}", url.url),
         }

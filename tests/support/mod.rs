@@ -121,7 +121,12 @@ async fn serve_page(State(state): State<ServerState>, request: Request) -> Respo
             at: Instant::now(),
         });
     }
-    let Some(page) = state.sites.get(&host).and_then(|pages| pages.get(&path)).cloned() else {
+    let Some(page) = state
+        .sites
+        .get(&host)
+        .and_then(|pages| pages.get(&path))
+        .cloned()
+    else {
         return (StatusCode::NOT_FOUND, "not found").into_response();
     };
     if !page.delay.is_zero() {
@@ -230,12 +235,19 @@ pub fn news_site(n: u32) -> Pages {
         "/category/cloud/".into(),
         Page::html(format!("<html><body><h1>Cloud</h1>{first}</body></html>")),
     );
-    pages.insert("/private/admin".into(), Page::html("<html><body>secret</body></html>"));
+    pages.insert(
+        "/private/admin".into(),
+        Page::html("<html><body>secret</body></html>"),
+    );
     for i in 1..=n {
         let related: Vec<u32> = [i + 1, i + 2].into_iter().filter(|r| *r <= n).collect();
         pages.insert(
             format!("/2024/05/article-numero-{i:04}/"),
-            Page::html(article_html(i, &format!("Titre de l'article {i}"), &related)),
+            Page::html(article_html(
+                i,
+                &format!("Titre de l'article {i}"),
+                &related,
+            )),
         );
     }
     pages
@@ -291,7 +303,9 @@ pub fn warc_files(dir: &Path) -> Vec<PathBuf> {
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| {
                     let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                    name.ends_with(".warc.zst") || name.ends_with(".warc.gz") || name.ends_with(".warc")
+                    name.ends_with(".warc.zst")
+                        || name.ends_with(".warc.gz")
+                        || name.ends_with(".warc")
                 })
                 .collect()
         })
