@@ -7,9 +7,7 @@ mod writer;
 
 pub use reader::{WarcReader, read_records};
 pub use record::{Record, RecordId};
-pub use writer::{
-    CaptureLocation, Compression, RecordLocation, WarcWriter, WriterConfig, repair_open_files,
-};
+pub use writer::{CaptureLocation, Compression, RecordLocation, WarcWriter, WriterConfig, repair_open_files};
 
 /// A WARC file could not be written or read.
 #[derive(Debug, thiserror::Error)]

@@ -25,7 +25,5 @@ impl WarcReader {
 
 /// Reads every record of a file into memory (tests and small files).
 pub fn read_records(path: &Path) -> Result<Vec<Record>, WarcError> {
-    WarcReader::open(path)?
-        .map(|r| r.map(|(_, rec)| rec))
-        .collect()
+    WarcReader::open(path)?.map(|r| r.map(|(_, rec)| rec)).collect()
 }
