@@ -423,8 +423,7 @@ mod tests {
         for t in tasks {
             t.await.unwrap();
         }
-        let v = times.lock().unwrap().clone();
-        v
+        times.lock().unwrap().clone()
     }
 
     #[tokio::test(start_paused = true)]
