@@ -233,6 +233,27 @@ async fn canonical_reason_when_the_server_sends_it() {
 }
 
 #[tokio::test]
+async fn http_1_0_response_keeps_its_version() {
+    let (addr, _) = raw_server(|mut s: TcpStream| async move {
+        s.write_all(b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nold server")
+            .await
+            .ok()?;
+        None
+    })
+    .await;
+    let c = fetcher(true, vec![])
+        .fetch(&request(&format!("http://{addr}/")))
+        .await
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&c.response_head),
+        "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n"
+    );
+    assert_eq!(&c.body[..], b"old server");
+    assert_eq!(c.truncated, None);
+}
+
+#[tokio::test]
 async fn connections_are_reused() {
     let (addr, seen) = raw_server(|mut s: TcpStream| async move {
         s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")

@@ -226,7 +226,13 @@ impl Fetcher {
             .get::<hyper::ext::ReasonPhrase>()
             .map(|r| r.as_bytes().to_vec())
             .unwrap_or_else(|| status.canonical_reason().unwrap_or("").as_bytes().to_vec());
-        let response_head = reconstruct_response_head(status.as_u16(), &reason, response.headers());
+        let version = if response.version() == http::Version::HTTP_10 {
+            "HTTP/1.0"
+        } else {
+            "HTTP/1.1"
+        };
+        let response_head =
+            reconstruct_response_head(version, status.as_u16(), &reason, response.headers());
         let ip = response.remote_addr().map(|a| a.ip());
         let response_headers = response.headers().clone();
 
@@ -294,11 +300,16 @@ fn reconstruct_request(url: &Url, headers: &HeaderMap) -> Vec<u8> {
     out
 }
 
-/// `HTTP/1.1 <code> <reason>`, the headers (names title-cased, values byte-exact, in the
+/// `HTTP/1.x <code> <reason>`, the headers (names title-cased, values byte-exact, in the
 /// order hyper parsed them, repeated names grouped), blank line.
-fn reconstruct_response_head(status: u16, reason: &[u8], headers: &HeaderMap) -> Vec<u8> {
+fn reconstruct_response_head(
+    version: &str,
+    status: u16,
+    reason: &[u8],
+    headers: &HeaderMap,
+) -> Vec<u8> {
     let mut out = Vec::with_capacity(512);
-    out.extend_from_slice(format!("HTTP/1.1 {status} ").as_bytes());
+    out.extend_from_slice(format!("{version} {status} ").as_bytes());
     out.extend_from_slice(reason);
     out.extend_from_slice(b"\r\n");
     write_headers(&mut out, headers);
