@@ -212,6 +212,26 @@ async fn request_and_response_head_are_reconstructed_byte_exact() {
 }
 
 #[tokio::test]
+async fn credentials_in_the_url_are_not_sent() {
+    let (addr, seen) = raw_server(|mut s: TcpStream| async move {
+        s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+            .await
+            .ok()?;
+        Some(s)
+    })
+    .await;
+    let c = fetcher(true, vec![])
+        .fetch(&request(&format!("http://user:secret@{addr}/private")))
+        .await
+        .unwrap();
+    let heads = seen.heads.lock().unwrap().clone();
+    assert_eq!(c.request, heads[0]);
+    let text = String::from_utf8_lossy(&heads[0]).to_ascii_lowercase();
+    assert!(!text.contains("authorization"), "{text}");
+    assert!(!text.contains("secret"), "{text}");
+}
+
+#[tokio::test]
 async fn canonical_reason_when_the_server_sends_it() {
     let (addr, _) = raw_server(|mut s: TcpStream| async move {
         s.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")

@@ -213,7 +213,15 @@ impl Fetcher {
         let started = Utc::now();
         let clock = Instant::now();
         let deadline = tokio::time::Instant::now() + request.timeout;
-        let send = self.client.get(url.clone()).headers(headers).send();
+        // Credentials in a URL are never sent (reqwest's request builder would turn them
+        // into an `Authorization` header); the request is built whole so that exactly
+        // `headers` go out.
+        let mut send_url = url.clone();
+        let _ = send_url.set_username("");
+        let _ = send_url.set_password(None);
+        let mut outgoing = reqwest::Request::new(reqwest::Method::GET, send_url);
+        *outgoing.headers_mut() = headers;
+        let send = self.client.execute(outgoing);
         let mut response = match tokio::time::timeout_at(deadline, send).await {
             Err(_) => return Err(FetchError::Timeout { url: url.clone() }),
             Ok(Err(e)) => return Err(classify_error(url, &e)),
