@@ -232,6 +232,27 @@ async fn credentials_in_the_url_are_not_sent() {
 }
 
 #[tokio::test]
+async fn repeated_headers_are_all_kept() {
+    let (addr, _) = raw_server(|mut s: TcpStream| async move {
+        s.write_all(b"HTTP/1.1 200 OK\r\nset-cookie: a=1\r\nVary: Accept\r\nSET-COOKIE: b=2\r\nContent-Length: 0\r\n\r\n")
+            .await
+            .ok()?;
+        Some(s)
+    })
+    .await;
+    let c = fetcher(true, vec![])
+        .fetch(&request(&format!("http://{addr}/")))
+        .await
+        .unwrap();
+    // hyper groups repeated names under the first one's position; names come back
+    // title-cased; every line and value is kept.
+    assert_eq!(
+        String::from_utf8_lossy(&c.response_head),
+        "HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\nVary: Accept\r\nContent-Length: 0\r\n\r\n"
+    );
+}
+
+#[tokio::test]
 async fn canonical_reason_when_the_server_sends_it() {
     let (addr, _) = raw_server(|mut s: TcpStream| async move {
         s.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")

@@ -12,7 +12,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use chrono::Utc;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 use url::{Host, Position, Url};
@@ -249,7 +249,7 @@ impl Fetcher {
             .unwrap_or(0)
             .min(request.max_body_bytes)
             .min(MAX_CAPACITY_HINT);
-        let mut body = BytesMut::with_capacity(usize::try_from(hint).unwrap_or(0));
+        let mut body = BodyBuffer::new(usize::try_from(hint).unwrap_or(0));
         let limit = request.max_body_bytes;
         let mut truncated = None;
         loop {
@@ -270,11 +270,11 @@ impl Fetcher {
                     let room = limit.saturating_sub(body.len() as u64);
                     if chunk.len() as u64 > room {
                         let room = usize::try_from(room).unwrap_or(usize::MAX);
-                        body.extend_from_slice(&chunk[..room]);
+                        body.push(chunk.slice(..room));
                         truncated = Some(Truncation::Length);
                         break;
                     }
-                    body.extend_from_slice(&chunk);
+                    body.push(chunk);
                 }
             }
         }
@@ -287,10 +287,52 @@ impl Fetcher {
             status: status.as_u16(),
             response_head,
             headers: response_headers,
-            body: body.freeze(),
+            body: body.finish(),
             truncated,
             elapsed: clock.elapsed(),
         })
+    }
+}
+
+/// A body being received: a single chunk is kept as is (no copy); from the second chunk
+/// on, chunks are gathered in one buffer sized from `Content-Length` (capped).
+struct BodyBuffer {
+    single: Option<Bytes>,
+    gathered: BytesMut,
+    hint: usize,
+}
+
+impl BodyBuffer {
+    fn new(hint: usize) -> BodyBuffer {
+        BodyBuffer {
+            single: None,
+            gathered: BytesMut::new(),
+            hint,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.single.as_ref().map_or(0, Bytes::len) + self.gathered.len()
+    }
+
+    fn push(&mut self, chunk: Bytes) {
+        if self.single.is_none() && self.gathered.is_empty() {
+            self.single = Some(chunk);
+            return;
+        }
+        if let Some(first) = self.single.take() {
+            self.gathered
+                .reserve(self.hint.max(first.len() + chunk.len()));
+            self.gathered.extend_from_slice(&first);
+        }
+        self.gathered.extend_from_slice(&chunk);
+    }
+
+    fn finish(self) -> Bytes {
+        match self.single {
+            Some(bytes) => bytes,
+            None => self.gathered.freeze(),
+        }
     }
 }
 
