@@ -212,6 +212,47 @@ async fn request_and_response_head_are_reconstructed_byte_exact() {
 }
 
 #[tokio::test]
+async fn credentials_in_the_url_are_not_sent() {
+    let (addr, seen) = raw_server(|mut s: TcpStream| async move {
+        s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+            .await
+            .ok()?;
+        Some(s)
+    })
+    .await;
+    let c = fetcher(true, vec![])
+        .fetch(&request(&format!("http://user:secret@{addr}/private")))
+        .await
+        .unwrap();
+    let heads = seen.heads.lock().unwrap().clone();
+    assert_eq!(c.request, heads[0]);
+    let text = String::from_utf8_lossy(&heads[0]).to_ascii_lowercase();
+    assert!(!text.contains("authorization"), "{text}");
+    assert!(!text.contains("secret"), "{text}");
+}
+
+#[tokio::test]
+async fn repeated_headers_are_all_kept() {
+    let (addr, _) = raw_server(|mut s: TcpStream| async move {
+        s.write_all(b"HTTP/1.1 200 OK\r\nset-cookie: a=1\r\nVary: Accept\r\nSET-COOKIE: b=2\r\nContent-Length: 0\r\n\r\n")
+            .await
+            .ok()?;
+        Some(s)
+    })
+    .await;
+    let c = fetcher(true, vec![])
+        .fetch(&request(&format!("http://{addr}/")))
+        .await
+        .unwrap();
+    // hyper groups repeated names under the first one's position; names come back
+    // title-cased; every line and value is kept.
+    assert_eq!(
+        String::from_utf8_lossy(&c.response_head),
+        "HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\nVary: Accept\r\nContent-Length: 0\r\n\r\n"
+    );
+}
+
+#[tokio::test]
 async fn canonical_reason_when_the_server_sends_it() {
     let (addr, _) = raw_server(|mut s: TcpStream| async move {
         s.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
@@ -230,6 +271,27 @@ async fn canonical_reason_when_the_server_sends_it() {
         c.request
             .starts_with(format!("GET /missing HTTP/1.1\r\nHost: {addr}\r\n").as_bytes())
     );
+}
+
+#[tokio::test]
+async fn http_1_0_response_keeps_its_version() {
+    let (addr, _) = raw_server(|mut s: TcpStream| async move {
+        s.write_all(b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nold server")
+            .await
+            .ok()?;
+        None
+    })
+    .await;
+    let c = fetcher(true, vec![])
+        .fetch(&request(&format!("http://{addr}/")))
+        .await
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&c.response_head),
+        "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n"
+    );
+    assert_eq!(&c.body[..], b"old server");
+    assert_eq!(c.truncated, None);
 }
 
 #[tokio::test]

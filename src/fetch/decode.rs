@@ -50,6 +50,10 @@ pub fn decode_content_prefix(
 ) -> Result<(Vec<u8>, bool), DecodeError> {
     let codings = content_codings(capture);
     let body: &[u8] = &capture.body;
+    if body.is_empty() {
+        // 204, 304, HEAD-like answers keep their Content-Encoding header.
+        return Ok((Vec::new(), true));
+    }
     if codings.is_empty() {
         let n = usize::try_from(limit).unwrap_or(usize::MAX).min(body.len());
         return Ok((body[..n].to_vec(), n == body.len()));
@@ -104,7 +108,6 @@ fn content_codings(capture: &Capture) -> Vec<String> {
         .iter()
         .flat_map(|v| {
             String::from_utf8_lossy(v.as_bytes())
-                .into_owned()
                 .split(',')
                 .map(|c| c.trim().to_ascii_lowercase())
                 .collect::<Vec<_>>()
@@ -251,6 +254,16 @@ mod tests {
         c.headers
             .append(http::header::CONTENT_ENCODING, "br".parse().unwrap());
         assert_eq!(decode_content(&c, 1 << 30).unwrap(), data);
+    }
+
+    #[test]
+    fn empty_body_with_an_encoding_is_empty() {
+        for coding in ["gzip", "br", "zstd", "deflate", "gzip, br"] {
+            assert_eq!(
+                decode_content(&capture(Some(coding), Vec::new()), 10).unwrap(),
+                b""
+            );
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use chrono::Utc;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 use url::{Host, Position, Url};
@@ -213,7 +213,15 @@ impl Fetcher {
         let started = Utc::now();
         let clock = Instant::now();
         let deadline = tokio::time::Instant::now() + request.timeout;
-        let send = self.client.get(url.clone()).headers(headers).send();
+        // Credentials in a URL are never sent (reqwest's request builder would turn them
+        // into an `Authorization` header); the request is built whole so that exactly
+        // `headers` go out.
+        let mut send_url = url.clone();
+        let _ = send_url.set_username("");
+        let _ = send_url.set_password(None);
+        let mut outgoing = reqwest::Request::new(reqwest::Method::GET, send_url);
+        *outgoing.headers_mut() = headers;
+        let send = self.client.execute(outgoing);
         let mut response = match tokio::time::timeout_at(deadline, send).await {
             Err(_) => return Err(FetchError::Timeout { url: url.clone() }),
             Ok(Err(e)) => return Err(classify_error(url, &e)),
@@ -226,7 +234,13 @@ impl Fetcher {
             .get::<hyper::ext::ReasonPhrase>()
             .map(|r| r.as_bytes().to_vec())
             .unwrap_or_else(|| status.canonical_reason().unwrap_or("").as_bytes().to_vec());
-        let response_head = reconstruct_response_head(status.as_u16(), &reason, response.headers());
+        let version = if response.version() == http::Version::HTTP_10 {
+            "HTTP/1.0"
+        } else {
+            "HTTP/1.1"
+        };
+        let response_head =
+            reconstruct_response_head(version, status.as_u16(), &reason, response.headers());
         let ip = response.remote_addr().map(|a| a.ip());
         let response_headers = response.headers().clone();
 
@@ -235,7 +249,7 @@ impl Fetcher {
             .unwrap_or(0)
             .min(request.max_body_bytes)
             .min(MAX_CAPACITY_HINT);
-        let mut body = BytesMut::with_capacity(usize::try_from(hint).unwrap_or(0));
+        let mut body = BodyBuffer::new(usize::try_from(hint).unwrap_or(0));
         let limit = request.max_body_bytes;
         let mut truncated = None;
         loop {
@@ -256,11 +270,11 @@ impl Fetcher {
                     let room = limit.saturating_sub(body.len() as u64);
                     if chunk.len() as u64 > room {
                         let room = usize::try_from(room).unwrap_or(usize::MAX);
-                        body.extend_from_slice(&chunk[..room]);
+                        body.push(chunk.slice(..room));
                         truncated = Some(Truncation::Length);
                         break;
                     }
-                    body.extend_from_slice(&chunk);
+                    body.push(chunk);
                 }
             }
         }
@@ -273,10 +287,52 @@ impl Fetcher {
             status: status.as_u16(),
             response_head,
             headers: response_headers,
-            body: body.freeze(),
+            body: body.finish(),
             truncated,
             elapsed: clock.elapsed(),
         })
+    }
+}
+
+/// A body being received: a single chunk is kept as is (no copy); from the second chunk
+/// on, chunks are gathered in one buffer sized from `Content-Length` (capped).
+struct BodyBuffer {
+    single: Option<Bytes>,
+    gathered: BytesMut,
+    hint: usize,
+}
+
+impl BodyBuffer {
+    fn new(hint: usize) -> BodyBuffer {
+        BodyBuffer {
+            single: None,
+            gathered: BytesMut::new(),
+            hint,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.single.as_ref().map_or(0, Bytes::len) + self.gathered.len()
+    }
+
+    fn push(&mut self, chunk: Bytes) {
+        if self.single.is_none() && self.gathered.is_empty() {
+            self.single = Some(chunk);
+            return;
+        }
+        if let Some(first) = self.single.take() {
+            self.gathered
+                .reserve(self.hint.max(first.len() + chunk.len()));
+            self.gathered.extend_from_slice(&first);
+        }
+        self.gathered.extend_from_slice(&chunk);
+    }
+
+    fn finish(self) -> Bytes {
+        match self.single {
+            Some(bytes) => bytes,
+            None => self.gathered.freeze(),
+        }
     }
 }
 
@@ -294,11 +350,16 @@ fn reconstruct_request(url: &Url, headers: &HeaderMap) -> Vec<u8> {
     out
 }
 
-/// `HTTP/1.1 <code> <reason>`, the headers (names title-cased, values byte-exact, in the
+/// `HTTP/1.x <code> <reason>`, the headers (names title-cased, values byte-exact, in the
 /// order hyper parsed them, repeated names grouped), blank line.
-fn reconstruct_response_head(status: u16, reason: &[u8], headers: &HeaderMap) -> Vec<u8> {
+fn reconstruct_response_head(
+    version: &str,
+    status: u16,
+    reason: &[u8],
+    headers: &HeaderMap,
+) -> Vec<u8> {
     let mut out = Vec::with_capacity(512);
-    out.extend_from_slice(format!("HTTP/1.1 {status} ").as_bytes());
+    out.extend_from_slice(format!("{version} {status} ").as_bytes());
     out.extend_from_slice(reason);
     out.extend_from_slice(b"\r\n");
     write_headers(&mut out, headers);

@@ -118,15 +118,24 @@ impl std::fmt::Debug for HostState {
     }
 }
 
-/// The governor quota of a policy: one request per `1 / requests_per_second`, bursts of
-/// `burst`. Invalid values (validated by the config module) fall back to 1 request/s.
-pub fn quota_for(policy: &HostPolicy) -> Quota {
-    let rps = policy.requests_per_second;
-    let period = if rps.is_finite() && rps > 0.0 {
+/// The emission interval for `requests_per_second`: `1 / rps` plus a safety margin of
+/// 5 % (at most 25 ms), so that network and scheduling jitter between our grant and the
+/// server's clock never shows the server more than `rps` requests in a one-second
+/// window. Invalid rates (refused by the config module) fall back to 1 request/s.
+pub fn interval_for(requests_per_second: f64) -> Duration {
+    let rps = requests_per_second;
+    let base = if rps.is_finite() && rps > 0.0 {
         Duration::from_secs_f64((1.0 / rps).min(86_400.0))
     } else {
         Duration::from_secs(1)
     };
+    base + (base / 20).min(Duration::from_millis(25))
+}
+
+/// The governor quota of a policy: one request per [`interval_for`]`(requests_per_second)`,
+/// bursts of `burst`.
+pub fn quota_for(policy: &HostPolicy) -> Quota {
+    let period = interval_for(policy.requests_per_second);
     let burst = NonZeroU32::new(policy.burst).unwrap_or(NonZeroU32::MIN);
     Quota::with_period(period)
         .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
@@ -423,8 +432,7 @@ mod tests {
         for t in tasks {
             t.await.unwrap();
         }
-        let v = times.lock().unwrap().clone();
-        v
+        times.lock().unwrap().clone()
     }
 
     #[tokio::test(start_paused = true)]
@@ -435,9 +443,11 @@ mod tests {
         assert_eq!(times.len(), 50);
         assert!(max_in_window(&times, Duration::from_secs(1)) <= 5);
         assert_eq!(max_in_window(&times, Duration::from_millis(200)), 1);
-        // And it does go at that pace: 50 requests at 5/s take 9.8 s.
+        // Even with 50 ms of jitter on each side, no 1 s window holds more than 5.
+        assert!(max_in_window(&times, Duration::from_millis(1050)) <= 5);
+        // And it does go at that pace: 50 requests, one per 200 ms + 10 ms margin.
         let last = times.iter().max().unwrap().duration_since(start);
-        assert_eq!(last, Duration::from_millis(9800));
+        assert_eq!(last, Duration::from_millis(49 * 210));
     }
 
     #[tokio::test(start_paused = true)]
@@ -449,7 +459,10 @@ mod tests {
         assert_eq!(at_start, 3, "burst of 3 at once");
         // After the burst, one per second: never more than burst + 1 in any 2 s window.
         assert!(max_in_window(&times, Duration::from_secs(2)) <= 4);
-        assert_eq!(*times.iter().max().unwrap() - start, Duration::from_secs(6));
+        assert_eq!(
+            *times.iter().max().unwrap() - start,
+            Duration::from_millis(6 * 1025)
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -485,7 +498,7 @@ mod tests {
         drop(gate.acquire("y.test", &p).await);
         assert_eq!(Instant::now(), start, "another host does not wait");
         drop(gate.acquire("x.test", &p).await);
-        assert_eq!(Instant::now() - start, Duration::from_secs(1));
+        assert_eq!(Instant::now() - start, Duration::from_millis(1025));
     }
 
     #[tokio::test(start_paused = true)]
@@ -523,7 +536,7 @@ mod tests {
         gate.set_min_delay("f.test", Duration::from_millis(100));
         let t = Instant::now();
         drop(gate.acquire("f.test", &slow).await);
-        assert_eq!(Instant::now() - t, Duration::from_secs(2));
+        assert_eq!(Instant::now() - t, Duration::from_millis(2025));
     }
 
     #[tokio::test(start_paused = true)]

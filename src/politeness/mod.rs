@@ -6,7 +6,7 @@ mod robots;
 
 pub use limits::{
     HostGate, HostPermit, IDLE_EVICTION, MAX_RETRY_AFTER, TokioClock, TokioInstant, backoff_delay,
-    parse_retry_after, quota_for,
+    interval_for, parse_retry_after, quota_for,
 };
 pub use robots::{
     MAX_CRAWL_DELAY, MAX_ROBOTS_BYTES, MAX_ROBOTS_REDIRECTS, RobotsMatcher, RobotsRules,
