@@ -64,11 +64,12 @@ serve
 cat >"$WORK/medium.toml" <<TOML
 allow_private_networks = true
 [default]
-requests_per_second = 200.0
+requests_per_second = 40.0
 burst = 1
 max_concurrent = 2
 TOML
-crawl --policy "$WORK/medium.toml" --archive "$WORK/resume" &
+# The binary itself in the background (not a shell function), so that SIGINT reaches it.
+"$BIN" crawl "http://127.0.0.1:$PORT/" --quiet --policy "$WORK/medium.toml" --archive "$WORK/resume" &
 pid=$!
 half=$(( (ARTICLES + 300) / 2 ))
 for _ in $(seq 600); do
@@ -76,7 +77,7 @@ for _ in $(seq 600); do
     [ "${n:-0}" -ge "$half" ] && break
     sleep 0.1
 done
-kill -INT "$pid"
+kill -INT "$pid" || { echo "FAIL: the crawl ended before it could be interrupted"; exit 1; }
 set +e; wait "$pid"; code=$?; set -e
 echo "interrupted run exited with $code (4 = stopped early, state saved)"
 [ "$code" -eq 4 ] || { echo "FAIL: expected exit code 4 after SIGINT"; exit 1; }
