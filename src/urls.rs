@@ -22,7 +22,8 @@ fn is_tracking(pair: &str) -> bool {
 }
 
 /// Canonical form of a URL for the frontier: scheme and host lower-cased, default port
-/// dropped, dot segments resolved, fragment dropped, empty query dropped, and tracking
+/// dropped, dot segments resolved, credentials (`user:password@`) dropped (they are never
+/// sent, stored in the state or written into `WARC-Target-URI`), fragment dropped, empty query dropped, and tracking
 /// parameters (`utm_*`, `fbclid`, `gclid`, `mc_cid`, `mc_eid`) removed.
 /// Returns None for schemes other than http and https.
 ///
@@ -35,6 +36,9 @@ pub fn canonicalize(url: &Url) -> Option<Url> {
     }
     let mut out = url.clone();
     out.set_fragment(None);
+    // Only fails for URLs that cannot have credentials, which then have none.
+    let _ = out.set_username("");
+    let _ = out.set_password(None);
     let query = url.query().map(|q| {
         q.split('&')
             .filter(|pair| !pair.is_empty() && !is_tracking(pair))
@@ -118,6 +122,18 @@ mod tests {
             .ok()
             .and_then(|u| canonicalize(&u))
             .map(String::from)
+    }
+
+    #[test]
+    fn credentials_are_dropped() {
+        assert_eq!(
+            canon("http://admin:hunter2@Example.com/a?x=1#f").as_deref(),
+            Some("http://example.com/a?x=1")
+        );
+        assert_eq!(
+            canon("https://user@example.com/").as_deref(),
+            Some("https://example.com/")
+        );
     }
 
     #[test]

@@ -1,0 +1,771 @@
+//! Fault injection: hostile servers, bad input and a full disk, on loopback. Each test is
+//! one case of the robustness issue and asserts what the crawl does: it goes on with the
+//! other hosts, records what it got in the WARC and the state, and reports the error.
+
+#[path = "faults/support.rs"]
+mod raw;
+mod support;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use glaneur::config::{Policy, SiteProfile};
+use glaneur::crawl::{self, CrawlSettings, CrawlSummary, OutputMode, StopReason};
+use glaneur::fetch::{FetchError, FetchRequest, Fetcher, FetcherConfig};
+use glaneur::frontier::SqliteFrontier;
+use glaneur::warc::{Compression, Record};
+use raw::{RawHit, RawServer, Step, head, html, not_found, response};
+use support::{all_records, test_policy};
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+/// The test policy with short timeouts and no retries (tests that need retries set them).
+fn fault_policy() -> Policy {
+    let mut policy = test_policy();
+    policy.default.timeout = Duration::from_secs(2);
+    policy.default.read_timeout = Duration::from_secs(1);
+    policy.default.connect_timeout = Duration::from_secs(1);
+    policy.default.retries = 0;
+    policy
+}
+
+/// Crawl settings: generic profiles for `start`, every host of `hosts` resolved to `addr`.
+fn settings_at(dir: &Path, addr: SocketAddr, hosts: &[&str], start: &[&str]) -> CrawlSettings {
+    let sites = start
+        .iter()
+        .map(|s| SiteProfile::generic(&Url::parse(s).expect("start URL")))
+        .collect();
+    CrawlSettings {
+        sites,
+        policy: fault_policy(),
+        archive_dir: dir.join("archive"),
+        state_path: dir.join("state.sqlite"),
+        max_pages: None,
+        max_depth: Some(10),
+        max_duration: None,
+        compression: Compression::Zstd,
+        resolve: hosts.iter().map(|h| (h.to_string(), addr)).collect(),
+        output: OutputMode::Quiet,
+    }
+}
+
+async fn run(settings: CrawlSettings) -> CrawlSummary {
+    crawl::run(settings, CancellationToken::new())
+        .await
+        .expect("the crawl runs to its end")
+}
+
+fn responses(dir: &Path) -> Vec<Record> {
+    all_records(&dir.join("archive"))
+        .into_iter()
+        .filter(|r| r.record_type() == Some("response"))
+        .collect()
+}
+
+fn response_for(dir: &Path, url: &str) -> Vec<Record> {
+    responses(dir)
+        .into_iter()
+        .filter(|r| r.header("WARC-Target-URI") == Some(url))
+        .collect()
+}
+
+fn status_of(record: &Record) -> u16 {
+    let head = record.http_head().expect("an HTTP response record");
+    let line = String::from_utf8_lossy(head);
+    line.split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("a status code")
+}
+
+fn state(dir: &Path, url: &str) -> glaneur::frontier::UrlRecord {
+    let frontier = SqliteFrontier::open(&dir.join("state.sqlite")).expect("state opens");
+    frontier
+        .lookup(&Url::parse(url).expect("URL"))
+        .expect("lookup")
+        .unwrap_or_else(|| panic!("{url} is in the state"))
+}
+
+/// A well-behaved small site: `/` links to three pages, robots.txt allows everything.
+fn good_site(hit: &RawHit) -> Vec<Step> {
+    match hit.path.as_str() {
+        "/robots.txt" => not_found(),
+        "/" => html(
+            "<html><body><a href=\"/p1\">1</a> <a href=\"/p2\">2</a> <a href=\"/p3\">3</a></body></html>",
+        ),
+        "/p1" | "/p2" | "/p3" => html("<html><body><p>page</p></body></html>"),
+        _ => not_found(),
+    }
+}
+
+fn good_site_complete(server: &RawServer, host: &str) {
+    let mut paths = server.paths(host);
+    paths.sort();
+    assert_eq!(paths, ["/", "/p1", "/p2", "/p3", "/robots.txt"], "{host}");
+}
+
+fn fetcher(allow_private: bool, resolve: Vec<(String, SocketAddr)>) -> Fetcher {
+    Fetcher::new(FetcherConfig {
+        user_agent: "glaneur-test/0.1".into(),
+        allow_private_networks: allow_private,
+        resolve,
+        connect_timeout: Duration::from_secs(1),
+    })
+    .expect("client")
+}
+
+fn request(url: &str) -> FetchRequest {
+    FetchRequest {
+        url: Url::parse(url).expect("URL"),
+        headers: Vec::new(),
+        max_body_bytes: 1 << 20,
+        timeout: Duration::from_secs(2),
+        read_timeout: Duration::from_secs(1),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Slow and broken servers
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn slowloris_server_does_not_stall_other_hosts() {
+    // slow.test sends its headers, then one body byte every 400 ms (never idle long enough
+    // for the read timeout): only the total timeout (2 s) ends the exchange.
+    let server = RawServer::start(|hit| match (hit.host.as_str(), hit.path.as_str()) {
+        ("slow.test", "/robots.txt") => not_found(),
+        ("slow.test", _) => vec![
+            Step::Write(head(
+                200,
+                &[("Content-Type", "text/html"), ("Content-Length", "100000")],
+            )),
+            Step::Drip(vec![b'a'; 100_000], Duration::from_millis(400)),
+        ],
+        _ => good_site(hit),
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let started = Instant::now();
+    let summary = run(settings_at(
+        dir.path(),
+        server.addr,
+        &["slow.test", "good.test"],
+        &["http://slow.test/", "http://good.test/"],
+    ))
+    .await;
+    assert_eq!(summary.stop_reason, StopReason::Completed);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    good_site_complete(&server, "good.test");
+    // good.test was done before the slow exchange ended.
+    let slow_first = server
+        .hits_for("slow.test")
+        .iter()
+        .map(|h| h.at)
+        .min()
+        .expect("slow hit");
+    let good_last = server
+        .hits_for("good.test")
+        .iter()
+        .map(|h| h.at)
+        .max()
+        .expect("good hit");
+    assert!(good_last.duration_since(slow_first) < Duration::from_secs(1));
+
+    let slow = response_for(dir.path(), "http://slow.test/");
+    assert_eq!(slow.len(), 1, "the slow capture is kept");
+    assert_eq!(slow[0].header("WARC-Truncated"), Some("time"));
+    let body = slow[0].payload().expect("payload");
+    assert!(!body.is_empty() && body.len() < 20, "{} bytes", body.len());
+    assert!(body.iter().all(|b| *b == b'a'));
+}
+
+#[tokio::test]
+async fn server_that_accepts_and_never_answers_times_out_and_is_recorded_failed() {
+    let server = RawServer::start(|hit| match (hit.host.as_str(), hit.path.as_str()) {
+        ("mute.test", "/robots.txt") => not_found(),
+        ("mute.test", _) => vec![Step::Hang],
+        _ => good_site(hit),
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let started = Instant::now();
+    let summary = run(settings_at(
+        dir.path(),
+        server.addr,
+        &["mute.test", "good.test"],
+        &["http://mute.test/", "http://good.test/"],
+    ))
+    .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(summary.stop_reason, StopReason::Completed);
+    good_site_complete(&server, "good.test");
+    assert_eq!(summary.errors, 1);
+    assert_eq!(summary.failed_total, 1);
+    assert!(response_for(dir.path(), "http://mute.test/").is_empty());
+    let record = state(dir.path(), "http://mute.test/");
+    assert_eq!(record.state, "failed");
+    assert!(
+        record
+            .last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("timed out"),
+        "{record:?}"
+    );
+}
+
+#[tokio::test]
+async fn fetcher_gives_up_on_a_silent_server_within_the_total_timeout() {
+    let server = RawServer::start(|_| vec![Step::Hang]).await;
+    let f = fetcher(true, vec![("mute.test".into(), server.addr)]);
+    let started = Instant::now();
+    let result = f.fetch(&request("http://mute.test/")).await;
+    let took = started.elapsed();
+    assert!(
+        matches!(result, Err(FetchError::Timeout { .. })),
+        "{result:?}"
+    );
+    assert!(
+        took >= Duration::from_millis(1900) && took < Duration::from_secs(4),
+        "{took:?}"
+    );
+}
+
+#[tokio::test]
+async fn endless_body_is_cut_at_max_body_bytes_and_crawl_continues() {
+    let server = RawServer::start(|hit| match (hit.host.as_str(), hit.path.as_str()) {
+        ("endless.test", "/robots.txt") => not_found(),
+        ("endless.test", _) => vec![
+            Step::Write(head(
+                200,
+                &[
+                    ("Content-Type", "text/html"),
+                    ("Transfer-Encoding", "chunked"),
+                ],
+            )),
+            Step::Forever(
+                b"2000\r\n"
+                    .iter()
+                    .copied()
+                    .chain([b'x'; 0x2000])
+                    .chain(*b"\r\n")
+                    .collect(),
+            ),
+        ],
+        _ => good_site(hit),
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut s = settings_at(
+        dir.path(),
+        server.addr,
+        &["endless.test", "good.test"],
+        &["http://endless.test/", "http://good.test/"],
+    );
+    s.policy.default.max_body_bytes = 1_000_000;
+    let summary = run(s).await;
+    assert_eq!(summary.stop_reason, StopReason::Completed);
+    good_site_complete(&server, "good.test");
+    let endless = response_for(dir.path(), "http://endless.test/");
+    assert_eq!(endless.len(), 1);
+    assert_eq!(endless[0].header("WARC-Truncated"), Some("length"));
+    assert_eq!(endless[0].payload().expect("payload").len(), 1_000_000);
+    endless[0]
+        .verify_digests()
+        .expect("digests of the kept prefix");
+}
+
+#[tokio::test]
+async fn content_length_larger_than_body_is_kept_as_disconnect_truncation() {
+    let server = RawServer::start(|hit| match hit.path.as_str() {
+        "/robots.txt" => not_found(),
+        "/" => vec![
+            Step::Write(head(
+                200,
+                &[("Content-Type", "text/html"), ("Content-Length", "5000")],
+            )),
+            Step::Write(b"<html><body><a href=\"/p1\">1</a>".to_vec()),
+            Step::Close,
+        ],
+        _ => good_site(hit),
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let summary = run(settings_at(
+        dir.path(),
+        server.addr,
+        &["short.test"],
+        &["http://short.test/"],
+    ))
+    .await;
+    assert_eq!(summary.stop_reason, StopReason::Completed);
+    let records = response_for(dir.path(), "http://short.test/");
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].header("WARC-Truncated"), Some("disconnect"));
+    assert_eq!(
+        records[0].payload().expect("payload").as_ref(),
+        b"<html><body><a href=\"/p1\">1</a>"
+    );
+    records[0].verify_digests().expect("digests");
+    // The partial page was still read: its link was followed.
+    assert!(server.paths("short.test").contains(&"/p1".to_string()));
+}
+
+#[tokio::test]
+async fn content_length_smaller_than_body_keeps_declared_length_and_next_request_is_clean() {
+    // The server declares 11 bytes, sends 40 and keeps the connection open: the extra bytes
+    // must not be taken for the start of the next response on a reused connection.
+    let server = RawServer::start(|hit| match hit.path.as_str() {
+        "/long" => vec![Step::Write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 11\r\n\r\nhello worldHTTP/1.1 200 OK\r\nX-Evil: 1\r\n\r\n".to_vec(),
+        )],
+        _ => vec![Step::Write(response(200, &[("Content-Type", "text/plain")], b"next page"))],
+    })
+    .await;
+    let f = fetcher(true, vec![("lie.test".into(), server.addr)]);
+    let first = f
+        .fetch(&request("http://lie.test/long"))
+        .await
+        .expect("first");
+    assert_eq!(first.body.as_ref(), b"hello world");
+    assert_eq!(first.truncated, None);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let second = f.fetch(&request("http://lie.test/next")).await;
+    match second {
+        Ok(capture) => {
+            assert_eq!(capture.status, 200);
+            assert_eq!(capture.body.as_ref(), b"next page");
+            assert!(capture.header("x-evil").is_none());
+        }
+        Err(e) => panic!("the second request failed: {e}"),
+    }
+}
+
+#[tokio::test]
+async fn connection_reset_mid_body_keeps_the_partial_capture() {
+    let server = RawServer::start(|hit| match (hit.host.as_str(), hit.path.as_str()) {
+        ("reset.test", "/robots.txt") => not_found(),
+        ("reset.test", _) => vec![
+            Step::Write(head(
+                200,
+                &[("Content-Type", "text/html"), ("Content-Length", "100000")],
+            )),
+            Step::Write(vec![b'z'; 3000]),
+            Step::Sleep(Duration::from_millis(100)),
+            Step::Reset,
+        ],
+        _ => good_site(hit),
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let summary = run(settings_at(
+        dir.path(),
+        server.addr,
+        &["reset.test", "good.test"],
+        &["http://reset.test/", "http://good.test/"],
+    ))
+    .await;
+    assert_eq!(summary.stop_reason, StopReason::Completed);
+    good_site_complete(&server, "good.test");
+    let records = response_for(dir.path(), "http://reset.test/");
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].header("WARC-Truncated"), Some("disconnect"));
+    assert_eq!(records[0].payload().expect("payload").len(), 3000);
+}
+
+// ---------------------------------------------------------------------------------------
+// Compression
+// ---------------------------------------------------------------------------------------
+
+fn gzip_bomb(size: usize) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let chunk = vec![b' '; 1 << 20];
+    for _ in 0..size >> 20 {
+        e.write_all(&chunk).expect("compress");
+    }
+    e.finish().expect("compress")
+}
+
+fn brotli_bomb(size: usize) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = Vec::new();
+    {
+        let mut w = brotli::CompressorWriter::new(&mut out, 1 << 16, 1, 22);
+        let chunk = vec![b' '; 1 << 20];
+        for _ in 0..size >> 20 {
+            w.write_all(&chunk).expect("compress");
+        }
+    }
+    out
+}
+
+async fn bomb_case(encoding: &'static str, bomb: Vec<u8>) {
+    let bomb_len = bomb.len();
+    let server = RawServer::start(move |hit| match (hit.host.as_str(), hit.path.as_str()) {
+        ("bomb.test", "/robots.txt") => not_found(),
+        ("bomb.test", "/") => {
+            html("<html><body><a href=\"/bomb\">b</a> <a href=\"/after\">a</a></body></html>")
+        }
+        ("bomb.test", "/bomb") => vec![Step::Write(response(
+            200,
+            &[
+                ("Content-Type", "text/html"),
+                ("Content-Encoding", encoding),
+            ],
+            &bomb,
+        ))],
+        ("bomb.test", "/after") => html("<html><body>after</body></html>"),
+        _ => good_site(hit),
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let started = Instant::now();
+    let summary = run(settings_at(
+        dir.path(),
+        server.addr,
+        &["bomb.test", "good.test"],
+        &["http://bomb.test/", "http://good.test/"],
+    ))
+    .await;
+    assert_eq!(summary.stop_reason, StopReason::Completed);
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    good_site_complete(&server, "good.test");
+    assert!(server.paths("bomb.test").contains(&"/after".to_string()));
+    let records = response_for(dir.path(), "http://bomb.test/bomb");
+    assert_eq!(records.len(), 1);
+    // Archived as received: the compressed bytes, with their Content-Encoding.
+    assert_eq!(records[0].payload().expect("payload").len(), bomb_len);
+    assert_eq!(records[0].header("WARC-Truncated"), None);
+    let head = String::from_utf8_lossy(records[0].http_head().expect("head")).to_lowercase();
+    assert!(
+        head.contains(&format!("content-encoding: {encoding}")),
+        "{head}"
+    );
+    assert_eq!(state(dir.path(), "http://bomb.test/bomb").state, "fetched");
+}
+
+#[tokio::test]
+async fn gzip_bomb_is_archived_as_received_not_inflated_and_crawl_continues() {
+    // 200 MiB of spaces (~200 KB gzipped), twice the decoding cap.
+    bomb_case("gzip", gzip_bomb(200 << 20)).await;
+}
+
+#[tokio::test]
+async fn brotli_bomb_is_archived_as_received_not_inflated_and_crawl_continues() {
+    // 200 MiB of spaces: a few hundred bytes of brotli.
+    bomb_case("br", brotli_bomb(200 << 20)).await;
+}
+
+#[tokio::test]
+async fn wrong_content_encoding_is_archived_and_crawl_continues() {
+    // Declared gzip, sent as plain HTML.
+    let server = RawServer::start(|hit| match hit.path.as_str() {
+        "/robots.txt" => not_found(),
+        "/" => vec![Step::Write(response(
+            200,
+            &[("Content-Type", "text/html"), ("Content-Encoding", "gzip")],
+            b"<html><body><a href=\"/p1\">1</a></body></html>",
+        ))],
+        _ => good_site(hit),
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let summary = run(settings_at(
+        dir.path(),
+        server.addr,
+        &["liar.test"],
+        &["http://liar.test/"],
+    ))
+    .await;
+    assert_eq!(summary.stop_reason, StopReason::Completed);
+    let records = response_for(dir.path(), "http://liar.test/");
+    assert_eq!(records.len(), 1);
+    assert_eq!(
+        records[0].payload().expect("payload").as_ref(),
+        b"<html><body><a href=\"/p1\">1</a></body></html>"
+    );
+    assert_eq!(state(dir.path(), "http://liar.test/").state, "fetched");
+}
+
+// ---------------------------------------------------------------------------------------
+// Redirects
+// ---------------------------------------------------------------------------------------
+
+fn redirect(status: u16, location: &str) -> Vec<Step> {
+    vec![Step::Write(response(
+        status,
+        &[("Location", location)],
+        b"",
+    ))]
+}
+
+#[tokio::test]
+async fn redirect_loop_captures_each_hop_once_and_ends() {
+    let server = RawServer::start(|hit| match hit.path.as_str() {
+        "/robots.txt" => not_found(),
+        "/" => redirect(302, "/a"),
+        "/a" => redirect(301, "/b"),
+        "/b" => redirect(302, "http://loop.test/a#again"),
+        _ => not_found(),
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let summary = run(settings_at(
+        dir.path(),
+        server.addr,
+        &["loop.test"],
+        &["http://loop.test/"],
+    ))
+    .await;
+    assert_eq!(summary.stop_reason, StopReason::Completed);
+    assert_eq!(server.paths("loop.test"), ["/robots.txt", "/", "/a", "/b"]);
+    for url in [
+        "http://loop.test/",
+        "http://loop.test/a",
+        "http://loop.test/b",
+    ] {
+        let records = response_for(dir.path(), url);
+        assert_eq!(records.len(), 1, "{url}");
+        assert!((301..=302).contains(&status_of(&records[0])));
+    }
+}
+
+#[tokio::test]
+async fn redirects_to_other_schemes_are_recorded_not_followed() {
+    let server = RawServer::start(|hit| match hit.path.as_str() {
+        "/robots.txt" => not_found(),
+        "/" => html(
+            "<a href=\"/ftp\">f</a><a href=\"/js\">j</a><a href=\"/mail\">m</a><a href=\"/file\">x</a><a href=\"/data\">d</a>",
+        ),
+        "/ftp" => redirect(302, "ftp://schemes.test/pub/file.txt"),
+        "/js" => redirect(302, "javascript:alert(document.cookie)"),
+        "/mail" => redirect(301, "mailto:someone@schemes.test"),
+        "/file" => redirect(302, "file:///etc/passwd"),
+        "/data" => redirect(302, "data:text/html,<script>alert(1)</script>"),
+        _ => not_found(),
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let summary = run(settings_at(
+        dir.path(),
+        server.addr,
+        &["schemes.test"],
+        &["http://schemes.test/"],
+    ))
+    .await;
+    assert_eq!(summary.stop_reason, StopReason::Completed);
+    assert_eq!(summary.errors, 0);
+    let mut paths = server.paths("schemes.test");
+    paths.sort();
+    assert_eq!(
+        paths,
+        ["/", "/data", "/file", "/ftp", "/js", "/mail", "/robots.txt"]
+    );
+    let uris: Vec<String> = responses(dir.path())
+        .iter()
+        .filter_map(|r| r.header("WARC-Target-URI").map(str::to_string))
+        .collect();
+    assert_eq!(uris.len(), 7, "{uris:?}");
+    assert!(
+        uris.iter().all(|u| u.starts_with("http://schemes.test/")),
+        "{uris:?}"
+    );
+}
+
+#[tokio::test]
+async fn redirect_to_out_of_scope_host_is_not_followed() {
+    let server = RawServer::start(|hit| match (hit.host.as_str(), hit.path.as_str()) {
+        ("site.test", "/robots.txt") => not_found(),
+        ("site.test", "/") => redirect(302, "http://elsewhere.test/landing"),
+        _ => html("<p>elsewhere</p>"),
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let summary = run(settings_at(
+        dir.path(),
+        server.addr,
+        &["site.test", "elsewhere.test"],
+        &["http://site.test/"],
+    ))
+    .await;
+    assert_eq!(summary.stop_reason, StopReason::Completed);
+    assert!(server.hits_for("elsewhere.test").is_empty());
+    assert_eq!(response_for(dir.path(), "http://site.test/").len(), 1);
+}
+
+#[tokio::test]
+async fn redirect_chain_longer_than_any_sane_limit_ends_within_depth() {
+    // /hop/0 → /hop/1 → … forever. The crawl must end; today each hop is a new URL at the
+    // same depth, so this is bounded only by the crawl's other limits: assert it stops
+    // with max_pages and never loops on one URL.
+    let server = RawServer::start(|hit| {
+        if hit.path == "/robots.txt" {
+            return not_found();
+        }
+        let n: u64 = hit.path.trim_start_matches("/hop/").parse().unwrap_or(0);
+        redirect(302, &format!("/hop/{}", n + 1))
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut s = settings_at(
+        dir.path(),
+        server.addr,
+        &["chain.test"],
+        &["http://chain.test/hop/0"],
+    );
+    s.max_pages = Some(30);
+    let summary = run(s).await;
+    assert_eq!(summary.stop_reason, StopReason::MaxPages);
+    let paths = server.paths("chain.test");
+    assert_eq!(paths.len(), 31, "robots.txt and 30 hops");
+    let unique: std::collections::HashSet<&String> = paths.iter().collect();
+    assert_eq!(unique.len(), paths.len());
+}
+
+// ---------------------------------------------------------------------------------------
+// Security: the SSRF guard and credentials
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn guard_refuses_names_resolving_to_loopback_and_private_literals_before_connecting() {
+    let server = RawServer::start(|_| html("<p>internal</p>")).await;
+    let f = fetcher(false, vec![("internal.test".into(), server.addr)]);
+    let port = server.addr.port();
+    for url in [
+        "http://internal.test/".to_string(),
+        format!("http://127.0.0.1:{port}/"),
+        format!("http://[::1]:{port}/"),
+        format!("http://[::ffff:127.0.0.1]:{port}/"),
+        format!("http://0.0.0.0:{port}/"),
+        format!("http://2130706433:{port}/"), // 127.0.0.1 as one number
+        format!("http://0x7f.1:{port}/"),
+        "http://169.254.169.254/latest/meta-data/".to_string(),
+        "http://10.0.0.1/".to_string(),
+        "http://192.168.1.1/".to_string(),
+        "http://[fe80::1]/".to_string(),
+        format!("http://localhost:{port}/"),
+    ] {
+        let result = f.fetch(&request(&url)).await;
+        assert!(
+            matches!(result, Err(FetchError::Blocked { .. })),
+            "{url}: {result:?}"
+        );
+    }
+    assert_eq!(server.connections(), 0, "nothing reached the server");
+    // The same server is reachable when private networks are allowed: the test is honest.
+    let open = fetcher(true, vec![("internal.test".into(), server.addr)]);
+    let capture = open
+        .fetch(&request("http://internal.test/"))
+        .await
+        .expect("allowed");
+    assert_eq!(capture.status, 200);
+    assert_eq!(server.connections(), 1);
+}
+
+#[tokio::test]
+async fn guard_refuses_redirect_hops_to_private_addresses() {
+    // Each hop is its own fetch: a redirect to a loopback name is refused at connect time.
+    let server = RawServer::start(|_| html("<p>internal</p>")).await;
+    let f = fetcher(false, vec![("internal.test".into(), server.addr)]);
+    let hop = Url::parse("http://internal.test/admin").expect("URL");
+    let result = f
+        .fetch(&FetchRequest {
+            url: hop,
+            ..request("http://x.test/")
+        })
+        .await;
+    assert!(
+        matches!(result, Err(FetchError::Blocked { .. })),
+        "{result:?}"
+    );
+    assert_eq!(server.connections(), 0);
+}
+
+#[tokio::test]
+async fn crawl_with_private_networks_forbidden_never_reaches_loopback() {
+    let server = RawServer::start(good_site).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut s = settings_at(
+        dir.path(),
+        server.addr,
+        &["a.test", "b.test"],
+        &["http://a.test/", "http://b.test/"],
+    );
+    s.policy.allow_private_networks = false;
+    let summary = run(s).await;
+    assert_eq!(summary.stop_reason, StopReason::Completed);
+    assert_eq!(
+        server.connections(),
+        0,
+        "no connection to a loopback address"
+    );
+    assert_eq!(summary.pages, 0);
+    assert!(responses(dir.path()).is_empty());
+    // The start pages are settled (denied by the unreachable robots.txt, or failed), not pending.
+    assert_eq!(summary.pending, 0);
+    for url in ["http://a.test/", "http://b.test/"] {
+        let record = state(dir.path(), url);
+        assert_ne!(record.state, "fetched", "{url}");
+    }
+}
+
+#[tokio::test]
+async fn credentials_and_cookies_are_never_sent_to_another_host() {
+    let server = RawServer::start(|hit| match (hit.host.as_str(), hit.path.as_str()) {
+        (_, "/robots.txt") => not_found(),
+        ("a.test", "/") => vec![Step::Write(response(
+            200,
+            &[
+                ("Content-Type", "text/html"),
+                ("Set-Cookie", "session=s3cr3t; Path=/"),
+                ("Set-Cookie", "wide=1; Domain=test; Path=/"),
+            ],
+            b"<a href=\"/next\">n</a> <a href=\"http://user:pw@a.test/auth\">c</a>",
+        ))],
+        ("b.test", "/") => html("<a href=\"http://admin:hunter2@b.test/next\">n</a>"),
+        _ => html("<p>page</p>"),
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let summary = run(settings_at(
+        dir.path(),
+        server.addr,
+        &["a.test", "b.test"],
+        &["http://a.test/", "http://b.test/"],
+    ))
+    .await;
+    assert_eq!(summary.stop_reason, StopReason::Completed);
+    let hits = server.hits();
+    assert!(hits.iter().any(|h| h.host == "b.test" && h.path == "/next"));
+    assert!(hits.iter().any(|h| h.host == "a.test" && h.path == "/auth"));
+    for hit in &hits {
+        assert!(hit.header("cookie").is_none(), "{hit:?}");
+        assert!(hit.header("authorization").is_none(), "{hit:?}");
+    }
+    // Nor are they written into the archived requests.
+    for r in all_records(&dir.path().join("archive")) {
+        let text = String::from_utf8_lossy(&r.block).to_lowercase();
+        let uri = r.header("WARC-Target-URI").unwrap_or("");
+        assert!(!uri.contains("hunter2") && !uri.contains("pw@"), "{uri}");
+        if r.record_type() == Some("request") {
+            assert!(
+                !text.contains("cookie") && !text.contains("authorization"),
+                "{text}"
+            );
+        }
+    }
+}
