@@ -1123,7 +1123,12 @@ async fn content_case(page: Vec<Step>, max_body: Option<u64>) -> (RawServer, tem
     })
     .await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut s = settings_at(dir.path(), server.addr, &["content.test"], &["http://content.test/"]);
+    let mut s = settings_at(
+        dir.path(),
+        server.addr,
+        &["content.test"],
+        &["http://content.test/"],
+    );
     if let Some(max) = max_body {
         s.policy.default.max_body_bytes = max;
     }
@@ -1142,13 +1147,20 @@ fn sorted_paths(server: &RawServer) -> Vec<String> {
 async fn invalid_utf8_page_is_archived_byte_exact_and_its_links_followed() {
     let body = b"<html><body>\xff\xfe\xc3\x28 caf\xe9 <a href=\"/p1\">\x80un</a> \xed\xa0\x80 <a href=\"/p2\">deux</a></body></html>".to_vec();
     let (server, dir) = content_case(
-        vec![Step::Write(response(200, &[("Content-Type", "text/html; charset=utf-8")], &body))],
+        vec![Step::Write(response(
+            200,
+            &[("Content-Type", "text/html; charset=utf-8")],
+            &body,
+        ))],
         None,
     )
     .await;
     assert_eq!(sorted_paths(&server), ["/", "/p1", "/p2", "/robots.txt"]);
     let records = response_for(dir.path(), "http://content.test/");
-    assert_eq!(records[0].payload().expect("payload").as_ref(), body.as_slice());
+    assert_eq!(
+        records[0].payload().expect("payload").as_ref(),
+        body.as_slice()
+    );
 }
 
 #[tokio::test]
@@ -1159,20 +1171,34 @@ async fn wrong_declared_charset_keeps_bytes_and_links() {
         .as_bytes()
         .to_vec();
     let (server, dir) = content_case(
-        vec![Step::Write(response(200, &[("Content-Type", "text/html; charset=windows-1252")], &body))],
+        vec![Step::Write(response(
+            200,
+            &[("Content-Type", "text/html; charset=windows-1252")],
+            &body,
+        ))],
         None,
     )
     .await;
-    assert_eq!(sorted_paths(&server), ["/", "/caf%C3%A9", "/p1", "/robots.txt"]);
+    assert_eq!(
+        sorted_paths(&server),
+        ["/", "/caf%C3%A9", "/p1", "/robots.txt"]
+    );
     let records = response_for(dir.path(), "http://content.test/");
-    assert_eq!(records[0].payload().expect("payload").as_ref(), body.as_slice());
+    assert_eq!(
+        records[0].payload().expect("payload").as_ref(),
+        body.as_slice()
+    );
 }
 
 #[tokio::test]
 async fn unknown_declared_charset_is_ignored() {
     let body = b"<html><body><a href=\"/p1\">un</a></body></html>".to_vec();
     let (server, _dir) = content_case(
-        vec![Step::Write(response(200, &[("Content-Type", "text/html; charset=x-no-such-charset")], &body))],
+        vec![Step::Write(response(
+            200,
+            &[("Content-Type", "text/html; charset=x-no-such-charset")],
+            &body,
+        ))],
         None,
     )
     .await;
@@ -1184,7 +1210,11 @@ async fn fifty_megabyte_page_is_truncated_at_max_body_bytes_and_crawl_continues(
     let mut body = b"<html><body><a href=\"/p1\">un</a><p>".to_vec();
     body.resize(50 << 20, b'x');
     let (server, dir) = content_case(
-        vec![Step::Write(response(200, &[("Content-Type", "text/html")], &body))],
+        vec![Step::Write(response(
+            200,
+            &[("Content-Type", "text/html")],
+            &body,
+        ))],
         Some(2 << 20),
     )
     .await;
@@ -1201,15 +1231,28 @@ async fn deeply_nested_tags_do_not_overflow_the_stack() {
     let depth = 100_000;
     let mut body = String::from("<html><body><a href=\"/top\">top</a>");
     for i in 0..depth {
-        body.push_str(if i % 3 == 0 { "<div>" } else if i % 3 == 1 { "<span>" } else { "<b>" });
+        body.push_str(if i % 3 == 0 {
+            "<div>"
+        } else if i % 3 == 1 {
+            "<span>"
+        } else {
+            "<b>"
+        });
     }
     body.push_str("<a href=\"/deep\">deep</a><p>deep text</p>");
     for _ in 0..depth / 2 {
         body.push_str("</div>");
     }
-    let body = format!("{body}<article><h1>Titre</h1><p>{}</p></article></body></html>", "mot ".repeat(200));
+    let body = format!(
+        "{body}<article><h1>Titre</h1><p>{}</p></article></body></html>",
+        "mot ".repeat(200)
+    );
     let (server, dir) = content_case(
-        vec![Step::Write(response(200, &[("Content-Type", "text/html")], body.as_bytes()))],
+        vec![Step::Write(response(
+            200,
+            &[("Content-Type", "text/html")],
+            body.as_bytes(),
+        ))],
         None,
     )
     .await;
@@ -1233,14 +1276,26 @@ async fn non_html_types_are_archived_not_parsed() {
     })
     .await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let summary = run(settings_at(dir.path(), server.addr, &["content.test"], &["http://content.test/"])).await;
+    let summary = run(settings_at(
+        dir.path(),
+        server.addr,
+        &["content.test"],
+        &["http://content.test/"],
+    ))
+    .await;
     assert_eq!(summary.stop_reason, StopReason::Completed);
-    assert_eq!(sorted_paths(&server), ["/", "/data.json", "/doc.pdf", "/img.png", "/robots.txt"]);
+    assert_eq!(
+        sorted_paths(&server),
+        ["/", "/data.json", "/doc.pdf", "/img.png", "/robots.txt"]
+    );
     for path in ["/doc.pdf", "/img.png", "/data.json"] {
         let records = response_for(dir.path(), &format!("http://content.test{path}"));
         assert_eq!(records.len(), 1, "{path} archived");
     }
-    assert_eq!(summary.articles, 0, "no article extracted from non-HTML bodies");
+    assert_eq!(
+        summary.articles, 0,
+        "no article extracted from non-HTML bodies"
+    );
 }
 
 #[tokio::test]
@@ -1263,7 +1318,10 @@ async fn links_with_odd_schemes_are_ignored() {
         .iter()
         .filter_map(|r| r.header("WARC-Target-URI").map(str::to_string))
         .collect();
-    assert!(uris.iter().all(|u| u.starts_with("http://content.test/")), "{uris:?}");
+    assert!(
+        uris.iter().all(|u| u.starts_with("http://content.test/")),
+        "{uris:?}"
+    );
 }
 
 #[tokio::test]
@@ -1278,7 +1336,14 @@ async fn relative_links_resolve_against_base_href() {
     .await;
     assert_eq!(
         sorted_paths(&server),
-        ["/", "/robots.txt", "/root", "/section/sub/?q=1", "/section/sub/article", "/section/up"]
+        [
+            "/",
+            "/robots.txt",
+            "/root",
+            "/section/sub/?q=1",
+            "/section/sub/article",
+            "/section/up"
+        ]
     );
 }
 
@@ -1295,5 +1360,177 @@ async fn tracking_parameters_and_fragments_yield_one_capture() {
     .await;
     assert_eq!(sorted_paths(&server), ["/", "/a", "/b?id=7", "/robots.txt"]);
     assert_eq!(response_for(dir.path(), "http://content.test/a").len(), 1);
-    assert_eq!(response_for(dir.path(), "http://content.test/b?id=7").len(), 1);
+    assert_eq!(
+        response_for(dir.path(), "http://content.test/b?id=7").len(),
+        1
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Disk full
+// ---------------------------------------------------------------------------------------
+
+/// A small tmpfs mounted for the duration of a test, unmounted on drop.
+struct SmallDisk {
+    path: std::path::PathBuf,
+}
+
+impl SmallDisk {
+    fn mount(path: &Path, size: &str) -> Result<SmallDisk, String> {
+        std::fs::create_dir_all(path).map_err(|e| e.to_string())?;
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(path)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .map_err(|e| e.to_string())?;
+        if !status.success() {
+            return Err(format!("mount exited with {status}"));
+        }
+        Ok(SmallDisk {
+            path: path.to_path_buf(),
+        })
+    }
+
+    fn grow(&self, size: &str) {
+        let status = std::process::Command::new("mount")
+            .args(["-o", &format!("remount,size={size}")])
+            .arg(&self.path)
+            .status()
+            .expect("run mount");
+        assert!(status.success(), "remount {}", self.path.display());
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.path)
+            .status();
+    }
+}
+
+/// Incompressible bytes (xorshift), so the archive grows as fast as the pages.
+fn noise(seed: u64, len: usize) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn disk_full_stops_the_crawl_cleanly_and_a_later_run_resumes() {
+    let pages = 40u64;
+    let server = RawServer::start(move |hit| {
+        if hit.path == "/robots.txt" {
+            return not_found();
+        }
+        if hit.path == "/" {
+            return html(
+                &(1..=pages)
+                    .map(|i| format!("<a href=\"/blob/{i}\">{i}</a>"))
+                    .collect::<String>(),
+            );
+        }
+        let i: u64 = hit.path.trim_start_matches("/blob/").parse().unwrap_or(0);
+        vec![Step::Write(response(
+            200,
+            &[("Content-Type", "application/octet-stream")],
+            &noise(i, 64 << 10),
+        ))]
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    // The archive on a 1 MiB file system (about 15 of the 40 pages fit); the state elsewhere.
+    let disk = match SmallDisk::mount(&dir.path().join("archive"), "1m") {
+        Ok(disk) => disk,
+        Err(e) => panic!("this test mounts a tmpfs and needs root (CAP_SYS_ADMIN): {e}"),
+    };
+    let settings = settings_at(
+        dir.path(),
+        server.addr,
+        &["disk.test"],
+        &["http://disk.test/"],
+    );
+
+    let error = crawl::run(settings.clone(), CancellationToken::new())
+        .await
+        .expect_err("a full disk stops the crawl");
+    let message = error.to_string();
+    assert!(message.contains("No space left on device"), "{message}");
+    assert!(message.contains("archive"), "{message}");
+
+    // Every file is closed and well-formed; no `.open` file is left behind.
+    let archive = dir.path().join("archive");
+    let names: Vec<String> = std::fs::read_dir(&archive)
+        .expect("archive dir")
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().to_string()))
+        .collect();
+    assert!(!names.iter().any(|n| n.ends_with(".open")), "{names:?}");
+    let first_run = responses(dir.path());
+    assert!(
+        !first_run.is_empty() && first_run.len() < pages as usize,
+        "{}",
+        first_run.len()
+    );
+    for r in &first_run {
+        r.verify_digests().expect("complete records");
+    }
+    // The state agrees with the archive: what it calls fetched is in a WARC file.
+    let archived: std::collections::HashSet<String> = first_run
+        .iter()
+        .filter_map(|r| r.header("WARC-Target-URI").map(str::to_string))
+        .collect();
+    let frontier = SqliteFrontier::open(&dir.path().join("state.sqlite")).expect("state");
+    for i in 1..=pages {
+        let url = format!("http://disk.test/blob/{i}");
+        if let Some(rec) = frontier
+            .lookup(&Url::parse(&url).expect("URL"))
+            .expect("lookup")
+            && rec.state == "fetched"
+        {
+            assert!(
+                archived.contains(&url),
+                "{url} fetched in the state but not archived"
+            );
+        }
+    }
+    drop(frontier);
+
+    // More room: a second run resumes and captures the rest, each page once.
+    disk.grow("64m");
+    let summary = run(settings).await;
+    assert_eq!(summary.stop_reason, StopReason::Completed);
+    let all = responses(dir.path());
+    for i in 1..=pages {
+        let url = format!("http://disk.test/blob/{i}");
+        let n = all
+            .iter()
+            .filter(|r| r.header("WARC-Target-URI") == Some(url.as_str()))
+            .count();
+        assert_eq!(n, 1, "{url} captured once over both runs");
+    }
+    let requested = server.paths("disk.test");
+    for url in &archived {
+        let path = url.trim_start_matches("http://disk.test");
+        let n = requested.iter().filter(|p| p.as_str() == path).count();
+        assert_eq!(
+            n, 1,
+            "{url}, archived by the first run, was not fetched again"
+        );
+    }
+    // robots.txt twice, `/` once, every page once, plus the pages that were in flight (at
+    // most max_concurrent = 4 per run-stop, one wave) when the disk filled: fetched again.
+    let archived_first = archived.len() as u64;
+    let hits = server.paths("disk.test").len() as u64;
+    assert!(
+        hits <= pages + 3 + 8 && archived_first > 1,
+        "pages archived by the first run were not fetched again: {hits} requests"
+    );
 }
