@@ -1539,3 +1539,159 @@ async fn disk_full_stops_the_crawl_cleanly_and_a_later_run_resumes() {
         "two pages at most fetched twice: {hits} requests: {requested:?}"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Malformed HTTP
+// ---------------------------------------------------------------------------------------
+
+/// Crawls `zoo.test` (whose `/` links to `/bad` answered by `bad`) next to `good.test`.
+async fn malformed_case(bad: Vec<Step>) -> (RawServer, tempfile::TempDir, CrawlSummary) {
+    let server = RawServer::start(move |hit| match (hit.host.as_str(), hit.path.as_str()) {
+        ("zoo.test", "/robots.txt") => not_found(),
+        ("zoo.test", "/") => html("<a href=\"/bad\">bad</a> <a href=\"/after\">after</a>"),
+        ("zoo.test", "/bad") => bad.clone(),
+        ("zoo.test", _) => html("<p>after</p>"),
+        _ => good_site(hit),
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut s = settings_at(
+        dir.path(),
+        server.addr,
+        &["zoo.test", "good.test"],
+        &["http://zoo.test/", "http://good.test/"],
+    );
+    s.policy.default.max_concurrent = 1;
+    let summary = run(s).await;
+    assert_eq!(summary.stop_reason, StopReason::Completed);
+    good_site_complete(&server, "good.test");
+    assert!(server.paths("zoo.test").contains(&"/after".to_string()));
+    (server, dir, summary)
+}
+
+/// `/bad` ended with a network error: recorded as failed with the error, nothing archived.
+fn assert_failed(dir: &Path, needle: &str) {
+    let record = state(dir, "http://zoo.test/bad");
+    assert_eq!(record.state, "failed", "{record:?}");
+    let error = record.last_error.unwrap_or_default();
+    assert!(error.contains(needle), "{error}");
+    assert!(response_for(dir, "http://zoo.test/bad").is_empty());
+}
+
+#[tokio::test]
+async fn non_http_answer_is_a_recorded_network_error() {
+    let (_s, dir, _) = malformed_case(vec![
+        Step::Write(b"SSH-2.0-OpenSSH_9.6\r\n\r\n".to_vec()),
+        Step::Close,
+    ])
+    .await;
+    assert_failed(dir.path(), "cannot fetch");
+}
+
+#[tokio::test]
+async fn too_many_response_headers_is_a_recorded_network_error() {
+    let headers: Vec<(String, String)> =
+        (0..500).map(|i| (format!("X-H{i}"), "v".into())).collect();
+    let refs: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let (_s, dir, _) = malformed_case(vec![Step::Write(response(200, &refs, b"x"))]).await;
+    assert_failed(dir.path(), "cannot fetch");
+}
+
+#[tokio::test]
+async fn megabyte_response_header_is_a_recorded_network_error() {
+    let big = "a".repeat(1 << 20);
+    let (_s, dir, _) =
+        malformed_case(vec![Step::Write(response(200, &[("X-Big", &big)], b"x"))]).await;
+    assert_failed(dir.path(), "cannot fetch");
+}
+
+#[tokio::test]
+async fn conflicting_content_lengths_are_a_recorded_network_error() {
+    let (_s, dir, _) = malformed_case(vec![Step::Write(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 500\r\n\r\nhello".to_vec(),
+    )])
+    .await;
+    assert_failed(dir.path(), "cannot fetch");
+}
+
+#[tokio::test]
+async fn invalid_chunk_size_mid_body_keeps_the_prefix() {
+    let (_s, dir, _) = malformed_case(vec![
+        Step::Write(head(
+            200,
+            &[
+                ("Content-Type", "text/html"),
+                ("Transfer-Encoding", "chunked"),
+            ],
+        )),
+        Step::Write(b"5\r\nhello\r\nzz\r\nworld\r\n0\r\n\r\n".to_vec()),
+        Step::Sleep(Duration::from_millis(50)),
+        Step::Close,
+    ])
+    .await;
+    let records = response_for(dir.path(), "http://zoo.test/bad");
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].header("WARC-Truncated"), Some("disconnect"));
+    assert_eq!(records[0].payload().expect("payload").as_ref(), b"hello");
+    records[0].verify_digests().expect("digests");
+}
+
+#[tokio::test]
+async fn http_1_0_body_delimited_by_close_is_complete() {
+    let (_s, dir, _) = malformed_case(vec![
+        Step::Write(
+            b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n<p>old school</p>".to_vec(),
+        ),
+        Step::Close,
+    ])
+    .await;
+    let records = response_for(dir.path(), "http://zoo.test/bad");
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].header("WARC-Truncated"), None);
+    assert_eq!(
+        records[0].payload().expect("payload").as_ref(),
+        b"<p>old school</p>"
+    );
+    let head = String::from_utf8_lossy(records[0].http_head().expect("head")).to_string();
+    assert!(head.starts_with("HTTP/1.0 200"), "{head}");
+}
+
+#[tokio::test]
+async fn interim_100_continue_is_skipped() {
+    let (_s, dir, _) = malformed_case(vec![
+        Step::Write(b"HTTP/1.1 100 Continue\r\n\r\n".to_vec()),
+        Step::Write(response(
+            200,
+            &[("Content-Type", "text/html")],
+            b"<p>final</p>",
+        )),
+    ])
+    .await;
+    let records = response_for(dir.path(), "http://zoo.test/bad");
+    assert_eq!(records.len(), 1);
+    assert_eq!(status_of(&records[0]), 200);
+    assert_eq!(
+        records[0].payload().expect("payload").as_ref(),
+        b"<p>final</p>"
+    );
+}
+
+#[tokio::test]
+async fn unparseable_redirect_location_is_recorded_not_followed() {
+    let (server, dir, summary) = malformed_case(vec![Step::Write(response(
+        302,
+        &[("Location", "http://[::zz]:99999/x")],
+        b"",
+    ))])
+    .await;
+    assert_eq!(summary.errors, 0);
+    let records = response_for(dir.path(), "http://zoo.test/bad");
+    assert_eq!(records.len(), 1);
+    assert_eq!(status_of(&records[0]), 302);
+    let mut paths = server.paths("zoo.test");
+    paths.sort();
+    assert_eq!(paths, ["/", "/after", "/bad", "/robots.txt"]);
+}
