@@ -1918,3 +1918,28 @@ async fn state_disk_full_stops_the_crawl_cleanly_and_a_later_run_resumes() {
         "every page and robots.txt captured"
     );
 }
+
+#[tokio::test]
+async fn fifty_thousand_stacked_content_codings_are_archived_not_decoded() {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(b"<a href=\"/p1\">1</a>").expect("gzip");
+    let gz = e.finish().expect("gzip");
+    let many = vec!["gzip"; 50_000].join(",");
+    let (server, dir) = content_case(
+        vec![Step::Write(response(
+            200,
+            &[("Content-Type", "text/html"), ("Content-Encoding", &many)],
+            &gz,
+        ))],
+        None,
+    )
+    .await;
+    assert_eq!(sorted_paths(&server), ["/", "/robots.txt"]);
+    let records = response_for(dir.path(), "http://content.test/");
+    assert_eq!(records.len(), 1);
+    assert_eq!(
+        records[0].payload().expect("payload").as_ref(),
+        gz.as_slice()
+    );
+}
