@@ -1943,3 +1943,23 @@ async fn fifty_thousand_stacked_content_codings_are_archived_not_decoded() {
         gz.as_slice()
     );
 }
+
+#[tokio::test]
+async fn percent_encoding_variants_of_one_url_yield_one_capture() {
+    let (server, dir) = content_case(
+        html(
+            "<a href=\"/caf%c3%a9\">1</a> <a href=\"/caf%C3%A9\">2</a> <a href=\"/caf%C3%a9#x\">3</a> \
+             <a href=\"/café\">4</a> <a href=\"/%7Euser\">5</a> <a href=\"/~user\">6</a> <a href=\"/%7euser\">7</a>",
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(
+        sorted_paths(&server),
+        ["/", "/caf%C3%A9", "/robots.txt", "/~user"]
+    );
+    assert_eq!(
+        response_for(dir.path(), "http://content.test/caf%C3%A9").len(),
+        1
+    );
+}
