@@ -24,12 +24,12 @@ fn is_tracking(pair: &str) -> bool {
 /// Canonical form of a URL for the frontier: scheme and host lower-cased, default port
 /// dropped, dot segments resolved, credentials (`user:password@`) dropped (they are never
 /// sent, stored in the state or written into `WARC-Target-URI`), percent-escapes
-/// normalised (hex upper-cased, unreserved characters decoded), fragment dropped, empty query dropped, and tracking
-/// parameters (`utm_*`, `fbclid`, `gclid`, `mc_cid`, `mc_eid`) removed.
-/// Returns None for schemes other than http and https.
+/// normalised (hex upper-cased, unreserved characters decoded), fragment dropped, empty
+/// query dropped, and tracking parameters (`utm_*`, `fbclid`, `gclid`, `mc_cid`,
+/// `mc_eid`) removed. Returns None for schemes other than http and https.
 ///
-/// The other query parameters keep their order and their spelling (they are not
-/// re-encoded); empty pairs (`a=1&&b=2`) are dropped. Idempotent:
+/// The other query parameters keep their order and their spelling (not re-encoded, apart
+/// from the escape normalisation); empty pairs (`a=1&&b=2`) are dropped. Idempotent:
 /// `canonicalize(canonicalize(u)) == canonicalize(u)`.
 pub fn canonicalize(url: &Url) -> Option<Url> {
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
