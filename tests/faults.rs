@@ -174,7 +174,7 @@ async fn slowloris_server_does_not_stall_other_hosts() {
         .map(|h| h.at)
         .max()
         .expect("good hit");
-    assert!(good_last.duration_since(slow_first) < Duration::from_secs(1));
+    assert!(good_last.duration_since(slow_first) < Duration::from_millis(1500));
 
     let slow = response_for(dir.path(), "http://slow.test/");
     assert_eq!(slow.len(), 1, "the slow capture is kept");
@@ -902,7 +902,7 @@ async fn server_error_storm_backs_off_that_host_while_others_keep_their_pace() {
     for pair in steady.windows(2) {
         let gap = pair[1].duration_since(pair[0]);
         assert!(
-            gap >= Duration::from_millis(80) && gap < Duration::from_millis(400),
+            gap >= Duration::from_millis(80) && gap < Duration::from_millis(600),
             "steady.test gap {gap:?}"
         );
     }
