@@ -22,12 +22,14 @@ fn is_tracking(pair: &str) -> bool {
 }
 
 /// Canonical form of a URL for the frontier: scheme and host lower-cased, default port
-/// dropped, dot segments resolved, fragment dropped, empty query dropped, and tracking
-/// parameters (`utm_*`, `fbclid`, `gclid`, `mc_cid`, `mc_eid`) removed.
-/// Returns None for schemes other than http and https.
+/// dropped, dot segments resolved, credentials (`user:password@`) dropped (they are never
+/// sent, stored in the state or written into `WARC-Target-URI`), percent-escapes
+/// normalised (hex upper-cased, unreserved characters decoded), fragment dropped, empty
+/// query dropped, and tracking parameters (`utm_*`, `fbclid`, `gclid`, `mc_cid`,
+/// `mc_eid`) removed. Returns None for schemes other than http and https.
 ///
-/// The other query parameters keep their order and their spelling (they are not
-/// re-encoded); empty pairs (`a=1&&b=2`) are dropped. Idempotent:
+/// The other query parameters keep their order and their spelling (not re-encoded, apart
+/// from the escape normalisation); empty pairs (`a=1&&b=2`) are dropped. Idempotent:
 /// `canonicalize(canonicalize(u)) == canonicalize(u)`.
 pub fn canonicalize(url: &Url) -> Option<Url> {
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
@@ -35,17 +37,74 @@ pub fn canonicalize(url: &Url) -> Option<Url> {
     }
     let mut out = url.clone();
     out.set_fragment(None);
+    // Only fails for URLs that cannot have credentials, which then have none.
+    let _ = out.set_username("");
+    let _ = out.set_password(None);
+    if let std::borrow::Cow::Owned(path) = normalize_escapes(url.path()) {
+        out.set_path(&path);
+    }
     let query = url.query().map(|q| {
-        q.split('&')
+        let kept = q
+            .split('&')
             .filter(|pair| !pair.is_empty() && !is_tracking(pair))
             .collect::<Vec<_>>()
-            .join("&")
+            .join("&");
+        normalize_escapes(&kept).into_owned()
     });
     match query {
         Some(q) if !q.is_empty() => out.set_query(Some(&q)),
         _ => out.set_query(None),
     }
     Some(out)
+}
+
+/// RFC 3986 §6.2.2 normalisation of percent-escapes: hex digits upper-cased (`%c3%a9` →
+/// `%C3%A9`) and escaped unreserved characters decoded (`%7E` → `~`, `%41` → `A`), so that
+/// the spellings of one URL are one URL. Other bytes are left as they are.
+fn normalize_escapes(s: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = s.as_bytes();
+    let hex = |b: u8| (b as char).to_digit(16);
+    let needs_work = bytes.windows(3).any(|w| {
+        w[0] == b'%'
+            && hex(w[1]).is_some()
+            && hex(w[2]).is_some()
+            && (w[1].is_ascii_lowercase() || w[2].is_ascii_lowercase() || {
+                let v = (hex(w[1]).unwrap_or(0) * 16 + hex(w[2]).unwrap_or(0)) as u8;
+                is_unreserved(v)
+            })
+    });
+    if !needs_work {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
+        {
+            let v = (h * 16 + l) as u8;
+            if is_unreserved(v) {
+                out.push(v as char);
+            } else {
+                out.push('%');
+                out.push(bytes[i + 1].to_ascii_uppercase() as char);
+                out.push(bytes[i + 2].to_ascii_uppercase() as char);
+            }
+            i += 3;
+        } else {
+            // A URL's serialisation is ASCII; anything else is copied as a char.
+            let c = s[i..].chars().next().unwrap_or('\u{FFFD}');
+            out.push(c);
+            i += c.len_utf8();
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// RFC 3986 unreserved characters: letters, digits, `-`, `.`, `_`, `~`.
+fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
 }
 
 /// The host of a URL as used for politeness keys: lower-case, with `:port` when not default.
@@ -118,6 +177,35 @@ mod tests {
             .ok()
             .and_then(|u| canonicalize(&u))
             .map(String::from)
+    }
+
+    #[test]
+    fn percent_escapes_are_normalised() {
+        assert_eq!(
+            canon("http://e.test/caf%c3%a9/%7Euser/%41b%2f?q=%c3%a9&r=%2d").as_deref(),
+            Some("http://e.test/caf%C3%A9/~user/Ab%2F?q=%C3%A9&r=-")
+        );
+        assert_eq!(
+            canon("http://e.test/caf%C3%A9").as_deref(),
+            canon("http://e.test/caf%c3%A9").as_deref()
+        );
+        // A lone or broken escape is kept as it is.
+        assert_eq!(
+            canon("http://e.test/100%25/%zz/%4").as_deref(),
+            Some("http://e.test/100%25/%zz/%4")
+        );
+    }
+
+    #[test]
+    fn credentials_are_dropped() {
+        assert_eq!(
+            canon("http://admin:hunter2@Example.com/a?x=1#f").as_deref(),
+            Some("http://example.com/a?x=1")
+        );
+        assert_eq!(
+            canon("https://user@example.com/").as_deref(),
+            Some("https://example.com/")
+        );
     }
 
     #[test]

@@ -26,6 +26,12 @@ pub enum DecodeError {
     },
 }
 
+/// Most `Content-Encoding` layers decoded; a body with more is [`DecodeError::Unsupported`].
+pub const MAX_CODINGS: usize = 4;
+
+/// Largest zstd window accepted (2^23 = 8 MiB, the limit of RFC 9659 for HTTP).
+const ZSTD_MAX_WINDOW_LOG: u32 = 23;
+
 /// The capture's body with every `Content-Encoding` undone (in reverse order), at most
 /// `limit` bytes. A body without encoding is returned as is.
 ///
@@ -58,18 +64,33 @@ pub fn decode_content_prefix(
         let n = usize::try_from(limit).unwrap_or(usize::MAX).min(body.len());
         return Ok((body[..n].to_vec(), n == body.len()));
     }
+    if codings.len() > MAX_CODINGS {
+        // Each coding is a nested decoder with its own buffers: thousands of them (one
+        // header line can list ~80 000) would exhaust memory and the stack.
+        return Err(DecodeError::Unsupported(format!(
+            "{} content-codings (at most {MAX_CODINGS} are decoded)",
+            codings.len()
+        )));
+    }
     let mut reader: Box<dyn Read + '_> = Box::new(body);
     for coding in codings.iter().rev() {
         reader = match coding.as_str() {
             "gzip" | "x-gzip" => Box::new(flate2::read::MultiGzDecoder::new(reader)),
             "deflate" => deflate_reader(reader),
             "br" => Box::new(brotli::Decompressor::new(reader, 8192)),
-            "zstd" => Box::new(zstd::stream::read::Decoder::new(reader).map_err(|e| {
-                DecodeError::Corrupt {
+            "zstd" => {
+                let corrupt = |e: std::io::Error| DecodeError::Corrupt {
                     coding: coding.clone(),
                     message: e.to_string(),
-                }
-            })?),
+                };
+                let mut decoder = zstd::stream::read::Decoder::new(reader).map_err(corrupt)?;
+                // RFC 9659: zstd in HTTP uses windows of at most 8 MB; a frame asking for
+                // more (up to 2 GB) would make the decoder allocate it.
+                decoder
+                    .window_log_max(ZSTD_MAX_WINDOW_LOG)
+                    .map_err(corrupt)?;
+                Box::new(decoder)
+            }
             other => return Err(DecodeError::Unsupported(other.to_string())),
         };
     }
@@ -182,6 +203,47 @@ mod tests {
             w.write_all(data).unwrap();
         }
         out
+    }
+
+    #[test]
+    fn thousands_of_codings_are_refused_not_nested() {
+        let body = gzip(b"<p>x</p>");
+        let many = vec!["gzip"; 50_000].join(", ");
+        let result = decode_content(&capture(Some(&many), body.clone()), 1 << 20);
+        assert!(
+            matches!(result, Err(DecodeError::Unsupported(_))),
+            "{:?}",
+            result.map(|b| b.len())
+        );
+        // Two layers (the most seen in practice) still decode.
+        let twice = gzip(&body);
+        assert_eq!(
+            decode_content(&capture(Some("gzip, gzip"), twice), 1 << 20).unwrap(),
+            b"<p>x</p>"
+        );
+    }
+
+    #[test]
+    fn zstd_frame_with_a_window_over_8_mib_is_refused() {
+        // Streaming (no pledged size), window 2^27: the frame header asks for 128 MiB.
+        let data = sample();
+        let mut e = zstd::stream::write::Encoder::new(Vec::new(), 3).unwrap();
+        e.window_log(27).unwrap();
+        e.include_contentsize(false).unwrap();
+        e.write_all(&data).unwrap();
+        let big_window = e.finish().unwrap();
+        let result = decode_content(&capture(Some("zstd"), big_window), 1 << 30);
+        assert!(
+            matches!(result, Err(DecodeError::Corrupt { .. })),
+            "{:?}",
+            result.map(|b| b.len())
+        );
+        // An ordinary frame decodes.
+        let normal = zstd::encode_all(&data[..], 3).unwrap();
+        assert_eq!(
+            decode_content(&capture(Some("zstd"), normal), 1 << 30).unwrap(),
+            data
+        );
     }
 
     #[test]
