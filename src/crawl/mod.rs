@@ -8,6 +8,7 @@
 
 mod archive;
 pub mod classify;
+mod lock;
 pub mod progress;
 
 use std::collections::{HashMap, HashSet};
@@ -27,13 +28,15 @@ use crate::config::{HostPolicy, Policy, SiteProfile};
 use crate::extract::{self, PageInput, ProfileSelectors};
 use crate::fetch::{FetchRequest, Fetcher, FetcherConfig, decode_content};
 use crate::frontier::{
-    ClaimedUrl, Frontier, FrontierError, FrontierStats, NewUrl, Outcome, SqliteFrontier, UrlKind,
+    CaptureState, ClaimedUrl, Frontier, FrontierError, FrontierStats, NewUrl, Outcome, Recheck,
+    SqliteFrontier, StoredRecord, UrlKind,
 };
 use crate::politeness::{HostGate, RobotsRules, backoff_delay, fetch_robots, parse_retry_after};
 use crate::urls;
-use crate::warc::{Compression, WarcWriter, WriterConfig, repair_open_files};
+use crate::warc::{Compression, RevisitOf, RevisitProfile, WarcWriter, WriterConfig, repair_open_files};
 
-pub use archive::ArchiveClosed;
+pub use archive::{ArchiveClosed, Written};
+pub use lock::{LockError, StateLock};
 use archive::ArchiveHandle;
 pub use progress::{Counters, OutputMode, Progress};
 
@@ -81,6 +84,20 @@ pub enum StopReason {
 /// What a crawl did.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CrawlSummary {
+    /// A new id for every run (UUID).
+    pub run_id: String,
+    /// Full responses for URLs never captured before.
+    pub new: u64,
+    /// Full responses for URLs captured before, whose payload changed.
+    pub changed: u64,
+    /// Responses identical to the last capture (identical-payload-digest revisits).
+    pub unchanged: u64,
+    /// 304 answers to conditional requests (server-not-modified revisits).
+    pub not_modified: u64,
+    /// URLs given up in this run (errors after retries).
+    pub failed: u64,
+    /// Fetched URLs queued again at the start of this incremental run.
+    pub rechecked: u64,
     /// Start of the run.
     pub started: DateTime<Utc>,
     /// End of the run.
@@ -123,6 +140,9 @@ pub enum CrawlError {
     /// The writer thread stopped after an earlier error.
     #[error("archive: {0}")]
     ArchiveClosed(#[from] ArchiveClosed),
+    /// Another run holds the state's lock (exit code 3).
+    #[error(transparent)]
+    Locked(#[from] LockError),
     /// The HTTP client could not be built.
     #[error(transparent)]
     Fetch(#[from] crate::fetch::FetchError),
@@ -246,6 +266,9 @@ pub async fn run(
             source,
         })?;
     }
+    // One run at a time: taken before touching the archive or the state.
+    let _lock = StateLock::acquire(&settings.state_path)?;
+    let run_id = uuid::Uuid::new_v4().to_string();
     let repaired_files = repair_open_files(&settings.archive_dir)?;
     for file in &repaired_files {
         tracing::warn!("repaired {} left open by an earlier run", file.display());
@@ -260,7 +283,29 @@ pub async fn run(
 
     let mut sites = HashMap::new();
     let mut seeds = Vec::new();
+    let mut rechecks = Vec::new();
     for profile in &settings.sites {
+        let now = Utc::now();
+        let ago = |d: Duration| now - chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX);
+        rechecks.push(Recheck {
+            site: profile.name.clone(),
+            now,
+            captured_before: ago(profile.recheck_articles),
+            first_captured_after: ago(profile.fresh_articles),
+        });
+        for url in &profile.feeds {
+            let (Some(url), Some(host)) = (urls::canonicalize(url), urls::host_key(url)) else {
+                continue;
+            };
+            seeds.push(NewUrl {
+                url,
+                host,
+                site: profile.name.clone(),
+                depth: 0,
+                kind: UrlKind::Start,
+                found_on: None,
+            });
+        }
         let selectors = ProfileSelectors::compile(&profile.selectors)
             .map_err(|e| CrawlError::Settings(format!("profile {}: {e}", profile.name)))?;
         let max_depth = settings.max_depth.unwrap_or(profile.max_depth);
@@ -286,7 +331,20 @@ pub async fn run(
             },
         );
     }
-    db(&frontier, move |f| f.add(&seeds)).await?;
+    let run_for_meta = run_id.clone();
+    let rechecked = db(&frontier, move |f| {
+        let mut n = 0;
+        for recheck in &rechecks {
+            n += f.reschedule(recheck)?;
+        }
+        f.add(&seeds)?;
+        f.set_meta("last_run_id", &run_for_meta)?;
+        Ok(n)
+    })
+    .await?;
+    if rechecked > 0 {
+        tracing::info!("incremental run: {rechecked} known URLs are due a recheck");
+    }
 
     let fetcher = Fetcher::new(FetcherConfig {
         user_agent: settings.policy.user_agent.clone(),
@@ -368,6 +426,13 @@ pub async fn run(
             StopReason::Completed
         });
     Ok(CrawlSummary {
+        run_id,
+        new: counters.new.load(Ordering::Relaxed),
+        changed: counters.changed.load(Ordering::Relaxed),
+        unchanged: counters.unchanged.load(Ordering::Relaxed),
+        not_modified: counters.not_modified.load(Ordering::Relaxed),
+        failed: counters.failed.load(Ordering::Relaxed),
+        rechecked,
         started,
         finished: Utc::now(),
         stop_reason,
@@ -620,7 +685,7 @@ async fn fetch_one(
 ) -> Result<(), CrawlError> {
     let request = FetchRequest {
         url: url.url.clone(),
-        headers: Vec::new(),
+        headers: conditional_headers(url.previous.as_ref()),
         max_body_bytes: policy.max_body_bytes,
         timeout: policy.timeout,
         read_timeout: policy.read_timeout,
@@ -645,6 +710,7 @@ async fn fetch_one(
                 db(&shared.frontier, move |f| f.retry_at(id, at, &message)).await?;
             } else {
                 tracing::warn!("{message}; giving up");
+                shared.counters.failed.fetch_add(1, Ordering::Relaxed);
                 db(&shared.frontier, move |f| {
                     f.finish(id, &Outcome::Failed { error: message })
                 })
@@ -670,8 +736,30 @@ async fn fetch_one(
             decode_limit,
         )
     });
-    let location = shared.archive.write_capture(capture.clone()).await??;
+    let previous = url.previous.as_ref().map(|p| {
+        (
+            p.status,
+            RevisitOf {
+                record_id: p.record.id.clone(),
+                target_uri: url.url.to_string(),
+                date: p.record.date,
+                payload_digest: p.payload_digest.clone(),
+            },
+        )
+    });
+    let written = shared
+        .archive
+        .write_recapture(capture.clone(), previous)
+        .await??;
+    let location = written.location.clone();
     shared.counters.pages.fetch_add(1, Ordering::Relaxed);
+    let counter = match (written.revisit, &url.previous) {
+        (Some(RevisitProfile::ServerNotModified), _) => &shared.counters.not_modified,
+        (Some(RevisitProfile::IdenticalPayloadDigest), _) => &shared.counters.unchanged,
+        (None, Some(_)) => &shared.counters.changed,
+        (None, None) => &shared.counters.new,
+    };
+    counter.fetch_add(1, Ordering::Relaxed);
     shared.counters.bytes_written.fetch_add(
         location.request.length + location.response.length,
         Ordering::Relaxed,
@@ -714,7 +802,11 @@ async fn fetch_one(
         }
     }
 
-    if let Some(article) = analysis.and_then(|a| a.article) {
+    // An unchanged page has the article of its last full capture: no new metadata record.
+    if let Some(article) = analysis
+        .and_then(|a| a.article)
+        .filter(|_| written.revisit.is_none())
+    {
         match serde_json::to_vec(&article) {
             Ok(json) => {
                 let meta = shared
@@ -743,6 +835,7 @@ async fn fetch_one(
         shared.gate.pause(&url.host, delay);
     }
     let outcome_message = format!("HTTP {status}");
+    let state = capture_state(&capture, &written, url.previous.as_ref());
     db(&shared.frontier, move |f| match retry {
         Some(delay) => {
             if !queue.is_empty() {
@@ -752,7 +845,7 @@ async fn fetch_one(
             f.retry_at(id, at, &outcome_message)
         }
         None => f
-            .finish_with_links(id, &Outcome::Fetched { status }, &queue)
+            .finish_capture(id, &Outcome::Fetched { status }, &state, &queue)
             .map(|_| ()),
     })
     .await?;
@@ -760,6 +853,66 @@ async fn fetch_one(
         shared.counters.errors.fetch_add(1, Ordering::Relaxed);
     }
     Ok(())
+}
+
+/// `If-None-Match` / `If-Modified-Since` from the last capture, when it was a complete 200.
+fn conditional_headers(previous: Option<&CaptureState>) -> Vec<(String, String)> {
+    let mut headers = Vec::new();
+    if let Some(p) = previous.filter(|p| p.status == 200) {
+        if let Some(etag) = &p.etag {
+            headers.push(("If-None-Match".to_string(), etag.clone()));
+        }
+        if let Some(lm) = &p.last_modified {
+            headers.push(("If-Modified-Since".to_string(), lm.clone()));
+        }
+    }
+    headers
+}
+
+/// A validator header worth keeping: printable, bounded.
+fn validator(capture: &Capture, name: &str) -> Option<String> {
+    capture
+        .header(name)
+        .map(str::trim)
+        .filter(|v| !v.is_empty() && v.len() <= 512)
+        .map(str::to_string)
+}
+
+/// The state to keep about a URL after this capture: a full response becomes the record
+/// later revisits refer to; a revisit keeps the earlier record and refreshes the validators.
+fn capture_state(
+    capture: &Capture,
+    written: &Written,
+    previous: Option<&CaptureState>,
+) -> CaptureState {
+    let complete = capture.truncated.is_none();
+    let etag = validator(capture, "etag").filter(|_| complete);
+    let last_modified = validator(capture, "last-modified").filter(|_| complete);
+    match (written.revisit, previous) {
+        (Some(_), Some(p)) => CaptureState {
+            captured_at: capture.started,
+            first_captured_at: p.first_captured_at,
+            status: p.status,
+            etag: etag.or_else(|| p.etag.clone()),
+            last_modified: last_modified.or_else(|| p.last_modified.clone()),
+            payload_digest: p.payload_digest.clone(),
+            record: p.record.clone(),
+        },
+        _ => CaptureState {
+            captured_at: capture.started,
+            first_captured_at: previous.map_or(capture.started, |p| p.first_captured_at),
+            status: capture.status,
+            etag,
+            last_modified,
+            payload_digest: written.location.payload_digest.clone(),
+            record: StoredRecord {
+                file: written.location.response.file.clone(),
+                offset: written.location.response.offset,
+                id: written.location.response.id.0.clone(),
+                date: capture.started,
+            },
+        },
+    }
 }
 
 /// When a response asks to come back later (429, 5xx) and retries remain: how long to wait.
