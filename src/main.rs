@@ -34,7 +34,9 @@ fn main() {
             let usage = error.downcast_ref::<cli::crawl::UsageError>().is_some();
             let locked = matches!(
                 error.downcast_ref::<glaneur::crawl::CrawlError>(),
-                Some(glaneur::crawl::CrawlError::Locked(glaneur::crawl::LockError::Held { .. }))
+                Some(glaneur::crawl::CrawlError::Locked(
+                    glaneur::crawl::LockError::Held { .. }
+                ))
             );
             eprintln!("error: {error:#}");
             if usage {

@@ -337,10 +337,16 @@ impl SiteProfile {
             .iter()
             .map(|v| cx.http_url("feeds", v))
             .collect::<Result<Vec<_>, _>>()?;
-        let recheck_articles =
-            cx.duration("recheck_articles", &raw.recheck_articles, DEFAULT_RECHECK_ARTICLES)?;
-        let fresh_articles =
-            cx.duration("fresh_articles", &raw.fresh_articles, DEFAULT_FRESH_ARTICLES)?;
+        let recheck_articles = cx.duration(
+            "recheck_articles",
+            &raw.recheck_articles,
+            DEFAULT_RECHECK_ARTICLES,
+        )?;
+        let fresh_articles = cx.duration(
+            "fresh_articles",
+            &raw.fresh_articles,
+            DEFAULT_FRESH_ARTICLES,
+        )?;
         let s = &raw.selectors;
         let selectors = SelectorConfig {
             title: cx.selector("title", &s.title)?,

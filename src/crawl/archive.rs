@@ -24,8 +24,8 @@ pub struct Written {
 }
 
 /// Archives `capture`: a revisit record when `previous` (the status and record of the last
-/// full response) shows the payload is unchanged (a 304, or a complete 2xx with the
-/// same status and payload digest), a full response otherwise.
+/// full response) shows the payload is unchanged (a 304, or a complete response with the
+/// same status and payload digest, a 404 included), a full response otherwise.
 fn write_recapture(
     writer: &mut WarcWriter,
     capture: &Capture,
@@ -35,7 +35,6 @@ fn write_recapture(
         let profile = if capture.status == 304 {
             Some(RevisitProfile::ServerNotModified)
         } else if capture.status == *status
-            && (200..300).contains(&capture.status)
             && capture.truncated.is_none()
             && sha1_digest(&capture.body) == of.payload_digest
         {

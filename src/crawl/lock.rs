@@ -18,7 +18,9 @@ pub struct StateLock {
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
     /// Another process holds it.
-    #[error("another glaneur run holds the lock {path} ({holder}): one run at a time per state file")]
+    #[error(
+        "another glaneur run holds the lock {path} ({holder}): one run at a time per state file"
+    )]
     Held {
         /// The lock file.
         path: PathBuf,

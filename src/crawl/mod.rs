@@ -33,11 +33,13 @@ use crate::frontier::{
 };
 use crate::politeness::{HostGate, RobotsRules, backoff_delay, fetch_robots, parse_retry_after};
 use crate::urls;
-use crate::warc::{Compression, RevisitOf, RevisitProfile, WarcWriter, WriterConfig, repair_open_files};
+use crate::warc::{
+    Compression, RevisitOf, RevisitProfile, WarcWriter, WriterConfig, repair_open_files,
+};
 
+use archive::ArchiveHandle;
 pub use archive::{ArchiveClosed, Written};
 pub use lock::{LockError, StateLock};
-use archive::ArchiveHandle;
 pub use progress::{Counters, OutputMode, Progress};
 
 /// Everything a crawl needs, resolved from the command line and the configuration files.
@@ -286,7 +288,8 @@ pub async fn run(
     let mut rechecks = Vec::new();
     for profile in &settings.sites {
         let now = Utc::now();
-        let ago = |d: Duration| now - chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX);
+        let ago =
+            |d: Duration| now - chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX);
         rechecks.push(Recheck {
             site: profile.name.clone(),
             now,
@@ -333,9 +336,15 @@ pub async fn run(
     }
     let run_for_meta = run_id.clone();
     let rechecked = db(&frontier, move |f| {
+        // Work left by a stopped or killed run is finished first, without starting a
+        // recheck: a new incremental pass starts only once the last one completed.
+        let stats = f.stats()?;
+        let resuming = stats.pending + stats.in_flight > 0;
         let mut n = 0;
-        for recheck in &rechecks {
-            n += f.reschedule(recheck)?;
+        if !resuming {
+            for recheck in &rechecks {
+                n += f.reschedule(recheck)?;
+            }
         }
         f.add(&seeds)?;
         f.set_meta("last_run_id", &run_for_meta)?;
