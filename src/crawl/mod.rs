@@ -10,6 +10,7 @@ mod archive;
 pub mod classify;
 mod lock;
 pub mod progress;
+mod recover;
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
@@ -277,6 +278,10 @@ pub async fn run(
     }
 
     let mut frontier = SqliteFrontier::open(&settings.state_path)?;
+    let adopted = recover::adopt_orphans(&mut frontier, &repaired_files)?;
+    if adopted > 0 {
+        tracing::info!("{adopted} responses archived by the interrupted run were kept");
+    }
     let recovered = frontier.recover_in_flight()?;
     if recovered > 0 {
         tracing::info!("resuming: {recovered} URLs that were in flight are queued again");
@@ -814,7 +819,7 @@ async fn fetch_one(
     // An unchanged page has the article of its last full capture: no new metadata record.
     if let Some(article) = analysis
         .and_then(|a| a.article)
-        .filter(|_| written.revisit.is_none())
+        .filter(|_| written.revisit.is_none() || url.previous.as_ref().is_some_and(|p| !p.described))
     {
         match serde_json::to_vec(&article) {
             Ok(json) => {
@@ -906,6 +911,7 @@ fn capture_state(
             last_modified: last_modified.or_else(|| p.last_modified.clone()),
             payload_digest: p.payload_digest.clone(),
             record: p.record.clone(),
+            described: true,
         },
         _ => CaptureState {
             captured_at: capture.started,
@@ -920,6 +926,7 @@ fn capture_state(
                 id: written.location.response.id.0.clone(),
                 date: capture.started,
             },
+            described: true,
         },
     }
 }

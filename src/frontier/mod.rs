@@ -125,6 +125,9 @@ pub struct CaptureState {
     pub payload_digest: String,
     /// The last full response record.
     pub record: StoredRecord,
+    /// False when the record's article metadata may be missing (a response a killed run
+    /// archived without its metadata record): the next capture writes it even if unchanged.
+    pub described: bool,
 }
 
 /// Which fetched URLs of a site a new run fetches again (see [`Frontier::reschedule`]).
@@ -266,6 +269,13 @@ pub trait Frontier: Send {
 
     /// Puts a claimed URL back to pending, due at `at`, with attempts incremented.
     fn retry_at(&mut self, id: i64, at: DateTime<Utc>, error: &str) -> Result<(), FrontierError>;
+
+    /// The URLs in flight (row id and URL), e.g. those a killed run was fetching.
+    fn in_flight(&mut self) -> Result<Vec<(i64, Url)>, FrontierError>;
+
+    /// Stores `capture` as the last capture of URL `id`, whatever its state (used after a
+    /// crash for a response archived just before the run was killed).
+    fn set_capture(&mut self, id: i64, capture: &CaptureState) -> Result<(), FrontierError>;
 
     /// Puts every in-flight URL back to pending (after a crash or stop); returns how many.
     fn recover_in_flight(&mut self) -> Result<u64, FrontierError>;

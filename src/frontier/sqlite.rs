@@ -40,6 +40,7 @@ ALTER TABLE urls ADD COLUMN rec_file TEXT;
 ALTER TABLE urls ADD COLUMN rec_offset INTEGER;
 ALTER TABLE urls ADD COLUMN rec_id TEXT;
 ALTER TABLE urls ADD COLUMN rec_date INTEGER;
+ALTER TABLE urls ADD COLUMN described INTEGER NOT NULL DEFAULT 1;
 ";
 
 const SCHEMA: &str = "
@@ -87,7 +88,7 @@ const UPSERT: &str =
 
 const CLAIM: &str = "SELECT id, url, site, depth, kind, attempts,
      cap_at, first_cap_at, cap_status, etag, last_modified, payload_digest,
-     rec_file, rec_offset, rec_id, rec_date FROM urls INDEXED BY urls_claim
+     rec_file, rec_offset, rec_id, rec_date, described FROM urls INDEXED BY urls_claim
      WHERE host = ?1 AND state = 'pending' AND due_at <= ?2
      ORDER BY priority, depth, id LIMIT ?3";
 
@@ -421,7 +422,7 @@ fn finish_in(
     Ok(())
 }
 
-/// Reads the ten capture columns starting at `at` (in the order of [`CLAIM`]).
+/// Reads the eleven capture columns starting at `at` (in the order of [`CLAIM`]).
 fn capture_state(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Option<CaptureState>> {
     let cap_at: Option<i64> = r.get(at)?;
     let first: Option<i64> = r.get(at + 1)?;
@@ -433,6 +434,7 @@ fn capture_state(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Option<Ca
     let offset: Option<i64> = r.get(at + 7)?;
     let id: Option<String> = r.get(at + 8)?;
     let date: Option<i64> = r.get(at + 9)?;
+    let described: i64 = r.get(at + 10)?;
     let (
         Some(cap_at),
         Some(status),
@@ -458,6 +460,7 @@ fn capture_state(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Option<Ca
             id,
             date: from_millis(date),
         },
+        described: described != 0,
     }))
 }
 
@@ -470,7 +473,7 @@ fn store_capture(
     tx.prepare_cached(
         "UPDATE urls SET cap_at = ?2, first_cap_at = COALESCE(first_cap_at, ?3),
              cap_status = ?4, etag = ?5, last_modified = ?6, payload_digest = ?7,
-             rec_file = ?8, rec_offset = ?9, rec_id = ?10, rec_date = ?11
+             rec_file = ?8, rec_offset = ?9, rec_id = ?10, rec_date = ?11, described = ?12
          WHERE id = ?1",
     )?
     .execute(params![
@@ -485,6 +488,7 @@ fn store_capture(
         i64::try_from(c.record.offset).unwrap_or(i64::MAX),
         c.record.id,
         millis(c.record.date),
+        c.described,
     ])?;
     Ok(())
 }
@@ -496,7 +500,7 @@ impl SqliteFrontier {
             .conn
             .prepare_cached(
                 "SELECT cap_at, first_cap_at, cap_status, etag, last_modified, payload_digest,
-                     rec_file, rec_offset, rec_id, rec_date FROM urls WHERE url = ?1",
+                     rec_file, rec_offset, rec_id, rec_date, described FROM urls WHERE url = ?1",
             )?
             .query_row([url.as_str()], |r| capture_state(r, 0))
             .optional()?
@@ -701,6 +705,30 @@ impl Frontier for SqliteFrontier {
                 "URL id {id} is not in flight"
             )));
         }
+        Ok(())
+    }
+
+    fn in_flight(&mut self) -> Result<Vec<(i64, Url)>, FrontierError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, url FROM urls WHERE state = 'in_flight'")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, url) = row?;
+            if let Ok(url) = Url::parse(&url) {
+                out.push((id, url));
+            }
+        }
+        Ok(out)
+    }
+
+    fn set_capture(&mut self, id: i64, capture: &CaptureState) -> Result<(), FrontierError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        store_capture(&tx, id, capture)?;
+        tx.commit()?;
         Ok(())
     }
 
