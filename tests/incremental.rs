@@ -282,3 +282,168 @@ async fn a_run_on_a_locked_state_is_refused_and_the_lock_is_released_after() {
     assert!(state.payload_digest.starts_with("sha1:"));
     assert!(state.record.id.starts_with("<urn:uuid:"));
 }
+
+/// A gzip member of `data`.
+fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(data).unwrap();
+    gz.finish().unwrap()
+}
+
+fn sitemap(entries: &[(u32, &str)]) -> Page {
+    let urls: String = entries
+        .iter()
+        .map(|(i, lastmod)| {
+            format!(
+                "<url><loc>{}</loc><lastmod>{lastmod}</lastmod></url>",
+                article_url(*i)
+            )
+        })
+        .collect();
+    let xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
+         <urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">{urls}</urlset>"
+    );
+    Page {
+        status: 200,
+        headers: vec![("content-type".into(), "application/gzip".into())],
+        body: gzip(xml.as_bytes()),
+        delay: Duration::ZERO,
+    }
+}
+
+fn rss(items: &[u32]) -> Page {
+    let items: String = items
+        .iter()
+        .map(|i| {
+            format!(
+                "<item><title>{i}</title><link>{}</link></item>",
+                article_url(*i)
+            )
+        })
+        .collect();
+    Page::html(format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title>\
+         <link>http://{HOST}/</link>{items}</channel></rss>"
+    ))
+    .with_header("content-type", "application/rss+xml")
+}
+
+fn atom(entries: &[u32]) -> Page {
+    let entries: String = entries
+        .iter()
+        .map(|i| {
+            format!(
+                "<entry><link rel=\"alternate\" href=\"{}\"/></entry>",
+                article_url(*i)
+            )
+        })
+        .collect();
+    Page::html(format!(
+        "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>T</title>{entries}</feed>"
+    ))
+}
+
+#[tokio::test]
+async fn feeds_and_sitemaps_discover_new_and_changed_articles() {
+    // Articles 1-2 are linked from the home page (chain of related blocks up to 2 only);
+    // 3-4 only in the gzipped sitemap (via robots.txt and a sitemap index), 5 only in the
+    // RSS feed announced by the home page, 6 only in the Atom feed of the profile.
+    let mut pages = news_site(2);
+    for i in 3..=6 {
+        pages.insert(
+            article_path(i),
+            Page::html(article_html(i, &format!("Titre de l'article {i}"), &[])),
+        );
+    }
+    pages.insert(
+        "/robots.txt".into(),
+        Page::text(
+            200,
+            format!(
+                "User-agent: *\nDisallow: /private/\nSitemap: http://{HOST}/sitemap_index.xml\n"
+            ),
+        ),
+    );
+    pages.insert(
+        "/sitemap_index.xml".into(),
+        Page::html(format!(
+            "<?xml version=\"1.0\"?><sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\
+             <sitemap><loc>http://{HOST}/sitemap-1.xml.gz</loc></sitemap></sitemapindex>"
+        ))
+        .with_header("content-type", "application/xml"),
+    );
+    pages.insert(
+        "/sitemap-1.xml.gz".into(),
+        sitemap(&[(3, "2024-05-01"), (4, "2024-05-01")]),
+    );
+    pages.insert("/feed/".into(), rss(&[5]));
+    pages.insert("/atom.xml".into(), atom(&[6]));
+    let home = pages.get_mut("/").unwrap();
+    let body = String::from_utf8(home.body.clone()).unwrap().replace(
+        "<html>",
+        "<html><head><link rel=\"alternate\" type=\"application/rss+xml\" href=\"/feed/\"></head>",
+    );
+    home.body = body.into_bytes();
+
+    let server = TestServer::start(one_site(pages)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = settings(dir.path(), &server, &[HOST], &[&format!("http://{HOST}/")]);
+    for site in &mut settings.sites {
+        site.feeds = vec![url::Url::parse(&format!("http://{HOST}/atom.xml")).unwrap()];
+        site.fresh_articles = Duration::ZERO;
+        site.recheck_articles = Duration::from_secs(7 * 86400);
+    }
+    let first = crawl(settings.clone()).await;
+    assert_eq!(first.articles, 6, "{first:?}");
+    let uris = support::response_uris(&settings.archive_dir);
+    for i in 1..=6 {
+        assert!(uris.contains(&article_url(i)), "{i}: {uris:?}");
+    }
+
+    // Article 3 changes (its lastmod moves on), 7 appears in the RSS feed only.
+    server.set_page(
+        HOST,
+        &article_path(3),
+        Page::html(article_html(3, "Titre mis à jour 3", &[])),
+    );
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
+    server.set_page(
+        HOST,
+        "/sitemap-1.xml.gz",
+        sitemap(&[(3, &tomorrow), (4, "2024-05-01")]),
+    );
+    server.set_page(
+        HOST,
+        &article_path(7),
+        Page::html(article_html(7, "Titre de l'article 7", &[])),
+    );
+    server.set_page(HOST, "/feed/", rss(&[5, 7]));
+    server.clear_hits();
+
+    let second = crawl(settings).await;
+    let paths = server.paths(HOST);
+    for listing in [
+        "/",
+        "/feed/",
+        "/atom.xml",
+        "/sitemap_index.xml",
+        "/sitemap-1.xml.gz",
+    ] {
+        assert!(paths.contains(&listing.to_string()), "{listing}: {paths:?}");
+    }
+    let mut articles: Vec<&String> = paths
+        .iter()
+        .filter(|p| p.contains("/article-numero-"))
+        .collect();
+    articles.sort();
+    assert_eq!(
+        articles,
+        vec![&article_path(3), &article_path(7)],
+        "{paths:?}"
+    );
+    assert_eq!((second.new, second.articles), (1, 2), "{second:?}");
+}

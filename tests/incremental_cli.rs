@@ -74,7 +74,12 @@ async fn json_summary_and_exit_code_3_while_locked() {
     write_policy(dir.path());
 
     let out = run_to_end(dir.path(), &server).await;
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let summary = json(&out);
     for key in [
         "run_id",
@@ -99,7 +104,12 @@ async fn json_summary_and_exit_code_3_while_locked() {
     server.clear_hits();
     let started = Instant::now();
     let out = run_to_end(dir.path(), &server).await;
-    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(started.elapsed() < Duration::from_secs(5));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("lock") && err.contains("pid"), "{err}");
@@ -108,7 +118,12 @@ async fn json_summary_and_exit_code_3_while_locked() {
 
     // Released: the next run is incremental and finds nothing changed.
     let out = run_to_end(dir.path(), &server).await;
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let summary = json(&out);
     assert_eq!(summary["new"], 0, "{summary}");
     assert_eq!(summary["changed"], 0, "{summary}");
@@ -164,7 +179,12 @@ async fn a_crawl_killed_with_sigkill_is_finished_by_the_next_run() {
 
     // The lock of the killed run is not stuck: the next run takes it and finishes.
     let out = run_to_end(dir.path(), &server).await;
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let summary = json(&out);
     assert_eq!(summary["repaired_files"].as_array().map(Vec::len), Some(1));
     assert_eq!(summary["pending"], 0);

@@ -26,6 +26,7 @@ use url::Url;
 
 use crate::capture::Capture;
 use crate::config::{HostPolicy, Policy, SiteProfile};
+use crate::discover;
 use crate::extract::{self, PageInput, ProfileSelectors};
 use crate::fetch::{FetchRequest, Fetcher, FetcherConfig, decode_content};
 use crate::frontier::{
@@ -613,7 +614,7 @@ async fn host_loop(shared: &Arc<Shared>, host: &str) {
                 None => break,
             }
         };
-        let rules = robots_for(shared, &url.url, &policy).await;
+        let rules = robots_for(shared, &url, &policy).await;
         if !rules.is_allowed(shared.policy.product_token(), &url.url) {
             shared.started_pages.fetch_sub(1, Ordering::SeqCst);
             shared
@@ -651,7 +652,12 @@ async fn host_loop(shared: &Arc<Shared>, host: &str) {
 }
 
 /// The robots.txt rules for `url`'s origin, fetched (and archived) on first use.
-async fn robots_for(shared: &Arc<Shared>, url: &Url, policy: &HostPolicy) -> Arc<RobotsRules> {
+async fn robots_for(
+    shared: &Arc<Shared>,
+    claimed: &ClaimedUrl,
+    policy: &HostPolicy,
+) -> Arc<RobotsRules> {
+    let url = &claimed.url;
     if !shared.policy.obey_robots {
         return Arc::new(RobotsRules::AllowAll);
     }
@@ -684,11 +690,88 @@ async fn robots_for(shared: &Arc<Shared>, url: &Url, policy: &HostPolicy) -> Arc
     if let Some(delay) = rules.crawl_delay(shared.policy.product_token()) {
         shared.gate.set_min_delay(&host, delay);
     }
+    queue_sitemaps(shared, claimed, &origin_url, &rules).await;
     let rules = Arc::new(rules);
     if let Ok(mut cache) = shared.robots.lock() {
         cache.insert(origin, (Arc::clone(&rules), Instant::now()));
     }
     rules
+}
+
+/// Queues the in-scope `Sitemap:` URLs of a robots.txt (fetched every run: kind `Other`).
+async fn queue_sitemaps(
+    shared: &Arc<Shared>,
+    claimed: &ClaimedUrl,
+    origin: &Url,
+    rules: &RobotsRules,
+) {
+    let Some(site) = shared.site(&claimed.site) else {
+        return;
+    };
+    let found_on = origin.join("/robots.txt").ok();
+    let sitemaps: Vec<NewUrl> = rules
+        .sitemaps()
+        .iter()
+        .filter_map(|u| urls::canonicalize(u))
+        .filter(|u| site.profile.allows(u))
+        .filter_map(|u| {
+            Some(NewUrl {
+                host: urls::host_key(&u)?,
+                url: u,
+                site: claimed.site.clone(),
+                depth: 1,
+                kind: UrlKind::Other,
+                found_on: found_on.clone(),
+            })
+        })
+        .collect();
+    if sitemaps.is_empty() {
+        return;
+    }
+    if let Err(e) = db(&shared.frontier, move |f| f.add(&sitemaps)).await {
+        shared.fail(e);
+    }
+}
+
+/// The URLs a feed or sitemap leads to, and the `lastmod` dates of those it says changed.
+fn discovered_to_queue(
+    site: &Site,
+    page: &ClaimedUrl,
+    discovery: &discover::Discovery,
+) -> (Vec<NewUrl>, Vec<(Url, DateTime<Utc>)>) {
+    let mut queue = Vec::new();
+    let mut changed = Vec::new();
+    let index = discovery.kind == discover::DocumentKind::SitemapIndex;
+    for entry in &discovery.entries {
+        let Some(url) = urls::canonicalize(&entry.url) else {
+            continue;
+        };
+        if !site.profile.allows(&url) {
+            continue;
+        }
+        let Some(host) = urls::host_key(&url) else {
+            continue;
+        };
+        let (depth, kind) = if index {
+            (page.depth, UrlKind::Other)
+        } else if classify::is_article(&site.profile, &url) {
+            ((page.depth + 1).min(site.max_depth), UrlKind::Article)
+        } else {
+            ((page.depth + 1).min(site.max_depth), UrlKind::Other)
+        };
+        if let Some(modified) = entry.modified {
+            changed.push((url.clone(), modified));
+        }
+        queue.push(NewUrl {
+            url,
+            host,
+            site: page.site.clone(),
+            depth,
+            kind,
+            found_on: Some(page.url.clone()),
+        });
+    }
+    (queue, changed)
 }
 
 /// Fetches one URL, archives the exchange, reads the page and queues its links.
@@ -742,12 +825,14 @@ async fn fetch_one(
     let want_article = site.is_some_and(|s| classify::is_article(&s.profile, &url.url));
     let decode_limit = policy.max_body_bytes.saturating_mul(5).max(10_000_000);
     let page_capture = capture.clone();
+    let is_start = url.kind == UrlKind::Start;
     let reading = tokio::task::spawn_blocking(move || {
         read_page(
             &page_capture,
             selectors.as_ref(),
             want_article,
             decode_limit,
+            is_start,
         )
     });
     let previous = url.previous.as_ref().map(|p| {
@@ -778,10 +863,15 @@ async fn fetch_one(
         location.request.length + location.response.length,
         Ordering::Relaxed,
     );
-    let analysis = reading.await.unwrap_or_else(|e| {
+    let PageRead {
+        analysis,
+        discovery,
+        feeds,
+    } = reading.await.unwrap_or_else(|e| {
         tracing::error!("reading {} failed: {e}", url.url);
-        None
+        PageRead::default()
     });
+    let mut changed_since: Vec<(Url, DateTime<Utc>)> = Vec::new();
 
     let mut queue = Vec::new();
     if let Some(site) = site {
@@ -805,6 +895,25 @@ async fn fetch_one(
                 found_on: Some(url.url.clone()),
             });
         }
+        if let Some(discovery) = &discovery {
+            let (found, changed) = discovered_to_queue(site, &url, discovery);
+            queue.extend(found);
+            changed_since = changed;
+        }
+        for feed in feeds {
+            if let (Some(feed), true) = (urls::canonicalize(&feed), site.profile.allows(&feed))
+                && let Some(host) = urls::host_key(&feed)
+            {
+                queue.push(NewUrl {
+                    url: feed,
+                    host,
+                    site: url.site.clone(),
+                    depth: url.depth,
+                    kind: UrlKind::Start,
+                    found_on: Some(url.url.clone()),
+                });
+            }
+        }
         if let Some(analysis) = &analysis {
             queue.extend(classify::links_to_queue(
                 &site.profile,
@@ -817,10 +926,9 @@ async fn fetch_one(
     }
 
     // An unchanged page has the article of its last full capture: no new metadata record.
-    if let Some(article) = analysis
-        .and_then(|a| a.article)
-        .filter(|_| written.revisit.is_none() || url.previous.as_ref().is_some_and(|p| !p.described))
-    {
+    if let Some(article) = analysis.and_then(|a| a.article).filter(|_| {
+        written.revisit.is_none() || url.previous.as_ref().is_some_and(|p| !p.described)
+    }) {
         match serde_json::to_vec(&article) {
             Ok(json) => {
                 let meta = shared
@@ -858,9 +966,13 @@ async fn fetch_one(
             let at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
             f.retry_at(id, at, &outcome_message)
         }
-        None => f
-            .finish_capture(id, &Outcome::Fetched { status }, &state, &queue)
-            .map(|_| ()),
+        None => {
+            if !changed_since.is_empty() {
+                f.recheck_if_older(&changed_since, Utc::now())?;
+            }
+            f.finish_capture(id, &Outcome::Fetched { status }, &state, &queue)
+                .map(|_| ())
+        }
     })
     .await?;
     if retry.is_some() {
@@ -945,28 +1057,55 @@ fn retry_delay(capture: &Capture, attempts: u32, policy: &HostPolicy) -> Option<
     Some(asked.map_or(backoff, |d| d.max(Duration::from_millis(100))))
 }
 
-/// Decodes and reads a 2xx page: links and, when wanted, the article.
+/// What was read from a page.
+#[derive(Default)]
+struct PageRead {
+    /// Links and article of an HTML page.
+    analysis: Option<extract::PageAnalysis>,
+    /// Entries of a feed or sitemap.
+    discovery: Option<discover::Discovery>,
+    /// Feeds announced by a start page.
+    feeds: Vec<Url>,
+}
+
+/// Decodes and reads a 2xx page: a feed or sitemap, or an HTML page (links and, when
+/// wanted, the article; on a start page, the feeds it announces).
 fn read_page(
     capture: &Capture,
     selectors: Option<&ProfileSelectors>,
     want_article: bool,
     decode_limit: u64,
-) -> Option<extract::PageAnalysis> {
+    is_start: bool,
+) -> PageRead {
+    let mut read = PageRead::default();
     if !(200..300).contains(&capture.status) {
-        return None;
+        return read;
     }
     let body = match decode_content(capture, decode_limit) {
         Ok(body) => body,
         Err(e) => {
             tracing::warn!("{}: {e}; links not followed", capture.url);
-            return None;
+            return read;
         }
     };
+    if discover::looks_like_feed_or_sitemap(capture.content_type(), &capture.url, &body) {
+        match discover::parse(&body, &capture.url) {
+            Ok(discovery) => {
+                read.discovery = Some(discovery);
+                return read;
+            }
+            Err(e) => tracing::debug!("{}: {e}", capture.url),
+        }
+    }
+    if is_start {
+        read.feeds = discover::feed_links(&String::from_utf8_lossy(&body), &capture.url);
+    }
     let page = PageInput {
         url: &capture.url,
         body: &body,
         content_type: capture.content_type(),
         fetched_at: capture.started,
     };
-    Some(extract::analyze(&page, selectors, want_article))
+    read.analysis = Some(extract::analyze(&page, selectors, want_article));
+    read
 }

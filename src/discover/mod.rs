@@ -302,11 +302,7 @@ pub fn feed_links(html: &str, base: &Url) -> Vec<Url> {
     };
     let mut out = Vec::new();
     for link in doc.select(&selector) {
-        let ty = link
-            .value()
-            .attr("type")
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let ty = link.value().attr("type").unwrap_or("").to_ascii_lowercase();
         if !(ty.contains("rss") || ty.contains("atom")) {
             continue;
         }
@@ -340,7 +336,10 @@ mod tests {
         let d = parse(xml, &base()).unwrap();
         assert_eq!(d.kind, DocumentKind::Rss);
         assert_eq!(d.entries.len(), 2, "{d:?}");
-        assert_eq!(d.entries[0].url.as_str(), "https://news.test/a-1.html?x=1&y=2");
+        assert_eq!(
+            d.entries[0].url.as_str(),
+            "https://news.test/a-1.html?x=1&y=2"
+        );
         assert_eq!(
             d.entries[0].modified,
             Some("2024-05-01T07:15:00Z".parse().unwrap())
@@ -362,7 +361,10 @@ mod tests {
         let urls: Vec<&str> = d.entries.iter().map(|e| e.url.as_str()).collect();
         assert_eq!(
             urls,
-            ["https://news.test/a-1.html", "https://news.test/feed/a-2.html"]
+            [
+                "https://news.test/a-1.html",
+                "https://news.test/feed/a-2.html"
+            ]
         );
         assert_eq!(
             d.entries[0].modified,
@@ -396,7 +398,10 @@ mod tests {
 </sitemapindex>"#;
         let d = parse(index, &base()).unwrap();
         assert_eq!(d.kind, DocumentKind::SitemapIndex);
-        assert_eq!(d.entries[0].url.as_str(), "https://news.test/sitemap-1.xml.gz");
+        assert_eq!(
+            d.entries[0].url.as_str(),
+            "https://news.test/sitemap-1.xml.gz"
+        );
     }
 
     #[test]
@@ -432,7 +437,10 @@ mod tests {
             .into_iter()
             .map(String::from)
             .collect();
-        assert_eq!(got, ["https://news.test/feed/", "https://news.test/atom.xml"]);
+        assert_eq!(
+            got,
+            ["https://news.test/feed/", "https://news.test/atom.xml"]
+        );
     }
 
     #[test]
@@ -440,7 +448,11 @@ mod tests {
         let u = Url::parse("https://news.test/sitemap.xml").unwrap();
         assert!(looks_like_feed_or_sitemap(None, &u, b""));
         let page = Url::parse("https://news.test/a.html").unwrap();
-        assert!(!looks_like_feed_or_sitemap(Some("text/html"), &page, b"<html>"));
+        assert!(!looks_like_feed_or_sitemap(
+            Some("text/html"),
+            &page,
+            b"<html>"
+        ));
         assert!(looks_like_feed_or_sitemap(
             Some("application/rss+xml"),
             &page,
