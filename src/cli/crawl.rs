@@ -115,7 +115,7 @@ pub fn settings(args: &CrawlArgs) -> anyhow::Result<CrawlSettings> {
     let usage = |m: String| anyhow::Error::new(UsageError(m));
     let policy = if args.policy.exists() {
         Policy::load(&args.policy).map_err(|e| usage(e.to_string()))?
-    } else if args.policy == PathBuf::from("robots-policy.toml") {
+    } else if args.policy.as_os_str() == "robots-policy.toml" {
         tracing::info!("no robots-policy.toml here: using the built-in politeness defaults");
         Policy::default()
     } else {

@@ -712,7 +712,7 @@ async fn queue_sitemaps(
     let sitemaps: Vec<NewUrl> = rules
         .sitemaps()
         .iter()
-        .filter_map(|u| urls::canonicalize(u))
+        .filter_map(urls::canonicalize)
         .filter(|u| site.profile.allows(u))
         .filter_map(|u| {
             Some(NewUrl {

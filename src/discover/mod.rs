@@ -220,10 +220,10 @@ pub fn parse(body: &[u8], base: &Url) -> Result<Discovery, DiscoverError> {
             Event::GeneralRef(ref r) if field != Field::None => {
                 if let Ok(Some(c)) = r.resolve_char_ref() {
                     text.push(c);
-                } else if let Ok(name) = r.decode() {
-                    if let Some(s) = quick_xml::escape::resolve_predefined_entity(&name) {
-                        text.push_str(s);
-                    }
+                } else if let Ok(name) = r.decode()
+                    && let Some(s) = quick_xml::escape::resolve_predefined_entity(&name)
+                {
+                    text.push_str(s);
                 }
             }
             Event::End(ref e) => {

@@ -330,9 +330,11 @@ pub fn news_site(n: u32) -> Pages {
 
 /// A policy for tests: private networks allowed (loopback), fast, short timeouts.
 pub fn test_policy() -> Policy {
-    let mut policy = Policy::default();
-    policy.user_agent = "glaneur-test/0.1 (+https://example.org/contact)".into();
-    policy.allow_private_networks = true;
+    let mut policy = Policy {
+        user_agent: "glaneur-test/0.1 (+https://example.org/contact)".into(),
+        allow_private_networks: true,
+        ..Policy::default()
+    };
     policy.default.requests_per_second = 1000.0;
     policy.default.burst = 100;
     policy.default.max_concurrent = 4;
