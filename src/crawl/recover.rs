@@ -138,3 +138,85 @@ fn read_file(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::Capture;
+    use crate::frontier::{NewUrl, Outcome, SqliteFrontier, UrlKind};
+    use crate::warc::{WarcWriter, WriterConfig};
+    use url::Url;
+
+    fn capture(url: &str, body: &str) -> Capture {
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nETag: \"x\"\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        let mut headers = http::HeaderMap::new();
+        headers.insert("etag", http::HeaderValue::from_static("\"x\""));
+        Capture {
+            url: Url::parse(url).unwrap(),
+            started: Utc::now(),
+            ip: None,
+            request: b"GET / HTTP/1.1\r\nHost: a.test\r\n\r\n".to_vec(),
+            status: 200,
+            response_head: head.into_bytes(),
+            headers,
+            body: bytes::Bytes::from(body.to_string()),
+            truncated: None,
+            elapsed: std::time::Duration::from_millis(5),
+        }
+    }
+
+    #[test]
+    fn responses_of_in_flight_urls_are_adopted() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut writer = WarcWriter::new(WriterConfig::new(dir.path())).unwrap();
+        let a = capture("http://a.test/a-1.html", "article a");
+        let b = capture("http://a.test/b-2.html", "article b");
+        let c = capture("http://a.test/c-3.html", "article c");
+        let la = writer.write_capture(&a).unwrap();
+        writer
+            .write_capture_metadata(&a, &la.response.id, "application/json", b"{}")
+            .unwrap();
+        writer.write_capture(&b).unwrap();
+        writer.write_capture(&c).unwrap();
+        let files = writer.finish().unwrap();
+
+        let mut f = SqliteFrontier::open_in_memory().unwrap();
+        let urls: Vec<NewUrl> = [&a, &b, &c]
+            .iter()
+            .map(|c| NewUrl {
+                url: c.url.clone(),
+                host: "a.test".into(),
+                site: "t".into(),
+                depth: 1,
+                kind: UrlKind::Article,
+                found_on: None,
+            })
+            .collect();
+        f.add(&urls).unwrap();
+        let claimed = f.claim("a.test", Utc::now(), 10).unwrap();
+        let c_id = claimed.iter().find(|u| u.url == c.url).unwrap().id;
+        f.finish(c_id, &Outcome::Fetched { status: 200 }).unwrap();
+
+        assert_eq!(adopt_orphans(&mut f, &files).unwrap(), 2);
+        let sa = f.capture_of(&a.url).unwrap().unwrap();
+        assert_eq!(sa.record.id, la.response.id.0);
+        assert_eq!(sa.record.offset, la.response.offset);
+        assert_eq!(sa.payload_digest, la.payload_digest);
+        assert!(sa.described);
+        assert_eq!(
+            sa.etag, None,
+            "no validators: the re-fetch is unconditional"
+        );
+        let sb = f.capture_of(&b.url).unwrap().unwrap();
+        assert!(
+            !sb.described,
+            "no metadata record: the article is written again"
+        );
+        assert_eq!(f.capture_of(&c.url).unwrap(), None, "not in flight");
+        // Nothing to adopt without repaired files.
+        assert_eq!(adopt_orphans(&mut f, &[]).unwrap(), 0);
+    }
+}

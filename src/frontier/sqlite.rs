@@ -993,6 +993,148 @@ mod tests {
         assert_eq!((rec.depth, rec.kind), (1, UrlKind::Related));
     }
 
+    fn capture(at: DateTime<Utc>, digest: &str) -> CaptureState {
+        CaptureState {
+            captured_at: at,
+            first_captured_at: at,
+            status: 200,
+            etag: Some("\"e1\"".into()),
+            last_modified: None,
+            payload_digest: digest.into(),
+            record: StoredRecord {
+                file: "f.warc.zst".into(),
+                offset: 1234,
+                id: "<urn:uuid:00000000-0000-4000-8000-000000000001>".into(),
+                date: from_millis(at.timestamp() * 1000),
+            },
+            described: true,
+        }
+    }
+
+    #[test]
+    fn version_1_files_are_migrated_and_keep_their_urls() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.sqlite");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(SCHEMA).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            conn.execute(
+                "INSERT INTO urls (url, host, site, depth, kind, priority, state, status,
+                     due_at, added_at, finished_at)
+                 VALUES ('http://a.test/x-1.html', 'a.test', 'test', 1, 'article', 1,
+                     'fetched', 200, 0, 0, 0)",
+                [],
+            )
+            .unwrap();
+        }
+        let mut f = SqliteFrontier::open(&path).unwrap();
+        let version: i64 = f
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        let url = Url::parse("http://a.test/x-1.html").unwrap();
+        assert_eq!(f.lookup(&url).unwrap().unwrap().state, "fetched");
+        assert_eq!(f.capture_of(&url).unwrap(), None);
+        // Fetched by version 1 long ago: due for a recheck.
+        let now = Utc::now();
+        let n = f
+            .reschedule(&Recheck {
+                site: "test".into(),
+                now,
+                captured_before: now - TimeDelta::days(7),
+                first_captured_after: now - TimeDelta::days(2),
+            })
+            .unwrap();
+        assert_eq!(n, 1);
+        let claimed = f.claim("a.test", now, 1).unwrap();
+        assert_eq!(claimed[0].previous, None);
+        // Reopening a version-2 file changes nothing.
+        drop(f);
+        assert!(SqliteFrontier::open(&path).is_ok());
+    }
+
+    #[test]
+    fn captures_are_stored_and_drive_rechecks() {
+        let mut f = SqliteFrontier::open_in_memory().unwrap();
+        f.add(&[
+            new_url("http://a.test/", 0, UrlKind::Start),
+            new_url("http://a.test/old-1.html", 1, UrlKind::Article),
+            new_url("http://a.test/fresh-2.html", 1, UrlKind::Related),
+            new_url("http://a.test/mid-3.html", 1, UrlKind::Article),
+        ])
+        .unwrap();
+        let now = Utc::now();
+        let c = f.claim("a.test", now, 10).unwrap();
+        assert!(c.iter().all(|c| c.previous.is_none()));
+        for claimed in &c {
+            let at = match claimed.url.path() {
+                "/old-1.html" => now - TimeDelta::days(30),
+                "/mid-3.html" => now - TimeDelta::days(4),
+                _ => now - TimeDelta::hours(1),
+            };
+            let mut cap = capture(at, "sha1:AAAA");
+            if claimed.url.path() == "/mid-3.html" {
+                cap.first_captured_at = now - TimeDelta::days(20);
+            }
+            if claimed.url.path() == "/old-1.html" {
+                cap.first_captured_at = now - TimeDelta::days(60);
+            }
+            f.finish_capture(claimed.id, &Outcome::Fetched { status: 200 }, &cap, &[])
+                .unwrap();
+        }
+        // fresh-2 is first captured an hour ago: fresh.
+        let recheck = Recheck {
+            site: "test".into(),
+            now,
+            captured_before: now - TimeDelta::days(7),
+            first_captured_after: now - TimeDelta::days(2),
+        };
+        assert_eq!(f.reschedule(&recheck).unwrap(), 3);
+        let mut got: Vec<(String, bool)> = f
+            .claim("a.test", now, 10)
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.url.path().to_string(), c.previous.is_some()))
+            .collect();
+        got.sort();
+        assert_eq!(
+            got,
+            [
+                ("/".to_string(), true),
+                ("/fresh-2.html".to_string(), true),
+                ("/old-1.html".to_string(), true)
+            ]
+        );
+        // Another site's recheck touches nothing here.
+        f.recover_in_flight().unwrap();
+        let other = Recheck {
+            site: "other".into(),
+            ..recheck
+        };
+        assert_eq!(f.reschedule(&other).unwrap(), 0);
+        // A sitemap lastmod newer than the capture queues mid-3 again; an older one does not.
+        let mid = Url::parse("http://a.test/mid-3.html").unwrap();
+        assert_eq!(
+            f.recheck_if_older(&[(mid.clone(), now - TimeDelta::days(10))], now)
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            f.recheck_if_older(&[(mid.clone(), now - TimeDelta::days(1))], now)
+                .unwrap(),
+            1
+        );
+        let stored = f.capture_of(&mid).unwrap().unwrap();
+        assert_eq!(stored.record.offset, 1234);
+        assert_eq!(stored.etag.as_deref(), Some("\"e1\""));
+        assert_eq!(
+            stored.first_captured_at.timestamp_millis(),
+            (now - TimeDelta::days(20)).timestamp_millis()
+        );
+    }
+
     #[test]
     fn meta_round_trip() {
         let mut f = SqliteFrontier::open_in_memory().unwrap();
