@@ -1133,4 +1133,82 @@ mod tests {
             assert_eq!(zstd::decode_all(&out[..]).unwrap(), whole);
         }
     }
+
+    #[test]
+    fn revisit_records_hold_the_head_and_refer_to_the_full_response() {
+        use crate::warc::read_records;
+        let dir = tempfile::tempdir().unwrap();
+        let mut writer = WarcWriter::new(WriterConfig {
+            compression: Compression::Gzip,
+            ..WriterConfig::new(dir.path())
+        })
+        .unwrap();
+        let body = "<html>same</html>";
+        let head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nETag: \"e\"\r\n\r\n";
+        let capture = Capture {
+            url: url::Url::parse("http://a.test/x").unwrap(),
+            started: Utc::now(),
+            ip: None,
+            request: b"GET /x HTTP/1.1\r\nHost: a.test\r\n\r\n".to_vec(),
+            status: 200,
+            response_head: head.as_bytes().to_vec(),
+            headers: http::HeaderMap::new(),
+            body: bytes::Bytes::from(body),
+            truncated: None,
+            elapsed: std::time::Duration::from_millis(3),
+        };
+        let full = writer.write_capture(&capture).unwrap();
+        let of = RevisitOf {
+            record_id: full.response.id.0.clone(),
+            target_uri: capture.url.to_string(),
+            date: capture.started,
+            payload_digest: full.payload_digest.clone(),
+        };
+        let rev = writer
+            .write_revisit(&capture, RevisitProfile::IdenticalPayloadDigest, &of)
+            .unwrap();
+        assert_eq!(rev.payload_digest, full.payload_digest);
+        let files = writer.finish().unwrap();
+        let records = read_records(&files[0]).unwrap();
+        let revisit = records
+            .iter()
+            .find(|r| r.record_type() == Some("revisit"))
+            .unwrap();
+        revisit.verify_digests().unwrap();
+        assert_eq!(
+            revisit.header("WARC-Profile"),
+            Some("http://netpreserve.org/warc/1.1/revisit/identical-payload-digest")
+        );
+        assert_eq!(
+            revisit.header("WARC-Refers-To"),
+            Some(full.response.id.0.as_str())
+        );
+        assert_eq!(
+            revisit.header("WARC-Refers-To-Target-URI"),
+            Some("http://a.test/x")
+        );
+        assert_eq!(
+            revisit.header("WARC-Refers-To-Date"),
+            Some(warc_date(capture.started).as_str())
+        );
+        assert_eq!(
+            revisit.header("WARC-Payload-Digest"),
+            Some(full.payload_digest.as_str())
+        );
+        // The block is the (rewritten) head only: no body bytes.
+        let block = String::from_utf8(revisit.block.clone()).unwrap();
+        assert!(block.starts_with("HTTP/1.1 200 OK\r\n"), "{block}");
+        assert!(block.ends_with("\r\n\r\n"));
+        assert!(!block.contains("same"));
+        assert!(!block.contains("\r\nTransfer-Encoding:"), "{block}");
+        let request = records
+            .iter()
+            .filter(|r| r.record_type() == Some("request"))
+            .nth(1)
+            .unwrap();
+        assert_eq!(
+            request.header("WARC-Concurrent-To"),
+            revisit.header("WARC-Record-ID")
+        );
+    }
 }
