@@ -8,6 +8,7 @@
 pub mod capture;
 pub mod config;
 pub mod crawl;
+pub mod discover;
 pub mod extract;
 pub mod fetch;
 pub mod frontier;

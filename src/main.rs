@@ -15,6 +15,8 @@ pub enum ExitCode {
     Fatal = 1,
     /// Bad usage or configuration.
     Usage = 2,
+    /// Another run holds the lock of the state file.
+    Locked = 3,
     /// Stopped early (signal or --max-duration); state saved.
     Stopped = 4,
 }
@@ -30,9 +32,17 @@ fn main() {
         Ok(code) => code,
         Err(error) => {
             let usage = error.downcast_ref::<cli::crawl::UsageError>().is_some();
+            let locked = matches!(
+                error.downcast_ref::<glaneur::crawl::CrawlError>(),
+                Some(glaneur::crawl::CrawlError::Locked(
+                    glaneur::crawl::LockError::Held { .. }
+                ))
+            );
             eprintln!("error: {error:#}");
             if usage {
                 ExitCode::Usage
+            } else if locked {
+                ExitCode::Locked
             } else {
                 ExitCode::Fatal
             }

@@ -26,11 +26,15 @@ EXAMPLES:
     glaneur crawl --seeds seeds/silicon.fr.toml --max-pages 500 --max-duration 30m
 
 Run the same command again after Ctrl-C or a crash: the crawl resumes where it stopped.
+Run it again after it completed: an incremental run re-fetches start pages, listings and
+feeds, re-checks articles per the profiles' recheck_articles / fresh_articles with
+conditional requests, and records unchanged pages as WARC revisit records.
 
 EXIT CODES:
     0  the crawl completed (or reached --max-pages); per-page HTTP errors are recorded, not fatal
     1  fatal error (archive or state unwritable, ...)
     2  bad usage or configuration
+    3  another run holds the lock of the state file (<state>.lock)
     4  stopped early by a signal or --max-duration; the state is saved, run again to resume")]
 pub struct CrawlArgs {
     /// URLs to crawl with a generic profile (scope: the URL's host). When given, seeds/ is
@@ -111,7 +115,7 @@ pub fn settings(args: &CrawlArgs) -> anyhow::Result<CrawlSettings> {
     let usage = |m: String| anyhow::Error::new(UsageError(m));
     let policy = if args.policy.exists() {
         Policy::load(&args.policy).map_err(|e| usage(e.to_string()))?
-    } else if args.policy == PathBuf::from("robots-policy.toml") {
+    } else if args.policy.as_os_str() == "robots-policy.toml" {
         tracing::info!("no robots-policy.toml here: using the built-in politeness defaults");
         Policy::default()
     } else {
@@ -264,7 +268,7 @@ fn print_summary(summary: &CrawlSummary, args: &CrawlArgs) -> anyhow::Result<()>
     let secs = (summary.finished - summary.started).num_milliseconds() as f64 / 1000.0;
     if !args.quiet {
         eprintln!(
-            "{}: {} pages ({:.1}/s), {} articles, {} requests, {} errors, {} robots-denied, {} written in {} WARC file(s); {} URLs pending",
+            "{}: {} pages ({:.1}/s; {} new, {} changed, {} unchanged, {} not modified), {} articles, {} requests, {} errors, {} robots-denied, {} written in {} WARC file(s); {} URLs pending",
             match summary.stop_reason {
                 StopReason::Completed => "crawl complete",
                 StopReason::MaxPages => "stopped at --max-pages",
@@ -274,6 +278,10 @@ fn print_summary(summary: &CrawlSummary, args: &CrawlArgs) -> anyhow::Result<()>
             },
             summary.pages,
             summary.pages as f64 / secs.max(0.001),
+            summary.new,
+            summary.changed,
+            summary.unchanged,
+            summary.not_modified,
             summary.articles,
             summary.requests,
             summary.errors,

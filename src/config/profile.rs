@@ -2,6 +2,7 @@
 //! are articles, and the CSS selectors the extractor uses.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use regex::Regex;
 use serde::Deserialize;
@@ -49,8 +50,14 @@ pub struct SiteProfile {
     pub max_depth: u32,
     /// Selectors for extraction.
     pub selectors: SelectorConfig,
-    /// RSS/Atom feeds of the site (`feeds = [...]`), http(s) URLs; used by a later issue.
+    /// RSS/Atom feeds of the site (`feeds = [...]`), http(s) URLs, fetched every run.
     pub feeds: Vec<Url>,
+    /// Incremental runs re-check articles last fetched longer ago than this
+    /// (`recheck_articles = "7d"`).
+    pub recheck_articles: Duration,
+    /// Incremental runs re-check, every run, articles first fetched less than this long
+    /// ago (`fresh_articles = "2d"`).
+    pub fresh_articles: Duration,
     /// The file this profile came from (None for a generic profile built from a bare URL).
     pub source: Option<PathBuf>,
 }
@@ -70,7 +77,14 @@ struct RawProfile {
     selectors: RawSelectors,
     #[serde(default)]
     feeds: Vec<Spanned<String>>,
+    recheck_articles: Option<Spanned<String>>,
+    fresh_articles: Option<Spanned<String>>,
 }
+
+/// Default `recheck_articles`: a week.
+pub const DEFAULT_RECHECK_ARTICLES: Duration = Duration::from_secs(7 * 24 * 3600);
+/// Default `fresh_articles`: two days.
+pub const DEFAULT_FRESH_ARTICLES: Duration = Duration::from_secs(2 * 24 * 3600);
 
 /// The `[selectors]` table as written.
 #[derive(Debug, Default, Deserialize)]
@@ -127,6 +141,26 @@ impl Ctx<'_> {
         }
     }
 
+    /// A duration such as `"7d"`, `"36h"` or `"90m"` (humantime syntax).
+    fn duration(
+        &self,
+        key: &str,
+        v: &Option<Spanned<String>>,
+        default: Duration,
+    ) -> Result<Duration, ConfigError> {
+        let Some(v) = v else {
+            return Ok(default);
+        };
+        let text = v.get_ref().trim();
+        match humantime::parse_duration(text) {
+            Ok(d) => Ok(d),
+            Err(e) => self.err(
+                v.span(),
+                format!("`{key}`: {text:?} is not a duration such as \"7d\" or \"12h\": {e}"),
+            ),
+        }
+    }
+
     fn regex(&self, key: &str, v: &Spanned<String>) -> Result<Regex, ConfigError> {
         Regex::new(v.get_ref()).or_else(|e| {
             // The regex error is multi-line (pattern, caret, reason): keep it on one line.
@@ -179,6 +213,8 @@ impl SiteProfile {
             max_depth: DEFAULT_MAX_DEPTH,
             selectors: SelectorConfig::default(),
             feeds: Vec::new(),
+            recheck_articles: DEFAULT_RECHECK_ARTICLES,
+            fresh_articles: DEFAULT_FRESH_ARTICLES,
             source: None,
         }
     }
@@ -301,6 +337,16 @@ impl SiteProfile {
             .iter()
             .map(|v| cx.http_url("feeds", v))
             .collect::<Result<Vec<_>, _>>()?;
+        let recheck_articles = cx.duration(
+            "recheck_articles",
+            &raw.recheck_articles,
+            DEFAULT_RECHECK_ARTICLES,
+        )?;
+        let fresh_articles = cx.duration(
+            "fresh_articles",
+            &raw.fresh_articles,
+            DEFAULT_FRESH_ARTICLES,
+        )?;
         let s = &raw.selectors;
         let selectors = SelectorConfig {
             title: cx.selector("title", &s.title)?,
@@ -321,6 +367,8 @@ impl SiteProfile {
                 max_depth: raw.max_depth.unwrap_or(DEFAULT_MAX_DEPTH),
                 selectors,
                 feeds,
+                recheck_articles,
+                fresh_articles,
                 source: None,
             },
             name.span().start,
@@ -427,6 +475,8 @@ deny = ['/wp-admin/', 'replytocom=']
 article = '-\d+\.html$'
 max_depth = 2
 feeds = ["https://www.example.org/feed"]
+recheck_articles = "3d"
+fresh_articles = "12h"
 [selectors]
 title = "h1.entry-title"
 body = ".entry-content"
@@ -452,6 +502,8 @@ related = "  "
         assert_eq!(p.deny.len(), 2);
         assert_eq!(p.max_depth, 2);
         assert_eq!(p.feeds, vec![url("https://www.example.org/feed")]);
+        assert_eq!(p.recheck_articles, Duration::from_secs(3 * 86400));
+        assert_eq!(p.fresh_articles, Duration::from_secs(12 * 3600));
         assert_eq!(p.selectors.title.as_deref(), Some("h1.entry-title"));
         assert_eq!(p.selectors.body.as_deref(), Some(".entry-content"));
         assert_eq!(p.selectors.category.as_deref(), Some("a[rel~='category']"));
@@ -484,6 +536,8 @@ related = "  "
         assert!(p.deny.is_empty());
         assert!(p.article.is_none());
         assert!(p.feeds.is_empty());
+        assert_eq!(p.recheck_articles, DEFAULT_RECHECK_ARTICLES);
+        assert_eq!(p.fresh_articles, DEFAULT_FRESH_ARTICLES);
         assert_eq!(p.selectors, SelectorConfig::default());
         assert!(p.allows(&url("http://example.org:8080/zzz")));
         assert!(!p.allows(&url("http://example.org/zzz")));
@@ -571,6 +625,16 @@ related = "  "
                 "name = \"x\"\nstart = [\"https://a.test/\"]\nfeeds = [\"/feed\"]\n",
                 3,
                 "feeds",
+            ),
+            (
+                "name = \"x\"\nstart = [\"https://a.test/\"]\n\nrecheck_articles = \"weekly\"\n",
+                4,
+                "recheck_articles",
+            ),
+            (
+                "name = \"x\"\nstart = [\"https://a.test/\"]\nfresh_articles = \"2x\"\n",
+                3,
+                "fresh_articles",
             ),
             ("name = \"x\"\nstart = [\"https://a.test/\"\n", 2, ""),
         ] {

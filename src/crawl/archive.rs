@@ -9,13 +9,64 @@ use chrono::{DateTime, Utc};
 use tokio::sync::oneshot;
 
 use crate::capture::Capture;
-use crate::warc::{CaptureLocation, RecordId, RecordLocation, WarcError, WarcWriter};
+use crate::warc::{
+    CaptureLocation, RecordId, RecordLocation, RevisitOf, RevisitProfile, WarcError, WarcWriter,
+    sha1_digest,
+};
+
+/// How a capture was archived.
+#[derive(Debug, Clone)]
+pub struct Written {
+    /// Where its records are (`response` is the revisit record for a revisit).
+    pub location: CaptureLocation,
+    /// `Some` when a `revisit` record was written instead of a full response.
+    pub revisit: Option<RevisitProfile>,
+}
+
+/// Archives `capture`: a revisit record when `previous` (the status and record of the last
+/// full response) shows the payload is unchanged (a 304, or a complete response with the
+/// same status and payload digest, a 404 included), a full response otherwise.
+fn write_recapture(
+    writer: &mut WarcWriter,
+    capture: &Capture,
+    previous: Option<&(u16, RevisitOf)>,
+) -> Result<Written, WarcError> {
+    if let Some((status, of)) = previous {
+        let profile = if capture.status == 304 {
+            Some(RevisitProfile::ServerNotModified)
+        } else if capture.status == *status
+            && capture.truncated.is_none()
+            && sha1_digest(&capture.body) == of.payload_digest
+        {
+            Some(RevisitProfile::IdenticalPayloadDigest)
+        } else {
+            None
+        };
+        if let Some(profile) = profile {
+            let location = writer.write_revisit(capture, profile, of)?;
+            return Ok(Written {
+                location,
+                revisit: Some(profile),
+            });
+        }
+    }
+    let location = writer.write_capture(capture)?;
+    Ok(Written {
+        location,
+        revisit: None,
+    })
+}
 
 enum Command {
     Capture(
         Box<Capture>,
         Option<oneshot::Sender<Result<CaptureLocation, WarcError>>>,
     ),
+    Recapture {
+        capture: Box<Capture>,
+        previous: Option<(u16, RevisitOf)>,
+        reply: oneshot::Sender<Result<Written, WarcError>>,
+    },
     Metadata {
         target_uri: String,
         refers_to: RecordId,
@@ -74,6 +125,18 @@ fn run(
                     break;
                 }
             }
+            Command::Recapture {
+                capture,
+                previous,
+                reply,
+            } => {
+                let result = write_recapture(&mut writer, &capture, previous.as_ref());
+                let failed = result.is_err();
+                let _ = reply.send(result);
+                if failed {
+                    break;
+                }
+            }
             Command::Metadata {
                 target_uri,
                 refers_to,
@@ -96,14 +159,20 @@ fn run(
 }
 
 impl ArchiveHandle {
-    /// Writes a capture's request and response records.
-    pub async fn write_capture(
+    /// Archives a capture, as a revisit of `previous` (status and record of the last full
+    /// response) when its payload is unchanged.
+    pub async fn write_recapture(
         &self,
         capture: Capture,
-    ) -> Result<Result<CaptureLocation, WarcError>, ArchiveClosed> {
+        previous: Option<(u16, RevisitOf)>,
+    ) -> Result<Result<Written, WarcError>, ArchiveClosed> {
         let (reply, answer) = oneshot::channel();
         self.sender
-            .send(Command::Capture(Box::new(capture), Some(reply)))
+            .send(Command::Recapture {
+                capture: Box::new(capture),
+                previous,
+                reply,
+            })
             .map_err(|_| ArchiveClosed)?;
         answer.await.map_err(|_| ArchiveClosed)
     }

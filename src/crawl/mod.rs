@@ -8,7 +8,9 @@
 
 mod archive;
 pub mod classify;
+mod lock;
 pub mod progress;
+mod recover;
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
@@ -24,17 +26,22 @@ use url::Url;
 
 use crate::capture::Capture;
 use crate::config::{HostPolicy, Policy, SiteProfile};
+use crate::discover;
 use crate::extract::{self, PageInput, ProfileSelectors};
 use crate::fetch::{FetchRequest, Fetcher, FetcherConfig, decode_content};
 use crate::frontier::{
-    ClaimedUrl, Frontier, FrontierError, FrontierStats, NewUrl, Outcome, SqliteFrontier, UrlKind,
+    CaptureState, ClaimedUrl, Frontier, FrontierError, FrontierStats, NewUrl, Outcome, Recheck,
+    SqliteFrontier, StoredRecord, UrlKind,
 };
 use crate::politeness::{HostGate, RobotsRules, backoff_delay, fetch_robots, parse_retry_after};
 use crate::urls;
-use crate::warc::{Compression, WarcWriter, WriterConfig, repair_open_files};
+use crate::warc::{
+    Compression, RevisitOf, RevisitProfile, WarcWriter, WriterConfig, repair_open_files,
+};
 
-pub use archive::ArchiveClosed;
 use archive::ArchiveHandle;
+pub use archive::{ArchiveClosed, Written};
+pub use lock::{LockError, StateLock};
 pub use progress::{Counters, OutputMode, Progress};
 
 /// Everything a crawl needs, resolved from the command line and the configuration files.
@@ -81,6 +88,20 @@ pub enum StopReason {
 /// What a crawl did.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CrawlSummary {
+    /// A new id for every run (UUID).
+    pub run_id: String,
+    /// Full responses for URLs never captured before.
+    pub new: u64,
+    /// Full responses for URLs captured before, whose payload changed.
+    pub changed: u64,
+    /// Responses identical to the last capture (identical-payload-digest revisits).
+    pub unchanged: u64,
+    /// 304 answers to conditional requests (server-not-modified revisits).
+    pub not_modified: u64,
+    /// URLs given up in this run (errors after retries).
+    pub failed: u64,
+    /// Fetched URLs queued again at the start of this incremental run.
+    pub rechecked: u64,
     /// Start of the run.
     pub started: DateTime<Utc>,
     /// End of the run.
@@ -123,6 +144,9 @@ pub enum CrawlError {
     /// The writer thread stopped after an earlier error.
     #[error("archive: {0}")]
     ArchiveClosed(#[from] ArchiveClosed),
+    /// Another run holds the state's lock (exit code 3).
+    #[error(transparent)]
+    Locked(#[from] LockError),
     /// The HTTP client could not be built.
     #[error(transparent)]
     Fetch(#[from] crate::fetch::FetchError),
@@ -246,12 +270,19 @@ pub async fn run(
             source,
         })?;
     }
+    // One run at a time: taken before touching the archive or the state.
+    let _lock = StateLock::acquire(&settings.state_path)?;
+    let run_id = uuid::Uuid::new_v4().to_string();
     let repaired_files = repair_open_files(&settings.archive_dir)?;
     for file in &repaired_files {
         tracing::warn!("repaired {} left open by an earlier run", file.display());
     }
 
     let mut frontier = SqliteFrontier::open(&settings.state_path)?;
+    let adopted = recover::adopt_orphans(&mut frontier, &repaired_files)?;
+    if adopted > 0 {
+        tracing::info!("{adopted} responses archived by the interrupted run were kept");
+    }
     let recovered = frontier.recover_in_flight()?;
     if recovered > 0 {
         tracing::info!("resuming: {recovered} URLs that were in flight are queued again");
@@ -260,7 +291,30 @@ pub async fn run(
 
     let mut sites = HashMap::new();
     let mut seeds = Vec::new();
+    let mut rechecks = Vec::new();
     for profile in &settings.sites {
+        let now = Utc::now();
+        let ago =
+            |d: Duration| now - chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX);
+        rechecks.push(Recheck {
+            site: profile.name.clone(),
+            now,
+            captured_before: ago(profile.recheck_articles),
+            first_captured_after: ago(profile.fresh_articles),
+        });
+        for url in &profile.feeds {
+            let (Some(url), Some(host)) = (urls::canonicalize(url), urls::host_key(url)) else {
+                continue;
+            };
+            seeds.push(NewUrl {
+                url,
+                host,
+                site: profile.name.clone(),
+                depth: 0,
+                kind: UrlKind::Start,
+                found_on: None,
+            });
+        }
         let selectors = ProfileSelectors::compile(&profile.selectors)
             .map_err(|e| CrawlError::Settings(format!("profile {}: {e}", profile.name)))?;
         let max_depth = settings.max_depth.unwrap_or(profile.max_depth);
@@ -286,7 +340,26 @@ pub async fn run(
             },
         );
     }
-    db(&frontier, move |f| f.add(&seeds)).await?;
+    let run_for_meta = run_id.clone();
+    let rechecked = db(&frontier, move |f| {
+        // Work left by a stopped or killed run is finished first, without starting a
+        // recheck: a new incremental pass starts only once the last one completed.
+        let stats = f.stats()?;
+        let resuming = stats.pending + stats.in_flight > 0;
+        let mut n = 0;
+        if !resuming {
+            for recheck in &rechecks {
+                n += f.reschedule(recheck)?;
+            }
+        }
+        f.add(&seeds)?;
+        f.set_meta("last_run_id", &run_for_meta)?;
+        Ok(n)
+    })
+    .await?;
+    if rechecked > 0 {
+        tracing::info!("incremental run: {rechecked} known URLs are due a recheck");
+    }
 
     let fetcher = Fetcher::new(FetcherConfig {
         user_agent: settings.policy.user_agent.clone(),
@@ -368,6 +441,13 @@ pub async fn run(
             StopReason::Completed
         });
     Ok(CrawlSummary {
+        run_id,
+        new: counters.new.load(Ordering::Relaxed),
+        changed: counters.changed.load(Ordering::Relaxed),
+        unchanged: counters.unchanged.load(Ordering::Relaxed),
+        not_modified: counters.not_modified.load(Ordering::Relaxed),
+        failed: counters.failed.load(Ordering::Relaxed),
+        rechecked,
         started,
         finished: Utc::now(),
         stop_reason,
@@ -534,7 +614,7 @@ async fn host_loop(shared: &Arc<Shared>, host: &str) {
                 None => break,
             }
         };
-        let rules = robots_for(shared, &url.url, &policy).await;
+        let rules = robots_for(shared, &url, &policy).await;
         if !rules.is_allowed(shared.policy.product_token(), &url.url) {
             shared.started_pages.fetch_sub(1, Ordering::SeqCst);
             shared
@@ -572,7 +652,12 @@ async fn host_loop(shared: &Arc<Shared>, host: &str) {
 }
 
 /// The robots.txt rules for `url`'s origin, fetched (and archived) on first use.
-async fn robots_for(shared: &Arc<Shared>, url: &Url, policy: &HostPolicy) -> Arc<RobotsRules> {
+async fn robots_for(
+    shared: &Arc<Shared>,
+    claimed: &ClaimedUrl,
+    policy: &HostPolicy,
+) -> Arc<RobotsRules> {
+    let url = &claimed.url;
     if !shared.policy.obey_robots {
         return Arc::new(RobotsRules::AllowAll);
     }
@@ -605,11 +690,88 @@ async fn robots_for(shared: &Arc<Shared>, url: &Url, policy: &HostPolicy) -> Arc
     if let Some(delay) = rules.crawl_delay(shared.policy.product_token()) {
         shared.gate.set_min_delay(&host, delay);
     }
+    queue_sitemaps(shared, claimed, &origin_url, &rules).await;
     let rules = Arc::new(rules);
     if let Ok(mut cache) = shared.robots.lock() {
         cache.insert(origin, (Arc::clone(&rules), Instant::now()));
     }
     rules
+}
+
+/// Queues the in-scope `Sitemap:` URLs of a robots.txt (fetched every run: kind `Other`).
+async fn queue_sitemaps(
+    shared: &Arc<Shared>,
+    claimed: &ClaimedUrl,
+    origin: &Url,
+    rules: &RobotsRules,
+) {
+    let Some(site) = shared.site(&claimed.site) else {
+        return;
+    };
+    let found_on = origin.join("/robots.txt").ok();
+    let sitemaps: Vec<NewUrl> = rules
+        .sitemaps()
+        .iter()
+        .filter_map(urls::canonicalize)
+        .filter(|u| site.profile.allows(u))
+        .filter_map(|u| {
+            Some(NewUrl {
+                host: urls::host_key(&u)?,
+                url: u,
+                site: claimed.site.clone(),
+                depth: 1,
+                kind: UrlKind::Other,
+                found_on: found_on.clone(),
+            })
+        })
+        .collect();
+    if sitemaps.is_empty() {
+        return;
+    }
+    if let Err(e) = db(&shared.frontier, move |f| f.add(&sitemaps)).await {
+        shared.fail(e);
+    }
+}
+
+/// The URLs a feed or sitemap leads to, and the `lastmod` dates of those it says changed.
+fn discovered_to_queue(
+    site: &Site,
+    page: &ClaimedUrl,
+    discovery: &discover::Discovery,
+) -> (Vec<NewUrl>, Vec<(Url, DateTime<Utc>)>) {
+    let mut queue = Vec::new();
+    let mut changed = Vec::new();
+    let index = discovery.kind == discover::DocumentKind::SitemapIndex;
+    for entry in &discovery.entries {
+        let Some(url) = urls::canonicalize(&entry.url) else {
+            continue;
+        };
+        if !site.profile.allows(&url) {
+            continue;
+        }
+        let Some(host) = urls::host_key(&url) else {
+            continue;
+        };
+        let (depth, kind) = if index {
+            (page.depth, UrlKind::Other)
+        } else if classify::is_article(&site.profile, &url) {
+            ((page.depth + 1).min(site.max_depth), UrlKind::Article)
+        } else {
+            ((page.depth + 1).min(site.max_depth), UrlKind::Other)
+        };
+        if let Some(modified) = entry.modified {
+            changed.push((url.clone(), modified));
+        }
+        queue.push(NewUrl {
+            url,
+            host,
+            site: page.site.clone(),
+            depth,
+            kind,
+            found_on: Some(page.url.clone()),
+        });
+    }
+    (queue, changed)
 }
 
 /// Fetches one URL, archives the exchange, reads the page and queues its links.
@@ -620,7 +782,7 @@ async fn fetch_one(
 ) -> Result<(), CrawlError> {
     let request = FetchRequest {
         url: url.url.clone(),
-        headers: Vec::new(),
+        headers: conditional_headers(url.previous.as_ref()),
         max_body_bytes: policy.max_body_bytes,
         timeout: policy.timeout,
         read_timeout: policy.read_timeout,
@@ -645,6 +807,7 @@ async fn fetch_one(
                 db(&shared.frontier, move |f| f.retry_at(id, at, &message)).await?;
             } else {
                 tracing::warn!("{message}; giving up");
+                shared.counters.failed.fetch_add(1, Ordering::Relaxed);
                 db(&shared.frontier, move |f| {
                     f.finish(id, &Outcome::Failed { error: message })
                 })
@@ -662,24 +825,53 @@ async fn fetch_one(
     let want_article = site.is_some_and(|s| classify::is_article(&s.profile, &url.url));
     let decode_limit = policy.max_body_bytes.saturating_mul(5).max(10_000_000);
     let page_capture = capture.clone();
+    let is_start = url.kind == UrlKind::Start;
     let reading = tokio::task::spawn_blocking(move || {
         read_page(
             &page_capture,
             selectors.as_ref(),
             want_article,
             decode_limit,
+            is_start,
         )
     });
-    let location = shared.archive.write_capture(capture.clone()).await??;
+    let previous = url.previous.as_ref().map(|p| {
+        (
+            p.status,
+            RevisitOf {
+                record_id: p.record.id.clone(),
+                target_uri: url.url.to_string(),
+                date: p.record.date,
+                payload_digest: p.payload_digest.clone(),
+            },
+        )
+    });
+    let written = shared
+        .archive
+        .write_recapture(capture.clone(), previous)
+        .await??;
+    let location = written.location.clone();
     shared.counters.pages.fetch_add(1, Ordering::Relaxed);
+    let counter = match (written.revisit, &url.previous) {
+        (Some(RevisitProfile::ServerNotModified), _) => &shared.counters.not_modified,
+        (Some(RevisitProfile::IdenticalPayloadDigest), _) => &shared.counters.unchanged,
+        (None, Some(_)) => &shared.counters.changed,
+        (None, None) => &shared.counters.new,
+    };
+    counter.fetch_add(1, Ordering::Relaxed);
     shared.counters.bytes_written.fetch_add(
         location.request.length + location.response.length,
         Ordering::Relaxed,
     );
-    let analysis = reading.await.unwrap_or_else(|e| {
+    let PageRead {
+        analysis,
+        discovery,
+        feeds,
+    } = reading.await.unwrap_or_else(|e| {
         tracing::error!("reading {} failed: {e}", url.url);
-        None
+        PageRead::default()
     });
+    let mut changed_since: Vec<(Url, DateTime<Utc>)> = Vec::new();
 
     let mut queue = Vec::new();
     if let Some(site) = site {
@@ -703,6 +895,25 @@ async fn fetch_one(
                 found_on: Some(url.url.clone()),
             });
         }
+        if let Some(discovery) = &discovery {
+            let (found, changed) = discovered_to_queue(site, &url, discovery);
+            queue.extend(found);
+            changed_since = changed;
+        }
+        for feed in feeds {
+            if let (Some(feed), true) = (urls::canonicalize(&feed), site.profile.allows(&feed))
+                && let Some(host) = urls::host_key(&feed)
+            {
+                queue.push(NewUrl {
+                    url: feed,
+                    host,
+                    site: url.site.clone(),
+                    depth: url.depth,
+                    kind: UrlKind::Start,
+                    found_on: Some(url.url.clone()),
+                });
+            }
+        }
         if let Some(analysis) = &analysis {
             queue.extend(classify::links_to_queue(
                 &site.profile,
@@ -714,7 +925,10 @@ async fn fetch_one(
         }
     }
 
-    if let Some(article) = analysis.and_then(|a| a.article) {
+    // An unchanged page has the article of its last full capture: no new metadata record.
+    if let Some(article) = analysis.and_then(|a| a.article).filter(|_| {
+        written.revisit.is_none() || url.previous.as_ref().is_some_and(|p| !p.described)
+    }) {
         match serde_json::to_vec(&article) {
             Ok(json) => {
                 let meta = shared
@@ -743,6 +957,7 @@ async fn fetch_one(
         shared.gate.pause(&url.host, delay);
     }
     let outcome_message = format!("HTTP {status}");
+    let state = capture_state(&capture, &written, url.previous.as_ref());
     db(&shared.frontier, move |f| match retry {
         Some(delay) => {
             if !queue.is_empty() {
@@ -751,15 +966,81 @@ async fn fetch_one(
             let at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
             f.retry_at(id, at, &outcome_message)
         }
-        None => f
-            .finish_with_links(id, &Outcome::Fetched { status }, &queue)
-            .map(|_| ()),
+        None => {
+            if !changed_since.is_empty() {
+                f.recheck_if_older(&changed_since, Utc::now())?;
+            }
+            f.finish_capture(id, &Outcome::Fetched { status }, &state, &queue)
+                .map(|_| ())
+        }
     })
     .await?;
     if retry.is_some() {
         shared.counters.errors.fetch_add(1, Ordering::Relaxed);
     }
     Ok(())
+}
+
+/// `If-None-Match` / `If-Modified-Since` from the last capture, when it was a complete 200.
+fn conditional_headers(previous: Option<&CaptureState>) -> Vec<(String, String)> {
+    let mut headers = Vec::new();
+    if let Some(p) = previous.filter(|p| p.status == 200) {
+        if let Some(etag) = &p.etag {
+            headers.push(("If-None-Match".to_string(), etag.clone()));
+        }
+        if let Some(lm) = &p.last_modified {
+            headers.push(("If-Modified-Since".to_string(), lm.clone()));
+        }
+    }
+    headers
+}
+
+/// A validator header worth keeping: printable, bounded.
+fn validator(capture: &Capture, name: &str) -> Option<String> {
+    capture
+        .header(name)
+        .map(str::trim)
+        .filter(|v| !v.is_empty() && v.len() <= 512)
+        .map(str::to_string)
+}
+
+/// The state to keep about a URL after this capture: a full response becomes the record
+/// later revisits refer to; a revisit keeps the earlier record and refreshes the validators.
+fn capture_state(
+    capture: &Capture,
+    written: &Written,
+    previous: Option<&CaptureState>,
+) -> CaptureState {
+    let complete = capture.truncated.is_none();
+    let etag = validator(capture, "etag").filter(|_| complete);
+    let last_modified = validator(capture, "last-modified").filter(|_| complete);
+    match (written.revisit, previous) {
+        (Some(_), Some(p)) => CaptureState {
+            captured_at: capture.started,
+            first_captured_at: p.first_captured_at,
+            status: p.status,
+            etag: etag.or_else(|| p.etag.clone()),
+            last_modified: last_modified.or_else(|| p.last_modified.clone()),
+            payload_digest: p.payload_digest.clone(),
+            record: p.record.clone(),
+            described: true,
+        },
+        _ => CaptureState {
+            captured_at: capture.started,
+            first_captured_at: previous.map_or(capture.started, |p| p.first_captured_at),
+            status: capture.status,
+            etag,
+            last_modified,
+            payload_digest: written.location.payload_digest.clone(),
+            record: StoredRecord {
+                file: written.location.response.file.clone(),
+                offset: written.location.response.offset,
+                id: written.location.response.id.0.clone(),
+                date: capture.started,
+            },
+            described: true,
+        },
+    }
 }
 
 /// When a response asks to come back later (429, 5xx) and retries remain: how long to wait.
@@ -776,28 +1057,55 @@ fn retry_delay(capture: &Capture, attempts: u32, policy: &HostPolicy) -> Option<
     Some(asked.map_or(backoff, |d| d.max(Duration::from_millis(100))))
 }
 
-/// Decodes and reads a 2xx page: links and, when wanted, the article.
+/// What was read from a page.
+#[derive(Default)]
+struct PageRead {
+    /// Links and article of an HTML page.
+    analysis: Option<extract::PageAnalysis>,
+    /// Entries of a feed or sitemap.
+    discovery: Option<discover::Discovery>,
+    /// Feeds announced by a start page.
+    feeds: Vec<Url>,
+}
+
+/// Decodes and reads a 2xx page: a feed or sitemap, or an HTML page (links and, when
+/// wanted, the article; on a start page, the feeds it announces).
 fn read_page(
     capture: &Capture,
     selectors: Option<&ProfileSelectors>,
     want_article: bool,
     decode_limit: u64,
-) -> Option<extract::PageAnalysis> {
+    is_start: bool,
+) -> PageRead {
+    let mut read = PageRead::default();
     if !(200..300).contains(&capture.status) {
-        return None;
+        return read;
     }
     let body = match decode_content(capture, decode_limit) {
         Ok(body) => body,
         Err(e) => {
             tracing::warn!("{}: {e}; links not followed", capture.url);
-            return None;
+            return read;
         }
     };
+    if discover::looks_like_feed_or_sitemap(capture.content_type(), &capture.url, &body) {
+        match discover::parse(&body, &capture.url) {
+            Ok(discovery) => {
+                read.discovery = Some(discovery);
+                return read;
+            }
+            Err(e) => tracing::debug!("{}: {e}", capture.url),
+        }
+    }
+    if is_start {
+        read.feeds = discover::feed_links(&String::from_utf8_lossy(&body), &capture.url);
+    }
     let page = PageInput {
         url: &capture.url,
         body: &body,
         content_type: capture.content_type(),
         fetched_at: capture.started,
     };
-    Some(extract::analyze(&page, selectors, want_article))
+    read.analysis = Some(extract::analyze(&page, selectors, want_article));
+    read
 }

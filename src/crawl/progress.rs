@@ -34,6 +34,16 @@ pub struct Counters {
     pub bytes_written: AtomicU64,
     /// Requests made, robots.txt included.
     pub requests: AtomicU64,
+    /// Full responses for URLs never captured before.
+    pub new: AtomicU64,
+    /// Full responses for URLs captured before whose payload changed.
+    pub changed: AtomicU64,
+    /// 200 responses identical to the last capture (identical-payload-digest revisits).
+    pub unchanged: AtomicU64,
+    /// 304 responses to conditional requests (server-not-modified revisits).
+    pub not_modified: AtomicU64,
+    /// URLs given up in this run.
+    pub failed: AtomicU64,
 }
 
 impl Counters {

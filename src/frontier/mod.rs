@@ -90,6 +90,59 @@ pub struct ClaimedUrl {
     pub kind: UrlKind,
     /// Attempts made before this one.
     pub attempts: u32,
+    /// The last capture of this URL in an earlier run (for conditional requests and
+    /// revisit records); `None` for a URL never fetched.
+    pub previous: Option<CaptureState>,
+}
+
+/// Where the last full response record of a URL is, for `revisit` records to refer to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRecord {
+    /// WARC file name, relative to the archive directory.
+    pub file: String,
+    /// Offset of the record in the file.
+    pub offset: u64,
+    /// `WARC-Record-ID` (`<urn:uuid:...>`).
+    pub id: String,
+    /// Its `WARC-Date`.
+    pub date: DateTime<Utc>,
+}
+
+/// What the state keeps about the last capture of a URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaptureState {
+    /// When it was last fetched (a revisit counts).
+    pub captured_at: DateTime<Utc>,
+    /// When it was first fetched.
+    pub first_captured_at: DateTime<Utc>,
+    /// HTTP status of the last full response.
+    pub status: u16,
+    /// `ETag` of the last response, if any.
+    pub etag: Option<String>,
+    /// `Last-Modified` of the last response, if any.
+    pub last_modified: Option<String>,
+    /// `sha1:<base32>` payload digest of the last full response.
+    pub payload_digest: String,
+    /// The last full response record.
+    pub record: StoredRecord,
+    /// False when the record's article metadata may be missing (a response a killed run
+    /// archived without its metadata record): the next capture writes it even if unchanged.
+    pub described: bool,
+}
+
+/// Which fetched URLs of a site a new run fetches again (see [`Frontier::reschedule`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recheck {
+    /// Site profile name.
+    pub site: String,
+    /// Due time given to the rescheduled URLs.
+    pub now: DateTime<Utc>,
+    /// Articles (kinds `Article` and `Related`) last fetched at or before this time are
+    /// fetched again (`recheck_articles`).
+    pub captured_before: DateTime<Utc>,
+    /// Articles first fetched at or after this time are fetched again every run
+    /// (`fresh_articles`).
+    pub first_captured_after: DateTime<Utc>,
 }
 
 /// How a claimed URL ended.
@@ -191,8 +244,38 @@ pub trait Frontier: Send {
         self.add(links)
     }
 
+    /// Like [`Frontier::finish_with_links`], and also stores `capture` as the URL's last
+    /// capture, in the same transaction where the store allows (SQLite does).
+    fn finish_capture(
+        &mut self,
+        id: i64,
+        outcome: &Outcome,
+        capture: &CaptureState,
+        links: &[NewUrl],
+    ) -> Result<usize, FrontierError>;
+
+    /// Starts an incremental run of one site: puts its fetched (and given up) URLs back to
+    /// pending when they are due a recheck: start and other non-article pages always,
+    /// articles per `recheck`. Returns how many were queued again.
+    fn reschedule(&mut self, recheck: &Recheck) -> Result<u64, FrontierError>;
+
+    /// Queues again, due `now`, the fetched URLs among `urls` last fetched before the
+    /// given time (a sitemap's `lastmod`); unknown URLs are ignored. Returns how many.
+    fn recheck_if_older(
+        &mut self,
+        urls: &[(Url, DateTime<Utc>)],
+        now: DateTime<Utc>,
+    ) -> Result<u64, FrontierError>;
+
     /// Puts a claimed URL back to pending, due at `at`, with attempts incremented.
     fn retry_at(&mut self, id: i64, at: DateTime<Utc>, error: &str) -> Result<(), FrontierError>;
+
+    /// The URLs in flight (row id and URL), e.g. those a killed run was fetching.
+    fn in_flight(&mut self) -> Result<Vec<(i64, Url)>, FrontierError>;
+
+    /// Stores `capture` as the last capture of URL `id`, whatever its state (used after a
+    /// crash for a response archived just before the run was killed).
+    fn set_capture(&mut self, id: i64, capture: &CaptureState) -> Result<(), FrontierError>;
 
     /// Puts every in-flight URL back to pending (after a crash or stop); returns how many.
     fn recover_in_flight(&mut self) -> Result<u64, FrontierError>;

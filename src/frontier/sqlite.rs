@@ -20,11 +20,28 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use url::Url;
 
 use super::{
-    ClaimedUrl, Frontier, FrontierError, FrontierStats, NewUrl, Outcome, UrlKind, UrlRecord,
+    CaptureState, ClaimedUrl, Frontier, FrontierError, FrontierStats, NewUrl, Outcome, Recheck,
+    StoredRecord, UrlKind, UrlRecord,
 };
 
 /// Schema version written to `PRAGMA user_version`.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
+
+/// Version 2: the last capture of each URL (incremental re-crawls). Added to version-1
+/// files by `ALTER TABLE`; their fetched URLs have no capture state until fetched again.
+const MIGRATE_V2: &str = "
+ALTER TABLE urls ADD COLUMN cap_at INTEGER;
+ALTER TABLE urls ADD COLUMN first_cap_at INTEGER;
+ALTER TABLE urls ADD COLUMN cap_status INTEGER;
+ALTER TABLE urls ADD COLUMN etag TEXT;
+ALTER TABLE urls ADD COLUMN last_modified TEXT;
+ALTER TABLE urls ADD COLUMN payload_digest TEXT;
+ALTER TABLE urls ADD COLUMN rec_file TEXT;
+ALTER TABLE urls ADD COLUMN rec_offset INTEGER;
+ALTER TABLE urls ADD COLUMN rec_id TEXT;
+ALTER TABLE urls ADD COLUMN rec_date INTEGER;
+ALTER TABLE urls ADD COLUMN described INTEGER NOT NULL DEFAULT 1;
+";
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS urls (
@@ -69,7 +86,9 @@ const UPSERT: &str =
      WHERE excluded.depth < depth OR (state = 'pending' AND excluded.priority < priority)
      RETURNING id";
 
-const CLAIM: &str = "SELECT id, url, site, depth, kind, attempts FROM urls INDEXED BY urls_claim
+const CLAIM: &str = "SELECT id, url, site, depth, kind, attempts,
+     cap_at, first_cap_at, cap_status, etag, last_modified, payload_digest,
+     rec_file, rec_offset, rec_id, rec_date, described FROM urls INDEXED BY urls_claim
      WHERE host = ?1 AND state = 'pending' AND due_at <= ?2
      ORDER BY priority, depth, id LIMIT ?3";
 
@@ -171,6 +190,11 @@ impl SqliteFrontier {
         match version {
             0 => {
                 tx.execute_batch(SCHEMA)?;
+                tx.execute_batch(MIGRATE_V2)?;
+                tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+            }
+            1 => {
+                tx.execute_batch(MIGRATE_V2)?;
                 tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             }
             SCHEMA_VERSION => {}
@@ -398,7 +422,91 @@ fn finish_in(
     Ok(())
 }
 
+/// Reads the eleven capture columns starting at `at` (in the order of [`CLAIM`]).
+fn capture_state(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Option<CaptureState>> {
+    let cap_at: Option<i64> = r.get(at)?;
+    let first: Option<i64> = r.get(at + 1)?;
+    let status: Option<i64> = r.get(at + 2)?;
+    let etag: Option<String> = r.get(at + 3)?;
+    let last_modified: Option<String> = r.get(at + 4)?;
+    let digest: Option<String> = r.get(at + 5)?;
+    let file: Option<String> = r.get(at + 6)?;
+    let offset: Option<i64> = r.get(at + 7)?;
+    let id: Option<String> = r.get(at + 8)?;
+    let date: Option<i64> = r.get(at + 9)?;
+    let described: i64 = r.get(at + 10)?;
+    let (
+        Some(cap_at),
+        Some(status),
+        Some(payload_digest),
+        Some(file),
+        Some(offset),
+        Some(id),
+        Some(date),
+    ) = (cap_at, status, digest, file, offset, id, date)
+    else {
+        return Ok(None);
+    };
+    Ok(Some(CaptureState {
+        captured_at: from_millis(cap_at),
+        first_captured_at: from_millis(first.unwrap_or(cap_at)),
+        status: u16::try_from(status).unwrap_or(0),
+        etag,
+        last_modified,
+        payload_digest,
+        record: StoredRecord {
+            file,
+            offset: u64::try_from(offset).unwrap_or(0),
+            id,
+            date: from_millis(date),
+        },
+        described: described != 0,
+    }))
+}
+
+/// Stores the last capture of `id` (keeps the earliest first-capture time).
+fn store_capture(
+    tx: &rusqlite::Transaction<'_>,
+    id: i64,
+    c: &CaptureState,
+) -> Result<(), FrontierError> {
+    tx.prepare_cached(
+        "UPDATE urls SET cap_at = ?2, first_cap_at = COALESCE(first_cap_at, ?3),
+             cap_status = ?4, etag = ?5, last_modified = ?6, payload_digest = ?7,
+             rec_file = ?8, rec_offset = ?9, rec_id = ?10, rec_date = ?11, described = ?12
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        millis(c.captured_at),
+        millis(c.first_captured_at),
+        i64::from(c.status),
+        c.etag,
+        c.last_modified,
+        c.payload_digest,
+        c.record.file,
+        i64::try_from(c.record.offset).unwrap_or(i64::MAX),
+        c.record.id,
+        millis(c.record.date),
+        c.described,
+    ])?;
+    Ok(())
+}
+
 impl SqliteFrontier {
+    /// The stored last capture of `url`, if any.
+    pub fn capture_of(&self, url: &Url) -> Result<Option<CaptureState>, FrontierError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT cap_at, first_cap_at, cap_status, etag, last_modified, payload_digest,
+                     rec_file, rec_offset, rec_id, rec_date, described FROM urls WHERE url = ?1",
+            )?
+            .query_row([url.as_str()], |r| capture_state(r, 0))
+            .optional()?
+            .flatten())
+    }
+
     fn remember(&mut self, seen: Seen) {
         for (key, depth, priority) in seen {
             let entry = self.known.entry(key).or_insert((depth, priority));
@@ -439,6 +547,67 @@ impl Frontier for SqliteFrontier {
         Ok(added)
     }
 
+    fn finish_capture(
+        &mut self,
+        id: i64,
+        outcome: &Outcome,
+        capture: &CaptureState,
+        links: &[NewUrl],
+    ) -> Result<usize, FrontierError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        finish_in(&tx, id, outcome)?;
+        store_capture(&tx, id, capture)?;
+        let (added, seen) = add_in(&tx, &self.known, links)?;
+        tx.commit()?;
+        self.remember(seen);
+        Ok(added)
+    }
+
+    fn reschedule(&mut self, recheck: &Recheck) -> Result<u64, FrontierError> {
+        let n = self.conn.execute(
+            "UPDATE urls SET state = 'pending', due_at = ?2, attempts = 0, last_error = NULL
+             WHERE site = ?1 AND state IN ('fetched', 'failed') AND (
+                kind IN ('start', 'other')
+                OR COALESCE(cap_at, finished_at, 0) <= ?3
+                OR COALESCE(first_cap_at, added_at) >= ?4)",
+            params![
+                recheck.site,
+                millis(recheck.now),
+                millis(recheck.captured_before),
+                millis(recheck.first_captured_after)
+            ],
+        )?;
+        Ok(n as u64)
+    }
+
+    fn recheck_if_older(
+        &mut self,
+        urls: &[(Url, DateTime<Utc>)],
+        now: DateTime<Utc>,
+    ) -> Result<u64, FrontierError> {
+        if urls.is_empty() {
+            return Ok(0);
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut n = 0;
+        {
+            let mut stmt = tx.prepare_cached(
+                "UPDATE urls SET state = 'pending', due_at = ?2, attempts = 0
+                 WHERE url = ?1 AND state = 'fetched'
+                   AND COALESCE(cap_at, finished_at, 0) < ?3",
+            )?;
+            for (url, changed) in urls {
+                n += stmt.execute(params![url.as_str(), millis(now), millis(*changed)])? as u64;
+            }
+        }
+        tx.commit()?;
+        Ok(n)
+    }
+
     fn ready_hosts(&mut self, now: DateTime<Utc>) -> Result<Vec<String>, FrontierError> {
         let now = millis(now);
         Ok(self
@@ -476,16 +645,19 @@ impl Frontier for SqliteFrontier {
             let mut select = tx.prepare_cached(CLAIM)?;
             let rows = select.query_map(params![host, millis(now), limit], |r| {
                 Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, i64>(5)?,
+                    (
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, i64>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, i64>(5)?,
+                    ),
+                    capture_state(r, 6)?,
                 ))
             })?;
             for row in rows {
-                let (id, url, site, depth, kind, attempts) = row?;
+                let ((id, url, site, depth, kind, attempts), previous) = row?;
                 let url = Url::parse(&url).map_err(|e| {
                     FrontierError::Database(format!("invalid URL {url:?} in frontier: {e}"))
                 })?;
@@ -497,6 +669,7 @@ impl Frontier for SqliteFrontier {
                     depth: to_u32(depth),
                     kind: kind_of(&kind)?,
                     attempts: to_u32(attempts),
+                    previous,
                 });
             }
             let mut mark =
@@ -532,6 +705,30 @@ impl Frontier for SqliteFrontier {
                 "URL id {id} is not in flight"
             )));
         }
+        Ok(())
+    }
+
+    fn in_flight(&mut self) -> Result<Vec<(i64, Url)>, FrontierError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, url FROM urls WHERE state = 'in_flight'")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, url) = row?;
+            if let Ok(url) = Url::parse(&url) {
+                out.push((id, url));
+            }
+        }
+        Ok(out)
+    }
+
+    fn set_capture(&mut self, id: i64, capture: &CaptureState) -> Result<(), FrontierError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        store_capture(&tx, id, capture)?;
+        tx.commit()?;
         Ok(())
     }
 
@@ -794,6 +991,148 @@ mod tests {
             .unwrap();
         let rec = f.lookup(&links[1].url).unwrap().unwrap();
         assert_eq!((rec.depth, rec.kind), (1, UrlKind::Related));
+    }
+
+    fn capture(at: DateTime<Utc>, digest: &str) -> CaptureState {
+        CaptureState {
+            captured_at: at,
+            first_captured_at: at,
+            status: 200,
+            etag: Some("\"e1\"".into()),
+            last_modified: None,
+            payload_digest: digest.into(),
+            record: StoredRecord {
+                file: "f.warc.zst".into(),
+                offset: 1234,
+                id: "<urn:uuid:00000000-0000-4000-8000-000000000001>".into(),
+                date: from_millis(at.timestamp() * 1000),
+            },
+            described: true,
+        }
+    }
+
+    #[test]
+    fn version_1_files_are_migrated_and_keep_their_urls() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.sqlite");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(SCHEMA).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            conn.execute(
+                "INSERT INTO urls (url, host, site, depth, kind, priority, state, status,
+                     due_at, added_at, finished_at)
+                 VALUES ('http://a.test/x-1.html', 'a.test', 'test', 1, 'article', 1,
+                     'fetched', 200, 0, 0, 0)",
+                [],
+            )
+            .unwrap();
+        }
+        let mut f = SqliteFrontier::open(&path).unwrap();
+        let version: i64 = f
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        let url = Url::parse("http://a.test/x-1.html").unwrap();
+        assert_eq!(f.lookup(&url).unwrap().unwrap().state, "fetched");
+        assert_eq!(f.capture_of(&url).unwrap(), None);
+        // Fetched by version 1 long ago: due for a recheck.
+        let now = Utc::now();
+        let n = f
+            .reschedule(&Recheck {
+                site: "test".into(),
+                now,
+                captured_before: now - TimeDelta::days(7),
+                first_captured_after: now - TimeDelta::days(2),
+            })
+            .unwrap();
+        assert_eq!(n, 1);
+        let claimed = f.claim("a.test", now, 1).unwrap();
+        assert_eq!(claimed[0].previous, None);
+        // Reopening a version-2 file changes nothing.
+        drop(f);
+        assert!(SqliteFrontier::open(&path).is_ok());
+    }
+
+    #[test]
+    fn captures_are_stored_and_drive_rechecks() {
+        let mut f = SqliteFrontier::open_in_memory().unwrap();
+        f.add(&[
+            new_url("http://a.test/", 0, UrlKind::Start),
+            new_url("http://a.test/old-1.html", 1, UrlKind::Article),
+            new_url("http://a.test/fresh-2.html", 1, UrlKind::Related),
+            new_url("http://a.test/mid-3.html", 1, UrlKind::Article),
+        ])
+        .unwrap();
+        let now = Utc::now();
+        let c = f.claim("a.test", now, 10).unwrap();
+        assert!(c.iter().all(|c| c.previous.is_none()));
+        for claimed in &c {
+            let at = match claimed.url.path() {
+                "/old-1.html" => now - TimeDelta::days(30),
+                "/mid-3.html" => now - TimeDelta::days(4),
+                _ => now - TimeDelta::hours(1),
+            };
+            let mut cap = capture(at, "sha1:AAAA");
+            if claimed.url.path() == "/mid-3.html" {
+                cap.first_captured_at = now - TimeDelta::days(20);
+            }
+            if claimed.url.path() == "/old-1.html" {
+                cap.first_captured_at = now - TimeDelta::days(60);
+            }
+            f.finish_capture(claimed.id, &Outcome::Fetched { status: 200 }, &cap, &[])
+                .unwrap();
+        }
+        // fresh-2 is first captured an hour ago: fresh.
+        let recheck = Recheck {
+            site: "test".into(),
+            now,
+            captured_before: now - TimeDelta::days(7),
+            first_captured_after: now - TimeDelta::days(2),
+        };
+        assert_eq!(f.reschedule(&recheck).unwrap(), 3);
+        let mut got: Vec<(String, bool)> = f
+            .claim("a.test", now, 10)
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.url.path().to_string(), c.previous.is_some()))
+            .collect();
+        got.sort();
+        assert_eq!(
+            got,
+            [
+                ("/".to_string(), true),
+                ("/fresh-2.html".to_string(), true),
+                ("/old-1.html".to_string(), true)
+            ]
+        );
+        // Another site's recheck touches nothing here.
+        f.recover_in_flight().unwrap();
+        let other = Recheck {
+            site: "other".into(),
+            ..recheck
+        };
+        assert_eq!(f.reschedule(&other).unwrap(), 0);
+        // A sitemap lastmod newer than the capture queues mid-3 again; an older one does not.
+        let mid = Url::parse("http://a.test/mid-3.html").unwrap();
+        assert_eq!(
+            f.recheck_if_older(&[(mid.clone(), now - TimeDelta::days(10))], now)
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            f.recheck_if_older(&[(mid.clone(), now - TimeDelta::days(1))], now)
+                .unwrap(),
+            1
+        );
+        let stored = f.capture_of(&mid).unwrap().unwrap();
+        assert_eq!(stored.record.offset, 1234);
+        assert_eq!(stored.etag.as_deref(), Some("\"e1\""));
+        assert_eq!(
+            stored.first_captured_at.timestamp_millis(),
+            (now - TimeDelta::days(20)).timestamp_millis()
+        );
     }
 
     #[test]

@@ -8,8 +8,9 @@ mod writer;
 pub use reader::{WarcReader, read_records};
 pub use record::{Record, RecordId, dechunk, http_body_offset, sha1_digest};
 pub use writer::{
-    CORRUPT_SUFFIX, CaptureLocation, Compression, OPEN_SUFFIX, RecordLocation, WarcWriter,
-    WriterConfig, ZSTD_LEVEL, metadata_date, repair_open_files, rewrite_response_head, warc_date,
+    CORRUPT_SUFFIX, CaptureLocation, Compression, OPEN_SUFFIX, RecordLocation, RevisitOf,
+    RevisitProfile, WarcWriter, WriterConfig, ZSTD_LEVEL, metadata_date, repair_open_files,
+    rewrite_response_head, warc_date,
 };
 
 /// A WARC file could not be written or read.

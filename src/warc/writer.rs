@@ -125,6 +125,42 @@ pub struct CaptureLocation {
     pub payload_digest: String,
 }
 
+/// The profile of a `revisit` record (WARC 1.1, section 6.7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevisitProfile {
+    /// The server answered `304 Not Modified` to a conditional request.
+    ServerNotModified,
+    /// The server sent a payload identical (same digest) to an earlier capture.
+    IdenticalPayloadDigest,
+}
+
+impl RevisitProfile {
+    /// The `WARC-Profile` URI.
+    pub fn uri(self) -> &'static str {
+        match self {
+            RevisitProfile::ServerNotModified => {
+                "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+            }
+            RevisitProfile::IdenticalPayloadDigest => {
+                "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+            }
+        }
+    }
+}
+
+/// The earlier full response a `revisit` record refers to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevisitOf {
+    /// Its `WARC-Record-ID` (`WARC-Refers-To`).
+    pub record_id: String,
+    /// Its `WARC-Target-URI` (`WARC-Refers-To-Target-URI`).
+    pub target_uri: String,
+    /// Its `WARC-Date` (`WARC-Refers-To-Date`).
+    pub date: DateTime<Utc>,
+    /// Its `WARC-Payload-Digest`.
+    pub payload_digest: String,
+}
+
 /// The per-record compressor, reused across records.
 enum Codec {
     None,
@@ -472,6 +508,21 @@ impl WarcWriter {
         self.after_write(res)
     }
 
+    /// Writes a request record and a `revisit` record for one exchange whose payload is
+    /// not stored again: the revisit's block is the HTTP response head only (as warcio and
+    /// pywb expect), with `WARC-Refers-To`, `WARC-Refers-To-Target-URI`,
+    /// `WARC-Refers-To-Date` and the earlier record's `WARC-Payload-Digest`. The returned
+    /// location's `response` is the revisit record.
+    pub fn write_revisit(
+        &mut self,
+        capture: &Capture,
+        profile: RevisitProfile,
+        of: &RevisitOf,
+    ) -> Result<CaptureLocation, WarcError> {
+        let res = self.write_revisit_inner(capture, profile, of);
+        self.after_write(res)
+    }
+
     /// Writes a `metadata` record about `target_uri` that refers to the record `refers_to`.
     /// See [`WarcWriter::write_capture_metadata`] about the choice of `date`.
     pub fn write_metadata(
@@ -597,6 +648,92 @@ impl WarcWriter {
                 id: resp_id,
             },
             payload_digest,
+        })
+    }
+
+    fn write_revisit_inner(
+        &mut self,
+        capture: &Capture,
+        profile: RevisitProfile,
+        of: &RevisitOf,
+    ) -> Result<CaptureLocation, WarcError> {
+        self.ensure_open()?;
+        let date = warc_date(capture.started);
+        let uri = clean_uri(capture.url.as_str());
+        let ip = capture.ip.map(|ip| ip.to_string());
+        let req_id = RecordId::new();
+        let rev_id = RecordId::new();
+        let (warcinfo_id, file_name) = match &self.current {
+            Some(f) => (f.warcinfo_id.0.clone(), f.name.clone()),
+            None => unreachable_file(&self.config.dir)?,
+        };
+
+        let req_digest = sha1_digest(&capture.request);
+        let mut fields: Vec<(&str, &str)> = vec![
+            ("WARC-Type", "request"),
+            ("WARC-Record-ID", &req_id.0),
+            ("WARC-Date", &date),
+            ("WARC-Target-URI", &uri),
+        ];
+        if let Some(ip) = &ip {
+            fields.push(("WARC-IP-Address", ip));
+        }
+        fields.extend([
+            ("WARC-Warcinfo-ID", warcinfo_id.as_str()),
+            ("WARC-Concurrent-To", rev_id.0.as_str()),
+            ("Content-Type", "application/http;msgtype=request"),
+            ("WARC-Block-Digest", req_digest.as_str()),
+        ]);
+        build_header(&mut self.head, &fields, capture.request.len());
+        let (req_off, req_len) = self.emit_head_and(&[&capture.request])?;
+
+        let head = rewrite_response_head(
+            &capture.response_head,
+            capture.body.len(),
+            capture.truncated.is_some(),
+        );
+        let block_digest = sha1_digest(&head);
+        let refers_to = clean(&of.record_id);
+        let refers_uri = clean_uri(&of.target_uri);
+        let refers_date = warc_date(of.date);
+        let payload = clean(&of.payload_digest);
+        let mut fields: Vec<(&str, &str)> = vec![
+            ("WARC-Type", "revisit"),
+            ("WARC-Record-ID", &rev_id.0),
+            ("WARC-Date", &date),
+            ("WARC-Target-URI", &uri),
+        ];
+        if let Some(ip) = &ip {
+            fields.push(("WARC-IP-Address", ip));
+        }
+        fields.extend([
+            ("WARC-Warcinfo-ID", warcinfo_id.as_str()),
+            ("WARC-Concurrent-To", req_id.0.as_str()),
+            ("WARC-Profile", profile.uri()),
+            ("WARC-Refers-To", &refers_to),
+            ("WARC-Refers-To-Target-URI", &refers_uri),
+            ("WARC-Refers-To-Date", &refers_date),
+            ("WARC-Payload-Digest", &payload),
+            ("Content-Type", "application/http;msgtype=response"),
+            ("WARC-Block-Digest", block_digest.as_str()),
+        ]);
+        build_header(&mut self.head, &fields, head.len());
+        let (rev_off, rev_len) = self.emit_head_and(&[&head])?;
+        self.flush_current()?;
+        Ok(CaptureLocation {
+            request: RecordLocation {
+                file: file_name.clone(),
+                offset: req_off,
+                length: req_len,
+                id: req_id,
+            },
+            response: RecordLocation {
+                file: file_name,
+                offset: rev_off,
+                length: rev_len,
+                id: rev_id,
+            },
+            payload_digest: of.payload_digest.clone(),
         })
     }
 
@@ -995,5 +1132,83 @@ mod tests {
             z.encode(&pieces, &mut out).unwrap();
             assert_eq!(zstd::decode_all(&out[..]).unwrap(), whole);
         }
+    }
+
+    #[test]
+    fn revisit_records_hold_the_head_and_refer_to_the_full_response() {
+        use crate::warc::read_records;
+        let dir = tempfile::tempdir().unwrap();
+        let mut writer = WarcWriter::new(WriterConfig {
+            compression: Compression::Gzip,
+            ..WriterConfig::new(dir.path())
+        })
+        .unwrap();
+        let body = "<html>same</html>";
+        let head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nETag: \"e\"\r\n\r\n";
+        let capture = Capture {
+            url: url::Url::parse("http://a.test/x").unwrap(),
+            started: Utc::now(),
+            ip: None,
+            request: b"GET /x HTTP/1.1\r\nHost: a.test\r\n\r\n".to_vec(),
+            status: 200,
+            response_head: head.as_bytes().to_vec(),
+            headers: http::HeaderMap::new(),
+            body: bytes::Bytes::from(body),
+            truncated: None,
+            elapsed: std::time::Duration::from_millis(3),
+        };
+        let full = writer.write_capture(&capture).unwrap();
+        let of = RevisitOf {
+            record_id: full.response.id.0.clone(),
+            target_uri: capture.url.to_string(),
+            date: capture.started,
+            payload_digest: full.payload_digest.clone(),
+        };
+        let rev = writer
+            .write_revisit(&capture, RevisitProfile::IdenticalPayloadDigest, &of)
+            .unwrap();
+        assert_eq!(rev.payload_digest, full.payload_digest);
+        let files = writer.finish().unwrap();
+        let records = read_records(&files[0]).unwrap();
+        let revisit = records
+            .iter()
+            .find(|r| r.record_type() == Some("revisit"))
+            .unwrap();
+        revisit.verify_digests().unwrap();
+        assert_eq!(
+            revisit.header("WARC-Profile"),
+            Some("http://netpreserve.org/warc/1.1/revisit/identical-payload-digest")
+        );
+        assert_eq!(
+            revisit.header("WARC-Refers-To"),
+            Some(full.response.id.0.as_str())
+        );
+        assert_eq!(
+            revisit.header("WARC-Refers-To-Target-URI"),
+            Some("http://a.test/x")
+        );
+        assert_eq!(
+            revisit.header("WARC-Refers-To-Date"),
+            Some(warc_date(capture.started).as_str())
+        );
+        assert_eq!(
+            revisit.header("WARC-Payload-Digest"),
+            Some(full.payload_digest.as_str())
+        );
+        // The block is the (rewritten) head only: no body bytes.
+        let block = String::from_utf8(revisit.block.clone()).unwrap();
+        assert!(block.starts_with("HTTP/1.1 200 OK\r\n"), "{block}");
+        assert!(block.ends_with("\r\n\r\n"));
+        assert!(!block.contains("same"));
+        assert!(!block.contains("\r\nTransfer-Encoding:"), "{block}");
+        let request = records
+            .iter()
+            .filter(|r| r.record_type() == Some("request"))
+            .nth(1)
+            .unwrap();
+        assert_eq!(
+            request.header("WARC-Concurrent-To"),
+            revisit.header("WARC-Record-ID")
+        );
     }
 }

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -29,6 +29,10 @@ pub struct Hit {
     pub path: String,
     /// When it arrived.
     pub at: Instant,
+    /// Its `If-None-Match` header.
+    pub if_none_match: Option<String>,
+    /// Its `If-Modified-Since` header.
+    pub if_modified_since: Option<String>,
 }
 
 /// What a test site answers: path → handler output; unknown paths are 404.
@@ -90,13 +94,26 @@ pub struct TestServer {
     /// Its address on loopback.
     pub addr: SocketAddr,
     hits: Arc<Mutex<Vec<Hit>>>,
+    sites: Arc<RwLock<HashMap<String, Pages>>>,
     shutdown: CancellationToken,
 }
 
 #[derive(Clone)]
 struct ServerState {
-    sites: Arc<HashMap<String, Pages>>,
+    sites: Arc<RwLock<HashMap<String, Pages>>>,
     hits: Arc<Mutex<Vec<Hit>>>,
+}
+
+fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+fn lookup_page(state: &ServerState, host: &str, path: &str) -> Option<Page> {
+    let sites = state.sites.read().ok()?;
+    sites.get(host).and_then(|pages| pages.get(path)).cloned()
 }
 
 async fn serve_page(State(state): State<ServerState>, request: Request) -> Response {
@@ -114,21 +131,43 @@ async fn serve_page(State(state): State<ServerState>, request: Request) -> Respo
         .path_and_query()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "/".into());
+    let if_none_match = header_text(request.headers(), header::IF_NONE_MATCH);
+    let if_modified_since = header_text(request.headers(), header::IF_MODIFIED_SINCE);
     if let Ok(mut hits) = state.hits.lock() {
         hits.push(Hit {
             host: host.clone(),
             path: path.clone(),
             at: Instant::now(),
+            if_none_match: if_none_match.clone(),
+            if_modified_since: if_modified_since.clone(),
         });
     }
-    let Some(page) = state
-        .sites
-        .get(&host)
-        .and_then(|pages| pages.get(&path))
-        .cloned()
-    else {
+    let page = lookup_page(&state, &host, &path);
+    let Some(page) = page else {
         return (StatusCode::NOT_FOUND, "not found").into_response();
     };
+    // Conditional requests: a page with an ETag (or Last-Modified) that matches is a 304.
+    let page_header = |name: &str| {
+        page.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    };
+    let not_modified = match (&if_none_match, page_header("etag")) {
+        (Some(sent), Some(etag)) => sent.split(',').any(|t| t.trim() == etag),
+        (None, _) => matches!(
+            (&if_modified_since, page_header("last-modified")),
+            (Some(sent), Some(lm)) if *sent == lm
+        ),
+        _ => false,
+    };
+    if page.status == 200 && not_modified {
+        let mut headers = HeaderMap::new();
+        if let Some(Ok(v)) = page_header("etag").map(|v| header::HeaderValue::from_str(&v)) {
+            headers.insert(header::ETAG, v);
+        }
+        return (StatusCode::NOT_MODIFIED, headers).into_response();
+    }
     if !page.delay.is_zero() {
         tokio::time::sleep(page.delay).await;
     }
@@ -149,8 +188,9 @@ impl TestServer {
     /// Serves `sites` (host name → pages) on 127.0.0.1.
     pub async fn start(sites: HashMap<String, Pages>) -> TestServer {
         let hits = Arc::new(Mutex::new(Vec::new()));
+        let sites = Arc::new(RwLock::new(sites));
         let state = ServerState {
-            sites: Arc::new(sites),
+            sites: Arc::clone(&sites),
             hits: Arc::clone(&hits),
         };
         let app = Router::new().fallback(serve_page).with_state(state);
@@ -168,7 +208,42 @@ impl TestServer {
         TestServer {
             addr,
             hits,
+            sites,
             shutdown,
+        }
+    }
+
+    /// Adds or replaces a page of `host` (the site changes between two crawls).
+    pub fn set_page(&self, host: &str, path: &str, page: Page) {
+        if let Ok(mut sites) = self.sites.write() {
+            sites
+                .entry(host.to_string())
+                .or_default()
+                .insert(path.to_string(), page);
+        }
+    }
+
+    /// Removes a page of `host` (it answers 404 from now on).
+    pub fn remove_page(&self, host: &str, path: &str) {
+        if let Ok(mut sites) = self.sites.write()
+            && let Some(pages) = sites.get_mut(host)
+        {
+            pages.remove(path);
+        }
+    }
+
+    /// A page of `host`, as currently served.
+    pub fn page(&self, host: &str, path: &str) -> Option<Page> {
+        self.sites
+            .read()
+            .ok()
+            .and_then(|sites| sites.get(host).and_then(|p| p.get(path)).cloned())
+    }
+
+    /// Forgets the requests seen so far.
+    pub fn clear_hits(&self) {
+        if let Ok(mut hits) = self.hits.lock() {
+            hits.clear();
         }
     }
 
@@ -255,9 +330,11 @@ pub fn news_site(n: u32) -> Pages {
 
 /// A policy for tests: private networks allowed (loopback), fast, short timeouts.
 pub fn test_policy() -> Policy {
-    let mut policy = Policy::default();
-    policy.user_agent = "glaneur-test/0.1 (+https://example.org/contact)".into();
-    policy.allow_private_networks = true;
+    let mut policy = Policy {
+        user_agent: "glaneur-test/0.1 (+https://example.org/contact)".into(),
+        allow_private_networks: true,
+        ..Policy::default()
+    };
     policy.default.requests_per_second = 1000.0;
     policy.default.burst = 100;
     policy.default.max_concurrent = 4;

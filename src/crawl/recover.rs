@@ -1,0 +1,222 @@
+//! After a crash: responses that a killed run archived but did not record in the state.
+//!
+//! A run killed between writing a capture and committing its outcome leaves the URL in
+//! flight; it is fetched again. So that this does not store the page a second time, the
+//! `.open` files repaired at start are read back, and a response found there for an
+//! in-flight URL becomes the URL's last capture (without validators, so the new request is
+//! unconditional and its links are read again): the re-fetch then writes an
+//! identical-payload-digest revisit. A 2xx response whose article metadata record is not
+//! in the file is marked `described = false`, so the re-fetch writes the article.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+
+use crate::frontier::{CaptureState, Frontier, FrontierError, StoredRecord};
+use crate::warc::{Record, WarcReader};
+
+/// A response record found in a repaired file.
+struct Found {
+    file: String,
+    offset: u64,
+    record: Record,
+}
+
+/// HTTP status of a response record's head.
+fn status_of(record: &Record) -> Option<u16> {
+    let head = record.http_head()?;
+    let line = head.split(|b| *b == b'\n').next()?;
+    let line = std::str::from_utf8(line).ok()?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Adopts the orphan responses of `repaired` files for the frontier's in-flight URLs;
+/// returns how many. Unreadable files are skipped (their records stay in the archive).
+pub fn adopt_orphans(
+    frontier: &mut dyn Frontier,
+    repaired: &[PathBuf],
+) -> Result<u64, FrontierError> {
+    if repaired.is_empty() {
+        return Ok(0);
+    }
+    let in_flight: HashMap<String, i64> = frontier
+        .in_flight()?
+        .into_iter()
+        .map(|(id, url)| (url.to_string(), id))
+        .collect();
+    if in_flight.is_empty() {
+        return Ok(0);
+    }
+    let mut responses: HashMap<String, Found> = HashMap::new();
+    let mut described: HashSet<String> = HashSet::new();
+    for path in repaired {
+        read_file(path, &in_flight, &mut responses, &mut described);
+    }
+    let mut adopted = 0;
+    for (uri, found) in responses {
+        let Some(id) = in_flight.get(&uri) else {
+            continue;
+        };
+        let Some(status) = status_of(&found.record) else {
+            continue;
+        };
+        let (Some(record_id), Some(digest), Some(date)) = (
+            found.record.header("WARC-Record-ID"),
+            found.record.header("WARC-Payload-Digest"),
+            found
+                .record
+                .header("WARC-Date")
+                .and_then(|d| DateTime::parse_from_rfc3339(d).ok())
+                .map(|d| d.with_timezone(&Utc)),
+        ) else {
+            continue;
+        };
+        let has_meta = !(200..300).contains(&status) || described.contains(record_id);
+        let state = CaptureState {
+            captured_at: date,
+            first_captured_at: date,
+            status,
+            etag: None,
+            last_modified: None,
+            payload_digest: digest.to_string(),
+            record: StoredRecord {
+                file: found.file,
+                offset: found.offset,
+                id: record_id.to_string(),
+                date,
+            },
+            described: has_meta,
+        };
+        frontier.set_capture(*id, &state)?;
+        adopted += 1;
+    }
+    Ok(adopted)
+}
+
+fn read_file(
+    path: &Path,
+    in_flight: &HashMap<String, i64>,
+    responses: &mut HashMap<String, Found>,
+    described: &mut HashSet<String>,
+) {
+    let Some(file) = path.file_name().and_then(|n| n.to_str()) else {
+        return;
+    };
+    let reader = match WarcReader::open(path) {
+        Ok(reader) => reader,
+        Err(e) => {
+            tracing::warn!("cannot read {} back after a crash: {e}", path.display());
+            return;
+        }
+    };
+    for item in reader {
+        let Ok((offset, record)) = item else {
+            break;
+        };
+        match record.record_type() {
+            Some("response") => {
+                if let Some(uri) = record.header("WARC-Target-URI")
+                    && in_flight.contains_key(uri)
+                {
+                    responses.insert(
+                        uri.to_string(),
+                        Found {
+                            file: file.to_string(),
+                            offset,
+                            record,
+                        },
+                    );
+                }
+            }
+            Some("metadata") => {
+                if let Some(refers) = record.header("WARC-Refers-To") {
+                    described.insert(refers.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::Capture;
+    use crate::frontier::{NewUrl, Outcome, SqliteFrontier, UrlKind};
+    use crate::warc::{WarcWriter, WriterConfig};
+    use url::Url;
+
+    fn capture(url: &str, body: &str) -> Capture {
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nETag: \"x\"\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        let mut headers = http::HeaderMap::new();
+        headers.insert("etag", http::HeaderValue::from_static("\"x\""));
+        Capture {
+            url: Url::parse(url).unwrap(),
+            started: Utc::now(),
+            ip: None,
+            request: b"GET / HTTP/1.1\r\nHost: a.test\r\n\r\n".to_vec(),
+            status: 200,
+            response_head: head.into_bytes(),
+            headers,
+            body: bytes::Bytes::from(body.to_string()),
+            truncated: None,
+            elapsed: std::time::Duration::from_millis(5),
+        }
+    }
+
+    #[test]
+    fn responses_of_in_flight_urls_are_adopted() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut writer = WarcWriter::new(WriterConfig::new(dir.path())).unwrap();
+        let a = capture("http://a.test/a-1.html", "article a");
+        let b = capture("http://a.test/b-2.html", "article b");
+        let c = capture("http://a.test/c-3.html", "article c");
+        let la = writer.write_capture(&a).unwrap();
+        writer
+            .write_capture_metadata(&a, &la.response.id, "application/json", b"{}")
+            .unwrap();
+        writer.write_capture(&b).unwrap();
+        writer.write_capture(&c).unwrap();
+        let files = writer.finish().unwrap();
+
+        let mut f = SqliteFrontier::open_in_memory().unwrap();
+        let urls: Vec<NewUrl> = [&a, &b, &c]
+            .iter()
+            .map(|c| NewUrl {
+                url: c.url.clone(),
+                host: "a.test".into(),
+                site: "t".into(),
+                depth: 1,
+                kind: UrlKind::Article,
+                found_on: None,
+            })
+            .collect();
+        f.add(&urls).unwrap();
+        let claimed = f.claim("a.test", Utc::now(), 10).unwrap();
+        let c_id = claimed.iter().find(|u| u.url == c.url).unwrap().id;
+        f.finish(c_id, &Outcome::Fetched { status: 200 }).unwrap();
+
+        assert_eq!(adopt_orphans(&mut f, &files).unwrap(), 2);
+        let sa = f.capture_of(&a.url).unwrap().unwrap();
+        assert_eq!(sa.record.id, la.response.id.0);
+        assert_eq!(sa.record.offset, la.response.offset);
+        assert_eq!(sa.payload_digest, la.payload_digest);
+        assert!(sa.described);
+        assert_eq!(
+            sa.etag, None,
+            "no validators: the re-fetch is unconditional"
+        );
+        let sb = f.capture_of(&b.url).unwrap().unwrap();
+        assert!(
+            !sb.described,
+            "no metadata record: the article is written again"
+        );
+        assert_eq!(f.capture_of(&c.url).unwrap(), None, "not in flight");
+        // Nothing to adopt without repaired files.
+        assert_eq!(adopt_orphans(&mut f, &[]).unwrap(), 0);
+    }
+}
