@@ -211,6 +211,9 @@ struct Shared {
     max_pages: Option<u64>,
 }
 
+/// Redirect hops allowed past a profile's `max_depth`.
+const MAX_REDIRECT_HOPS: u32 = 5;
+
 const ROBOTS_TTL: Duration = Duration::from_secs(24 * 3600);
 
 impl Shared {
@@ -224,6 +227,13 @@ impl Shared {
     fn fail(&self, error: CrawlError) {
         tracing::error!("{error}");
         if let Ok(mut f) = self.fatal.lock() {
+            // A job queued behind a failed write only sees "the writer has stopped": keep
+            // the write's own error (e.g. "No space left on device") when it comes later.
+            if matches!(*f, Some(CrawlError::ArchiveClosed(_)))
+                && !matches!(error, CrawlError::ArchiveClosed(_))
+            {
+                *f = None;
+            }
             f.get_or_insert(error);
         }
         self.request_stop(StopReason::Failed);
@@ -396,19 +406,24 @@ pub async fn run(
         max_pages: settings.max_pages,
     });
 
-    if let Some(limit) = settings.max_duration {
+    let timer = settings.max_duration.map(|limit| {
         let shared = Arc::clone(&shared);
         tokio::spawn(async move {
             tokio::select! {
                 _ = tokio::time::sleep(limit) => shared.request_stop(StopReason::MaxDuration),
                 _ = shared.stop.cancelled() => {}
             }
-        });
-    }
+        })
+    });
 
     let mut progress = Progress::new(settings.output);
     schedule(&shared, &mut progress).await;
     progress.finish();
+    if let Some(timer) = timer {
+        // The crawl may end before the limit: stop the timer and release its handle.
+        timer.abort();
+        let _ = timer.await;
+    }
 
     // Every task has ended: drop the last handle so the writer thread closes its files.
     let shared = match Arc::try_unwrap(shared) {
@@ -634,9 +649,13 @@ async fn host_loop(shared: &Arc<Shared>, host: &str) {
             continue;
         }
         let permit = tokio::select! {
-            permit = shared.gate.acquire(host, &policy) => permit,
+            biased;
             _ = shared.stop.cancelled() => break,
+            permit = shared.gate.acquire(host, &policy) => permit,
         };
+        if shared.stop.is_cancelled() {
+            break;
+        }
         let shared_job = Arc::clone(shared);
         let policy_job = policy.clone();
         jobs.spawn(async move {
@@ -879,6 +898,7 @@ async fn fetch_one(
             .redirect_target()
             .and_then(|t| urls::canonicalize(&t))
             && site.profile.allows(&target)
+            && url.depth < site.max_depth + MAX_REDIRECT_HOPS
             && let Some(host) = urls::host_key(&target)
         {
             let kind = if classify::is_article(&site.profile, &target) {
@@ -890,7 +910,9 @@ async fn fetch_one(
                 url: target,
                 host,
                 site: url.site.clone(),
-                depth: url.depth,
+                // Each hop counts, so a redirect chain or loop ends; a page at the
+                // depth limit may still be reached through a few redirects.
+                depth: url.depth + 1,
                 kind,
                 found_on: Some(url.url.clone()),
             });
@@ -953,7 +975,8 @@ async fn fetch_one(
 
     let id = url.id;
     let retry = retry_delay(&capture, url.attempts, policy);
-    if let Some(delay) = retry {
+    if let Some(delay) = retry.or_else(|| asked_delay(&capture)) {
+        // A Retry-After pauses the host even when this URL has no retry left.
         shared.gate.pause(&url.host, delay);
     }
     let outcome_message = format!("HTTP {status}");
@@ -1050,11 +1073,16 @@ fn retry_delay(capture: &Capture, attempts: u32, policy: &HostPolicy) -> Option<
         return None;
     }
     let backoff = backoff_delay(attempts, Duration::from_secs(2), Duration::from_secs(600));
-    let asked = (status == 429 || status == 503)
+    Some(asked_delay(capture).unwrap_or(backoff))
+}
+
+/// The `Retry-After` of a 429 or 503 (seconds or HTTP-date), at least 100 ms.
+fn asked_delay(capture: &Capture) -> Option<Duration> {
+    (capture.status == 429 || capture.status == 503)
         .then(|| capture.header("retry-after"))
         .flatten()
-        .and_then(|v| parse_retry_after(v, std::time::SystemTime::now()));
-    Some(asked.map_or(backoff, |d| d.max(Duration::from_millis(100))))
+        .and_then(|v| parse_retry_after(v, std::time::SystemTime::now()))
+        .map(|d| d.max(Duration::from_millis(100)))
 }
 
 /// What was read from a page.

@@ -483,5 +483,7 @@ fn trim_eol(line: &[u8]) -> &[u8] {
 
 /// Reads every record of a file into memory (tests and small files).
 pub fn read_records(path: &Path) -> Result<Vec<Record>, WarcError> {
-    WarcReader::open(path)?.map(|r| r.map(|(_, rec)| rec)).collect()
+    WarcReader::open(path)?
+        .map(|r| r.map(|(_, rec)| rec))
+        .collect()
 }
