@@ -335,6 +335,32 @@ impl WarcReader {
         })
     }
 
+    /// Opens a file positioned at `offset`, which must be where a record's frame/member
+    /// (or, in a plain file, the record) starts, as reported by this reader or an index.
+    /// Offsets reported afterwards are file offsets.
+    pub fn open_at(path: &Path, offset: u64) -> Result<WarcReader, WarcError> {
+        use std::io::{Seek, SeekFrom};
+        let mut reader = WarcReader::open(path)?;
+        if offset > 0 {
+            let input = reader.units.input().map_err(|e| WarcError::Io {
+                path: path.to_path_buf(),
+                source: e,
+            })?;
+            input
+                .inner
+                .seek(SeekFrom::Start(offset))
+                .map_err(|e| WarcError::Io {
+                    path: path.to_path_buf(),
+                    source: e,
+                })?;
+            input.pos = offset;
+            reader.units.consumed = offset;
+            reader.units.unit_start = offset;
+            reader.units.buf_unit = offset;
+        }
+        Ok(reader)
+    }
+
     /// After a record was returned: the file offset where the next frame/member (or, in
     /// a plain file, the next record) begins, if the record ended exactly there and its
     /// frame/member decoded completely. `None` when the last record shares its
