@@ -69,9 +69,9 @@ pub fn run(args: &GetArgs) -> anyhow::Result<ExitCode> {
         write_stdout(&capture.record.to_bytes())?;
     } else if args.article {
         let (_, record) = find_article(&args.archive, &capture)?;
-        let value: serde_json::Value =
-            serde_json::from_slice(&record.block).context("the article record is not JSON")?;
-        print_json(&value)?;
+        let mut out = record.block;
+        out.push(b'\n');
+        write_stdout(&out)?;
     } else {
         let e = &capture.entry;
         let original = capture.original.as_ref().map(|(o, _)| {

@@ -56,7 +56,11 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
                     (Some(t), Some(id), uri) => {
                         format!(" {t} record {id}{}", uri.as_deref().map(|u| format!(" ({u})")).unwrap_or_default())
                     }
-                    _ => String::new(),
+                    _ => p
+                        .indexed_url
+                        .as_deref()
+                        .map(|u| format!(" (record of {u}, per the index)"))
+                        .unwrap_or_default(),
                 };
                 let resumed = p
                     .resumed_at

@@ -202,7 +202,7 @@ fn resolve_revisit(dir: &Path, revisit: &Record) -> Result<(CdxjEntry, Record), 
 pub fn find_article(dir: &Path, capture: &Capture) -> Result<(CdxjEntry, Record), ReadError> {
     let url = Url::parse(&capture.entry.url)
         .map_err(|_| ReadError::NotFound(format!("bad URL {:?}", capture.entry.url)))?;
-    let mut entries = entries_for_key(&dir.join(METADATA_INDEX_FILE), &crate::urls::surt(&url))?;
+    let mut entries = entries_for_key(&dir.join(METADATA_INDEX_FILE), &super::index::cdx_key(&url))?;
     let ids: Vec<&str> = [
         capture.record.header("WARC-Record-ID"),
         capture.original.as_ref().and_then(|(_, r)| r.header("WARC-Record-ID")),

@@ -219,7 +219,7 @@ pub fn entry_for(record: &Record, filename: &str, offset: u64, length: u64) -> O
     };
     Some((
         CdxjEntry {
-            key: crate::urls::surt(&parsed),
+            key: cdx_key(&parsed),
             timestamp: timestamp14(date),
             url: url.to_string(),
             mime,
@@ -231,6 +231,62 @@ pub fn entry_for(record: &Record, filename: &str, offset: u64, length: u64) -> O
         },
         is_meta,
     ))
+}
+
+/// The CDXJ search key of a URL, as Python's `surt.surt(url)` (used by pywb and
+/// cdxj-indexer) computes it: host lowercased, `www.`/`wwwN.` dropped, labels reversed
+/// and joined by commas (IP addresses too), non-default port kept, `)`, path lowercased
+/// without its trailing slash (except `/`), query lowercased with its arguments sorted.
+pub fn cdx_key(url: &Url) -> String {
+    let host = url.host_str().unwrap_or("").to_ascii_lowercase();
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let host = strip_www(host);
+    let mut out: String = host.split('.').rev().collect::<Vec<_>>().join(",");
+    if let Some(port) = url.port() {
+        out.push(':');
+        out.push_str(&port.to_string());
+    }
+    out.push(')');
+    let path = url.path().to_lowercase();
+    let path = if path.len() > 1 {
+        path.strip_suffix('/').unwrap_or(&path)
+    } else if path.is_empty() {
+        "/"
+    } else {
+        &path
+    };
+    out.push_str(path);
+    if let Some(query) = url.query().filter(|q| !q.is_empty()) {
+        let query = query.to_lowercase();
+        let mut args: Vec<(&str, Option<&str>)> = query
+            .split('&')
+            .map(|a| match a.split_once('=') {
+                Some((k, v)) => (k, Some(v)),
+                None => (a, None),
+            })
+            .collect();
+        args.sort();
+        out.push('?');
+        let joined: Vec<String> = args
+            .iter()
+            .map(|(k, v)| match v {
+                Some(v) => format!("{k}={v}"),
+                None => k.to_string(),
+            })
+            .collect();
+        out.push_str(&joined.join("&"));
+    }
+    out
+}
+
+fn strip_www(host: &str) -> &str {
+    if let Some(rest) = host.strip_prefix("www") {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if rest[digits..].starts_with('.') {
+            return &rest[digits + 1..];
+        }
+    }
+    host
 }
 
 fn short_mime(v: &str) -> String {
@@ -484,7 +540,7 @@ pub fn entries_for_key(path: &Path, key: &str) -> Result<Vec<CdxjEntry>, ReadErr
 /// The captures of `url` in the replay index of `dir` (responses, revisits, resources),
 /// oldest first.
 pub fn lookup_entries(dir: &Path, url: &Url) -> Result<Vec<CdxjEntry>, ReadError> {
-    entries_for_key(&dir.join(INDEX_FILE), &crate::urls::surt(url))
+    entries_for_key(&dir.join(INDEX_FILE), &cdx_key(url))
 }
 
 #[cfg(test)]
@@ -511,6 +567,22 @@ mod tests {
         );
         assert_eq!(CdxjEntry::parse(&line), Ok(e));
         assert!(CdxjEntry::parse("nokey").is_err());
+    }
+
+    #[test]
+    fn keys_match_python_surt() {
+        // Expected values computed with Python's surt 0.3.1 (`surt.surt(url)`).
+        let cases = [
+            ("http://127.0.0.1:18091/2015/04/a-0014/", "1,0,0,127:18091)/2015/04/a-0014"),
+            ("http://www.Example.com/", "com,example)/"),
+            ("https://www2.example.com:443/A/B/?b=2&a=1&c", "com,example)/a/b?a=1&b=2&c"),
+            ("http://news.test/x?", "test,news)/x"),
+            ("http://example.com:8080", "com,example:8080)/"),
+        ];
+        for (url, want) in cases {
+            let url = Url::parse(url).expect("url");
+            assert_eq!(cdx_key(&url), want, "{url}");
+        }
     }
 
     #[test]

@@ -27,6 +27,9 @@ pub struct Problem {
     pub target_uri: Option<String>,
     /// What is wrong.
     pub message: String,
+    /// For unreadable records: the URL the index gives for this offset, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub indexed_url: Option<String>,
     /// For `damaged`: where the next readable record starts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resumed_at: Option<u64>,
@@ -99,6 +102,7 @@ pub fn verify_file(path: &Path) -> FileReport {
                 record_type: None,
                 target_uri: None,
                 message: e.to_string(),
+                indexed_url: None,
                 resumed_at: None,
             });
             return report;
@@ -119,6 +123,7 @@ pub fn verify_file(path: &Path) -> FileReport {
                         record_type: record.record_type().map(str::to_string),
                         target_uri: record.header("WARC-Target-URI").map(str::to_string),
                         message,
+                        indexed_url: None,
                         resumed_at: None,
                     });
                 }
@@ -138,6 +143,7 @@ pub fn verify_file(path: &Path) -> FileReport {
                     record_type: None,
                     target_uri: None,
                     message,
+                    indexed_url: indexed_url(path, offset),
                     resumed_at,
                 });
             }
@@ -170,6 +176,31 @@ pub fn verify_file(path: &Path) -> FileReport {
         report.repair = Some(hints.join("; "));
     }
     report
+}
+
+/// The URL that `index.cdxj` (or `metadata.cdxj`) next to `path` gives for the record
+/// at `offset` of that file, to name a record that can no longer be read.
+fn indexed_url(path: &Path, offset: u64) -> Option<String> {
+    use std::io::BufRead;
+    let dir = path.parent()?;
+    let name = path.file_name()?.to_string_lossy().into_owned();
+    for index in [super::INDEX_FILE, super::METADATA_INDEX_FILE] {
+        let Ok(file) = std::fs::File::open(dir.join(index)) else {
+            continue;
+        };
+        for line in std::io::BufReader::new(file).lines().map_while(Result::ok) {
+            if !line.contains(&name) {
+                continue;
+            }
+            if let Ok(e) = super::CdxjEntry::parse(&line)
+                && e.filename == name
+                && e.offset == offset
+            {
+                return Some(e.url);
+            }
+        }
+    }
+    None
 }
 
 /// Checks files on all cores; reports in the order of `files`.
