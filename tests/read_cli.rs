@@ -33,7 +33,11 @@ async fn crawled_archive(dir: &Path, compression: Compression) -> PathBuf {
     s.max_depth = Some(20);
     s.compression = compression;
     let summary = crawl(s).await;
-    assert!(summary.articles >= u64::from(N), "articles: {}", summary.articles);
+    assert!(
+        summary.articles >= u64::from(N),
+        "articles: {}",
+        summary.articles
+    );
     dir.join("archive")
 }
 
@@ -48,7 +52,11 @@ async fn index_get_articles_stats_on_a_crawled_archive() {
 
     // index: sorted, one line per response, incremental.
     let out = glaneur(&["index", s(&archive)]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = std::fs::read_to_string(archive.join(INDEX_FILE)).expect("index.cdxj");
     let lines: Vec<&str> = text.lines().collect();
     let mut sorted = lines.clone();
@@ -58,7 +66,11 @@ async fn index_get_articles_stats_on_a_crawled_archive() {
     assert_eq!(lines.len(), responses.len());
     for i in 1..=N {
         let key = format!("test,news)/2024/05/article-numero-{i:04} ");
-        assert_eq!(lines.iter().filter(|l| l.starts_with(&key)).count(), 1, "{key}");
+        assert_eq!(
+            lines.iter().filter(|l| l.starts_with(&key)).count(),
+            1,
+            "{key}"
+        );
     }
     for l in &lines {
         let e = CdxjEntry::parse(l).expect("parsable line");
@@ -72,23 +84,53 @@ async fn index_get_articles_stats_on_a_crawled_archive() {
     // get: the body is the served page, byte for byte; the article is the extracted one.
     for i in [1, 7, N] {
         let out = glaneur(&["get", &article_url(i), "--archive", s(&archive), "--body"]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let served = article_html(
             i,
             &format!("Titre de l'article {i}"),
-            &[i + 1, i + 2].into_iter().filter(|r| *r <= N).collect::<Vec<_>>(),
+            &[i + 1, i + 2]
+                .into_iter()
+                .filter(|r| *r <= N)
+                .collect::<Vec<_>>(),
         );
         assert_eq!(out.stdout, served.as_bytes(), "body of article {i}");
     }
-    let out = glaneur(&["get", &article_url(3), "--archive", s(&archive), "--article"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = glaneur(&[
+        "get",
+        &article_url(3),
+        "--archive",
+        s(&archive),
+        "--article",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let art: serde_json::Value = serde_json::from_slice(&out.stdout).expect("article JSON");
     assert_eq!(art["title"], "Titre de l'article 3");
-    let out = glaneur(&["get", &article_url(3), "--archive", s(&archive), "--headers"]);
+    let out = glaneur(&[
+        "get",
+        &article_url(3),
+        "--archive",
+        s(&archive),
+        "--headers",
+    ]);
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("HTTP/1.1 200"));
     let out = glaneur(&["get", "http://news.test/nowhere", "--archive", s(&archive)]);
     assert_eq!(out.status.code(), Some(1));
-    let out = glaneur(&["get", &article_url(3), "--archive", s(&archive), "--at", "soon"]);
+    let out = glaneur(&[
+        "get",
+        &article_url(3),
+        "--archive",
+        s(&archive),
+        "--at",
+        "soon",
+    ]);
     assert_eq!(out.status.code(), Some(2), "bad --at is a usage error");
 
     // articles: one row per article, JSON Lines and CSV; filters.
@@ -100,7 +142,11 @@ async fn index_get_articles_stats_on_a_crawled_archive() {
         .collect();
     let article_rows: Vec<&serde_json::Value> = rows
         .iter()
-        .filter(|r| r["url"].as_str().is_some_and(|u| u.contains("/article-numero-")))
+        .filter(|r| {
+            r["url"]
+                .as_str()
+                .is_some_and(|u| u.contains("/article-numero-"))
+        })
         .collect();
     assert_eq!(article_rows.len(), N as usize);
     let r = article_rows[0];
@@ -110,7 +156,15 @@ async fn index_get_articles_stats_on_a_crawled_archive() {
     assert_eq!(r["category"], "Cloud");
     assert!(r["warc_offset"].as_u64().is_some());
     let csv_path = tmp.path().join("a.csv");
-    let out = glaneur(&["articles", "--archive", s(&archive), "--format", "csv", "-o", s(&csv_path)]);
+    let out = glaneur(&[
+        "articles",
+        "--archive",
+        s(&archive),
+        "--format",
+        "csv",
+        "-o",
+        s(&csv_path),
+    ]);
     assert!(out.status.success());
     let mut rdr = csv::Reader::from_path(&csv_path).expect("csv");
     assert_eq!(
@@ -118,10 +172,24 @@ async fn index_get_articles_stats_on_a_crawled_archive() {
         glaneur::read::articles::COLUMNS.to_vec()
     );
     assert_eq!(rdr.records().count(), rows.len());
-    let out = glaneur(&["articles", "--archive", s(&archive), "--grep", "ARTICLE 7 conclut"]);
+    let out = glaneur(&[
+        "articles",
+        "--archive",
+        s(&archive),
+        "--grep",
+        "ARTICLE 7 conclut",
+    ]);
     let got = String::from_utf8_lossy(&out.stdout).lines().count();
     assert_eq!(got, 1, "--grep keeps only article 7");
-    let out = glaneur(&["articles", "--archive", s(&archive), "--since", "2024-05-05", "--until", "2024-05-06"]);
+    let out = glaneur(&[
+        "articles",
+        "--archive",
+        s(&archive),
+        "--since",
+        "2024-05-05",
+        "--until",
+        "2024-05-06",
+    ]);
     // Article i is published on day (i % 28) + 1: days 5 and 6 are articles 4 and 5.
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 2);
     let out = glaneur(&["articles", "--archive", s(&archive), "--site", "other.test"]);
@@ -133,12 +201,20 @@ async fn index_get_articles_stats_on_a_crawled_archive() {
     let st: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stats JSON");
     assert_eq!(st["captures"].as_u64(), Some(responses.len() as u64));
     assert_eq!(st["by_host"][NEWS].as_u64(), Some(responses.len() as u64));
-    assert!(st["by_status"]["200"].as_u64().is_some_and(|n| n >= u64::from(N)));
+    assert!(
+        st["by_status"]["200"]
+            .as_u64()
+            .is_some_and(|n| n >= u64::from(N))
+    );
     assert!(st["first_capture"].is_string());
 
     // verify: intact.
     let out = glaneur(&["verify", s(&archive)]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[tokio::test]
@@ -154,7 +230,12 @@ async fn a_closed_pipe_ends_quietly() {
     // Close the reading end before the command writes anything (as `| head -0` would).
     drop(child.stdout.take().expect("stdout"));
     let out = child.wait_with_output().expect("wait");
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(!String::from_utf8_lossy(&out.stderr).contains("Broken pipe"));
 }
 
@@ -192,12 +273,19 @@ async fn verify_finds_flipped_bytes_and_cut_files_others_read_the_rest() {
     assert_eq!(bad[0]["path"], s(&file));
     let p = &bad[0]["problems"][0];
     assert_eq!(p["offset"].as_u64(), Some(entry.offset));
-    assert_eq!(p["indexed_url"], article_url(5).as_str(), "the record is named through the index");
+    assert_eq!(
+        p["indexed_url"],
+        article_url(5).as_str(),
+        "the record is named through the index"
+    );
     // Every other command still reads the other records: all articles but none lost
     // except, at most, the damaged page's own.
     let after = glaneur(&["articles", "--archive", s(&archive)]);
     assert!(after.status.success());
-    assert_eq!(String::from_utf8_lossy(&after.stdout).lines().count(), rows_before);
+    assert_eq!(
+        String::from_utf8_lossy(&after.stdout).lines().count(),
+        rows_before
+    );
     let out = glaneur(&["get", &article_url(6), "--archive", s(&archive), "--body"]);
     assert!(out.status.success());
     bytes[at] ^= 0x40;
@@ -212,20 +300,32 @@ async fn verify_finds_flipped_bytes_and_cut_files_others_read_the_rest() {
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("truncated at offset"), "{text}");
-    assert!(text.contains(&format!("truncate -s {} {}", entry.offset, s(&file))), "{text}");
+    assert!(
+        text.contains(&format!("truncate -s {} {}", entry.offset, s(&file))),
+        "{text}"
+    );
     // The suggested repair works.
     bytes.truncate(entry.offset as usize);
     std::fs::write(&file, &bytes).expect("repair");
     let out = glaneur(&["verify", s(&file)]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     // The index drops the lost records of the changed file.
     assert!(glaneur(&["index", s(&archive)]).status.success());
     let index = std::fs::read_to_string(archive.join(INDEX_FILE)).expect("index");
-    assert!(index.lines().all(|l| CdxjEntry::parse(l).is_ok_and(|e| e.offset < entry.offset || e.filename != entry.filename)));
+    assert!(index.lines().all(|l| {
+        CdxjEntry::parse(l).is_ok_and(|e| e.offset < entry.offset || e.filename != entry.filename)
+    }));
 }
 
 fn record(headers: &[(&str, &str)], block: &[u8]) -> Record {
-    let mut h: Vec<(String, String)> = headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+    let mut h: Vec<(String, String)> = headers
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect();
     h.push(("WARC-Block-Digest".into(), sha1_digest(block)));
     Record {
         version: "WARC/1.1".into(),
@@ -246,7 +346,10 @@ fn get_resolves_revisits_and_verify_checks_digests_in_plain_files() {
     let response = record(
         &[
             ("WARC-Type", "response"),
-            ("WARC-Record-ID", "<urn:uuid:00000000-0000-4000-8000-000000000001>"),
+            (
+                "WARC-Record-ID",
+                "<urn:uuid:00000000-0000-4000-8000-000000000001>",
+            ),
             ("WARC-Date", "2024-05-01T10:00:00Z"),
             ("WARC-Target-URI", url),
             ("Content-Type", "application/http;msgtype=response"),
@@ -258,11 +361,20 @@ fn get_resolves_revisits_and_verify_checks_digests_in_plain_files() {
     let revisit = record(
         &[
             ("WARC-Type", "revisit"),
-            ("WARC-Record-ID", "<urn:uuid:00000000-0000-4000-8000-000000000002>"),
+            (
+                "WARC-Record-ID",
+                "<urn:uuid:00000000-0000-4000-8000-000000000002>",
+            ),
             ("WARC-Date", "2024-06-01T10:00:00Z"),
             ("WARC-Target-URI", url),
-            ("WARC-Profile", "http://netpreserve.org/warc/1.1/revisit/server-not-modified"),
-            ("WARC-Refers-To", "<urn:uuid:00000000-0000-4000-8000-000000000001>"),
+            (
+                "WARC-Profile",
+                "http://netpreserve.org/warc/1.1/revisit/server-not-modified",
+            ),
+            (
+                "WARC-Refers-To",
+                "<urn:uuid:00000000-0000-4000-8000-000000000001>",
+            ),
             ("WARC-Refers-To-Target-URI", url),
             ("WARC-Refers-To-Date", "2024-05-01T10:00:00Z"),
             ("Content-Type", "application/http;msgtype=response"),
@@ -275,7 +387,11 @@ fn get_resolves_revisits_and_verify_checks_digests_in_plain_files() {
     let path = dir.join("glaneur-20240501100000-00000-test.warc");
     std::fs::write(&path, &file).expect("write");
     // A file still being written is not indexed.
-    std::fs::write(dir.join("glaneur-20240601100000-00001-test.warc.open"), b"WARC/1.1\r\n").expect("open file");
+    std::fs::write(
+        dir.join("glaneur-20240601100000-00001-test.warc.open"),
+        b"WARC/1.1\r\n",
+    )
+    .expect("open file");
 
     let report = index_archive(dir).expect("index");
     assert_eq!(report.files_indexed, 1);
@@ -285,7 +401,11 @@ fn get_resolves_revisits_and_verify_checks_digests_in_plain_files() {
     assert_eq!(v["record_type"], "revisit");
     assert_eq!(v["revisit_of"]["timestamp"], "20240501100000");
     let out = glaneur(&["get", url, "--archive", s(dir), "--body"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(out.stdout, body);
     let out = glaneur(&["get", url, "--archive", s(dir), "--at", "20240502"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
@@ -299,6 +419,11 @@ fn get_resolves_revisits_and_verify_checks_digests_in_plain_files() {
     let out = glaneur(&["verify", s(&path)]);
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("digest at offset 0 response record <urn:uuid:00000000-0000-4000-8000-000000000001>"), "{text}");
+    assert!(
+        text.contains(
+            "digest at offset 0 response record <urn:uuid:00000000-0000-4000-8000-000000000001>"
+        ),
+        "{text}"
+    );
     assert!(text.contains("WARC-Block-Digest mismatch"), "{text}");
 }

@@ -51,7 +51,10 @@ pub struct ArticlesArgs {
     pub output: Option<PathBuf>,
 }
 
-fn date_arg(name: &str, v: &Option<String>) -> anyhow::Result<Option<chrono::DateTime<chrono::Utc>>> {
+fn date_arg(
+    name: &str,
+    v: &Option<String>,
+) -> anyhow::Result<Option<chrono::DateTime<chrono::Utc>>> {
     match v {
         None => Ok(None),
         Some(v) => Ok(Some(parse_user_date(v).ok_or_else(|| {

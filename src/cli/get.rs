@@ -74,9 +74,9 @@ pub fn run(args: &GetArgs) -> anyhow::Result<ExitCode> {
         write_stdout(&out)?;
     } else {
         let e = &capture.entry;
-        let original = capture.original.as_ref().map(|(o, _)| {
-            json!({"timestamp": o.timestamp, "filename": o.filename, "offset": o.offset})
-        });
+        let original = capture.original.as_ref().map(
+            |(o, _)| json!({"timestamp": o.timestamp, "filename": o.filename, "offset": o.offset}),
+        );
         print_json(&json!({
             "url": e.url,
             "timestamp": e.timestamp,

@@ -22,8 +22,7 @@ pub struct VerifyArgs {
 
 /// Runs `glaneur verify`.
 pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
-    let files = files_to_check(&args.paths)
-        .map_err(|e| super::crawl::UsageError(e.to_string()))?;
+    let files = files_to_check(&args.paths).map_err(|e| super::crawl::UsageError(e.to_string()))?;
     let start = Instant::now();
     let reports = verify_files(&files);
     let secs = start.elapsed().as_secs_f64().max(1e-9);
@@ -43,7 +42,11 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
         let mut out = String::new();
         for r in &reports {
             if r.ok() {
-                out.push_str(&format!("OK    {} ({} records)\n", r.path.display(), r.records));
+                out.push_str(&format!(
+                    "OK    {} ({} records)\n",
+                    r.path.display(),
+                    r.records
+                ));
                 continue;
             }
             out.push_str(&format!(
@@ -54,7 +57,12 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
             for p in &r.problems {
                 let what = match (&p.record_type, &p.record_id, &p.target_uri) {
                     (Some(t), Some(id), uri) => {
-                        format!(" {t} record {id}{}", uri.as_deref().map(|u| format!(" ({u})")).unwrap_or_default())
+                        format!(
+                            " {t} record {id}{}",
+                            uri.as_deref()
+                                .map(|u| format!(" ({u})"))
+                                .unwrap_or_default()
+                        )
                     }
                     _ => p
                         .indexed_url

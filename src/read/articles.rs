@@ -139,9 +139,11 @@ struct FileArticles {
 
 fn is_article_json(rec: &crate::warc::Record) -> bool {
     rec.record_type() == Some("metadata")
-        && rec
-            .header("Content-Type")
-            .is_some_and(|c| c.trim().to_ascii_lowercase().starts_with("application/json"))
+        && rec.header("Content-Type").is_some_and(|c| {
+            c.trim()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        })
 }
 
 fn file_articles(path: &Path, filter: &Filter) -> FileArticles {
@@ -167,8 +169,11 @@ fn file_articles(path: &Path, filter: &Filter) -> FileArticles {
     for item in scan {
         let (offset, record) = match item {
             Item::Record { offset, record, .. } => (offset, record),
-            Item::Damage { offset, message, .. } => {
-                out.damaged.push(format!("{} at offset {offset}: {message}", path.display()));
+            Item::Damage {
+                offset, message, ..
+            } => {
+                out.damaged
+                    .push(format!("{} at offset {offset}: {message}", path.display()));
                 continue;
             }
         };
@@ -207,7 +212,8 @@ fn file_articles(path: &Path, filter: &Filter) -> FileArticles {
                             .unwrap_or_default(),
                     ),
                 };
-                out.rows.push(row(article, captured_at, name.clone(), warc_offset));
+                out.rows
+                    .push(row(article, captured_at, name.clone(), warc_offset));
             }
             _ => {}
         }
@@ -257,12 +263,18 @@ pub fn collect_articles(
         rows.extend(f.rows);
     }
     rows.sort_by(|a, b| {
-        (a.url.as_str(), a.captured_at, a.warc_file.as_str(), a.warc_offset).cmp(&(
-            b.url.as_str(),
-            b.captured_at,
-            b.warc_file.as_str(),
-            b.warc_offset,
-        ))
+        (
+            a.url.as_str(),
+            a.captured_at,
+            a.warc_file.as_str(),
+            a.warc_offset,
+        )
+            .cmp(&(
+                b.url.as_str(),
+                b.captured_at,
+                b.warc_file.as_str(),
+                b.warc_offset,
+            ))
     });
     if !all_captures {
         // Keep the last (latest) row of each URL.
@@ -303,7 +315,11 @@ pub const COLUMNS: [&str; 11] = [
 ];
 
 /// Writes `rows` to `out`. A closed pipe (`| head`) is not an error: writing stops.
-pub fn write_rows(rows: &[ArticleRow], format: Format, out: &mut dyn Write) -> Result<(), ReadError> {
+pub fn write_rows(
+    rows: &[ArticleRow],
+    format: Format,
+    out: &mut dyn Write,
+) -> Result<(), ReadError> {
     let res = match format {
         Format::Jsonl => write_jsonl(rows, out),
         Format::Csv => write_csv(rows, out),
@@ -333,7 +349,9 @@ fn write_csv(rows: &[ArticleRow], out: &mut dyn Write) -> std::io::Result<()> {
     w.write_record(COLUMNS).map_err(io)?;
     for r in rows {
         let offset = r.warc_offset.to_string();
-        let captured = r.captured_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let captured = r
+            .captured_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let authors = r.authors.join("; ");
         w.write_record([
             r.url.as_str(),
@@ -370,26 +388,66 @@ mod tests {
 
     #[test]
     fn filters_by_site_category_dates_and_words() {
-        let a = article("https://www.lemonde.fr/a", "Cloud news", "Cloud", "2024-05-03T09:15:00+02:00");
+        let a = article(
+            "https://www.lemonde.fr/a",
+            "Cloud news",
+            "Cloud",
+            "2024-05-03T09:15:00+02:00",
+        );
         assert!(Filter::default().matches(&a));
         let f = |f: Filter| f.matches(&a);
-        assert!(f(Filter { site: Some("lemonde.fr".into()), ..Default::default() }));
-        assert!(!f(Filter { site: Some("monde.fr".into()), ..Default::default() }));
-        assert!(f(Filter { category: Some("cloud".into()), ..Default::default() }));
-        assert!(!f(Filter { category: Some("IA".into()), ..Default::default() }));
+        assert!(f(Filter {
+            site: Some("lemonde.fr".into()),
+            ..Default::default()
+        }));
+        assert!(!f(Filter {
+            site: Some("monde.fr".into()),
+            ..Default::default()
+        }));
+        assert!(f(Filter {
+            category: Some("cloud".into()),
+            ..Default::default()
+        }));
+        assert!(!f(Filter {
+            category: Some("IA".into()),
+            ..Default::default()
+        }));
         let d = |s: &str| parse_article_date(s);
-        assert!(f(Filter { since: d("2024-05-03"), ..Default::default() }));
-        assert!(!f(Filter { since: d("2024-05-04"), ..Default::default() }));
-        assert!(!f(Filter { until: d("2024-05-03"), ..Default::default() }));
-        assert!(f(Filter { until: d("2024-05-04"), ..Default::default() }));
-        assert!(f(Filter { words: vec!["NUAGE".into(), "news".into()], ..Default::default() }));
-        assert!(!f(Filter { words: vec!["nuage".into(), "pluie".into()], ..Default::default() }));
+        assert!(f(Filter {
+            since: d("2024-05-03"),
+            ..Default::default()
+        }));
+        assert!(!f(Filter {
+            since: d("2024-05-04"),
+            ..Default::default()
+        }));
+        assert!(!f(Filter {
+            until: d("2024-05-03"),
+            ..Default::default()
+        }));
+        assert!(f(Filter {
+            until: d("2024-05-04"),
+            ..Default::default()
+        }));
+        assert!(f(Filter {
+            words: vec!["NUAGE".into(), "news".into()],
+            ..Default::default()
+        }));
+        assert!(!f(Filter {
+            words: vec!["nuage".into(), "pluie".into()],
+            ..Default::default()
+        }));
     }
 
     #[test]
     fn csv_quotes_fields() {
         let rows = vec![row(
-            article("http://a.test/x", "Un \"titre\", virgule", "C", "2024-01-01"),
+            article(
+                "http://a.test/x",
+                "Un \"titre\", virgule",
+                "C",
+                "2024-01-01",
+            ),
             DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default(),
             "f.warc.zst".into(),
             42,

@@ -30,7 +30,10 @@ pub struct Capture {
 impl Capture {
     /// The record holding the payload (the original of a revisit, else the record).
     pub fn payload_record(&self) -> &Record {
-        self.original.as_ref().map(|(_, r)| r).unwrap_or(&self.record)
+        self.original
+            .as_ref()
+            .map(|(_, r)| r)
+            .unwrap_or(&self.record)
     }
 
     /// The HTTP response head of the payload record, if it is an HTTP response.
@@ -74,7 +77,8 @@ pub fn decode_body(head: &[u8], payload: Cow<'_, [u8]>) -> Result<Vec<u8>, ReadE
                 }
             }
             "br" => brotli::Decompressor::new(&data[..], 64 * 1024).read_to_end(&mut out),
-            "zstd" => zstd::stream::read::Decoder::new(&data[..]).and_then(|mut d| d.read_to_end(&mut out)),
+            "zstd" => zstd::stream::read::Decoder::new(&data[..])
+                .and_then(|mut d| d.read_to_end(&mut out)),
             other => {
                 return Err(ReadError::NotFound(format!(
                     "unknown Content-Encoding {other:?}: use --record to get the stored bytes"
@@ -90,7 +94,9 @@ pub fn decode_body(head: &[u8], payload: Cow<'_, [u8]>) -> Result<Vec<u8>, ReadE
 /// Reads the record whose frame/member starts at `offset` in `dir/filename`.
 pub fn read_record_at(dir: &Path, filename: &str, offset: u64) -> Result<Record, ReadError> {
     if filename.contains('/') || filename.contains('\\') || filename.starts_with("..") {
-        return Err(ReadError::NotFound(format!("bad file name in index: {filename:?}")));
+        return Err(ReadError::NotFound(format!(
+            "bad file name in index: {filename:?}"
+        )));
     }
     let path = dir.join(filename);
     let mut reader = WarcReader::open_at(&path, offset)?;
@@ -122,10 +128,16 @@ fn nearest(entries: &[CdxjEntry], at: Option<DateTime<Utc>>) -> Option<&CdxjEntr
 
 /// The capture of `url` nearest in time to `at` (the latest when `None`), through the
 /// index of `dir`; a revisit is resolved to the record holding its payload.
-pub fn find_capture(dir: &Path, url: &Url, at: Option<DateTime<Utc>>) -> Result<Capture, ReadError> {
+pub fn find_capture(
+    dir: &Path,
+    url: &Url,
+    at: Option<DateTime<Utc>>,
+) -> Result<Capture, ReadError> {
     let entries = lookup_entries(dir, url)?;
     let entry = nearest(&entries, at)
-        .ok_or_else(|| ReadError::NotFound(format!("{url}: not in the index of {}", dir.display())))?
+        .ok_or_else(|| {
+            ReadError::NotFound(format!("{url}: not in the index of {}", dir.display()))
+        })?
         .clone();
     let record = read_record_at(dir, &entry.filename, entry.offset)?;
     let original = if record.record_type() == Some("revisit") {
@@ -152,7 +164,9 @@ fn resolve_revisit(dir: &Path, revisit: &Record) -> Result<(CdxjEntry, Record), 
             .trim_matches(['<', '>', ' ']);
         let url = Url::parse(target)
             .map_err(|_| ReadError::NotFound(format!("revisit refers to a bad URI {target:?}")))?;
-        let date = current.header("WARC-Refers-To-Date").and_then(parse_warc_date);
+        let date = current
+            .header("WARC-Refers-To-Date")
+            .and_then(parse_warc_date);
         let own_ts = current
             .header("WARC-Date")
             .and_then(parse_warc_date)
@@ -202,10 +216,14 @@ fn resolve_revisit(dir: &Path, revisit: &Record) -> Result<(CdxjEntry, Record), 
 pub fn find_article(dir: &Path, capture: &Capture) -> Result<(CdxjEntry, Record), ReadError> {
     let url = Url::parse(&capture.entry.url)
         .map_err(|_| ReadError::NotFound(format!("bad URL {:?}", capture.entry.url)))?;
-    let mut entries = entries_for_key(&dir.join(METADATA_INDEX_FILE), &super::index::cdx_key(&url))?;
+    let mut entries =
+        entries_for_key(&dir.join(METADATA_INDEX_FILE), &super::index::cdx_key(&url))?;
     let ids: Vec<&str> = [
         capture.record.header("WARC-Record-ID"),
-        capture.original.as_ref().and_then(|(_, r)| r.header("WARC-Record-ID")),
+        capture
+            .original
+            .as_ref()
+            .and_then(|(_, r)| r.header("WARC-Record-ID")),
     ]
     .into_iter()
     .flatten()

@@ -171,7 +171,12 @@ struct FileLines {
 /// The index entry of a record at `offset` (frame/member of `length` bytes), or `None`
 /// for records that are not indexed (`warcinfo`, `request`, …). The second value is
 /// true for a metadata record.
-pub fn entry_for(record: &Record, filename: &str, offset: u64, length: u64) -> Option<(CdxjEntry, bool)> {
+pub fn entry_for(
+    record: &Record,
+    filename: &str,
+    offset: u64,
+    length: u64,
+) -> Option<(CdxjEntry, bool)> {
     let rtype = record.record_type()?;
     let is_meta = match rtype {
         "response" | "revisit" | "resource" => false,
@@ -188,7 +193,10 @@ pub fn entry_for(record: &Record, filename: &str, offset: u64, length: u64) -> O
         _ => return None,
     };
     let url = record.header("WARC-Target-URI")?.trim();
-    let url = url.strip_prefix('<').and_then(|u| u.strip_suffix('>')).unwrap_or(url);
+    let url = url
+        .strip_prefix('<')
+        .and_then(|u| u.strip_suffix('>'))
+        .unwrap_or(url);
     let parsed = Url::parse(url).ok()?;
     let date = parse_warc_date(record.header("WARC-Date")?)?;
     let (mime, status) = if record.is_http() && rtype != "metadata" {
@@ -290,7 +298,11 @@ fn strip_www(host: &str) -> &str {
 }
 
 fn short_mime(v: &str) -> String {
-    v.split([';', ' ', '\t']).next().unwrap_or("").trim().to_string()
+    v.split([';', ' ', '\t'])
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_string()
 }
 
 /// The status code of an HTTP response head (`HTTP/1.1 200 OK` → `200`).
@@ -318,7 +330,9 @@ pub fn http_header(head: &[u8], name: &str) -> Option<String> {
 }
 
 fn http_content_type(head: &[u8]) -> Option<String> {
-    http_header(head, "Content-Type").map(|v| short_mime(&v)).filter(|m| !m.is_empty())
+    http_header(head, "Content-Type")
+        .map(|v| short_mime(&v))
+        .filter(|m| !m.is_empty())
 }
 
 fn index_file(path: &Path, filename: &str) -> FileLines {
@@ -376,7 +390,10 @@ fn load_manifest(dir: &Path) -> BTreeMap<String, Stamp> {
 }
 
 /// Writes `bytes` to `path` atomically (temporary file in the same folder + rename).
-fn replace_file(path: &Path, write: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>) -> Result<(), ReadError> {
+fn replace_file(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
+) -> Result<(), ReadError> {
     let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
     let res = (|| {
         let file = File::create(&tmp)?;
@@ -480,7 +497,9 @@ pub fn index_archive(dir: &Path) -> Result<IndexReport, ReadError> {
     }
     drop.extend(todo.iter().map(|(_, n)| n.clone()));
     // Largest files first, for a better spread over the cores.
-    todo.sort_by_key(|(p, _)| std::cmp::Reverse(std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)));
+    todo.sort_by_key(|(p, _)| {
+        std::cmp::Reverse(std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+    });
     let results = par_map(&todo, |(path, name)| index_file(path, name));
     let mut main = Vec::new();
     let mut meta = Vec::new();
@@ -521,7 +540,10 @@ pub fn entries_for_key(path: &Path, key: &str) -> Result<Vec<CdxjEntry>, ReadErr
     };
     let prefix = format!("{key} ");
     let mut out = Vec::new();
-    for (i, line) in BufReader::with_capacity(256 * 1024, file).lines().enumerate() {
+    for (i, line) in BufReader::with_capacity(256 * 1024, file)
+        .lines()
+        .enumerate()
+    {
         let line = line.map_err(io_err(path))?;
         if line.starts_with(&prefix) {
             let entry = CdxjEntry::parse(&line).map_err(|message| ReadError::Index {
@@ -573,9 +595,15 @@ mod tests {
     fn keys_match_python_surt() {
         // Expected values computed with Python's surt 0.3.1 (`surt.surt(url)`).
         let cases = [
-            ("http://127.0.0.1:18091/2015/04/a-0014/", "1,0,0,127:18091)/2015/04/a-0014"),
+            (
+                "http://127.0.0.1:18091/2015/04/a-0014/",
+                "1,0,0,127:18091)/2015/04/a-0014",
+            ),
             ("http://www.Example.com/", "com,example)/"),
-            ("https://www2.example.com:443/A/B/?b=2&a=1&c", "com,example)/a/b?a=1&b=2&c"),
+            (
+                "https://www2.example.com:443/A/B/?b=2&a=1&c",
+                "com,example)/a/b?a=1&b=2&c",
+            ),
             ("http://news.test/x?", "test,news)/x"),
             ("http://example.com:8080", "com,example:8080)/"),
         ];

@@ -211,7 +211,10 @@ mod tests {
     #[test]
     fn par_map_keeps_order() {
         let items: Vec<u32> = (0..100).collect();
-        assert_eq!(par_map(&items, |x| x * 2), (0..100).map(|x| x * 2).collect::<Vec<_>>());
+        assert_eq!(
+            par_map(&items, |x| x * 2),
+            (0..100).map(|x| x * 2).collect::<Vec<_>>()
+        );
     }
 }
 
@@ -304,16 +307,25 @@ impl Scan {
             let mut i = 0;
             while let Some(k) = window[i..].windows(m.len()).position(|w| w == m) {
                 let at = base + (i + k) as u64;
-                let line_start = self.magic != b"WARC/1." || at == 0 || (i + k > 0 && window[i + k - 1] == b'\n');
-                if line_start && let Ok(mut r) = crate::warc::WarcReader::open_at(&self.path, at) {
-                    if let Some(Ok((offset, record))) = r.next() {
-                        let length = r.clean_end().map(|e| e - offset);
-                        return Some((r, Item::Record { offset, length, record }));
-                    }
+                let line_start =
+                    self.magic != b"WARC/1." || i + k == 0 || window[i + k - 1] == b'\n';
+                if line_start
+                    && let Ok(mut r) = crate::warc::WarcReader::open_at(&self.path, at)
+                    && let Some(Ok((offset, record))) = r.next()
+                {
+                    let length = r.clean_end().map(|e| e - offset);
+                    return Some((
+                        r,
+                        Item::Record {
+                            offset,
+                            length,
+                            record,
+                        },
+                    ));
                 }
                 i += k + 1;
             }
-            let keep = m.len().saturating_sub(1).min(window.len());
+            let keep = m.len().min(window.len());
             carry = window[window.len() - keep..].to_vec();
             pos += n as u64;
         }
@@ -335,11 +347,17 @@ impl Iterator for Scan {
             }
             Some(Ok((offset, record))) => {
                 let length = reader.clean_end().map(|e| e - offset);
-                Some(Item::Record { offset, length, record })
+                Some(Item::Record {
+                    offset,
+                    length,
+                    record,
+                })
             }
             Some(Err(e)) => {
                 let (offset, message) = match e {
-                    WarcError::Malformed { offset, message, .. } => (offset, message),
+                    WarcError::Malformed {
+                        offset, message, ..
+                    } => (offset, message),
                     other => (0, other.to_string()),
                 };
                 self.reader = None;

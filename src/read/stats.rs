@@ -97,8 +97,11 @@ fn file_stats(path: &Path) -> Stats {
     for item in scan {
         let record = match item {
             Item::Record { record, .. } => record,
-            Item::Damage { offset, message, .. } => {
-                s.damaged.push(format!("{} at offset {offset}: {message}", path.display()));
+            Item::Damage {
+                offset, message, ..
+            } => {
+                s.damaged
+                    .push(format!("{} at offset {offset}: {message}", path.display()));
                 continue;
             }
         };
@@ -117,7 +120,11 @@ fn file_stats(path: &Path) -> Stats {
             continue;
         }
         s.captures += 1;
-        let head = if record.is_http() { record.http_head() } else { None };
+        let head = if record.is_http() {
+            record.http_head()
+        } else {
+            None
+        };
         let host = record
             .header("WARC-Target-URI")
             .and_then(|u| url::Url::parse(u.trim_matches(['<', '>'])).ok())
@@ -132,7 +139,13 @@ fn file_stats(path: &Path) -> Stats {
         } else {
             head.and_then(|h| http_header(h, "Content-Type"))
                 .or_else(|| record.header("Content-Type").map(str::to_string))
-                .map(|m| m.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+                .map(|m| {
+                    m.split(';')
+                        .next()
+                        .unwrap_or("")
+                        .trim()
+                        .to_ascii_lowercase()
+                })
                 .filter(|m| !m.is_empty())
                 .unwrap_or_else(|| "unk".into())
         };

@@ -71,7 +71,10 @@ pub fn files_to_check(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ReadError> {
         } else if p.is_file() {
             out.push(p.clone());
         } else {
-            return Err(ReadError::NotFound(format!("{}: no such file or folder", p.display())));
+            return Err(ReadError::NotFound(format!(
+                "{}: no such file or folder",
+                p.display()
+            )));
         }
     }
     Ok(out)
@@ -137,7 +140,12 @@ pub fn verify_file(path: &Path) -> FileReport {
                     tail = Some(offset);
                 }
                 report.problems.push(Problem {
-                    kind: if resumed_at.is_some() { "damaged" } else { "truncated" }.into(),
+                    kind: if resumed_at.is_some() {
+                        "damaged"
+                    } else {
+                        "truncated"
+                    }
+                    .into(),
                     offset,
                     record_id: None,
                     record_type: None,
@@ -216,6 +224,9 @@ mod tests {
     fn missing_path_is_an_error() {
         let dir = tempfile::tempdir().expect("temp dir");
         assert!(files_to_check(&[dir.path().join("nope")]).is_err());
-        assert_eq!(files_to_check(&[dir.path().to_path_buf()]).ok(), Some(vec![]));
+        assert_eq!(
+            files_to_check(&[dir.path().to_path_buf()]).ok(),
+            Some(vec![])
+        );
     }
 }
