@@ -427,3 +427,158 @@ fn get_resolves_revisits_and_verify_checks_digests_in_plain_files() {
     );
     assert!(text.contains("WARC-Block-Digest mismatch"), "{text}");
 }
+
+#[test]
+fn zstd_dictionary_files_are_read_by_every_command() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    let url = "http://news.test/dict";
+    let body = b"<html>compressed with a dictionary</html>";
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let block = [head.as_bytes(), &body[..]].concat();
+    let digest = sha1_digest(body);
+    let response = record(
+        &[
+            ("WARC-Type", "response"),
+            (
+                "WARC-Record-ID",
+                "<urn:uuid:00000000-0000-4000-8000-000000000003>",
+            ),
+            ("WARC-Date", "2024-05-01T10:00:00Z"),
+            ("WARC-Target-URI", url),
+            ("Content-Type", "application/http;msgtype=response"),
+            ("WARC-Payload-Digest", &digest),
+        ],
+        &block,
+    );
+    let article =
+        serde_json::json!({"url": url, "title": "Dico", "categories": ["Cloud"], "body": "texte"});
+    let meta_block = serde_json::to_vec(&article).expect("json");
+    let meta = record(
+        &[
+            ("WARC-Type", "metadata"),
+            (
+                "WARC-Record-ID",
+                "<urn:uuid:00000000-0000-4000-8000-000000000004>",
+            ),
+            ("WARC-Date", "2024-05-01T10:00:01Z"),
+            ("WARC-Target-URI", url),
+            (
+                "WARC-Refers-To",
+                "<urn:uuid:00000000-0000-4000-8000-000000000003>",
+            ),
+            ("Content-Type", "application/json"),
+        ],
+        &meta_block,
+    );
+    // A raw-content dictionary, stored zstd-compressed in the skippable frame.
+    let dict = b"WARC/1.1\r\nWARC-Type: response\r\nContent-Type: application/http;msgtype=response\r\nHTTP/1.1 200 OK\r\n<html>".repeat(4);
+    let stored = zstd::encode_all(&dict[..], 3).expect("compress dict");
+    let mut file = Vec::new();
+    file.extend_from_slice(&0x184D_2A5Du32.to_le_bytes());
+    file.extend_from_slice(&(stored.len() as u32).to_le_bytes());
+    file.extend_from_slice(&stored);
+    let mut c = zstd::bulk::Compressor::with_dictionary(3, &dict).expect("compressor");
+    c.include_checksum(true).expect("checksum");
+    for r in [&response, &meta] {
+        file.extend(c.compress(&r.to_bytes()).expect("compress"));
+    }
+    let path = dir.join("glaneur-20240501100000-00000-dict.warc.zst");
+    std::fs::write(&path, &file).expect("write");
+    // Without the dictionary the frames do not decode.
+    assert!(zstd::decode_all(&file[8 + stored.len()..]).is_err());
+
+    let out = glaneur(&["verify", s(&path)]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("(2 records)"));
+    let out = glaneur(&["get", url, "--archive", s(dir), "--body"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.stdout, body);
+    let out = glaneur(&["get", url, "--archive", s(dir), "--article"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Dico"));
+    let out = glaneur(&["articles", "--archive", s(dir), "--format", "csv"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Dico,,,Cloud"));
+    let out = glaneur(&["stats", s(dir), "--json"]);
+    let st: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stats");
+    assert_eq!(st["records"].as_u64(), Some(2));
+}
+
+fn plain_response(id: u32, url: &str, date: &str) -> Vec<u8> {
+    let body = format!("<html>page {id}</html>");
+    let block = format!("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n{body}");
+    record(
+        &[
+            ("WARC-Type", "response"),
+            (
+                "WARC-Record-ID",
+                &format!("<urn:uuid:00000000-0000-4000-8000-{id:012}>"),
+            ),
+            ("WARC-Date", date),
+            ("WARC-Target-URI", url),
+            ("Content-Type", "application/http;msgtype=response"),
+            ("WARC-Payload-Digest", &sha1_digest(body.as_bytes())),
+        ],
+        block.as_bytes(),
+    )
+    .to_bytes()
+}
+
+#[test]
+fn indexing_is_incremental_and_drops_removed_files() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    let a = dir.join("a.warc");
+    let b = dir.join("b.warc");
+    let mut first = plain_response(1, "http://z.test/1", "2024-05-01T10:00:00Z");
+    first.extend(plain_response(2, "http://a.test/2", "2024-05-01T10:00:01Z"));
+    std::fs::write(&a, &first).expect("write a");
+    let r = index_archive(dir).expect("index");
+    assert_eq!((r.files_indexed, r.lines, r.total_lines), (1, 2, 2));
+
+    std::fs::write(
+        &b,
+        plain_response(3, "http://m.test/3", "2024-05-02T10:00:00Z"),
+    )
+    .expect("write b");
+    let r = index_archive(dir).expect("index");
+    assert_eq!(
+        (r.files_indexed, r.files_unchanged, r.total_lines),
+        (1, 1, 3)
+    );
+    let text = std::fs::read_to_string(dir.join(INDEX_FILE)).expect("index");
+    let keys: Vec<&str> = text
+        .lines()
+        .map(|l| l.split(' ').next().unwrap_or(""))
+        .collect();
+    assert_eq!(keys, ["test,a)/2", "test,m)/3", "test,z)/1"]);
+    // Offsets and lengths delimit each record.
+    for l in text.lines() {
+        let e = CdxjEntry::parse(l).expect("line");
+        let bytes = std::fs::read(dir.join(&e.filename)).expect("file");
+        let slice = &bytes[e.offset as usize..(e.offset + e.length) as usize];
+        assert!(slice.starts_with(b"WARC/1.1\r\n"));
+        assert!(slice.ends_with(b"\r\n\r\n"));
+        assert!(String::from_utf8_lossy(slice).contains(&e.url));
+    }
+
+    std::fs::remove_file(&a).expect("remove a");
+    let r = index_archive(dir).expect("index");
+    assert_eq!((r.files_removed, r.total_lines), (1, 1));
+    // Another indexer at work: refused.
+    std::fs::write(dir.join(glaneur::read::index::LOCK_FILE), b"1").expect("lock");
+    assert!(matches!(
+        index_archive(dir),
+        Err(glaneur::read::ReadError::Busy(_))
+    ));
+}

@@ -8,10 +8,33 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Item, ReadError, Scan, par_map, parse_warc_date, warc_files};
-use crate::extract::Article;
+
+/// The fields of an extracted article ([`crate::extract::Article`] as stored in a
+/// metadata record) that the export uses; missing fields are empty, unknown ones ignored,
+/// so records written by other versions of the extractor still read.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Article {
+    /// The page URL.
+    pub url: String,
+    /// Title.
+    pub title: Option<String>,
+    /// Body text.
+    pub body: Option<String>,
+    /// Categories, primary first.
+    pub categories: Vec<String>,
+    /// Author names.
+    pub authors: Vec<String>,
+    /// Publication date-time.
+    pub published: Option<String>,
+    /// Last modification date-time.
+    pub modified: Option<String>,
+    /// Language.
+    pub language: Option<String>,
+}
 
 /// One exported article.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -299,7 +322,7 @@ pub enum Format {
     Csv,
 }
 
-/// The CSV/Parquet column names, in order.
+/// The export column names, in order.
 pub const COLUMNS: [&str; 11] = [
     "url",
     "title",

@@ -452,12 +452,59 @@ fn merge_into(path: &Path, new: &[String], drop: &HashSet<String>) -> Result<u64
     Ok(count)
 }
 
+/// The lock file that keeps two indexers off the same folder.
+pub const LOCK_FILE: &str = "index.lock";
+/// A lock older than this is taken as left by a crashed indexer.
+const STALE_LOCK: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Holds `index.lock` while indexing; removes it when dropped.
+struct IndexLock(PathBuf);
+
+impl IndexLock {
+    fn take(dir: &Path) -> Result<IndexLock, ReadError> {
+        let path = dir.join(LOCK_FILE);
+        for _ in 0..2 {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(mut f) => {
+                    let _ = writeln!(f, "{}", std::process::id());
+                    return Ok(IndexLock(path));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let stale = std::fs::metadata(&path)
+                        .and_then(|m| m.modified())
+                        .ok()
+                        .and_then(|t| t.elapsed().ok())
+                        .is_some_and(|age| age > STALE_LOCK);
+                    if !stale {
+                        return Err(ReadError::Busy(path));
+                    }
+                    let _ = std::fs::remove_file(&path);
+                }
+                Err(e) => return Err(io_err(&path)(e)),
+            }
+        }
+        Err(ReadError::Busy(path))
+    }
+}
+
+impl Drop for IndexLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
 /// Brings `DIR/index.cdxj` and `DIR/metadata.cdxj` up to date with the closed WARC files
 /// of `dir`: reads only files not indexed yet (or changed since), on all cores, and
 /// drops the lines of files that are gone. Call it after closing a WARC file.
 ///
-/// Two indexers must not run on the same folder at the same time.
+/// Another indexer at work on the same folder (`index.lock`, younger than 10 minutes)
+/// makes it fail with [`ReadError::Busy`].
 pub fn index_archive(dir: &Path) -> Result<IndexReport, ReadError> {
+    let _lock = IndexLock::take(dir)?;
     let files = warc_files(dir)?;
     let manifest = load_manifest(dir);
     let index_path = dir.join(INDEX_FILE);

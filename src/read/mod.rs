@@ -51,6 +51,9 @@ pub enum ReadError {
     /// Nothing found.
     #[error("{0}")]
     NotFound(String),
+    /// Another process is indexing this folder.
+    #[error("{}: another indexer is at work on this archive (remove the file if none is)", .0.display())]
+    Busy(PathBuf),
     /// Writing the output failed.
     #[error("writing output: {0}")]
     Output(String),
