@@ -13,5 +13,6 @@ pub mod extract;
 pub mod fetch;
 pub mod frontier;
 pub mod politeness;
+pub mod read;
 pub mod urls;
 pub mod warc;

@@ -27,6 +27,11 @@ fn main() {
     let result = match &cli.command {
         Command::Crawl(args) => cli::crawl::run(args),
         Command::Extract(args) => cli::extract::run(args).map(|()| ExitCode::Success),
+        Command::Index(args) => cli::index::run(args),
+        Command::Get(args) => cli::get::run(args),
+        Command::Articles(args) => cli::articles::run(args),
+        Command::Verify(args) => cli::verify::run(args),
+        Command::Stats(args) => cli::stats::run(args),
     };
     let code = match result {
         Ok(code) => code,

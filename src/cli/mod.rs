@@ -1,7 +1,13 @@
 //! Command-line arguments and the commands they run.
 
+pub mod articles;
 pub mod crawl;
 pub mod extract;
+pub mod get;
+pub mod index;
+mod read_util;
+pub mod stats;
+pub mod verify;
 
 use clap::{Parser, Subcommand};
 
@@ -25,4 +31,16 @@ pub enum Command {
     /// Extract the article of a saved page (or of every page of a folder) as JSON, to tune
     /// a profile's selectors.
     Extract(extract::ExtractArgs),
+    /// Bring ARCHIVE/index.cdxj (the pywb CDXJ index) up to date with the WARC files.
+    Index(index::IndexArgs),
+    /// Print the capture of a URL nearest in time (latest by default): body, headers,
+    /// record or extracted article.
+    Get(get::GetArgs),
+    /// Export the extracted articles (JSON Lines or CSV), filtered by site, category,
+    /// date and words.
+    Articles(articles::ArticlesArgs),
+    /// Check every record's framing and digests; find truncated or damaged files.
+    Verify(verify::VerifyArgs),
+    /// Captures by host, status, MIME type and day; bytes; first and last capture.
+    Stats(stats::StatsArgs),
 }

@@ -5,7 +5,7 @@ mod reader;
 mod record;
 mod writer;
 
-pub use reader::{WarcReader, read_records};
+pub use reader::{WarcReader, read_records, zstd_dictionary};
 pub use record::{Record, RecordId, dechunk, http_body_offset, sha1_digest};
 pub use writer::{
     CORRUPT_SUFFIX, CaptureLocation, Compression, OPEN_SUFFIX, RecordLocation, RevisitOf,

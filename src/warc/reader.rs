@@ -57,6 +57,8 @@ struct Units {
     input: Option<Counting>,
     gz: Option<flate2::bufread::GzDecoder<Counting>>,
     zstd: Option<zstd::stream::raw::Decoder<'static>>,
+    /// The zstd dictionary of the file (IIPC WARC-zstd: a skippable frame at its start).
+    dict: Option<Vec<u8>>,
     in_unit: bool,
     /// The current zstd frame is fully decoded.
     unit_done: bool,
@@ -95,7 +97,10 @@ impl Units {
                 if let Some(d) = self.zstd.as_mut() {
                     d.reinit()?;
                 } else {
-                    self.zstd = Some(zstd::stream::raw::Decoder::new()?);
+                    self.zstd = Some(match &self.dict {
+                        Some(dict) => zstd::stream::raw::Decoder::with_dictionary(dict)?,
+                        None => zstd::stream::raw::Decoder::new()?,
+                    });
                 }
                 self.unit_done = false;
             }
@@ -298,7 +303,7 @@ fn kind_for(path: &Path) -> Result<Kind, WarcError> {
     })?;
     Ok(match &head[..n] {
         [0x1f, 0x8b, ..] => Kind::Gzip,
-        [0x28, 0xb5, 0x2f, 0xfd] => Kind::Zstd,
+        [0x28, 0xb5, 0x2f, 0xfd] | [0x5d, 0x2a, 0x4d, 0x18] => Kind::Zstd,
         _ => Kind::Plain,
     })
 }
@@ -321,6 +326,11 @@ impl WarcReader {
                 }),
                 gz: None,
                 zstd: None,
+                dict: if kind == Kind::Zstd {
+                    zstd_dictionary(path)?
+                } else {
+                    None
+                },
                 in_unit: false,
                 unit_done: false,
                 unit_start: 0,
@@ -333,6 +343,32 @@ impl WarcReader {
             done: false,
             clean_end: None,
         })
+    }
+
+    /// Opens a file positioned at `offset`, which must be where a record's frame/member
+    /// (or, in a plain file, the record) starts, as reported by this reader or an index.
+    /// Offsets reported afterwards are file offsets.
+    pub fn open_at(path: &Path, offset: u64) -> Result<WarcReader, WarcError> {
+        use std::io::{Seek, SeekFrom};
+        let mut reader = WarcReader::open(path)?;
+        if offset > 0 {
+            let input = reader.units.input().map_err(|e| WarcError::Io {
+                path: path.to_path_buf(),
+                source: e,
+            })?;
+            input
+                .inner
+                .seek(SeekFrom::Start(offset))
+                .map_err(|e| WarcError::Io {
+                    path: path.to_path_buf(),
+                    source: e,
+                })?;
+            input.pos = offset;
+            reader.units.consumed = offset;
+            reader.units.unit_start = offset;
+            reader.units.buf_unit = offset;
+        }
+        Ok(reader)
     }
 
     /// After a record was returned: the file offset where the next frame/member (or, in
@@ -479,6 +515,55 @@ fn read_line(units: &mut Units, line: &mut Vec<u8>) -> io::Result<()> {
 fn trim_eol(line: &[u8]) -> &[u8] {
     let l = line.strip_suffix(b"\n").unwrap_or(line);
     l.strip_suffix(b"\r").unwrap_or(l)
+}
+
+/// Magic number of the zstd skippable frame that holds a WARC-zstd dictionary.
+const DICT_FRAME_MAGIC: u32 = 0x184D_2A5D;
+/// Largest dictionary accepted.
+const MAX_DICT: u32 = 64 << 20;
+
+/// The dictionary of a `.warc.zst` file, per the IIPC WARC-zstd proposal: a skippable
+/// frame (magic `0x184D2A5D`) at the very start whose content is the dictionary,
+/// itself possibly zstd-compressed. `None` when the file does not start with one.
+pub fn zstd_dictionary(path: &Path) -> Result<Option<Vec<u8>>, WarcError> {
+    let io_err = |e: io::Error| WarcError::Io {
+        path: path.to_path_buf(),
+        source: e,
+    };
+    let mut f = File::open(path).map_err(io_err)?;
+    let mut head = [0u8; 8];
+    let mut got = 0;
+    while got < 8 {
+        let n = f.read(&mut head[got..]).map_err(io_err)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        got += n;
+    }
+    let magic = u32::from_le_bytes([head[0], head[1], head[2], head[3]]);
+    if magic != DICT_FRAME_MAGIC {
+        return Ok(None);
+    }
+    let size = u32::from_le_bytes([head[4], head[5], head[6], head[7]]);
+    let malformed = |message: String| WarcError::Malformed {
+        path: path.to_path_buf(),
+        offset: 0,
+        message,
+    };
+    if size > MAX_DICT {
+        return Err(malformed(format!("zstd dictionary frame of {size} bytes")));
+    }
+    let mut dict = vec![0u8; size as usize];
+    f.read_exact(&mut dict)
+        .map_err(|e| malformed(format!("zstd dictionary frame: {e}")))?;
+    if dict.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        let mut out = Vec::new();
+        zstd::stream::read::Decoder::new(&dict[..])
+            .and_then(|d| d.take(u64::from(MAX_DICT)).read_to_end(&mut out))
+            .map_err(|e| malformed(format!("compressed zstd dictionary: {e}")))?;
+        dict = out;
+    }
+    Ok(Some(dict))
 }
 
 /// Reads every record of a file into memory (tests and small files).

@@ -1,0 +1,94 @@
+//! `glaneur get`: the capture of a URL nearest in time, through the index.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use glaneur::read::{find_article, find_capture, index_archive, parse_user_date};
+use serde_json::json;
+use url::Url;
+
+use super::crawl::UsageError;
+use super::read_util::{archive_dir, print_json, write_stdout};
+use crate::ExitCode;
+
+/// Arguments of `glaneur get`.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("what").args(["body", "headers", "record", "article"])))]
+pub struct GetArgs {
+    /// The page URL.
+    pub url: Url,
+    /// The capture nearest to this date (`YYYYMMDDhhmmss`, a prefix of it, `YYYY-MM-DD` or
+    /// RFC 3339); the latest capture by default.
+    #[arg(long)]
+    pub at: Option<String>,
+    /// The archive folder.
+    #[arg(long, default_value = "archive")]
+    pub archive: PathBuf,
+    /// Write the body (transfer and content codings removed) to standard output.
+    #[arg(long)]
+    pub body: bool,
+    /// Write the HTTP response head.
+    #[arg(long)]
+    pub headers: bool,
+    /// Write the WARC record as stored (uncompressed).
+    #[arg(long)]
+    pub record: bool,
+    /// Write the extracted article (JSON).
+    #[arg(long)]
+    pub article: bool,
+    /// Do not bring the index up to date first.
+    #[arg(long)]
+    pub no_update: bool,
+}
+
+/// Runs `glaneur get`.
+pub fn run(args: &GetArgs) -> anyhow::Result<ExitCode> {
+    archive_dir(&args.archive)?;
+    let at = match &args.at {
+        Some(v) => Some(parse_user_date(v).ok_or_else(|| {
+            UsageError(format!(
+                "--at {v:?}: expected YYYYMMDDhhmmss (or a prefix), YYYY-MM-DD or RFC 3339"
+            ))
+        })?),
+        None => None,
+    };
+    if !args.no_update
+        && let Err(e) = index_archive(&args.archive)
+    {
+        eprintln!("warning: could not update the index: {e}");
+    }
+    let capture = find_capture(&args.archive, &args.url, at)?;
+    if args.body {
+        write_stdout(&capture.body()?)?;
+    } else if args.headers {
+        let head = capture
+            .http_head()
+            .context("the capture is not an HTTP response")?;
+        write_stdout(head)?;
+    } else if args.record {
+        write_stdout(&capture.record.to_bytes())?;
+    } else if args.article {
+        let (_, record) = find_article(&args.archive, &capture)?;
+        let mut out = record.block;
+        out.push(b'\n');
+        write_stdout(&out)?;
+    } else {
+        let e = &capture.entry;
+        let original = capture.original.as_ref().map(
+            |(o, _)| json!({"timestamp": o.timestamp, "filename": o.filename, "offset": o.offset}),
+        );
+        print_json(&json!({
+            "url": e.url,
+            "timestamp": e.timestamp,
+            "record_type": capture.record.record_type(),
+            "status": e.status,
+            "mime": e.mime,
+            "digest": e.digest,
+            "filename": e.filename,
+            "offset": e.offset,
+            "length": e.length,
+            "revisit_of": original,
+        }))?;
+    }
+    Ok(ExitCode::Success)
+}

@@ -1,0 +1,49 @@
+//! `glaneur index`: brings `ARCHIVE/index.cdxj` (and `metadata.cdxj`) up to date.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use glaneur::read::{INDEX_FILE, index_archive};
+
+use crate::ExitCode;
+
+/// Arguments of `glaneur index`.
+#[derive(Debug, clap::Args)]
+pub struct IndexArgs {
+    /// The archive folder.
+    #[arg(default_value = "archive")]
+    pub archive: PathBuf,
+    /// Print the report as JSON on standard output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs `glaneur index`.
+pub fn run(args: &IndexArgs) -> anyhow::Result<ExitCode> {
+    super::read_util::archive_dir(&args.archive)?;
+    let start = Instant::now();
+    let report = index_archive(&args.archive)?;
+    let secs = start.elapsed().as_secs_f64().max(1e-9);
+    for e in &report.errors {
+        eprintln!("warning: {e}");
+    }
+    if args.json {
+        super::read_util::print_json(&report)?;
+    } else {
+        eprintln!(
+            "indexed {} file(s) ({} unchanged, {} removed): {} records, {} + {} metadata lines in {:.2}s ({:.0} records/s, {:.1} MB/s); {} has {} lines",
+            report.files_indexed,
+            report.files_unchanged,
+            report.files_removed,
+            report.records,
+            report.lines,
+            report.metadata_lines,
+            secs,
+            report.records as f64 / secs,
+            report.bytes as f64 / secs / 1e6,
+            args.archive.join(INDEX_FILE).display(),
+            report.total_lines
+        );
+    }
+    Ok(ExitCode::Success)
+}

@@ -1,0 +1,69 @@
+//! `glaneur stats`: captures by host, status, MIME type and day; bytes; first and last
+//! capture.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use glaneur::read::stats::archive_stats;
+
+use super::read_util::{archive_dir, print_json, write_stdout};
+use crate::ExitCode;
+
+/// Arguments of `glaneur stats`.
+#[derive(Debug, clap::Args)]
+pub struct StatsArgs {
+    /// The archive folder.
+    #[arg(default_value = "archive")]
+    pub archive: PathBuf,
+    /// Print the statistics as JSON on standard output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn table(out: &mut String, title: &str, map: &BTreeMap<String, u64>) {
+    out.push_str(&format!("{title}:\n"));
+    let mut rows: Vec<(&String, &u64)> = map.iter().collect();
+    rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    for (k, v) in rows {
+        out.push_str(&format!("  {v:>10}  {k}\n"));
+    }
+}
+
+/// Runs `glaneur stats`.
+pub fn run(args: &StatsArgs) -> anyhow::Result<ExitCode> {
+    archive_dir(&args.archive)?;
+    let s = archive_stats(&args.archive)?;
+    for d in &s.damaged {
+        eprintln!("warning: skipped damaged data: {d} (see `glaneur verify`)");
+    }
+    if args.json {
+        print_json(&s)?;
+        return Ok(ExitCode::Success);
+    }
+    let date = |d: Option<chrono::DateTime<chrono::Utc>>| {
+        d.map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            .unwrap_or_else(|| "-".into())
+    };
+    let mut out = format!(
+        "files:          {}\nbytes on disk:  {}\nrecords:        {}\ncaptures:       {} ({} revisits)\narticles:       {}\npayload bytes:  {}\nfirst capture:  {}\nlast capture:   {}\n",
+        s.files,
+        s.file_bytes,
+        s.records,
+        s.captures,
+        s.revisits,
+        s.articles,
+        s.payload_bytes,
+        date(s.first_capture),
+        date(s.last_capture)
+    );
+    table(&mut out, "records by type", &s.by_record_type);
+    table(&mut out, "captures by host", &s.by_host);
+    table(&mut out, "captures by status", &s.by_status);
+    table(&mut out, "captures by MIME type", &s.by_mime);
+    out.push_str("captures by day:\n");
+    for (k, v) in &s.by_day {
+        out.push_str(&format!("  {v:>10}  {k}\n"));
+    }
+    write_stdout(out.as_bytes())?;
+    Ok(ExitCode::Success)
+}

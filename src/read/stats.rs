@@ -1,0 +1,172 @@
+//! Archive statistics: captures (response, revisit and resource records) by host,
+//! status, MIME type and day; bytes; first and last capture. Files are read in parallel.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::index::{http_header, http_status};
+use super::{Item, ReadError, Scan, par_map, parse_warc_date, warc_files};
+
+/// Statistics of an archive folder.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    /// Closed WARC files.
+    pub files: usize,
+    /// Their total size on disk (compressed).
+    pub file_bytes: u64,
+    /// Records of every type.
+    pub records: u64,
+    /// Records by `WARC-Type`.
+    pub by_record_type: BTreeMap<String, u64>,
+    /// Captures (response, revisit and resource records).
+    pub captures: u64,
+    /// Revisit records among them.
+    pub revisits: u64,
+    /// Article (metadata) records.
+    pub articles: u64,
+    /// Bytes of the capture payloads (uncompressed, as stored).
+    pub payload_bytes: u64,
+    /// Captures by host.
+    pub by_host: BTreeMap<String, u64>,
+    /// Captures by HTTP status (`-` when none).
+    pub by_status: BTreeMap<String, u64>,
+    /// Captures by MIME type (of the payload; `warc/revisit` for revisits).
+    pub by_mime: BTreeMap<String, u64>,
+    /// Captures by day (UTC, `YYYY-MM-DD`).
+    pub by_day: BTreeMap<String, u64>,
+    /// Earliest capture.
+    pub first_capture: Option<DateTime<Utc>>,
+    /// Latest capture.
+    pub last_capture: Option<DateTime<Utc>>,
+    /// Damaged parts skipped (see `glaneur verify`).
+    pub damaged: Vec<String>,
+}
+
+fn add(map: &mut BTreeMap<String, u64>, key: &str, n: u64) {
+    *map.entry(key.to_string()).or_default() += n;
+}
+
+impl Stats {
+    fn merge(&mut self, o: Stats) {
+        self.files += o.files;
+        self.file_bytes += o.file_bytes;
+        self.records += o.records;
+        self.captures += o.captures;
+        self.revisits += o.revisits;
+        self.articles += o.articles;
+        self.payload_bytes += o.payload_bytes;
+        for (m, om) in [
+            (&mut self.by_record_type, o.by_record_type),
+            (&mut self.by_host, o.by_host),
+            (&mut self.by_status, o.by_status),
+            (&mut self.by_mime, o.by_mime),
+            (&mut self.by_day, o.by_day),
+        ] {
+            for (k, v) in om {
+                add(m, &k, v);
+            }
+        }
+        self.first_capture = match (self.first_capture, o.first_capture) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.last_capture = match (self.last_capture, o.last_capture) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        self.damaged.extend(o.damaged);
+    }
+}
+
+fn file_stats(path: &Path) -> Stats {
+    let mut s = Stats {
+        files: 1,
+        file_bytes: std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+        ..Default::default()
+    };
+    let scan = match Scan::open(path) {
+        Ok(x) => x,
+        Err(e) => {
+            s.damaged.push(e.to_string());
+            return s;
+        }
+    };
+    for item in scan {
+        let record = match item {
+            Item::Record { record, .. } => record,
+            Item::Damage {
+                offset, message, ..
+            } => {
+                s.damaged
+                    .push(format!("{} at offset {offset}: {message}", path.display()));
+                continue;
+            }
+        };
+        s.records += 1;
+        let rtype = record.record_type().unwrap_or("-").to_string();
+        add(&mut s.by_record_type, &rtype, 1);
+        if rtype == "metadata" {
+            s.articles += u64::from(
+                record
+                    .header("Content-Type")
+                    .is_some_and(|c| c.starts_with("application/json")),
+            );
+            continue;
+        }
+        if !matches!(rtype.as_str(), "response" | "revisit" | "resource") {
+            continue;
+        }
+        s.captures += 1;
+        let head = if record.is_http() {
+            record.http_head()
+        } else {
+            None
+        };
+        let host = record
+            .header("WARC-Target-URI")
+            .and_then(|u| url::Url::parse(u.trim_matches(['<', '>'])).ok())
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_else(|| "-".into());
+        add(&mut s.by_host, &host, 1);
+        let status = head.and_then(http_status).unwrap_or_else(|| "-".into());
+        add(&mut s.by_status, &status, 1);
+        let mime = if rtype == "revisit" {
+            s.revisits += 1;
+            "warc/revisit".to_string()
+        } else {
+            head.and_then(|h| http_header(h, "Content-Type"))
+                .or_else(|| record.header("Content-Type").map(str::to_string))
+                .map(|m| {
+                    m.split(';')
+                        .next()
+                        .unwrap_or("")
+                        .trim()
+                        .to_ascii_lowercase()
+                })
+                .filter(|m| !m.is_empty())
+                .unwrap_or_else(|| "unk".into())
+        };
+        add(&mut s.by_mime, &mime, 1);
+        s.payload_bytes += record.payload().map(|p| p.len() as u64).unwrap_or(0);
+        if let Some(d) = record.header("WARC-Date").and_then(parse_warc_date) {
+            add(&mut s.by_day, &d.format("%Y-%m-%d").to_string(), 1);
+            s.first_capture = Some(s.first_capture.map_or(d, |f| f.min(d)));
+            s.last_capture = Some(s.last_capture.map_or(d, |l| l.max(d)));
+        }
+    }
+    s
+}
+
+/// Statistics of the closed WARC files of `dir`.
+pub fn archive_stats(dir: &Path) -> Result<Stats, ReadError> {
+    let mut files = warc_files(dir)?;
+    files.sort_by_key(|p| std::cmp::Reverse(std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)));
+    let mut total = Stats::default();
+    for s in par_map(&files, |f| file_stats(f)) {
+        total.merge(s);
+    }
+    Ok(total)
+}

@@ -1,0 +1,232 @@
+//! The integrity check: every record of every file is read, its framing and
+//! `Content-Length` checked (by the reader), its block and payload digests recomputed;
+//! damaged parts and a truncated tail are reported with how to repair them.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::{Item, ReadError, Scan, is_open_warc_name, open_warc_files, par_map, warc_files};
+
+/// One problem found in a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// `digest` (a record reads but its digests do not match), `damaged` (unreadable
+    /// bytes followed by readable records) or `truncated` (unreadable tail).
+    pub kind: String,
+    /// Offset of the record's frame/member (or of the damage).
+    pub offset: u64,
+    /// `WARC-Record-ID`, when the record could be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record_id: Option<String>,
+    /// `WARC-Type`, when the record could be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<String>,
+    /// `WARC-Target-URI`, when the record could be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_uri: Option<String>,
+    /// What is wrong.
+    pub message: String,
+    /// For unreadable records: the URL the index gives for this offset, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub indexed_url: Option<String>,
+    /// For `damaged`: where the next readable record starts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resumed_at: Option<u64>,
+}
+
+/// The check of one file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileReport {
+    /// The file.
+    pub path: PathBuf,
+    /// Its size.
+    pub bytes: u64,
+    /// Intact records.
+    pub records: u64,
+    /// Still being written (or left by a crash): `….open`.
+    pub open: bool,
+    /// The problems, in file order.
+    pub problems: Vec<Problem>,
+    /// How to repair the file, when something is wrong.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repair: Option<String>,
+}
+
+impl FileReport {
+    /// True when nothing is wrong.
+    pub fn ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// The files to check for command-line `paths`: a folder stands for its WARC files
+/// (closed and `.open`), a file for itself.
+pub fn files_to_check(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ReadError> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            out.extend(warc_files(p)?);
+            out.extend(open_warc_files(p)?);
+        } else if p.is_file() {
+            out.push(p.clone());
+        } else {
+            return Err(ReadError::NotFound(format!(
+                "{}: no such file or folder",
+                p.display()
+            )));
+        }
+    }
+    Ok(out)
+}
+
+/// Checks one file.
+pub fn verify_file(path: &Path) -> FileReport {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let open = is_open_warc_name(&name);
+    let mut report = FileReport {
+        path: path.to_path_buf(),
+        bytes: std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+        records: 0,
+        open,
+        problems: Vec::new(),
+        repair: None,
+    };
+    let scan = match Scan::open(path) {
+        Ok(s) => s,
+        Err(e) => {
+            report.problems.push(Problem {
+                kind: "unreadable".into(),
+                offset: 0,
+                record_id: None,
+                record_type: None,
+                target_uri: None,
+                message: e.to_string(),
+                indexed_url: None,
+                resumed_at: None,
+            });
+            return report;
+        }
+    };
+    let mut tail: Option<u64> = None;
+    let mut digest_bad = false;
+    for item in scan {
+        match item {
+            Item::Record { offset, record, .. } => {
+                report.records += 1;
+                if let Err(message) = record.verify_digests() {
+                    digest_bad = true;
+                    report.problems.push(Problem {
+                        kind: "digest".into(),
+                        offset,
+                        record_id: record.header("WARC-Record-ID").map(str::to_string),
+                        record_type: record.record_type().map(str::to_string),
+                        target_uri: record.header("WARC-Target-URI").map(str::to_string),
+                        message,
+                        indexed_url: None,
+                        resumed_at: None,
+                    });
+                }
+            }
+            Item::Damage {
+                offset,
+                message,
+                resumed_at,
+            } => {
+                if resumed_at.is_none() {
+                    tail = Some(offset);
+                }
+                report.problems.push(Problem {
+                    kind: if resumed_at.is_some() {
+                        "damaged"
+                    } else {
+                        "truncated"
+                    }
+                    .into(),
+                    offset,
+                    record_id: None,
+                    record_type: None,
+                    target_uri: None,
+                    message,
+                    indexed_url: indexed_url(path, offset),
+                    resumed_at,
+                });
+            }
+        }
+    }
+    let shown = path.display();
+    let mut hints = Vec::new();
+    if let Some(t) = tail {
+        if open {
+            hints.push(format!(
+                "unfinished file left by a crash: the next `glaneur crawl` on this archive repairs it (keeps the {} complete records, i.e. `truncate -s {t} {shown}`, then renames it)",
+                report.records
+            ));
+        } else {
+            hints.push(format!(
+                "cut the damaged tail: `truncate -s {t} {shown}` keeps the {} complete records before it",
+                report.records
+            ));
+        }
+    }
+    if report.problems.iter().any(|p| p.kind == "damaged") {
+        hints.push(
+            "damaged records in the middle: the records after them are intact and still read; restore the file from a copy if you have one".into(),
+        );
+    }
+    if digest_bad {
+        hints.push("records whose digests do not match were altered after writing: restore the file from a copy if you have one".into());
+    }
+    if !hints.is_empty() {
+        report.repair = Some(hints.join("; "));
+    }
+    report
+}
+
+/// The URL that `index.cdxj` (or `metadata.cdxj`) next to `path` gives for the record
+/// at `offset` of that file, to name a record that can no longer be read.
+fn indexed_url(path: &Path, offset: u64) -> Option<String> {
+    use std::io::BufRead;
+    let dir = path.parent()?;
+    let name = path.file_name()?.to_string_lossy().into_owned();
+    for index in [super::INDEX_FILE, super::METADATA_INDEX_FILE] {
+        let Ok(file) = std::fs::File::open(dir.join(index)) else {
+            continue;
+        };
+        for line in std::io::BufReader::new(file).lines().map_while(Result::ok) {
+            if !line.contains(&name) {
+                continue;
+            }
+            if let Ok(e) = super::CdxjEntry::parse(&line)
+                && e.filename == name
+                && e.offset == offset
+            {
+                return Some(e.url);
+            }
+        }
+    }
+    None
+}
+
+/// Checks files on all cores; reports in the order of `files`.
+pub fn verify_files(files: &[PathBuf]) -> Vec<FileReport> {
+    par_map(files, |f| verify_file(f))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_path_is_an_error() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        assert!(files_to_check(&[dir.path().join("nope")]).is_err());
+        assert_eq!(
+            files_to_check(&[dir.path().to_path_buf()]).ok(),
+            Some(vec![])
+        );
+    }
+}
