@@ -442,6 +442,9 @@ pub async fn run(
     } = shared;
     drop(archive);
     let warc_files = archive_thread.finish()?;
+    if !warc_files.is_empty() {
+        update_index(&settings.archive_dir).await;
+    }
     if let Some(error) = fatal.into_inner().ok().flatten() {
         return Err(error);
     }
@@ -478,6 +481,21 @@ pub async fn run(
         fetched_total: stats.fetched,
         failed_total: stats.failed,
     })
+}
+
+/// Brings `index.cdxj` up to date with the files this run closed. A failure is logged, not
+/// fatal: the archive is complete without its index, and `glaneur index` rebuilds it.
+async fn update_index(dir: &std::path::Path) {
+    let dir = dir.to_path_buf();
+    match tokio::task::spawn_blocking(move || crate::read::index_archive(&dir)).await {
+        Ok(Ok(report)) => tracing::info!(
+            "index.cdxj updated: {} file(s), {} record(s)",
+            report.files_indexed,
+            report.records
+        ),
+        Ok(Err(e)) => tracing::warn!("index not updated ({e}); run `glaneur index` to update it"),
+        Err(e) => tracing::warn!("index not updated ({e}); run `glaneur index` to update it"),
+    }
 }
 
 fn warcinfo_fields(settings: &CrawlSettings) -> Vec<(String, String)> {
