@@ -61,7 +61,7 @@ const MODIFIED_META: &[&str] = &[
 ];
 
 static NOISE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)comment|sidebar|widget|related|recent|popular|plus-lus|most-?read|trending|respond|reply|footer|newsletter|lire-aussi|teaser|recommend")
+    Regex::new(r"(?i)comment|sidebar|widget|related|recent|popular|plus-lus|most-?read|trending|respond|reply|newsletter|lire-aussi|teaser|recommend")
         .expect("constant regex")
 });
 static DATE_HINT: LazyLock<Regex> = LazyLock::new(|| {
@@ -261,23 +261,32 @@ pub fn build(
 fn noise_flags(dom: &Dom<'_>) -> Vec<bool> {
     let n = dom.nodes.len();
     let mut v = vec![false; n];
+    let mut in_article = vec![false; n];
+    let mut cache: std::collections::HashMap<(&str, &str), (bool, bool)> =
+        std::collections::HashMap::new();
     for i in 0..n {
         let node = &dom.nodes[i];
         let p = node.parent;
         let inherited = p != NONE && v[p];
-        v[i] = inherited
-            || (node.is_elem()
-                && (matches!(node.tag, "aside" | "nav")
-                    || node
-                        .attr("role")
-                        .is_some_and(|r| r == "complementary" || r == "navigation")
-                    || {
-                        let class = node.attr("class").unwrap_or("");
-                        let id = node.attr("id").unwrap_or("");
-                        (!class.is_empty() || !id.is_empty())
-                            && NOISE.is_match(&format!("{class} {id}"))
-                            && !matches!(node.tag, "body" | "html" | "article" | "main")
-                    }));
+        in_article[i] = (p != NONE && in_article[p]) || matches!(node.tag, "article" | "main");
+        if inherited || !node.is_elem() {
+            v[i] = inherited;
+            continue;
+        }
+        let (footerish, noisy) = *cache.entry((node.class, node.id)).or_insert_with(|| {
+            let hint = format!("{} {}", node.class, node.id).to_ascii_lowercase();
+            (
+                hint.contains("footer") || hint.contains("colophon"),
+                hint.len() > 1 && NOISE.is_match(&hint),
+            )
+        });
+        let page_footer = (node.tag == "footer" || footerish) && !in_article[i];
+        v[i] = matches!(node.tag, "aside" | "nav")
+            || page_footer
+            || node
+                .attr("role")
+                .is_some_and(|r| r == "complementary" || r == "navigation" || r == "contentinfo")
+            || (noisy && !matches!(node.tag, "body" | "html" | "article" | "main"));
     }
     v
 }
@@ -430,7 +439,7 @@ fn categories(
         });
         let in_cat_box = !rel_cat
             && dom.ancestors(i).take(3).any(|a| {
-                dom.nodes[a].attr("class").is_some_and(|c| {
+                Some(dom.nodes[a].class).is_some_and(|c| {
                     let c = c.to_ascii_lowercase();
                     c.contains("cat-links")
                         || c.contains("post-categories")
@@ -487,7 +496,8 @@ fn categories(
             })
             .collect();
         if let Some(last) = v.last()
-            && (title.contains(&norm(last)) || last.chars().count() > 40)
+            && ((title.contains(&norm(last)) && last.split_whitespace().count() >= 4)
+                || last.chars().count() > 40)
         {
             v.pop();
         }
@@ -604,12 +614,7 @@ fn element_date(cx: &Ctx<'_, '_>, i: usize) -> Option<ParsedDate> {
 
 fn class_id(cx: &Ctx<'_, '_>, i: usize) -> String {
     let n = &cx.dom.nodes[i];
-    format!(
-        "{} {}",
-        n.attr("class").unwrap_or(""),
-        n.attr("id").unwrap_or("")
-    )
-    .to_ascii_lowercase()
+    format!("{} {}", n.class, n.id).to_ascii_lowercase()
 }
 
 fn is_updated_class(c: &str) -> bool {
@@ -735,7 +740,8 @@ fn text_date(cx: &Ctx<'_, '_>, updated: bool) -> Option<ParsedDate> {
         if !n.is_elem() || cx.noise[i] || cx.m.skip[i] {
             continue;
         }
-        let hinted = DATE_HINT.is_match(&class_id(cx, i));
+        let hinted =
+            (!n.class.is_empty() || !n.id.is_empty()) && DATE_HINT.is_match(&class_id(cx, i));
         let near_title = h1.is_some_and(|h| i > h && i < h + 60);
         if !hinted && !near_title {
             continue;

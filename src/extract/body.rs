@@ -102,21 +102,6 @@ fn text_len(s: &str) -> (u32, u32) {
     (n, commas)
 }
 
-fn hidden(dom: &Dom<'_>, i: usize) -> bool {
-    let n = &dom.nodes[i];
-    if n.attr("hidden").is_some() || n.attr("aria-hidden").is_some_and(|v| v == "true") {
-        return true;
-    }
-    n.attr("style").is_some_and(|s| {
-        let s: String = s
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>()
-            .to_ascii_lowercase();
-        s.contains("display:none") || s.contains("visibility:hidden")
-    })
-}
-
 impl Measures {
     /// Computes the measures in two linear passes.
     pub fn new(dom: &Dom<'_>) -> Measures {
@@ -133,6 +118,8 @@ impl Measures {
         };
         let mut in_link = vec![false; n];
         let mut hint_unlikely = vec![false; n];
+        let mut hints: std::collections::HashMap<(&str, &str), (i32, bool)> =
+            std::collections::HashMap::new();
         // Top-down: skip, in-link, class hints.
         for i in 0..n {
             let node = &dom.nodes[i];
@@ -142,24 +129,24 @@ impl Measures {
             } else {
                 (m.skip[p], in_link[p])
             };
-            m.skip[i] = pskip || (node.is_elem() && (ignored_tag(node.tag) || hidden(dom, i)));
+            m.skip[i] = pskip || (node.is_elem() && (ignored_tag(node.tag) || node.hidden));
             in_link[i] = plink || node.tag == "a";
             if node.is_elem() {
-                let class = node.attr("class").unwrap_or("");
-                let id = node.attr("id").unwrap_or("");
-                if !class.is_empty() || !id.is_empty() {
-                    let hint = format!("{class} {id}");
-                    let mut w = 0;
-                    if POSITIVE.is_match(&hint) {
-                        w += 25;
-                    }
-                    if NEGATIVE.is_match(&hint) {
-                        w -= 25;
-                    }
+                if !node.class.is_empty() || !node.id.is_empty() {
+                    let (w, unlikely) = *hints.entry((node.class, node.id)).or_insert_with(|| {
+                        let hint = format!("{} {}", node.class, node.id);
+                        let mut w = 0;
+                        if POSITIVE.is_match(&hint) {
+                            w += 25;
+                        }
+                        if NEGATIVE.is_match(&hint) {
+                            w -= 25;
+                        }
+                        (w, UNLIKELY.is_match(&hint) && !OK_MAYBE.is_match(&hint))
+                    });
                     m.weight[i] = w;
-                    hint_unlikely[i] = UNLIKELY.is_match(&hint)
-                        && !OK_MAYBE.is_match(&hint)
-                        && !matches!(node.tag, "html" | "body" | "article" | "main" | "a");
+                    hint_unlikely[i] =
+                        unlikely && !matches!(node.tag, "html" | "body" | "article" | "main" | "a");
                 }
                 if node.attr("role").is_some_and(|r| {
                     matches!(
@@ -372,7 +359,7 @@ pub fn find_roots(dom: &Dom<'_>, m: &Measures, related: &[usize]) -> Vec<usize> 
             continue;
         }
         let mut bonus = 0.0;
-        if node.attr("class").is_some() && node.attr("class") == dom.nodes[top].attr("class") {
+        if !node.class.is_empty() && node.class == dom.nodes[top].class {
             bonus = top_final * 0.2;
         }
         let s = final_score(c);
@@ -525,7 +512,7 @@ fn drop_elem(dom: &Dom<'_>, m: &Measures, j: usize, related: &[usize], opts: Cle
         return true;
     }
     if !opts.drop_unlikely
-        && node.attr("class").is_some_and(|c| {
+        && Some(node.class).filter(|c| !c.is_empty()).is_some_and(|c| {
             let c = c.to_ascii_lowercase();
             c.contains("share")
                 || c.contains("sharedaddy")

@@ -24,6 +24,12 @@ pub struct FNode<'a> {
     pub tag: &'a str,
     /// Text content for text nodes.
     pub text: &'a str,
+    /// `class` attribute ("" if none).
+    pub class: &'a str,
+    /// `id` attribute ("" if none).
+    pub id: &'a str,
+    /// Hidden by `hidden`, `aria-hidden="true"` or an inline `display:none`.
+    pub hidden: bool,
 }
 
 impl<'a> FNode<'a> {
@@ -36,6 +42,18 @@ impl<'a> FNode<'a> {
     pub fn attr(&self, name: &str) -> Option<&'a str> {
         self.node.value().as_element().and_then(|e| e.attr(name))
     }
+}
+
+fn style_hides(style: &str) -> bool {
+    if !style.contains("none") && !style.contains("hidden") {
+        return false;
+    }
+    let s: String = style
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    s.contains("display:none") || s.contains("visibility:hidden")
 }
 
 /// The flat view.
@@ -60,6 +78,19 @@ impl<'a> Dom<'a> {
                         Node::Text(t) => ("", &**t),
                         _ => continue,
                     };
+                    let (mut class, mut id, mut hidden) = ("", "", false);
+                    if let Node::Element(e) = n.value() {
+                        for (k, v) in e.attrs() {
+                            match k {
+                                "class" => class = v,
+                                "id" => id = v,
+                                "hidden" => hidden = true,
+                                "aria-hidden" => hidden |= v == "true",
+                                "style" => hidden |= style_hides(v),
+                                _ => {}
+                            }
+                        }
+                    }
                     let i = nodes.len();
                     nodes.push(FNode {
                         node: n,
@@ -67,6 +98,9 @@ impl<'a> Dom<'a> {
                         end: i + 1,
                         tag,
                         text,
+                        class,
+                        id,
+                        hidden,
                     });
                     if !tag.is_empty() {
                         index.insert(n.id(), i);
@@ -149,11 +183,12 @@ impl<'a> Dom<'a> {
     }
 }
 
-/// Caps the nesting of elements before parsing: open tags beyond `max_depth` (and their
+/// Prepares markup for parsing: drops comments and the content of scripts (except
+/// JSON-LD), styles and inline SVG, and caps the nesting of elements: open tags beyond `max_depth` (and their
 /// closing tags) are removed, their text kept. The HTML tree builder checks scopes by
 /// walking the stack of open elements, so pathological nesting (100k `<div>`s) would
 /// otherwise take quadratic time. Void and implicitly closed elements do not count.
-pub fn limit_nesting(s: &str, max_depth: usize) -> std::borrow::Cow<'_, str> {
+pub fn prepare(s: &str, max_depth: usize) -> std::borrow::Cow<'_, str> {
     let b = s.as_bytes();
     let mut depth = 0usize;
     let mut dropped = 0usize;
@@ -165,11 +200,14 @@ pub fn limit_nesting(s: &str, max_depth: usize) -> std::borrow::Cow<'_, str> {
         o.push_str(&s[*copied..from]);
         *copied = to;
     };
-    while let Some(off) = b.get(i..).and_then(|r| r.iter().position(|&c| c == b'<')) {
+    while let Some(off) = b.get(i..).and_then(|r| memchr::memchr(b'<', r)) {
         let p = i + off;
         let rest = &b[p + 1..];
         if rest.starts_with(b"!--") {
-            i = find_from(b, p + 4, b"-->").map_or(b.len(), |e| e + 3);
+            // Comments are dropped: they are never text of the page.
+            let e = find_from(b, p + 4, b"-->").map_or(b.len(), |e| e + 3);
+            remove(&mut out, &mut copied, p, e);
+            i = e;
             continue;
         }
         let closing = rest.first() == Some(&b'/');
@@ -267,17 +305,22 @@ pub fn limit_nesting(s: &str, max_depth: usize) -> std::borrow::Cow<'_, str> {
 }
 
 fn find_from(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    hay.get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| p + from)
+    memchr::memmem::find(hay.get(from..)?, needle).map(|p| p + from)
 }
 
+/// Finds `</name` (ASCII case-insensitive) from `from`; `needle` starts with `</`.
 fn find_ci_from(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    hay.get(from..)?
-        .windows(needle.len())
-        .position(|w| w.eq_ignore_ascii_case(needle))
-        .map(|p| p + from)
+    let mut at = from;
+    loop {
+        let p = find_from(hay, at, b"</")?;
+        if hay
+            .get(p..p + needle.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(needle))
+        {
+            return Some(p);
+        }
+        at = p + 2;
+    }
 }
 
 /// Appends `s` to `out` with whitespace runs (including NBSP kept as is) collapsed to one space.
@@ -373,11 +416,8 @@ mod tests {
     #[test]
     fn nesting_limit_keeps_text_and_normal_pages() {
         let page = "<div><p>a<div><span>b</span></div></div><script>if (a<b) x='<div>';</script>";
-        assert!(matches!(
-            limit_nesting(page, 512),
-            std::borrow::Cow::Borrowed(_)
-        ));
-        let limited = limit_nesting("<div><div><div>x</div>y</div>z</div>", 1);
+        assert!(matches!(prepare(page, 512), std::borrow::Cow::Borrowed(_)));
+        let limited = prepare("<div><div><div>x</div>y</div>z</div>", 1);
         assert_eq!(limited, "<div>xyz</div>");
     }
 
@@ -389,7 +429,7 @@ mod tests {
         }
         s.push_str("deep");
         let started = std::time::Instant::now();
-        let limited = limit_nesting(&s, 512);
+        let limited = prepare(&s, 512);
         let html = Html::parse_document(&limited);
         let dom = Dom::new(&html);
         assert!(dom.nodes.len() > 500);
