@@ -154,17 +154,21 @@ pub fn build(
         );
         (t, "selector")
     } else {
+        let clean = Clean {
+            drop_link_paragraphs: true,
+            drop_unlikely: true,
+        };
         let roots = body::find_roots(dom, &cx.m, related);
-        let t = body::emit(
-            dom,
-            &cx.m,
-            &roots,
-            related,
-            Clean {
-                drop_link_paragraphs: true,
-                drop_unlikely: true,
-            },
-        );
+        let mut t = body::emit(dom, &cx.m, &roots, related, clean);
+        if t.chars().count() < 200 {
+            // Nothing article-like found: the whole page, cleaned, if it gives more.
+            if let Some(b) = dom.nodes.iter().position(|n| n.tag == "body") {
+                let whole = body::emit(dom, &cx.m, &[b], related, clean);
+                if whole.chars().count() > t.chars().count() {
+                    t = whole;
+                }
+            }
+        }
         (t, "heuristic")
     };
     if !text.is_empty() {
@@ -218,7 +222,23 @@ pub fn build(
     }
 
     // Dates.
-    let (published, pub_how) = published(&cx, sel);
+    let (mut published, mut pub_how) = published(&cx, sel);
+    // A full date in the URL is written once, at publication: it wins over a
+    // different day found by the generic sources.
+    if matches!(pub_how, "time" | "text")
+        && let Some(url_day) = [
+            Some(page.url.as_str()),
+            meta.canonical.as_deref(),
+            meta.tag(&["og:url"]),
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(dates::date_from_url)
+        && published.is_some_and(|p| p.day() != url_day)
+    {
+        published = Some(ParsedDate::Day(url_day));
+        pub_how = "url";
+    }
     if let Some(p) = published {
         a.published = Some(p.to_rfc());
         method(&mut a, "published", pub_how);

@@ -28,7 +28,8 @@ pub struct FNode<'a> {
     pub class: &'a str,
     /// `id` attribute ("" if none).
     pub id: &'a str,
-    /// Hidden by `hidden`, `aria-hidden="true"` or an inline `display:none`.
+    /// Hidden by `hidden` or `aria-hidden="true"` (inline `display:none` is not trusted:
+    /// paywalls hide article text that way).
     pub hidden: bool,
 }
 
@@ -42,18 +43,6 @@ impl<'a> FNode<'a> {
     pub fn attr(&self, name: &str) -> Option<&'a str> {
         self.node.value().as_element().and_then(|e| e.attr(name))
     }
-}
-
-fn style_hides(style: &str) -> bool {
-    if !style.contains("none") && !style.contains("hidden") {
-        return false;
-    }
-    let s: String = style
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_ascii_lowercase();
-    s.contains("display:none") || s.contains("visibility:hidden")
 }
 
 /// The flat view.
@@ -86,7 +75,6 @@ impl<'a> Dom<'a> {
                                 "id" => id = v,
                                 "hidden" => hidden = true,
                                 "aria-hidden" => hidden |= v == "true",
-                                "style" => hidden |= style_hides(v),
                                 _ => {}
                             }
                         }
