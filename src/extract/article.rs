@@ -649,6 +649,13 @@ fn published(
         .and_then(|s| s.published.as_ref())
         .and_then(|s| selector_date(cx, s))
     {
+        // A day from the selector: a generic source with the same day and a time is better.
+        if !matches!(d, ParsedDate::Instant(_))
+            && let (Some(g @ ParsedDate::Instant(_)), how) = published(cx, None)
+            && g.day() == d.day()
+        {
+            return (Some(g), how);
+        }
         return (Some(d), "selector");
     }
     let meta = cx.meta;
@@ -721,6 +728,13 @@ fn modified(
         .and_then(|s| s.modified.as_ref())
         .and_then(|s| selector_date(cx, s))
     {
+        // A day from the selector: a generic source with the same day and a time is better.
+        if !matches!(d, ParsedDate::Instant(_))
+            && let Some((g @ ParsedDate::Instant(_), how)) = modified(cx, None)
+            && g.day() == d.day()
+        {
+            return Some((g, how));
+        }
         return Some((d, "selector"));
     }
     let meta = cx.meta;

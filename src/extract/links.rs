@@ -123,6 +123,10 @@ pub fn related_blocks(dom: &Dom<'_>, profile_related: &[usize]) -> Vec<usize> {
             }
             if let Some(c) = container_for(dom, label) {
                 out.push(c);
+                // The label itself is part of the block (dropped from the body too).
+                if !dom.contains(c, label) {
+                    out.push(label);
+                }
             }
             i = dom.nodes[i].end.max(i + 1);
             continue;
