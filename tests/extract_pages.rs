@@ -12,7 +12,9 @@ use glaneur::extract::{LinkSource, PageInput, ProfileSelectors, analyze};
 use url::Url;
 
 fn fetched() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2024, 3, 10, 12, 0, 0).single().expect("valid date")
+    Utc.with_ymd_and_hms(2024, 3, 10, 12, 0, 0)
+        .single()
+        .expect("valid date")
 }
 
 fn profile() -> ProfileSelectors {
@@ -80,7 +82,10 @@ fn wordpress_article_with_profile() {
     };
     let sel = profile();
     let a = analyze(&input, Some(&sel), true).article.expect("article");
-    assert_eq!(a.title.as_deref(), Some("Cloud souverain\u{a0}: l’offre arrive"));
+    assert_eq!(
+        a.title.as_deref(),
+        Some("Cloud souverain\u{a0}: l’offre arrive")
+    );
     assert_eq!(a.published.as_deref(), Some("2016-11-28T09:15:00+01:00"));
     assert_eq!(a.modified.as_deref(), Some("2016-11-29T10:00:00+01:00"));
     assert_eq!(a.categories, vec!["Cloud", "Business"]);
@@ -114,7 +119,10 @@ fn wordpress_article_generic() {
         fetched_at: fetched(),
     };
     let a = analyze(&input, None, true).article.expect("article");
-    assert_eq!(a.title.as_deref(), Some("Cloud souverain\u{a0}: l’offre arrive"));
+    assert_eq!(
+        a.title.as_deref(),
+        Some("Cloud souverain\u{a0}: l’offre arrive")
+    );
     assert_eq!(a.published.as_deref(), Some("2016-11-28T09:15:00+01:00"));
     assert_eq!(a.methods["published"], "time");
     assert_eq!(a.modified.as_deref(), Some("2016-11-29T10:00:00+01:00"));
@@ -146,14 +154,36 @@ fn links_are_classified_and_filtered() {
         .collect();
     assert_eq!(by_url.len(), r.links.len(), "deduplicated");
     let base = "http://127.0.0.1:18080";
-    assert_eq!(by_url[&format!("{base}/2016/10/autre-article-0042/")], (true, LinkSource::Anchor));
-    assert_eq!(by_url[&format!("{base}/2016/09/encore-0041/")], (true, LinkSource::Anchor));
-    assert_eq!(by_url[&format!("{base}/2015/01/lien-0001/")], (false, LinkSource::Anchor));
-    assert_eq!(by_url[&format!("{base}/wp-content/style.css")], (false, LinkSource::Asset));
-    assert_eq!(by_url[&format!("{base}/wp-includes/app.js")], (false, LinkSource::Asset));
-    assert_eq!(by_url[&format!("{base}/logo.png")], (false, LinkSource::Asset));
+    assert_eq!(
+        by_url[&format!("{base}/2016/10/autre-article-0042/")],
+        (true, LinkSource::Anchor)
+    );
+    assert_eq!(
+        by_url[&format!("{base}/2016/09/encore-0041/")],
+        (true, LinkSource::Anchor)
+    );
+    assert_eq!(
+        by_url[&format!("{base}/2015/01/lien-0001/")],
+        (false, LinkSource::Anchor)
+    );
+    assert_eq!(
+        by_url[&format!("{base}/wp-content/style.css")],
+        (false, LinkSource::Asset)
+    );
+    assert_eq!(
+        by_url[&format!("{base}/wp-includes/app.js")],
+        (false, LinkSource::Asset)
+    );
+    assert_eq!(
+        by_url[&format!("{base}/logo.png")],
+        (false, LinkSource::Asset)
+    );
     assert!(by_url.contains_key("https://share.invalid/x"));
-    assert!(r.links.iter().all(|l| matches!(l.url.scheme(), "http" | "https")));
+    assert!(
+        r.links
+            .iter()
+            .all(|l| matches!(l.url.scheme(), "http" | "https"))
+    );
     assert!(r.links.iter().all(|l| l.url.fragment().is_none()));
     assert_eq!(r.links.iter().filter(|l| l.related).count(), 2);
 }
@@ -174,9 +204,15 @@ fn legacy_page_french_date_and_no_relative_dates_from_sidebar() {
     assert_eq!(a.modified.as_deref(), Some("2016-11-29"));
     // Without any date but the sidebar's relative ones, no date at all.
     let stripped = page
-        .replace(r#"<time class="entry-date published">28 novembre 2016</time>"#, "")
+        .replace(
+            r#"<time class="entry-date published">28 novembre 2016</time>"#,
+            "",
+        )
         .replace(r#"<time class="updated">29 novembre 2016</time>"#, "")
-        .replace(r#"<time datetime="2017-01-01T10:00:00+01:00">1 janvier 2017</time>"#, "");
+        .replace(
+            r#"<time datetime="2017-01-01T10:00:00+01:00">1 janvier 2017</time>"#,
+            "",
+        );
     let input = PageInput {
         url: &u,
         body: stripped.as_bytes(),
@@ -253,7 +289,10 @@ fn json_ld_graph_article() {
 fn non_html_bodies_give_nothing() {
     let u = url();
     for (ct, body) in [
-        (Some("application/pdf"), b"%PDF-1.4 <a href=\"/x\">".as_slice()),
+        (
+            Some("application/pdf"),
+            b"%PDF-1.4 <a href=\"/x\">".as_slice(),
+        ),
         (Some("application/json"), b"{\"a\": \"<html>\"}".as_slice()),
         (None, b"\x89PNG\r\n\x1a\n".as_slice()),
         (Some("text/plain"), b"hello <a href=/x>".as_slice()),
@@ -299,7 +338,10 @@ fn deep_nesting_on_a_small_stack() {
                 fetched_at: fetched(),
             };
             let r = analyze(&input, None, true);
-            (r.links.len(), r.article.and_then(|a| a.body).unwrap_or_default())
+            (
+                r.links.len(),
+                r.article.and_then(|a| a.body).unwrap_or_default(),
+            )
         })
         .expect("spawn");
     let (links, body) = handle.join().expect("no stack overflow, no panic");
@@ -337,7 +379,10 @@ fn shared_test_site_sample() {
         let path = t["url"].as_str().expect("url");
         let body = std::fs::read(out.join(path.trim_start_matches('/')).join("index.html"))
             .expect("article file");
-        let u = Url::parse("http://127.0.0.1:18080/").expect("base").join(path).expect("url");
+        let u = Url::parse("http://127.0.0.1:18080/")
+            .expect("base")
+            .join(path)
+            .expect("url");
         for with_profile in [true, false] {
             let input = PageInput {
                 url: &u,
@@ -348,7 +393,11 @@ fn shared_test_site_sample() {
             let r = analyze(&input, with_profile.then_some(&sel), true);
             let a = r.article.expect("article");
             assert_eq!(a.title.as_deref(), t["title"].as_str(), "{path}");
-            assert_eq!(a.categories.first().map(String::as_str), t["category"].as_str(), "{path}");
+            assert_eq!(
+                a.categories.first().map(String::as_str),
+                t["category"].as_str(),
+                "{path}"
+            );
             let mut related: Vec<String> = r
                 .links
                 .iter()
@@ -368,7 +417,11 @@ fn shared_test_site_sample() {
             let words = a.body.as_deref().unwrap_or("").split_whitespace().count();
             assert_eq!(words as u64, t["words"].as_u64().expect("words"), "{path}");
             let day = t["published"].as_str().expect("published").get(..10);
-            assert_eq!(a.published.as_deref().and_then(|p| p.get(..10)), day, "{path}");
+            assert_eq!(
+                a.published.as_deref().and_then(|p| p.get(..10)),
+                day,
+                "{path}"
+            );
         }
         n += 1;
     }

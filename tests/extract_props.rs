@@ -2,8 +2,8 @@
 //! markup, and what it returns is well formed.
 
 use chrono::{TimeZone, Utc};
-use glaneur::extract::{PageInput, ProfileSelectors, analyze, parse_date};
 use glaneur::config::SelectorConfig;
+use glaneur::extract::{PageInput, ProfileSelectors, analyze, parse_date};
 use proptest::prelude::*;
 use url::Url;
 
@@ -23,7 +23,10 @@ fn run(body: &[u8], ct: Option<&str>, with_profile: bool) {
         url: &u,
         body,
         content_type: ct,
-        fetched_at: Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).single().expect("date"),
+        fetched_at: Utc
+            .with_ymd_and_hms(2024, 1, 1, 0, 0, 0)
+            .single()
+            .expect("date"),
     };
     let r = analyze(&page, with_profile.then_some(&sel), true);
     for l in &r.links {

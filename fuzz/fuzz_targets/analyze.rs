@@ -20,7 +20,10 @@ fuzz_target!(|data: &[u8]| {
         url: &url,
         body,
         content_type: ct,
-        fetched_at: Utc.timestamp_opt(1_700_000_000, 0).single().unwrap_or_else(Utc::now),
+        fetched_at: Utc
+            .timestamp_opt(1_700_000_000, 0)
+            .single()
+            .unwrap_or_else(Utc::now),
     };
     let a = analyze(&page, None, true);
     if let Some(article) = a.article {

@@ -189,7 +189,7 @@ pub fn build(
         tags = meta
             .ld_strs("keywords")
             .iter()
-            .flat_map(|k| k.split(',').map(|s| collapse(s)).collect::<Vec<_>>())
+            .flat_map(|k| k.split(',').map(collapse).collect::<Vec<_>>())
             .filter(|s| !s.is_empty())
             .collect();
         tags_how = "json-ld";
@@ -685,15 +685,14 @@ fn published(
         let Some(d) = element_date(cx, i) else {
             continue;
         };
-        if n.attr("pubdate").is_some()
+        if (n.attr("pubdate").is_some()
             || c.contains("publish")
             || c.contains("pubdate")
             || c.contains("entry-date")
-            || c.contains("created")
+            || c.contains("created"))
+            && (!is_updated_class(&c) || c.contains("publish"))
         {
-            if !is_updated_class(&c) || c.contains("publish") {
-                return (Some(d), "time");
-            }
+            return (Some(d), "time");
         }
         if first_time.is_none() && !is_updated_class(&c) {
             first_time = Some(d);
@@ -790,13 +789,13 @@ fn text_date(cx: &Ctx<'_, '_>, updated: bool) -> Option<ParsedDate> {
         let is_upd = UPDATED_LABEL.is_match(&t);
         if updated != is_upd {
             // A published date may sit in a text that also shows an update: take the part before it.
-            if !updated && is_upd {
-                if let Some(pos) = UPDATED_LABEL.find(&t).map(|m| m.start())
-                    && pos > 0
-                    && let Some(d) = dates::find_date_in_text(&t[..pos], cx.month_first)
-                {
-                    return Some(d);
-                }
+            if !updated
+                && is_upd
+                && let Some(pos) = UPDATED_LABEL.find(&t).map(|m| m.start())
+                && pos > 0
+                && let Some(d) = dates::find_date_in_text(&t[..pos], cx.month_first)
+            {
+                return Some(d);
             }
             continue;
         }

@@ -367,9 +367,14 @@ pub fn find_roots(dom: &Dom<'_>, m: &Measures, related: &[usize]) -> Vec<usize> 
     // one with the page's title, else the first.
     let articles: Vec<usize> = {
         let mut v: Vec<usize> = Vec::new();
-        for i in top + 1..dom.nodes[top].end {
+        for (i, &g) in good
+            .iter()
+            .enumerate()
+            .take(dom.nodes[top].end)
+            .skip(top + 1)
+        {
             if dom.nodes[i].tag == "article"
-                && good[i] >= 500
+                && g >= 500
                 && !v.last().is_some_and(|&l| dom.contains(l, i))
             {
                 v.push(i);
@@ -378,16 +383,19 @@ pub fn find_roots(dom: &Dom<'_>, m: &Measures, related: &[usize]) -> Vec<usize> 
         v
     };
     if articles.len() >= 2 {
-        let with_h1 = articles.iter().copied().find(|&a| {
-            (a..dom.nodes[a].end).any(|j| dom.nodes[j].tag == "h1")
-        });
+        let with_h1 = articles
+            .iter()
+            .copied()
+            .find(|&a| (a..dom.nodes[a].end).any(|j| dom.nodes[j].tag == "h1"));
         top = with_h1.unwrap_or(articles[0]);
     }
     // Schema.org microdata naming the body, when it holds most of the good text.
     if let Some(ab) = (0..n).find(|&i| {
         dom.nodes[i].is_elem()
             && !m.skip[i]
-            && dom.nodes[i].attr("itemprop").is_some_and(|p| p.split_whitespace().any(|t| t == "articleBody"))
+            && dom.nodes[i]
+                .attr("itemprop")
+                .is_some_and(|p| p.split_whitespace().any(|t| t == "articleBody"))
     }) && good[ab] as f32 >= 0.7 * good[top] as f32
         && m.text[ab] >= 200
     {
@@ -448,9 +456,7 @@ fn good_text(dom: &Dom<'_>, m: &Measures) -> Vec<u32> {
             good[i] = m.text[i];
         }
         let p = node.parent;
-        if p != NONE && !matches!(node.tag, "p" | "pre" | "blockquote") {
-            good[p] += good[i];
-        } else if p != NONE {
+        if p != NONE {
             good[p] += good[i];
         }
     }
@@ -458,7 +464,10 @@ fn good_text(dom: &Dom<'_>, m: &Measures) -> Vec<u32> {
 }
 
 fn knob(name: &str, default: f32) -> f32 {
-    std::env::var(format!("GLANEUR_{name}")).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(format!("GLANEUR_{name}"))
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn ends_sentence(s: &str) -> bool {
@@ -593,7 +602,9 @@ fn drop_elem(
     root_text: u32,
 ) -> bool {
     let node = &dom.nodes[j];
-    if node.tag == "figure" && !(j..node.end).any(|k| matches!(dom.nodes[k].tag, "table" | "blockquote" | "pre")) {
+    if node.tag == "figure"
+        && !(j..node.end).any(|k| matches!(dom.nodes[k].tag, "table" | "blockquote" | "pre"))
+    {
         return true;
     }
     if (!node.class.is_empty() || !node.id.is_empty())

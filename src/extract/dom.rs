@@ -215,7 +215,7 @@ pub fn prepare(s: &str, max_depth: usize) -> std::borrow::Cow<'_, str> {
         let end = name_start + gt + 1;
         let uncounted = matches!(
             name.as_str(),
-            "area"
+            "a" | "area"
                 | "base"
                 | "br"
                 | "col"

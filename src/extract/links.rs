@@ -139,10 +139,11 @@ pub fn related_blocks(dom: &Dom<'_>, profile_related: &[usize]) -> Vec<usize> {
             }
             if j < node.end && !dom.nodes[j].is_elem() {
                 let t = dom.nodes[j].text;
-                if let Some(colon) = t.find(':') {
-                    if is_related_label(&t[..colon]) && has_anchor(dom, i) {
-                        out.push(i);
-                    }
+                if let Some(colon) = t.find(':')
+                    && is_related_label(&t[..colon])
+                    && has_anchor(dom, i)
+                {
+                    out.push(i);
                 }
             }
         }
