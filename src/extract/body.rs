@@ -590,6 +590,18 @@ pub fn emit(
         }
         flush(&mut cur, &mut paras);
     }
+    if opts.drop_link_paragraphs && knob("TRIM", 1.0) > 0.0 {
+        // Trailing furniture after the last sentence: short lines without punctuation
+        // ("Kontakt:", "Mehr zum Thema", "Photo: X").
+        let mut dropped = 0;
+        while dropped < 5
+            && paras.len() > 1
+            && paras.last().is_some_and(|p| p.chars().count() < 40 && !ends_sentence(p))
+        {
+            paras.pop();
+            dropped += 1;
+        }
+    }
     paras.join("\n\n")
 }
 
