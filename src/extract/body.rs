@@ -353,10 +353,10 @@ pub fn find_roots(dom: &Dom<'_>, m: &Measures, related: &[usize]) -> Vec<usize> 
     let mut a = dom.nodes[top].parent;
     let mut steps = 0;
     while a != NONE && !matches!(dom.nodes[a].tag, "body" | "html") && steps < 6 {
-        if m.unlikely[a] || m.link_density(a) > knob("CLIMB_LD", 0.4) {
+        if m.unlikely[a] || m.link_density(a) > 0.4 {
             break;
         }
-        if good[a] as f32 >= knob("CLIMB", 1.3) * good[cur] as f32 {
+        if good[a] as f32 >= 1.3 * good[cur] as f32 {
             cur = a;
         }
         a = dom.nodes[a].parent;
@@ -461,13 +461,6 @@ fn good_text(dom: &Dom<'_>, m: &Measures) -> Vec<u32> {
         }
     }
     good
-}
-
-fn knob(name: &str, default: f32) -> f32 {
-    std::env::var(format!("GLANEUR_{name}"))
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
 }
 
 fn ends_sentence(s: &str) -> bool {
@@ -590,13 +583,15 @@ pub fn emit(
         }
         flush(&mut cur, &mut paras);
     }
-    if opts.drop_link_paragraphs && knob("TRIM", 1.0) > 0.0 {
+    if opts.drop_link_paragraphs {
         // Trailing furniture after the last sentence: short lines without punctuation
         // ("Kontakt:", "Mehr zum Thema", "Photo: X").
         let mut dropped = 0;
         while dropped < 5
             && paras.len() > 1
-            && paras.last().is_some_and(|p| p.chars().count() < 40 && !ends_sentence(p))
+            && paras
+                .last()
+                .is_some_and(|p| p.chars().count() < 40 && !ends_sentence(p))
         {
             paras.pop();
             dropped += 1;
