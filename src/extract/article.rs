@@ -303,9 +303,7 @@ fn noise_flags(dom: &Dom<'_>) -> Vec<bool> {
         let page_footer = (node.tag == "footer" || footerish) && !in_article[i];
         v[i] = matches!(node.tag, "aside" | "nav")
             || page_footer
-            || node
-                .attr("role")
-                .is_some_and(|r| r == "complementary" || r == "navigation" || r == "contentinfo")
+            || matches!(node.role, "complementary" | "navigation" | "contentinfo")
             || (noisy && !matches!(node.tag, "body" | "html" | "article" | "main"));
     }
     v

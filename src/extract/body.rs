@@ -156,7 +156,7 @@ impl Measures {
                     hint_unlikely[i] =
                         unlikely && !matches!(node.tag, "html" | "body" | "article" | "main" | "a");
                 }
-                if node.attr("role").is_some_and(|r| {
+                if Some(node.role).is_some_and(|r| {
                     matches!(
                         r,
                         "navigation"
@@ -394,8 +394,9 @@ pub fn find_roots(dom: &Dom<'_>, m: &Measures, related: &[usize]) -> Vec<usize> 
         dom.nodes[i].is_elem()
             && !m.skip[i]
             && dom.nodes[i]
-                .attr("itemprop")
-                .is_some_and(|p| p.split_whitespace().any(|t| t == "articleBody"))
+                .itemprop
+                .split_whitespace()
+                .any(|t| t == "articleBody")
     }) && good[ab] as f32 >= 0.7 * good[top] as f32
         && m.text[ab] >= 200
     {

@@ -28,6 +28,10 @@ pub struct FNode<'a> {
     pub class: &'a str,
     /// `id` attribute ("" if none).
     pub id: &'a str,
+    /// `role` attribute ("" if none).
+    pub role: &'a str,
+    /// `itemprop` attribute ("" if none).
+    pub itemprop: &'a str,
     /// Hidden by `hidden` or `aria-hidden="true"` (inline `display:none` is not trusted:
     /// paywalls hide article text that way).
     pub hidden: bool,
@@ -68,11 +72,14 @@ impl<'a> Dom<'a> {
                         _ => continue,
                     };
                     let (mut class, mut id, mut hidden) = ("", "", false);
+                    let (mut role, mut itemprop) = ("", "");
                     if let Node::Element(e) = n.value() {
                         for (k, v) in e.attrs() {
                             match k {
                                 "class" => class = v,
                                 "id" => id = v,
+                                "role" => role = v,
+                                "itemprop" => itemprop = v,
                                 "hidden" => hidden = true,
                                 "aria-hidden" => hidden |= v == "true",
                                 _ => {}
@@ -88,6 +95,8 @@ impl<'a> Dom<'a> {
                         text,
                         class,
                         id,
+                        role,
+                        itemprop,
                         hidden,
                     });
                     if !tag.is_empty() {

@@ -63,7 +63,7 @@ impl Meta {
                     let key = n
                         .attr("property")
                         .or(n.attr("name"))
-                        .or(n.attr("itemprop"))
+                        .or(Some(n.itemprop).filter(|p| !p.is_empty()))
                         .or(n.attr("http-equiv"));
                     if let (Some(k), Some(v)) = (key, n.attr("content")) {
                         let v = collapse(v);
@@ -107,7 +107,7 @@ impl Meta {
             }
             if n.is_elem()
                 && n.tag != "meta"
-                && let Some(prop) = n.attr("itemprop")
+                && let Some(prop) = Some(n.itemprop).filter(|p| !p.is_empty())
             {
                 let prop = prop.trim().to_string();
                 if let std::collections::hash_map::Entry::Vacant(e) = m.itemprops.entry(prop) {
