@@ -1,6 +1,7 @@
 //! `glaneur extract`: prints the Article of a saved page as JSON, or extracts every
 //! `*.html` / `*.html.gz` page under a folder into `OUTDIR/<stem>.json`, on all cores.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
@@ -70,6 +71,11 @@ pub fn run(args: &ExtractArgs) -> anyhow::Result<()> {
     let body = read_page(file)?;
     let url = args.url.clone().unwrap_or_else(|| file_url(file));
     let article = extract_saved(&body, &url, selectors.as_ref());
-    println!("{}", serde_json::to_string_pretty(&article)?);
-    Ok(())
+    let text = serde_json::to_string_pretty(&article)?;
+    let mut out = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not an error worth a panic.
+    match writeln!(out, "{text}") {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
 }

@@ -61,7 +61,7 @@ const MODIFIED_META: &[&str] = &[
 ];
 
 static NOISE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)comment|sidebar|widget|related|recent|popular|plus-lus|most-?read|trending|respond|reply|footer|newsletter|lire-aussi|teaser|recommend")
+    Regex::new(r"(?i)comment|sidebar|widget|related|recent|popular|plus-lus|most-?read|trending|respond|reply|newsletter|lire-aussi|teaser|recommend")
         .expect("constant regex")
 });
 static DATE_HINT: LazyLock<Regex> = LazyLock::new(|| {
@@ -154,17 +154,21 @@ pub fn build(
         );
         (t, "selector")
     } else {
+        let clean = Clean {
+            drop_link_paragraphs: true,
+            drop_unlikely: true,
+        };
         let roots = body::find_roots(dom, &cx.m, related);
-        let t = body::emit(
-            dom,
-            &cx.m,
-            &roots,
-            related,
-            Clean {
-                drop_link_paragraphs: true,
-                drop_unlikely: true,
-            },
-        );
+        let mut t = body::emit(dom, &cx.m, &roots, related, clean);
+        if t.chars().count() < 200 {
+            // Nothing article-like found: the whole page, cleaned, if it gives more.
+            if let Some(b) = dom.nodes.iter().position(|n| n.tag == "body") {
+                let whole = body::emit(dom, &cx.m, &[b], related, clean);
+                if whole.chars().count() > t.chars().count() {
+                    t = whole;
+                }
+            }
+        }
         (t, "heuristic")
     };
     if !text.is_empty() {
@@ -185,7 +189,7 @@ pub fn build(
         tags = meta
             .ld_strs("keywords")
             .iter()
-            .flat_map(|k| k.split(',').map(|s| collapse(s)).collect::<Vec<_>>())
+            .flat_map(|k| k.split(',').map(collapse).collect::<Vec<_>>())
             .filter(|s| !s.is_empty())
             .collect();
         tags_how = "json-ld";
@@ -218,7 +222,23 @@ pub fn build(
     }
 
     // Dates.
-    let (published, pub_how) = published(&cx, sel);
+    let (mut published, mut pub_how) = published(&cx, sel);
+    // A full date in the URL is written once, at publication: it wins over a
+    // different day found by the generic sources.
+    if matches!(pub_how, "time" | "text")
+        && let Some(url_day) = [
+            Some(page.url.as_str()),
+            meta.canonical.as_deref(),
+            meta.tag(&["og:url"]),
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(dates::date_from_url)
+        && published.is_some_and(|p| p.day() != url_day)
+    {
+        published = Some(ParsedDate::Day(url_day));
+        pub_how = "url";
+    }
     if let Some(p) = published {
         a.published = Some(p.to_rfc());
         method(&mut a, "published", pub_how);
@@ -261,23 +281,30 @@ pub fn build(
 fn noise_flags(dom: &Dom<'_>) -> Vec<bool> {
     let n = dom.nodes.len();
     let mut v = vec![false; n];
+    let mut in_article = vec![false; n];
+    let mut cache: std::collections::HashMap<(&str, &str), (bool, bool)> =
+        std::collections::HashMap::new();
     for i in 0..n {
         let node = &dom.nodes[i];
         let p = node.parent;
         let inherited = p != NONE && v[p];
-        v[i] = inherited
-            || (node.is_elem()
-                && (matches!(node.tag, "aside" | "nav")
-                    || node
-                        .attr("role")
-                        .is_some_and(|r| r == "complementary" || r == "navigation")
-                    || {
-                        let class = node.attr("class").unwrap_or("");
-                        let id = node.attr("id").unwrap_or("");
-                        (!class.is_empty() || !id.is_empty())
-                            && NOISE.is_match(&format!("{class} {id}"))
-                            && !matches!(node.tag, "body" | "html" | "article" | "main")
-                    }));
+        in_article[i] = (p != NONE && in_article[p]) || matches!(node.tag, "article" | "main");
+        if inherited || !node.is_elem() {
+            v[i] = inherited;
+            continue;
+        }
+        let (footerish, noisy) = *cache.entry((node.class, node.id)).or_insert_with(|| {
+            let hint = format!("{} {}", node.class, node.id).to_ascii_lowercase();
+            (
+                hint.contains("footer") || hint.contains("colophon"),
+                hint.len() > 1 && NOISE.is_match(&hint),
+            )
+        });
+        let page_footer = (node.tag == "footer" || footerish) && !in_article[i];
+        v[i] = matches!(node.tag, "aside" | "nav")
+            || page_footer
+            || matches!(node.role, "complementary" | "navigation" | "contentinfo")
+            || (noisy && !matches!(node.tag, "body" | "html" | "article" | "main"));
     }
     v
 }
@@ -430,7 +457,7 @@ fn categories(
         });
         let in_cat_box = !rel_cat
             && dom.ancestors(i).take(3).any(|a| {
-                dom.nodes[a].attr("class").is_some_and(|c| {
+                Some(dom.nodes[a].class).is_some_and(|c| {
                     let c = c.to_ascii_lowercase();
                     c.contains("cat-links")
                         || c.contains("post-categories")
@@ -487,7 +514,8 @@ fn categories(
             })
             .collect();
         if let Some(last) = v.last()
-            && (title.contains(&norm(last)) || last.chars().count() > 40)
+            && ((title.contains(&norm(last)) && last.split_whitespace().count() >= 4)
+                || last.chars().count() > 40)
         {
             v.pop();
         }
@@ -604,12 +632,7 @@ fn element_date(cx: &Ctx<'_, '_>, i: usize) -> Option<ParsedDate> {
 
 fn class_id(cx: &Ctx<'_, '_>, i: usize) -> String {
     let n = &cx.dom.nodes[i];
-    format!(
-        "{} {}",
-        n.attr("class").unwrap_or(""),
-        n.attr("id").unwrap_or("")
-    )
-    .to_ascii_lowercase()
+    format!("{} {}", n.class, n.id).to_ascii_lowercase()
 }
 
 fn is_updated_class(c: &str) -> bool {
@@ -624,6 +647,13 @@ fn published(
         .and_then(|s| s.published.as_ref())
         .and_then(|s| selector_date(cx, s))
     {
+        // A day from the selector: a generic source with the same day and a time is better.
+        if !matches!(d, ParsedDate::Instant(_))
+            && let (Some(g @ ParsedDate::Instant(_)), how) = published(cx, None)
+            && g.day() == d.day()
+        {
+            return (Some(g), how);
+        }
         return (Some(d), "selector");
     }
     let meta = cx.meta;
@@ -653,15 +683,14 @@ fn published(
         let Some(d) = element_date(cx, i) else {
             continue;
         };
-        if n.attr("pubdate").is_some()
+        if (n.attr("pubdate").is_some()
             || c.contains("publish")
             || c.contains("pubdate")
             || c.contains("entry-date")
-            || c.contains("created")
+            || c.contains("created"))
+            && (!is_updated_class(&c) || c.contains("publish"))
         {
-            if !is_updated_class(&c) || c.contains("publish") {
-                return (Some(d), "time");
-            }
+            return (Some(d), "time");
         }
         if first_time.is_none() && !is_updated_class(&c) {
             first_time = Some(d);
@@ -696,6 +725,13 @@ fn modified(
         .and_then(|s| s.modified.as_ref())
         .and_then(|s| selector_date(cx, s))
     {
+        // A day from the selector: a generic source with the same day and a time is better.
+        if !matches!(d, ParsedDate::Instant(_))
+            && let Some((g @ ParsedDate::Instant(_), how)) = modified(cx, None)
+            && g.day() == d.day()
+        {
+            return Some((g, how));
+        }
         return Some((d, "selector"));
     }
     let meta = cx.meta;
@@ -735,7 +771,8 @@ fn text_date(cx: &Ctx<'_, '_>, updated: bool) -> Option<ParsedDate> {
         if !n.is_elem() || cx.noise[i] || cx.m.skip[i] {
             continue;
         }
-        let hinted = DATE_HINT.is_match(&class_id(cx, i));
+        let hinted =
+            (!n.class.is_empty() || !n.id.is_empty()) && DATE_HINT.is_match(&class_id(cx, i));
         let near_title = h1.is_some_and(|h| i > h && i < h + 60);
         if !hinted && !near_title {
             continue;
@@ -750,13 +787,13 @@ fn text_date(cx: &Ctx<'_, '_>, updated: bool) -> Option<ParsedDate> {
         let is_upd = UPDATED_LABEL.is_match(&t);
         if updated != is_upd {
             // A published date may sit in a text that also shows an update: take the part before it.
-            if !updated && is_upd {
-                if let Some(pos) = UPDATED_LABEL.find(&t).map(|m| m.start())
-                    && pos > 0
-                    && let Some(d) = dates::find_date_in_text(&t[..pos], cx.month_first)
-                {
-                    return Some(d);
-                }
+            if !updated
+                && is_upd
+                && let Some(pos) = UPDATED_LABEL.find(&t).map(|m| m.start())
+                && pos > 0
+                && let Some(d) = dates::find_date_in_text(&t[..pos], cx.month_first)
+            {
+                return Some(d);
             }
             continue;
         }

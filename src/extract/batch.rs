@@ -1,6 +1,6 @@
 //! Batch extraction of saved pages: every `*.html` / `*.html.gz` under a folder becomes
 //! `OUT/<file stem>.json` (the evaluation keys `articleBody`, `title`, `published`,
-//! `modified`, `date`, `category`, plus the whole [`Article`]), on several threads.
+//! `modified`, `date` (published day, else modified day), `category`, plus the whole [`Article`]), on several threads.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -105,9 +105,11 @@ pub fn extract_saved(body: &[u8], url: &Url, sel: Option<&ProfileSelectors>) -> 
 
 /// The batch JSON of one article: the evaluation keys plus every Article field.
 pub fn batch_json(a: &Article) -> serde_json::Value {
+    // The published day; the last-modified day when no publication date was found.
     let date = a
         .published
         .as_deref()
+        .or(a.modified.as_deref())
         .and_then(parse_date)
         .map(|d| d.day().format("%Y-%m-%d").to_string());
     let mut v = serde_json::json!({

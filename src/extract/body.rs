@@ -45,6 +45,14 @@ static POSITIVE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)article|body|content|entry|hentry|h-entry|main|page|post|text|blog|story|prose|chapo|corps|texte|contenu|artikel|inhalt|cuerpo|testo")
         .expect("constant regex")
 });
+static INTRO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)intro|lead|chapo|chapeau|standfirst|summary|excerpt|\bdek\b|abstract|teaser|kicker|subtitle|description")
+        .expect("constant regex")
+});
+static STRONG_DROP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)caption|credit|newsletter|signup|sign-up|subscribe|subscription|twitter-tweet|instagram|tiktok|embed|share|social|related|recommend|promo|advert|sponsor|byline|gallery|visually-hidden|sr-only|screen-reader|paywall|offer|cta|read-?more|more-from|author-?info|author-?bio|disclaimer|affiliate|rating|toolbar|tools|print")
+        .expect("constant regex")
+});
 static NEGATIVE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)-ad-|hidden|\bhid\b|banner|combx|comment|com-|contact|footer|gdpr|masthead|media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags|widget|caption|credit|newsletter|subscribe|byline|author|date|time")
         .expect("constant regex")
@@ -102,21 +110,6 @@ fn text_len(s: &str) -> (u32, u32) {
     (n, commas)
 }
 
-fn hidden(dom: &Dom<'_>, i: usize) -> bool {
-    let n = &dom.nodes[i];
-    if n.attr("hidden").is_some() || n.attr("aria-hidden").is_some_and(|v| v == "true") {
-        return true;
-    }
-    n.attr("style").is_some_and(|s| {
-        let s: String = s
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>()
-            .to_ascii_lowercase();
-        s.contains("display:none") || s.contains("visibility:hidden")
-    })
-}
-
 impl Measures {
     /// Computes the measures in two linear passes.
     pub fn new(dom: &Dom<'_>) -> Measures {
@@ -133,6 +126,8 @@ impl Measures {
         };
         let mut in_link = vec![false; n];
         let mut hint_unlikely = vec![false; n];
+        let mut hints: std::collections::HashMap<(&str, &str), (i32, bool)> =
+            std::collections::HashMap::new();
         // Top-down: skip, in-link, class hints.
         for i in 0..n {
             let node = &dom.nodes[i];
@@ -142,26 +137,26 @@ impl Measures {
             } else {
                 (m.skip[p], in_link[p])
             };
-            m.skip[i] = pskip || (node.is_elem() && (ignored_tag(node.tag) || hidden(dom, i)));
+            m.skip[i] = pskip || (node.is_elem() && (ignored_tag(node.tag) || node.hidden));
             in_link[i] = plink || node.tag == "a";
             if node.is_elem() {
-                let class = node.attr("class").unwrap_or("");
-                let id = node.attr("id").unwrap_or("");
-                if !class.is_empty() || !id.is_empty() {
-                    let hint = format!("{class} {id}");
-                    let mut w = 0;
-                    if POSITIVE.is_match(&hint) {
-                        w += 25;
-                    }
-                    if NEGATIVE.is_match(&hint) {
-                        w -= 25;
-                    }
+                if !node.class.is_empty() || !node.id.is_empty() {
+                    let (w, unlikely) = *hints.entry((node.class, node.id)).or_insert_with(|| {
+                        let hint = format!("{} {}", node.class, node.id);
+                        let mut w = 0;
+                        if POSITIVE.is_match(&hint) {
+                            w += 25;
+                        }
+                        if NEGATIVE.is_match(&hint) {
+                            w -= 25;
+                        }
+                        (w, UNLIKELY.is_match(&hint) && !OK_MAYBE.is_match(&hint))
+                    });
                     m.weight[i] = w;
-                    hint_unlikely[i] = UNLIKELY.is_match(&hint)
-                        && !OK_MAYBE.is_match(&hint)
-                        && !matches!(node.tag, "html" | "body" | "article" | "main" | "a");
+                    hint_unlikely[i] =
+                        unlikely && !matches!(node.tag, "html" | "body" | "article" | "main" | "a");
                 }
-                if node.attr("role").is_some_and(|r| {
+                if Some(node.role).is_some_and(|r| {
                     matches!(
                         r,
                         "navigation"
@@ -351,6 +346,62 @@ pub fn find_roots(dom: &Dom<'_>, m: &Measures, related: &[usize]) -> Vec<usize> 
             break;
         }
     }
+    // Climb to an ancestor holding clearly more good paragraph text (content split over
+    // several blocks, slideshows, live pages), as long as it is not link-heavy.
+    let good = good_text(dom, m);
+    let mut cur = top;
+    let mut a = dom.nodes[top].parent;
+    let mut steps = 0;
+    while a != NONE && !matches!(dom.nodes[a].tag, "body" | "html") && steps < 6 {
+        if m.unlikely[a] || m.link_density(a) > 0.4 {
+            break;
+        }
+        if good[a] as f32 >= 1.3 * good[cur] as f32 {
+            cur = a;
+        }
+        a = dom.nodes[a].parent;
+        steps += 1;
+    }
+    top = cur;
+    // Several full articles in the container (infinite scroll, "next story"): keep the
+    // one with the page's title, else the first.
+    let articles: Vec<usize> = {
+        let mut v: Vec<usize> = Vec::new();
+        for (i, &g) in good
+            .iter()
+            .enumerate()
+            .take(dom.nodes[top].end)
+            .skip(top + 1)
+        {
+            if dom.nodes[i].tag == "article"
+                && g >= 500
+                && !v.last().is_some_and(|&l| dom.contains(l, i))
+            {
+                v.push(i);
+            }
+        }
+        v
+    };
+    if articles.len() >= 2 {
+        let with_h1 = articles
+            .iter()
+            .copied()
+            .find(|&a| (a..dom.nodes[a].end).any(|j| dom.nodes[j].tag == "h1"));
+        top = with_h1.unwrap_or(articles[0]);
+    }
+    // Schema.org microdata naming the body, when it holds most of the good text.
+    if let Some(ab) = (0..n).find(|&i| {
+        dom.nodes[i].is_elem()
+            && !m.skip[i]
+            && dom.nodes[i]
+                .itemprop
+                .split_whitespace()
+                .any(|t| t == "articleBody")
+    }) && good[ab] as f32 >= 0.7 * good[top] as f32
+        && m.text[ab] >= 200
+    {
+        return vec![ab];
+    }
     // Siblings that also look like content.
     let top_final = final_score(top).max(0.0);
     let threshold = (top_final * 0.2).max(10.0);
@@ -372,12 +423,14 @@ pub fn find_roots(dom: &Dom<'_>, m: &Measures, related: &[usize]) -> Vec<usize> 
             continue;
         }
         let mut bonus = 0.0;
-        if node.attr("class").is_some() && node.attr("class") == dom.nodes[top].attr("class") {
+        if !node.class.is_empty() && node.class == dom.nodes[top].class {
             bonus = top_final * 0.2;
         }
         let s = final_score(c);
         let ld = m.link_density(c);
-        let take = (!s.is_nan() && s + bonus >= threshold)
+        let intro = INTRO.is_match(node.class) && ld < 0.3 && m.text[c] >= 40 && c < top;
+        let take = intro
+            || (!s.is_nan() && s + bonus >= threshold)
             || (node.tag == "p" && m.text[c] > 80 && ld < 0.25)
             || (node.tag == "p" && m.text[c] > 20 && ld == 0.0 && ends_sentence(&dom.text(c)));
         if take {
@@ -385,6 +438,30 @@ pub fn find_roots(dom: &Dom<'_>, m: &Measures, related: &[usize]) -> Vec<usize> 
         }
     }
     roots
+}
+
+/// Text length of "good" paragraphs (`p`, `pre`, `blockquote` of 40+ chars with few links)
+/// in each subtree.
+fn good_text(dom: &Dom<'_>, m: &Measures) -> Vec<u32> {
+    let n = dom.nodes.len();
+    let mut good = vec![0u32; n];
+    for i in (0..n).rev() {
+        let node = &dom.nodes[i];
+        if node.is_elem()
+            && matches!(node.tag, "p" | "pre" | "blockquote")
+            && !m.skip[i]
+            && !m.unlikely[i]
+            && m.text[i] >= 40
+            && m.link_density(i) < 0.3
+        {
+            good[i] = m.text[i];
+        }
+        let p = node.parent;
+        if p != NONE {
+            good[p] += good[i];
+        }
+    }
+    good
 }
 
 fn ends_sentence(s: &str) -> bool {
@@ -488,7 +565,7 @@ pub fn emit(
             }
             let node = &dom.nodes[j];
             if node.is_elem() {
-                if j != root && drop_elem(dom, m, j, related, opts) {
+                if j != root && drop_elem(dom, m, j, related, opts, m.text[root]) {
                     j = node.end.max(j + 1);
                     continue;
                 }
@@ -507,11 +584,43 @@ pub fn emit(
         }
         flush(&mut cur, &mut paras);
     }
+    if opts.drop_link_paragraphs {
+        // Trailing furniture after the last sentence: short lines without punctuation
+        // ("Kontakt:", "Mehr zum Thema", "Photo: X").
+        let mut dropped = 0;
+        while dropped < 5
+            && paras.len() > 1
+            && paras
+                .last()
+                .is_some_and(|p| p.chars().count() < 40 && !ends_sentence(p))
+        {
+            paras.pop();
+            dropped += 1;
+        }
+    }
     paras.join("\n\n")
 }
 
-fn drop_elem(dom: &Dom<'_>, m: &Measures, j: usize, related: &[usize], opts: Clean) -> bool {
+fn drop_elem(
+    dom: &Dom<'_>,
+    m: &Measures,
+    j: usize,
+    related: &[usize],
+    opts: Clean,
+    root_text: u32,
+) -> bool {
     let node = &dom.nodes[j];
+    if node.tag == "figure"
+        && !(j..node.end).any(|k| matches!(dom.nodes[k].tag, "table" | "blockquote" | "pre"))
+    {
+        return true;
+    }
+    if (!node.class.is_empty() || !node.id.is_empty())
+        && (m.text[j] as f32) < 0.4 * root_text as f32
+        && STRONG_DROP.is_match(&format!("{} {}", node.class, node.id))
+    {
+        return true;
+    }
     if node.tag == "h1" || related.contains(&j) || m.skip[j] {
         return true;
     }
@@ -525,7 +634,7 @@ fn drop_elem(dom: &Dom<'_>, m: &Measures, j: usize, related: &[usize], opts: Cle
         return true;
     }
     if !opts.drop_unlikely
-        && node.attr("class").is_some_and(|c| {
+        && Some(node.class).filter(|c| !c.is_empty()).is_some_and(|c| {
             let c = c.to_ascii_lowercase();
             c.contains("share")
                 || c.contains("sharedaddy")

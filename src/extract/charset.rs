@@ -69,7 +69,7 @@ pub fn charset_from_content_type(ct: &str) -> Option<&'static Encoding> {
     let end = rest
         .find(|c: char| c == ';' || c == '"' || c == '\'' || c.is_whitespace())
         .unwrap_or(rest.len());
-    Encoding::for_label(rest[..end].as_bytes())
+    Encoding::for_label(&rest.as_bytes()[..end])
 }
 
 /// Looks for `<meta charset=…>` or `<meta http-equiv="Content-Type" content="…charset=…">`.
@@ -101,7 +101,7 @@ fn meta_tag_charset(tag: &str) -> Option<&'static Encoding> {
     let end = rest
         .find(|c: char| c == ';' || c == '"' || c == '\'' || c == '/' || c.is_whitespace())
         .unwrap_or(rest.len());
-    Encoding::for_label(rest[..end].as_bytes())
+    Encoding::for_label(&rest.as_bytes()[..end])
 }
 
 fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {

@@ -191,7 +191,7 @@ static TIME_AFTER: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static URL_DATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"/((?:19|20)\d{2})[/-]?(0[1-9]|1[0-2])[/-]?(0[1-9]|[12]\d|3[01])(?:/|[-_]|\.html?|$)|/((?:19|20)\d{2})/(0?[1-9]|1[0-2])/(0?[1-9]|[12]\d|3[01])/")
+    Regex::new(r"/((?:19|20)\d{2})[/-]?(0[1-9]|1[0-2])[/-]?(0[1-9]|[12]\d|3[01])(?:/|[-_]|\.html?|$)|/((?:19|20)\d{2})/(0?[1-9]|1[0-2])/(0?[1-9]|[12]\d|3[01])/|(?i)/((?:19|20)\d{2})/(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*/(0?[1-9]|[12]\d|3[01])/")
         .expect("constant regex")
 });
 
@@ -361,16 +361,14 @@ pub fn find_date_in_text(s: &str, month_first: bool) -> Option<ParsedDate> {
 /// A date in a URL path (`/2016/11/28/`, `/20161128`, `-2016-11-28`); day only.
 pub fn date_from_url(url: &str) -> Option<NaiveDate> {
     let c = URL_DATE.captures(url)?;
-    let (y, m, d) = if c.get(1).is_some() {
-        (c.get(1)?, c.get(2)?, c.get(3)?)
+    let (y, m, d) = if let Some(y) = c.get(1) {
+        (y, c.get(2)?.as_str().parse().ok()?, c.get(3)?)
+    } else if let Some(y) = c.get(4) {
+        (y, c.get(5)?.as_str().parse().ok()?, c.get(6)?)
     } else {
-        (c.get(4)?, c.get(5)?, c.get(6)?)
+        (c.get(7)?, month_num(c.get(8)?.as_str())?, c.get(9)?)
     };
-    NaiveDate::from_ymd_opt(
-        y.as_str().parse().ok()?,
-        m.as_str().parse().ok()?,
-        d.as_str().parse().ok()?,
-    )
+    NaiveDate::from_ymd_opt(y.as_str().parse().ok()?, m, d.as_str().parse().ok()?)
 }
 
 /// A relative date ("il y a 3 jours", "3 jours ago", "2 hours ago", "hier", "yesterday")
@@ -468,6 +466,10 @@ mod tests {
             NaiveDate::from_ymd_opt(2016, 11, 28)
         );
         assert_eq!(date_from_url("https://x.test/2016/11/slug-0731/"), None);
+        assert_eq!(
+            date_from_url("https://x.test/world/2023/dec/22/slug"),
+            NaiveDate::from_ymd_opt(2023, 12, 22)
+        );
         let now = DateTime::parse_from_rfc3339("2024-03-10T12:00:00Z")
             .unwrap()
             .with_timezone(&Utc);

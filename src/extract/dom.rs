@@ -24,6 +24,17 @@ pub struct FNode<'a> {
     pub tag: &'a str,
     /// Text content for text nodes.
     pub text: &'a str,
+    /// `class` attribute ("" if none).
+    pub class: &'a str,
+    /// `id` attribute ("" if none).
+    pub id: &'a str,
+    /// `role` attribute ("" if none).
+    pub role: &'a str,
+    /// `itemprop` attribute ("" if none).
+    pub itemprop: &'a str,
+    /// Hidden by `hidden` or `aria-hidden="true"` (inline `display:none` is not trusted:
+    /// paywalls hide article text that way).
+    pub hidden: bool,
 }
 
 impl<'a> FNode<'a> {
@@ -60,6 +71,21 @@ impl<'a> Dom<'a> {
                         Node::Text(t) => ("", &**t),
                         _ => continue,
                     };
+                    let (mut class, mut id, mut hidden) = ("", "", false);
+                    let (mut role, mut itemprop) = ("", "");
+                    if let Node::Element(e) = n.value() {
+                        for (k, v) in e.attrs() {
+                            match k {
+                                "class" => class = v,
+                                "id" => id = v,
+                                "role" => role = v,
+                                "itemprop" => itemprop = v,
+                                "hidden" => hidden = true,
+                                "aria-hidden" => hidden |= v == "true",
+                                _ => {}
+                            }
+                        }
+                    }
                     let i = nodes.len();
                     nodes.push(FNode {
                         node: n,
@@ -67,6 +93,11 @@ impl<'a> Dom<'a> {
                         end: i + 1,
                         tag,
                         text,
+                        class,
+                        id,
+                        role,
+                        itemprop,
+                        hidden,
                     });
                     if !tag.is_empty() {
                         index.insert(n.id(), i);
@@ -149,47 +180,56 @@ impl<'a> Dom<'a> {
     }
 }
 
-/// Caps the nesting of elements before parsing: open tags beyond `max_depth` (and their
-/// closing tags) are removed, their text kept. The HTML tree builder checks scopes by
-/// walking the stack of open elements, so pathological nesting (100k `<div>`s) would
-/// otherwise take quadratic time. Void and implicitly closed elements do not count.
-pub fn limit_nesting(s: &str, max_depth: usize) -> std::borrow::Cow<'_, str> {
+/// Prepares markup for parsing: drops comments, the content of scripts (except JSON-LD),
+/// styles and inline SVG, and the attributes that no later pass reads (`style`, `data-*`,
+/// `srcset`, …): most of a page's bytes and none of its text. Also caps the nesting of
+/// elements: open tags beyond `max_depth` (and their closing tags) are removed, their text
+/// kept. The HTML tree builder checks scopes by walking the stack of open elements, so
+/// pathological nesting (100k `<div>`s) would otherwise take quadratic time. Void and
+/// implicitly closed elements do not count.
+pub fn prepare(s: &str, max_depth: usize) -> std::borrow::Cow<'_, str> {
     let b = s.as_bytes();
     let mut depth = 0usize;
     let mut dropped = 0usize;
     let mut out: Option<String> = None;
     let mut copied = 0usize;
     let mut i = 0usize;
-    let remove = |out: &mut Option<String>, copied: &mut usize, from: usize, to: usize| {
-        let o = out.get_or_insert_with(|| String::with_capacity(s.len()));
-        o.push_str(&s[*copied..from]);
-        *copied = to;
-    };
-    while let Some(off) = b.get(i..).and_then(|r| r.iter().position(|&c| c == b'<')) {
+    // Replaces s[from..to] with `with`.
+    let replace =
+        |out: &mut Option<String>, copied: &mut usize, from: usize, to: usize, with: &str| {
+            let o = out.get_or_insert_with(|| String::with_capacity(s.len() / 2));
+            o.push_str(&s[*copied..from]);
+            o.push_str(with);
+            *copied = to;
+        };
+    while let Some(off) = b.get(i..).and_then(|r| memchr::memchr(b'<', r)) {
         let p = i + off;
         let rest = &b[p + 1..];
         if rest.starts_with(b"!--") {
-            i = find_from(b, p + 4, b"-->").map_or(b.len(), |e| e + 3);
+            // Comments are dropped: they are never text of the page.
+            let e = find_from(b, p + 4, b"-->").map_or(b.len(), |e| e + 3);
+            replace(&mut out, &mut copied, p, e, "");
+            i = e;
             continue;
         }
         let closing = rest.first() == Some(&b'/');
         let name_start = p + 1 + usize::from(closing);
         let name_len = b[name_start..]
             .iter()
-            .take_while(|c| c.is_ascii_alphanumeric())
+            .take_while(|&&c| !c.is_ascii_whitespace() && c != b'/' && c != b'>')
             .count();
         if name_len == 0 || !b[name_start].is_ascii_alphabetic() {
             i = p + 1;
             continue;
         }
         let name = s[name_start..name_start + name_len].to_ascii_lowercase();
-        let Some(gt) = b[name_start..].iter().position(|&c| c == b'>') else {
+        let Some(tag) = lex_tag(b, name_start + name_len) else {
             break;
         };
-        let end = name_start + gt + 1;
+        let end = tag.end;
         let uncounted = matches!(
             name.as_str(),
-            "area"
+            "a" | "area"
                 | "base"
                 | "br"
                 | "col"
@@ -229,7 +269,7 @@ pub fn limit_nesting(s: &str, max_depth: usize) -> std::borrow::Cow<'_, str> {
             if !uncounted {
                 if dropped > 0 {
                     dropped -= 1;
-                    remove(&mut out, &mut copied, p, end);
+                    replace(&mut out, &mut copied, p, end, "");
                 } else {
                     depth = depth.saturating_sub(1);
                 }
@@ -237,24 +277,49 @@ pub fn limit_nesting(s: &str, max_depth: usize) -> std::borrow::Cow<'_, str> {
             i = end;
             continue;
         }
-        let self_closing = end >= 2 && b[end - 2] == b'/';
-        if !uncounted && !self_closing {
+        let mut removed = false;
+        if !uncounted && !tag.self_closing {
             if depth >= max_depth {
                 dropped += 1;
-                remove(&mut out, &mut copied, p, end);
+                replace(&mut out, &mut copied, p, end, "");
+                removed = true;
             } else {
                 depth += 1;
             }
         }
-        i = end;
-        if matches!(
-            name.as_str(),
-            "script" | "style" | "textarea" | "title" | "xmp"
-        ) {
-            let close = format!("</{name}");
-            if let Some(e) = find_ci_from(b, end, close.as_bytes()) {
-                i = e;
+        if !removed && tag.drop_attrs {
+            // Rewrite the tag with the attributes that are read later.
+            let mut t = String::with_capacity(64);
+            t.push('<');
+            t.push_str(&s[name_start..name_start + name_len]);
+            for &(a, z) in &tag.kept {
+                t.push(' ');
+                t.push_str(&s[a..z]);
             }
+            if tag.self_closing {
+                t.push_str(" /");
+            }
+            t.push('>');
+            replace(&mut out, &mut copied, p, end, &t);
+        }
+        i = end;
+        if !tag.self_closing
+            && matches!(
+                name.as_str(),
+                "script" | "style" | "textarea" | "title" | "xmp" | "svg"
+            )
+        {
+            let close = format!("</{name}");
+            let e = find_ci_from(b, end, close.as_bytes()).unwrap_or(b.len());
+            let keep = match name.as_str() {
+                "script" => s[p..end].to_ascii_lowercase().contains("ld+json"),
+                "style" | "svg" => false,
+                _ => true,
+            };
+            if !keep && e > end {
+                replace(&mut out, &mut copied, end, e, "");
+            }
+            i = e;
         }
     }
     match out {
@@ -266,18 +331,125 @@ pub fn limit_nesting(s: &str, max_depth: usize) -> std::borrow::Cow<'_, str> {
     }
 }
 
-fn find_from(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    hay.get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| p + from)
+/// A lexed start or end tag.
+struct Tag {
+    /// One past the closing `>`.
+    end: usize,
+    /// Ends with `/>`.
+    self_closing: bool,
+    /// Byte ranges of the attributes to keep (name and value).
+    kept: Vec<(usize, usize)>,
+    /// Some attribute is not kept.
+    drop_attrs: bool,
 }
 
+/// Attributes kept before parsing (the ones later passes read); the others (inline
+/// styles, `data-*`, responsive image sets, event handlers, …) are dropped.
+fn attr_kept(name: &[u8]) -> bool {
+    const KEPT: &[&[u8]] = &[
+        b"href",
+        b"src",
+        b"class",
+        b"id",
+        b"rel",
+        b"itemprop",
+        b"itemtype",
+        b"itemscope",
+        b"content",
+        b"property",
+        b"name",
+        b"datetime",
+        b"type",
+        b"lang",
+        b"xml:lang",
+        b"charset",
+        b"http-equiv",
+        b"hidden",
+        b"aria-hidden",
+        b"role",
+        b"pubdate",
+    ];
+    KEPT.iter().any(|k| k.eq_ignore_ascii_case(name))
+}
+
+/// Lexes the attributes of a tag from `from` (just after its name) to its `>`, honouring
+/// quotes as the HTML tokenizer does. None when the document ends inside the tag.
+fn lex_tag(b: &[u8], from: usize) -> Option<Tag> {
+    let mut i = from;
+    let mut kept = Vec::new();
+    let mut drop_attrs = false;
+    let mut self_closing = false;
+    loop {
+        while i < b.len() && (b[i].is_ascii_whitespace() || b[i] == b'/') {
+            self_closing = b[i] == b'/';
+            i += 1;
+        }
+        let c = *b.get(i)?;
+        if c == b'>' {
+            return Some(Tag {
+                end: i + 1,
+                self_closing,
+                kept,
+                drop_attrs,
+            });
+        }
+        self_closing = false;
+        // Attribute name.
+        let a = i;
+        i += 1;
+        while i < b.len() && !matches!(b[i], b'=' | b'>' | b'/') && !b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let name_end = i;
+        // Optional value.
+        let mut j = i;
+        while j < b.len() && b[j].is_ascii_whitespace() {
+            j += 1;
+        }
+        if b.get(j) == Some(&b'=') {
+            j += 1;
+            while j < b.len() && b[j].is_ascii_whitespace() {
+                j += 1;
+            }
+            match b.get(j) {
+                Some(&q @ (b'"' | b'\'')) => {
+                    let close = memchr::memchr(q, b.get(j + 1..)?)?;
+                    i = j + 1 + close + 1;
+                }
+                Some(_) => {
+                    while j < b.len() && b[j] != b'>' && !b[j].is_ascii_whitespace() {
+                        j += 1;
+                    }
+                    i = j;
+                }
+                None => return None,
+            }
+        }
+        if attr_kept(&b[a..name_end]) {
+            kept.push((a, i));
+        } else {
+            drop_attrs = true;
+        }
+    }
+}
+
+fn find_from(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    memchr::memmem::find(hay.get(from..)?, needle).map(|p| p + from)
+}
+
+/// Finds `</name` (ASCII case-insensitive) from `from`; `needle` starts with `</`.
 fn find_ci_from(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    hay.get(from..)?
-        .windows(needle.len())
-        .position(|w| w.eq_ignore_ascii_case(needle))
-        .map(|p| p + from)
+    let mut at = from;
+    loop {
+        let p = find_from(hay, at, b"</")?;
+        if hay
+            .get(p..p + needle.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(needle))
+        {
+            return Some(p);
+        }
+        at = p + 2;
+    }
 }
 
 /// Appends `s` to `out` with whitespace runs (including NBSP kept as is) collapsed to one space.
@@ -371,13 +543,15 @@ mod tests {
     }
 
     #[test]
-    fn nesting_limit_keeps_text_and_normal_pages() {
-        let page = "<div><p>a<div><span>b</span></div></div><script>if (a<b) x='<div>';</script>";
-        assert!(matches!(
-            limit_nesting(page, 512),
-            std::borrow::Cow::Borrowed(_)
-        ));
-        let limited = limit_nesting("<div><div><div>x</div>y</div>z</div>", 1);
+    fn prepare_strips_and_caps() {
+        let page = "<div class=\"x\"><p>a<div><span>b</span></div></div><script type=application/ld+json>{\"a\":\"<div>\"}</script>";
+        assert!(matches!(prepare(page, 512), std::borrow::Cow::Borrowed(_)));
+        let page = "<p style=\"color: red\" class=c data-x='1 > 2'>a<!-- x --><script src=/s.js>if (a<b) x='<div>';</script><STYLE>p{}</STYLE><svg><path/></svg>b<br/><img src=i.png srcset=\"a 1x\" />";
+        assert_eq!(
+            prepare(page, 512),
+            "<p class=c>a<script src=/s.js></script><STYLE></STYLE><svg></svg>b<br/><img src=i.png />"
+        );
+        let limited = prepare("<div><div><div>x</div>y</div>z</div>", 1);
         assert_eq!(limited, "<div>xyz</div>");
     }
 
@@ -389,7 +563,7 @@ mod tests {
         }
         s.push_str("deep");
         let started = std::time::Instant::now();
-        let limited = limit_nesting(&s, 512);
+        let limited = prepare(&s, 512);
         let html = Html::parse_document(&limited);
         let dom = Dom::new(&html);
         assert!(dom.nodes.len() > 500);

@@ -123,6 +123,10 @@ pub fn related_blocks(dom: &Dom<'_>, profile_related: &[usize]) -> Vec<usize> {
             }
             if let Some(c) = container_for(dom, label) {
                 out.push(c);
+                // The label itself is part of the block (dropped from the body too).
+                if !dom.contains(c, label) {
+                    out.push(label);
+                }
             }
             i = dom.nodes[i].end.max(i + 1);
             continue;
@@ -135,10 +139,11 @@ pub fn related_blocks(dom: &Dom<'_>, profile_related: &[usize]) -> Vec<usize> {
             }
             if j < node.end && !dom.nodes[j].is_elem() {
                 let t = dom.nodes[j].text;
-                if let Some(colon) = t.find(':') {
-                    if is_related_label(&t[..colon]) && has_anchor(dom, i) {
-                        out.push(i);
-                    }
+                if let Some(colon) = t.find(':')
+                    && is_related_label(&t[..colon])
+                    && has_anchor(dom, i)
+                {
+                    out.push(i);
                 }
             }
         }

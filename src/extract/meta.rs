@@ -56,16 +56,14 @@ impl Meta {
         let mut ld_objects: Vec<Value> = Vec::new();
         for (i, n) in dom.nodes.iter().enumerate() {
             match n.tag {
-                "html" => {
-                    if m.html_lang.is_none() {
-                        m.html_lang = n.attr("lang").or(n.attr("xml:lang")).map(str::to_string);
-                    }
+                "html" if m.html_lang.is_none() => {
+                    m.html_lang = n.attr("lang").or(n.attr("xml:lang")).map(str::to_string);
                 }
                 "meta" => {
                     let key = n
                         .attr("property")
                         .or(n.attr("name"))
-                        .or(n.attr("itemprop"))
+                        .or(Some(n.itemprop).filter(|p| !p.is_empty()))
                         .or(n.attr("http-equiv"));
                     if let (Some(k), Some(v)) = (key, n.attr("content")) {
                         let v = collapse(v);
@@ -77,43 +75,42 @@ impl Meta {
                         m.tags.entry(k).or_insert(v);
                     }
                 }
-                "title" => {
-                    if m.title.is_none() && !dom.ancestors(i).any(|a| dom.nodes[a].tag == "svg") {
-                        let t = dom.text(i);
-                        if !t.is_empty() {
-                            m.title = Some(t);
-                        }
+                "title"
+                    if m.title.is_none()
+                        && !dom.ancestors(i).any(|a| dom.nodes[a].tag == "svg") =>
+                {
+                    let t = dom.text(i);
+                    if !t.is_empty() {
+                        m.title = Some(t);
                     }
                 }
-                "link" => {
+                "link"
                     if m.canonical.is_none()
                         && n.attr("rel")
-                            .is_some_and(|r| r.eq_ignore_ascii_case("canonical"))
-                    {
-                        m.canonical = n.attr("href").map(|h| h.trim().to_string());
-                    }
+                            .is_some_and(|r| r.eq_ignore_ascii_case("canonical")) =>
+                {
+                    m.canonical = n.attr("href").map(|h| h.trim().to_string());
                 }
-                "script" => {
+                "script"
                     if n.attr("type")
-                        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/ld+json"))
-                    {
-                        let raw = dom.nodes[i + 1..n.end]
-                            .iter()
-                            .map(|t| t.text)
-                            .collect::<String>();
-                        if let Some(v) = parse_json_ld(&raw) {
-                            flatten(v, &mut ld_objects, 0);
-                        }
+                        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/ld+json")) =>
+                {
+                    let raw = dom.nodes[i + 1..n.end]
+                        .iter()
+                        .map(|t| t.text)
+                        .collect::<String>();
+                    if let Some(v) = parse_json_ld(&raw) {
+                        flatten(v, &mut ld_objects, 0);
                     }
                 }
                 _ => {}
             }
             if n.is_elem()
                 && n.tag != "meta"
-                && let Some(prop) = n.attr("itemprop")
+                && let Some(prop) = Some(n.itemprop).filter(|p| !p.is_empty())
             {
                 let prop = prop.trim().to_string();
-                if !m.itemprops.contains_key(&prop) {
+                if let std::collections::hash_map::Entry::Vacant(e) = m.itemprops.entry(prop) {
                     let v = n
                         .attr("content")
                         .or(n.attr("datetime"))
@@ -126,7 +123,7 @@ impl Meta {
                             }
                         });
                     if !v.is_empty() && v.len() < 500 {
-                        m.itemprops.insert(prop, v);
+                        e.insert(v);
                     }
                 }
             }

@@ -19,7 +19,7 @@ mod title;
 
 pub use dates::{ParsedDate, parse_date};
 
-/// Elements nested deeper than this are flattened before parsing (see `dom::limit_nesting`).
+/// Elements nested deeper than this are flattened before parsing (see `dom::prepare`).
 const MAX_NESTING: usize = 512;
 pub use links::is_related_label;
 
@@ -129,7 +129,7 @@ pub fn analyze(
         .and_then(|h| h.rsplit('.').next())
         .map(str::as_bytes);
     let (text, _, _) = charset::decode(page.body, page.content_type, tld);
-    let text = dom::limit_nesting(&text, MAX_NESTING);
+    let text = dom::prepare(&text, MAX_NESTING);
     let html = scraper::Html::parse_document(&text);
     let dom = dom::Dom::new(&html);
     let profile_related = selectors
