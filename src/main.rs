@@ -43,7 +43,7 @@ fn main() {
                     glaneur::crawl::LockError::Held { .. }
                 ))
             );
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", error_message(&error));
             if usage {
                 ExitCode::Usage
             } else if locked {
@@ -71,4 +71,18 @@ fn init_logging(cli: &Cli) {
         .with_writer(std::io::stderr)
         .with_target(false)
         .init();
+}
+
+/// The error and its causes on one line, without repeating a cause that a message already
+/// includes (library errors often show their source in their own message).
+fn error_message(error: &anyhow::Error) -> String {
+    let mut message = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !message.contains(&cause) {
+            message.push_str(": ");
+            message.push_str(&cause);
+        }
+    }
+    message
 }
