@@ -487,6 +487,14 @@ fn furniture(p: &str) -> bool {
     if p.chars().count() > 40 {
         return false;
     }
+    // A date line of the byline ("7 mai 2024", "Publié le 3 août 2023 à 10h30").
+    if p.chars().count() <= 32
+        && p.split_whitespace().count() <= 7
+        && !ends_sentence(p)
+        && super::dates::parse_date(p).is_some()
+    {
+        return true;
+    }
     let l = p.to_lowercase();
     let l = l.trim_matches(|c: char| !c.is_alphanumeric());
     matches!(
@@ -657,6 +665,14 @@ fn drop_elem(
 mod tests {
     use super::*;
     use scraper::Html;
+
+    #[test]
+    fn byline_date_lines_are_furniture_but_dated_sentences_are_not() {
+        assert!(furniture("7 mai 2024"));
+        assert!(furniture("Publié le 3 août 2023 à 10h30"));
+        assert!(!furniture("Le 7 mai 2024, le ministre a parlé."));
+        assert!(!furniture("Un paragraphe sans date"));
+    }
 
     #[test]
     fn picks_article_and_drops_boilerplate() {

@@ -41,6 +41,43 @@ use super::record::{format_sha1, push_field, sha1_digest};
 use super::{RecordId, WarcError, WarcReader};
 use crate::capture::Capture;
 
+/// What the records of one exchange share: date, URI, address, file and the two ids.
+struct Exchange {
+    date: String,
+    uri: String,
+    ip: Option<String>,
+    warcinfo_id: String,
+    file: String,
+    request_id: RecordId,
+    response_id: RecordId,
+}
+
+impl Exchange {
+    /// Where the exchange's two records went.
+    fn locations(
+        self,
+        (req_off, req_len): (u64, u64),
+        (resp_off, resp_len): (u64, u64),
+        payload_digest: String,
+    ) -> CaptureLocation {
+        CaptureLocation {
+            request: RecordLocation {
+                file: self.file.clone(),
+                offset: req_off,
+                length: req_len,
+                id: self.request_id,
+            },
+            response: RecordLocation {
+                file: self.file,
+                offset: resp_off,
+                length: resp_len,
+                id: self.response_id,
+            },
+            payload_digest,
+        }
+    }
+}
+
 /// Per-record compression of WARC files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Compression {
@@ -573,57 +610,75 @@ impl WarcWriter {
         Ok(std::mem::take(&mut self.closed))
     }
 
-    fn write_capture_inner(&mut self, capture: &Capture) -> Result<CaptureLocation, WarcError> {
+    /// What the request and the response (or revisit) records of one exchange share.
+    fn begin_exchange(&mut self, capture: &Capture) -> Result<Exchange, WarcError> {
         self.ensure_open()?;
-        let date = warc_date(capture.started);
-        let uri = clean_uri(capture.url.as_str());
-        let ip = capture.ip.map(|ip| ip.to_string());
-        let req_id = RecordId::new();
-        let resp_id = RecordId::new();
-        let (warcinfo_id, file_name) = match &self.current {
+        let (warcinfo_id, file) = match &self.current {
             Some(f) => (f.warcinfo_id.0.clone(), f.name.clone()),
             None => unreachable_file(&self.config.dir)?,
         };
+        Ok(Exchange {
+            date: warc_date(capture.started),
+            uri: clean_uri(capture.url.as_str()).into_owned(),
+            ip: capture.ip.map(|ip| ip.to_string()),
+            warcinfo_id,
+            file,
+            request_id: RecordId::new(),
+            response_id: RecordId::new(),
+        })
+    }
 
-        // request
-        let req_digest = sha1_digest(&capture.request);
+    /// The leading fields of the exchange's response-side record, up to `WARC-Concurrent-To`.
+    fn response_fields<'a>(ex: &'a Exchange, warc_type: &'a str) -> Vec<(&'a str, &'a str)> {
         let mut fields: Vec<(&str, &str)> = vec![
-            ("WARC-Type", "request"),
-            ("WARC-Record-ID", &req_id.0),
-            ("WARC-Date", &date),
-            ("WARC-Target-URI", &uri),
+            ("WARC-Type", warc_type),
+            ("WARC-Record-ID", &ex.response_id.0),
+            ("WARC-Date", &ex.date),
+            ("WARC-Target-URI", &ex.uri),
         ];
-        if let Some(ip) = &ip {
+        if let Some(ip) = &ex.ip {
             fields.push(("WARC-IP-Address", ip));
         }
         fields.extend([
-            ("WARC-Warcinfo-ID", warcinfo_id.as_str()),
-            ("WARC-Concurrent-To", resp_id.0.as_str()),
+            ("WARC-Warcinfo-ID", ex.warcinfo_id.as_str()),
+            ("WARC-Concurrent-To", ex.request_id.0.as_str()),
+        ]);
+        fields
+    }
+
+    /// Writes the exchange's request record; returns its offset and length.
+    fn emit_request(&mut self, ex: &Exchange, capture: &Capture) -> Result<(u64, u64), WarcError> {
+        let digest = sha1_digest(&capture.request);
+        let mut fields: Vec<(&str, &str)> = vec![
+            ("WARC-Type", "request"),
+            ("WARC-Record-ID", &ex.request_id.0),
+            ("WARC-Date", &ex.date),
+            ("WARC-Target-URI", &ex.uri),
+        ];
+        if let Some(ip) = &ex.ip {
+            fields.push(("WARC-IP-Address", ip));
+        }
+        fields.extend([
+            ("WARC-Warcinfo-ID", ex.warcinfo_id.as_str()),
+            ("WARC-Concurrent-To", ex.response_id.0.as_str()),
             ("Content-Type", "application/http;msgtype=request"),
-            ("WARC-Block-Digest", req_digest.as_str()),
+            ("WARC-Block-Digest", digest.as_str()),
         ]);
         build_header(&mut self.head, &fields, capture.request.len());
-        let (req_off, req_len) = self.emit_head_and(&[&capture.request])?;
+        self.emit_head_and(&[&capture.request])
+    }
 
-        // response
+    fn write_capture_inner(&mut self, capture: &Capture) -> Result<CaptureLocation, WarcError> {
+        let ex = self.begin_exchange(capture)?;
+        let request = self.emit_request(&ex, capture)?;
         let head = rewrite_response_head(
             &capture.response_head,
             capture.body.len(),
             capture.truncated.is_some(),
         );
         let (block_digest, payload_digest) = digests(&head, &capture.body);
-        let mut fields: Vec<(&str, &str)> = vec![
-            ("WARC-Type", "response"),
-            ("WARC-Record-ID", &resp_id.0),
-            ("WARC-Date", &date),
-            ("WARC-Target-URI", &uri),
-        ];
-        if let Some(ip) = &ip {
-            fields.push(("WARC-IP-Address", ip));
-        }
+        let mut fields = Self::response_fields(&ex, "response");
         fields.extend([
-            ("WARC-Warcinfo-ID", warcinfo_id.as_str()),
-            ("WARC-Concurrent-To", req_id.0.as_str()),
             ("Content-Type", "application/http;msgtype=response"),
             ("WARC-Block-Digest", block_digest.as_str()),
             ("WARC-Payload-Digest", payload_digest.as_str()),
@@ -632,23 +687,9 @@ impl WarcWriter {
             fields.push(("WARC-Truncated", t.as_warc_value()));
         }
         build_header(&mut self.head, &fields, head.len() + capture.body.len());
-        let (resp_off, resp_len) = self.emit_head_and(&[&head, &capture.body])?;
+        let response = self.emit_head_and(&[&head, &capture.body])?;
         self.flush_current()?;
-        Ok(CaptureLocation {
-            request: RecordLocation {
-                file: file_name.clone(),
-                offset: req_off,
-                length: req_len,
-                id: req_id,
-            },
-            response: RecordLocation {
-                file: file_name,
-                offset: resp_off,
-                length: resp_len,
-                id: resp_id,
-            },
-            payload_digest,
-        })
+        Ok(ex.locations(request, response, payload_digest))
     }
 
     fn write_revisit_inner(
@@ -657,36 +698,8 @@ impl WarcWriter {
         profile: RevisitProfile,
         of: &RevisitOf,
     ) -> Result<CaptureLocation, WarcError> {
-        self.ensure_open()?;
-        let date = warc_date(capture.started);
-        let uri = clean_uri(capture.url.as_str());
-        let ip = capture.ip.map(|ip| ip.to_string());
-        let req_id = RecordId::new();
-        let rev_id = RecordId::new();
-        let (warcinfo_id, file_name) = match &self.current {
-            Some(f) => (f.warcinfo_id.0.clone(), f.name.clone()),
-            None => unreachable_file(&self.config.dir)?,
-        };
-
-        let req_digest = sha1_digest(&capture.request);
-        let mut fields: Vec<(&str, &str)> = vec![
-            ("WARC-Type", "request"),
-            ("WARC-Record-ID", &req_id.0),
-            ("WARC-Date", &date),
-            ("WARC-Target-URI", &uri),
-        ];
-        if let Some(ip) = &ip {
-            fields.push(("WARC-IP-Address", ip));
-        }
-        fields.extend([
-            ("WARC-Warcinfo-ID", warcinfo_id.as_str()),
-            ("WARC-Concurrent-To", rev_id.0.as_str()),
-            ("Content-Type", "application/http;msgtype=request"),
-            ("WARC-Block-Digest", req_digest.as_str()),
-        ]);
-        build_header(&mut self.head, &fields, capture.request.len());
-        let (req_off, req_len) = self.emit_head_and(&[&capture.request])?;
-
+        let ex = self.begin_exchange(capture)?;
+        let request = self.emit_request(&ex, capture)?;
         let head = rewrite_response_head(
             &capture.response_head,
             capture.body.len(),
@@ -697,18 +710,8 @@ impl WarcWriter {
         let refers_uri = clean_uri(&of.target_uri);
         let refers_date = warc_date(of.date);
         let payload = clean(&of.payload_digest);
-        let mut fields: Vec<(&str, &str)> = vec![
-            ("WARC-Type", "revisit"),
-            ("WARC-Record-ID", &rev_id.0),
-            ("WARC-Date", &date),
-            ("WARC-Target-URI", &uri),
-        ];
-        if let Some(ip) = &ip {
-            fields.push(("WARC-IP-Address", ip));
-        }
+        let mut fields = Self::response_fields(&ex, "revisit");
         fields.extend([
-            ("WARC-Warcinfo-ID", warcinfo_id.as_str()),
-            ("WARC-Concurrent-To", req_id.0.as_str()),
             ("WARC-Profile", profile.uri()),
             ("WARC-Refers-To", &refers_to),
             ("WARC-Refers-To-Target-URI", &refers_uri),
@@ -718,23 +721,9 @@ impl WarcWriter {
             ("WARC-Block-Digest", block_digest.as_str()),
         ]);
         build_header(&mut self.head, &fields, head.len());
-        let (rev_off, rev_len) = self.emit_head_and(&[&head])?;
+        let revisit = self.emit_head_and(&[&head])?;
         self.flush_current()?;
-        Ok(CaptureLocation {
-            request: RecordLocation {
-                file: file_name.clone(),
-                offset: req_off,
-                length: req_len,
-                id: req_id,
-            },
-            response: RecordLocation {
-                file: file_name,
-                offset: rev_off,
-                length: rev_len,
-                id: rev_id,
-            },
-            payload_digest: of.payload_digest.clone(),
-        })
+        Ok(ex.locations(request, revisit, of.payload_digest.clone()))
     }
 
     fn write_metadata_inner(
