@@ -642,3 +642,29 @@ fn capture_metadata_is_dated_after_the_response_second() {
     assert_eq!(m.header("WARC-Target-URI"), Some("http://h/a"));
     assert_eq!(m.header("WARC-Refers-To"), Some(loc.response.id.0.as_str()));
 }
+
+/// Found by the `warc_reader` fuzz target: a header line without a colon whose first 60
+/// bytes end inside a multi-byte character made the error message slice a `str` mid-char.
+#[test]
+fn malformed_header_with_multibyte_text_is_an_error_not_a_panic() {
+    let crasher: &[u8] = b"\xa8\x57\x41\x52\x43\x2f\x00\x00\x00\x02\x00\x04\x00\x00\x00\x00\x80\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x0a\x5d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\x4d\xff\xe8\xc7\x31\x00\x00\x0a";
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kind = crasher[0] % 3;
+    let name = ["f.warc", "f.warc.gz", "f.warc.zst"][kind as usize];
+    let path = dir.path().join(name);
+    std::fs::write(&path, &crasher[1..]).expect("write");
+    if let Ok(reader) = glaneur::warc::WarcReader::open(&path) {
+        for item in reader.take(100) {
+            if item.is_err() {
+                break;
+            }
+        }
+    }
+    let line = "WARC/1.1\r\nWARC-Type: response\r\n\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}x\u{e9}\u{e9}\r\n\r\n";
+    let path = dir.path().join("g.warc");
+    std::fs::write(&path, line).expect("write");
+    let mut reader = glaneur::warc::WarcReader::open(&path).expect("open");
+    let first = reader.next().expect("one item");
+    let error = first.expect_err("malformed header");
+    assert!(error.to_string().contains("without colon"), "{error}");
+}

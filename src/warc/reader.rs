@@ -435,10 +435,8 @@ impl WarcReader {
                 continue;
             }
             let Some((name, value)) = text.split_once(':') else {
-                return Err(invalid(format!(
-                    "header line without colon: {:?}",
-                    &text[..text.len().min(60)]
-                )));
+                let shown: String = text.chars().take(60).collect();
+                return Err(invalid(format!("header line without colon: {shown:?}")));
             };
             headers.push((name.trim().to_string(), value.trim().to_string()));
         }
