@@ -2,6 +2,7 @@
 
 pub mod articles;
 pub mod crawl;
+pub mod dict;
 pub mod extract;
 pub mod get;
 pub mod index;
@@ -43,4 +44,6 @@ pub enum Command {
     Verify(verify::VerifyArgs),
     /// Captures by host, status, MIME type and day; bytes; first and last capture.
     Stats(stats::StatsArgs),
+    /// zstd dictionaries for `.warc.zst` files: train one on an archive, show a file's.
+    Dict(dict::DictArgs),
 }

@@ -377,13 +377,14 @@ pub async fn run(
         resolve: settings.resolve.clone(),
         connect_timeout: settings.policy.default.connect_timeout,
     })?;
-    let writer = WarcWriter::new(WriterConfig {
+    let mut writer = WarcWriter::new(WriterConfig {
         dir: settings.archive_dir.clone(),
         compression: settings.compression,
         max_file_bytes: settings.policy.warc_max_bytes,
         prefix: "glaneur".into(),
         warcinfo: warcinfo_fields(&settings),
     })?;
+    writer.apply_dictionary_setting(&settings.policy.warc_dictionary)?;
     let (archive, archive_thread) = archive::start(writer).map_err(|source| CrawlError::Io {
         context: "cannot start the WARC writer thread".into(),
         source,
