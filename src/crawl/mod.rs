@@ -297,6 +297,8 @@ pub async fn run(
     if recovered > 0 {
         tracing::info!("resuming: {recovered} URLs that were in flight are queued again");
     }
+    // Outcomes and links are committed in groups (claims at once): see `batch_commits`.
+    frontier.batch_commits(256, Duration::from_millis(250));
     let frontier: SharedFrontier = Arc::new(Mutex::new(Box::new(frontier)));
 
     let mut sites = HashMap::new();
