@@ -148,14 +148,13 @@ fn write_file(export: &Export, format: Format, path: &Path) -> anyhow::Result<Wr
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "articles".into());
     let tmp = path.with_file_name(format!(".{name}.{}.partial", std::process::id()));
-    let file = std::fs::File::create(&tmp)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", tmp.display()))?;
+    let file =
+        std::fs::File::create(&tmp).map_err(|e| anyhow::anyhow!("{}: {e}", tmp.display()))?;
     let res = export
         .write(format, file)
         .map_err(anyhow::Error::from)
         .and_then(|r| {
-            std::fs::rename(&tmp, path)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            std::fs::rename(&tmp, path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
             Ok(r)
         });
     if res.is_err() {

@@ -340,9 +340,8 @@ impl Export {
             ..Default::default()
         };
         // Largest files first, for a better spread over the cores.
-        files.sort_by_key(|p| {
-            std::cmp::Reverse(std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
-        });
+        files
+            .sort_by_key(|p| std::cmp::Reverse(std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)));
         let names: Vec<String> = files.iter().map(|p| file_name(p)).collect();
         let indexed: Vec<(usize, &PathBuf)> = files.iter().enumerate().collect();
         let per_file = par_map(&indexed, |&(i, f)| file_articles(f, i, filter));
@@ -421,7 +420,13 @@ impl Export {
             return Ok((**row).clone());
         }
         let name = &self.names[f.file];
-        let at = || format!("{} at offset {}", self.dir.join(name).display(), f.meta_offset);
+        let at = || {
+            format!(
+                "{} at offset {}",
+                self.dir.join(name).display(),
+                f.meta_offset
+            )
+        };
         let record = super::read_record_at(&self.dir, name, f.meta_offset)
             .map_err(|e| format!("{}: {e}", at()))?;
         let article = serde_json::from_slice::<Article>(&record.block)
@@ -438,11 +443,7 @@ impl Export {
 
     /// Writes every row to `out` in `format`, a batch of [`BATCH_ROWS`] at a time. A
     /// closed pipe (`| head`) ends the export quietly.
-    pub fn write<W: Write + Send>(
-        &self,
-        format: Format,
-        out: W,
-    ) -> Result<WriteReport, ReadError> {
+    pub fn write<W: Write + Send>(&self, format: Format, out: W) -> Result<WriteReport, ReadError> {
         let mut report = WriteReport::default();
         let res = (|| -> std::io::Result<()> {
             let mut w = RowWriter::new(format, out)?;
@@ -695,8 +696,8 @@ pub fn parquet_schema() -> Schema {
 
 fn parquet_properties() -> parquet::file::properties::WriterProperties {
     use parquet::basic::{Compression, ZstdLevel};
-    use parquet::file::properties::WriterProperties;
     use parquet::file::metadata::KeyValue;
+    use parquet::file::properties::WriterProperties;
     use parquet::schema::types::ColumnPath;
     let mut props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()))
@@ -729,8 +730,11 @@ fn record_batch(rows: &[ArticleRow]) -> std::io::Result<RecordBatch> {
         )
     };
     let lists = |f: &dyn Fn(&ArticleRow) -> &[String]| -> ArrayRef {
-        let mut b = ListBuilder::new(StringBuilder::new())
-            .with_field(Arc::new(Field::new("item", DataType::Utf8, false)));
+        let mut b = ListBuilder::new(StringBuilder::new()).with_field(Arc::new(Field::new(
+            "item",
+            DataType::Utf8,
+            false,
+        )));
         for r in rows {
             for v in f(r) {
                 b.values().append_value(v);
@@ -739,7 +743,11 @@ fn record_batch(rows: &[ArticleRow]) -> std::io::Result<RecordBatch> {
         }
         Arc::new(b.finish())
     };
-    let date_of = |v: &Option<String>| v.as_deref().and_then(parse_article_date).map(|d| micros(&d));
+    let date_of = |v: &Option<String>| {
+        v.as_deref()
+            .and_then(parse_article_date)
+            .map(|d| micros(&d))
+    };
     let columns: Vec<ArrayRef> = vec![
         strings(&|r| Some(r.url.as_str())),
         strings(&|r| r.title.as_deref()),
@@ -892,7 +900,11 @@ mod tests {
             .expect("parquet footer");
         assert_eq!(reader.schema().fields(), parquet_schema().fields());
         assert_eq!(
-            reader.schema().metadata().get("glaneur.version").map(String::as_str),
+            reader
+                .schema()
+                .metadata()
+                .get("glaneur.version")
+                .map(String::as_str),
             Some(env!("CARGO_PKG_VERSION"))
         );
         let batches: Vec<RecordBatch> = reader
@@ -937,7 +949,10 @@ mod tests {
         assert_eq!(cats.as_list::<i32>().value(5).len(), 2);
         let offsets = col("warc_offset");
         assert_eq!(offsets.as_primitive::<Int64Type>().value(3), 3000);
-        assert_eq!(col("url").as_string::<i32>().value(9), "http://a.test/00009");
+        assert_eq!(
+            col("url").as_string::<i32>().value(9),
+            "http://a.test/00009"
+        );
         assert_eq!(col("category").as_string::<i32>().value(9), "Cloud");
         assert_eq!(col("language").as_string::<i32>().value(9), "fr");
         let last = batches.last().expect("a batch");
@@ -954,6 +969,9 @@ mod tests {
         let reader = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(out))
             .expect("parquet footer");
         assert_eq!(reader.metadata().file_metadata().num_rows(), 0);
-        assert_eq!(reader.schema().fields().len(), parquet_schema().fields().len());
+        assert_eq!(
+            reader.schema().fields().len(),
+            parquet_schema().fields().len()
+        );
     }
 }
