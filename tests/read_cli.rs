@@ -624,7 +624,7 @@ fn article_pair(i: u32, date: &str, serial: u32) -> [Vec<u8>; 2] {
         ],
         block.as_bytes(),
     );
-    let published = if i % 2 == 0 {
+    let published = if i.is_multiple_of(2) {
         format!("2024-05-{:02}T09:15:00+02:00", i % 28 + 1)
     } else {
         format!("2024-05-{:02}", i % 28 + 1)
