@@ -294,7 +294,10 @@ pub async fn run(
     }
 
     let mut frontier = SqliteFrontier::open(&settings.state_path)?;
-    let adopted = recover::adopt_orphans(&mut frontier, &repaired_files)?;
+    let adopted = recover::adopt_orphans(
+        &mut frontier,
+        &recover::files_to_scan(&settings.archive_dir, &repaired_files),
+    )?;
     if adopted > 0 {
         tracing::info!("{adopted} responses archived by the interrupted run were kept");
     }
