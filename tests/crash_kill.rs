@@ -148,9 +148,11 @@ fn glaneur(dir: &Path) -> Command {
     command
 }
 
-/// One line of `index.cdxj`: the URL, and the fields of its JSON block.
-fn index_lines(archive: &Path) -> Vec<(String, serde_json::Value)> {
-    let text = std::fs::read_to_string(archive.join("index.cdxj")).expect("index.cdxj exists");
+/// The lines of a CDXJ file (`index.cdxj`, `metadata.cdxj`): the URL, and the fields of
+/// its JSON block.
+fn index_lines(archive: &Path, file: &str) -> Vec<(String, serde_json::Value)> {
+    let text = std::fs::read_to_string(archive.join(file))
+        .unwrap_or_else(|e| panic!("{file} cannot be read: {e}"));
     text.lines()
         .map(|line| {
             let json = line.splitn(3, ' ').nth(2).expect("a CDXJ line");
@@ -185,9 +187,16 @@ fn twenty_sigkills_then_resume_capture_every_page_once() {
     )
     .expect("write policy");
     let start = format!("http://{addr}/");
+    // A profile, so that articles are recognised and described by metadata records.
+    std::fs::write(
+        dir.path().join("site.toml"),
+        format!("name = \"site\"\nstart = [\"{start}\"]\narticle = '/article/\\d+-\\d+\\.html$'\n"),
+    )
+    .expect("write profile");
     let args = [
         "crawl",
-        start.as_str(),
+        "--seeds",
+        "site.toml",
         "--policy",
         "policy.toml",
         "--archive",
@@ -277,7 +286,7 @@ fn twenty_sigkills_then_resume_capture_every_page_once() {
     );
 
     // Every page is in the index with a 200 response; none is archived in full twice.
-    let lines = index_lines(&dir.path().join("out"));
+    let lines = index_lines(&dir.path().join("out"), "index.cdxj");
     let mut full: BTreeMap<(String, String), usize> = BTreeMap::new();
     let mut captured: BTreeSet<String> = BTreeSet::new();
     let mut revisits = 0;
@@ -312,14 +321,22 @@ fn twenty_sigkills_then_resume_capture_every_page_once() {
         duplicated.is_empty(),
         "pages archived in full more than once (seed {seed}): {duplicated:?}"
     );
+    // Nor is an article described twice (its metadata record written again).
+    let mut described: BTreeMap<String, usize> = BTreeMap::new();
+    for (url, _) in index_lines(&dir.path().join("out"), "metadata.cdxj") {
+        *described.entry(url).or_default() += 1;
+    }
+    let twice: Vec<_> = described.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "articles described twice: {twice:?}");
     assert!(
         robots <= KILLS + 1,
         "robots.txt archived {robots} times in {} runs",
         KILLS + 1
     );
     eprintln!(
-        "{} pages captured once each; {revisits} revisit records (re-fetches after kills); {robots} robots.txt captures; {} requests in all; {:.1}s",
+        "{} pages captured once each; {} articles described once each; {revisits} revisit records (re-fetches after kills); {robots} robots.txt captures; {} requests in all; {:.1}s",
         expected.len(),
+        described.len(),
         hits.load(Ordering::Relaxed),
         began.elapsed().as_secs_f64()
     );
