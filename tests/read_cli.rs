@@ -599,11 +599,17 @@ fn indexing_is_incremental_and_drops_removed_files() {
     let r = index_archive(dir).expect("index");
     assert_eq!((r.files_removed, r.total_lines), (1, 1));
     // Another indexer at work: refused.
-    std::fs::write(dir.join(glaneur::read::index::LOCK_FILE), b"1").expect("lock");
+    let held = std::fs::File::create(dir.join(glaneur::read::index::LOCK_FILE)).expect("lock");
+    held.lock().expect("lock");
     assert!(matches!(
         index_archive(dir),
         Err(glaneur::read::ReadError::Busy(_))
     ));
+    // Released (as by the death of its holder, however it dies): indexing goes on, and
+    // the lock file left behind does not block it.
+    drop(held);
+    assert!(dir.join(glaneur::read::index::LOCK_FILE).exists());
+    index_archive(dir).expect("index after the lock is released");
 }
 
 /// A response and the article metadata record referring to it, for article `i` captured

@@ -33,7 +33,9 @@ use crate::frontier::{
     CaptureState, ClaimedUrl, Frontier, FrontierError, FrontierStats, NewUrl, Outcome, Recheck,
     SqliteFrontier, StoredRecord, UrlKind,
 };
-use crate::politeness::{HostGate, RobotsRules, backoff_delay, fetch_robots, parse_retry_after};
+use crate::politeness::{
+    HostGate, RobotsRules, backoff_delay, fetch_robots, parse_retry_after, robots_retry_delay,
+};
 use crate::urls;
 use crate::warc::{
     Compression, RevisitOf, RevisitProfile, WarcWriter, WriterConfig, repair_open_files,
@@ -215,6 +217,9 @@ struct Shared {
 const MAX_REDIRECT_HOPS: u32 = 5;
 
 const ROBOTS_TTL: Duration = Duration::from_secs(24 * 3600);
+/// How long a robots.txt still unavailable after its retries keeps its host's URLs failing
+/// fast before a new series of attempts.
+const ROBOTS_UNAVAILABLE_TTL: Duration = Duration::from_secs(3600);
 
 impl Shared {
     fn request_stop(&self, reason: StopReason) {
@@ -289,7 +294,10 @@ pub async fn run(
     }
 
     let mut frontier = SqliteFrontier::open(&settings.state_path)?;
-    let adopted = recover::adopt_orphans(&mut frontier, &repaired_files)?;
+    let adopted = recover::adopt_orphans(
+        &mut frontier,
+        &recover::files_to_scan(&settings.archive_dir, &repaired_files),
+    )?;
     if adopted > 0 {
         tracing::info!("{adopted} responses archived by the interrupted run were kept");
     }
@@ -651,6 +659,26 @@ async fn host_loop(shared: &Arc<Shared>, host: &str) {
             }
         };
         let rules = robots_for(shared, &url, &policy).await;
+        if let RobotsRules::Unavailable { reason, .. } = &*rules {
+            shared.started_pages.fetch_sub(1, Ordering::SeqCst);
+            if shared.stop.is_cancelled() {
+                break; // left in flight: queued again by the next run
+            }
+            // Still unavailable after the retries: this run gives the URL up as failed
+            // (not robots-denied), so that the next run tries again.
+            shared.counters.failed.fetch_add(1, Ordering::Relaxed);
+            let id = url.id;
+            let error = format!("{reason} (after {} attempts)", policy.retries + 1);
+            if let Err(e) = db(&shared.frontier, move |f| {
+                f.finish(id, &Outcome::Failed { error })
+            })
+            .await
+            {
+                shared.fail(e);
+                break;
+            }
+            continue;
+        }
         if !rules.is_allowed(shared.policy.product_token(), &url.url) {
             shared.started_pages.fetch_sub(1, Ordering::SeqCst);
             shared
@@ -691,7 +719,10 @@ async fn host_loop(shared: &Arc<Shared>, host: &str) {
     while jobs.join_next().await.is_some() {}
 }
 
-/// The robots.txt rules for `url`'s origin, fetched (and archived) on first use.
+/// The robots.txt rules for `url`'s origin, fetched (and archived) on first use. While
+/// robots.txt is unavailable (5xx, 429, network error) the host waits: it is asked again
+/// after [`robots_retry_delay`], up to the host's `retries` times, and the rules it then
+/// gives are used; if it is still unavailable, that is the answer (cached for an hour).
 async fn robots_for(
     shared: &Arc<Shared>,
     claimed: &ClaimedUrl,
@@ -704,7 +735,11 @@ async fn robots_for(
     let origin = url.origin().ascii_serialization();
     if let Ok(cache) = shared.robots.lock()
         && let Some((rules, fetched)) = cache.get(&origin)
-        && fetched.elapsed() < ROBOTS_TTL
+        && fetched.elapsed()
+            < match **rules {
+                RobotsRules::Unavailable { .. } => ROBOTS_UNAVAILABLE_TTL,
+                _ => ROBOTS_TTL,
+            }
     {
         return Arc::clone(rules);
     }
@@ -715,15 +750,44 @@ async fn robots_for(
         Ok(u) => u,
         Err(_) => return Arc::new(RobotsRules::AllowAll),
     };
-    let permit = shared.gate.acquire(&host, policy).await;
-    let archive = shared.archive.clone();
-    let counters = Arc::clone(&shared.counters);
-    let mut keep = move |capture: Capture| {
-        counters.requests.fetch_add(1, Ordering::Relaxed);
-        archive.write_capture_detached(capture);
+    let mut attempt = 0;
+    let rules = loop {
+        let permit = shared.gate.acquire(&host, policy).await;
+        let archive = shared.archive.clone();
+        let counters = Arc::clone(&shared.counters);
+        let mut keep = move |capture: Capture| {
+            counters.requests.fetch_add(1, Ordering::Relaxed);
+            archive.write_capture_detached(capture);
+        };
+        let rules = fetch_robots(&shared.fetcher, &origin_url, policy.timeout, &mut keep).await;
+        drop(permit);
+        let RobotsRules::Unavailable {
+            reason,
+            retry_after,
+        } = &rules
+        else {
+            break rules;
+        };
+        shared.counters.errors.fetch_add(1, Ordering::Relaxed);
+        if attempt >= policy.retries {
+            tracing::warn!(
+                "{origin}: {reason}; still unavailable after {} attempts: its URLs are left to the next run",
+                attempt + 1
+            );
+            break rules;
+        }
+        let delay = robots_retry_delay(attempt, *retry_after);
+        tracing::warn!(
+            "{origin}: {reason}; nothing is fetched from this host until robots.txt answers: asking again in {:.1}s",
+            delay.as_secs_f64()
+        );
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            // Not cached: the next run asks again.
+            _ = shared.stop.cancelled() => return Arc::new(rules),
+        }
+        attempt += 1;
     };
-    let rules = fetch_robots(&shared.fetcher, &origin_url, policy.timeout, &mut keep).await;
-    drop(permit);
     if let RobotsRules::DisallowAll { reason } = &rules {
         tracing::warn!("{origin}: {reason}; nothing will be fetched from this host");
     }

@@ -332,6 +332,12 @@ fn index_file(path: &Path, filename: &str) -> FileLines {
     out
 }
 
+/// The names of the WARC files of `dir` that `index.manifest.json` lists as indexed
+/// (none when there is no index yet).
+pub fn indexed_files(dir: &Path) -> HashSet<String> {
+    load_manifest(dir).into_keys().collect()
+}
+
 fn load_manifest(dir: &Path) -> BTreeMap<String, Stamp> {
     std::fs::read(dir.join(MANIFEST_FILE))
         .ok()
@@ -404,46 +410,41 @@ fn merge_into(path: &Path, new: &[String], drop: &HashSet<String>) -> Result<u64
 
 /// The lock file that keeps two indexers off the same folder.
 pub const LOCK_FILE: &str = "index.lock";
-/// A lock older than this is taken as left by a crashed indexer.
-const STALE_LOCK: std::time::Duration = std::time::Duration::from_secs(600);
-
-/// Holds `index.lock` while indexing; removes it when dropped.
-struct IndexLock(PathBuf);
+/// Holds an exclusive advisory lock (`flock` on Unix) on `index.lock` while indexing.
+/// The kernel releases it when the process ends, however it ends (SIGKILL included), so
+/// a killed indexer never blocks the next one; the file itself stays.
+struct IndexLock(#[allow(dead_code)] File);
 
 impl IndexLock {
     fn take(dir: &Path) -> Result<IndexLock, ReadError> {
         let path = dir.join(LOCK_FILE);
-        for _ in 0..2 {
-            match std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&path)
-            {
-                Ok(mut f) => {
-                    let _ = writeln!(f, "{}", std::process::id());
-                    return Ok(IndexLock(path));
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io_err(&path))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => return Err(ReadError::Busy(path)),
+            Err(std::fs::TryLockError::Error(e)) => return Err(io_err(&path)(e)),
+        }
+        // Temporary files of an indexer killed while replacing an index: none is being
+        // written now that the lock is held.
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
+                if (name.starts_with("index.") || name.starts_with("metadata."))
+                    && name.contains(".tmp-")
+                    && entry.path().is_file()
+                {
+                    let _ = std::fs::remove_file(entry.path());
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let stale = std::fs::metadata(&path)
-                        .and_then(|m| m.modified())
-                        .ok()
-                        .and_then(|t| t.elapsed().ok())
-                        .is_some_and(|age| age > STALE_LOCK);
-                    if !stale {
-                        return Err(ReadError::Busy(path));
-                    }
-                    let _ = std::fs::remove_file(&path);
-                }
-                Err(e) => return Err(io_err(&path)(e)),
             }
         }
-        Err(ReadError::Busy(path))
-    }
-}
-
-impl Drop for IndexLock {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
+        Ok(IndexLock(file))
     }
 }
 
@@ -451,8 +452,8 @@ impl Drop for IndexLock {
 /// of `dir`: reads only files not indexed yet (or changed since), on all cores, and
 /// drops the lines of files that are gone. Call it after closing a WARC file.
 ///
-/// Another indexer at work on the same folder (`index.lock`, younger than 10 minutes)
-/// makes it fail with [`ReadError::Busy`].
+/// Another indexer at work on the same folder (holding the lock on `index.lock`) makes it
+/// fail with [`ReadError::Busy`].
 pub fn index_archive(dir: &Path) -> Result<IndexReport, ReadError> {
     let _lock = IndexLock::take(dir)?;
     let files = warc_files(dir)?;
