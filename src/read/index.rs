@@ -410,6 +410,8 @@ fn merge_into(path: &Path, new: &[String], drop: &HashSet<String>) -> Result<u64
 
 /// The lock file that keeps two indexers off the same folder.
 pub const LOCK_FILE: &str = "index.lock";
+/// How long a held `index.lock` is waited for before [`ReadError::Busy`].
+const BUSY_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
 /// Holds an exclusive advisory lock (`flock` on Unix) on `index.lock` while indexing.
 /// The kernel releases it when the process ends, however it ends (SIGKILL included), so
 /// a killed indexer never blocks the next one; the file itself stays.
@@ -425,10 +427,21 @@ impl IndexLock {
             .truncate(false)
             .open(&path)
             .map_err(io_err(&path))?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => return Err(ReadError::Busy(path)),
-            Err(std::fs::TryLockError::Error(e)) => return Err(io_err(&path)(e)),
+        // A lock seen held is asked again for a moment: besides another indexer, a child
+        // process started (fork/exec) by this process while the lock was held keeps a copy
+        // of the descriptor, and so the lock, until its exec.
+        let deadline = std::time::Instant::now() + BUSY_GRACE;
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    if std::time::Instant::now() >= deadline {
+                        return Err(ReadError::Busy(path));
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(io_err(&path)(e)),
+            }
         }
         // Temporary files of an indexer killed while replacing an index: none is being
         // written now that the lock is held.
