@@ -2,6 +2,7 @@
 
 pub mod articles;
 pub mod crawl;
+pub mod dict;
 pub mod extract;
 pub mod get;
 pub mod index;
@@ -36,11 +37,13 @@ pub enum Command {
     /// Print the capture of a URL nearest in time (latest by default): body, headers,
     /// record or extracted article.
     Get(get::GetArgs),
-    /// Export the extracted articles (JSON Lines or CSV), filtered by site, category,
+    /// Export the extracted articles (JSON Lines, CSV or Parquet), filtered by site, category,
     /// date and words.
     Articles(articles::ArticlesArgs),
     /// Check every record's framing and digests; find truncated or damaged files.
     Verify(verify::VerifyArgs),
     /// Captures by host, status, MIME type and day; bytes; first and last capture.
     Stats(stats::StatsArgs),
+    /// zstd dictionaries for `.warc.zst` files: train one on an archive, show a file's.
+    Dict(dict::DictArgs),
 }

@@ -52,6 +52,8 @@ pub struct Policy {
     pub hosts: HashMap<String, HostPolicy>,
     /// Where the policy came from (None for built-in defaults).
     pub source: Option<std::path::PathBuf>,
+    /// zstd dictionary of the WARC files (`warc_dictionary`: `auto`, `off` or a file).
+    pub warc_dictionary: crate::warc::DictionarySetting,
 }
 
 impl Default for HostPolicy {
@@ -79,6 +81,7 @@ struct RawPolicy {
     obey_robots: Option<bool>,
     allow_private_networks: Option<bool>,
     warc_max_bytes: Option<Spanned<u64>>,
+    warc_dictionary: Option<Spanned<String>>,
     default: Option<RawHost>,
     #[serde(default)]
     hosts: BTreeMap<Spanned<String>, RawHost>,
@@ -264,6 +267,24 @@ impl Policy {
                 ));
             }
         }
+        let warc_dictionary = match &raw.warc_dictionary {
+            Some(v) => {
+                let setting: crate::warc::DictionarySetting = v
+                    .get_ref()
+                    .parse()
+                    .map_err(|m: String| check.err(v.span(), format!("`warc_dictionary`: {m}")))?;
+                match setting {
+                    // A relative path is relative to the policy file.
+                    crate::warc::DictionarySetting::File(f) if f.is_relative() => {
+                        crate::warc::DictionarySetting::File(
+                            path.parent().unwrap_or(Path::new("")).join(f),
+                        )
+                    }
+                    other => other,
+                }
+            }
+            None => builtin.warc_dictionary,
+        };
         Ok(Policy {
             user_agent,
             obey_robots: raw.obey_robots.unwrap_or(builtin.obey_robots),
@@ -274,6 +295,7 @@ impl Policy {
             default,
             hosts,
             source: None,
+            warc_dictionary,
         })
     }
 
@@ -303,6 +325,7 @@ impl Default for Policy {
             default: HostPolicy::default(),
             hosts: HashMap::new(),
             source: None,
+            warc_dictionary: crate::warc::DictionarySetting::default(),
         }
     }
 }

@@ -241,60 +241,10 @@ pub fn entry_for(
     ))
 }
 
-/// The CDXJ search key of a URL, as Python's `surt.surt(url)` (used by pywb and
-/// cdxj-indexer) computes it: host lowercased, `www.`/`wwwN.` dropped, labels reversed
-/// and joined by commas (IP addresses too), non-default port kept, `)`, path lowercased
-/// without its trailing slash (except `/`), query lowercased with its arguments sorted.
+/// The CDXJ search key of a URL: [`crate::urls::surt`], the SURT form pywb and
+/// cdxj-indexer compute (one implementation for the crawler and the readers).
 pub fn cdx_key(url: &Url) -> String {
-    let host = url.host_str().unwrap_or("").to_ascii_lowercase();
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    let host = strip_www(host);
-    let mut out: String = host.split('.').rev().collect::<Vec<_>>().join(",");
-    if let Some(port) = url.port() {
-        out.push(':');
-        out.push_str(&port.to_string());
-    }
-    out.push(')');
-    let path = url.path().to_lowercase();
-    let path = if path.len() > 1 {
-        path.strip_suffix('/').unwrap_or(&path)
-    } else if path.is_empty() {
-        "/"
-    } else {
-        &path
-    };
-    out.push_str(path);
-    if let Some(query) = url.query().filter(|q| !q.is_empty()) {
-        let query = query.to_lowercase();
-        let mut args: Vec<(&str, Option<&str>)> = query
-            .split('&')
-            .map(|a| match a.split_once('=') {
-                Some((k, v)) => (k, Some(v)),
-                None => (a, None),
-            })
-            .collect();
-        args.sort();
-        out.push('?');
-        let joined: Vec<String> = args
-            .iter()
-            .map(|(k, v)| match v {
-                Some(v) => format!("{k}={v}"),
-                None => k.to_string(),
-            })
-            .collect();
-        out.push_str(&joined.join("&"));
-    }
-    out
-}
-
-fn strip_www(host: &str) -> &str {
-    if let Some(rest) = host.strip_prefix("www") {
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        if rest[digits..].starts_with('.') {
-            return &rest[digits + 1..];
-        }
-    }
-    host
+    crate::urls::surt(url)
 }
 
 fn short_mime(v: &str) -> String {
