@@ -183,6 +183,24 @@ fn policy_duplicate_table_says_merge() {
     assert_message(&m, "policy.toml", 3, &["given twice", "merge"]);
 }
 
+#[test]
+fn missing_policy_file_says_what_to_do() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = glaneur(
+        dir.path(),
+        &["http://127.0.0.1:9/", "--policy", "polcy.toml"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with(
+            "error: polcy.toml: no such policy file; give the path of an existing file"
+        ),
+        "{stderr}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // Site profiles
 // ---------------------------------------------------------------------------------------

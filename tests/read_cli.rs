@@ -609,7 +609,10 @@ fn indexing_is_incremental_and_drops_removed_files() {
     // the lock file left behind does not block it.
     drop(held);
     assert!(dir.join(glaneur::read::index::LOCK_FILE).exists());
+    // The temporary file of an indexer killed mid-write is removed by the next one.
+    std::fs::write(dir.join("index.tmp-999999"), b"partial").expect("tmp");
     index_archive(dir).expect("index after the lock is released");
+    assert!(!dir.join("index.tmp-999999").exists());
 }
 
 /// A response and the article metadata record referring to it, for article `i` captured

@@ -134,7 +134,7 @@ pub fn settings(args: &CrawlArgs) -> anyhow::Result<CrawlSettings> {
         Policy::default()
     } else {
         return Err(usage(format!(
-            "{}: no such policy file",
+            "{}: no such policy file; give the path of an existing file, or leave --policy out to use robots-policy.toml or the built-in defaults",
             args.policy.display()
         )));
     };

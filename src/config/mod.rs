@@ -16,7 +16,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("{path}: {source}")]
+    #[error("{}: cannot be read ({source}); check that it exists and is readable", path.display())]
     Io {
         /// The file.
         path: PathBuf,

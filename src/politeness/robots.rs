@@ -94,11 +94,12 @@ impl RobotsRules {
 
 /// How long to wait before asking again for an unavailable robots.txt, after `attempt`
 /// failed attempts (0 for the first): the server's `Retry-After` when it sent one (at
-/// least 100 ms), else an exponential backoff from [`ROBOTS_RETRY_BASE`] to
-/// [`ROBOTS_RETRY_MAX`], with jitter.
+/// least 100 ms), else an exponential backoff from [`ROBOTS_RETRY_BASE`], with jitter;
+/// never more than [`ROBOTS_RETRY_MAX`], so that a run does not idle for hours on one
+/// host (a later run asks again anyway).
 pub fn robots_retry_delay(attempt: u32, retry_after: Option<Duration>) -> Duration {
     match retry_after {
-        Some(asked) => asked.clamp(Duration::from_millis(100), super::MAX_RETRY_AFTER),
+        Some(asked) => asked.clamp(Duration::from_millis(100), ROBOTS_RETRY_MAX),
         None => super::backoff_delay(attempt, ROBOTS_RETRY_BASE, ROBOTS_RETRY_MAX),
     }
 }
@@ -621,7 +622,7 @@ mod tests {
         );
         assert_eq!(
             robots_retry_delay(0, Some(Duration::from_secs(1 << 30))),
-            crate::politeness::MAX_RETRY_AFTER
+            ROBOTS_RETRY_MAX
         );
         for attempt in 0..4 {
             let full = ROBOTS_RETRY_BASE * 2u32.pow(attempt);
