@@ -669,7 +669,7 @@ const ROW_GROUP_BYTES: usize = 64 << 20;
 /// | `url`, `warc_file` | Utf8, not null |
 /// | `title`, `category`, `language`, `body` | Utf8 |
 /// | `published`, `modified` | Timestamp(µs, "UTC"); a date without time is midnight UTC |
-/// | `authors`, `categories` | List<Utf8>, not null (empty when none) |
+/// | `authors`, `categories` | `List<Utf8>`, not null (empty when none) |
 /// | `captured_at` | Timestamp(µs, "UTC"), not null |
 /// | `warc_offset` | Int64, not null |
 /// | `published_text`, `modified_text` | Utf8: the value as found (offset, or date only) |
