@@ -8,6 +8,7 @@ pub mod index;
 mod read_util;
 pub mod stats;
 pub mod verify;
+pub mod workers;
 
 use clap::{Parser, Subcommand};
 
@@ -43,4 +44,7 @@ pub enum Command {
     Verify(verify::VerifyArgs),
     /// Captures by host, status, MIME type and day; bytes; first and last capture.
     Stats(stats::StatsArgs),
+    /// The workers sharing a PostgreSQL state: live ones, their leases and rates, and the
+    /// per-host queues.
+    Workers(workers::WorkersArgs),
 }

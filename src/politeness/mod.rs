@@ -3,6 +3,7 @@
 
 mod limits;
 mod robots;
+mod shared;
 
 pub use limits::{
     HostGate, HostPermit, IDLE_EVICTION, MAX_RETRY_AFTER, TokioClock, TokioInstant, backoff_delay,
@@ -11,4 +12,8 @@ pub use limits::{
 pub use robots::{
     MAX_CRAWL_DELAY, MAX_ROBOTS_BYTES, MAX_ROBOTS_REDIRECTS, RobotsMatcher, RobotsRules,
     RobotstxtMatcher, fetch_robots, product_token,
+};
+pub use shared::{
+    Gate, GatePermit, RobotsClaim, SharedPermit, SharedPoliteness, SharedStoreError, SlotGrant,
+    SlotLimits, StoredRobots, fetch_robots_stored,
 };
