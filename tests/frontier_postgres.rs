@@ -259,12 +259,13 @@ fn finish_with_links_is_atomic_and_captures_drive_rechecks() {
         captured_before: now - TimeDelta::days(7),
         first_captured_after: now - TimeDelta::days(2),
     };
-    // x-1 (captured 30 days ago) is due; y-2 (an hour ago, first 10 days ago) is not.
-    assert_eq!(g.reschedule(&recheck).unwrap(), 1);
+    // The start page always; x-1 (captured 30 days ago); not y-2 (an hour ago, first
+    // captured 10 days ago).
+    assert_eq!(g.reschedule(&recheck).unwrap(), 2);
     let again = g.claim("a.test", now, 10).unwrap();
-    assert_eq!(again.len(), 1);
-    assert_eq!(again[0].url.path(), "/x-1.html");
-    assert_eq!(again[0].previous.as_ref().map(|p| p.status), Some(200));
+    let paths: Vec<&str> = again.iter().map(|c| c.url.path()).collect();
+    assert_eq!(paths, vec!["/", "/x-1.html"]);
+    assert_eq!(again[1].previous.as_ref().map(|p| p.status), Some(200));
     g.recover_in_flight().unwrap();
     // A sitemap lastmod newer than the capture queues y-2 again; an older one does not.
     let y = url("http://a.test/y-2.html");

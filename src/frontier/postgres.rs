@@ -1436,7 +1436,7 @@ impl PostgresWorker {
     pub fn heartbeat(&mut self, pages: u64, rate: f64) -> Result<Beat, FrontierError> {
         let name = self.name.clone();
         let instance = self.instance.clone();
-        let lease = lease_ms(self.lease);
+        let lease = millis(self.lease);
         let pages = i64::try_from(pages).unwrap_or(i64::MAX);
         in_transaction(self.conn.client()?, |tx| {
             let n = tx.execute(
@@ -1780,7 +1780,7 @@ impl SharedPoliteness for PostgresPoliteness {
 
     fn robots(&self, origin: &str, max_age: Duration) -> Result<RobotsClaim, SharedStoreError> {
         let max_age_ms = millis(max_age);
-        let lease = lease_ms(self.lease);
+        let lease = millis(self.lease);
         self.with(|c| {
             let mut tx = c.transaction()?;
             tx.execute(
