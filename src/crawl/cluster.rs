@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use regex::Regex;
 use tokio_util::sync::CancellationToken;
 
-use super::recover::adopt_orphans;
+use super::recover::{adopt_orphans, adopt_orphans_of};
 use super::{CrawlError, LockError, Shared, StateLock, db};
 use crate::frontier::{
     Beat, Frontier, FrontierError, PostgresFrontier, PostgresOptions, PostgresPoliteness,
@@ -73,29 +73,59 @@ fn repair_files_of(dir: &Path, worker: &str) -> Result<Vec<PathBuf>, CrawlError>
     Ok(repaired)
 }
 
-/// Repairs the `.open` files of the gone workers of `dir`: those whose lock file nobody
-/// holds (the kernel released it when they died). Their lock files are removed.
-fn repair_gone_workers(dir: &Path, me: &str) -> Result<Vec<PathBuf>, CrawlError> {
+/// Takes over the gone workers of `dir`: those whose lock file nobody holds (the kernel
+/// released it when they died). For each: its `.open` files are repaired, the responses
+/// found there for the URLs it had in flight are adopted (so that fetching them again
+/// writes revisits, not second copies), and, when it ran on this machine, its work is
+/// handed out at once instead of after its lease. A worker of another machine that still
+/// beats (a network file system's lock is not proof enough) is left alone. Returns the
+/// repaired files.
+fn take_over_gone_workers(
+    dir: &Path,
+    worker: &mut PostgresWorker,
+    frontier: &mut dyn Frontier,
+) -> Result<Vec<PathBuf>, CrawlError> {
     let entries = std::fs::read_dir(dir).map_err(|source| CrawlError::Io {
         context: format!("cannot list {}", dir.display()),
         source,
     })?;
-    let mut repaired = Vec::new();
+    let me = worker.name().to_string();
+    let here = gethostname::gethostname().to_string_lossy().into_owned();
     let mut locks: Vec<(PathBuf, String)> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter_map(|p| {
             let name = p.file_name()?.to_str()?;
-            let worker = StateLock::worker_of_lock(name)?.to_string();
-            (worker != me).then_some((p, worker))
+            let other = StateLock::worker_of_lock(name)?.to_string();
+            (other != me).then_some((p, other))
         })
         .collect();
     locks.sort();
-    for (path, worker) in locks {
-        // Held while repairing, so that a worker restarted under that name waits.
-        if let Some(lock) = StateLock::try_take(&path)? {
-            repaired.extend(repair_files_of(dir, &worker)?);
-            drop(lock);
+    let mut repaired = Vec::new();
+    for (path, other) in locks {
+        // Held while taking over, so that a worker restarted under that name waits.
+        let Some(mut lock) = StateLock::try_take(&path)? else {
+            continue;
+        };
+        let (same_machine, live) = match worker.peer(&other)? {
+            Some((host, live)) => (host == here, live),
+            None => (false, false),
+        };
+        if live && !same_machine {
+            continue;
         }
+        lock.remove_on_release();
+        let files = repair_files_of(dir, &other)?;
+        let in_flight = worker.in_flight_of(&other)?;
+        let adopted = adopt_orphans_of(frontier, in_flight, &files)?;
+        if adopted > 0 {
+            tracing::info!("{adopted} responses archived by worker {other} were kept");
+        }
+        if live {
+            let n = worker.retire(&other)?;
+            tracing::warn!("worker {other} is gone: its {n} URLs in flight are handed out");
+        }
+        repaired.extend(files);
+        drop(lock);
     }
     Ok(repaired)
 }
@@ -141,14 +171,20 @@ pub(super) fn open(options: &PostgresOptions, archive_dir: &Path) -> Result<Open
             }
             RegisterError::Database(e) => CrawlError::Frontier(e),
         })?;
+    let mut worker = worker;
     let mut frontier = PostgresFrontier::open(options)?;
     let politeness = PostgresPoliteness::open(options)?;
+    // This worker's own files (a crashed run of the same name), then gone workers'.
     let mut repaired_files = repair_files_of(archive_dir, &options.worker)?;
-    repaired_files.extend(repair_gone_workers(archive_dir, &options.worker)?);
     let adopted = adopt_orphans(&mut frontier, &repaired_files)?;
     if adopted > 0 {
-        tracing::info!("{adopted} responses archived by interrupted runs were kept");
+        tracing::info!("{adopted} responses archived by the interrupted run were kept");
     }
+    repaired_files.extend(take_over_gone_workers(
+        archive_dir,
+        &mut worker,
+        &mut frontier,
+    )?);
     let recovered = frontier.recover_in_flight()?;
     if recovered > 0 {
         tracing::info!(
@@ -263,27 +299,21 @@ pub(super) async fn maintain(cluster: &Cluster, shared: Arc<Shared>, done: Cance
             Err(e) => tracing::warn!("heartbeat failed: {e}"),
         }
         // Workers of this directory that died: repair their files and keep the responses
-        // they archived for URLs still in flight, before their leases are handed out.
+        // they archived for URLs still in flight, before their work is handed out.
         let dir = cluster.archive_dir.clone();
-        let me = cluster.name.clone();
-        let repaired = tokio::task::spawn_blocking(move || repair_gone_workers(&dir, &me)).await;
-        match repaired {
-            Ok(Ok(files)) if !files.is_empty() => {
-                match db(&shared.frontier, move |f: &mut dyn Frontier| {
-                    adopt_orphans(f, &files)
-                })
-                .await
-                {
-                    Ok(n) if n > 0 => {
-                        tracing::info!("{n} responses archived by a dead worker were kept")
-                    }
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!("{e}"),
-                }
-            }
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => tracing::warn!("{e}"),
-            Err(e) => tracing::warn!("repairing a dead worker's files failed: {e}"),
+        let worker = Arc::clone(&cluster.worker);
+        let taken = db(&shared.frontier, move |f: &mut dyn Frontier| {
+            let mut w = worker
+                .lock()
+                .map_err(|_| FrontierError::Database("worker lock poisoned".into()))?;
+            take_over_gone_workers(&dir, &mut w, f).map_err(|e| match e {
+                CrawlError::Frontier(e) => e,
+                other => FrontierError::Database(other.to_string()),
+            })
+        })
+        .await;
+        if let Err(e) = taken {
+            tracing::warn!("taking over a gone worker: {e}");
         }
         match cluster.call(|w| w.retire_dead()).await {
             Ok((dead, n)) => {
@@ -321,28 +351,25 @@ mod tests {
     }
 
     #[test]
-    fn only_gone_workers_files_are_repaired() {
+    fn a_workers_files_are_told_by_name() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
-        // A live worker (lock held), a gone one (lock file free), a single-run file.
-        let live = StateLock::acquire_worker(d, "live").unwrap();
-        std::fs::write(StateLock::worker_path(d, "gone"), "pid 1\n").unwrap();
         let names = [
-            "glaneur-live-20261129101010-00000-h.warc.zst.open",
-            "glaneur-gone-20261129101010-00000-h.warc.zst.open",
+            "glaneur-w1-20261129101010-00000-h.warc.zst.open",
+            "glaneur-w1-x-20261129101010-00000-h.warc.zst.open",
+            "glaneur-w1-20261129101010-00001-h.warc.zst",
             "glaneur-20261129101010-00000-h.warc.zst.open",
         ];
         for n in names {
-            // Empty files: repaired by removal.
+            // Empty files: a repair removes them.
             std::fs::write(d.join(n), b"").unwrap();
         }
-        let repaired = repair_gone_workers(d, "me").unwrap();
-        assert!(repaired.is_empty(), "empty files hold no record");
-        assert!(d.join(names[0]).exists(), "a live worker's file is left alone");
-        assert!(!d.join(names[1]).exists(), "a gone worker's file is repaired");
-        assert!(d.join(names[2]).exists(), "a single-run file is left alone");
-        assert!(!StateLock::worker_path(d, "gone").exists());
-        drop(live);
+        assert_eq!(open_files_of(d, "w1").unwrap(), vec![d.join(names[0])]);
+        assert!(repair_files_of(d, "w1").unwrap().is_empty(), "no record in it");
+        assert!(!d.join(names[0]).exists(), "w1's open file is repaired");
+        for n in &names[1..] {
+            assert!(d.join(n).exists(), "{n} is not w1's open file");
+        }
     }
 
     #[test]

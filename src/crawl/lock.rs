@@ -23,6 +23,8 @@ pub struct StateLock {
     path: PathBuf,
     /// Remove the file when released (worker locks: one per worker name).
     remove: bool,
+    /// We wrote our pid in it: clear it when released.
+    wrote: bool,
 }
 
 /// The lock could not be taken.
@@ -107,13 +109,26 @@ impl StateLock {
     }
 
     /// Takes an existing lock file if nobody holds it (its holder is gone); `None` if held.
-    /// Removed when released.
+    /// The file is left as it is (see [`StateLock::remove_on_release`]).
     pub fn try_take(path: &Path) -> Result<Option<StateLock>, LockError> {
-        Ok(Self::take(path, true)?.ok())
+        Ok(Self::take_with(path, false, false)?.ok())
+    }
+
+    /// Removes the lock file when the lock is released (a gone worker's, taken over).
+    pub fn remove_on_release(&mut self) {
+        self.remove = true;
     }
 
     /// Takes the lock at `path` without waiting: `Err(holder)` when held by another.
     fn take(path: &Path, remove: bool) -> Result<Result<StateLock, String>, LockError> {
+        Self::take_with(path, remove, true)
+    }
+
+    fn take_with(
+        path: &Path,
+        remove: bool,
+        write_holder: bool,
+    ) -> Result<Result<StateLock, String>, LockError> {
         let io = |source| LockError::Io {
             path: path.to_path_buf(),
             source,
@@ -139,6 +154,14 @@ impl StateLock {
             }
             Err(TryLockError::Error(e)) => return Err(io(e)),
         }
+        if !write_holder {
+            return Ok(Ok(StateLock {
+                file,
+                path: path.to_path_buf(),
+                remove,
+                wrote: false,
+            }));
+        }
         let stamp = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let info = format!("pid {} since {stamp}\n", std::process::id());
         file.set_len(0)
@@ -150,6 +173,7 @@ impl StateLock {
             file,
             path: path.to_path_buf(),
             remove,
+            wrote: true,
         }))
     }
 
@@ -167,7 +191,9 @@ impl Drop for StateLock {
         if self.remove {
             let _ = std::fs::remove_file(&self.path);
         }
-        let _ = self.file.set_len(0);
+        if self.remove || self.wrote {
+            let _ = self.file.set_len(0);
+        }
         let _ = self.file.unlock();
     }
 }
@@ -223,6 +249,14 @@ mod tests {
         std::fs::write(&path, "pid 1 since then\n").unwrap();
         let taken = StateLock::try_take(&path).unwrap();
         assert!(taken.is_some());
+        drop(taken);
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "pid 1 since then\n",
+            "a lock only peeked at is left as it was"
+        );
+        let mut taken = StateLock::try_take(&path).unwrap().unwrap();
+        taken.remove_on_release();
         drop(taken);
         assert!(!path.exists());
         drop(b);

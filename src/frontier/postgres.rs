@@ -1527,6 +1527,68 @@ impl PostgresWorker {
         })
     }
 
+    /// What the registry says of worker `name`: its machine, and whether it is live (not
+    /// stopped, heartbeat within its lease). `None` if unknown.
+    pub fn peer(&mut self, name: &str) -> Result<Option<(String, bool)>, FrontierError> {
+        let row = self
+            .conn
+            .client()?
+            .query_opt(
+                "SELECT hostname, stopped_at IS NULL
+                     AND heartbeat_at + lease_ms * interval '1 millisecond' > clock_timestamp()
+                 FROM workers WHERE name = $1",
+                &[&name],
+            )
+            .map_err(db_err)?;
+        Ok(row.map(|r| (r.get(0), r.get(1))))
+    }
+
+    /// The URLs worker `name` holds in flight (row id and URL).
+    pub fn in_flight_of(&mut self, name: &str) -> Result<Vec<(i64, Url)>, FrontierError> {
+        let rows = self
+            .conn
+            .client()?
+            .query(
+                "SELECT id, url FROM urls WHERE state = 'in_flight' AND worker = $1",
+                &[&name],
+            )
+            .map_err(db_err)?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| {
+                let url: String = r.get(1);
+                Url::parse(&url).ok().map(|u| (r.get(0), u))
+            })
+            .collect())
+    }
+
+    /// Declares worker `name` dead now (its process is known to be gone: its lock on an
+    /// archive directory of this machine was free) and hands its work out at once, without
+    /// waiting for its leases to expire. Returns the URLs put back to pending.
+    pub fn retire(&mut self, name: &str) -> Result<u64, FrontierError> {
+        let me = self.name.clone();
+        let name = name.to_string();
+        in_transaction(self.conn.client()?, |tx| {
+            tx.execute(
+                "UPDATE workers SET stopped_at = clock_timestamp(),
+                     stop_reason = 'process gone; work handed out by ' || $2
+                 WHERE name = $1 AND stopped_at IS NULL",
+                &[&name, &me],
+            )?;
+            let n = tx.execute(
+                "UPDATE urls SET state = 'pending', lease_until = NULL
+                 WHERE state = 'in_flight' AND worker = $1",
+                &[&name],
+            )?;
+            tx.execute("DELETE FROM host_slots WHERE worker = $1", &[&name])?;
+            tx.execute(
+                "UPDATE robots SET fetcher = NULL, fetch_lease_until = NULL WHERE fetcher = $1",
+                &[&name],
+            )?;
+            Ok(n)
+        })
+    }
+
     /// Ends this worker's registration: its URLs in flight go back to pending (a stopped
     /// run leaves some claimed), its slots are freed.
     pub fn unregister(&mut self, reason: &str) -> Result<u64, FrontierError> {
