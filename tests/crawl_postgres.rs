@@ -161,6 +161,14 @@ async fn three_workers_share_the_site_and_its_politeness() {
 
     let names = workers_of_files(&archive);
     assert!(names.len() >= 2, "files of several workers: {names:?}");
+    // The index the workers updated as they ended covers the files of all of them.
+    let index = std::fs::read_to_string(archive.join("index.cdxj")).expect("index.cdxj");
+    for host in HOSTS {
+        for i in 1..=N {
+            let url = format!("\"url\":\"http://{host}{}\"", article_path(i));
+            assert_eq!(index.matches(&url).count(), 1, "{url} in index.cdxj");
+        }
+    }
     assert!(names.iter().all(|n| ["w1", "w2", "w3"].contains(&n.as_str())));
     assert!(leftovers(&archive).is_empty(), "{:?}", leftovers(&archive));
     let url = db.url.clone();

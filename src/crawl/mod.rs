@@ -558,16 +558,35 @@ async fn open_state(settings: &CrawlSettings) -> Result<State, CrawlError> {
 
 /// Brings `index.cdxj` up to date with the files this run closed. A failure is logged, not
 /// fatal: the archive is complete without its index, and `glaneur index` rebuilds it.
+/// Another process updating the index (a worker sharing the archive directory) is waited
+/// for this long, then the update is left to `glaneur index`.
+const INDEX_BUSY_WAIT: Duration = Duration::from_secs(60);
+
 async fn update_index(dir: &std::path::Path) {
-    let dir = dir.to_path_buf();
-    match tokio::task::spawn_blocking(move || crate::read::index_archive(&dir)).await {
-        Ok(Ok(report)) => tracing::info!(
-            "index.cdxj updated: {} file(s), {} record(s)",
-            report.files_indexed,
-            report.records
-        ),
-        Ok(Err(e)) => tracing::warn!("index not updated ({e}); run `glaneur index` to update it"),
-        Err(e) => tracing::warn!("index not updated ({e}); run `glaneur index` to update it"),
+    let waited = Instant::now();
+    loop {
+        let d = dir.to_path_buf();
+        match tokio::task::spawn_blocking(move || crate::read::index_archive(&d)).await {
+            Ok(Ok(report)) => {
+                tracing::info!(
+                    "index.cdxj updated: {} file(s), {} record(s)",
+                    report.files_indexed,
+                    report.records
+                );
+                return;
+            }
+            Ok(Err(crate::read::ReadError::Busy(_))) if waited.elapsed() < INDEX_BUSY_WAIT => {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Ok(Err(e)) => {
+                tracing::warn!("index not updated ({e}); run `glaneur index` to update it");
+                return;
+            }
+            Err(e) => {
+                tracing::warn!("index not updated ({e}); run `glaneur index` to update it");
+                return;
+            }
+        }
     }
 }
 
