@@ -45,10 +45,19 @@ fn starts() -> Vec<String> {
 
 /// Most requests to `host` in any window of `window` (arrival times).
 fn max_in_window(hits: &[Hit], host: &str, window: Duration) -> usize {
-    let mut times: Vec<Instant> = hits.iter().filter(|h| h.host == host).map(|h| h.at).collect();
+    let mut times: Vec<Instant> = hits
+        .iter()
+        .filter(|h| h.host == host)
+        .map(|h| h.at)
+        .collect();
     times.sort();
     (0..times.len())
-        .map(|i| times[i..].iter().take_while(|t| **t < times[i] + window).count())
+        .map(|i| {
+            times[i..]
+                .iter()
+                .take_while(|t| **t < times[i] + window)
+                .count()
+        })
         .max()
         .unwrap_or(0)
 }
@@ -139,7 +148,11 @@ async fn three_workers_share_the_site_and_its_politeness() {
     for host in HOSTS {
         let paths = server.paths(host);
         let unique: HashSet<&String> = paths.iter().collect();
-        assert_eq!(unique.len(), paths.len(), "{host}: a URL requested twice: {paths:?}");
+        assert_eq!(
+            unique.len(),
+            paths.len(),
+            "{host}: a URL requested twice: {paths:?}"
+        );
         assert_eq!(
             paths.iter().filter(|p| *p == "/robots.txt").count(),
             1,
@@ -157,7 +170,11 @@ async fn three_workers_share_the_site_and_its_politeness() {
     // The slow host is held by the in-flight cap (2 over all workers): no three requests
     // overlap, each taking 400 ms.
     let worst = max_in_window(&hits, slow.0, Duration::from_millis(380));
-    assert!(worst <= 2, "{worst} requests in flight at once on {}", slow.0);
+    assert!(
+        worst <= 2,
+        "{worst} requests in flight at once on {}",
+        slow.0
+    );
 
     let names = workers_of_files(&archive);
     assert!(names.len() >= 2, "files of several workers: {names:?}");
@@ -169,7 +186,11 @@ async fn three_workers_share_the_site_and_its_politeness() {
             assert_eq!(index.matches(&url).count(), 1, "{url} in index.cdxj");
         }
     }
-    assert!(names.iter().all(|n| ["w1", "w2", "w3"].contains(&n.as_str())));
+    assert!(
+        names
+            .iter()
+            .all(|n| ["w1", "w2", "w3"].contains(&n.as_str()))
+    );
     assert!(leftovers(&archive).is_empty(), "{:?}", leftovers(&archive));
     let url = db.url.clone();
     let report = tokio::task::spawn_blocking(move || workers_report(&url))
@@ -295,7 +316,9 @@ async fn a_worker_killed_halfway_loses_nothing_and_repeats_only_its_requests_in_
     // Nothing fetched twice but the victim's requests in flight at the kill.
     let mut seen: HashMap<String, usize> = HashMap::new();
     for h in server.hits() {
-        *seen.entry(format!("http://{}{}", h.host, h.path)).or_default() += 1;
+        *seen
+            .entry(format!("http://{}{}", h.host, h.path))
+            .or_default() += 1;
     }
     let repeated = seen.values().filter(|n| **n > 1).count();
     println!(

@@ -75,7 +75,10 @@ fn add_dedups_lowers_depth_and_claims_in_priority_order() {
         0
     );
     let rec = f.lookup(&url("http://a.test/1")).unwrap().unwrap();
-    assert_eq!((rec.depth, rec.kind, rec.state.as_str()), (1, UrlKind::Related, "pending"));
+    assert_eq!(
+        (rec.depth, rec.kind, rec.state.as_str()),
+        (1, UrlKind::Related, "pending")
+    );
     // A deeper or lower-priority sighting changes nothing; another worker's (no cache)
     // neither.
     f.add(&[new_url("http://a.test/1", 4, UrlKind::Other)])
@@ -360,7 +363,10 @@ fn skip_locked_claims_by_two_connections_never_overlap() {
     let t = Instant::now();
     let first = probe.claim("a.test", Utc::now(), 3).unwrap();
     assert!(t.elapsed() < Duration::from_secs(2), "the claim waited");
-    assert!(first.iter().all(|c| !locked.contains(&c.id)), "locked rows skipped");
+    assert!(
+        first.iter().all(|c| !locked.contains(&c.id)),
+        "locked rows skipped"
+    );
     probe.recover_in_flight().unwrap();
     release_tx.send(()).unwrap();
     holder.join().unwrap();
@@ -444,7 +450,10 @@ fn a_dead_workers_leases_expire_and_go_to_another_worker() {
     std::thread::sleep(lease + Duration::from_millis(200));
     reg2.heartbeat(0, 0.0).unwrap();
     assert_eq!(reg2.stale_workers().unwrap(), vec!["w1".to_string()]);
-    assert!(f2.in_flight().unwrap().len() >= 5, "expired leases are recoverable");
+    assert!(
+        f2.in_flight().unwrap().len() >= 5,
+        "expired leases are recoverable"
+    );
     let (dead, reaped) = reg2.retire_dead().unwrap();
     assert_eq!(dead, vec!["w1".to_string()]);
     assert_eq!(reaped, 5);
@@ -517,11 +526,14 @@ fn migrations_are_recorded_and_a_newer_schema_is_refused() {
         t.join().unwrap().unwrap();
     }
     let versions: Vec<i32> = db.query(|c| {
-        c.query("SELECT version FROM glaneur_migrations ORDER BY version", &[])
-            .unwrap()
-            .iter()
-            .map(|r| r.get(0))
-            .collect()
+        c.query(
+            "SELECT version FROM glaneur_migrations ORDER BY version",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
     });
     assert_eq!(versions, vec![1]);
     db.query(|c| {
@@ -611,8 +623,10 @@ fn the_shared_budget_holds_across_workers() {
     let Some(db) = TestDb::new("the_shared_budget_holds_across_workers") else {
         return;
     };
-    let p1 = Arc::new(PostgresPoliteness::open(&options(&db, "w1", Duration::from_secs(5))).unwrap());
-    let p2 = Arc::new(PostgresPoliteness::open(&options(&db, "w2", Duration::from_secs(5))).unwrap());
+    let p1 =
+        Arc::new(PostgresPoliteness::open(&options(&db, "w1", Duration::from_secs(5))).unwrap());
+    let p2 =
+        Arc::new(PostgresPoliteness::open(&options(&db, "w2", Duration::from_secs(5))).unwrap());
 
     // Rate: two workers racing for one host get grants at least an interval apart.
     let l = limits(100, 1, 8);
@@ -631,7 +645,10 @@ fn the_shared_budget_holds_across_workers() {
                 })
             })
             .collect();
-        threads.into_iter().flat_map(|t| t.join().unwrap()).collect()
+        threads
+            .into_iter()
+            .flat_map(|t| t.join().unwrap())
+            .collect()
     };
     let mut sorted = times;
     sorted.sort();
@@ -646,7 +663,10 @@ fn the_shared_budget_holds_across_workers() {
     let (a, _) = acquire(&p1, "cap.test", &l);
     let (_b, _) = acquire(&p2, "cap.test", &l);
     std::thread::sleep(Duration::from_millis(5));
-    assert_eq!(p1.try_acquire("cap.test", &l).unwrap(), SlotGrant::AtCapacity);
+    assert_eq!(
+        p1.try_acquire("cap.test", &l).unwrap(),
+        SlotGrant::AtCapacity
+    );
     p1.release(a).unwrap();
     assert!(matches!(
         p2.try_acquire("cap.test", &l).unwrap(),
@@ -689,16 +709,29 @@ fn robots_txt_is_fetched_once_and_shared() {
         RobotsClaim::Fresh { robots, age } => {
             assert_eq!(robots, stored);
             assert!(age < Duration::from_secs(5));
-            assert!(!robots.rules().is_allowed("glaneur", &url("http://a.test/private/x")));
+            assert!(
+                !robots
+                    .rules()
+                    .is_allowed("glaneur", &url("http://a.test/private/x"))
+            );
         }
         other => panic!("expected the stored rules, got {other:?}"),
     }
     // Too old: fetched again, by one worker.
-    assert_eq!(p2.robots(origin, Duration::ZERO).unwrap(), RobotsClaim::Fetch);
-    assert_eq!(p1.robots(origin, Duration::ZERO).unwrap(), RobotsClaim::Wait);
+    assert_eq!(
+        p2.robots(origin, Duration::ZERO).unwrap(),
+        RobotsClaim::Fetch
+    );
+    assert_eq!(
+        p1.robots(origin, Duration::ZERO).unwrap(),
+        RobotsClaim::Wait
+    );
     // The fetcher died: after its lease, another takes the fetch over.
     std::thread::sleep(lease + Duration::from_millis(100));
-    assert_eq!(p1.robots(origin, Duration::ZERO).unwrap(), RobotsClaim::Fetch);
+    assert_eq!(
+        p1.robots(origin, Duration::ZERO).unwrap(),
+        RobotsClaim::Fetch
+    );
     let denied = StoredRobots::DisallowAll {
         reason: "robots.txt answered 503".into(),
     };

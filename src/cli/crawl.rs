@@ -13,9 +13,7 @@ use glaneur::config::{Policy, SiteProfile, load_profiles};
 use glaneur::crawl::{
     self, CrawlSettings, CrawlSummary, OutputMode, StopReason, progress::human_bytes,
 };
-use glaneur::frontier::{
-    PostgresOptions, default_worker_name, is_postgres_url, valid_worker_name,
-};
+use glaneur::frontier::{PostgresOptions, default_worker_name, is_postgres_url, valid_worker_name};
 use glaneur::warc::Compression;
 
 use crate::ExitCode;
@@ -202,11 +200,8 @@ pub fn settings(args: &CrawlArgs) -> anyhow::Result<CrawlSettings> {
     };
     let shared_state = match state.as_deref().filter(|s| is_postgres_url(s)) {
         Some(url) => {
-            url.parse::<postgres::Config>().map_err(|e| {
-                usage(format!(
-                    "--state: not a valid PostgreSQL URL ({e})"
-                ))
-            })?;
+            url.parse::<postgres::Config>()
+                .map_err(|e| usage(format!("--state: not a valid PostgreSQL URL ({e})")))?;
             let worker = args.worker.clone().unwrap_or_else(default_worker_name);
             if !valid_worker_name(&worker) {
                 return Err(usage(format!(

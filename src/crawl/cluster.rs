@@ -63,10 +63,7 @@ fn repair_files_of(dir: &Path, worker: &str) -> Result<Vec<PathBuf>, CrawlError>
     let mut repaired = Vec::new();
     for path in open_files_of(dir, worker)? {
         if let Some(closed) = repair_open_file(&path)? {
-            tracing::warn!(
-                "repaired {} left open by worker {worker}",
-                closed.display()
-            );
+            tracing::warn!("repaired {} left open by worker {worker}", closed.display());
             repaired.push(closed);
         }
     }
@@ -365,7 +362,10 @@ mod tests {
             std::fs::write(d.join(n), b"").unwrap();
         }
         assert_eq!(open_files_of(d, "w1").unwrap(), vec![d.join(names[0])]);
-        assert!(repair_files_of(d, "w1").unwrap().is_empty(), "no record in it");
+        assert!(
+            repair_files_of(d, "w1").unwrap().is_empty(),
+            "no record in it"
+        );
         assert!(!d.join(names[0]).exists(), "w1's open file is repaired");
         for n in &names[1..] {
             assert!(d.join(n).exists(), "{n} is not w1's open file");

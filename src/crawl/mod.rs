@@ -451,7 +451,11 @@ pub async fn run(
         return Err(error);
     }
     if let Some(cluster) = cluster {
-        let reason = if stop.is_cancelled() { "stopped" } else { "finished" };
+        let reason = if stop.is_cancelled() {
+            "stopped"
+        } else {
+            "finished"
+        };
         cluster.finish(reason).await?;
     }
     let stats: FrontierStats = db(&frontier, |f| f.stats()).await?;

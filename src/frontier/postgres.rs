@@ -284,7 +284,10 @@ impl Conn {
             config.connect_timeout(Duration::from_secs(10));
         }
         if config.get_application_name().is_none() {
-            let name: String = format!("glaneur {role} {worker}").chars().take(63).collect();
+            let name: String = format!("glaneur {role} {worker}")
+                .chars()
+                .take(63)
+                .collect();
             config.application_name(&name);
         }
         Ok(Conn(Some(config.connect(NoTls)?)))
@@ -371,11 +374,14 @@ fn in_transaction<T>(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let result = client.transaction().map_err(TxError::Pg).and_then(|mut tx| {
-            let value = f(&mut tx)?;
-            tx.commit().map_err(TxError::Pg)?;
-            Ok(value)
-        });
+        let result = client
+            .transaction()
+            .map_err(TxError::Pg)
+            .and_then(|mut tx| {
+                let value = f(&mut tx)?;
+                tx.commit().map_err(TxError::Pg)?;
+                Ok(value)
+            });
         match result {
             Ok(value) => return Ok(value),
             Err(TxError::Pg(e)) if is_retryable(&e) && attempt < 5 => {
@@ -592,7 +598,9 @@ fn add_in(
          ORDER BY u
          ON CONFLICT (url) DO NOTHING
          RETURNING url",
-        &[&url, &host, &site, &depth, &kind, &priority, &found_on, &now],
+        &[
+            &url, &host, &site, &depth, &kind, &priority, &found_on, &now,
+        ],
     )?;
     let new: std::collections::HashSet<String> =
         inserted.iter().map(|r| r.get::<_, String>(0)).collect();
@@ -1372,8 +1380,8 @@ impl PostgresWorker {
                 let live: bool = row.get(2);
                 let age: f64 = row.get(3);
                 let their_lease: i64 = row.get(4);
-                let gone_here = hostname == info.hostname
-                    && (pid == info.pid || !process_alive(pid));
+                let gone_here =
+                    hostname == info.hostname && (pid == info.pid || !process_alive(pid));
                 if live && !gone_here {
                     return Ok(Some(RegisterError::NameTaken {
                         name: name.clone(),

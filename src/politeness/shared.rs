@@ -325,7 +325,10 @@ mod tests {
 
     impl SharedPoliteness for Toggle {
         fn try_acquire(&self, _: &str, _: &SlotLimits) -> Result<SlotGrant, SharedStoreError> {
-            let mut calls = self.calls.lock().map_err(|e| SharedStoreError(e.to_string()))?;
+            let mut calls = self
+                .calls
+                .lock()
+                .map_err(|e| SharedStoreError(e.to_string()))?;
             *calls += 1;
             Ok(match *calls % 3 {
                 1 => SlotGrant::Wait(Duration::from_millis(20)),
@@ -403,9 +406,11 @@ mod tests {
         assert!(!rules.is_allowed("glaneur", &base.join("/private/x").unwrap()));
         assert!(rules.is_allowed("glaneur", &base.join("/public").unwrap()));
         assert_eq!(rules.crawl_delay("glaneur"), Some(Duration::from_secs(2)));
-        assert!(!StoredRobots::DisallowAll { reason: "x".into() }
-            .rules()
-            .is_allowed("glaneur", &base));
+        assert!(
+            !StoredRobots::DisallowAll { reason: "x".into() }
+                .rules()
+                .is_allowed("glaneur", &base)
+        );
         assert!(StoredRobots::AllowAll.rules().is_allowed("glaneur", &base));
     }
 

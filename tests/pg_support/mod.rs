@@ -108,10 +108,7 @@ impl TestDb {
     }
 
     /// A client on this database (use it off the async runtime, e.g. in `query`).
-    pub fn query<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut Client) -> T + Send + 'static,
-    ) -> T {
+    pub fn query<T: Send + 'static>(&self, f: impl FnOnce(&mut Client) -> T + Send + 'static) -> T {
         let url = self.url.clone();
         off_runtime(move || {
             let mut client = Client::connect(&url, NoTls).expect("connect to the test database");
@@ -125,7 +122,8 @@ impl Drop for TestDb {
         let (admin, name) = (self.admin.clone(), self.name.clone());
         let _ = std::thread::spawn(move || {
             if let Ok(mut client) = Client::connect(&admin, NoTls) {
-                let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                let _ =
+                    client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
             }
         })
         .join();
