@@ -47,7 +47,7 @@ use crate::politeness::{
 pub const SCHEMA_VERSION: i32 = 1;
 
 /// Key of the advisory lock taken while migrating or starting a run ("glaneur" in ASCII).
-const ADVISORY_KEY: i64 = 0x676c_616e_6575_72;
+const ADVISORY_KEY: i64 = 0x0067_6c61_6e65_7572;
 
 /// The migrations, in order: version, description, SQL.
 const MIGRATIONS: &[(i32, &str, &str)] = &[(

@@ -416,10 +416,12 @@ mod tests {
 
     #[test]
     fn slot_limits_follow_the_policy() {
-        let mut p = HostPolicy::default();
-        p.requests_per_second = 4.0;
-        p.burst = 0;
-        p.max_concurrent = 3;
+        let p = HostPolicy {
+            requests_per_second: 4.0,
+            burst: 0,
+            max_concurrent: 3,
+            ..HostPolicy::default()
+        };
         let l = SlotLimits::for_policy(&p);
         assert_eq!(l.interval, interval_for(4.0));
         assert_eq!((l.burst, l.max_concurrent), (1, 3));
