@@ -178,6 +178,22 @@ async fn three_workers_share_the_site_and_its_politeness() {
 
     let names = workers_of_files(&archive);
     assert!(names.len() >= 2, "files of several workers: {names:?}");
+    // Each file's warcinfo names the worker that wrote it.
+    for file in warc_files(&archive) {
+        let name = file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_string();
+        let worker = name.split('-').nth(1).unwrap_or("");
+        let records = glaneur::warc::read_records(&file).expect("readable WARC file");
+        let info = String::from_utf8_lossy(&records[0].block).into_owned();
+        assert_eq!(records[0].record_type(), Some("warcinfo"));
+        assert!(
+            info.contains(&format!("worker: {worker}\r\n")),
+            "{name}: {info}"
+        );
+    }
     // The index the workers updated as they ended covers the files of all of them.
     let index = std::fs::read_to_string(archive.join("index.cdxj")).expect("index.cdxj");
     for host in HOSTS {

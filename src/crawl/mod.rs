@@ -616,6 +616,10 @@ fn warcinfo_fields(settings: &CrawlSettings) -> Vec<(String, String)> {
             ),
         ),
     ];
+    if let Some(shared) = &settings.shared_state {
+        // One of several workers sharing a frontier: which one wrote this file.
+        fields.push(("worker".to_string(), shared.worker.clone()));
+    }
     let mut hosts: Vec<_> = p.hosts.iter().collect();
     hosts.sort_by(|a, b| a.0.cmp(b.0));
     for (host, h) in hosts {

@@ -1531,6 +1531,11 @@ impl PostgresWorker {
                               FOR UPDATE SKIP LOCKED)",
                 &[],
             )?;
+            // The registry keeps stopped workers a week (`glaneur workers --all`).
+            tx.execute(
+                "DELETE FROM workers WHERE stopped_at < clock_timestamp() - interval '7 days'",
+                &[],
+            )?;
             Ok((dead, n))
         })
     }
