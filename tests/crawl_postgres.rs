@@ -377,3 +377,74 @@ async fn a_worker_killed_halfway_loses_nothing_and_repeats_only_its_requests_in_
         dead.stop_reason
     );
 }
+
+#[test]
+fn the_command_line_refuses_a_live_workers_name_and_reports_workers() {
+    let Some(db) = TestDb::new("the_command_line_refuses_a_live_workers_name") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let options = PostgresOptions {
+        url: db.url.clone(),
+        worker: "dup".into(),
+        lease: Duration::from_secs(30),
+    };
+    let info = glaneur::frontier::WorkerInfo {
+        hostname: "elsewhere".into(),
+        pid: 1,
+        archive: "archive".into(),
+    };
+    let _live = glaneur::frontier::PostgresWorker::register(&options, &info).expect("register");
+    let bin = env!("CARGO_BIN_EXE_glaneur");
+    let archive = dir.path().join("archive");
+    let out = Command::new(bin)
+        .args(["crawl", "http://x.test/", "--quiet", "--state", &db.url])
+        .args(["--worker", "dup", "--archive"])
+        .arg(&archive)
+        .output()
+        .expect("run glaneur");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("already named \"dup\""), "{err}");
+    assert!(
+        leftovers(&archive).is_empty(),
+        "the worker lock is released"
+    );
+
+    // --worker without a PostgreSQL state is a usage error.
+    let out = Command::new(bin)
+        .args(["crawl", "http://x.test/", "--worker", "w1", "--archive"])
+        .arg(&archive)
+        .output()
+        .expect("run glaneur");
+    assert_eq!(out.status.code(), Some(2));
+    // So is `glaneur workers` on a SQLite state.
+    let out = Command::new(bin)
+        .args(["workers", "--state", "archive/state.sqlite"])
+        .output()
+        .expect("run glaneur");
+    assert_eq!(out.status.code(), Some(2));
+
+    let out = Command::new(bin)
+        .args(["workers", "--json", "--state", &db.url])
+        .output()
+        .expect("run glaneur workers");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    let workers = report["workers"].as_array().expect("workers");
+    assert_eq!(workers.len(), 1);
+    assert_eq!(workers[0]["name"], "dup");
+    assert_eq!(workers[0]["live"], true);
+    assert_eq!(workers[0]["hostname"], "elsewhere");
+    let out = Command::new(bin)
+        .args(["workers", "--state", &db.url])
+        .output()
+        .expect("run glaneur workers");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("1 live worker(s)"), "{text}");
+    assert!(text.contains("dup") && text.contains("elsewhere"), "{text}");
+}
