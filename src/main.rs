@@ -34,6 +34,7 @@ fn main() {
         Command::Verify(args) => cli::verify::run(args),
         Command::Stats(args) => cli::stats::run(args),
         Command::Workers(args) => cli::workers::run(args),
+        Command::Dict(args) => cli::dict::run(args),
     };
     let code = match result {
         Ok(code) => code,

@@ -14,7 +14,7 @@ use glaneur::crawl::{
     self, CrawlSettings, CrawlSummary, OutputMode, StopReason, progress::human_bytes,
 };
 use glaneur::frontier::{PostgresOptions, default_worker_name, is_postgres_url, valid_worker_name};
-use glaneur::warc::Compression;
+use glaneur::warc::{Compression, Dictionary, DictionarySetting};
 
 use crate::ExitCode;
 
@@ -90,6 +90,13 @@ pub struct CrawlArgs {
     #[arg(long, value_enum, default_value_t = Compression::Zstd)]
     pub compression: Compression,
 
+    /// zstd dictionary of the WARC files: `auto` trains one on the first records of the
+    /// crawl (each new file then starts with it, IIPC WARC-zstd), `off` writes plain
+    /// frames (readable by `zstd -d`), or the path of a dictionary from `glaneur dict train`.
+    /// [default: the policy's `warc_dictionary`, else auto]
+    #[arg(long, value_name = "auto|off|FILE")]
+    pub dict: Option<String>,
+
     /// Resolve HOST to ADDR instead of using DNS (ADDR is an IP or IP:PORT); repeatable.
     /// Useful to crawl a local copy of a site under its real name.
     #[arg(long, value_name = "HOST=ADDR")]
@@ -129,7 +136,7 @@ pub struct UsageError(pub String);
 /// Resolves the arguments and configuration files into crawl settings.
 pub fn settings(args: &CrawlArgs) -> anyhow::Result<CrawlSettings> {
     let usage = |m: String| anyhow::Error::new(UsageError(m));
-    let policy = if args.policy.exists() {
+    let mut policy = if args.policy.exists() {
         Policy::load(&args.policy).map_err(|e| usage(e.to_string()))?
     } else if args.policy.as_os_str() == "robots-policy.toml" {
         tracing::info!("no robots-policy.toml here: using the built-in politeness defaults");
@@ -186,6 +193,15 @@ pub fn settings(args: &CrawlArgs) -> anyhow::Result<CrawlSettings> {
         bail!(UsageError(
             "no site profile found in the seeds given and no URL".into()
         ));
+    }
+
+    if let Some(dict) = &args.dict {
+        policy.warc_dictionary = dict
+            .parse()
+            .map_err(|m: String| usage(format!("--dict: {m}")))?;
+    }
+    if let DictionarySetting::File(path) = &policy.warc_dictionary {
+        Dictionary::load(path).map_err(|e| usage(format!("dictionary: {e}")))?;
     }
 
     let resolve = args

@@ -2,6 +2,7 @@
 
 pub mod articles;
 pub mod crawl;
+pub mod dict;
 pub mod extract;
 pub mod get;
 pub mod index;
@@ -47,4 +48,6 @@ pub enum Command {
     /// The workers sharing a PostgreSQL state: live ones, their leases and rates, and the
     /// per-host queues.
     Workers(workers::WorkersArgs),
+    /// zstd dictionaries for `.warc.zst` files: train one on an archive, show a file's.
+    Dict(dict::DictArgs),
 }

@@ -55,6 +55,8 @@ pub struct Policy {
     /// The crawl state: a SQLite file path, or a `postgres://…` URL shared by several
     /// workers (`--state` overrides it). None: `<archive>/state.sqlite`.
     pub state: Option<String>,
+    /// zstd dictionary of the WARC files (`warc_dictionary`: `auto`, `off` or a file).
+    pub warc_dictionary: crate::warc::DictionarySetting,
 }
 
 impl Default for HostPolicy {
@@ -83,6 +85,7 @@ struct RawPolicy {
     allow_private_networks: Option<bool>,
     warc_max_bytes: Option<Spanned<u64>>,
     state: Option<Spanned<String>>,
+    warc_dictionary: Option<Spanned<String>>,
     default: Option<RawHost>,
     #[serde(default)]
     hosts: BTreeMap<Spanned<String>, RawHost>,
@@ -260,6 +263,24 @@ impl Policy {
                 return Err(check.err(name.span(), format!("host {host:?} is configured twice")));
             }
         }
+        let warc_dictionary = match &raw.warc_dictionary {
+            Some(v) => {
+                let setting: crate::warc::DictionarySetting = v
+                    .get_ref()
+                    .parse()
+                    .map_err(|m: String| check.err(v.span(), format!("`warc_dictionary`: {m}")))?;
+                match setting {
+                    // A relative path is relative to the policy file.
+                    crate::warc::DictionarySetting::File(f) if f.is_relative() => {
+                        crate::warc::DictionarySetting::File(
+                            path.parent().unwrap_or(Path::new("")).join(f),
+                        )
+                    }
+                    other => other,
+                }
+            }
+            None => builtin.warc_dictionary,
+        };
         Ok(Policy {
             user_agent,
             obey_robots: raw.obey_robots.unwrap_or(builtin.obey_robots),
@@ -271,6 +292,7 @@ impl Policy {
             hosts,
             source: None,
             state,
+            warc_dictionary,
         })
     }
 
@@ -301,6 +323,7 @@ impl Default for Policy {
             hosts: HashMap::new(),
             source: None,
             state: None,
+            warc_dictionary: crate::warc::DictionarySetting::default(),
         }
     }
 }

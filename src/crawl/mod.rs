@@ -364,13 +364,14 @@ pub async fn run(
         resolve: settings.resolve.clone(),
         connect_timeout: settings.policy.default.connect_timeout,
     })?;
-    let writer = WarcWriter::new(WriterConfig {
+    let mut writer = WarcWriter::new(WriterConfig {
         dir: settings.archive_dir.clone(),
         compression: settings.compression,
         max_file_bytes: settings.policy.warc_max_bytes,
         prefix: warc_prefix,
         warcinfo: warcinfo_fields(&settings),
     })?;
+    writer.apply_dictionary_setting(&settings.policy.warc_dictionary)?;
     let (archive, archive_thread) = archive::start(writer).map_err(|source| CrawlError::Io {
         context: "cannot start the WARC writer thread".into(),
         source,
@@ -550,6 +551,8 @@ async fn open_state(settings: &CrawlSettings) -> Result<State, CrawlError> {
     if recovered > 0 {
         tracing::info!("resuming: {recovered} URLs that were in flight are queued again");
     }
+    // Outcomes and links are committed in groups (claims at once): see `batch_commits`.
+    frontier.batch_commits(256, Duration::from_millis(250));
     Ok(State {
         frontier: Box::new(frontier),
         gate: Gate::Local(HostGate::new()),

@@ -123,9 +123,18 @@ fn to_u32(v: i64) -> u32 {
     u32::try_from(v.max(0)).unwrap_or(u32::MAX)
 }
 
+/// Key of the in-memory index of known URLs (two 64-bit halves: 8-byte alignment keeps an
+/// entry at 24 bytes, about 260 MiB for 10 million URLs).
+type UrlKey = (u64, u64);
+
+/// Priority as kept in the index of known URLs (0 to 3).
+fn prio8(priority: i64) -> u8 {
+    u8::try_from(priority.clamp(0, 255)).unwrap_or(u8::MAX)
+}
+
 /// 128-bit key of a URL for the in-memory index of known URLs (two SipHash values with
 /// different prefixes; a collision among a billion URLs has a chance of about 10^-21).
-fn url_key(url: &str) -> u128 {
+fn url_key(url: &str) -> UrlKey {
     use std::hash::{DefaultHasher, Hash, Hasher};
     let mut a = DefaultHasher::new();
     0u8.hash(&mut a);
@@ -133,7 +142,7 @@ fn url_key(url: &str) -> u128 {
     let mut b = DefaultHasher::new();
     1u8.hash(&mut b);
     url.hash(&mut b);
-    (u128::from(a.finish()) << 64) | u128::from(b.finish())
+    (a.finish(), b.finish())
 }
 
 /// The frontier in a SQLite file.
@@ -144,7 +153,76 @@ fn url_key(url: &str) -> u128 {
 /// writer of the database, as in a crawl (about 32 bytes of memory per URL).
 pub struct SqliteFrontier {
     conn: Connection,
-    known: std::collections::HashMap<u128, (u32, i64)>,
+    known: std::collections::HashMap<UrlKey, (u32, u8)>,
+    /// Group commits (see [`SqliteFrontier::batch_commits`]); `None`: one commit per call.
+    batch: Option<Batch>,
+}
+
+/// Commits grouped over several calls: one transaction stays open, each call runs in a
+/// savepoint of it (so a failed call undoes only its own changes), and the transaction
+/// is committed after `max_calls` calls or `max_age`, whichever comes first.
+#[derive(Debug, Clone, Copy)]
+struct Batch {
+    max_calls: usize,
+    max_age: Duration,
+    calls: usize,
+    since: Option<std::time::Instant>,
+}
+
+/// A write: its own transaction, or a savepoint of the open batch transaction.
+enum WriteTx<'c> {
+    Own(rusqlite::Transaction<'c>),
+    InBatch(rusqlite::Savepoint<'c>),
+}
+
+impl std::ops::Deref for WriteTx<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        match self {
+            WriteTx::Own(tx) => tx,
+            WriteTx::InBatch(sp) => sp,
+        }
+    }
+}
+
+impl WriteTx<'_> {
+    /// Commits the transaction, or releases the savepoint into the batch.
+    fn commit(self) -> rusqlite::Result<()> {
+        match self {
+            WriteTx::Own(tx) => tx.commit(),
+            WriteTx::InBatch(sp) => sp.commit(),
+        }
+    }
+}
+
+/// Starts a write: a transaction of its own, or (batching) a savepoint of the batch
+/// transaction, which is begun if none is open.
+fn begin_write<'c>(
+    conn: &'c mut Connection,
+    batch: &mut Option<Batch>,
+) -> rusqlite::Result<WriteTx<'c>> {
+    match batch {
+        None => Ok(WriteTx::Own(
+            conn.transaction_with_behavior(TransactionBehavior::Immediate)?,
+        )),
+        Some(b) => {
+            if conn.is_autocommit() {
+                conn.execute_batch("BEGIN IMMEDIATE")?;
+                b.since = Some(std::time::Instant::now());
+                b.calls = 0;
+            }
+            Ok(WriteTx::InBatch(conn.savepoint()?))
+        }
+    }
+}
+
+impl Drop for SqliteFrontier {
+    /// Commits the open batch (best effort: an error is logged).
+    fn drop(&mut self) {
+        if let Err(e) = self.flush() {
+            tracing::error!("frontier: the last batch could not be committed: {e}");
+        }
+    }
 }
 
 impl std::fmt::Debug for SqliteFrontier {
@@ -212,10 +290,60 @@ impl SqliteFrontier {
             while let Some(row) = rows.next()? {
                 let url: String = row.get(0)?;
                 let depth: i64 = row.get(1)?;
-                known.insert(url_key(&url), (to_u32(depth), row.get::<_, i64>(2)?));
+                known.insert(url_key(&url), (to_u32(depth), prio8(row.get::<_, i64>(2)?)));
             }
         }
-        Ok(SqliteFrontier { conn, known })
+        Ok(SqliteFrontier {
+            conn,
+            known,
+            batch: None,
+        })
+    }
+
+    /// Groups commits: from now on the writes of up to `max_calls` calls, or of `max_age`,
+    /// are committed together (one transaction, each call in a savepoint of it). Claims
+    /// still commit at once (taking the open group with them), so a URL handed out is
+    /// in flight on disk. A crash loses at most the last uncommitted group: its URLs stay
+    /// in flight and are fetched again (the crawl records a page as fetched only after
+    /// its records are in the WARC file, and adopts the responses of a killed run).
+    /// Committed by [`SqliteFrontier::flush`], [`Frontier::stats`], claims, and on drop.
+    pub fn batch_commits(&mut self, max_calls: usize, max_age: Duration) {
+        self.batch = Some(Batch {
+            max_calls: max_calls.max(1),
+            max_age,
+            calls: 0,
+            since: None,
+        });
+    }
+
+    /// Commits the open batch, if any.
+    pub fn flush(&mut self) -> Result<(), FrontierError> {
+        if self.batch.is_some() && !self.conn.is_autocommit() {
+            self.conn.execute_batch("COMMIT")?;
+        }
+        Ok(())
+    }
+
+    /// After a write: commits the batch when it is full or old enough.
+    fn after_write(&mut self) -> Result<(), FrontierError> {
+        if let Some(b) = self.batch.as_mut() {
+            b.calls += 1;
+            if b.calls >= b.max_calls {
+                return self.flush();
+            }
+        }
+        self.commit_if_old()
+    }
+
+    /// Commits the batch if it has been open for longer than its age limit (called by
+    /// reads too, so a quiet crawl does not keep its last writes uncommitted).
+    fn commit_if_old(&mut self) -> Result<(), FrontierError> {
+        if let Some(b) = self.batch
+            && b.since.is_some_and(|t| t.elapsed() >= b.max_age)
+        {
+            return self.flush();
+        }
+        Ok(())
     }
 
     /// The schema version of the open database.
@@ -330,13 +458,13 @@ fn tally(stats: &mut FrontierStats, state: &str, n: u64) {
 }
 
 /// Known-URL index entries to apply once a transaction has committed.
-type Seen = Vec<(u128, u32, i64)>;
+type Seen = Vec<(UrlKey, u32, u8)>;
 
 /// Adds `urls` within `tx`; returns how many rows are new and the index updates to apply
 /// after the commit (a failed transaction must leave the index as it was).
 fn add_in(
-    tx: &rusqlite::Transaction<'_>,
-    known: &std::collections::HashMap<u128, (u32, i64)>,
+    tx: &Connection,
+    known: &std::collections::HashMap<UrlKey, (u32, u8)>,
     urls: &[NewUrl],
 ) -> Result<(usize, Seen), FrontierError> {
     let mut seen = Vec::new();
@@ -355,12 +483,12 @@ fn add_in(
         let priority = u.kind.priority();
         if let Some(&(depth, prio)) = known.get(&key)
             && depth <= u.depth
-            && prio <= priority
+            && i64::from(prio) <= priority
         {
             // Known, and neither shallower nor of higher priority: nothing to write.
             continue;
         }
-        seen.push((key, u.depth, priority));
+        seen.push((key, u.depth, prio8(priority)));
         let id: Option<i64> = upsert
             .query_row(
                 params![
@@ -386,11 +514,7 @@ fn add_in(
 }
 
 /// Records the outcome of in-flight URL `id` within `tx`.
-fn finish_in(
-    tx: &rusqlite::Transaction<'_>,
-    id: i64,
-    outcome: &Outcome,
-) -> Result<(), FrontierError> {
+fn finish_in(tx: &Connection, id: i64, outcome: &Outcome) -> Result<(), FrontierError> {
     let now = millis(Utc::now());
     let n = match outcome {
         Outcome::Fetched { status } => tx
@@ -465,11 +589,7 @@ fn capture_state(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Option<Ca
 }
 
 /// Stores the last capture of `id` (keeps the earliest first-capture time).
-fn store_capture(
-    tx: &rusqlite::Transaction<'_>,
-    id: i64,
-    c: &CaptureState,
-) -> Result<(), FrontierError> {
+fn store_capture(tx: &Connection, id: i64, c: &CaptureState) -> Result<(), FrontierError> {
     tx.prepare_cached(
         "UPDATE urls SET cap_at = ?2, first_cap_at = COALESCE(first_cap_at, ?3),
              cap_status = ?4, etag = ?5, last_modified = ?6, payload_digest = ?7,
@@ -521,11 +641,10 @@ impl Frontier for SqliteFrontier {
         if urls.is_empty() {
             return Ok(0);
         }
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = begin_write(&mut self.conn, &mut self.batch)?;
         let (added, seen) = add_in(&tx, &self.known, urls)?;
         tx.commit()?;
+        self.after_write()?;
         self.remember(seen);
         Ok(added)
     }
@@ -537,12 +656,11 @@ impl Frontier for SqliteFrontier {
         outcome: &Outcome,
         links: &[NewUrl],
     ) -> Result<usize, FrontierError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = begin_write(&mut self.conn, &mut self.batch)?;
         finish_in(&tx, id, outcome)?;
         let (added, seen) = add_in(&tx, &self.known, links)?;
         tx.commit()?;
+        self.after_write()?;
         self.remember(seen);
         Ok(added)
     }
@@ -554,13 +672,12 @@ impl Frontier for SqliteFrontier {
         capture: &CaptureState,
         links: &[NewUrl],
     ) -> Result<usize, FrontierError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = begin_write(&mut self.conn, &mut self.batch)?;
         finish_in(&tx, id, outcome)?;
         store_capture(&tx, id, capture)?;
         let (added, seen) = add_in(&tx, &self.known, links)?;
         tx.commit()?;
+        self.after_write()?;
         self.remember(seen);
         Ok(added)
     }
@@ -590,9 +707,7 @@ impl Frontier for SqliteFrontier {
         if urls.is_empty() {
             return Ok(0);
         }
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = begin_write(&mut self.conn, &mut self.batch)?;
         let mut n = 0;
         {
             let mut stmt = tx.prepare_cached(
@@ -605,10 +720,12 @@ impl Frontier for SqliteFrontier {
             }
         }
         tx.commit()?;
+        self.after_write()?;
         Ok(n)
     }
 
     fn ready_hosts(&mut self, now: DateTime<Utc>) -> Result<Vec<String>, FrontierError> {
+        self.commit_if_old()?;
         let now = millis(now);
         Ok(self
             .host_due_times()?
@@ -637,9 +754,14 @@ impl Frontier for SqliteFrontier {
             return Ok(Vec::new());
         }
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // A claim is committed at once (with the batch before it): after a crash, a URL
+        // whose outcome was lost is in flight, so `crawl::recover` adopts the response
+        // that the killed run archived for it, and the re-fetch writes a revisit.
+        self.flush()?;
+        let tx = WriteTx::Own(
+            self.conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?,
+        );
         let mut claimed = Vec::new();
         {
             let mut select = tx.prepare_cached(CLAIM)?;
@@ -679,15 +801,15 @@ impl Frontier for SqliteFrontier {
             }
         }
         tx.commit()?;
+        self.after_write()?;
         Ok(claimed)
     }
 
     fn finish(&mut self, id: i64, outcome: &Outcome) -> Result<(), FrontierError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = begin_write(&mut self.conn, &mut self.batch)?;
         finish_in(&tx, id, outcome)?;
         tx.commit()?;
+        self.after_write()?;
         Ok(())
     }
 
@@ -724,11 +846,10 @@ impl Frontier for SqliteFrontier {
     }
 
     fn set_capture(&mut self, id: i64, capture: &CaptureState) -> Result<(), FrontierError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = begin_write(&mut self.conn, &mut self.batch)?;
         store_capture(&tx, id, capture)?;
         tx.commit()?;
+        self.after_write()?;
         Ok(())
     }
 
@@ -741,6 +862,7 @@ impl Frontier for SqliteFrontier {
     }
 
     fn stats(&mut self) -> Result<FrontierStats, FrontierError> {
+        self.flush()?;
         let mut stats = FrontierStats::default();
         for (state, _, n) in
             self.count_states("SELECT state, '', COUNT(*) FROM urls GROUP BY state")?
@@ -803,6 +925,60 @@ mod tests {
             kind,
             found_on: None,
         }
+    }
+
+    #[test]
+    fn batched_writes_are_committed_by_size_age_claims_and_drop() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.sqlite");
+        let count_on_disk = |state: &str| -> i64 {
+            let c = Connection::open(&path).unwrap();
+            c.query_row("SELECT COUNT(*) FROM urls WHERE state = ?1", [state], |r| {
+                r.get(0)
+            })
+            .unwrap()
+        };
+        let mut f = SqliteFrontier::open(&path).unwrap();
+        f.batch_commits(3, Duration::from_secs(3600));
+        f.add(&[new_url("http://a.test/1", 0, UrlKind::Start)])
+            .unwrap();
+        f.add(&[new_url("http://a.test/2", 1, UrlKind::Other)])
+            .unwrap();
+        // Visible to this frontier, not yet on disk.
+        assert_eq!(f.len().unwrap(), 2);
+        assert_eq!(count_on_disk("pending"), 0);
+        // A claim commits at once, with the group before it.
+        let now = Utc::now();
+        let claimed = f.claim("a.test", now, 1).unwrap();
+        assert_eq!(count_on_disk("in_flight"), 1);
+        assert_eq!(count_on_disk("pending"), 1);
+        // Outcomes wait for the group to fill up (3 calls).
+        f.finish(claimed[0].id, &Outcome::Fetched { status: 200 })
+            .unwrap();
+        f.add(&[new_url("http://a.test/3", 1, UrlKind::Other)])
+            .unwrap();
+        assert_eq!(count_on_disk("fetched"), 0);
+        // A failed call undoes its own changes only.
+        assert!(f.finish(999, &Outcome::RobotsDenied).is_err());
+        f.add(&[new_url("http://a.test/4", 1, UrlKind::Other)])
+            .unwrap();
+        assert_eq!(count_on_disk("fetched"), 1);
+        assert_eq!(count_on_disk("pending"), 3);
+        f.add(&[new_url("http://a.test/5", 1, UrlKind::Other)])
+            .unwrap();
+        assert_eq!(count_on_disk("pending"), 3);
+        drop(f);
+        assert_eq!(count_on_disk("pending"), 4);
+
+        // By age: a read after the age limit commits.
+        let mut f = SqliteFrontier::open(&path).unwrap();
+        f.batch_commits(1000, Duration::from_millis(20));
+        f.add(&[new_url("http://a.test/6", 1, UrlKind::Other)])
+            .unwrap();
+        assert_eq!(count_on_disk("pending"), 4);
+        std::thread::sleep(Duration::from_millis(30));
+        f.ready_hosts(Utc::now()).unwrap();
+        assert_eq!(count_on_disk("pending"), 5);
     }
 
     #[test]

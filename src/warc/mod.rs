@@ -1,10 +1,15 @@
 //! WARC/1.1 records: model, digests, the writer (one zstd frame or gzip member per record,
 //! `.open` files, rotation) and a reader.
 
+mod dict;
 mod reader;
 mod record;
 mod writer;
 
+pub use dict::{
+    DEFAULT_DICTIONARY_SIZE, DEFAULT_TRAINING_RECORDS, DICTIONARY_FRAME_MAGIC, Dictionary,
+    DictionaryError, DictionarySetting,
+};
 pub use reader::{WarcReader, read_records, zstd_dictionary};
 pub use record::{Record, RecordId, dechunk, http_body_offset, sha1_digest};
 pub use writer::{

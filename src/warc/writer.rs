@@ -37,6 +37,7 @@ use chrono::{DateTime, Utc};
 use sha1::{Digest, Sha1};
 use zstd::zstd_safe;
 
+use super::dict::{Dictionary, Sampler};
 use super::record::{format_sha1, push_field, sha1_digest};
 use super::{RecordId, WarcError, WarcReader};
 use crate::capture::Capture;
@@ -219,6 +220,21 @@ struct OpenFile {
     warcinfo_id: RecordId,
 }
 
+/// Where the writer stands with its zstd dictionary.
+#[derive(Debug)]
+enum DictState {
+    /// No dictionary.
+    Off,
+    /// Collecting the first records to train one.
+    Sampling(Box<Sampler>),
+    /// Every file opened from now on carries this dictionary.
+    Active {
+        dictionary: Dictionary,
+        /// The dictionary frame written at the start of each file.
+        frame: Vec<u8>,
+    },
+}
+
 /// Writes WARC files into one directory. Blocking I/O: run it off the async reactor.
 pub struct WarcWriter {
     config: WriterConfig,
@@ -231,6 +247,7 @@ pub struct WarcWriter {
     current: Option<OpenFile>,
     closed: Vec<PathBuf>,
     serial: u32,
+    dict: DictState,
 }
 
 impl std::fmt::Debug for WarcWriter {
@@ -531,7 +548,115 @@ impl WarcWriter {
             current: None,
             closed: Vec::new(),
             serial: 0,
+            dict: DictState::Off,
         })
+    }
+
+    /// Compresses every record of the files opened from now on with `dictionary`, each
+    /// file starting with its dictionary frame (IIPC WARC-zstd). A file already open is
+    /// closed first, so that no file mixes records with and without the dictionary.
+    /// Ignored unless the compression is zstd.
+    pub fn use_dictionary(&mut self, dictionary: Dictionary) -> Result<(), WarcError> {
+        if !matches!(self.codec, Codec::Zstd(_)) {
+            return Ok(());
+        }
+        let dir = self.config.dir.clone();
+        let frame = dictionary.frame().map_err(|e| io_err(&dir, e))?;
+        self.close_current()?;
+        let Codec::Zstd(cctx) = &mut self.codec else {
+            return Ok(());
+        };
+        cctx.load_dictionary(dictionary.as_bytes())
+            .map_err(|c| io_err(&dir, zstd_err(c)))?;
+        // Reference the dictionary's tables instead of copying them for every record.
+        cctx.set_parameter(zstd_safe::CParameter::ForceAttachDict(
+            zstd_safe::DictAttachPref::ForceAttach,
+        ))
+        .map_err(|c| io_err(&dir, zstd_err(c)))?;
+        tracing::info!(
+            "zstd dictionary {} ({} bytes) in use for new WARC files",
+            dictionary.id(),
+            dictionary.as_bytes().len()
+        );
+        self.dict = DictState::Active { dictionary, frame };
+        Ok(())
+    }
+
+    /// Trains a dictionary of at most `max_size` bytes on the first `records` records
+    /// written (the current file keeps them without one), then uses it for every new
+    /// file (see [`WarcWriter::use_dictionary`]); if training fails (too little data),
+    /// the crawl goes on without. Ignored unless the compression is zstd.
+    pub fn train_dictionary(&mut self, records: usize, max_size: usize) {
+        if matches!(self.codec, Codec::Zstd(_)) {
+            self.dict = DictState::Sampling(Box::new(Sampler::new(records, max_size)));
+        }
+    }
+
+    /// Applies a crawl's dictionary setting: train one on the first
+    /// [`DEFAULT_TRAINING_RECORDS`](super::DEFAULT_TRAINING_RECORDS) records (`auto`),
+    /// none (`off`), or load a dictionary file.
+    pub fn apply_dictionary_setting(
+        &mut self,
+        setting: &super::DictionarySetting,
+    ) -> Result<(), WarcError> {
+        use super::{DictionaryError, DictionarySetting};
+        match setting {
+            DictionarySetting::Off => {
+                self.dict = DictState::Off;
+                Ok(())
+            }
+            DictionarySetting::Auto => {
+                self.train_dictionary(
+                    super::DEFAULT_TRAINING_RECORDS,
+                    super::DEFAULT_DICTIONARY_SIZE,
+                );
+                Ok(())
+            }
+            DictionarySetting::File(path) => {
+                let dictionary = Dictionary::load(path).map_err(|e| match e {
+                    DictionaryError::Io { path, source } => WarcError::Io { path, source },
+                    other => WarcError::Malformed {
+                        path: path.clone(),
+                        offset: 0,
+                        message: other.to_string(),
+                    },
+                })?;
+                self.use_dictionary(dictionary)
+            }
+        }
+    }
+
+    /// The dictionary new files are written with, if any.
+    pub fn dictionary(&self) -> Option<&Dictionary> {
+        match &self.dict {
+            DictState::Active { dictionary, .. } => Some(dictionary),
+            _ => None,
+        }
+    }
+
+    /// Trains the dictionary once enough records were sampled, and switches to it.
+    fn maybe_train(&mut self) -> Result<(), WarcError> {
+        let DictState::Sampling(sampler) = &self.dict else {
+            return Ok(());
+        };
+        if !sampler.full() {
+            return Ok(());
+        }
+        let started = std::time::Instant::now();
+        match sampler.train() {
+            Ok(dictionary) => {
+                tracing::debug!(
+                    "zstd dictionary trained in {} ms",
+                    started.elapsed().as_millis()
+                );
+                self.use_dictionary(dictionary)
+            }
+            Err(e) => {
+                tracing::warn!("{e}; WARC records are compressed without a dictionary");
+                self.dict = DictState::Off;
+                Ok(())
+            }
+        }
     }
 
     /// The path of the file being written (with its `.open` suffix), if any.
@@ -778,6 +903,7 @@ impl WarcWriter {
                 {
                     self.close_current()?;
                 }
+                self.maybe_train()?;
                 Ok(v)
             }
             Err(e) => {
@@ -796,6 +922,11 @@ impl WarcWriter {
         pieces.push(&self.head);
         pieces.extend_from_slice(block);
         pieces.push(b"\r\n\r\n");
+        if let DictState::Sampling(sampler) = &mut self.dict
+            && !sampler.full()
+        {
+            sampler.add(&pieces);
+        }
         let offset = file.size;
         let length = if let Codec::None = self.codec {
             // Uncompressed: no need to copy the block into a frame buffer.
@@ -864,12 +995,18 @@ impl WarcWriter {
             }
         };
         let warcinfo_id = RecordId::new();
+        let mut out = BufWriter::with_capacity(256 * 1024, file);
+        let mut size = 0;
+        if let DictState::Active { frame, .. } = &self.dict {
+            out.write_all(frame).map_err(|e| io_err(&open_path, e))?;
+            size = frame.len() as u64;
+        }
         self.current = Some(OpenFile {
             name: name.clone(),
             open_path,
             final_path,
-            out: BufWriter::with_capacity(256 * 1024, file),
-            size: 0,
+            out,
+            size,
             durable: 0,
             warcinfo_id: warcinfo_id.clone(),
         });
