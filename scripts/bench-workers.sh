@@ -8,7 +8,7 @@
 # one-worker run.
 #
 # usage: scripts/bench-workers.sh [HOSTS] [ARTICLES_PER_HOST]     (default 60 and 10)
-# Needs: a release build (built here if missing), nginx, psql, PostgreSQL
+# Needs: a release build (built here; GLANEUR_BIN=path uses another binary), nginx, psql, PostgreSQL
 # (GLANEUR_TEST_POSTGRES, else a throwaway cluster). All workers run on this machine:
 # the figures measure the coordination cost and the machine's cores, not a cluster.
 set -euo pipefail
@@ -29,12 +29,15 @@ trap cleanup EXIT
 
 ADMIN=${GLANEUR_TEST_POSTGRES:-}
 if [ -z "$ADMIN" ]; then
-    PG_DIR=$WORK/pg
+    PG_DIR=$(mktemp -u /tmp/glaneur-pg.XXXXXX)
     ADMIN=$(scripts/pg-throwaway.sh start "$PG_DIR")
 fi
 
-cargo build --release --locked --quiet
-BIN=$PWD/target/release/glaneur
+BIN=${GLANEUR_BIN:-}
+if [ -z "$BIN" ]; then
+    cargo build --release --locked --quiet
+    BIN=$PWD/target/release/glaneur
+fi
 
 python3 "$SHARED/testsite/generate.py" --articles "$ARTICLES" --out "$WORK/site" \
     --base-url "http://127.0.0.1:$PORT" >/dev/null

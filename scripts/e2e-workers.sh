@@ -9,7 +9,7 @@
 #      twice are those the killed worker had in flight.
 #
 # usage: scripts/e2e-workers.sh [ARTICLES]      (default 200)
-# Needs: a release build (built here if missing), python3 with fastwarc (the venv of the
+# Needs: a release build (built here; GLANEUR_BIN=path uses another binary), python3 with fastwarc (the venv of the
 # WARC conformance suite, WARCCHECK_VENV), nginx (serve.sh), psql, and PostgreSQL:
 # GLANEUR_TEST_POSTGRES (a superuser URL, as .ci/run exports), else a throwaway cluster
 # (scripts/pg-throwaway.sh). Env: GLANEUR_E2E_PORT (default 18182).
@@ -34,7 +34,7 @@ trap cleanup EXIT
 
 ADMIN=${GLANEUR_TEST_POSTGRES:-}
 if [ -z "$ADMIN" ]; then
-    PG_DIR=$WORK/pg
+    PG_DIR=$(mktemp -u /tmp/glaneur-pg.XXXXXX)
     ADMIN=$(scripts/pg-throwaway.sh start "$PG_DIR")
 fi
 new_db() {
@@ -43,8 +43,11 @@ new_db() {
     echo "${ADMIN%/*}/$name"
 }
 
-cargo build --release --locked --quiet
-BIN=$PWD/target/release/glaneur
+BIN=${GLANEUR_BIN:-}
+if [ -z "$BIN" ]; then
+    cargo build --release --locked --quiet
+    BIN=$PWD/target/release/glaneur
+fi
 
 python3 "$SHARED/testsite/generate.py" --articles "$ARTICLES" --out "$WORK/site" \
     --base-url "http://127.0.0.1:$PORT" >/dev/null

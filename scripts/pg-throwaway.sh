@@ -66,6 +66,8 @@ start() {
     mkdir -p "$dir"
     if [ "$(id -u)" -eq 0 ]; then
         chown "$OWNER" "$dir"
+        runuser -u "$OWNER" -- test -w "$dir" \
+            || { rmdir "$dir"; die "$OWNER cannot reach $dir: put it under a directory $OWNER can traverse (e.g. /tmp)"; }
     fi
     as_owner "$initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C --no-sync \
         >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
