@@ -70,18 +70,22 @@ fn repair_files_of(dir: &Path, worker: &str) -> Result<Vec<PathBuf>, CrawlError>
     Ok(repaired)
 }
 
-/// Takes over the gone workers of `dir`: those whose lock file nobody holds (the kernel
-/// released it when they died). For each: its `.open` files are repaired, the responses
-/// found there for the URLs it had in flight are adopted (so that fetching them again
-/// writes revisits, not second copies), and, when it ran on this machine, its work is
-/// handed out at once instead of after its lease. A worker of another machine that still
-/// beats (a network file system's lock is not proof enough) is left alone. Returns the
-/// repaired files.
-fn take_over_gone_workers(
-    dir: &Path,
-    worker: &mut PostgresWorker,
-    frontier: &mut dyn Frontier,
-) -> Result<Vec<PathBuf>, CrawlError> {
+/// A gone worker of this archive directory, its lock taken over.
+struct Gone {
+    name: String,
+    /// Its lock, held while taking over (a worker restarted under its name waits);
+    /// its file is removed once taken over.
+    lock: StateLock,
+    /// Still live in the registry (it ran on this machine and died within its lease).
+    live: bool,
+    /// Its `.open` files, once repaired.
+    repaired: Vec<PathBuf>,
+}
+
+/// Finds the gone workers of `dir`: those whose lock file nobody holds (the kernel
+/// released it when they died). A worker of another machine that still beats (a network
+/// file system's lock is not proof enough) is left alone. Quick: no file is read.
+fn find_gone_workers(dir: &Path, worker: &mut PostgresWorker) -> Result<Vec<Gone>, CrawlError> {
     let entries = std::fs::read_dir(dir).map_err(|source| CrawlError::Io {
         context: format!("cannot list {}", dir.display()),
         source,
@@ -97,32 +101,66 @@ fn take_over_gone_workers(
         })
         .collect();
     locks.sort();
-    let mut repaired = Vec::new();
-    for (path, other) in locks {
-        // Held while taking over, so that a worker restarted under that name waits.
-        let Some(mut lock) = StateLock::try_take(&path)? else {
+    let mut gone = Vec::new();
+    for (path, name) in locks {
+        let Some(lock) = StateLock::try_take(&path)? else {
             continue;
         };
-        let (same_machine, live) = match worker.peer(&other)? {
+        let (same_machine, live) = match worker.peer(&name)? {
             Some((host, live)) => (host == here, live),
             None => (false, false),
         };
         if live && !same_machine {
             continue;
         }
-        lock.remove_on_release();
-        let files = repair_files_of(dir, &other)?;
-        let in_flight = worker.in_flight_of(&other)?;
-        let adopted = adopt_orphans_of(frontier, in_flight, &files)?;
+        gone.push(Gone {
+            name,
+            lock,
+            live,
+            repaired: Vec::new(),
+        });
+    }
+    Ok(gone)
+}
+
+/// Repairs the `.open` files of the gone workers (reads them: may take a while).
+fn repair_gone_workers(dir: &Path, gone: &mut [Gone]) -> Result<(), CrawlError> {
+    for g in gone {
+        g.repaired = repair_files_of(dir, &g.name)?;
+    }
+    Ok(())
+}
+
+/// Adopts the responses the gone workers archived for the URLs they had in flight (so
+/// that fetching them again writes revisits, not second copies), then, for those still
+/// live in the registry, hands their work out at once instead of after their lease.
+/// Releases their locks and removes their lock files. Returns the repaired files.
+fn settle_gone_workers(
+    gone: Vec<Gone>,
+    worker: &mut PostgresWorker,
+    frontier: &mut dyn Frontier,
+) -> Result<Vec<PathBuf>, FrontierError> {
+    let mut repaired = Vec::new();
+    for g in gone {
+        let in_flight = worker.in_flight_of(&g.name)?;
+        let adopted = adopt_orphans_of(frontier, in_flight, &g.repaired)?;
         if adopted > 0 {
-            tracing::info!("{adopted} responses archived by worker {other} were kept");
+            tracing::info!(
+                "{adopted} responses archived by worker {} were kept",
+                g.name
+            );
         }
-        if live {
-            let n = worker.retire(&other)?;
-            tracing::warn!("worker {other} is gone: its {n} URLs in flight are handed out");
+        if g.live {
+            let n = worker.retire(&g.name)?;
+            tracing::warn!(
+                "worker {} is gone: its {n} URLs in flight are handed out",
+                g.name
+            );
         }
-        repaired.extend(files);
-        drop(lock);
+        repaired.extend(g.repaired);
+        // Taken over: its lock file goes (kept, and tried again, after any failure).
+        let mut lock = g.lock;
+        lock.remove_on_release();
     }
     Ok(repaired)
 }
@@ -177,11 +215,9 @@ pub(super) fn open(options: &PostgresOptions, archive_dir: &Path) -> Result<Open
     if adopted > 0 {
         tracing::info!("{adopted} responses archived by the interrupted run were kept");
     }
-    repaired_files.extend(take_over_gone_workers(
-        archive_dir,
-        &mut worker,
-        &mut frontier,
-    )?);
+    let mut gone = find_gone_workers(archive_dir, &mut worker)?;
+    repair_gone_workers(archive_dir, &mut gone)?;
+    repaired_files.extend(settle_gone_workers(gone, &mut worker, &mut frontier)?);
     let recovered = frontier.recover_in_flight()?;
     if recovered > 0 {
         tracing::info!(
@@ -234,6 +270,42 @@ impl Cluster {
         // The lock (and its file) goes with `self`.
         Ok(())
     }
+}
+
+/// Takes over the gone workers of the archive directory while the crawl runs: their
+/// files are repaired without holding the frontier, then their responses adopted and
+/// their work handed out.
+async fn take_over_gone_workers(cluster: &Cluster, shared: &Arc<Shared>) -> Result<(), CrawlError> {
+    let dir = cluster.archive_dir.clone();
+    let worker = Arc::clone(&cluster.worker);
+    let join = |e: tokio::task::JoinError| CrawlError::Settings(format!("task failed: {e}"));
+    let gone = tokio::task::spawn_blocking(move || {
+        let mut w = worker
+            .lock()
+            .map_err(|_| CrawlError::Settings("worker lock poisoned".into()))?;
+        find_gone_workers(&dir, &mut w)
+    })
+    .await
+    .map_err(join)??;
+    if gone.is_empty() {
+        return Ok(());
+    }
+    let dir = cluster.archive_dir.clone();
+    let gone = tokio::task::spawn_blocking(move || {
+        let mut gone = gone;
+        repair_gone_workers(&dir, &mut gone).map(|()| gone)
+    })
+    .await
+    .map_err(join)??;
+    let worker = Arc::clone(&cluster.worker);
+    db(&shared.frontier, move |f: &mut dyn Frontier| {
+        let mut w = worker
+            .lock()
+            .map_err(|_| FrontierError::Database("worker lock poisoned".into()))?;
+        settle_gone_workers(gone, &mut w, f)
+    })
+    .await?;
+    Ok(())
 }
 
 /// Pages per second over the last minute, from samples of the pages counter.
@@ -297,19 +369,7 @@ pub(super) async fn maintain(cluster: &Cluster, shared: Arc<Shared>, done: Cance
         }
         // Workers of this directory that died: repair their files and keep the responses
         // they archived for URLs still in flight, before their work is handed out.
-        let dir = cluster.archive_dir.clone();
-        let worker = Arc::clone(&cluster.worker);
-        let taken = db(&shared.frontier, move |f: &mut dyn Frontier| {
-            let mut w = worker
-                .lock()
-                .map_err(|_| FrontierError::Database("worker lock poisoned".into()))?;
-            take_over_gone_workers(&dir, &mut w, f).map_err(|e| match e {
-                CrawlError::Frontier(e) => e,
-                other => FrontierError::Database(other.to_string()),
-            })
-        })
-        .await;
-        if let Err(e) = taken {
+        if let Err(e) = take_over_gone_workers(cluster, &shared).await {
             tracing::warn!("taking over a gone worker: {e}");
         }
         match cluster.call(|w| w.retire_dead()).await {
