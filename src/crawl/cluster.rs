@@ -199,14 +199,13 @@ pub(super) fn open(options: &PostgresOptions, archive_dir: &Path) -> Result<Open
         )));
     }
     let lock = StateLock::acquire_worker(archive_dir, &options.worker)?;
-    let worker = PostgresWorker::register(options, &WorkerInfo::this_process(archive_dir))
+    let mut worker = PostgresWorker::register(options, &WorkerInfo::this_process(archive_dir))
         .map_err(|e| match e {
             RegisterError::NameTaken { .. } => {
                 CrawlError::Locked(LockError::WorkerTaken(e.to_string()))
             }
             RegisterError::Database(e) => CrawlError::Frontier(e),
         })?;
-    let mut worker = worker;
     let mut frontier = PostgresFrontier::open(options)?;
     let politeness = PostgresPoliteness::open(options)?;
     // This worker's own files (a crashed run of the same name), then gone workers'.
