@@ -3,12 +3,16 @@
 # served by nginx on loopback:
 #   1. a full crawl (zstd): every article captured once, robots.txt obeyed, calendar bounded;
 #   2. the WARC conformance suite (../shared/warc) on it, and on a gzip crawl;
+#      `glaneur verify` passes; the articles export loads in pyarrow (Parquet, one row per
+#      article, typed columns) and in Python's csv module (scripts/check_export.py);
 #   3. SIGINT halfway, then the same command again: complete, nothing fetched twice;
 #   4. requests_per_second = 5, burst = 1: at most 5 requests in any one-second window.
 #
 # usage: scripts/e2e-testsite.sh [ARTICLES]      (default 300; the issue's figure is 2000)
 # Needs: a release build (it runs `cargo build --release --locked` once), python3, nginx
-# (serve.sh installs it with apt-get if missing). Env: GLANEUR_E2E_PORT (default 18181).
+# (serve.sh installs it with apt-get if missing), pyarrow (installed from PyPI into a venv at
+# $GLANEUR_PYARROW_VENV, default /tmp/glaneur-pyarrow/venv, if missing).
+# Env: GLANEUR_E2E_PORT (default 18181).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ARTICLES=${1:-300}
@@ -51,6 +55,19 @@ flush_log
 echo "== 2. WARC conformance (zstd)"
 bash "$SHARED/warc/warc-conformance.sh" "$WORK/zstd" | tail -3
 "$VENV/bin/python" scripts/check_crawl.py "$WORK/site" "$WORK/zstd" "$LOG" --no-dup-requests
+
+echo "== 2a. verify; articles as Parquet (pyarrow) and CSV (csv module)"
+"$BIN" verify "$WORK/zstd" | tail -1
+PYARROW_VENV=${GLANEUR_PYARROW_VENV:-/tmp/glaneur-pyarrow/venv}
+if ! "$PYARROW_VENV/bin/python" -c 'import pyarrow' 2>/dev/null; then
+    python3 -m venv "$PYARROW_VENV"
+    "$PYARROW_VENV/bin/pip" install --quiet 'pyarrow==26.0.1'
+fi
+"$BIN" articles --archive "$WORK/zstd" --format parquet --output "$WORK/articles.parquet"
+"$BIN" articles --archive "$WORK/zstd" --format csv --output "$WORK/articles.csv"
+# Parquet needs no seekable output: standard output gives the same bytes.
+"$BIN" articles --archive "$WORK/zstd" --format parquet 2>/dev/null | cmp - "$WORK/articles.parquet"
+"$PYARROW_VENV/bin/python" scripts/check_export.py "$WORK/site" "$WORK/articles.parquet" "$WORK/articles.csv"
 
 echo "== 2b. full crawl and WARC conformance, gzip"
 serve

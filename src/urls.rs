@@ -126,52 +126,247 @@ pub fn host_key(url: &Url) -> Option<String> {
     })
 }
 
-/// Sort-friendly URI Reordering Transform (SURT) of a URL, as used as the key of CDXJ
-/// indexes (pywb, OutbackCDX): scheme dropped, host labels reversed and joined with `,`
-/// (a leading `www.` dropped; IP addresses are not reversed), `:port` when not default,
-/// then `)`, the path, and the query with its parameters sorted; fragment dropped;
-/// everything lower-cased. Example: `https://www.silicon.fr/Path?b=2&a=1#x` →
-/// `fr,silicon)/path?a=1&b=2`.
+/// Sort-friendly URI Reordering Transform (SURT) of a URL: the key of CDXJ indexes, the
+/// one pywb and cdxj-indexer compute with Python's `surt.surt(url)` (surt 0.3, the
+/// Internet Archive's `WaybackURLKeyMaker`), ported rule for rule so that a replay tool
+/// finds every capture of `glaneur index`:
+///
+/// - scheme, credentials and fragment dropped; default port (80 for http, 443 for https)
+///   dropped, any other kept as `:port`;
+/// - host lower-cased, dots at either end dropped, a leading `www.`/`wwwN.` label
+///   dropped, labels reversed and joined with `,`, then `)`; IPv4 addresses are
+///   reversed too (`1,0,0,127`), IPv6 addresses written without brackets;
+/// - path: escapes decoded repeatedly, `.`/`..` segments resolved and repeated `/`
+///   collapsed, re-escaped (bytes outside printable ASCII, space, `#`, `%`),
+///   lower-cased (ASCII), ASP.NET session segments removed, trailing `/` dropped unless
+///   the path is `/`;
+/// - query: escapes decoded and re-escaped the same way, session ids (`jsessionid`,
+///   `phpsessid`, `sid`, `aspsessionid…`, `cfid`/`cftoken`) removed, lower-cased,
+///   arguments sorted by name then value; an empty query is dropped.
+///
+/// Example: `http://www.example.com/a?b=2&a=1` → `com,example)/a?a=1&b=2`.
 pub fn surt(url: &Url) -> String {
-    let host = match url.host() {
+    let host: Option<String> = match url.host() {
         Some(Host::Domain(domain)) => {
-            let domain = domain.to_ascii_lowercase();
-            let domain = domain.trim_end_matches('.');
-            let domain = strip_www(domain);
-            domain.split('.').rev().collect::<Vec<_>>().join(",")
+            let domain = String::from_utf8_lossy(&unescape_repeatedly(domain.as_bytes()))
+                .to_ascii_lowercase()
+                .replace("..", ".");
+            let domain = domain.trim_matches('.');
+            let domain = String::from_utf8_lossy(&escape_once(domain.as_bytes())).into_owned();
+            let domain = strip_www(&domain);
+            Some(domain.split('.').rev().collect::<Vec<_>>().join(","))
         }
-        Some(Host::Ipv4(ip)) => ip.to_string(),
-        Some(Host::Ipv6(ip)) => format!("[{ip}]"),
-        None => String::new(),
-    };
-    let mut out = host;
-    if let Some(port) = url.port() {
-        out.push(':');
-        out.push_str(&port.to_string());
+        Some(Host::Ipv4(ip)) => Some(
+            ip.octets()
+                .iter()
+                .rev()
+                .map(u8::to_string)
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+        Some(Host::Ipv6(ip)) => Some(ip.to_string()),
+        None => None,
     }
-    out.push(')');
-    let path = url.path();
-    out.push_str(if path.is_empty() { "/" } else { path });
-    if let Some(query) = url.query() {
-        let mut pairs: Vec<&str> = query.split('&').filter(|p| !p.is_empty()).collect();
-        if !pairs.is_empty() {
-            pairs.sort_unstable();
-            out.push('?');
-            out.push_str(&pairs.join("&"));
+    .filter(|h| !h.is_empty());
+    let mut out = String::new();
+    match &host {
+        Some(h) => {
+            out.push_str(h);
+            if let Some(port) = url.port() {
+                out.push(':');
+                out.push_str(&port.to_string());
+            }
+            out.push(')');
+        }
+        None => {
+            out.push_str(url.scheme());
+            out.push(':');
         }
     }
-    out.to_lowercase()
+    // Path: as GoogleURLCanonicalizer, then IAURLCanonicalizer.
+    let mut path = unescape_repeatedly(url.path().as_bytes());
+    if host.is_some() {
+        path = normalize_path(&path);
+    }
+    let mut path = escape_once(&path);
+    path.make_ascii_lowercase();
+    let mut path = strip_path_session_id(path);
+    if path.len() > 1 && path.ends_with(b"/") {
+        path.pop();
+    }
+    let query = url
+        .query()
+        .filter(|q| !q.is_empty())
+        .map(|q| {
+            let mut q = strip_query_session_id(escape_once(&unescape_repeatedly(q.as_bytes())));
+            q.make_ascii_lowercase();
+            alpha_reorder_query(&q)
+        })
+        .filter(|q| !q.is_empty());
+    if !path.is_empty() {
+        out.push_str(&String::from_utf8_lossy(&path));
+    } else if query.is_some() {
+        out.push('/');
+    }
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(&String::from_utf8_lossy(&q));
+    }
+    out
 }
 
-/// Drops a leading `www.` (or `www2.`, `www3.`…) label, as the SURT canonicaliser does,
-/// unless nothing would be left.
+/// Decodes `%XX` escapes until none is left (`%2541` → `%41` → `A`); a `%` not followed
+/// by two hex digits stays as it is.
+fn unescape_repeatedly(input: &[u8]) -> Vec<u8> {
+    let mut cur = input.to_vec();
+    loop {
+        let mut out = Vec::with_capacity(cur.len());
+        let mut i = 0;
+        while i < cur.len() {
+            if cur[i] == b'%'
+                && let (Some(h), Some(l)) = (
+                    cur.get(i + 1).and_then(|&b| (b as char).to_digit(16)),
+                    cur.get(i + 2).and_then(|&b| (b as char).to_digit(16)),
+                )
+            {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            } else {
+                out.push(cur[i]);
+                i += 1;
+            }
+        }
+        if out == cur {
+            return out;
+        }
+        cur = out;
+    }
+}
+
+/// Escapes as Python's `quote` does with the safe set of the SURT canonicaliser: control
+/// bytes, space, `#`, `%` and bytes outside ASCII become `%XX` (upper-case hex).
+fn escape_once(input: &[u8]) -> Vec<u8> {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = Vec::with_capacity(input.len());
+    for &b in input {
+        if b <= 0x20 || b >= 0x7f || b == b'#' || b == b'%' {
+            out.extend_from_slice(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
+        } else {
+            out.push(b);
+        }
+    }
+    out
+}
+
+/// Resolves `.` and `..` segments and collapses repeated `/` (a `..` above the root is
+/// kept), keeping a trailing `/`; an empty path is `/`.
+fn normalize_path(path: &[u8]) -> Vec<u8> {
+    if path.is_empty() {
+        return b"/".to_vec();
+    }
+    let mut kept: Vec<&[u8]> = Vec::new();
+    for p in path.split(|&b| b == b'/').skip(1) {
+        match p {
+            b"." => {}
+            b".." => {
+                if kept.pop().is_none() {
+                    kept.push(p);
+                }
+            }
+            _ => kept.push(p),
+        }
+    }
+    let mut out = b"/".to_vec();
+    if let Some((last, rest)) = kept.split_last() {
+        for p in rest.iter().filter(|p| !p.is_empty()) {
+            out.extend_from_slice(p);
+            out.push(b'/');
+        }
+        out.extend_from_slice(last);
+    }
+    out
+}
+
+fn session_regexes(src: &[&str]) -> Vec<regex::bytes::Regex> {
+    src.iter()
+        .filter_map(|r| regex::bytes::Regex::new(r).ok())
+        .collect()
+}
+
+/// Removes ASP.NET session segments (`/(S(…24 chars…))/page.aspx`).
+fn strip_path_session_id(mut path: Vec<u8>) -> Vec<u8> {
+    static RES: std::sync::LazyLock<Vec<regex::bytes::Regex>> = std::sync::LazyLock::new(|| {
+        session_regexes(&[
+            r"(?i-u)^(.*/)(\((?:[a-z]\([0-9a-z]{24}\))+\)/)([^\?]+\.aspx.*)$",
+            r"(?i-u)^(.*/)(\([0-9a-z]{24}\)/)([^\?]+\.aspx.*)$",
+        ])
+    });
+    for re in RES.iter() {
+        if let Some(c) = re.captures(&path) {
+            let mut p = c.get(1).map(|m| m.as_bytes().to_vec()).unwrap_or_default();
+            p.extend_from_slice(c.get(3).map(|m| m.as_bytes()).unwrap_or_default());
+            path = p;
+        }
+    }
+    path
+}
+
+/// Removes session-id arguments from a query.
+fn strip_query_session_id(mut query: Vec<u8>) -> Vec<u8> {
+    static RES: std::sync::LazyLock<Vec<regex::bytes::Regex>> = std::sync::LazyLock::new(|| {
+        session_regexes(&[
+            r"(?i-u)^(.*)(?:jsessionid=[0-9a-z]{32})(?:&(.*))?$",
+            r"(?i-u)^(.*)(?:phpsessid=[0-9a-z]{32})(?:&(.*))?$",
+            r"(?i-u)^(.*)(?:sid=[0-9a-z]{32})(?:&(.*))?$",
+            r"(?i-u)^(.*)(?:aspsessionid[a-z]{8}=[a-z]{24})(?:&(.*))?$",
+            r"(?i-u)^(.*)(?:cfid=[^&]+&cftoken=[^&]+)(?:&(.*))?$",
+        ])
+    });
+    for re in RES.iter() {
+        if let Some(c) = re.captures(&query) {
+            let mut q = c.get(1).map(|m| m.as_bytes().to_vec()).unwrap_or_default();
+            q.extend_from_slice(c.get(2).map(|m| m.as_bytes()).unwrap_or_default());
+            query = q;
+        }
+    }
+    query
+}
+
+/// Sorts query arguments by name, then value (`b&a=` → `a=&b`; an argument without
+/// `=` sorts before the same name with one).
+fn alpha_reorder_query(query: &[u8]) -> Vec<u8> {
+    if query.len() <= 1 {
+        return query.to_vec();
+    }
+    let mut args: Vec<(&[u8], Option<&[u8]>)> = query
+        .split(|&b| b == b'&')
+        .map(|a| match a.iter().position(|&b| b == b'=') {
+            Some(i) => (&a[..i], Some(&a[i + 1..])),
+            None => (a, None),
+        })
+        .collect();
+    args.sort();
+    let mut out = Vec::with_capacity(query.len());
+    for (i, (k, v)) in args.iter().enumerate() {
+        if i > 0 {
+            out.push(b'&');
+        }
+        out.extend_from_slice(k);
+        if let Some(v) = v {
+            out.push(b'=');
+            out.extend_from_slice(v);
+        }
+    }
+    out
+}
+
+/// Drops a leading `www.` (or `www2.`, `www3.`…) label, as the SURT canonicaliser does.
 fn strip_www(domain: &str) -> &str {
-    if let Some(rest) = domain.strip_prefix("www")
-        && let Some(dot) = rest.find('.')
-        && rest[..dot].bytes().all(|b| b.is_ascii_digit())
-        && dot + 1 < rest.len()
-    {
-        return &rest[dot + 1..];
+    if let Some(rest) = domain.strip_prefix("www") {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if let Some(tail) = rest[digits..].strip_prefix('.') {
+            return tail;
+        }
     }
     domain
 }
@@ -307,21 +502,111 @@ mod tests {
     }
 
     #[test]
-    fn surt_keys() {
-        let s = |u: &str| surt(&Url::parse(u).unwrap());
-        assert_eq!(
-            s("https://www.silicon.fr/Path/A.html?b=2&a=1#x"),
-            "fr,silicon)/path/a.html?a=1&b=2"
-        );
-        assert_eq!(s("http://example.com"), "com,example)/");
-        assert_eq!(s("http://www2.example.com/"), "com,example)/");
-        assert_eq!(s("http://www.com/"), "com)/");
-        assert_eq!(
-            s("http://news.example.co.uk:8080/a?"),
-            "uk,co,example,news:8080)/a"
-        );
-        assert_eq!(s("http://127.0.0.1:8000/x"), "127.0.0.1:8000)/x");
-        assert_eq!(s("http://[::1]/x"), "[::1])/x");
+    fn surt_matches_python_surt() {
+        // Expected keys computed with Python's surt 0.3.1 (`surt.surt(url)`, what pywb
+        // 2.10 and cdxj-indexer 1.5 use), from the same URL text.
+        let cases = [
+            ("http://www.example.com/a?b=2&a=1", "com,example)/a?a=1&b=2"),
+            (
+                "https://www.silicon.fr/Path/A.html?b=2&a=1#x",
+                "fr,silicon)/path/a.html?a=1&b=2",
+            ),
+            ("http://example.com", "com,example)/"),
+            ("http://www2.example.com/", "com,example)/"),
+            ("http://www.com/", "com)/"),
+            (
+                "http://news.example.co.uk:8080/a?",
+                "uk,co,example,news:8080)/a",
+            ),
+            ("http://127.0.0.1:8000/x", "1,0,0,127:8000)/x"),
+            (
+                "http://127.0.0.1:18091/2015/04/a-0014/",
+                "1,0,0,127:18091)/2015/04/a-0014",
+            ),
+            ("http://[::1]/x", "::1)/x"),
+            ("http://[2001:DB8::1]:8080/x/", "2001:db8::1:8080)/x"),
+            ("http://www.Example.com/", "com,example)/"),
+            (
+                "https://www2.example.com:443/A/B/?b=2&a=1&c",
+                "com,example)/a/b?a=1&b=2&c",
+            ),
+            ("http://news.test/x?", "test,news)/x"),
+            ("http://example.com:8080", "com,example:8080)/"),
+            ("https://example.com:443/", "com,example)/"),
+            ("http://example.com:80/", "com,example)/"),
+            ("https://example.com:80/", "com,example:80)/"),
+            ("http://example.com/caf%C3%A9/", "com,example)/caf%c3%a9"),
+            ("http://example.com/café", "com,example)/caf%c3%a9"),
+            ("http://example.com/a%2Fb", "com,example)/a/b"),
+            ("http://example.com/a%252Fb", "com,example)/a/b"),
+            ("http://example.com/a/./b/../c", "com,example)/a/c"),
+            ("http://example.com//a//b/", "com,example)/a/b"),
+            (
+                "http://example.com/a%20b?q=a%20b&r=%2541",
+                "com,example)/a%20b?q=a%20b&r=a",
+            ),
+            (
+                "http://example.com/a?q=%C3%A9&Z=1&z=0&a",
+                "com,example)/a?a&q=%c3%a9&z=0&z=1",
+            ),
+            ("http://example.com/a?b&a=&a", "com,example)/a?a&a=&b"),
+            ("http://example.com/?a=1&a=", "com,example)/?a=&a=1"),
+            (
+                "http://example.com/a?b=2&b=1&a=3",
+                "com,example)/a?a=3&b=1&b=2",
+            ),
+            (
+                "http://example.com/x;jsessionid=ABC?jsessionid=0123456789abcdef0123456789ABCDEF&a=1",
+                "com,example)/x;jsessionid=abc?a=1",
+            ),
+            (
+                "http://example.com/x?a=1&PHPSESSID=0123456789abcdef0123456789ABCDEF",
+                "com,example)/x?&a=1",
+            ),
+            (
+                "http://example.com/x?sid=0123456789abcdef0123456789abcdef",
+                "com,example)/x",
+            ),
+            (
+                "http://example.com/x?cfid=123&cftoken=456&b=2",
+                "com,example)/x?b=2",
+            ),
+            (
+                "http://example.com/a/(S(0123456789abcdefghijklmn))/page.aspx?x=1",
+                "com,example)/a/page.aspx?x=1",
+            ),
+            (
+                "http://example.com/a/(0123456789abcdefghijklmn)/page.aspx",
+                "com,example)/a/page.aspx",
+            ),
+            ("http://user:pass@www.example.com/a", "com,example)/a"),
+            ("http://example.com./a", "com,example)/a"),
+            ("http://www.example.com./", "com,example)/"),
+            ("http://xn--caf-dma.fr/", "fr,xn--caf-dma)/"),
+            ("http://café.fr/Été", "fr,xn--caf-dma)/%c3%89t%c3%a9"),
+            ("http://example.com/a#frag", "com,example)/a"),
+            ("http://example.com/A%7Euser/%7e", "com,example)/a~user/~"),
+            (
+                "http://example.com/a?q=a+b&r=%2B",
+                "com,example)/a?q=a+b&r=+",
+            ),
+            ("http://example.com/%zz/%4", "com,example)/%25zz/%254"),
+            ("http://example.com/a?x=%zz", "com,example)/a?x=%25zz"),
+            ("http://www3.example.com/", "com,example)/"),
+            ("http://wwwx.example.com/", "com,example,wwwx)/"),
+            ("http://www.www.example.com/", "com,example,www)/"),
+            ("http://2130706433/", "1,0,0,127)/"),
+            ("http://example.com/a?&&b=1", "com,example)/a?&&b=1"),
+            ("http://example.com/a?=1&b", "com,example)/a?=1&b"),
+            (
+                "https://WWW.LeMonde.fr/International/Article/2024/05/03/Titre_6231_3210.html?utm_source=x&xtor=RSS-3208",
+                "fr,lemonde)/international/article/2024/05/03/titre_6231_3210.html?utm_source=x&xtor=rss-3208",
+            ),
+        ];
+        for (url, want) in cases {
+            let parsed = Url::parse(url).expect("url");
+            assert_eq!(surt(&parsed), want, "{url}");
+        }
     }
 
     fn arb_url() -> impl Strategy<Value = String> {

@@ -698,14 +698,14 @@ fn robots_txt_is_fetched_once_and_shared() {
     let p2 = PostgresPoliteness::open(&options(&db, "w2", lease)).unwrap();
     let origin = "http://a.test";
     let day = Duration::from_secs(86_400);
-    assert_eq!(p1.robots(origin, day).unwrap(), RobotsClaim::Fetch);
-    assert_eq!(p2.robots(origin, day).unwrap(), RobotsClaim::Wait);
+    assert_eq!(p1.robots(origin, day, day).unwrap(), RobotsClaim::Fetch);
+    assert_eq!(p2.robots(origin, day, day).unwrap(), RobotsClaim::Wait);
     let stored = StoredRobots::Body {
         base: url("http://a.test/robots.txt"),
         body: b"User-agent: *\nDisallow: /private/\n".to_vec(),
     };
     p1.store_robots(origin, &stored).unwrap();
-    match p2.robots(origin, day).unwrap() {
+    match p2.robots(origin, day, day).unwrap() {
         RobotsClaim::Fresh { robots, age } => {
             assert_eq!(robots, stored);
             assert!(age < Duration::from_secs(5));
@@ -719,25 +719,38 @@ fn robots_txt_is_fetched_once_and_shared() {
     }
     // Too old: fetched again, by one worker.
     assert_eq!(
-        p2.robots(origin, Duration::ZERO).unwrap(),
+        p2.robots(origin, Duration::ZERO, Duration::ZERO).unwrap(),
         RobotsClaim::Fetch
     );
     assert_eq!(
-        p1.robots(origin, Duration::ZERO).unwrap(),
+        p1.robots(origin, Duration::ZERO, Duration::ZERO).unwrap(),
         RobotsClaim::Wait
     );
     // The fetcher died: after its lease, another takes the fetch over.
     std::thread::sleep(lease + Duration::from_millis(100));
     assert_eq!(
-        p1.robots(origin, Duration::ZERO).unwrap(),
+        p1.robots(origin, Duration::ZERO, Duration::ZERO).unwrap(),
         RobotsClaim::Fetch
     );
     let denied = StoredRobots::DisallowAll {
-        reason: "robots.txt answered 503".into(),
+        reason: "robots.txt: more than 5 redirects".into(),
     };
     p1.store_robots("http://b.test", &denied).unwrap();
     assert!(matches!(
-        p2.robots("http://b.test", day).unwrap(),
+        p2.robots("http://b.test", day, day).unwrap(),
         RobotsClaim::Fresh { robots, .. } if robots == denied
     ));
+    // An unavailable robots.txt is kept for a shorter time.
+    let down = StoredRobots::Unavailable {
+        reason: "robots.txt answered 503".into(),
+    };
+    p1.store_robots("http://c.test", &down).unwrap();
+    assert!(matches!(
+        p2.robots("http://c.test", day, day).unwrap(),
+        RobotsClaim::Fresh { robots, .. } if robots == down
+    ));
+    assert_eq!(
+        p2.robots("http://c.test", day, Duration::ZERO).unwrap(),
+        RobotsClaim::Fetch
+    );
 }

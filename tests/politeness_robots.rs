@@ -98,7 +98,7 @@ async fn client_errors_allow_everything() {
 }
 
 #[tokio::test]
-async fn server_errors_disallow_everything() {
+async fn server_errors_make_robots_unavailable_for_now() {
     let (f, a, _) = setup(
         single(StatusCode::SERVICE_UNAVAILABLE, "busy"),
         Router::new(),
@@ -107,8 +107,14 @@ async fn server_errors_disallow_everything() {
     .await;
     let (rules, captures) = robots(&f, a).await;
     match &rules {
-        RobotsRules::DisallowAll { reason } => assert!(reason.contains("503"), "{reason}"),
-        other => panic!("expected DisallowAll, got {other:?}"),
+        RobotsRules::Unavailable {
+            reason,
+            retry_after,
+        } => {
+            assert!(reason.contains("503"), "{reason}");
+            assert_eq!(*retry_after, None);
+        }
+        other => panic!("expected Unavailable, got {other:?}"),
     }
     assert!(!rules.is_allowed(UA, &url(a, "/")));
     assert_eq!(captures.len(), 1);
@@ -216,7 +222,7 @@ async fn timeout_and_unreachable_disallow_everything() {
     .await;
     assert!(started.elapsed() < Duration::from_secs(5));
     assert!(
-        matches!(rules, RobotsRules::DisallowAll { .. }),
+        matches!(rules, RobotsRules::Unavailable { .. }),
         "{rules:?}"
     );
     assert!(captures.is_empty());
@@ -231,7 +237,7 @@ async fn timeout_and_unreachable_disallow_everything() {
     })
     .await;
     assert!(
-        matches!(rules, RobotsRules::DisallowAll { .. }),
+        matches!(rules, RobotsRules::Unavailable { .. }),
         "{rules:?}"
     );
 }

@@ -172,6 +172,26 @@ async fn index_get_articles_stats_on_a_crawled_archive() {
         glaneur::read::articles::COLUMNS.to_vec()
     );
     assert_eq!(rdr.records().count(), rows.len());
+    let parquet_path = tmp.path().join("a.parquet");
+    let out = glaneur(&[
+        "articles",
+        "--archive",
+        s(&archive),
+        "--format",
+        "parquet",
+        "-o",
+        s(&parquet_path),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = read_parquet(std::fs::read(&parquet_path).expect("parquet file"));
+    assert_eq!(
+        table.iter().map(|r| r["url"].clone()).collect::<Vec<_>>(),
+        rows.iter().map(|r| r["url"].clone()).collect::<Vec<_>>()
+    );
     let out = glaneur(&[
         "articles",
         "--archive",
@@ -221,22 +241,25 @@ async fn index_get_articles_stats_on_a_crawled_archive() {
 async fn a_closed_pipe_ends_quietly() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let archive = crawled_archive(tmp.path(), Compression::Gzip).await;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_glaneur"))
-        .args(["articles", "--all-captures", "--archive", s(&archive)])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    // Close the reading end before the command writes anything (as `| head -0` would).
-    drop(child.stdout.take().expect("stdout"));
-    let out = child.wait_with_output().expect("wait");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(!String::from_utf8_lossy(&out.stderr).contains("Broken pipe"));
+    for format in ["jsonl", "csv", "parquet"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_glaneur"))
+            .args(["articles", "--all-captures", "--archive", s(&archive)])
+            .args(["--format", format])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        // Close the reading end before the command writes anything (as `| head -0` would).
+        drop(child.stdout.take().expect("stdout"));
+        let out = child.wait_with_output().expect("wait");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!String::from_utf8_lossy(&out.stderr).contains("Broken pipe"));
+    }
 }
 
 #[tokio::test]
@@ -576,9 +599,283 @@ fn indexing_is_incremental_and_drops_removed_files() {
     let r = index_archive(dir).expect("index");
     assert_eq!((r.files_removed, r.total_lines), (1, 1));
     // Another indexer at work: refused.
-    std::fs::write(dir.join(glaneur::read::index::LOCK_FILE), b"1").expect("lock");
+    let held = std::fs::File::create(dir.join(glaneur::read::index::LOCK_FILE)).expect("lock");
+    held.lock().expect("lock");
     assert!(matches!(
         index_archive(dir),
         Err(glaneur::read::ReadError::Busy(_))
     ));
+    // Released (as by the death of its holder, however it dies): indexing goes on, and
+    // the lock file left behind does not block it.
+    drop(held);
+    assert!(dir.join(glaneur::read::index::LOCK_FILE).exists());
+    index_archive(dir).expect("index after the lock is released");
+}
+
+/// A response and the article metadata record referring to it, for article `i` captured
+/// on `date`.
+fn article_pair(i: u32, date: &str, serial: u32) -> [Vec<u8>; 2] {
+    let url = format!("http://news.test/a/{i:03}");
+    let response_id = format!("<urn:uuid:00000000-0000-4000-8000-{serial:012}>");
+    let body = format!("<html>article {i}</html>");
+    let block = format!("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n{body}");
+    let response = record(
+        &[
+            ("WARC-Type", "response"),
+            ("WARC-Record-ID", &response_id),
+            ("WARC-Date", date),
+            ("WARC-Target-URI", &url),
+            ("Content-Type", "application/http;msgtype=response"),
+            ("WARC-Payload-Digest", &sha1_digest(body.as_bytes())),
+        ],
+        block.as_bytes(),
+    );
+    let published = if i.is_multiple_of(2) {
+        format!("2024-05-{:02}T09:15:00+02:00", i % 28 + 1)
+    } else {
+        format!("2024-05-{:02}", i % 28 + 1)
+    };
+    let article = serde_json::json!({
+        "url": url,
+        "title": format!("Titre {i} ({date})"),
+        "body": format!("Corps de l'article {i}."),
+        "categories": ["Cloud", "IA"],
+        "authors": ["Ada", "Linus"],
+        "published": published,
+        "language": "fr",
+    });
+    let meta = record(
+        &[
+            ("WARC-Type", "metadata"),
+            (
+                "WARC-Record-ID",
+                &format!("<urn:uuid:00000000-0000-4000-9000-{serial:012}>"),
+            ),
+            ("WARC-Date", date),
+            ("WARC-Target-URI", &url),
+            ("WARC-Refers-To", &response_id),
+            ("Content-Type", "application/json"),
+        ],
+        article.to_string().as_bytes(),
+    );
+    [response.to_bytes(), meta.to_bytes()]
+}
+
+/// One zstd frame per record.
+fn zstd_file(records: &[Vec<u8>]) -> Vec<u8> {
+    records
+        .iter()
+        .flat_map(|r| zstd::encode_all(&r[..], 3).expect("zstd"))
+        .collect()
+}
+
+/// One gzip member per record.
+fn gzip_file(records: &[Vec<u8>]) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = Vec::new();
+    for r in records {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(r).expect("gzip");
+        out.extend(gz.finish().expect("gzip"));
+    }
+    out
+}
+
+#[test]
+fn exports_stream_in_batches_latest_capture_first_and_parquet_matches_jsonl() {
+    use glaneur::read::articles::{Export, Filter, Format};
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    // 40 articles in May (zstd), 10 of them again in June (gzip), 5 more in plain WARC.
+    let may: Vec<Vec<u8>> = (0..40)
+        .flat_map(|i| article_pair(i, "2024-05-01T10:00:00Z", i))
+        .collect();
+    let june: Vec<Vec<u8>> = (0..10)
+        .flat_map(|i| article_pair(i, "2024-06-01T10:00:00Z", 100 + i))
+        .collect();
+    let plain: Vec<Vec<u8>> = (40..45)
+        .flat_map(|i| article_pair(i, "2024-05-02T10:00:00Z", 200 + i))
+        .collect();
+    std::fs::write(dir.join("a.warc.zst"), zstd_file(&may)).expect("write");
+    std::fs::write(dir.join("b.warc.gz"), gzip_file(&june)).expect("write");
+    std::fs::write(dir.join("c.warc"), plain.concat()).expect("write");
+
+    let export = Export::plan(dir, &Filter::default(), false).expect("plan");
+    assert_eq!(export.len(), 45);
+    assert_eq!(export.stats.articles, 55);
+    let mut rows = Vec::new();
+    for (batch, problems) in export.batches(8) {
+        assert!(batch.len() <= 8);
+        assert!(problems.is_empty(), "{problems:?}");
+        rows.extend(batch);
+    }
+    let urls: Vec<String> = rows.iter().map(|r| r.url.clone()).collect();
+    let want: Vec<String> = (0..45)
+        .map(|i| format!("http://news.test/a/{i:03}"))
+        .collect();
+    assert_eq!(urls, want, "one row per URL, sorted");
+    for r in &rows {
+        let i: u32 = r.url[r.url.len() - 3..].parse().expect("number");
+        let (file, month) = match i {
+            0..10 => ("b.warc.gz", "06"),
+            10..40 => ("a.warc.zst", "05"),
+            _ => ("c.warc", "05"),
+        };
+        assert_eq!(
+            (r.warc_file.as_str(), &r.captured_at.to_rfc3339()[5..7]),
+            (file, month)
+        );
+        assert!(
+            r.title
+                .as_deref()
+                .is_some_and(|t| t.contains(&format!("2024-{month}")))
+        );
+        assert_eq!(r.categories, ["Cloud", "IA"]);
+        assert_eq!(r.category.as_deref(), Some("Cloud"));
+        // warc_offset is the page's response record.
+        let rec = glaneur::read::read_record_at(dir, &r.warc_file, r.warc_offset).expect("record");
+        assert_eq!(rec.record_type(), Some("response"));
+        assert_eq!(rec.header("WARC-Target-URI"), Some(r.url.as_str()));
+    }
+    let all = Export::plan(dir, &Filter::default(), true).expect("plan");
+    assert_eq!(all.len(), 55);
+
+    // Parquet on standard output (a pipe: no seeking needed), same rows as JSON Lines.
+    let out = glaneur(&["articles", "--archive", s(dir), "--format", "parquet"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let jsonl = glaneur(&["articles", "--archive", s(dir)]);
+    let json_rows: Vec<serde_json::Value> = String::from_utf8_lossy(&jsonl.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(json_rows.len(), 45);
+    let table = read_parquet(out.stdout);
+    assert_eq!(table.len(), 45);
+    for (p, j) in table.iter().zip(&json_rows) {
+        assert_eq!(p["url"], j["url"]);
+        assert_eq!(p["title"], j["title"]);
+        assert_eq!(p["authors"], j["authors"]);
+        assert_eq!(p["categories"], j["categories"]);
+        assert_eq!(p["warc_file"], j["warc_file"]);
+        assert_eq!(p["warc_offset"], j["warc_offset"]);
+        assert_eq!(p["published_text"], j["published"]);
+        let captured =
+            chrono::DateTime::parse_from_rfc3339(j["captured_at"].as_str().expect("date"))
+                .expect("date");
+        assert_eq!(p["captured_at"], captured.timestamp_micros());
+        let published = j["published"].as_str().expect("published");
+        let micros = p["published"].as_i64().expect("published timestamp");
+        let day = chrono::DateTime::from_timestamp_micros(micros).expect("date");
+        if published.len() == 10 {
+            // A day alone: midnight UTC of that day.
+            assert_eq!(day.to_rfc3339(), format!("{published}T00:00:00+00:00"));
+        } else {
+            let exact = chrono::DateTime::parse_from_rfc3339(published).expect("date");
+            assert_eq!(micros, exact.timestamp_micros());
+        }
+    }
+
+    // --output: the same bytes as on standard output; no temporary file left.
+    let path = dir.join("out").join("articles.parquet");
+    std::fs::create_dir_all(dir.join("out")).expect("mkdir");
+    let out = glaneur(&[
+        "articles",
+        "--archive",
+        s(dir),
+        "--format",
+        "parquet",
+        "-o",
+        s(&path),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(read_parquet(std::fs::read(&path).expect("file")), table);
+    let names: Vec<_> = std::fs::read_dir(dir.join("out")).expect("dir").collect();
+    assert_eq!(names.len(), 1, "only the export is left");
+
+    // A file changed between the two passes: its articles are left out, with a reason.
+    let export = Export::plan(dir, &Filter::default(), false).expect("plan");
+    let mut shifted = plain_response(999, "http://news.test/other", "2024-05-03T10:00:00Z");
+    shifted.extend(plain.concat());
+    std::fs::write(dir.join("c.warc"), shifted).expect("rewrite");
+    let report = export.write(Format::Jsonl, Vec::new()).expect("export");
+    assert_eq!(report.rows, 40);
+    assert_eq!(report.problems.len(), 5, "{:?}", report.problems);
+    assert!(
+        report.problems[0].contains("c.warc at offset"),
+        "{:?}",
+        report.problems
+    );
+}
+
+/// The rows of a Parquet file as JSON objects (timestamps in microseconds, lists as
+/// arrays), read with the `parquet` crate's Arrow reader; checks the column types.
+fn read_parquet(bytes: Vec<u8>) -> Vec<serde_json::Value> {
+    use arrow_array::Array;
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Int64Type, TimestampMicrosecondType};
+    use arrow_schema::{DataType, TimeUnit};
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes))
+        .expect("a Parquet file");
+    let schema = builder.schema().clone();
+    let ts = DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
+    for (name, want) in [
+        ("url", DataType::Utf8),
+        ("body", DataType::Utf8),
+        ("published", ts.clone()),
+        ("modified", ts.clone()),
+        ("captured_at", ts),
+        ("warc_offset", DataType::Int64),
+    ] {
+        let field = schema.field_with_name(name).expect(name);
+        assert_eq!(field.data_type(), &want, "{name}");
+    }
+    for name in ["authors", "categories"] {
+        let field = schema.field_with_name(name).expect(name);
+        assert!(
+            matches!(field.data_type(), DataType::List(item) if item.data_type() == &DataType::Utf8),
+            "{name}: {:?}",
+            field.data_type()
+        );
+    }
+    let mut rows = Vec::new();
+    for batch in builder.build().expect("reader") {
+        let batch = batch.expect("batch");
+        for i in 0..batch.num_rows() {
+            let mut row = serde_json::Map::new();
+            for (f, col) in schema.fields().iter().zip(batch.columns()) {
+                let v = if col.is_null(i) {
+                    serde_json::Value::Null
+                } else {
+                    match f.data_type() {
+                        DataType::Utf8 => col.as_string::<i32>().value(i).into(),
+                        DataType::Int64 => col.as_primitive::<Int64Type>().value(i).into(),
+                        DataType::Timestamp(..) => col
+                            .as_primitive::<TimestampMicrosecondType>()
+                            .value(i)
+                            .into(),
+                        DataType::List(_) => {
+                            let items = col.as_list::<i32>().value(i);
+                            let items = items.as_string::<i32>();
+                            (0..items.len())
+                                .map(|k| serde_json::Value::from(items.value(k)))
+                                .collect()
+                        }
+                        other => panic!("unexpected column type {other:?}"),
+                    }
+                };
+                row.insert(f.name().clone(), v);
+            }
+            rows.push(serde_json::Value::Object(row));
+        }
+    }
+    rows
 }

@@ -1,9 +1,11 @@
-//! `glaneur articles`: exports the extracted articles as JSON Lines or CSV.
+//! `glaneur articles`: exports the extracted articles as JSON Lines, CSV or Parquet,
+//! streamed a batch at a time.
 
-use std::path::PathBuf;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use glaneur::read::articles::{Filter, Format, collect_articles, write_rows};
+use glaneur::read::articles::{Export, Filter, Format, WriteReport};
 use glaneur::read::parse_user_date;
 
 use super::crawl::UsageError;
@@ -15,8 +17,10 @@ use crate::ExitCode;
 pub enum OutputFormat {
     /// One JSON object per line.
     Jsonl,
-    /// CSV with a header row (authors joined with "; ").
+    /// CSV with a header row (authors and categories joined with "; ").
     Csv,
+    /// Apache Parquet: typed columns (timestamps, lists), zstd-compressed.
+    Parquet,
 }
 
 /// Arguments of `glaneur articles`.
@@ -46,7 +50,8 @@ pub struct ArticlesArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "jsonl")]
     pub format: OutputFormat,
-    /// Write to this file instead of standard output.
+    /// Write to this file instead of standard output (written under a temporary name,
+    /// renamed when complete).
     #[arg(long, short)]
     pub output: Option<PathBuf>,
 }
@@ -86,36 +91,74 @@ pub fn run(args: &ArticlesArgs) -> anyhow::Result<ExitCode> {
             .map(str::to_string)
             .collect(),
     };
-    let start = Instant::now();
-    let (rows, stats) = collect_articles(&args.archive, &filter, args.all_captures)?;
-    for d in &stats.damaged {
-        eprintln!("warning: skipped damaged data: {d} (see `glaneur verify`)");
-    }
     let format = match args.format {
         OutputFormat::Jsonl => Format::Jsonl,
         OutputFormat::Csv => Format::Csv,
+        OutputFormat::Parquet => Format::Parquet,
     };
-    match &args.output {
-        Some(path) => {
-            let mut file = std::fs::File::create(path)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-            write_rows(&rows, format, &mut file)?;
-        }
-        None => {
-            let mut out = std::io::stdout().lock();
-            write_rows(&rows, format, &mut out)?;
-        }
+    if format == Format::Parquet && args.output.is_none() && std::io::stdout().is_terminal() {
+        anyhow::bail!(UsageError(
+            "Parquet is a binary format: give --output FILE, or redirect standard output \
+             (`> articles.parquet`, `| python3 …`)"
+                .into()
+        ));
+    }
+    let start = Instant::now();
+    let export = Export::plan(&args.archive, &filter, args.all_captures)?;
+    let stats = &export.stats;
+    for d in &stats.damaged {
+        eprintln!("warning: skipped damaged data: {d} (see `glaneur verify`)");
+    }
+    let report = match &args.output {
+        Some(path) => write_file(&export, format, path)?,
+        None => export.write(format, std::io::stdout())?,
+    };
+    for p in &report.problems {
+        eprintln!("warning: article left out: {p}");
     }
     let secs = start.elapsed().as_secs_f64().max(1e-9);
     eprintln!(
-        "{} article(s) written ({} article records, {} records, {} files, {:.1} MB read in {secs:.2}s: {:.0} records/s, {:.1} MB/s)",
-        rows.len(),
+        "{} article(s) written ({} article records, {} records, {} files, {:.1} MB read in {secs:.2}s: {:.0} records/s, {:.1} MB/s, {:.0} rows/s)",
+        report.rows,
         stats.articles,
         stats.records,
         stats.files,
         stats.bytes as f64 / 1e6,
         stats.records as f64 / secs,
-        stats.bytes as f64 / secs / 1e6
+        stats.bytes as f64 / secs / 1e6,
+        report.rows as f64 / secs,
     );
     Ok(ExitCode::Success)
+}
+
+/// Writes the export to `path`: a regular file is written under a temporary name in the
+/// same folder and renamed when complete (an interrupted export leaves no half file);
+/// anything else (`/dev/stdout`, a named pipe) is written directly.
+fn write_file(export: &Export, format: Format, path: &Path) -> anyhow::Result<WriteReport> {
+    let regular = std::fs::metadata(path).map_or(true, |m| m.is_file());
+    if !regular {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        return Ok(export.write(format, file)?);
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "articles".into());
+    let tmp = path.with_file_name(format!(".{name}.{}.partial", std::process::id()));
+    let file =
+        std::fs::File::create(&tmp).map_err(|e| anyhow::anyhow!("{}: {e}", tmp.display()))?;
+    let res = export
+        .write(format, file)
+        .map_err(anyhow::Error::from)
+        .and_then(|r| {
+            std::fs::rename(&tmp, path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            Ok(r)
+        });
+    if res.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    res
 }

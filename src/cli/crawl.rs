@@ -113,6 +113,13 @@ pub struct CrawlArgs {
     /// Log every fetch.
     #[arg(long, short)]
     pub verbose: bool,
+
+    /// Only check: read the policy and the profiles, then try every start URL (DNS,
+    /// address policy, TCP connection) and report each problem with its file and line;
+    /// crawl nothing. Exit code 0 if all is well, 2 otherwise. Without --check the same
+    /// start-URL check runs before every crawl and its problems are printed as warnings.
+    #[arg(long)]
+    pub check: bool,
 }
 
 impl CrawlArgs {
@@ -278,6 +285,9 @@ pub fn run(args: &CrawlArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
+    if let Some(code) = runtime.block_on(preflight(&settings, args.check)) {
+        return Ok(code);
+    }
     let summary = runtime.block_on(async {
         let stop = CancellationToken::new();
         tokio::spawn(watch_signals(stop.clone()));
@@ -289,6 +299,43 @@ pub fn run(args: &CrawlArgs) -> anyhow::Result<ExitCode> {
         StopReason::MaxDuration | StopReason::Interrupted => ExitCode::Stopped,
         StopReason::Failed => ExitCode::Fatal,
     })
+}
+
+/// Tries every start URL before crawling (see `--check`). With `check`, reports and returns
+/// the exit code; otherwise prints each problem as a warning and lets the crawl go on
+/// (the other sites are crawled; the unreachable URL is retried and recorded as failed).
+async fn preflight(settings: &CrawlSettings, check: bool) -> Option<ExitCode> {
+    let timeout = settings
+        .policy
+        .default
+        .connect_timeout
+        .min(Duration::from_secs(5));
+    let problems = glaneur::config::check_start_urls(
+        &settings.sites,
+        settings.policy.allow_private_networks,
+        &settings.resolve,
+        timeout,
+    )
+    .await;
+    for problem in &problems {
+        if check {
+            eprintln!("error: {problem}");
+        } else {
+            eprintln!("warning: {problem}");
+        }
+    }
+    if !check {
+        return None;
+    }
+    if !problems.is_empty() {
+        return Some(ExitCode::Usage);
+    }
+    let urls: usize = settings.sites.iter().map(|s| s.start.len()).sum();
+    eprintln!(
+        "configuration OK: {} site profile(s), {urls} start URL(s) reachable",
+        settings.sites.len()
+    );
+    Some(ExitCode::Success)
 }
 
 /// First Ctrl-C or SIGTERM: stop gracefully. Second: exit at once.

@@ -38,7 +38,7 @@ pub enum Command {
     /// Print the capture of a URL nearest in time (latest by default): body, headers,
     /// record or extracted article.
     Get(get::GetArgs),
-    /// Export the extracted articles (JSON Lines or CSV), filtered by site, category,
+    /// Export the extracted articles (JSON Lines, CSV or Parquet), filtered by site, category,
     /// date and words.
     Articles(articles::ArticlesArgs),
     /// Check every record's framing and digests; find truncated or damaged files.

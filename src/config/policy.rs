@@ -118,7 +118,10 @@ impl Checker<'_> {
 
     fn positive(&self, key: &str, v: &Spanned<u32>) -> Result<u32, ConfigError> {
         match *v.get_ref() {
-            0 => Err(self.err(v.span(), format!("`{key}` must be at least 1"))),
+            0 => Err(self.err(
+                v.span(),
+                format!("`{key}` must be at least 1; write it like `{key} = 1`"),
+            )),
             n => Ok(n),
         }
     }
@@ -128,10 +131,17 @@ impl Checker<'_> {
         if !(secs.is_finite() && secs > 0.0) {
             return Err(self.err(
                 v.span(),
-                format!("`{key}` must be a positive number of seconds, not {secs}"),
+                format!(
+                    "`{key}` must be a positive number of seconds, not {secs}; write it like `{key} = 30` or `{key} = 2.5`"
+                ),
             ));
         }
-        Duration::try_from_secs_f64(secs).map_err(|e| self.err(v.span(), format!("`{key}`: {e}")))
+        Duration::try_from_secs_f64(secs).map_err(|e| {
+            self.err(
+                v.span(),
+                format!("`{key}`: {e}; write a number of seconds like `{key} = 30`"),
+            )
+        })
     }
 
     /// Merges `raw` over `base`, validating every value present.
@@ -142,7 +152,9 @@ impl Checker<'_> {
             if !(rps.is_finite() && rps > 0.0) {
                 return Err(self.err(
                     v.span(),
-                    format!("`requests_per_second` must be a finite number > 0, not {rps}"),
+                    format!(
+                        "`requests_per_second` must be a number greater than 0, not {rps}; write it like `requests_per_second = 0.5` (one request every 2 s)"
+                    ),
                 ));
             }
             out.requests_per_second = rps;
@@ -164,7 +176,10 @@ impl Checker<'_> {
         }
         if let Some(v) = &raw.max_body_bytes {
             if *v.get_ref() == 0 {
-                return Err(self.err(v.span(), "`max_body_bytes` must be at least 1".into()));
+                return Err(self.err(
+                    v.span(),
+                    "`max_body_bytes` must be at least 1; write it like `max_body_bytes = 20000000` (20 MB)".into(),
+                ));
             }
             out.max_body_bytes = *v.get_ref();
         }
@@ -199,12 +214,15 @@ impl Policy {
             Some(ua) => {
                 let value = ua.get_ref().trim();
                 if value.is_empty() {
-                    return Err(check.err(ua.span(), "`user_agent` must not be empty".into()));
+                    return Err(check.err(
+                        ua.span(),
+                        "`user_agent` must not be empty; write a product token, a version and a contact, like `user_agent = \"glaneur/0.1 (+https://example.org/contact)\"`".into(),
+                    ));
                 }
                 if value.chars().any(|c| c.is_control()) {
                     return Err(check.err(
                         ua.span(),
-                        "`user_agent` must not contain control characters".into(),
+                        "`user_agent` must not contain control characters (tabs, line breaks); write it on one line, like `user_agent = \"glaneur/0.1 (+https://example.org/contact)\"`".into(),
                     ));
                 }
                 if value.starts_with(['/', ' ']) {
@@ -219,7 +237,10 @@ impl Policy {
         };
         let warc_max_bytes = match &raw.warc_max_bytes {
             Some(v) if *v.get_ref() == 0 => {
-                return Err(check.err(v.span(), "`warc_max_bytes` must be at least 1".into()));
+                return Err(check.err(
+                    v.span(),
+                    "`warc_max_bytes` must be at least 1; write it like `warc_max_bytes = 1073741824` (1 GiB)".into(),
+                ));
             }
             Some(v) => *v.get_ref(),
             None => builtin.warc_max_bytes,
@@ -253,14 +274,19 @@ impl Policy {
                 return Err(check.err(
                     name.span(),
                     format!(
-                        "`[hosts.{:?}]`: expected a host name without scheme, port or path, e.g. \"www.example.org\"",
+                        "`[hosts.{:?}]`: expected a bare host name, without scheme, port or path; write it like `[hosts.\"www.example.org\"]`",
                         name.get_ref()
                     ),
                 ));
             }
             let resolved = check.merge(&default, table)?;
             if hosts.insert(host.clone(), resolved).is_some() {
-                return Err(check.err(name.span(), format!("host {host:?} is configured twice")));
+                return Err(check.err(
+                    name.span(),
+                    format!(
+                        "host {host:?} is configured twice (host names ignore case); merge the two tables into one"
+                    ),
+                ));
             }
         }
         let warc_dictionary = match &raw.warc_dictionary {

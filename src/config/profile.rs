@@ -60,6 +60,9 @@ pub struct SiteProfile {
     pub fresh_articles: Duration,
     /// The file this profile came from (None for a generic profile built from a bare URL).
     pub source: Option<PathBuf>,
+    /// The 1-based line of each start URL in [`SiteProfile::source`] (see
+    /// [`SiteProfile::start_line`]); empty for a generic profile.
+    pub start_lines: Vec<(Url, usize)>,
 }
 
 /// A profile file as written (positions kept for error messages).
@@ -107,6 +110,60 @@ fn origin_prefix(url: &Url) -> String {
     }
 }
 
+/// How to fix a regex, from the last line of the `regex` crate's error.
+fn regex_fix(reason: &str) -> &'static str {
+    let reason = reason.trim_start_matches("error: ");
+    if reason.starts_with("unclosed group") {
+        "close the group with `)`, or write `\\(` to match a parenthesis"
+    } else if reason.starts_with("unopened group") {
+        "remove the `)` or write `\\)` to match a parenthesis"
+    } else if reason.starts_with("unclosed character class") {
+        "close the class with `]`, or write `\\[` to match a bracket"
+    } else if reason.starts_with("invalid character class range") {
+        "put the smaller character first, like `[a-z]`"
+    } else if reason.starts_with("repetition operator missing expression") {
+        "put something before `*`, `+` or `?`, or escape it (`\\*`, `\\+`, `\\?`) to match it literally"
+    } else if reason.starts_with("unrecognized escape sequence") {
+        "remove the backslash, or double it (`\\\\`) to match a backslash"
+    } else if reason.contains("size limit") {
+        "make the pattern smaller (fewer alternatives or repetitions)"
+    } else {
+        "fix the pattern (Rust regex syntax; write it in 'single quotes' so backslashes stay as they are, and escape `. ? + * ( ) [ ]` with a backslash to match them literally)"
+    }
+}
+
+/// What is wrong with a CSS selector, in words (the parser's own words are often
+/// "Unexpected error occurred").
+fn selector_problem(error: &scraper::error::SelectorErrorKind) -> String {
+    use scraper::error::SelectorErrorKind as K;
+    match error {
+        K::EndOfLine => {
+            "it ends too early (an unclosed `[` or `(`, or nothing after a combinator)".into()
+        }
+        K::UnexpectedToken => "unexpected character or word".into(),
+        K::ExpectedColonOnPseudoElement | K::ExpectedIdentityOnPseudoElement => {
+            "incomplete pseudo-element (`::name`)".into()
+        }
+        K::UnexpectedSelectorParseError(kind) => match format!("{kind:?}").as_str() {
+            "DanglingCombinator" => {
+                "it ends with a combinator (`>`, `+` or `~`) with nothing after it".into()
+            }
+            "EmptySelector" => {
+                "an empty selector (two commas in a row, or a trailing comma?)".into()
+            }
+            "UnsupportedPseudoClassOrElement" | "NoIdentForPseudo" => {
+                "unknown pseudo-class or pseudo-element".into()
+            }
+            "ClassNeedsIdent" => "a `.` must be followed by a class name".into(),
+            "UnexpectedTokenInAttributeSelector" | "BadValueInAttr" | "ExpectedBarInAttr" => {
+                "malformed attribute test (quote the value: `a[rel='x y']`)".into()
+            }
+            other => format!("malformed selector ({other})"),
+        },
+        other => other.to_string(),
+    }
+}
+
 struct Ctx<'a> {
     path: &'a Path,
     text: &'a str,
@@ -130,13 +187,22 @@ impl Ctx<'_> {
             Ok(u) => self.err(
                 v.span(),
                 format!(
-                    "`{key}`: {text:?} is not an http or https URL (scheme {:?})",
+                    "`{key}`: {text:?} is not an http or https URL (scheme {:?}); write a web address starting with https:// or http://, like \"https://www.example.org/\"",
                     u.scheme()
+                ),
+            ),
+            Err(url::ParseError::RelativeUrlWithoutBase) => self.err(
+                v.span(),
+                format!(
+                    "`{key}`: {text:?} is not a full URL; write it with its scheme and host, like \"https://www.example.org{}\"",
+                    if text.starts_with('/') { text } else { "/" }
                 ),
             ),
             Err(e) => self.err(
                 v.span(),
-                format!("`{key}`: {text:?} is not a valid URL: {e}"),
+                format!(
+                    "`{key}`: {text:?} is not a valid URL ({e}); write it like \"https://www.example.org/\""
+                ),
             ),
         }
     }
@@ -156,7 +222,9 @@ impl Ctx<'_> {
             Ok(d) => Ok(d),
             Err(e) => self.err(
                 v.span(),
-                format!("`{key}`: {text:?} is not a duration such as \"7d\" or \"12h\": {e}"),
+                format!(
+                    "`{key}`: {text:?} is not a duration ({e}); write a number and a unit, like `{key} = \"7d\"`, \"36h\" or \"90m\""
+                ),
             ),
         }
     }
@@ -170,10 +238,15 @@ impl Ctx<'_> {
                 .last()
                 .unwrap_or_default()
                 .trim()
+                .trim_start_matches("error: ")
                 .to_string();
             self.err(
                 v.span(),
-                format!("`{key}`: invalid regex {:?}: {reason}", v.get_ref()),
+                format!(
+                    "`{key}`: invalid regex {:?}: {reason}; {}",
+                    v.get_ref(),
+                    regex_fix(&reason)
+                ),
             )
         })
     }
@@ -192,7 +265,10 @@ impl Ctx<'_> {
             Ok(_) => Ok(Some(css.to_string())),
             Err(e) => self.err(
                 v.span(),
-                format!("`selectors.{key}`: invalid CSS selector {css:?}: {e}"),
+                format!(
+                    "`selectors.{key}`: invalid CSS selector {css:?}: {}; write a CSS selector like \"div.entry-content\", \"h1.title\" or \"a[rel~='category']\" (try it in the browser console with document.querySelectorAll)",
+                    selector_problem(&e)
+                ),
             ),
         }
     }
@@ -216,7 +292,16 @@ impl SiteProfile {
             recheck_articles: DEFAULT_RECHECK_ARTICLES,
             fresh_articles: DEFAULT_FRESH_ARTICLES,
             source: None,
+            start_lines: Vec::new(),
         }
+    }
+
+    /// The line of `url` in the `start` list of the profile's file, if it is listed there.
+    pub fn start_line(&self, url: &Url) -> Option<usize> {
+        self.start_lines
+            .iter()
+            .find(|(u, _)| u == url)
+            .map(|(_, line)| *line)
     }
 
     /// Reads and validates one profile file.
@@ -242,13 +327,19 @@ impl SiteProfile {
         let cx = Ctx { path, text };
 
         let Some(name) = raw.name else {
-            return Err(ConfigError::at(path, text, None, "missing key `name`"));
+            return Err(ConfigError::at(
+                path,
+                text,
+                Some(0),
+                "missing key `name` (the site's short name); add a line like `name = \"example\"`",
+            ));
         };
         let name_str = name.get_ref().trim();
         if name_str.is_empty() || name_str.contains(char::is_control) {
             return cx.err(
                 name.span(),
-                "`name` must be a non-empty line of text".into(),
+                "`name` must be a non-empty line of text; write it like `name = \"example\"`"
+                    .into(),
             );
         }
 
@@ -256,21 +347,23 @@ impl SiteProfile {
             return Err(ConfigError::at(
                 path,
                 text,
-                None,
-                "missing key `start` (the start URLs)",
+                Some(0),
+                "missing key `start` (the start URLs); add a line like `start = [\"https://www.example.org/\"]`",
             ));
         };
         if start_list.get_ref().is_empty() {
             return cx.err(
                 start_list.span(),
-                "`start` must list at least one URL".into(),
+                "`start` must list at least one URL; write it like `start = [\"https://www.example.org/\"]`".into(),
             );
         }
         let mut start = Vec::new();
+        let mut start_lines = Vec::new();
         for v in start_list.get_ref() {
             let url = cx.http_url("start", v)?;
             let url = crate::urls::canonicalize(&url).unwrap_or(url);
             if !start.contains(&url) {
+                start_lines.push((url.clone(), super::line_of(text, v.span().start)));
                 start.push(url);
             }
         }
@@ -281,7 +374,7 @@ impl SiteProfile {
                 if list.get_ref().is_empty() {
                     return cx.err(
                         list.span(),
-                        "`scope` must list at least one URL prefix (or be left out)".into(),
+                        "`scope` must list at least one URL prefix; remove the line to crawl the start URLs' hosts, or write it like `scope = [\"https://www.example.org/news/\"]`".into(),
                     );
                 }
                 for v in list.get_ref() {
@@ -316,7 +409,10 @@ impl SiteProfile {
                     .unwrap_or_else(|| start_list.span());
                 return cx.err(
                     at,
-                    format!("start URL {url} is outside every `scope` prefix"),
+                    format!(
+                        "start URL {url} is outside every `scope` prefix; add a prefix of it to `scope`, like \"{}\", or remove `scope`",
+                        origin_prefix(url)
+                    ),
                 );
             }
         }
@@ -370,6 +466,7 @@ impl SiteProfile {
                 recheck_articles,
                 fresh_articles,
                 source: None,
+                start_lines,
             },
             name.span().start,
         ))
@@ -431,7 +528,7 @@ pub fn load_profiles(paths: &[PathBuf]) -> Result<Vec<SiteProfile>, ConfigError>
                 &text,
                 Some(name_at),
                 format!(
-                    "profile name {:?} is already used by {}",
+                    "profile name {:?} is already used by {}; give each profile its own `name`",
                     profile.name,
                     first
                         .source
@@ -492,6 +589,8 @@ related = "  "
         assert_eq!(p.name, "example");
         // Start URLs are canonicalised and deduplicated.
         assert_eq!(p.start, vec![url("https://www.example.org/news/")]);
+        assert_eq!(p.start_line(&url("https://www.example.org/news/")), Some(3));
+        assert_eq!(p.start_line(&url("https://www.example.org/other/")), None);
         assert_eq!(
             p.scope,
             vec![
@@ -582,9 +681,13 @@ related = "  "
             (
                 "name = \"x\"\nstart = [\"not a url\"]\n",
                 2,
-                "not a valid URL",
+                "not a full URL",
             ),
-            ("name = \"x\"\nstart = \"https://a.test/\"\n", 2, "sequence"),
+            (
+                "name = \"x\"\nstart = \"https://a.test/\"\n",
+                2,
+                "list in brackets",
+            ),
             ("name = \"\"\nstart = [\"https://a.test/\"]\n", 1, "name"),
             (
                 "name = \"x\"\nstart = [\"https://a.test/\"]\nscope = []\n",

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use regex::Regex;
 use tokio_util::sync::CancellationToken;
 
-use super::recover::{adopt_orphans, adopt_orphans_of};
+use super::recover::{adopt_orphans, adopt_orphans_of, files_to_scan};
 use super::{CrawlError, LockError, Shared, StateLock, db};
 use crate::frontier::{
     Beat, Frontier, FrontierError, PostgresFrontier, PostgresOptions, PostgresPoliteness,
@@ -58,6 +58,19 @@ fn open_files_of(dir: &Path, worker: &str) -> Result<Vec<PathBuf>, CrawlError> {
     Ok(files)
 }
 
+/// The files of `worker` in `dir` that may hold responses it archived without recording
+/// them (see [`files_to_scan`]): its repaired files and its closed files not yet indexed.
+fn files_of_worker_to_scan(dir: &Path, repaired: &[PathBuf], worker: &str) -> Vec<PathBuf> {
+    files_to_scan(dir, repaired)
+        .into_iter()
+        .filter(|f| {
+            f.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| worker_of_file(n) == Some(worker))
+        })
+        .collect()
+}
+
 /// Repairs `worker`'s `.open` files of `dir`; returns the closed files.
 fn repair_files_of(dir: &Path, worker: &str) -> Result<Vec<PathBuf>, CrawlError> {
     let mut repaired = Vec::new();
@@ -80,6 +93,8 @@ struct Gone {
     live: bool,
     /// Its `.open` files, once repaired.
     repaired: Vec<PathBuf>,
+    /// The files to read its orphan responses from (repaired, or closed but not indexed).
+    scan: Vec<PathBuf>,
 }
 
 /// Finds the gone workers of `dir`: those whose lock file nobody holds (the kernel
@@ -118,6 +133,7 @@ fn find_gone_workers(dir: &Path, worker: &mut PostgresWorker) -> Result<Vec<Gone
             lock,
             live,
             repaired: Vec::new(),
+            scan: Vec::new(),
         });
     }
     Ok(gone)
@@ -127,6 +143,7 @@ fn find_gone_workers(dir: &Path, worker: &mut PostgresWorker) -> Result<Vec<Gone
 fn repair_gone_workers(dir: &Path, gone: &mut [Gone]) -> Result<(), CrawlError> {
     for g in gone {
         g.repaired = repair_files_of(dir, &g.name)?;
+        g.scan = files_of_worker_to_scan(dir, &g.repaired, &g.name);
     }
     Ok(())
 }
@@ -143,7 +160,7 @@ fn settle_gone_workers(
     let mut repaired = Vec::new();
     for g in gone {
         let in_flight = worker.in_flight_of(&g.name)?;
-        let adopted = adopt_orphans_of(frontier, in_flight, &g.repaired)?;
+        let adopted = adopt_orphans_of(frontier, in_flight, &g.scan)?;
         if adopted > 0 {
             tracing::info!(
                 "{adopted} responses archived by worker {} were kept",
@@ -210,7 +227,10 @@ pub(super) fn open(options: &PostgresOptions, archive_dir: &Path) -> Result<Open
     let politeness = PostgresPoliteness::open(options)?;
     // This worker's own files (a crashed run of the same name), then gone workers'.
     let mut repaired_files = repair_files_of(archive_dir, &options.worker)?;
-    let adopted = adopt_orphans(&mut frontier, &repaired_files)?;
+    let adopted = adopt_orphans(
+        &mut frontier,
+        &files_of_worker_to_scan(archive_dir, &repaired_files, &options.worker),
+    )?;
     if adopted > 0 {
         tracing::info!("{adopted} responses archived by the interrupted run were kept");
     }

@@ -36,7 +36,7 @@ use crate::frontier::{
 };
 use crate::politeness::{
     Gate, HostGate, RobotsClaim, RobotsRules, SharedStoreError, backoff_delay, fetch_robots_stored,
-    parse_retry_after,
+    parse_retry_after, robots_retry_delay,
 };
 use crate::urls;
 use crate::warc::{
@@ -228,6 +228,9 @@ struct Shared {
 const MAX_REDIRECT_HOPS: u32 = 5;
 
 const ROBOTS_TTL: Duration = Duration::from_secs(24 * 3600);
+/// How long a robots.txt still unavailable after its retries keeps its host's URLs failing
+/// fast before a new series of attempts.
+const ROBOTS_UNAVAILABLE_TTL: Duration = Duration::from_secs(3600);
 
 impl Shared {
     fn request_stop(&self, reason: StopReason) {
@@ -543,7 +546,10 @@ async fn open_state(settings: &CrawlSettings) -> Result<State, CrawlError> {
         tracing::warn!("repaired {} left open by an earlier run", file.display());
     }
     let mut frontier = SqliteFrontier::open(&settings.state_path)?;
-    let adopted = recover::adopt_orphans(&mut frontier, &repaired_files)?;
+    let adopted = recover::adopt_orphans(
+        &mut frontier,
+        &recover::files_to_scan(&settings.archive_dir, &repaired_files),
+    )?;
     if adopted > 0 {
         tracing::info!("{adopted} responses archived by the interrupted run were kept");
     }
@@ -755,6 +761,26 @@ async fn host_loop(shared: &Arc<Shared>, host: &str) {
             shared.started_pages.fetch_sub(1, Ordering::SeqCst);
             break;
         };
+        if let RobotsRules::Unavailable { reason, .. } = &*rules {
+            shared.started_pages.fetch_sub(1, Ordering::SeqCst);
+            if shared.stop.is_cancelled() {
+                break; // left in flight: queued again by the next run
+            }
+            // Still unavailable after the retries: this run gives the URL up as failed
+            // (not robots-denied), so that the next run tries again.
+            shared.counters.failed.fetch_add(1, Ordering::Relaxed);
+            let id = url.id;
+            let error = format!("{reason} (after {} attempts)", policy.retries + 1);
+            if let Err(e) = db(&shared.frontier, move |f| {
+                f.finish(id, &Outcome::Failed { error })
+            })
+            .await
+            {
+                shared.fail(e);
+                break;
+            }
+            continue;
+        }
         if !rules.is_allowed(shared.policy.product_token(), &url.url) {
             shared.started_pages.fetch_sub(1, Ordering::SeqCst);
             shared
@@ -802,9 +828,13 @@ async fn host_loop(shared: &Arc<Shared>, host: &str) {
     while jobs.join_next().await.is_some() {}
 }
 
-/// The robots.txt rules for `url`'s origin, fetched (and archived) on first use. With a
-/// shared state, one worker fetches it for all: the others read it from the store,
-/// waiting while it is being fetched. `None` if the crawl stops meanwhile or fails.
+/// The robots.txt rules for `url`'s origin, fetched (and archived) on first use. While
+/// robots.txt is unavailable (5xx, 429, network error) the host waits: it is asked again
+/// after [`robots_retry_delay`], up to the host's `retries` times, and the rules it then
+/// gives are used; if it is still unavailable, that is the answer (cached for an hour).
+/// With a shared state, one worker fetches it for all: the others read it from the store,
+/// waiting while it is being fetched (and retried). `None` if the crawl stops meanwhile
+/// or fails.
 async fn robots_for(
     shared: &Arc<Shared>,
     claimed: &ClaimedUrl,
@@ -831,7 +861,9 @@ async fn robots_for(
     if let Some(store) = shared.gate.shared() {
         loop {
             let (store, key) = (Arc::clone(store), origin.clone());
-            let claim = tokio::task::spawn_blocking(move || store.robots(&key, ROBOTS_TTL))
+            let claim = tokio::task::spawn_blocking(move || {
+                store.robots(&key, ROBOTS_TTL, ROBOTS_UNAVAILABLE_TTL)
+            })
                 .await
                 .map_err(|e| SharedStoreError(format!("robots.txt task failed: {e}")))
                 .and_then(|r| r);
@@ -839,7 +871,8 @@ async fn robots_for(
                 Ok(RobotsClaim::Fresh { robots, age }) => {
                     // Its crawl delay was stored by the worker that fetched it.
                     let rules = Arc::new(robots.rules());
-                    remember_robots(shared, origin, &rules, ROBOTS_TTL.saturating_sub(age));
+                    let ttl = robots_ttl(&rules).saturating_sub(age);
+                    remember_robots(shared, origin, &rules, ttl);
                     return Some(rules);
                 }
                 Ok(RobotsClaim::Fetch) => break,
@@ -856,22 +889,51 @@ async fn robots_for(
             }
         }
     }
-    let permit = match shared.gate.acquire(&host, policy).await {
-        Ok(permit) => permit,
-        Err(e) => {
-            shared.fail(e.into());
-            return None;
+    let mut attempt = 0;
+    let (rules, stored) = loop {
+        let permit = match shared.gate.acquire(&host, policy).await {
+            Ok(permit) => permit,
+            Err(e) => {
+                shared.fail(e.into());
+                return None;
+            }
+        };
+        let archive = shared.archive.clone();
+        let counters = Arc::clone(&shared.counters);
+        let mut keep = move |capture: Capture| {
+            counters.requests.fetch_add(1, Ordering::Relaxed);
+            archive.write_capture_detached(capture);
+        };
+        let (rules, stored) =
+            fetch_robots_stored(&shared.fetcher, &origin_url, policy.timeout, &mut keep).await;
+        drop(permit);
+        let RobotsRules::Unavailable {
+            reason,
+            retry_after,
+        } = &rules
+        else {
+            break (rules, stored);
+        };
+        shared.counters.errors.fetch_add(1, Ordering::Relaxed);
+        if attempt >= policy.retries {
+            tracing::warn!(
+                "{origin}: {reason}; still unavailable after {} attempts: its URLs are left to the next run",
+                attempt + 1
+            );
+            break (rules, stored);
         }
+        let delay = robots_retry_delay(attempt, *retry_after);
+        tracing::warn!(
+            "{origin}: {reason}; nothing is fetched from this host until robots.txt answers: asking again in {:.1}s",
+            delay.as_secs_f64()
+        );
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            // Not cached nor stored: the next run (or another worker) asks again.
+            _ = shared.stop.cancelled() => return None,
+        }
+        attempt += 1;
     };
-    let archive = shared.archive.clone();
-    let counters = Arc::clone(&shared.counters);
-    let mut keep = move |capture: Capture| {
-        counters.requests.fetch_add(1, Ordering::Relaxed);
-        archive.write_capture_detached(capture);
-    };
-    let (rules, stored) =
-        fetch_robots_stored(&shared.fetcher, &origin_url, policy.timeout, &mut keep).await;
-    drop(permit);
     if let Some(store) = shared.gate.shared() {
         let (store, key) = (Arc::clone(store), origin.clone());
         let saved = tokio::task::spawn_blocking(move || store.store_robots(&key, &stored))
@@ -891,8 +953,16 @@ async fn robots_for(
     }
     queue_sitemaps(shared, claimed, &origin_url, &rules).await;
     let rules = Arc::new(rules);
-    remember_robots(shared, origin, &rules, ROBOTS_TTL);
+    remember_robots(shared, origin, &rules, robots_ttl(&rules));
     Some(rules)
+}
+
+/// How long robots.txt rules are kept: a day, an hour while it is unavailable.
+fn robots_ttl(rules: &RobotsRules) -> Duration {
+    match rules {
+        RobotsRules::Unavailable { .. } => ROBOTS_UNAVAILABLE_TTL,
+        _ => ROBOTS_TTL,
+    }
 }
 
 /// Caches the rules of `origin` in this process for `ttl`.

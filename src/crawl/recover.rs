@@ -2,7 +2,10 @@
 //!
 //! A run killed between writing a capture and committing its outcome leaves the URL in
 //! flight; it is fetched again. So that this does not store the page a second time, the
-//! `.open` files repaired at start are read back, and a response found there for an
+//! files the killed run wrote are read back ([`files_to_scan`]: the `.open` files repaired
+//! at start, and the files it closed, which are not in the index yet since a run indexes
+//! its files when it ends; a kill can land just after a file rotation, with the response
+//! in the closed file and its state not committed), and a response found there for an
 //! in-flight URL becomes the URL's last capture (without validators, so the new request is
 //! unconditional and its links are read again): the re-fetch then writes an
 //! identical-payload-digest revisit. A 2xx response whose article metadata record is not
@@ -15,6 +18,29 @@ use chrono::{DateTime, Utc};
 
 use crate::frontier::{CaptureState, Frontier, FrontierError, StoredRecord};
 use crate::warc::{Record, WarcReader};
+
+/// The files a killed run may have left orphan responses in: the repaired `.open` files
+/// and the closed WARC files of `dir` not yet in its index, sorted by name (oldest first).
+/// A file indexed by a `glaneur index` run during the killed crawl is not read back.
+pub fn files_to_scan(dir: &Path, repaired: &[PathBuf]) -> Vec<PathBuf> {
+    let indexed = crate::read::index::indexed_files(dir);
+    let mut files: Vec<PathBuf> = crate::read::warc_files(dir)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|f| {
+            repaired.contains(f)
+                || f.file_name()
+                    .is_some_and(|n| !indexed.contains(n.to_string_lossy().as_ref()))
+        })
+        .collect();
+    for f in repaired {
+        if !files.contains(f) {
+            files.push(f.clone());
+        }
+    }
+    files.sort();
+    files
+}
 
 /// A response record found in a repaired file.
 struct Found {
@@ -231,5 +257,44 @@ mod tests {
         assert_eq!(f.capture_of(&c.url).unwrap(), None, "not in flight");
         // Nothing to adopt without repaired files.
         assert_eq!(adopt_orphans(&mut f, &[]).unwrap(), 0);
+    }
+
+    #[test]
+    fn responses_in_files_closed_by_a_rotation_are_found_until_indexed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = WriterConfig::new(dir.path());
+        config.max_file_bytes = 1; // every record closes its file
+        let mut writer = WarcWriter::new(config).unwrap();
+        let a = capture("http://a.test/a-1.html", "article a");
+        let la = writer.write_capture(&a).unwrap();
+        // Killed here: the file is closed (no `.open` file to repair), the state not updated.
+        std::mem::forget(writer);
+        let repaired = crate::warc::repair_open_files(dir.path()).unwrap();
+        assert!(repaired.is_empty());
+        let scan = files_to_scan(dir.path(), &repaired);
+        assert!(
+            scan.iter()
+                .any(|f| f.file_name().unwrap().to_string_lossy() == la.response.file),
+            "{scan:?}"
+        );
+        let mut f = SqliteFrontier::open_in_memory().unwrap();
+        f.add(&[NewUrl {
+            url: a.url.clone(),
+            host: "a.test".into(),
+            site: "t".into(),
+            depth: 1,
+            kind: UrlKind::Article,
+            found_on: None,
+        }])
+        .unwrap();
+        f.claim("a.test", Utc::now(), 10).unwrap();
+        assert_eq!(adopt_orphans(&mut f, &scan).unwrap(), 1);
+        assert_eq!(
+            f.capture_of(&a.url).unwrap().unwrap().record.id,
+            la.response.id.0
+        );
+        // Once indexed (by the end of a run), a file is not read back again.
+        crate::read::index_archive(dir.path()).unwrap();
+        assert!(files_to_scan(dir.path(), &[]).is_empty());
     }
 }

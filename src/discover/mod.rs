@@ -295,24 +295,85 @@ fn resolve(base: &Url, link: &str) -> Option<Url> {
 
 /// Feed URLs announced in an HTML page: `<link rel="alternate" href="…">` with an RSS or
 /// Atom type.
+///
+/// The page is only tokenized, not built into a tree: linear time whatever the markup
+/// (a tree builder takes quadratic time on pathological nesting, e.g. 100 000 `<div>`s).
 pub fn feed_links(html: &str, base: &Url) -> Vec<Url> {
-    let doc = scraper::Html::parse_document(html);
-    let Ok(selector) = scraper::Selector::parse("link[rel~='alternate'][href]") else {
-        return Vec::new();
+    use html5ever::tendril::StrTendril;
+    use html5ever::tokenizer::{BufferQueue, Tokenizer, TokenizerOpts};
+
+    let sink = FeedLinkSink {
+        hrefs: std::cell::RefCell::new(Vec::new()),
     };
+    let tokenizer = Tokenizer::new(sink, TokenizerOpts::default());
+    let input = BufferQueue::default();
+    input.push_back(StrTendril::from_slice(html));
+    // The sink never asks to run a script, so one call consumes the whole input.
+    let _ = tokenizer.feed(&input);
+    tokenizer.end();
     let mut out = Vec::new();
-    for link in doc.select(&selector) {
-        let ty = link.value().attr("type").unwrap_or("").to_ascii_lowercase();
-        if !(ty.contains("rss") || ty.contains("atom")) {
-            continue;
-        }
-        if let Some(url) = link.value().attr("href").and_then(|h| resolve(base, h))
+    for href in tokenizer.sink.hrefs.take() {
+        if let Some(url) = resolve(base, &href)
             && !out.contains(&url)
         {
             out.push(url);
         }
     }
     out
+}
+
+/// Collects the `href` of `<link rel="alternate" type="…rss…|…atom…">` tags, and puts
+/// the tokenizer in the text states a tree builder would (script, style, title, …), so
+/// that markup quoted inside them is not taken for tags.
+struct FeedLinkSink {
+    hrefs: std::cell::RefCell<Vec<String>>,
+}
+
+impl html5ever::tokenizer::TokenSink for FeedLinkSink {
+    type Handle = ();
+
+    fn process_token(
+        &self,
+        token: html5ever::tokenizer::Token,
+        _line: u64,
+    ) -> html5ever::tokenizer::TokenSinkResult<()> {
+        use html5ever::tokenizer::states::RawKind;
+        use html5ever::tokenizer::{TagKind, Token, TokenSinkResult};
+        let Token::TagToken(tag) = token else {
+            return TokenSinkResult::Continue;
+        };
+        if tag.kind != TagKind::StartTag {
+            return TokenSinkResult::Continue;
+        }
+        match &*tag.name {
+            "script" => return TokenSinkResult::RawData(RawKind::ScriptData),
+            "style" | "xmp" | "iframe" | "noembed" | "noframes" => {
+                return TokenSinkResult::RawData(RawKind::Rawtext);
+            }
+            "title" | "textarea" => return TokenSinkResult::RawData(RawKind::Rcdata),
+            "plaintext" => return TokenSinkResult::Plaintext,
+            "link" => {}
+            _ => return TokenSinkResult::Continue,
+        }
+        let attr = |name: &str| {
+            tag.attrs
+                .iter()
+                .find(|a| &*a.name.local == name)
+                .map(|a| a.value.to_string())
+        };
+        let alternate = attr("rel").is_some_and(|rel| {
+            rel.split_ascii_whitespace()
+                .any(|r| r.eq_ignore_ascii_case("alternate"))
+        });
+        let ty = attr("type").unwrap_or_default().to_ascii_lowercase();
+        if alternate
+            && (ty.contains("rss") || ty.contains("atom"))
+            && let Some(href) = attr("href")
+        {
+            self.hrefs.borrow_mut().push(href);
+        }
+        TokenSinkResult::Continue
+    }
 }
 
 #[cfg(test)]
@@ -440,6 +501,34 @@ mod tests {
         assert_eq!(
             got,
             ["https://news.test/feed/", "https://news.test/atom.xml"]
+        );
+    }
+
+    #[test]
+    fn feed_links_ignore_quoted_markup_and_take_linear_time() {
+        let base = Url::parse("https://news.test/").unwrap();
+        let html = r#"<head><title><link rel="alternate" type="application/rss+xml" href="/no1"></title>
+<script>document.write('<link rel="alternate" type="application/rss+xml" href="/no2">')</script>
+<LINK REL="Alternate home" TYPE="application/RSS+xml" HREF="/yes"></head>"#;
+        let got: Vec<String> = feed_links(html, &base)
+            .into_iter()
+            .map(String::from)
+            .collect();
+        assert_eq!(got, ["https://news.test/yes"]);
+        // 100 000 nested elements: a tree builder needs minutes here (quadratic).
+        let mut deep = String::from("<link rel=alternate type=application/atom+xml href=/a>");
+        for _ in 0..100_000 {
+            deep.push_str("<div><b>");
+        }
+        for _ in 0..50_000 {
+            deep.push_str("</div>");
+        }
+        let started = std::time::Instant::now();
+        assert_eq!(feed_links(&deep, &base).len(), 1);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
         );
     }
 

@@ -129,7 +129,7 @@ CREATE INDEX host_slots_host ON host_slots (host, lease_until);
 CREATE INDEX host_slots_worker ON host_slots (worker);
 CREATE TABLE robots (
     origin            TEXT PRIMARY KEY,
-    verdict           TEXT CHECK (verdict IN ('allow', 'disallow', 'body')),
+    verdict           TEXT CHECK (verdict IN ('allow', 'disallow', 'unavailable', 'body')),
     body              BYTEA,
     base_url          TEXT,
     reason            TEXT,
@@ -1790,6 +1790,9 @@ fn parse_stored(
     match verdict.as_deref()? {
         "allow" => Some(StoredRobots::AllowAll),
         "disallow" => Some(StoredRobots::DisallowAll {
+            reason: reason.unwrap_or_else(|| "robots.txt disallows everything".into()),
+        }),
+        "unavailable" => Some(StoredRobots::Unavailable {
             reason: reason.unwrap_or_else(|| "robots.txt unavailable".into()),
         }),
         "body" => Some(StoredRobots::Body {
@@ -1853,8 +1856,14 @@ impl SharedPoliteness for PostgresPoliteness {
         Ok(())
     }
 
-    fn robots(&self, origin: &str, max_age: Duration) -> Result<RobotsClaim, SharedStoreError> {
+    fn robots(
+        &self,
+        origin: &str,
+        max_age: Duration,
+        unavailable_max_age: Duration,
+    ) -> Result<RobotsClaim, SharedStoreError> {
         let max_age_ms = millis(max_age);
+        let unavailable_ms = millis(unavailable_max_age);
         let lease = millis(self.lease);
         self.with(|c| {
             let mut tx = c.transaction()?;
@@ -1873,8 +1882,12 @@ impl SharedPoliteness for PostgresPoliteness {
             let stored = parse_stored(r.get(0), r.get(1), r.get(2), r.get(3));
             let age_ms: Option<f64> = r.get(4);
             let other_fetching: bool = r.get(5);
+            let fresh_for = |r: &StoredRobots| match r {
+                StoredRobots::Unavailable { .. } => unavailable_ms,
+                _ => max_age_ms,
+            };
             let claim = match (stored, age_ms) {
-                (Some(robots), Some(age)) if age < max_age_ms => RobotsClaim::Fresh {
+                (Some(robots), Some(age)) if age < fresh_for(&robots) => RobotsClaim::Fresh {
                     robots,
                     age: Duration::from_secs_f64(age.max(0.0) / 1000.0),
                 },
@@ -1900,6 +1913,9 @@ impl SharedPoliteness for PostgresPoliteness {
                 StoredRobots::AllowAll => ("allow", None, None, None),
                 StoredRobots::DisallowAll { reason } => {
                     ("disallow", None, None, Some(reason.as_str()))
+                }
+                StoredRobots::Unavailable { reason } => {
+                    ("unavailable", None, None, Some(reason.as_str()))
                 }
                 StoredRobots::Body { base, body } => {
                     ("body", Some(body.as_slice()), Some(base.as_str()), None)

@@ -1,5 +1,6 @@
-//! Politeness: robots.txt per RFC 9309 (fetched once per host, cached) and the per-host
-//! rate limiters and in-flight caps.
+//! Politeness: robots.txt per RFC 9309 (fetched once per host, cached; asked again with
+//! backoff while unavailable) and the per-host rate limiters and in-flight caps, in this
+//! process or shared by the workers of a PostgreSQL state ([`Gate`]).
 
 mod limits;
 mod robots;
@@ -10,8 +11,8 @@ pub use limits::{
     interval_for, parse_retry_after, quota_for,
 };
 pub use robots::{
-    MAX_CRAWL_DELAY, MAX_ROBOTS_BYTES, MAX_ROBOTS_REDIRECTS, RobotsMatcher, RobotsRules,
-    RobotstxtMatcher, fetch_robots, product_token,
+    MAX_CRAWL_DELAY, MAX_ROBOTS_BYTES, MAX_ROBOTS_REDIRECTS, ROBOTS_RETRY_BASE, ROBOTS_RETRY_MAX,
+    RobotsMatcher, RobotsRules, RobotstxtMatcher, fetch_robots, product_token, robots_retry_delay,
 };
 pub use shared::{
     Gate, GatePermit, RobotsClaim, SharedPermit, SharedPoliteness, SharedStoreError, SlotGrant,

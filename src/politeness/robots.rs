@@ -1,5 +1,9 @@
 //! robots.txt: fetching (RFC 9309 status rules, redirects, size cap) and matching,
 //! behind [`RobotsMatcher`] so the matching crate can be swapped.
+//!
+//! A robots.txt that cannot be had for now (5xx, 429, a network error) is
+//! [`RobotsRules::Unavailable`]: nothing may be fetched from the host, as RFC 9309 asks,
+//! but the crawl asks again later ([`robots_retry_delay`]) instead of giving the host up.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -17,6 +21,11 @@ pub const MAX_ROBOTS_BYTES: usize = 500 * 1024;
 pub const MAX_ROBOTS_REDIRECTS: usize = 5;
 /// Longest `Crawl-delay` honoured; longer values are clamped to it.
 pub const MAX_CRAWL_DELAY: Duration = Duration::from_secs(60);
+/// First wait before asking again for an unavailable robots.txt (doubled at each attempt,
+/// with jitter, up to [`ROBOTS_RETRY_MAX`]), unless the server sent `Retry-After`.
+pub const ROBOTS_RETRY_BASE: Duration = Duration::from_secs(5);
+/// Longest wait between two attempts at an unavailable robots.txt.
+pub const ROBOTS_RETRY_MAX: Duration = Duration::from_secs(600);
 
 /// Matches URLs against one robots.txt body.
 pub trait RobotsMatcher: Send + Sync + std::fmt::Debug {
@@ -33,10 +42,19 @@ pub trait RobotsMatcher: Send + Sync + std::fmt::Debug {
 pub enum RobotsRules {
     /// No restrictions (4xx, or robots not obeyed).
     AllowAll,
-    /// Nothing may be fetched (5xx or unreachable); `reason` says why.
+    /// Nothing may be fetched (e.g. robots.txt redirects in a loop); `reason` says why.
     DisallowAll {
-        /// Why, in words (e.g. "robots.txt answered 503").
+        /// Why, in words (e.g. "robots.txt: more than 5 redirects").
         reason: String,
+    },
+    /// robots.txt cannot be had for now (5xx, 429, timeout, connection error, an
+    /// undecodable body): nothing may be fetched until it can (RFC 9309 2.3.1.3-4), and
+    /// it is worth asking again later.
+    Unavailable {
+        /// Why, in words (e.g. "robots.txt at … answered 503").
+        reason: String,
+        /// The server's `Retry-After`, if it sent one.
+        retry_after: Option<Duration>,
     },
     /// A parsed robots.txt.
     Parsed(Box<dyn RobotsMatcher>),
@@ -52,7 +70,7 @@ impl RobotsRules {
     pub fn is_allowed(&self, agent: &str, url: &Url) -> bool {
         match self {
             RobotsRules::AllowAll => true,
-            RobotsRules::DisallowAll { .. } => false,
+            RobotsRules::DisallowAll { .. } | RobotsRules::Unavailable { .. } => false,
             RobotsRules::Parsed(matcher) => matcher.is_allowed(agent, url),
         }
     }
@@ -71,6 +89,17 @@ impl RobotsRules {
             RobotsRules::Parsed(matcher) => matcher.sitemaps(),
             _ => Vec::new(),
         }
+    }
+}
+
+/// How long to wait before asking again for an unavailable robots.txt, after `attempt`
+/// failed attempts (0 for the first): the server's `Retry-After` when it sent one (at
+/// least 100 ms), else an exponential backoff from [`ROBOTS_RETRY_BASE`] to
+/// [`ROBOTS_RETRY_MAX`], with jitter.
+pub fn robots_retry_delay(attempt: u32, retry_after: Option<Duration>) -> Duration {
+    match retry_after {
+        Some(asked) => asked.clamp(Duration::from_millis(100), super::MAX_RETRY_AFTER),
+        None => super::backoff_delay(attempt, ROBOTS_RETRY_BASE, ROBOTS_RETRY_MAX),
     }
 }
 
@@ -365,8 +394,10 @@ impl RobotsParseHandler for DirectiveScan<'_> {
 }
 
 /// Fetches `origin`'s `/robots.txt` per RFC 9309: follows up to 5 redirects, maps
-/// 2xx → parsed, 4xx → allow all, 5xx and network errors → disallow all. Every HTTP
-/// exchange made is handed to `archive` so it can be written to the WARC.
+/// 2xx → parsed, 4xx (but 429) → allow all, 5xx, 429 and network errors → unavailable
+/// (disallow all for now, ask again later), a refused private address or a redirect
+/// loop → disallow all. Every HTTP exchange made is handed to `archive` so it can be
+/// written to the WARC.
 ///
 /// The body is read up to 500 KiB (a longer file is cut and its prefix parsed); a body
 /// with a `Content-Encoding` is decoded up to 500 KiB. `timeout` bounds each exchange.
@@ -395,6 +426,12 @@ pub async fn fetch_robots(
         };
         let capture = match fetcher.fetch(&request).await {
             Ok(capture) => capture,
+            Err(e) if e.is_transient() => {
+                return RobotsRules::Unavailable {
+                    reason: format!("robots.txt unreachable: {e}"),
+                    retry_after: None,
+                };
+            }
             Err(e) => {
                 return RobotsRules::DisallowAll {
                     reason: format!("robots.txt unreachable: {e}"),
@@ -406,21 +443,28 @@ pub async fn fetch_robots(
         if (200..300).contains(&status) {
             let rules = match decode_content_prefix(&capture, MAX_ROBOTS_BYTES as u64) {
                 Ok((body, _)) => RobotsRules::parse(&body, &capture.url),
-                Err(e) => RobotsRules::DisallowAll {
+                Err(e) => RobotsRules::Unavailable {
                     reason: format!("robots.txt at {url} cannot be decoded: {e}"),
+                    retry_after: None,
                 },
             };
             archive(capture);
             return rules;
         }
+        // 429 is a server asking to slow down, not "no robots.txt": like a 5xx.
+        if status == 429 || (500..600).contains(&status) {
+            let retry_after = capture
+                .header("retry-after")
+                .and_then(|v| super::parse_retry_after(v, std::time::SystemTime::now()));
+            archive(capture);
+            return RobotsRules::Unavailable {
+                reason: format!("robots.txt at {url} answered {status}"),
+                retry_after,
+            };
+        }
         archive(capture);
         if (400..500).contains(&status) {
             return RobotsRules::AllowAll;
-        }
-        if (500..600).contains(&status) {
-            return RobotsRules::DisallowAll {
-                reason: format!("robots.txt at {url} answered {status}"),
-            };
         }
         match target {
             Some(next) if matches!(next.scheme(), "http" | "https") => {
@@ -551,6 +595,41 @@ mod tests {
         assert!(r.is_allowed(UA, &url("https://news.test/robots.txt")));
         // An empty robots.txt allows everything.
         assert!(rules("").is_allowed(UA, &url("https://news.test/x")));
+    }
+
+    #[test]
+    fn unavailable_disallows_everything_for_now() {
+        let r = RobotsRules::Unavailable {
+            reason: "503".into(),
+            retry_after: None,
+        };
+        assert!(!r.is_allowed(UA, &url("https://a.test/")));
+        assert!(!r.is_allowed(UA, &url("https://a.test/robots.txt")));
+        assert_eq!(r.crawl_delay(UA), None);
+        assert!(r.sitemaps().is_empty());
+    }
+
+    #[test]
+    fn retry_delay_honours_retry_after_else_backs_off() {
+        assert_eq!(
+            robots_retry_delay(0, Some(Duration::from_secs(7))),
+            Duration::from_secs(7)
+        );
+        assert_eq!(
+            robots_retry_delay(3, Some(Duration::ZERO)),
+            Duration::from_millis(100)
+        );
+        assert_eq!(
+            robots_retry_delay(0, Some(Duration::from_secs(1 << 30))),
+            crate::politeness::MAX_RETRY_AFTER
+        );
+        for attempt in 0..4 {
+            let full = ROBOTS_RETRY_BASE * 2u32.pow(attempt);
+            let d = robots_retry_delay(attempt, None);
+            assert!(d >= full / 2 && d <= full, "attempt {attempt}: {d:?}");
+        }
+        let d = robots_retry_delay(40, None);
+        assert!(d >= ROBOTS_RETRY_MAX / 2 && d <= ROBOTS_RETRY_MAX, "{d:?}");
     }
 
     #[test]

@@ -65,8 +65,14 @@ pub enum SlotGrant {
 pub enum StoredRobots {
     /// No restrictions (a 4xx answer).
     AllowAll,
-    /// Nothing may be fetched (5xx, unreachable, undecodable).
+    /// Nothing may be fetched (e.g. a redirect loop, a refused address).
     DisallowAll {
+        /// Why, in words.
+        reason: String,
+    },
+    /// Unavailable (5xx, 429, unreachable, undecodable) after the fetching worker's retries:
+    /// nothing may be fetched for now; asked again after a shorter time.
+    Unavailable {
         /// Why, in words.
         reason: String,
     },
@@ -86,6 +92,10 @@ impl StoredRobots {
             StoredRobots::AllowAll => RobotsRules::AllowAll,
             StoredRobots::DisallowAll { reason } => RobotsRules::DisallowAll {
                 reason: reason.clone(),
+            },
+            StoredRobots::Unavailable { reason } => RobotsRules::Unavailable {
+                reason: reason.clone(),
+                retry_after: None,
             },
             StoredRobots::Body { base, body } => RobotsRules::parse(body, base),
         }
@@ -124,9 +134,15 @@ pub trait SharedPoliteness: Send + Sync + std::fmt::Debug {
     /// At least `delay` between two requests to `host` (robots `Crawl-delay`); never lowers it.
     fn set_min_delay(&self, host: &str, delay: Duration) -> Result<(), SharedStoreError>;
 
-    /// The stored robots.txt of `origin` if fetched less than `max_age` ago; otherwise
-    /// whether this worker should fetch it (and store it) or wait for another one.
-    fn robots(&self, origin: &str, max_age: Duration) -> Result<RobotsClaim, SharedStoreError>;
+    /// The stored robots.txt of `origin` if fetched less than `max_age` ago
+    /// (`unavailable_max_age` for a [`StoredRobots::Unavailable`]); otherwise whether this
+    /// worker should fetch it (and store it) or wait for another one.
+    fn robots(
+        &self,
+        origin: &str,
+        max_age: Duration,
+        unavailable_max_age: Duration,
+    ) -> Result<RobotsClaim, SharedStoreError>;
 
     /// Stores the robots.txt of `origin` fetched by this worker, for every worker.
     fn store_robots(&self, origin: &str, robots: &StoredRobots) -> Result<(), SharedStoreError>;
@@ -294,13 +310,16 @@ pub async fn fetch_robots_stored(
         RobotsRules::DisallowAll { reason } => StoredRobots::DisallowAll {
             reason: reason.clone(),
         },
+        RobotsRules::Unavailable { reason, .. } => StoredRobots::Unavailable {
+            reason: reason.clone(),
+        },
         RobotsRules::Parsed(_) => match last {
             Some(capture) => match decode_content_prefix(&capture, MAX_ROBOTS_BYTES as u64) {
                 Ok((body, _)) => StoredRobots::Body {
                     base: capture.url.clone(),
                     body: body.to_vec(),
                 },
-                Err(e) => StoredRobots::DisallowAll {
+                Err(e) => StoredRobots::Unavailable {
                     reason: format!("robots.txt cannot be decoded: {e}"),
                 },
             },
@@ -353,7 +372,12 @@ mod tests {
         fn set_min_delay(&self, _: &str, _: Duration) -> Result<(), SharedStoreError> {
             Err(SharedStoreError("refused".into()))
         }
-        fn robots(&self, _: &str, _: Duration) -> Result<RobotsClaim, SharedStoreError> {
+        fn robots(
+            &self,
+            _: &str,
+            _: Duration,
+            _: Duration,
+        ) -> Result<RobotsClaim, SharedStoreError> {
             Ok(RobotsClaim::Fetch)
         }
         fn store_robots(&self, _: &str, _: &StoredRobots) -> Result<(), SharedStoreError> {
@@ -412,6 +436,10 @@ mod tests {
                 .is_allowed("glaneur", &base)
         );
         assert!(StoredRobots::AllowAll.rules().is_allowed("glaneur", &base));
+        assert!(matches!(
+            StoredRobots::Unavailable { reason: "503".into() }.rules(),
+            RobotsRules::Unavailable { .. }
+        ));
     }
 
     #[test]

@@ -241,60 +241,10 @@ pub fn entry_for(
     ))
 }
 
-/// The CDXJ search key of a URL, as Python's `surt.surt(url)` (used by pywb and
-/// cdxj-indexer) computes it: host lowercased, `www.`/`wwwN.` dropped, labels reversed
-/// and joined by commas (IP addresses too), non-default port kept, `)`, path lowercased
-/// without its trailing slash (except `/`), query lowercased with its arguments sorted.
+/// The CDXJ search key of a URL: [`crate::urls::surt`], the SURT form pywb and
+/// cdxj-indexer compute (one implementation for the crawler and the readers).
 pub fn cdx_key(url: &Url) -> String {
-    let host = url.host_str().unwrap_or("").to_ascii_lowercase();
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    let host = strip_www(host);
-    let mut out: String = host.split('.').rev().collect::<Vec<_>>().join(",");
-    if let Some(port) = url.port() {
-        out.push(':');
-        out.push_str(&port.to_string());
-    }
-    out.push(')');
-    let path = url.path().to_lowercase();
-    let path = if path.len() > 1 {
-        path.strip_suffix('/').unwrap_or(&path)
-    } else if path.is_empty() {
-        "/"
-    } else {
-        &path
-    };
-    out.push_str(path);
-    if let Some(query) = url.query().filter(|q| !q.is_empty()) {
-        let query = query.to_lowercase();
-        let mut args: Vec<(&str, Option<&str>)> = query
-            .split('&')
-            .map(|a| match a.split_once('=') {
-                Some((k, v)) => (k, Some(v)),
-                None => (a, None),
-            })
-            .collect();
-        args.sort();
-        out.push('?');
-        let joined: Vec<String> = args
-            .iter()
-            .map(|(k, v)| match v {
-                Some(v) => format!("{k}={v}"),
-                None => k.to_string(),
-            })
-            .collect();
-        out.push_str(&joined.join("&"));
-    }
-    out
-}
-
-fn strip_www(host: &str) -> &str {
-    if let Some(rest) = host.strip_prefix("www") {
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        if rest[digits..].starts_with('.') {
-            return &rest[digits + 1..];
-        }
-    }
-    host
+    crate::urls::surt(url)
 }
 
 fn short_mime(v: &str) -> String {
@@ -382,6 +332,12 @@ fn index_file(path: &Path, filename: &str) -> FileLines {
     out
 }
 
+/// The names of the WARC files of `dir` that `index.manifest.json` lists as indexed
+/// (none when there is no index yet).
+pub fn indexed_files(dir: &Path) -> HashSet<String> {
+    load_manifest(dir).into_keys().collect()
+}
+
 fn load_manifest(dir: &Path) -> BTreeMap<String, Stamp> {
     std::fs::read(dir.join(MANIFEST_FILE))
         .ok()
@@ -454,46 +410,41 @@ fn merge_into(path: &Path, new: &[String], drop: &HashSet<String>) -> Result<u64
 
 /// The lock file that keeps two indexers off the same folder.
 pub const LOCK_FILE: &str = "index.lock";
-/// A lock older than this is taken as left by a crashed indexer.
-const STALE_LOCK: std::time::Duration = std::time::Duration::from_secs(600);
-
-/// Holds `index.lock` while indexing; removes it when dropped.
-struct IndexLock(PathBuf);
+/// Holds an exclusive advisory lock (`flock` on Unix) on `index.lock` while indexing.
+/// The kernel releases it when the process ends, however it ends (SIGKILL included), so
+/// a killed indexer never blocks the next one; the file itself stays.
+struct IndexLock(#[allow(dead_code)] File);
 
 impl IndexLock {
     fn take(dir: &Path) -> Result<IndexLock, ReadError> {
         let path = dir.join(LOCK_FILE);
-        for _ in 0..2 {
-            match std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&path)
-            {
-                Ok(mut f) => {
-                    let _ = writeln!(f, "{}", std::process::id());
-                    return Ok(IndexLock(path));
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io_err(&path))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => return Err(ReadError::Busy(path)),
+            Err(std::fs::TryLockError::Error(e)) => return Err(io_err(&path)(e)),
+        }
+        // Temporary files of an indexer killed while replacing an index: none is being
+        // written now that the lock is held.
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
+                if (name.starts_with("index.") || name.starts_with("metadata."))
+                    && name.contains(".tmp-")
+                    && entry.path().is_file()
+                {
+                    let _ = std::fs::remove_file(entry.path());
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let stale = std::fs::metadata(&path)
-                        .and_then(|m| m.modified())
-                        .ok()
-                        .and_then(|t| t.elapsed().ok())
-                        .is_some_and(|age| age > STALE_LOCK);
-                    if !stale {
-                        return Err(ReadError::Busy(path));
-                    }
-                    let _ = std::fs::remove_file(&path);
-                }
-                Err(e) => return Err(io_err(&path)(e)),
             }
         }
-        Err(ReadError::Busy(path))
-    }
-}
-
-impl Drop for IndexLock {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
+        Ok(IndexLock(file))
     }
 }
 
@@ -501,8 +452,8 @@ impl Drop for IndexLock {
 /// of `dir`: reads only files not indexed yet (or changed since), on all cores, and
 /// drops the lines of files that are gone. Call it after closing a WARC file.
 ///
-/// Another indexer at work on the same folder (`index.lock`, younger than 10 minutes)
-/// makes it fail with [`ReadError::Busy`].
+/// Another indexer at work on the same folder (holding the lock on `index.lock`) makes it
+/// fail with [`ReadError::Busy`].
 pub fn index_archive(dir: &Path) -> Result<IndexReport, ReadError> {
     let _lock = IndexLock::take(dir)?;
     let files = warc_files(dir)?;

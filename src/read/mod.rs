@@ -52,7 +52,7 @@ pub enum ReadError {
     #[error("{0}")]
     NotFound(String),
     /// Another process is indexing this folder.
-    #[error("{}: another indexer is at work on this archive (remove the file if none is)", .0.display())]
+    #[error("{}: another indexer is at work on this archive; try again when it is done", .0.display())]
     Busy(PathBuf),
     /// Writing the output failed.
     #[error("writing output: {0}")]
