@@ -864,9 +864,9 @@ async fn robots_for(
             let claim = tokio::task::spawn_blocking(move || {
                 store.robots(&key, ROBOTS_TTL, ROBOTS_UNAVAILABLE_TTL)
             })
-                .await
-                .map_err(|e| SharedStoreError(format!("robots.txt task failed: {e}")))
-                .and_then(|r| r);
+            .await
+            .map_err(|e| SharedStoreError(format!("robots.txt task failed: {e}")))
+            .and_then(|r| r);
             match claim {
                 Ok(RobotsClaim::Fresh { robots, age }) => {
                     // Its crawl delay was stored by the worker that fetched it.

@@ -437,7 +437,10 @@ mod tests {
         );
         assert!(StoredRobots::AllowAll.rules().is_allowed("glaneur", &base));
         assert!(matches!(
-            StoredRobots::Unavailable { reason: "503".into() }.rules(),
+            StoredRobots::Unavailable {
+                reason: "503".into()
+            }
+            .rules(),
             RobotsRules::Unavailable { .. }
         ));
     }
