@@ -94,11 +94,15 @@ fn workers_of_files(archive: &Path) -> HashSet<String> {
         .collect()
 }
 
+/// `.open` WARC files and worker locks left in `archive` (`index.lock` stays by design).
 fn leftovers(archive: &Path) -> Vec<String> {
     std::fs::read_dir(archive)
         .map(|d| {
             d.filter_map(|e| e.ok()?.file_name().to_str().map(str::to_string))
-                .filter(|n| n.ends_with(".open") || n.ends_with(".lock"))
+                .filter(|n| {
+                    n.ends_with(".open")
+                        || (n.starts_with("glaneur-worker-") && n.ends_with(".lock"))
+                })
                 .collect()
         })
         .unwrap_or_default()
