@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Checks a glaneur crawl of the shared test site against its ground truth.
 
-usage: check_crawl.py SITE_DIR ARCHIVE_DIR ACCESS_LOG [--no-dup-requests]
+usage: check_crawl.py SITE_DIR ARCHIVE_DIR ACCESS_LOG [--no-dup-requests [--allow-dup FILE]]
 
 - every article of SITE_DIR/truth.jsonl has exactly one response record in ARCHIVE_DIR;
 - no URL disallowed by the site's robots.txt (/wp-admin/ except admin-ajax.php, /search/)
   was requested (ACCESS_LOG is nginx's log, see shared/testsite/serve.sh);
 - the calendar trap stayed bounded (at most its 24 months + the 2 404s around them);
-- with --no-dup-requests: no URL but robots.txt was requested twice.
+- with --no-dup-requests: no URL but robots.txt was requested twice (nor any URL listed
+  in the --allow-dup FILE, one URL a line: e.g. the URLs a killed worker had in flight).
 Reads .warc.zst/.warc.gz/.warc with fastwarc (installed by the WARC conformance script).
 """
 import collections
@@ -30,8 +31,14 @@ def responses(archive: Path):
 
 
 def main() -> int:
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    no_dup = "--no-dup-requests" in sys.argv
+    argv = sys.argv[1:]
+    allowed = set()
+    if "--allow-dup" in argv:
+        i = argv.index("--allow-dup")
+        allowed = {urlsplit(line.strip()).path for line in open(argv[i + 1], encoding="utf-8") if line.strip()}
+        del argv[i:i + 2]
+    args = [a for a in argv if not a.startswith("--")]
+    no_dup = "--no-dup-requests" in argv
     site, archive, log = Path(args[0]), Path(args[1]), Path(args[2])
     truth = [json.loads(line) for line in open(site / "truth.jsonl", encoding="utf-8")]
     captured = collections.Counter(urlsplit(u).path for u in responses(archive))
@@ -60,7 +67,7 @@ def main() -> int:
         problems.append(f"calendar trap not bounded: {len(set(calendar))} calendar URLs")
     if no_dup:
         counts = collections.Counter(r for r in requests if r != "/robots.txt")
-        dups = [r for r, n in counts.items() if n > 1]
+        dups = [r for r, n in counts.items() if n > 1 and r not in allowed]
         if dups:
             problems.append(f"{len(dups)} URLs requested more than once, e.g. {dups[:3]}")
 

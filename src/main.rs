@@ -15,7 +15,8 @@ pub enum ExitCode {
     Fatal = 1,
     /// Bad usage or configuration.
     Usage = 2,
-    /// Another run holds the lock of the state file.
+    /// Another run holds the lock of the state file (or, with PostgreSQL, another live
+    /// worker has the same name).
     Locked = 3,
     /// Stopped early (signal or --max-duration); state saved.
     Stopped = 4,
@@ -32,6 +33,7 @@ fn main() {
         Command::Articles(args) => cli::articles::run(args),
         Command::Verify(args) => cli::verify::run(args),
         Command::Stats(args) => cli::stats::run(args),
+        Command::Workers(args) => cli::workers::run(args),
         Command::Dict(args) => cli::dict::run(args),
     };
     let code = match result {
@@ -42,6 +44,8 @@ fn main() {
                 error.downcast_ref::<glaneur::crawl::CrawlError>(),
                 Some(glaneur::crawl::CrawlError::Locked(
                     glaneur::crawl::LockError::Held { .. }
+                        | glaneur::crawl::LockError::WorkerHeld { .. }
+                        | glaneur::crawl::LockError::WorkerTaken(_)
                 ))
             );
             eprintln!("error: {}", error_message(&error));

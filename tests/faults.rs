@@ -41,6 +41,7 @@ fn settings_at(dir: &Path, addr: SocketAddr, hosts: &[&str], start: &[&str]) -> 
         policy: fault_policy(),
         archive_dir: dir.join("archive"),
         state_path: dir.join("state.sqlite"),
+        shared_state: None,
         max_pages: None,
         max_depth: Some(10),
         max_duration: None,

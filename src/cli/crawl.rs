@@ -13,6 +13,7 @@ use glaneur::config::{Policy, SiteProfile, load_profiles};
 use glaneur::crawl::{
     self, CrawlSettings, CrawlSummary, OutputMode, StopReason, progress::human_bytes,
 };
+use glaneur::frontier::{PostgresOptions, default_worker_name, is_postgres_url, valid_worker_name};
 use glaneur::warc::{Compression, Dictionary, DictionarySetting};
 
 use crate::ExitCode;
@@ -24,6 +25,8 @@ EXAMPLES:
     glaneur crawl                                  crawl every profile in seeds/
     glaneur crawl https://www.example.org/         crawl one site with the generic profile
     glaneur crawl --seeds seeds/silicon.fr.toml --max-pages 500 --max-duration 30m
+    glaneur crawl --state postgres://crawler@db/news --worker box1-a
+                                                   one of several workers sharing a frontier
 
 Run the same command again after Ctrl-C or a crash: the crawl resumes where it stopped.
 Run it again after it completed: an incremental run re-fetches start pages, listings and
@@ -34,7 +37,8 @@ EXIT CODES:
     0  the crawl completed (or reached --max-pages); per-page HTTP errors are recorded, not fatal
     1  fatal error (archive or state unwritable, ...)
     2  bad usage or configuration
-    3  another run holds the lock of the state file (<state>.lock)
+    3  another run holds the lock of the state file (<state>.lock), or, with a PostgreSQL
+       state, another live worker has the same --worker name
     4  stopped early by a signal or --max-duration; the state is saved, run again to resume")]
 pub struct CrawlArgs {
     /// URLs to crawl with a generic profile (scope: the URL's host). When given, seeds/ is
@@ -54,9 +58,21 @@ pub struct CrawlArgs {
     #[arg(long, value_name = "DIR", default_value = "archive")]
     pub archive: PathBuf,
 
-    /// The crawl state (frontier) database [default: <archive>/state.sqlite]
-    #[arg(long, value_name = "PATH")]
+    /// The crawl state (frontier): a SQLite file, or a postgres://user@host/db URL shared
+    /// by several workers [default: the policy's `state`, else <archive>/state.sqlite]
+    #[arg(long, value_name = "PATH|URL")]
     pub state: Option<PathBuf>,
+
+    /// With a PostgreSQL state: this worker's name, unique among live workers; it is in
+    /// the names of its WARC files [default: <hostname>-<pid>]
+    #[arg(long, value_name = "NAME")]
+    pub worker: Option<String>,
+
+    /// With a PostgreSQL state: how long a dead worker's claimed URLs stay with it before
+    /// other workers fetch them (live workers renew their leases every quarter of it).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration,
+          default_value = "30s")]
+    pub lease: Duration,
 
     /// Stop after this many pages (robots.txt not counted).
     #[arg(long, value_name = "N")]
@@ -201,13 +217,46 @@ pub fn settings(args: &CrawlArgs) -> anyhow::Result<CrawlSettings> {
         .map(|r| parse_resolve(r).map_err(usage))
         .collect::<anyhow::Result<Vec<_>>>()?;
 
+    let state: Option<String> = match &args.state {
+        Some(path) => Some(path.to_string_lossy().into_owned()),
+        None => policy.state.clone(),
+    };
+    let shared_state = match state.as_deref().filter(|s| is_postgres_url(s)) {
+        Some(url) => {
+            url.parse::<postgres::Config>()
+                .map_err(|e| usage(format!("--state: not a valid PostgreSQL URL ({e})")))?;
+            let worker = args.worker.clone().unwrap_or_else(default_worker_name);
+            if !valid_worker_name(&worker) {
+                return Err(usage(format!(
+                    "--worker {worker:?}: use 1 to 64 letters, digits, '.', '_' or '-' (not first)"
+                )));
+            }
+            if args.lease < Duration::from_millis(200) {
+                return Err(usage("--lease must be at least 200ms".into()));
+            }
+            Some(PostgresOptions {
+                url: url.to_string(),
+                worker,
+                lease: args.lease,
+            })
+        }
+        None => {
+            if args.worker.is_some() {
+                return Err(usage(
+                    "--worker needs a PostgreSQL state (--state postgres://…): a SQLite state has one run at a time".into(),
+                ));
+            }
+            None
+        }
+    };
     Ok(CrawlSettings {
         sites,
         policy,
-        state_path: args
-            .state
-            .clone()
-            .unwrap_or_else(|| args.archive.join("state.sqlite")),
+        state_path: match (&state, &shared_state) {
+            (Some(path), None) => PathBuf::from(path),
+            _ => args.archive.join("state.sqlite"),
+        },
+        shared_state,
         archive_dir: args.archive.clone(),
         max_pages: args.max_pages,
         max_depth: args.max_depth,

@@ -9,6 +9,7 @@ pub mod index;
 mod read_util;
 pub mod stats;
 pub mod verify;
+pub mod workers;
 
 use clap::{Parser, Subcommand};
 
@@ -44,6 +45,9 @@ pub enum Command {
     Verify(verify::VerifyArgs),
     /// Captures by host, status, MIME type and day; bytes; first and last capture.
     Stats(stats::StatsArgs),
+    /// The workers sharing a PostgreSQL state: live ones, their leases and rates, and the
+    /// per-host queues.
+    Workers(workers::WorkersArgs),
     /// zstd dictionaries for `.warc.zst` files: train one on an archive, show a file's.
     Dict(dict::DictArgs),
 }

@@ -52,6 +52,9 @@ pub struct Policy {
     pub hosts: HashMap<String, HostPolicy>,
     /// Where the policy came from (None for built-in defaults).
     pub source: Option<std::path::PathBuf>,
+    /// The crawl state: a SQLite file path, or a `postgres://…` URL shared by several
+    /// workers (`--state` overrides it). None: `<archive>/state.sqlite`.
+    pub state: Option<String>,
     /// zstd dictionary of the WARC files (`warc_dictionary`: `auto`, `off` or a file).
     pub warc_dictionary: crate::warc::DictionarySetting,
 }
@@ -81,6 +84,7 @@ struct RawPolicy {
     obey_robots: Option<bool>,
     allow_private_networks: Option<bool>,
     warc_max_bytes: Option<Spanned<u64>>,
+    state: Option<Spanned<String>>,
     warc_dictionary: Option<Spanned<String>>,
     default: Option<RawHost>,
     #[serde(default)]
@@ -241,6 +245,24 @@ impl Policy {
             Some(v) => *v.get_ref(),
             None => builtin.warc_max_bytes,
         };
+        let state = match &raw.state {
+            Some(v) => {
+                let value = v.get_ref().trim();
+                if value.is_empty() {
+                    return Err(check.err(v.span(), "`state` must not be empty".into()));
+                }
+                if crate::frontier::is_postgres_url(value)
+                    && let Err(e) = value.parse::<postgres::Config>()
+                {
+                    return Err(check.err(
+                        v.span(),
+                        format!("`state`: not a valid PostgreSQL URL ({e})"),
+                    ));
+                }
+                Some(value.to_string())
+            }
+            None => None,
+        };
         let default = match &raw.default {
             Some(d) => check.merge(&builtin.default, d)?,
             None => builtin.default,
@@ -295,6 +317,7 @@ impl Policy {
             default,
             hosts,
             source: None,
+            state,
             warc_dictionary,
         })
     }
@@ -325,6 +348,7 @@ impl Default for Policy {
             default: HostPolicy::default(),
             hosts: HashMap::new(),
             source: None,
+            state: None,
             warc_dictionary: crate::warc::DictionarySetting::default(),
         }
     }
@@ -371,6 +395,23 @@ mod tests {
         assert_eq!(p.default.retries, 3);
         assert!(p.hosts.is_empty());
         assert_eq!(p.product_token(), "glaneur");
+    }
+
+    #[test]
+    fn state_may_name_a_postgres_database() {
+        assert_eq!(parse("").unwrap().state, None);
+        let p = parse("state = \"postgres://crawler@db.example.org:5432/news\"\n").unwrap();
+        assert_eq!(
+            p.state.as_deref(),
+            Some("postgres://crawler@db.example.org:5432/news")
+        );
+        let p = parse("state = \"crawls/news.sqlite\"\n").unwrap();
+        assert_eq!(p.state.as_deref(), Some("crawls/news.sqlite"));
+        let (line, msg) = fails("obey_robots = true\nstate = \"postgres://db:notaport/x\"\n");
+        assert_eq!(line, 2);
+        assert!(msg.contains("PostgreSQL URL"), "{msg}");
+        let (line, _) = fails("\nstate = \"  \"\n");
+        assert_eq!(line, 2);
     }
 
     #[test]

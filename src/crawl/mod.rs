@@ -8,6 +8,7 @@
 
 mod archive;
 pub mod classify;
+mod cluster;
 mod lock;
 pub mod progress;
 mod recover;
@@ -30,11 +31,12 @@ use crate::discover;
 use crate::extract::{self, PageInput, ProfileSelectors};
 use crate::fetch::{FetchRequest, Fetcher, FetcherConfig, decode_content};
 use crate::frontier::{
-    CaptureState, ClaimedUrl, Frontier, FrontierError, FrontierStats, NewUrl, Outcome, Recheck,
-    SqliteFrontier, StoredRecord, UrlKind,
+    CaptureState, ClaimedUrl, Frontier, FrontierError, FrontierStats, NewUrl, Outcome,
+    PostgresOptions, Recheck, SqliteFrontier, StoredRecord, UrlKind,
 };
 use crate::politeness::{
-    HostGate, RobotsRules, backoff_delay, fetch_robots, parse_retry_after, robots_retry_delay,
+    Gate, HostGate, RobotsClaim, RobotsRules, SharedStoreError, backoff_delay, fetch_robots_stored,
+    parse_retry_after, robots_retry_delay,
 };
 use crate::urls;
 use crate::warc::{
@@ -55,8 +57,12 @@ pub struct CrawlSettings {
     pub policy: Policy,
     /// Directory of the WARC files.
     pub archive_dir: PathBuf,
-    /// The frontier database.
+    /// The frontier database (SQLite), unless `shared_state` is set.
     pub state_path: PathBuf,
+    /// Share the frontier, the politeness budget and robots.txt with other workers in
+    /// this PostgreSQL database (`state_path` is then not used). `None`: one run at a
+    /// time on the SQLite file at `state_path`.
+    pub shared_state: Option<PostgresOptions>,
     /// Stop after this many pages (robots.txt excluded).
     pub max_pages: Option<u64>,
     /// Overrides every profile's `max_depth`.
@@ -155,6 +161,9 @@ pub enum CrawlError {
     /// Bad settings.
     #[error("{0}")]
     Settings(String),
+    /// The shared politeness store failed.
+    #[error(transparent)]
+    Politeness(#[from] SharedStoreError),
     /// A local I/O error (e.g. creating the archive directory).
     #[error("{context}: {source}")]
     Io {
@@ -200,10 +209,12 @@ struct Site {
 struct Shared {
     frontier: SharedFrontier,
     fetcher: Fetcher,
-    gate: HostGate,
+    /// Politeness: in this process, or shared by every worker of a PostgreSQL state.
+    gate: Gate,
     archive: ArchiveHandle,
     policy: Policy,
     sites: HashMap<String, Site>,
+    /// robots.txt rules by origin, and when they expire.
     robots: Mutex<HashMap<String, (Arc<RobotsRules>, Instant)>>,
     counters: Arc<Counters>,
     stop: CancellationToken,
@@ -275,39 +286,16 @@ pub async fn run(
         ),
         source,
     })?;
-    if let Some(parent) = settings
-        .state_path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-    {
-        std::fs::create_dir_all(parent).map_err(|source| CrawlError::Io {
-            context: format!("cannot create the state directory {}", parent.display()),
-            source,
-        })?;
-    }
-    // One run at a time: taken before touching the archive or the state.
-    let _lock = StateLock::acquire(&settings.state_path)?;
+    let State {
+        frontier,
+        gate,
+        repaired_files,
+        cluster,
+        warc_prefix,
+        _lock,
+    } = open_state(&settings).await?;
     let run_id = uuid::Uuid::new_v4().to_string();
-    let repaired_files = repair_open_files(&settings.archive_dir)?;
-    for file in &repaired_files {
-        tracing::warn!("repaired {} left open by an earlier run", file.display());
-    }
-
-    let mut frontier = SqliteFrontier::open(&settings.state_path)?;
-    let adopted = recover::adopt_orphans(
-        &mut frontier,
-        &recover::files_to_scan(&settings.archive_dir, &repaired_files),
-    )?;
-    if adopted > 0 {
-        tracing::info!("{adopted} responses archived by the interrupted run were kept");
-    }
-    let recovered = frontier.recover_in_flight()?;
-    if recovered > 0 {
-        tracing::info!("resuming: {recovered} URLs that were in flight are queued again");
-    }
-    // Outcomes and links are committed in groups (claims at once): see `batch_commits`.
-    frontier.batch_commits(256, Duration::from_millis(250));
-    let frontier: SharedFrontier = Arc::new(Mutex::new(Box::new(frontier)));
+    let frontier: SharedFrontier = Arc::new(Mutex::new(frontier));
 
     let mut sites = HashMap::new();
     let mut seeds = Vec::new();
@@ -364,15 +352,7 @@ pub async fn run(
     let rechecked = db(&frontier, move |f| {
         // Work left by a stopped or killed run is finished first, without starting a
         // recheck: a new incremental pass starts only once the last one completed.
-        let stats = f.stats()?;
-        let resuming = stats.pending + stats.in_flight > 0;
-        let mut n = 0;
-        if !resuming {
-            for recheck in &rechecks {
-                n += f.reschedule(recheck)?;
-            }
-        }
-        f.add(&seeds)?;
+        let n = f.begin_run(&rechecks, &seeds)?;
         f.set_meta("last_run_id", &run_for_meta)?;
         Ok(n)
     })
@@ -391,7 +371,7 @@ pub async fn run(
         dir: settings.archive_dir.clone(),
         compression: settings.compression,
         max_file_bytes: settings.policy.warc_max_bytes,
-        prefix: "glaneur".into(),
+        prefix: warc_prefix,
         warcinfo: warcinfo_fields(&settings),
     })?;
     writer.apply_dictionary_setting(&settings.policy.warc_dictionary)?;
@@ -404,7 +384,7 @@ pub async fn run(
     let shared = Arc::new(Shared {
         frontier: Arc::clone(&frontier),
         fetcher,
-        gate: HostGate::new(),
+        gate,
         archive,
         policy: settings.policy.clone(),
         sites,
@@ -427,8 +407,23 @@ pub async fn run(
         })
     });
 
+    // With a shared state: heartbeat and care of dead workers while the crawl runs.
     let mut progress = Progress::new(settings.output);
-    schedule(&shared, &mut progress).await;
+    {
+        let maintenance_done = CancellationToken::new();
+        let crawl = async {
+            schedule(&shared, &mut progress).await;
+            maintenance_done.cancel();
+        };
+        match &cluster {
+            Some(cluster) => {
+                let maintenance =
+                    cluster::maintain(cluster, Arc::clone(&shared), maintenance_done.clone());
+                tokio::join!(crawl, maintenance);
+            }
+            None => crawl.await,
+        }
+    }
     progress.finish();
     if let Some(timer) = timer {
         // The crawl may end before the limit: stop the timer and release its handle.
@@ -458,6 +453,14 @@ pub async fn run(
     }
     if let Some(error) = fatal.into_inner().ok().flatten() {
         return Err(error);
+    }
+    if let Some(cluster) = cluster {
+        let reason = if stop.is_cancelled() {
+            "stopped"
+        } else {
+            "finished"
+        };
+        cluster.finish(reason).await?;
     }
     let stats: FrontierStats = db(&frontier, |f| f.stats()).await?;
     let stop_reason = stop_reason
@@ -494,18 +497,109 @@ pub async fn run(
     })
 }
 
+/// The state a run works on, opened and recovered.
+struct State {
+    frontier: Box<dyn Frontier>,
+    gate: Gate,
+    repaired_files: Vec<PathBuf>,
+    /// The worker's registration, with a shared state.
+    cluster: Option<cluster::Cluster>,
+    /// WARC file name prefix (the worker's name is in it with a shared state).
+    warc_prefix: String,
+    /// The lock of the SQLite state (one run at a time), held for the run.
+    _lock: Option<StateLock>,
+}
+
+/// Opens the state: the SQLite file (one run at a time: its lock is taken before touching
+/// the archive or the state) or, with `shared_state`, the PostgreSQL database as one
+/// worker among several. Either way, what a crashed run left is recovered: `.open` WARC
+/// files repaired, their responses adopted, URLs in flight queued again.
+async fn open_state(settings: &CrawlSettings) -> Result<State, CrawlError> {
+    if let Some(options) = settings.shared_state.clone() {
+        let dir = settings.archive_dir.clone();
+        let opened = tokio::task::spawn_blocking(move || cluster::open(&options, &dir))
+            .await
+            .map_err(|e| CrawlError::Settings(format!("opening the shared state failed: {e}")))??;
+        let warc_prefix = cluster::warc_prefix(opened.cluster.name());
+        return Ok(State {
+            frontier: Box::new(opened.frontier),
+            gate: opened.gate,
+            repaired_files: opened.repaired_files,
+            cluster: Some(opened.cluster),
+            warc_prefix,
+            _lock: None,
+        });
+    }
+    if let Some(parent) = settings
+        .state_path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent).map_err(|source| CrawlError::Io {
+            context: format!("cannot create the state directory {}", parent.display()),
+            source,
+        })?;
+    }
+    let lock = StateLock::acquire(&settings.state_path)?;
+    let repaired_files = repair_open_files(&settings.archive_dir)?;
+    for file in &repaired_files {
+        tracing::warn!("repaired {} left open by an earlier run", file.display());
+    }
+    let mut frontier = SqliteFrontier::open(&settings.state_path)?;
+    let adopted = recover::adopt_orphans(
+        &mut frontier,
+        &recover::files_to_scan(&settings.archive_dir, &repaired_files),
+    )?;
+    if adopted > 0 {
+        tracing::info!("{adopted} responses archived by the interrupted run were kept");
+    }
+    let recovered = frontier.recover_in_flight()?;
+    if recovered > 0 {
+        tracing::info!("resuming: {recovered} URLs that were in flight are queued again");
+    }
+    // Outcomes and links are committed in groups (claims at once): see `batch_commits`.
+    frontier.batch_commits(256, Duration::from_millis(250));
+    Ok(State {
+        frontier: Box::new(frontier),
+        gate: Gate::Local(HostGate::new()),
+        repaired_files,
+        cluster: None,
+        warc_prefix: "glaneur".into(),
+        _lock: Some(lock),
+    })
+}
+
 /// Brings `index.cdxj` up to date with the files this run closed. A failure is logged, not
 /// fatal: the archive is complete without its index, and `glaneur index` rebuilds it.
+/// Another process updating the index (a worker sharing the archive directory) is waited
+/// for this long, then the update is left to `glaneur index`.
+const INDEX_BUSY_WAIT: Duration = Duration::from_secs(60);
+
 async fn update_index(dir: &std::path::Path) {
-    let dir = dir.to_path_buf();
-    match tokio::task::spawn_blocking(move || crate::read::index_archive(&dir)).await {
-        Ok(Ok(report)) => tracing::info!(
-            "index.cdxj updated: {} file(s), {} record(s)",
-            report.files_indexed,
-            report.records
-        ),
-        Ok(Err(e)) => tracing::warn!("index not updated ({e}); run `glaneur index` to update it"),
-        Err(e) => tracing::warn!("index not updated ({e}); run `glaneur index` to update it"),
+    let waited = Instant::now();
+    loop {
+        let d = dir.to_path_buf();
+        match tokio::task::spawn_blocking(move || crate::read::index_archive(&d)).await {
+            Ok(Ok(report)) => {
+                tracing::info!(
+                    "index.cdxj updated: {} file(s), {} record(s)",
+                    report.files_indexed,
+                    report.records
+                );
+                return;
+            }
+            Ok(Err(crate::read::ReadError::Busy(_))) if waited.elapsed() < INDEX_BUSY_WAIT => {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Ok(Err(e)) => {
+                tracing::warn!("index not updated ({e}); run `glaneur index` to update it");
+                return;
+            }
+            Err(e) => {
+                tracing::warn!("index not updated ({e}); run `glaneur index` to update it");
+                return;
+            }
+        }
     }
 }
 
@@ -531,6 +625,10 @@ fn warcinfo_fields(settings: &CrawlSettings) -> Vec<(String, String)> {
             ),
         ),
     ];
+    if let Some(shared) = &settings.shared_state {
+        // One of several workers sharing a frontier: which one wrote this file.
+        fields.push(("worker".to_string(), shared.worker.clone()));
+    }
     let mut hosts: Vec<_> = p.hosts.iter().collect();
     hosts.sort_by(|a, b| a.0.cmp(b.0));
     for (host, h) in hosts {
@@ -658,7 +756,11 @@ async fn host_loop(shared: &Arc<Shared>, host: &str) {
                 None => break,
             }
         };
-        let rules = robots_for(shared, &url, &policy).await;
+        let Some(rules) = robots_for(shared, &url, &policy).await else {
+            // Stopping (or failed): the URL stays claimed and is recovered.
+            shared.started_pages.fetch_sub(1, Ordering::SeqCst);
+            break;
+        };
         if let RobotsRules::Unavailable { reason, .. } = &*rules {
             shared.started_pages.fetch_sub(1, Ordering::SeqCst);
             if shared.stop.is_cancelled() {
@@ -700,7 +802,14 @@ async fn host_loop(shared: &Arc<Shared>, host: &str) {
         let permit = tokio::select! {
             biased;
             _ = shared.stop.cancelled() => break,
-            permit = shared.gate.acquire(host, &policy) => permit,
+            permit = shared.gate.acquire(host, &policy) => match permit {
+                Ok(permit) => permit,
+                Err(e) => {
+                    shared.started_pages.fetch_sub(1, Ordering::SeqCst);
+                    shared.fail(e.into());
+                    break;
+                }
+            },
         };
         if shared.stop.is_cancelled() {
             break;
@@ -723,50 +832,87 @@ async fn host_loop(shared: &Arc<Shared>, host: &str) {
 /// robots.txt is unavailable (5xx, 429, network error) the host waits: it is asked again
 /// after [`robots_retry_delay`], up to the host's `retries` times, and the rules it then
 /// gives are used; if it is still unavailable, that is the answer (cached for an hour).
+/// With a shared state, one worker fetches it for all: the others read it from the store,
+/// waiting while it is being fetched (and retried). `None` if the crawl stops meanwhile
+/// or fails.
 async fn robots_for(
     shared: &Arc<Shared>,
     claimed: &ClaimedUrl,
     policy: &HostPolicy,
-) -> Arc<RobotsRules> {
+) -> Option<Arc<RobotsRules>> {
     let url = &claimed.url;
     if !shared.policy.obey_robots {
-        return Arc::new(RobotsRules::AllowAll);
+        return Some(Arc::new(RobotsRules::AllowAll));
     }
     let origin = url.origin().ascii_serialization();
     if let Ok(cache) = shared.robots.lock()
-        && let Some((rules, fetched)) = cache.get(&origin)
-        && fetched.elapsed()
-            < match **rules {
-                RobotsRules::Unavailable { .. } => ROBOTS_UNAVAILABLE_TTL,
-                _ => ROBOTS_TTL,
-            }
+        && let Some((rules, expires)) = cache.get(&origin)
+        && Instant::now() < *expires
     {
-        return Arc::clone(rules);
+        return Some(Arc::clone(rules));
     }
     let Some(host) = urls::host_key(url) else {
-        return Arc::new(RobotsRules::AllowAll);
+        return Some(Arc::new(RobotsRules::AllowAll));
     };
     let origin_url = match Url::parse(&origin) {
         Ok(u) => u,
-        Err(_) => return Arc::new(RobotsRules::AllowAll),
+        Err(_) => return Some(Arc::new(RobotsRules::AllowAll)),
     };
+    if let Some(store) = shared.gate.shared() {
+        loop {
+            let (store, key) = (Arc::clone(store), origin.clone());
+            let claim = tokio::task::spawn_blocking(move || {
+                store.robots(&key, ROBOTS_TTL, ROBOTS_UNAVAILABLE_TTL)
+            })
+            .await
+            .map_err(|e| SharedStoreError(format!("robots.txt task failed: {e}")))
+            .and_then(|r| r);
+            match claim {
+                Ok(RobotsClaim::Fresh { robots, age }) => {
+                    // Its crawl delay was stored by the worker that fetched it.
+                    let rules = Arc::new(robots.rules());
+                    let ttl = robots_ttl(&rules).saturating_sub(age);
+                    remember_robots(shared, origin, &rules, ttl);
+                    return Some(rules);
+                }
+                Ok(RobotsClaim::Fetch) => break,
+                Ok(RobotsClaim::Wait) => {
+                    tokio::select! {
+                        _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+                        _ = shared.stop.cancelled() => return None,
+                    }
+                }
+                Err(e) => {
+                    shared.fail(e.into());
+                    return None;
+                }
+            }
+        }
+    }
     let mut attempt = 0;
-    let rules = loop {
-        let permit = shared.gate.acquire(&host, policy).await;
+    let (rules, stored) = loop {
+        let permit = match shared.gate.acquire(&host, policy).await {
+            Ok(permit) => permit,
+            Err(e) => {
+                shared.fail(e.into());
+                return None;
+            }
+        };
         let archive = shared.archive.clone();
         let counters = Arc::clone(&shared.counters);
         let mut keep = move |capture: Capture| {
             counters.requests.fetch_add(1, Ordering::Relaxed);
             archive.write_capture_detached(capture);
         };
-        let rules = fetch_robots(&shared.fetcher, &origin_url, policy.timeout, &mut keep).await;
+        let (rules, stored) =
+            fetch_robots_stored(&shared.fetcher, &origin_url, policy.timeout, &mut keep).await;
         drop(permit);
         let RobotsRules::Unavailable {
             reason,
             retry_after,
         } = &rules
         else {
-            break rules;
+            break (rules, stored);
         };
         shared.counters.errors.fetch_add(1, Ordering::Relaxed);
         if attempt >= policy.retries {
@@ -774,7 +920,7 @@ async fn robots_for(
                 "{origin}: {reason}; still unavailable after {} attempts: its URLs are left to the next run",
                 attempt + 1
             );
-            break rules;
+            break (rules, stored);
         }
         let delay = robots_retry_delay(attempt, *retry_after);
         tracing::warn!(
@@ -783,11 +929,22 @@ async fn robots_for(
         );
         tokio::select! {
             _ = tokio::time::sleep(delay) => {}
-            // Not cached: the next run asks again.
-            _ = shared.stop.cancelled() => return Arc::new(rules),
+            // Not cached nor stored: the next run (or another worker) asks again.
+            _ = shared.stop.cancelled() => return None,
         }
         attempt += 1;
     };
+    if let Some(store) = shared.gate.shared() {
+        let (store, key) = (Arc::clone(store), origin.clone());
+        let saved = tokio::task::spawn_blocking(move || store.store_robots(&key, &stored))
+            .await
+            .map_err(|e| SharedStoreError(format!("robots.txt task failed: {e}")))
+            .and_then(|r| r);
+        if let Err(e) = saved {
+            shared.fail(e.into());
+            return None;
+        }
+    }
     if let RobotsRules::DisallowAll { reason } = &rules {
         tracing::warn!("{origin}: {reason}; nothing will be fetched from this host");
     }
@@ -796,10 +953,23 @@ async fn robots_for(
     }
     queue_sitemaps(shared, claimed, &origin_url, &rules).await;
     let rules = Arc::new(rules);
-    if let Ok(mut cache) = shared.robots.lock() {
-        cache.insert(origin, (Arc::clone(&rules), Instant::now()));
+    remember_robots(shared, origin, &rules, robots_ttl(&rules));
+    Some(rules)
+}
+
+/// How long robots.txt rules are kept: a day, an hour while it is unavailable.
+fn robots_ttl(rules: &RobotsRules) -> Duration {
+    match rules {
+        RobotsRules::Unavailable { .. } => ROBOTS_UNAVAILABLE_TTL,
+        _ => ROBOTS_TTL,
     }
-    rules
+}
+
+/// Caches the rules of `origin` in this process for `ttl`.
+fn remember_robots(shared: &Shared, origin: String, rules: &Arc<RobotsRules>, ttl: Duration) {
+    if let Ok(mut cache) = shared.robots.lock() {
+        cache.insert(origin, (Arc::clone(rules), Instant::now() + ttl));
+    }
 }
 
 /// Queues the in-scope `Sitemap:` URLs of a robots.txt (fetched every run: kind `Other`).

@@ -66,8 +66,21 @@ pub fn adopt_orphans(
     if repaired.is_empty() {
         return Ok(0);
     }
-    let in_flight: HashMap<String, i64> = frontier
-        .in_flight()?
+    let in_flight = frontier.in_flight()?;
+    adopt_orphans_of(frontier, in_flight, repaired)
+}
+
+/// Like [`adopt_orphans`], for the given in-flight URLs (row id and URL), e.g. those of
+/// a dead worker of a shared state.
+pub fn adopt_orphans_of(
+    frontier: &mut dyn Frontier,
+    in_flight: Vec<(i64, url::Url)>,
+    repaired: &[PathBuf],
+) -> Result<u64, FrontierError> {
+    if repaired.is_empty() {
+        return Ok(0);
+    }
+    let in_flight: HashMap<String, i64> = in_flight
         .into_iter()
         .map(|(id, url)| (url.to_string(), id))
         .collect();

@@ -1,8 +1,16 @@
 //! The frontier: every URL the crawl knows, its state, and which one to fetch next.
 //! Persistent (SQLite by default), so a stopped or crashed crawl resumes where it stopped.
+//! In PostgreSQL ([`PostgresFrontier`]), several workers share it through leases.
 
+mod postgres;
 mod sqlite;
 
+pub use postgres::{
+    Beat, DEFAULT_LEASE, HostQueue, PostgresFrontier, PostgresOptions, PostgresPoliteness,
+    PostgresWorker, RegisterError, SCHEMA_VERSION as POSTGRES_SCHEMA_VERSION, WorkerInfo,
+    WorkerStatus, WorkersReport, default_worker_name, is_postgres_url, redact_url,
+    valid_worker_name, workers_report,
+};
 pub use sqlite::SqliteFrontier;
 
 use chrono::{DateTime, Utc};
@@ -291,4 +299,21 @@ pub trait Frontier: Send {
 
     /// Stores a run metadata value, replacing any previous value of `key`.
     fn set_meta(&mut self, key: &str, value: &str) -> Result<(), FrontierError>;
+
+    /// Starts a run: unless work is left from an earlier run (URLs pending or in flight),
+    /// queues again the URLs due a recheck ([`Frontier::reschedule`] for each of
+    /// `rechecks`); then adds `seeds`. Returns how many URLs were queued again. A store
+    /// shared by several workers does it atomically, so that workers starting at once
+    /// start one incremental pass, not one each.
+    fn begin_run(&mut self, rechecks: &[Recheck], seeds: &[NewUrl]) -> Result<u64, FrontierError> {
+        let stats = self.stats()?;
+        let mut n = 0;
+        if stats.pending + stats.in_flight == 0 {
+            for recheck in rechecks {
+                n += self.reschedule(recheck)?;
+            }
+        }
+        self.add(seeds)?;
+        Ok(n)
+    }
 }

@@ -1138,6 +1138,13 @@ pub fn repair_open_files(dir: &Path) -> Result<Vec<PathBuf>, WarcError> {
     Ok(repaired)
 }
 
+/// Repairs one `.open` file as [`repair_open_files`] does each of a directory (for a
+/// caller that must pick which files to repair, e.g. one worker among several sharing a
+/// directory): returns the closed file, or `None` if it held no complete record.
+pub fn repair_open_file(path: &Path) -> Result<Option<PathBuf>, WarcError> {
+    repair_one(path)
+}
+
 fn repair_one(path: &Path) -> Result<Option<PathBuf>, WarcError> {
     let s = path.to_string_lossy();
     let final_path = PathBuf::from(&s[..s.len() - OPEN_SUFFIX.len()]);

@@ -356,6 +356,7 @@ pub fn settings(dir: &Path, server: &TestServer, hosts: &[&str], start: &[&str])
         policy: test_policy(),
         archive_dir: dir.join("archive"),
         state_path: dir.join("archive").join("state.sqlite"),
+        shared_state: None,
         max_pages: None,
         max_depth: None,
         max_duration: None,
