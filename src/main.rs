@@ -32,6 +32,7 @@ fn main() {
         Command::Articles(args) => cli::articles::run(args),
         Command::Verify(args) => cli::verify::run(args),
         Command::Stats(args) => cli::stats::run(args),
+        Command::Serve(args) => cli::serve::run(args),
     };
     let code = match result {
         Ok(code) => code,

@@ -6,6 +6,7 @@ pub mod extract;
 pub mod get;
 pub mod index;
 mod read_util;
+pub mod serve;
 pub mod stats;
 pub mod verify;
 
@@ -43,4 +44,6 @@ pub enum Command {
     Verify(verify::VerifyArgs),
     /// Captures by host, status, MIME type and day; bytes; first and last capture.
     Stats(stats::StatsArgs),
+    /// Browse and search the archive in a web browser (and a JSON API), on loopback.
+    Serve(serve::ServeArgs),
 }
