@@ -20,7 +20,7 @@ use tower::ServiceExt;
 
 const HOST: &str = "news.test";
 const N: u32 = 6;
-const HOSTILE_PATH: &str = "/2024/05/hostile-0099/";
+const HOSTILE_PATH: &str = "/2024/05/un-article-piege-0099/";
 /// A word found only in the hostile article's body.
 const RARE_WORD: &str = "zeppelinophile";
 
@@ -489,11 +489,15 @@ async fn article_page_shows_fields_related_captures_revisits_and_the_diff() {
     assert_eq!(captures[1]["revisit_of"], captures[0]["timestamp"]);
     assert_eq!(captures[1]["article_version"], 1);
     assert!(v["diff"].is_null());
-    // The hostile article links to article 1 (in the archive) and to a page never archived.
+    // The hostile article links to article 1 (in the archive) and to a page that answered 404.
     let h = c.article_by_url(&url(HOSTILE_PATH)).expect("h").id.clone();
     let page = get(&r, &format!("/articles/{h}")).await;
     assert!(page.body.contains(&format!("href=\"/articles/{a1}\"")), "{}", page.body);
-    assert!(page.body.contains("(not in the archive)"));
+    assert!(page.body.contains("(captured, HTTP 404, no article)"), "{}", page.body);
+    let v = get(&r, &format!("/api/articles/{h}")).await.json();
+    let missing = v["related"].as_array().expect("related").iter().find(|x| x["article_id"].is_null()).expect("404 link");
+    assert_eq!(missing["url"], url("/2024/05/jamais-archive/"));
+    assert_eq!(missing["status"], 404);
 }
 
 #[tokio::test]

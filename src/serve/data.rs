@@ -19,7 +19,7 @@ pub const MAX_PER_PAGE: usize = 200;
 /// Results per page unless asked.
 pub const DEFAULT_PER_PAGE: usize = 50;
 /// Highest page number accepted.
-const MAX_PAGE: usize = 1_000_000;
+pub const MAX_PAGE: usize = 1_000_000;
 
 /// A query string, checked: only known names, each at most once; empty values are absent.
 #[derive(Debug, Clone, Default)]
@@ -208,7 +208,7 @@ pub fn capture_link(url: &str, ts: &str) -> String {
 }
 
 /// An article in a list.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ArticleItem {
     /// Id (for `/articles/{id}`).
     pub id: String,
@@ -521,6 +521,8 @@ pub struct RelatedView {
     pub title: Option<String>,
     /// Latest capture timestamp, when the URL was captured (article or not).
     pub captured: Option<String>,
+    /// HTTP status of that capture.
+    pub status: Option<u16>,
 }
 
 /// One version of an article.
@@ -650,13 +652,13 @@ pub fn related(c: &Catalog, stored: &super::StoredArticle) -> Vec<RelatedView> {
         .iter()
         .map(|u| {
             let article = c.article_by_url(u);
+            let latest = c.nearest_capture(u, None).map(|r| c.row(r));
             RelatedView {
                 url: u.clone(),
                 article_id: article.map(|a| a.id.clone()),
                 title: article.and_then(|a| a.title.clone()),
-                captured: c
-                    .nearest_capture(u, None)
-                    .map(|r| timestamp14(c.row(r).date)),
+                captured: latest.map(|r| timestamp14(r.date)),
+                status: latest.and_then(|r| r.status),
             }
         })
         .collect()

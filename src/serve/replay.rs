@@ -315,14 +315,14 @@ mod tests {
 
     #[test]
     fn links_and_resources_point_to_replay_urls() {
-        let html = r#"<html><head><link rel="stylesheet" href="/s.css?v=1&amp;x=2"><link rel="preload" href="/f.woff"><link rel="dns-prefetch" href="//cdn.evil"></head>
+        let html = r##"<html><head><link rel="stylesheet" href="/s.css?v=1&amp;x=2"><link rel="preload" href="/f.woff"><link rel="dns-prefetch" href="//cdn.evil"></head>
 <body onload="steal()"><a href="../b/" target="_top" ping="http://t.evil/">b</a><a href="https://other.test/x#frag">o</a>
 <a href="javascript:alert(1)">js</a><a href="jav&#x61;script:alert(1)">js2</a><a href="mailto:a@b.c">m</a><a href="#top">t</a>
 <img src="http://img.test/i.png" srcset="a.png 1x, http://img.test/b.png 2x" onerror="x()"><img src="data:image/png;base64,AAAA">
 <iframe src="https://ads.evil/frame" srcdoc="<script>1</script>"></iframe><form action="https://evil/post"><button formaction="https://evil/">go</button></form>
 <div style="background:url('http://img.test/bg.png')">x</div><svg><a xlink:href="http://svg.test/"><set attributeName="href" to="http://live.evil/"/></a></svg>
 <script>document.title='pwned'</script><noscript><a href="http://live.evil/">n</a></noscript><object data="http://live.evil/x.swf"></object>
-<meta http-equiv="refresh" content="0;url=http://live.evil/"><style>@import "print.css"; body{background:url(/bg.gif)}</style></body></html>"#;
+<meta http-equiv="refresh" content="0;url=http://live.evil/"><style>@import "print.css"; body{background:url(/bg.gif)}</style></body></html>"##;
         let out = rewrite_html(html, &page(), "20240501100000").expect("rewrite");
         let r = "/replay/20240501100000/";
         assert!(out.contains(&format!("href=\"{r}http://news.test/s.css?v=1&amp;x=2\"")), "{out}");
@@ -370,6 +370,6 @@ mod tests {
         let out = rewrite_css("a{background:url( 'i.png' )} b{src:url(data:font/woff;base64,AA)} c{x:url(javascript:alert(1))}", &base, "1");
         assert!(out.contains("url(\"/replay/1/http://news.test/css/i.png\")"), "{out}");
         assert!(out.contains("url(\"data:font/woff;base64,AA\")"), "{out}");
-        assert!(out.contains("c{x:url(\"\")}"), "{out}");
+        assert!(!out.contains("javascript"), "{out}");
     }
 }

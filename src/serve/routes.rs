@@ -208,7 +208,7 @@ fn list_data(app: &App, raw: Option<&str>) -> Result<data::ArticleList, AppError
         Some("oldest") => ListSort::Oldest,
         Some(o) => return Err(bad(format!("`sort`: {o:?} is not one of newest, oldest"))),
     };
-    let page = p.number("page", 1, 1_000_000).map_err(bad)?;
+    let page = p.number("page", 1, data::MAX_PAGE).map_err(bad)?;
     let per_page = p.number("per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE).map_err(bad)?;
     Ok(data::article_list(&app.catalog(), filter, sort, page, per_page))
 }
@@ -576,10 +576,11 @@ fn replay_content(app: &App, uri: &Uri) -> Response {
         .or_else(|| record.header("Content-Type").map(str::to_string));
     let mime = row.mime.clone().unwrap_or_default();
     let sniff_html = mime.is_empty() && crate::extract::is_html(content_type.as_deref(), &body);
-    let ts14 = timestamp14(row.date);
+    // Links keep the time asked for: the nearest capture of each page to it.
+    let ts14 = ts.as_str();
     if is_html_mime(&mime) || sniff_html {
         let (text, _, _) = crate::extract::charset::decode(&body, content_type.as_deref(), None);
-        return match rewrite_html(&text, &capture_url, &ts14) {
+        return match rewrite_html(&text, &capture_url, link_ts) {
             Ok(html) => (StatusCode::OK, replay_headers("text/html; charset=utf-8"), html).into_response(),
             Err(e) => replay_notice(
                 StatusCode::OK,
@@ -590,7 +591,7 @@ fn replay_content(app: &App, uri: &Uri) -> Response {
     }
     if mime == "text/css" {
         let (text, _, _) = crate::extract::charset::decode(&body, content_type.as_deref(), None);
-        let css = rewrite_css(&text, &capture_url, &ts14);
+        let css = rewrite_css(&text, &capture_url, link_ts);
         return (StatusCode::OK, replay_headers("text/css; charset=utf-8"), css).into_response();
     }
     let passthrough = mime.starts_with("image/") && mime != "image/svg+xml"

@@ -473,7 +473,10 @@ pub fn article(a: &ArticleView, status: &Status) -> Markup {
                                     @if let Some(id) = &r.article_id {
                                         a href=(format!("/articles/{id}")) { (title_or_url(&r.title, &r.url)) }
                                     } @else if let Some(ts) = &r.captured {
-                                        a href=(capture_link(&r.url, ts)) { (r.url) } " (captured, no article)"
+                                        a href=(capture_link(&r.url, ts)) { (r.url) }
+                                        " (captured"
+                                        @if let Some(st) = r.status { ", HTTP " (st) }
+                                        ", no article)"
                                     } @else {
                                         span.mono { (r.url) } " (not in the archive)"
                                     }
