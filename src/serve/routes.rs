@@ -576,8 +576,8 @@ fn replay_content(app: &App, uri: &Uri) -> Response {
         .or_else(|| record.header("Content-Type").map(str::to_string));
     let mime = row.mime.clone().unwrap_or_default();
     let sniff_html = mime.is_empty() && crate::extract::is_html(content_type.as_deref(), &body);
-    // Links keep the time asked for: the nearest capture of each page to it.
-    let ts14 = ts.as_str();
+    // Links keep the time asked for: each page then replays its capture nearest to it.
+    let link_ts = ts.as_str();
     if is_html_mime(&mime) || sniff_html {
         let (text, _, _) = crate::extract::charset::decode(&body, content_type.as_deref(), None);
         return match rewrite_html(&text, &capture_url, link_ts) {
