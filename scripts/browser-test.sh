@@ -11,7 +11,7 @@
 # usage: scripts/browser-test.sh [ARTICLES]      (default 120)
 # Needs: chromium (installed with apt-get if missing), node + npm (playwright-core from
 # tests/browser/package-lock.json), python3, nginx (serve.sh installs it).
-# Env: GLANEUR_SHARED (default ../shared), GLANEUR_BROWSER_PORT (default 18291; the server
+# Env: GLANEUR_BIN (a glaneur binary to use instead of a release build), GLANEUR_SHARED (default ../shared), GLANEUR_BROWSER_PORT (default 18291; the server
 # uses the next port), SCREENSHOT_DIR (default /tmp/glaneur-screenshots).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,8 +36,12 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 
-cargo build --release --locked --quiet
-BIN=$PWD/target/release/glaneur
+if [ -n "${GLANEUR_BIN:-}" ]; then
+    BIN=$GLANEUR_BIN
+else
+    cargo build --release --locked --quiet
+    BIN=$PWD/target/release/glaneur
+fi
 
 python3 "$SHARED/testsite/generate.py" --articles "$ARTICLES" --out "$WORK/site" \
     --base-url "http://127.0.0.1:$SITE_PORT" >/dev/null

@@ -6,7 +6,7 @@
 # article's body must list that article first). Not part of CI (a benchmark, not a test).
 #
 # usage: scripts/serve-bench.sh [ARTICLES] [QUERIES]      (defaults 2000, 300)
-# Env: GLANEUR_SHARED (default ../shared), GLANEUR_BENCH_PORT (default 18391; the server
+# Env: GLANEUR_BIN (a glaneur binary to use instead of a release build), GLANEUR_SHARED (default ../shared), GLANEUR_BENCH_PORT (default 18391; the server
 # uses the next port), GLANEUR_BENCH_ARCHIVE (reuse this archive folder instead of crawling).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,8 +23,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cargo build --release --locked --quiet
-BIN=$PWD/target/release/glaneur
+if [ -n "${GLANEUR_BIN:-}" ]; then
+    BIN=$GLANEUR_BIN
+else
+    cargo build --release --locked --quiet
+    BIN=$PWD/target/release/glaneur
+fi
 python3 "$SHARED/testsite/generate.py" --articles "$ARTICLES" --out "$WORK/site" \
     --base-url "http://127.0.0.1:$SITE_PORT" >/dev/null
 ARCHIVE=${GLANEUR_BENCH_ARCHIVE:-$WORK/archive}

@@ -165,7 +165,9 @@ fn truth(archive: &Path) -> BTreeMap<String, String> {
     let mut out: BTreeMap<String, (String, String)> = BTreeMap::new();
     for r in all_records(archive) {
         if r.header("WARC-Type") != Some("metadata")
-            || !r.header("Content-Type").is_some_and(|c| c.starts_with("application/json"))
+            || !r
+                .header("Content-Type")
+                .is_some_and(|c| c.starts_with("application/json"))
         {
             continue;
         }
@@ -198,7 +200,10 @@ async fn overview_counts_match_the_records_and_headers_are_strict() {
 
     let a = get(&r, "/api/overview").await;
     assert_eq!(a.status, StatusCode::OK);
-    assert!(a.header(header::CONTENT_TYPE).starts_with("application/json"));
+    assert!(
+        a.header(header::CONTENT_TYPE)
+            .starts_with("application/json")
+    );
     let v = a.json();
     assert_eq!(v["totals"]["articles"], truth.len() as u64);
     assert!(v["totals"]["revisits"].as_u64().unwrap_or(0) > 0, "{v}");
@@ -211,7 +216,12 @@ async fn overview_counts_match_the_records_and_headers_are_strict() {
         .as_array()
         .expect("array")
         .iter()
-        .map(|c| (c["name"].as_str().unwrap_or("").to_string(), c["count"].as_u64().unwrap_or(0)))
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap_or("").to_string(),
+                c["count"].as_u64().unwrap_or(0),
+            )
+        })
         .collect();
     assert_eq!(got, by_cat);
     assert_eq!(v["articles_by_site"][0]["name"], HOST);
@@ -220,15 +230,29 @@ async fn overview_counts_match_the_records_and_headers_are_strict() {
     let a = get(&r, "/").await;
     assert_eq!(a.status, StatusCode::OK);
     ui_headers_are_strict(&a);
-    assert!(a.body.contains(&format!("<dd id=\"total-articles\">{}</dd>", truth.len())), "{}", a.body);
+    assert!(
+        a.body
+            .contains(&format!("<dd id=\"total-articles\">{}</dd>", truth.len())),
+        "{}",
+        a.body
+    );
     assert!(a.body.contains("<svg class=\"chart\""));
     assert!(a.body.contains("<rect class=\"bar\""));
     assert!(a.body.contains("href=\"/articles?category=Cloud\""));
     // WARC files and their integrity, once checked.
-    assert!(a.body.contains("pending") || a.body.contains("checking"), "{}", a.body);
+    assert!(
+        a.body.contains("pending") || a.body.contains("checking"),
+        "{}",
+        a.body
+    );
     app.verify_pending();
     let a = get(&r, "/").await;
-    assert_eq!(a.body.matches("<span class=\"badge ok\"").count(), 2, "{}", a.body);
+    assert_eq!(
+        a.body.matches("<span class=\"badge ok\"").count(),
+        2,
+        "{}",
+        a.body
+    );
     let v = get(&r, "/api/overview").await.json();
     assert_eq!(v["files"][0]["integrity"]["state"], "ok");
 
@@ -258,22 +282,44 @@ async fn article_list_filters_sorts_pages_and_rejects_bad_parameters() {
     assert_eq!(v["total"], truth.len() as u64);
     let items = v["items"].as_array().expect("items");
     // Newest publication first.
-    let dates: Vec<&str> = items.iter().filter_map(|i| i["published"].as_str()).collect();
+    let dates: Vec<&str> = items
+        .iter()
+        .filter_map(|i| i["published"].as_str())
+        .collect();
     let mut sorted = dates.clone();
     sorted.sort_by(|a, b| b.cmp(a));
     assert_eq!(dates, sorted);
-    assert_eq!(items[0]["url"], url(HOSTILE_PATH), "the hostile article is the newest");
-    let v = get(&r, "/api/articles?sort=oldest&per_page=2&page=2").await.json();
+    assert_eq!(
+        items[0]["url"],
+        url(HOSTILE_PATH),
+        "the hostile article is the newest"
+    );
+    let v = get(&r, "/api/articles?sort=oldest&per_page=2&page=2")
+        .await
+        .json();
     assert_eq!(v["page"], 2);
     assert_eq!(v["items"].as_array().map(Vec::len), Some(2));
     assert_eq!(v["pages"], (truth.len() as u64).div_ceil(2));
 
-    let v = get(&r, "/api/articles?site=www.news.test&category=cloud&from=2024-05-02&to=2024-05-04").await.json();
-    let urls: HashSet<&str> = v["items"].as_array().expect("items").iter().filter_map(|i| i["url"].as_str()).collect();
+    let v = get(
+        &r,
+        "/api/articles?site=www.news.test&category=cloud&from=2024-05-02&to=2024-05-04",
+    )
+    .await
+    .json();
+    let urls: HashSet<&str> = v["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["url"].as_str())
+        .collect();
     // news_site(n): article i is published on May (i % 28) + 1.
     let want: HashSet<String> = [1, 2, 3].iter().map(|i| url(&article_path(*i))).collect();
     assert_eq!(urls, want.iter().map(String::as_str).collect());
-    assert_eq!(get(&r, "/api/articles?site=other.test").await.json()["total"], 0);
+    assert_eq!(
+        get(&r, "/api/articles?site=other.test").await.json()["total"],
+        0
+    );
 
     for (q, msg) in [
         ("from=2024-02-30", "`from`: \"2024-02-30\" is not a date"),
@@ -298,8 +344,17 @@ async fn article_list_filters_sorts_pages_and_rejects_bad_parameters() {
     let a = get(&r, "/articles?category=Cloud&per_page=3").await;
     assert_eq!(a.status, StatusCode::OK);
     ui_headers_are_strict(&a);
-    assert!(a.body.contains("<option value=\"Cloud\" selected>"), "{}", a.body);
-    assert!(a.body.contains("rel=\"next\" href=\"/articles?category=Cloud&amp;page=2\""), "{}", a.body);
+    assert!(
+        a.body.contains("<option value=\"Cloud\" selected>"),
+        "{}",
+        a.body
+    );
+    assert!(
+        a.body
+            .contains("rel=\"next\" href=\"/articles?category=Cloud&amp;page=2\""),
+        "{}",
+        a.body
+    );
     // The empty fields of a submitted form are no filter.
     let a = get(&r, "/articles?site=&category=&from=&to=&sort=newest").await;
     assert!(a.body.contains(&format!("{} article(s)", truth.len())));
@@ -318,7 +373,12 @@ async fn hostile_content_is_escaped_everywhere() {
         .clone();
     let v = get(&r, &format!("/api/articles/{id}")).await.json();
     assert_eq!(v["title"], "Le <script>alert(\"titre\")</script> piège");
-    assert!(v["article"]["body"].as_str().unwrap_or("").contains("</iframe><script>alert(\"corps\")</script>"));
+    assert!(
+        v["article"]["body"]
+            .as_str()
+            .unwrap_or("")
+            .contains("</iframe><script>alert(\"corps\")</script>")
+    );
 
     for page in [
         "/articles".to_string(),
@@ -331,17 +391,36 @@ async fn hostile_content_is_escaped_everywhere() {
         ui_headers_are_strict(&a);
         assert!(!a.body.contains("<script"), "{page}: {}", a.body);
         assert!(!a.body.contains("alert(\"titre\")</script>"), "{page}");
-        assert!(a.body.contains("Le &lt;script&gt;alert(&quot;titre&quot;)&lt;/script&gt; piège"), "{page}: {}", a.body);
+        assert!(
+            a.body
+                .contains("Le &lt;script&gt;alert(&quot;titre&quot;)&lt;/script&gt; piège"),
+            "{page}: {}",
+            a.body
+        );
         // No archived URL is ever a link of the interface.
         assert!(!a.body.contains("href=\"http"), "{page}");
         assert!(!a.body.contains("src=\"http"), "{page}");
     }
     let a = get(&r, &format!("/articles/{id}")).await;
-    assert!(a.body.contains("&lt;/iframe&gt;&lt;script&gt;alert(&quot;corps&quot;)"), "{}", a.body);
+    assert!(
+        a.body
+            .contains("&lt;/iframe&gt;&lt;script&gt;alert(&quot;corps&quot;)"),
+        "{}",
+        a.body
+    );
     assert_eq!(a.body.matches("</iframe>").count(), 0);
     let a = get(&r, &format!("/capture?url={}", enc(&url(HOSTILE_PATH)))).await;
-    assert_eq!(a.body.matches("</iframe>").count(), 1, "only the sandbox frame");
-    assert!(a.body.contains("<iframe class=\"replay\" sandbox=\"\" src=\"/replay/"), "{}", a.body);
+    assert_eq!(
+        a.body.matches("</iframe>").count(),
+        1,
+        "only the sandbox frame"
+    );
+    assert!(
+        a.body
+            .contains("<iframe class=\"replay\" sandbox=\"\" src=\"/replay/"),
+        "{}",
+        a.body
+    );
     assert!(!a.body.contains("allow-scripts") && !a.body.contains("allow-same-origin"));
 }
 
@@ -350,9 +429,14 @@ async fn replayed_pages_run_no_script_and_never_reach_the_live_web() {
     let state = tempfile::tempdir().expect("tmp");
     let app = open_app(state.path());
     let r = router(Arc::clone(&app));
-    let cap = get(&r, &format!("/api/capture?url={}", enc(&url(HOSTILE_PATH)))).await.json();
+    let cap = get(&r, &format!("/api/capture?url={}", enc(&url(HOSTILE_PATH))))
+        .await
+        .json();
     let replay = cap["replay_url"].as_str().expect("replay url").to_string();
-    let ts = cap["capture"]["timestamp"].as_str().expect("ts").to_string();
+    let ts = cap["capture"]["timestamp"]
+        .as_str()
+        .expect("ts")
+        .to_string();
     assert_eq!(replay, format!("/replay/{ts}/{}", url(HOSTILE_PATH)));
 
     let a = get(&r, &replay).await;
@@ -364,14 +448,31 @@ async fn replayed_pages_run_no_script_and_never_reach_the_live_web() {
     assert!(a.header(header::CONTENT_TYPE).starts_with("text/html"));
     let html = &a.body;
     assert!(html.contains(RARE_WORD));
-    for gone in ["<script", "pwned", "onload", "onerror", "javascript:", "http-equiv"] {
+    for gone in [
+        "<script",
+        "pwned",
+        "onload",
+        "onerror",
+        "javascript:",
+        "http-equiv",
+    ] {
         assert!(!html.contains(gone), "{gone}: {html}");
     }
     let prefix = format!("/replay/{ts}/");
-    assert!(html.contains(&format!("href=\"{prefix}http://live.invalid/page\"")), "{html}");
-    assert!(html.contains(&format!("src=\"{prefix}http://live.invalid/pixel.png\"")), "{html}");
+    assert!(
+        html.contains(&format!("href=\"{prefix}http://live.invalid/page\"")),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("src=\"{prefix}http://live.invalid/pixel.png\"")),
+        "{html}"
+    );
     for (at, _) in html.match_indices("http://") {
-        assert!(html[..at].ends_with(&prefix), "a URL outside the archive at {at}: {}", &html[at.saturating_sub(40)..at + 40]);
+        assert!(
+            html[..at].ends_with(&prefix),
+            "a URL outside the archive at {at}: {}",
+            &html[at.saturating_sub(40)..at + 40]
+        );
     }
     // A link to a page that was never archived answers inside the frame, same policy.
     let a = get(&r, &format!("{prefix}http://live.invalid/page")).await;
@@ -379,12 +480,23 @@ async fn replayed_pages_run_no_script_and_never_reach_the_live_web() {
     assert_eq!(a.header(header::CONTENT_SECURITY_POLICY), REPLAY_CSP);
     assert!(a.body.contains("Not in the archive"));
     // Query strings are part of the archived URL; bad addresses are refused.
-    assert_eq!(get(&r, "/replay/notadate/http://news.test/").await.status, StatusCode::BAD_REQUEST);
-    assert_eq!(get(&r, "/replay/2024/notaurl").await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        get(&r, "/replay/notadate/http://news.test/").await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        get(&r, "/replay/2024/notaurl").await.status,
+        StatusCode::BAD_REQUEST
+    );
     // An archived redirect or another page of the site replays too.
     let home = get(&r, &format!("/replay/{ts}/http://{HOST}/")).await;
     assert_eq!(home.status, StatusCode::OK);
-    assert!(home.body.contains(&format!("href=\"{prefix}http://{HOST}/category/cloud/\"")), "{}", home.body);
+    assert!(
+        home.body
+            .contains(&format!("href=\"{prefix}http://{HOST}/category/cloud/\"")),
+        "{}",
+        home.body
+    );
 }
 
 #[tokio::test]
@@ -392,13 +504,25 @@ async fn search_finds_the_article_first_with_highlighted_snippets() {
     let state = tempfile::tempdir().expect("tmp");
     let app = open_app(state.path());
     let r = router(Arc::clone(&app));
-    let hostile = app.catalog().article_by_url(&url(HOSTILE_PATH)).expect("a").id.clone();
+    let hostile = app
+        .catalog()
+        .article_by_url(&url(HOSTILE_PATH))
+        .expect("a")
+        .id
+        .clone();
 
     let v = get(&r, &format!("/api/search?q={RARE_WORD}")).await.json();
     assert_eq!(v["total"], 1);
     assert_eq!(v["items"][0]["article"]["id"], hostile);
     let snippet = &v["items"][0]["snippet"];
-    assert!(snippet.as_array().expect("fragments").iter().any(|f| f["hit"] == true && f["text"] == RARE_WORD), "{snippet}");
+    assert!(
+        snippet
+            .as_array()
+            .expect("fragments")
+            .iter()
+            .any(|f| f["hit"] == true && f["text"] == RARE_WORD),
+        "{snippet}"
+    );
     assert!(v["took_ms"].as_f64().is_some());
 
     // Accents folded, words of the title and body, filters, pages.
@@ -408,17 +532,31 @@ async fn search_finds_the_article_first_with_highlighted_snippets() {
     assert!(v["total"].as_u64().unwrap_or(0) > 2, "{v}");
     assert_eq!(v["items"].as_array().map(Vec::len), Some(2));
     assert_eq!(v["pages"], v["total"].as_u64().unwrap_or(0).div_ceil(2));
-    let v = get(&r, "/api/search?q=paragraphe&from=2024-05-20").await.json();
+    let v = get(&r, "/api/search?q=paragraphe&from=2024-05-20")
+        .await
+        .json();
     assert_eq!(v["total"], 1);
-    let v = get(&r, "/api/search?q=paragraphe&category=nope").await.json();
+    let v = get(&r, "/api/search?q=paragraphe&category=nope")
+        .await
+        .json();
     assert_eq!(v["total"], 0);
-    let v = get(&r, &format!("/api/search?q=article+{}", "4")).await.json();
-    assert_eq!(v["items"][0]["article"]["url"], url(&article_path(4)), "{v}");
+    let v = get(&r, &format!("/api/search?q=article+{}", "4"))
+        .await
+        .json();
+    assert_eq!(
+        v["items"][0]["article"]["url"],
+        url(&article_path(4)),
+        "{v}"
+    );
     let v = get(&r, "/api/search?q=paragraphe&sort=newest").await.json();
     assert_eq!(v["items"][0]["article"]["id"], hostile);
 
     let a = get(&r, &format!("/search?q={RARE_WORD}")).await;
-    assert!(a.body.contains(&format!("<mark>{RARE_WORD}</mark>")), "{}", a.body);
+    assert!(
+        a.body.contains(&format!("<mark>{RARE_WORD}</mark>")),
+        "{}",
+        a.body
+    );
     assert!(a.body.contains("1 result(s)"));
     assert!(a.body.contains(&format!("href=\"/articles/{hostile}\"")));
     let a = get(&r, "/search").await;
@@ -426,10 +564,21 @@ async fn search_finds_the_article_first_with_highlighted_snippets() {
     assert!(a.body.contains("name=\"q\""));
 
     assert_eq!(get(&r, "/api/search").await.status, StatusCode::BAD_REQUEST);
-    assert_eq!(get(&r, "/api/search?q=x&sort=best").await.status, StatusCode::BAD_REQUEST);
-    assert_eq!(get(&r, &format!("/api/search?q={}", "a".repeat(600))).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        get(&r, "/api/search?q=x&sort=best").await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        get(&r, &format!("/api/search?q={}", "a".repeat(600)))
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
     // Query syntax errors are not failures.
-    assert_eq!(get(&r, "/api/search?q=%22unclosed").await.status, StatusCode::OK);
+    assert_eq!(
+        get(&r, "/api/search?q=%22unclosed").await.status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -438,29 +587,59 @@ async fn article_page_shows_fields_related_captures_revisits_and_the_diff() {
     let app = open_app(state.path());
     let r = router(Arc::clone(&app));
     let c = app.catalog();
-    let a3 = c.article_by_url(&url(&article_path(3))).expect("article 3").id.clone();
-    let a1 = c.article_by_url(&url(&article_path(1))).expect("article 1").id.clone();
+    let a3 = c
+        .article_by_url(&url(&article_path(3)))
+        .expect("article 3")
+        .id
+        .clone();
+    let a1 = c
+        .article_by_url(&url(&article_path(1)))
+        .expect("article 1")
+        .id
+        .clone();
 
     let v = get(&r, &format!("/api/articles/{a3}")).await.json();
     assert_eq!(v["url"], url(&article_path(3)));
     assert_eq!(v["versions"].as_array().map(Vec::len), Some(2), "{v}");
     assert_eq!(v["versions"][1]["changed"], true);
     let fields = v["fields"].as_array().expect("fields");
-    let title = fields.iter().find(|f| f["name"] == "title").expect("title field");
+    let title = fields
+        .iter()
+        .find(|f| f["name"] == "title")
+        .expect("title field");
     assert_eq!(title["value"], "Titre de l'article 3");
     assert!(title["method"].is_string(), "{title}");
-    assert!(fields.iter().any(|f| f["name"] == "published" && f["method"].is_string()));
+    assert!(
+        fields
+            .iter()
+            .any(|f| f["name"] == "published" && f["method"].is_string())
+    );
     // Related articles of the "À lire aussi" block, linked to their pages.
     let related = v["related"].as_array().expect("related");
     assert_eq!(related.len(), 2, "{related:?}");
     assert!(related.iter().all(|x| x["article_id"].is_string()));
     // The diff between the two versions.
     let diff = &v["diff"];
-    assert_eq!((diff["from"].as_u64(), diff["to"].as_u64()), (Some(1), Some(2)));
+    assert_eq!(
+        (diff["from"].as_u64(), diff["to"].as_u64()),
+        (Some(1), Some(2))
+    );
     assert_eq!(diff["stats"]["deleted"], 1);
     assert_eq!(diff["stats"]["inserted"], 1);
-    let ins = diff["lines"].as_array().expect("lines").iter().find(|l| l["tag"] == "insert").expect("insert");
-    assert!(ins["parts"].as_array().expect("parts").iter().any(|p| p["emph"] == true && p["text"].as_str().unwrap_or("").contains("correction")), "{ins}");
+    let ins = diff["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .find(|l| l["tag"] == "insert")
+        .expect("insert");
+    assert!(
+        ins["parts"]
+            .as_array()
+            .expect("parts")
+            .iter()
+            .any(|p| p["emph"] == true && p["text"].as_str().unwrap_or("").contains("correction")),
+        "{ins}"
+    );
     let captures = v["captures"].as_array().expect("captures");
     assert_eq!(captures.len(), 2);
     assert!(captures.iter().all(|c| c["kind"] == "response"));
@@ -471,15 +650,37 @@ async fn article_page_shows_fields_related_captures_revisits_and_the_diff() {
     assert!(page.body.contains("id=\"history\""));
     assert!(page.body.contains("1 paragraph(s) removed, 1 added"));
     // An older version, and an explicit comparison.
-    let old = get(&r, &format!("/api/articles/{a3}?version=1")).await.json();
-    assert!(old["article"]["body"].as_str().unwrap_or("").contains("quelques mots de plus"));
-    let v = get(&r, &format!("/api/articles/{a3}?from=2&to=1")).await.json();
-    assert_eq!((v["diff"]["from"].as_u64(), v["diff"]["to"].as_u64()), (Some(1), Some(2)));
+    let old = get(&r, &format!("/api/articles/{a3}?version=1"))
+        .await
+        .json();
+    assert!(
+        old["article"]["body"]
+            .as_str()
+            .unwrap_or("")
+            .contains("quelques mots de plus")
+    );
+    let v = get(&r, &format!("/api/articles/{a3}?from=2&to=1"))
+        .await
+        .json();
+    assert_eq!(
+        (v["diff"]["from"].as_u64(), v["diff"]["to"].as_u64()),
+        (Some(1), Some(2))
+    );
     for q in ["version=3", "version=0", "from=1&to=1", "from=9", "bogus=1"] {
-        assert_eq!(get(&r, &format!("/api/articles/{a3}?{q}")).await.status, StatusCode::BAD_REQUEST, "{q}");
+        assert_eq!(
+            get(&r, &format!("/api/articles/{a3}?{q}")).await.status,
+            StatusCode::BAD_REQUEST,
+            "{q}"
+        );
     }
-    assert_eq!(get(&r, "/api/articles/0000000000000000").await.status, StatusCode::NOT_FOUND);
-    assert_eq!(get(&r, "/articles/0000000000000000").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        get(&r, "/api/articles/0000000000000000").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&r, "/articles/0000000000000000").await.status,
+        StatusCode::NOT_FOUND
+    );
 
     // Article 1 did not change: its second capture is a revisit, same version.
     let v = get(&r, &format!("/api/articles/{a1}")).await.json();
@@ -492,10 +693,23 @@ async fn article_page_shows_fields_related_captures_revisits_and_the_diff() {
     // The hostile article links to article 1 (in the archive) and to a page that answered 404.
     let h = c.article_by_url(&url(HOSTILE_PATH)).expect("h").id.clone();
     let page = get(&r, &format!("/articles/{h}")).await;
-    assert!(page.body.contains(&format!("href=\"/articles/{a1}\"")), "{}", page.body);
-    assert!(page.body.contains("(captured, HTTP 404, no article)"), "{}", page.body);
+    assert!(
+        page.body.contains(&format!("href=\"/articles/{a1}\"")),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("(captured, HTTP 404, no article)"),
+        "{}",
+        page.body
+    );
     let v = get(&r, &format!("/api/articles/{h}")).await.json();
-    let missing = v["related"].as_array().expect("related").iter().find(|x| x["article_id"].is_null()).expect("404 link");
+    let missing = v["related"]
+        .as_array()
+        .expect("related")
+        .iter()
+        .find(|x| x["article_id"].is_null())
+        .expect("404 link");
     assert_eq!(missing["url"], url("/2024/05/jamais-archive/"));
     assert_eq!(missing["status"], 404);
 }
@@ -505,22 +719,48 @@ async fn capture_routes_show_headers_and_every_capture() {
     let state = tempfile::tempdir().expect("tmp");
     let r = router(open_app(state.path()));
     let u = url(&article_path(1));
-    let v = get(&r, &format!("/api/captures?url={}", enc(&u))).await.json();
+    let v = get(&r, &format!("/api/captures?url={}", enc(&u)))
+        .await
+        .json();
     let list = v["captures"].as_array().expect("captures");
     assert_eq!(list.len(), 2);
     assert!(v["article_id"].is_string());
     // Another spelling of the same URL (SURT key) finds the same captures.
-    let v2 = get(&r, &format!("/api/captures?url={}", enc(&u.replace("http://", "http://www.").trim_end_matches('/').to_string()))).await.json();
+    let v2 = get(
+        &r,
+        &format!(
+            "/api/captures?url={}",
+            enc(&u
+                .replace("http://", "http://www.")
+                .trim_end_matches('/')
+                .to_string())
+        ),
+    )
+    .await
+    .json();
     assert_eq!(v2["captures"], v["captures"]);
     let first_ts = list[0]["timestamp"].as_str().expect("ts");
 
-    let v = get(&r, &format!("/api/capture?url={}&at={first_ts}", enc(&u))).await.json();
+    let v = get(&r, &format!("/api/capture?url={}&at={first_ts}", enc(&u)))
+        .await
+        .json();
     assert_eq!(v["capture"]["kind"], "response");
     assert_eq!(v["http_status_line"], "HTTP/1.1 200 OK");
-    assert!(v["http_headers"].as_array().expect("h").iter().any(|h| h[0].as_str().is_some_and(|n| n.eq_ignore_ascii_case("content-type"))));
-    assert!(v["warc_headers"].as_array().expect("h").iter().any(|h| h[0] == "WARC-Record-ID"));
+    assert!(v["http_headers"].as_array().expect("h").iter().any(|h| {
+        h[0].as_str()
+            .is_some_and(|n| n.eq_ignore_ascii_case("content-type"))
+    }));
+    assert!(
+        v["warc_headers"]
+            .as_array()
+            .expect("h")
+            .iter()
+            .any(|h| h[0] == "WARC-Record-ID")
+    );
     // The latest is the revisit, whose payload is the first capture.
-    let v = get(&r, &format!("/api/capture?url={}", enc(&u))).await.json();
+    let v = get(&r, &format!("/api/capture?url={}", enc(&u)))
+        .await
+        .json();
     assert_eq!(v["capture"]["kind"], "revisit");
     assert_eq!(v["payload"]["timestamp"], first_ts);
     let a = get(&r, &format!("/capture?url={}", enc(&u))).await;
@@ -539,11 +779,27 @@ async fn capture_routes_show_headers_and_every_capture() {
         ("url=http://news.test/none&at=2024", StatusCode::NOT_FOUND),
         ("url=http://news.test/&at=20x", StatusCode::BAD_REQUEST),
     ] {
-        assert_eq!(get(&r, &format!("/api/capture?{q}")).await.status, status, "{q}");
-        assert_eq!(get(&r, &format!("/capture?{q}")).await.status, status, "{q}");
+        assert_eq!(
+            get(&r, &format!("/api/capture?{q}")).await.status,
+            status,
+            "{q}"
+        );
+        assert_eq!(
+            get(&r, &format!("/capture?{q}")).await.status,
+            status,
+            "{q}"
+        );
     }
-    assert_eq!(get(&r, "/api/captures?url=http://news.test/none").await.status, StatusCode::NOT_FOUND);
-    assert_eq!(get(&r, "/api/captures").await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        get(&r, "/api/captures?url=http://news.test/none")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&r, "/api/captures").await.status,
+        StatusCode::BAD_REQUEST
+    );
 }
 
 fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (u64, std::time::SystemTime)> {
@@ -575,14 +831,22 @@ async fn nothing_is_written_to_the_archive_but_the_state_folder() {
     app.refresh().expect("refresh");
     app.verify_pending();
     let r = router(Arc::clone(&app));
-    assert_eq!(get(&r, "/api/search?q=article").await.status, StatusCode::OK);
+    assert_eq!(
+        get(&r, "/api/search?q=article").await.status,
+        StatusCode::OK
+    );
     drop(r);
     drop(app);
     assert_eq!(snapshot(archive), before);
     let state = archive.join(".glaneur");
     assert!(state.join("search").join("meta.json").is_file());
     assert!(state.join("integrity.json").is_file());
-    assert_eq!(std::fs::read_dir(state.join("catalog")).expect("catalog").count(), 2);
+    assert_eq!(
+        std::fs::read_dir(state.join("catalog"))
+            .expect("catalog")
+            .count(),
+        2
+    );
     std::fs::remove_dir_all(&state).expect("cleanup");
 }
 
@@ -621,17 +885,27 @@ async fn new_warc_files_are_read_and_indexed_incrementally() {
     );
     let mut home = server.page(HOST, "/").expect("home");
     home.body = String::from_utf8_lossy(&home.body)
-        .replace("</body>", &format!("<a href=\"{}\">9</a></body>", article_path(9)))
+        .replace(
+            "</body>",
+            &format!("<a href=\"{}\">9</a></body>", article_path(9)),
+        )
         .into_bytes();
     server.set_page(HOST, "/", home);
     crawl(s.clone()).await;
     let second = app.refresh().expect("refresh");
-    assert_eq!((second.files_read, second.files_cached), (1, 1), "{second:?}");
+    assert_eq!(
+        (second.files_read, second.files_cached),
+        (1, 1),
+        "{second:?}"
+    );
     assert_eq!(second.indexed, 1, "only the new article: {second:?}");
     let v = get(&r, "/api/search?q=zythophile").await.json();
     assert_eq!(v["total"], 1);
     assert_eq!(v["items"][0]["article"]["url"], url(&article_path(9)));
-    assert_eq!(get(&r, "/api/overview").await.json()["totals"]["articles"], 4);
+    assert_eq!(
+        get(&r, "/api/overview").await.json()["totals"]["articles"],
+        4
+    );
     drop(r);
     drop(app);
 
@@ -639,7 +913,10 @@ async fn new_warc_files_are_read_and_indexed_incrementally() {
     let app = App::open(&config).expect("reopen");
     assert_eq!(app.catalog().totals.articles, 4);
     let again = app.refresh().expect("refresh");
-    assert_eq!((again.files_read, again.files_cached, again.indexed), (0, 2, 0));
+    assert_eq!(
+        (again.files_read, again.files_cached, again.indexed),
+        (0, 2, 0)
+    );
     // A removed file disappears from the catalog and the index.
     let files = warc_files(&s.archive_dir);
     std::fs::remove_file(&files[1]).expect("remove");
@@ -647,7 +924,10 @@ async fn new_warc_files_are_read_and_indexed_incrementally() {
     assert_eq!(gone.files_removed, 1);
     let r = router(Arc::clone(&app));
     assert_eq!(get(&r, "/api/search?q=zythophile").await.json()["total"], 0);
-    assert_eq!(get(&r, "/api/overview").await.json()["totals"]["articles"], 3);
+    assert_eq!(
+        get(&r, "/api/overview").await.json()["totals"]["articles"],
+        3
+    );
     // A second server on the same state folder is refused.
     assert!(App::open(&config).is_err());
 }

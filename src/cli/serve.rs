@@ -49,9 +49,9 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         verify: !args.no_verify,
     };
     let app = App::open(&config).map_err(|e| match e {
-        glaneur::serve::ServeError::State { .. } => {
-            anyhow::Error::new(UsageError(format!("{e} (give a writable folder with --state)")))
-        }
+        glaneur::serve::ServeError::State { .. } => anyhow::Error::new(UsageError(format!(
+            "{e} (give a writable folder with --state)"
+        ))),
         other => other.into(),
     })?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -85,14 +85,16 @@ async fn refresh_loop(app: Arc<App>, every: u64) {
         let a = Arc::clone(&app);
         let started = std::time::Instant::now();
         match tokio::task::spawn_blocking(move || a.refresh()).await {
-            Ok(Ok(r)) if r.files_read > 0 || r.files_removed > 0 || r.indexed > 0 => tracing::info!(
-                "archive read: {} file(s) read, {} cached, {} removed; {} article(s) indexed in {:.1?}",
-                r.files_read,
-                r.files_cached,
-                r.files_removed,
-                r.indexed,
-                started.elapsed()
-            ),
+            Ok(Ok(r)) if r.files_read > 0 || r.files_removed > 0 || r.indexed > 0 => {
+                tracing::info!(
+                    "archive read: {} file(s) read, {} cached, {} removed; {} article(s) indexed in {:.1?}",
+                    r.files_read,
+                    r.files_cached,
+                    r.files_removed,
+                    r.indexed,
+                    started.elapsed()
+                )
+            }
             Ok(Ok(_)) => {}
             Ok(Err(e)) => tracing::error!("reading the archive failed: {e}"),
             Err(e) => tracing::error!("reading the archive failed: {e}"),

@@ -196,7 +196,12 @@ fn clean_uri(v: &str) -> String {
 }
 
 fn short_mime(v: &str) -> Option<String> {
-    let m = v.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let m = v
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     (!m.is_empty()).then_some(m)
 }
 
@@ -292,7 +297,9 @@ pub fn scan_file(path: &Path, mut keep: impl FnMut(ScannedArticle)) -> FileScan 
                 offset,
                 length: length.unwrap_or(0),
                 digest: record.header("WARC-Payload-Digest").map(str::to_string),
-                refers_to: record.header("WARC-Refers-To").map(|v| v.trim().to_string()),
+                refers_to: record
+                    .header("WARC-Refers-To")
+                    .map(|v| v.trim().to_string()),
                 refers_to_url: record.header("WARC-Refers-To-Target-URI").map(clean_uri),
                 refers_to_date: record
                     .header("WARC-Refers-To-Date")
@@ -306,7 +313,10 @@ pub fn scan_file(path: &Path, mut keep: impl FnMut(ScannedArticle)) -> FileScan 
                 continue;
             };
             let url = if article.url.is_empty() {
-                record.header("WARC-Target-URI").map(clean_uri).unwrap_or_default()
+                record
+                    .header("WARC-Target-URI")
+                    .map(clean_uri)
+                    .unwrap_or_default()
             } else {
                 article.url.clone()
             };
@@ -320,7 +330,9 @@ pub fn scan_file(path: &Path, mut keep: impl FnMut(ScannedArticle)) -> FileScan 
                 categories: article.categories.clone(),
                 published: article.published.clone(),
                 date: date.unwrap_or_default(),
-                refers_to: record.header("WARC-Refers-To").map(|v| v.trim().to_string()),
+                refers_to: record
+                    .header("WARC-Refers-To")
+                    .map(|v| v.trim().to_string()),
                 offset,
                 body_digest: body_digest(body),
                 words: body.split_whitespace().count(),
@@ -536,7 +548,10 @@ impl Catalog {
         for (fi, scan) in scans.iter().enumerate() {
             for a in &scan.articles {
                 c.totals.article_records += 1;
-                groups.entry(a.url.clone()).or_default().push((fi as u32, a));
+                groups
+                    .entry(a.url.clone())
+                    .or_default()
+                    .push((fi as u32, a));
             }
         }
         let mut articles: Vec<ArticleEntry> = Vec::with_capacity(groups.len());
@@ -730,7 +745,13 @@ mod tests {
         parse_warc_date(s).unwrap_or_default()
     }
 
-    fn capture(url: &str, d: &str, kind: CaptureKind, id: &str, refers: Option<&str>) -> CaptureRow {
+    fn capture(
+        url: &str,
+        d: &str,
+        kind: CaptureKind,
+        id: &str,
+        refers: Option<&str>,
+    ) -> CaptureRow {
         CaptureRow {
             url: url.into(),
             date: date(d),
@@ -775,8 +796,20 @@ mod tests {
             records: 4,
             damaged: vec![],
             captures: vec![
-                capture(a, "2024-05-01T10:00:00Z", CaptureKind::Response, "<r1>", None),
-                capture(b, "2024-05-01T10:00:01Z", CaptureKind::Response, "<r2>", None),
+                capture(
+                    a,
+                    "2024-05-01T10:00:00Z",
+                    CaptureKind::Response,
+                    "<r1>",
+                    None,
+                ),
+                capture(
+                    b,
+                    "2024-05-01T10:00:01Z",
+                    CaptureKind::Response,
+                    "<r2>",
+                    None,
+                ),
             ],
             articles: vec![
                 article(a, "2024-05-01T10:00:02Z", "<r1>", "2024-04-30", "Cloud"),
@@ -786,10 +819,28 @@ mod tests {
         let f2 = FileScan {
             name: "f2.warc.zst".into(),
             captures: vec![
-                capture(a, "2024-06-01T10:00:00Z", CaptureKind::Revisit, "<r3>", Some("<r1>")),
-                capture(b, "2024-06-01T10:00:01Z", CaptureKind::Response, "<r4>", None),
+                capture(
+                    a,
+                    "2024-06-01T10:00:00Z",
+                    CaptureKind::Revisit,
+                    "<r3>",
+                    Some("<r1>"),
+                ),
+                capture(
+                    b,
+                    "2024-06-01T10:00:01Z",
+                    CaptureKind::Response,
+                    "<r4>",
+                    None,
+                ),
             ],
-            articles: vec![article(b, "2024-06-01T10:00:03Z", "<r4>", "2024-05-01", "IA")],
+            articles: vec![article(
+                b,
+                "2024-06-01T10:00:03Z",
+                "<r4>",
+                "2024-05-01",
+                "IA",
+            )],
             ..f1.clone()
         };
         let c = Catalog::build(vec![Arc::new(f2), Arc::new(f1)]);

@@ -30,7 +30,11 @@ pub struct Bar {
 pub fn bars(by_day: &BTreeMap<String, u64>) -> Vec<Bar> {
     let days: Vec<(NaiveDate, u64)> = by_day
         .iter()
-        .filter_map(|(d, n)| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok().map(|d| (d, *n)))
+        .filter_map(|(d, n)| {
+            NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .ok()
+                .map(|d| (d, *n))
+        })
         .collect();
     let (Some(first), Some(last)) = (days.first().map(|d| d.0), days.last().map(|d| d.0)) else {
         return Vec::new();
@@ -74,7 +78,8 @@ pub fn captures_chart(by_day: &BTreeMap<String, u64>) -> Markup {
     let n = bars.len().max(1) as f64;
     let plot_w = WIDTH - LEFT - 4.0;
     let plot_h = HEIGHT - TOP - BOTTOM;
-    let bw = plot_w / n;
+    // Bars at most 40 units wide: a few days do not fill the whole width.
+    let bw = (plot_w / n).min(40.0);
     let gap = if bw > 3.0 { 1.0 } else { 0.0 };
     let total: u64 = bars.iter().map(|b| b.count).sum();
     let desc = match (bars.first(), bars.last()) {
@@ -82,7 +87,13 @@ pub fn captures_chart(by_day: &BTreeMap<String, u64>) -> Markup {
             "{total} captures from {} to {}, at most {max} in one {}",
             f.label,
             l.label,
-            if bars.len() > 1 && f.label.len() == 7 { "month" } else if f.label.starts_with("week") { "week" } else { "day" }
+            if bars.len() > 1 && f.label.len() == 7 {
+                "month"
+            } else if f.label.starts_with("week") {
+                "week"
+            } else {
+                "day"
+            }
         ),
         _ => "no captures".to_string(),
     };
@@ -129,7 +140,11 @@ mod tests {
         assert!(svg.contains("8 captures from 2024-05-01 to 2024-05-04"));
         days.insert("2026-05-01".to_string(), 1);
         let b = bars(&days);
-        assert!(b.len() < 120 && b[0].label.starts_with("week of"), "{}", b.len());
+        assert!(
+            b.len() < 120 && b[0].label.starts_with("week of"),
+            "{}",
+            b.len()
+        );
         assert_eq!(b.iter().map(|x| x.count).sum::<u64>(), 9);
         days.insert("2034-05-01".to_string(), 1);
         assert_eq!(bars(&days)[0].label, "2024-05");

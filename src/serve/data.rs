@@ -36,10 +36,7 @@ impl Params {
                 return Err(if allowed.is_empty() {
                     format!("unknown parameter `{k}`: this route takes none")
                 } else {
-                    format!(
-                        "unknown parameter `{k}` (expected: {})",
-                        allowed.join(", ")
-                    )
+                    format!("unknown parameter `{k}` (expected: {})", allowed.join(", "))
                 });
             }
             if values.insert(k.to_string(), v.trim().to_string()).is_some() {
@@ -302,7 +299,12 @@ pub fn article_list(
     let total = matching.len();
     let skip = (page - 1).saturating_mul(per_page);
     let items: Vec<ArticleItem> = match sort {
-        ListSort::Newest => matching.iter().skip(skip).take(per_page).map(|a| ArticleItem::of(a)).collect(),
+        ListSort::Newest => matching
+            .iter()
+            .skip(skip)
+            .take(per_page)
+            .map(|a| ArticleItem::of(a))
+            .collect(),
         ListSort::Oldest => {
             // Dated articles oldest first, then the undated ones.
             let dated = matching.iter().filter(|a| a.published_at.is_some()).count();
@@ -310,7 +312,11 @@ pub fn article_list(
                 .iter()
                 .rev()
                 .chain(matching[dated..].iter());
-            order.skip(skip).take(per_page).map(|a| ArticleItem::of(a)).collect()
+            order
+                .skip(skip)
+                .take(per_page)
+                .map(|a| ArticleItem::of(a))
+                .collect()
         }
     };
     ArticleList {
@@ -456,7 +462,10 @@ pub fn capture_item(c: &Catalog, r: CaptureRef, article: Option<&ArticleEntry>) 
         .map(|p| timestamp14(c.row(p).date));
     let article_version = article.and_then(|a| {
         let v = c.version_of_capture(a, r)?;
-        a.versions.iter().position(|x| std::ptr::eq(x, v)).map(|i| i + 1)
+        a.versions
+            .iter()
+            .position(|x| std::ptr::eq(x, v))
+            .map(|i| i + 1)
     });
     CaptureItem {
         timestamp: timestamp14(row.date),
@@ -735,17 +744,36 @@ mod tests {
 
     #[test]
     fn params_are_checked() {
-        let p = Params::parse(Some("site=www.A.test&from=2024-05-01&page=2&q="), &["site", "from", "page", "q"])
-            .expect("ok");
+        let p = Params::parse(
+            Some("site=www.A.test&from=2024-05-01&page=2&q="),
+            &["site", "from", "page", "q"],
+        )
+        .expect("ok");
         assert_eq!(p.get("q"), None);
         assert_eq!(p.number("page", 1, 10), Ok(2));
         let f = Filter::from_params(&p).expect("filter");
         assert_eq!(f.site.as_deref(), Some("a.test"));
-        assert!(Params::parse(Some("sitee=x"), &["site"]).unwrap_err().contains("unknown parameter `sitee`"));
-        assert!(Params::parse(Some("a=1&a=2"), &["a"]).unwrap_err().contains("twice"));
-        let p = Params::parse(Some("from=2024-13-01&page=0&at=20x"), &["from", "page", "at"]).expect("ok");
+        assert!(
+            Params::parse(Some("sitee=x"), &["site"])
+                .unwrap_err()
+                .contains("unknown parameter `sitee`")
+        );
+        assert!(
+            Params::parse(Some("a=1&a=2"), &["a"])
+                .unwrap_err()
+                .contains("twice")
+        );
+        let p = Params::parse(
+            Some("from=2024-13-01&page=0&at=20x"),
+            &["from", "page", "at"],
+        )
+        .expect("ok");
         assert!(p.day("from").unwrap_err().contains("not a date"));
-        assert!(p.number("page", 1, 10).unwrap_err().contains("whole number"));
+        assert!(
+            p.number("page", 1, 10)
+                .unwrap_err()
+                .contains("whole number")
+        );
         assert!(p.timestamp("at").is_err());
         let p = Params::parse(Some("from=2024-05-02&to=2024-05-01"), &["from", "to"]).expect("ok");
         assert!(Filter::from_params(&p).unwrap_err().contains("after"));
@@ -753,8 +781,15 @@ mod tests {
 
     #[test]
     fn http_heads_split() {
-        let (s, h) = parse_http_head(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-A: b:c\r\n\r\n");
+        let (s, h) =
+            parse_http_head(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-A: b:c\r\n\r\n");
         assert_eq!(s.as_deref(), Some("HTTP/1.1 200 OK"));
-        assert_eq!(h, vec![("Content-Type".into(), "text/html".into()), ("X-A".into(), "b:c".into())]);
+        assert_eq!(
+            h,
+            vec![
+                ("Content-Type".into(), "text/html".into()),
+                ("X-A".into(), "b:c".into())
+            ]
+        );
     }
 }

@@ -98,9 +98,17 @@ mod tests {
         assert_eq!(stats.deleted, 1);
         assert_eq!(stats.inserted, 2);
         let del = lines.iter().find(|l| l.tag == "delete").expect("delete");
-        assert!(del.parts.iter().any(|p| p.emph && p.text.contains("lundi")), "{del:?}");
+        assert!(
+            del.parts.iter().any(|p| p.emph && p.text.contains("lundi")),
+            "{del:?}"
+        );
         let ins: Vec<&DiffLine> = lines.iter().filter(|l| l.tag == "insert").collect();
-        assert!(ins[0].parts.iter().any(|p| p.emph && p.text.contains("mardi")));
+        assert!(
+            ins[0]
+                .parts
+                .iter()
+                .any(|p| p.emph && p.text.contains("mardi"))
+        );
         assert_eq!(ins[1].parts[0].text, "Ajout.");
         let (same, stats) = diff_bodies("a\nb", "a\n\nb\n");
         assert!(same.iter().all(|l| l.tag == "equal"));

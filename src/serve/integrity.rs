@@ -169,7 +169,9 @@ impl Integrity {
                 }
                 Err(_) => continue,
             };
-            let tmp = self.path.with_extension(format!("tmp-{}", std::process::id()));
+            let tmp = self
+                .path
+                .with_extension(format!("tmp-{}", std::process::id()));
             if let Err(e) =
                 std::fs::write(&tmp, json).and_then(|()| std::fs::rename(&tmp, &self.path))
             {
@@ -194,7 +196,10 @@ mod tests {
                 ("WARC-Record-ID".into(), "<urn:uuid:1>".into()),
                 ("WARC-Date".into(), "2024-05-01T00:00:00Z".into()),
                 ("WARC-Target-URI".into(), "http://a.test/".into()),
-                ("WARC-Block-Digest".into(), crate::warc::sha1_digest(b"hello")),
+                (
+                    "WARC-Block-Digest".into(),
+                    crate::warc::sha1_digest(b"hello"),
+                ),
             ],
             block: b"hello".to_vec(),
         };
@@ -211,23 +216,38 @@ mod tests {
             .filter_map(|n| Stamp::of(&dir.join(n)).map(|s| (n.to_string(), s)))
             .collect();
         let check = Integrity::open(&state, true);
-        assert_eq!(check.state("good.warc", files[1].1), IntegrityState::Pending);
+        assert_eq!(
+            check.state("good.warc", files[1].1),
+            IntegrityState::Pending
+        );
         check.run_pending(dir, &files);
-        assert!(matches!(check.state("good.warc", files[1].1), IntegrityState::Ok { .. }));
+        assert!(matches!(
+            check.state("good.warc", files[1].1),
+            IntegrityState::Ok { .. }
+        ));
         match check.state("bad.warc", files[0].1) {
             IntegrityState::Problems { problems, .. } => {
-                assert!(problems[0].starts_with("digest at offset 0"), "{problems:?}")
+                assert!(
+                    problems[0].starts_with("digest at offset 0"),
+                    "{problems:?}"
+                )
             }
             other => panic!("expected problems, got {other:?}"),
         }
         // Cached across restarts; a changed stamp is pending again.
         let again = Integrity::open(&state, true);
-        assert!(matches!(again.state("good.warc", files[1].1), IntegrityState::Ok { .. }));
+        assert!(matches!(
+            again.state("good.warc", files[1].1),
+            IntegrityState::Ok { .. }
+        ));
         let changed = Stamp {
             size: files[1].1.size + 1,
             ..files[1].1
         };
         assert_eq!(again.state("good.warc", changed), IntegrityState::Pending);
-        assert_eq!(Integrity::open(&state, false).state("good.warc", files[1].1), IntegrityState::Off);
+        assert_eq!(
+            Integrity::open(&state, false).state("good.warc", files[1].1),
+            IntegrityState::Off
+        );
     }
 }

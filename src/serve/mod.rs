@@ -28,9 +28,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 pub use catalog::{Catalog, StoredArticle};
-pub use routes::router;
 use catalog::{FileScan, ScannedArticle, Stamp};
 use integrity::Integrity;
+pub use routes::router;
 use search::{SearchDoc, SearchIndex};
 
 /// The state folder inside the archive folder, by default.
@@ -162,8 +162,10 @@ impl App {
             .unwrap_or_else(|| archive.join(STATE_DIR));
         let cache_dir = state_dir.join("catalog");
         std::fs::create_dir_all(&cache_dir).map_err(state_err(&state_dir))?;
-        let (search, _fresh) =
-            SearchIndex::open(&state_dir.join("search"), &state_dir.join("search-state.json"))?;
+        let (search, _fresh) = SearchIndex::open(
+            &state_dir.join("search"),
+            &state_dir.join("search-state.json"),
+        )?;
         let integrity = Integrity::open(&state_dir.join("integrity.json"), config.verify);
         let files = crate::read::warc_files(&archive)?;
         let scans: Vec<Arc<FileScan>> = files

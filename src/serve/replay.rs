@@ -127,7 +127,9 @@ pub fn rewrite_css(css: &str, base: &Url, ts: &str) -> String {
     };
     let css = CSS_URL.replace_all(css, |caps: &Captures| format!("url(\"{}\")", target(caps)));
     CSS_IMPORT
-        .replace_all(&css, |caps: &Captures| format!("@import \"{}\"", target(caps)))
+        .replace_all(&css, |caps: &Captures| {
+            format!("@import \"{}\"", target(caps))
+        })
         .into_owned()
 }
 
@@ -194,8 +196,7 @@ const DROP_ATTRS: &[&str] = &[
     "attributionsrc",
 ];
 /// Elements removed with their content.
-const DROP_ELEMENTS: &str =
-    "script, noscript, object, embed, applet, portal, base, meta[http-equiv], set, animate, template";
+const DROP_ELEMENTS: &str = "script, noscript, object, embed, applet, portal, base, meta[http-equiv], set, animate, template";
 
 fn rewrite_attributes(el: &mut Element, base: &Url, ts: &str) {
     let tag = el.tag_name();
@@ -275,7 +276,10 @@ pub fn rewrite_html(html: &str, page: &Url, ts: &str) -> Result<String, String> 
             Ok(())
         }))
         .append_element_content_handler(element!("link", |el| {
-            let rel = el.get_attribute("rel").unwrap_or_default().to_ascii_lowercase();
+            let rel = el
+                .get_attribute("rel")
+                .unwrap_or_default()
+                .to_ascii_lowercase();
             let keep = rel
                 .split_ascii_whitespace()
                 .any(|r| matches!(r, "stylesheet" | "icon"));
@@ -325,29 +329,86 @@ mod tests {
 <meta http-equiv="refresh" content="0;url=http://live.evil/"><style>@import "print.css"; body{background:url(/bg.gif)}</style></body></html>"##;
         let out = rewrite_html(html, &page(), "20240501100000").expect("rewrite");
         let r = "/replay/20240501100000/";
-        assert!(out.contains(&format!("href=\"{r}http://news.test/s.css?v=1&amp;x=2\"")), "{out}");
-        assert!(out.contains(&format!("href=\"{r}http://news.test/2024/05/b/\"")), "{out}");
-        assert!(out.contains(&format!("href=\"{r}https://other.test/x#frag\"")), "{out}");
-        assert!(out.contains(&format!("src=\"{r}http://img.test/i.png\"")), "{out}");
-        assert!(out.contains(&format!("{r}http://news.test/2024/05/a/a.png 1x, {r}http://img.test/b.png 2x")), "{out}");
-        assert!(out.contains(&format!("src=\"{r}https://ads.evil/frame\"")), "{out}");
-        assert!(out.contains(&format!("url(&quot;{r}http://img.test/bg.png&quot;)")) || out.contains(&format!("url(\"{r}http://img.test/bg.png\")")), "{out}");
-        assert!(out.contains(&format!("@import \"{r}http://news.test/2024/05/a/print.css\"")), "{out}");
-        assert!(out.contains(&format!("url(\"{r}http://news.test/bg.gif\")")), "{out}");
-        assert!(out.contains(&format!("xlink:href=\"{r}http://svg.test/\"")), "{out}");
+        assert!(
+            out.contains(&format!("href=\"{r}http://news.test/s.css?v=1&amp;x=2\"")),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!("href=\"{r}http://news.test/2024/05/b/\"")),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!("href=\"{r}https://other.test/x#frag\"")),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!("src=\"{r}http://img.test/i.png\"")),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!(
+                "{r}http://news.test/2024/05/a/a.png 1x, {r}http://img.test/b.png 2x"
+            )),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!("src=\"{r}https://ads.evil/frame\"")),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!("url(&quot;{r}http://img.test/bg.png&quot;)"))
+                || out.contains(&format!("url(\"{r}http://img.test/bg.png\")")),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!(
+                "@import \"{r}http://news.test/2024/05/a/print.css\""
+            )),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!("url(\"{r}http://news.test/bg.gif\")")),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!("xlink:href=\"{r}http://svg.test/\"")),
+            "{out}"
+        );
         assert!(out.contains("src=\"data:image/png;base64,AAAA\""));
         assert!(out.contains("href=\"#top\""));
         for gone in [
-            "<script", "pwned", "onload", "onerror", "javascript", "mailto", "target=", "ping=",
-            "srcdoc", "action=", "<object", "<noscript", "refresh", "preload", "dns-prefetch",
-            "<set", "live.evil", "cdn.evil", "t.evil", "https://evil",
+            "<script",
+            "pwned",
+            "onload",
+            "onerror",
+            "javascript",
+            "mailto",
+            "target=",
+            "ping=",
+            "srcdoc",
+            "action=",
+            "<object",
+            "<noscript",
+            "refresh",
+            "preload",
+            "dns-prefetch",
+            "<set",
+            "live.evil",
+            "cdn.evil",
+            "t.evil",
+            "https://evil",
         ] {
             assert!(!out.contains(gone), "{gone} left in {out}");
         }
         // Every remaining absolute URL is a replay URL.
         for m in out.match_indices("http") {
             let before = &out[..m.0];
-            assert!(before.ends_with(r) || before.ends_with("//"), "bare URL at {}: {}", m.0, &out[m.0.saturating_sub(30)..(m.0 + 30).min(out.len())]);
+            assert!(
+                before.ends_with(r) || before.ends_with("//"),
+                "bare URL at {}: {}",
+                m.0,
+                &out[m.0.saturating_sub(30)..(m.0 + 30).min(out.len())]
+            );
         }
     }
 
@@ -355,20 +416,33 @@ mod tests {
     fn base_href_is_used_and_removed() {
         let html = r#"<html><head><base href="http://cdn.test/root/"></head><body><a href="x">x</a></body></html>"#;
         let out = rewrite_html(html, &page(), "2024").expect("rewrite");
-        assert!(out.contains("href=\"/replay/2024/http://cdn.test/root/x\""), "{out}");
+        assert!(
+            out.contains("href=\"/replay/2024/http://cdn.test/root/x\""),
+            "{out}"
+        );
         assert!(!out.contains("<base"));
     }
 
     #[test]
     fn entities_decode() {
-        assert_eq!(decode_entities("a&amp;b&#58;c&#x3A;d&bogus;e&"), "a&b:c:d&bogus;e&");
+        assert_eq!(
+            decode_entities("a&amp;b&#58;c&#x3A;d&bogus;e&"),
+            "a&b:c:d&bogus;e&"
+        );
     }
 
     #[test]
     fn css_urls_rewrite() {
         let base = Url::parse("http://news.test/css/site.css").expect("url");
-        let out = rewrite_css("a{background:url( 'i.png' )} b{src:url(data:font/woff;base64,AA)} c{x:url(javascript:alert(1))}", &base, "1");
-        assert!(out.contains("url(\"/replay/1/http://news.test/css/i.png\")"), "{out}");
+        let out = rewrite_css(
+            "a{background:url( 'i.png' )} b{src:url(data:font/woff;base64,AA)} c{x:url(javascript:alert(1))}",
+            &base,
+            "1",
+        );
+        assert!(
+            out.contains("url(\"/replay/1/http://news.test/css/i.png\")"),
+            "{out}"
+        );
         assert!(out.contains("url(\"data:font/woff;base64,AA\")"), "{out}");
         assert!(!out.contains("javascript"), "{out}");
     }

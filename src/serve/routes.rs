@@ -141,11 +141,20 @@ pub fn router(app: Arc<App>) -> Router {
 async fn security_headers(mut res: Response) -> Response {
     let h = res.headers_mut();
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
-        h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(UI_CSP));
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(UI_CSP),
+        );
         h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     }
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     h.insert(
         header::HeaderName::from_static("cross-origin-resource-policy"),
         HeaderValue::from_static("same-origin"),
@@ -187,11 +196,19 @@ async fn overview_page(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Re
     }
 }
 
-async fn api_overview(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> ApiResult<data::Overview> {
-    overview_data(&app, q.as_deref()).map(Json).map_err(ApiError)
+async fn api_overview(
+    State(app): State<Arc<App>>,
+    RawQuery(q): RawQuery,
+) -> ApiResult<data::Overview> {
+    overview_data(&app, q.as_deref())
+        .map(Json)
+        .map_err(ApiError)
 }
 
-async fn api_status(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> ApiResult<super::Status> {
+async fn api_status(
+    State(app): State<Arc<App>>,
+    RawQuery(q): RawQuery,
+) -> ApiResult<super::Status> {
     Params::parse(q.as_deref(), &[]).map_err(|e| ApiError(bad(e)))?;
     Ok(Json(app.status()))
 }
@@ -209,8 +226,16 @@ fn list_data(app: &App, raw: Option<&str>) -> Result<data::ArticleList, AppError
         Some(o) => return Err(bad(format!("`sort`: {o:?} is not one of newest, oldest"))),
     };
     let page = p.number("page", 1, data::MAX_PAGE).map_err(bad)?;
-    let per_page = p.number("per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE).map_err(bad)?;
-    Ok(data::article_list(&app.catalog(), filter, sort, page, per_page))
+    let per_page = p
+        .number("per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)
+        .map_err(bad)?;
+    Ok(data::article_list(
+        &app.catalog(),
+        filter,
+        sort,
+        page,
+        per_page,
+    ))
 }
 
 async fn articles_page(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
@@ -220,13 +245,18 @@ async fn articles_page(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Re
     }
 }
 
-async fn api_articles(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> ApiResult<data::ArticleList> {
+async fn api_articles(
+    State(app): State<Arc<App>>,
+    RawQuery(q): RawQuery,
+) -> ApiResult<data::ArticleList> {
     list_data(&app, q.as_deref()).map(Json).map_err(ApiError)
 }
 
 // ---------------------------------------------------------------- search
 
-const SEARCH_PARAMS: &[&str] = &["q", "site", "category", "from", "to", "sort", "page", "per_page"];
+const SEARCH_PARAMS: &[&str] = &[
+    "q", "site", "category", "from", "to", "sort", "page", "per_page",
+];
 
 fn search_data(app: &App, raw: Option<&str>) -> Result<Option<data::SearchPage>, AppError> {
     let p = Params::parse(raw, SEARCH_PARAMS).map_err(bad)?;
@@ -301,7 +331,10 @@ async fn search_page(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Resp
     }
 }
 
-async fn api_search(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> ApiResult<data::SearchPage> {
+async fn api_search(
+    State(app): State<Arc<App>>,
+    RawQuery(q): RawQuery,
+) -> ApiResult<data::SearchPage> {
     match blocking(move || search_data(&app, q.as_deref())).await {
         Ok(Some(d)) => Ok(Json(d)),
         Ok(None) => Err(ApiError(bad("parameter `q` is required".into()))),
@@ -408,12 +441,17 @@ fn checked_url(p: &Params) -> Result<String, AppError> {
     }
 }
 
-async fn api_captures(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> ApiResult<data::CaptureList> {
+async fn api_captures(
+    State(app): State<Arc<App>>,
+    RawQuery(q): RawQuery,
+) -> ApiResult<data::CaptureList> {
     let p = Params::parse(q.as_deref(), &["url"]).map_err(|e| ApiError(bad(e)))?;
     let url = checked_url(&p).map_err(ApiError)?;
     let list = data::capture_list(&app.catalog(), &url);
     if list.captures.is_empty() {
-        return Err(ApiError(AppError::NotFound(format!("{url}: not in this archive"))));
+        return Err(ApiError(AppError::NotFound(format!(
+            "{url}: not in this archive"
+        ))));
     }
     Ok(Json(list))
 }
@@ -472,7 +510,10 @@ async fn capture_page(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Res
     }
 }
 
-async fn api_capture(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> ApiResult<data::CaptureView> {
+async fn api_capture(
+    State(app): State<Arc<App>>,
+    RawQuery(q): RawQuery,
+) -> ApiResult<data::CaptureView> {
     blocking(move || capture_data(&app, q.as_deref()))
         .await
         .map(Json)
@@ -492,7 +533,11 @@ fn replay_headers(content_type: &str) -> HeaderMap {
     set(&mut h, header::CONTENT_SECURITY_POLICY, REPLAY_CSP);
     set(&mut h, header::X_FRAME_OPTIONS, "SAMEORIGIN");
     set(&mut h, header::CACHE_CONTROL, "private, max-age=300");
-    set(&mut h, header::HeaderName::from_static("x-dns-prefetch-control"), "off");
+    set(
+        &mut h,
+        header::HeaderName::from_static("x-dns-prefetch-control"),
+        "off",
+    );
     h
 }
 
@@ -507,7 +552,12 @@ fn replay_notice(status: StatusCode, text: &str, link: Option<(&str, &str)>) -> 
             }
         }
     };
-    (status, replay_headers("text/html; charset=utf-8"), body.into_string()).into_response()
+    (
+        status,
+        replay_headers("text/html; charset=utf-8"),
+        body.into_string(),
+    )
+        .into_response()
 }
 
 /// Splits `/replay/{ts}/{url}` (the URL as sent, query included) into its parts.
@@ -531,25 +581,48 @@ fn is_html_mime(m: &str) -> bool {
 
 fn replay_content(app: &App, uri: &Uri) -> Response {
     let Some((ts, url)) = replay_target(uri) else {
-        return replay_notice(StatusCode::BAD_REQUEST, "Not a replay address: expected /replay/{timestamp}/{url}.", None);
+        return replay_notice(
+            StatusCode::BAD_REQUEST,
+            "Not a replay address: expected /replay/{timestamp}/{url}.",
+            None,
+        );
     };
     let Ok(parsed) = url::Url::parse(&url) else {
         return replay_notice(StatusCode::BAD_REQUEST, "Not an archived address.", None);
     };
     let catalog: Arc<Catalog> = app.catalog();
     let Some(r) = catalog.nearest_capture(&url, crate::read::parse_timestamp(&ts)) else {
-        return replay_notice(StatusCode::NOT_FOUND, &format!("Not in the archive: {url}"), None);
+        return replay_notice(
+            StatusCode::NOT_FOUND,
+            &format!("Not in the archive: {url}"),
+            None,
+        );
     };
     let Some(pr) = catalog.payload_capture(r) else {
-        return replay_notice(StatusCode::NOT_FOUND, &format!("The payload of this revisit is not in the archive: {url}"), None);
+        return replay_notice(
+            StatusCode::NOT_FOUND,
+            &format!("The payload of this revisit is not in the archive: {url}"),
+            None,
+        );
     };
     let row = catalog.row(pr);
-    let record = match crate::read::read_record_at(app.archive(), catalog.file_name(pr), row.offset) {
+    let record = match crate::read::read_record_at(app.archive(), catalog.file_name(pr), row.offset)
+    {
         Ok(rec) => rec,
-        Err(e) => return replay_notice(StatusCode::INTERNAL_SERVER_ERROR, &format!("Cannot read the capture: {e}"), None),
+        Err(e) => {
+            return replay_notice(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &format!("Cannot read the capture: {e}"),
+                None,
+            );
+        }
     };
     let capture_url = url::Url::parse(&row.url).unwrap_or(parsed);
-    let head = if record.is_http() { record.http_head() } else { None };
+    let head = if record.is_http() {
+        record.http_head()
+    } else {
+        None
+    };
     if let Some(status) = row.status.filter(|s| (300..400).contains(s)) {
         let location = head
             .and_then(|h| crate::read::index::http_header(h, "Location"))
@@ -559,7 +632,9 @@ fn replay_content(app: &App, uri: &Uri) -> Response {
         return replay_notice(
             StatusCode::OK,
             &format!("Archived redirect (HTTP {status})"),
-            target.as_deref().zip(location.as_ref().map(url::Url::as_str)),
+            target
+                .as_deref()
+                .zip(location.as_ref().map(url::Url::as_str)),
         );
     }
     let payload = record.payload().unwrap_or_default();
@@ -569,7 +644,13 @@ fn replay_content(app: &App, uri: &Uri) -> Response {
     };
     let body = match body {
         Ok(b) => b,
-        Err(e) => return replay_notice(StatusCode::OK, &format!("Cannot decode the archived body: {e}"), None),
+        Err(e) => {
+            return replay_notice(
+                StatusCode::OK,
+                &format!("Cannot decode the archived body: {e}"),
+                None,
+            );
+        }
     };
     let content_type = head
         .and_then(|h| crate::read::index::http_header(h, "Content-Type"))
@@ -581,7 +662,12 @@ fn replay_content(app: &App, uri: &Uri) -> Response {
     if is_html_mime(&mime) || sniff_html {
         let (text, _, _) = crate::extract::charset::decode(&body, content_type.as_deref(), None);
         return match rewrite_html(&text, &capture_url, link_ts) {
-            Ok(html) => (StatusCode::OK, replay_headers("text/html; charset=utf-8"), html).into_response(),
+            Ok(html) => (
+                StatusCode::OK,
+                replay_headers("text/html; charset=utf-8"),
+                html,
+            )
+                .into_response(),
             Err(e) => replay_notice(
                 StatusCode::OK,
                 &format!("This archived page cannot be shown safely ({e})."),
@@ -592,30 +678,53 @@ fn replay_content(app: &App, uri: &Uri) -> Response {
     if mime == "text/css" {
         let (text, _, _) = crate::extract::charset::decode(&body, content_type.as_deref(), None);
         let css = rewrite_css(&text, &capture_url, link_ts);
-        return (StatusCode::OK, replay_headers("text/css; charset=utf-8"), css).into_response();
+        return (
+            StatusCode::OK,
+            replay_headers("text/css; charset=utf-8"),
+            css,
+        )
+            .into_response();
     }
     let passthrough = mime.starts_with("image/") && mime != "image/svg+xml"
         || mime.starts_with("font/")
         || mime.starts_with("audio/")
         || mime.starts_with("video/")
-        || matches!(mime.as_str(), "application/font-woff" | "application/font-woff2" | "application/vnd.ms-fontobject");
+        || matches!(
+            mime.as_str(),
+            "application/font-woff" | "application/font-woff2" | "application/vnd.ms-fontobject"
+        );
     if passthrough {
         return (StatusCode::OK, replay_headers(&mime), body).into_response();
     }
-    if mime.starts_with("text/") || mime.contains("javascript") || mime.contains("json") || mime.ends_with("+xml") || mime.ends_with("/xml") {
+    if mime.starts_with("text/")
+        || mime.contains("javascript")
+        || mime.contains("json")
+        || mime.ends_with("+xml")
+        || mime.ends_with("/xml")
+    {
         // Scripts and markup that is not rewritten are shown as text.
         let (text, _, _) = crate::extract::charset::decode(&body, content_type.as_deref(), None);
-        return (StatusCode::OK, replay_headers("text/plain; charset=utf-8"), text).into_response();
+        return (
+            StatusCode::OK,
+            replay_headers("text/plain; charset=utf-8"),
+            text,
+        )
+            .into_response();
     }
     let mut h = replay_headers("application/octet-stream");
-    h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment"));
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment"),
+    );
     (StatusCode::OK, h, body).into_response()
 }
 
 async fn replay(State(app): State<Arc<App>>, uri: Uri) -> Response {
     tokio::task::spawn_blocking(move || replay_content(&app, &uri))
         .await
-        .unwrap_or_else(|_| replay_notice(StatusCode::INTERNAL_SERVER_ERROR, "internal error", None))
+        .unwrap_or_else(|_| {
+            replay_notice(StatusCode::INTERNAL_SERVER_ERROR, "internal error", None)
+        })
 }
 
 /// The capture kind's name.

@@ -16,7 +16,9 @@ use std::sync::Mutex;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
+use tantivy::query::{
+    BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, RangeQuery, TermQuery,
+};
 use tantivy::schema::{
     DateOptions, DateTimePrecision, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema,
     TextFieldIndexing, TextOptions, Value,
@@ -309,7 +311,10 @@ impl SearchIndex {
 
     /// The version (`file@offset`) indexed for each article id.
     pub fn indexed(&self) -> HashMap<String, String> {
-        self.state.lock().map(|s| s.docs.clone()).unwrap_or_default()
+        self.state
+            .lock()
+            .map(|s| s.docs.clone())
+            .unwrap_or_default()
     }
 
     /// Number of documents.
@@ -448,7 +453,10 @@ impl SearchIndex {
                 .and_then(|v| v.as_str())
                 .unwrap_or("")
                 .to_string();
-            let title_text = doc.get_first(f.title).and_then(|v| v.as_str()).unwrap_or("");
+            let title_text = doc
+                .get_first(f.title)
+                .and_then(|v| v.as_str())
+                .unwrap_or("");
             let body_text = doc.get_first(f.body).and_then(|v| v.as_str()).unwrap_or("");
             let title = fragments(&title_gen.snippet(title_text));
             let mut snippet = fragments(&body_gen.snippet(body_text));
@@ -534,8 +542,20 @@ mod tests {
         assert!(fresh);
         idx.apply(
             vec![
-                doc("a", "La sécurité du cloud", "Le nuage souverain <b>arrive</b> enfin.", "Cloud", 1),
-                doc("b", "Intelligence artificielle", "Un modèle de langue et le nuage.", "IA", 2),
+                doc(
+                    "a",
+                    "La sécurité du cloud",
+                    "Le nuage souverain <b>arrive</b> enfin.",
+                    "Cloud",
+                    1,
+                ),
+                doc(
+                    "b",
+                    "Intelligence artificielle",
+                    "Un modèle de langue et le nuage.",
+                    "IA",
+                    2,
+                ),
                 doc("c", "Autre sujet", "Rien à voir ici.", "IA", 3),
             ],
             &[],
@@ -550,7 +570,12 @@ mod tests {
         let r = idx.search(&q("securite")).expect("search");
         assert_eq!(r.total, 1);
         assert_eq!(r.hits[0].id, "a");
-        assert!(r.hits[0].title.iter().any(|f| f.hit && f.text == "sécurité"));
+        assert!(
+            r.hits[0]
+                .title
+                .iter()
+                .any(|f| f.hit && f.text == "sécurité")
+        );
         let r = idx.search(&q("nuage")).expect("search");
         assert_eq!(r.total, 2);
         let hit = r.hits.iter().find(|h| h.id == "a").expect("a");
@@ -562,7 +587,10 @@ mod tests {
         let mut fq = q("nuage");
         fq.category = Some("ia".into());
         let r = idx.search(&fq).expect("search");
-        assert_eq!(r.hits.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(), ["b"]);
+        assert_eq!(
+            r.hits.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(),
+            ["b"]
+        );
         let mut fq = q("nuage");
         fq.until = crate::read::parse_user_date("2024-05-02");
         assert_eq!(idx.search(&fq).expect("s").hits[0].id, "a");
@@ -573,8 +601,11 @@ mod tests {
         // Odd syntax does not fail.
         assert_eq!(idx.search(&q("\"nuage")).map(|r| r.total).ok(), Some(2));
         // Update and delete; the state survives a reopen.
-        idx.apply(vec![doc("a", "Titre neuf", "Plus de nuage.", "Cloud", 1)], &["c".into()])
-            .expect("apply");
+        idx.apply(
+            vec![doc("a", "Titre neuf", "Plus de nuage.", "Cloud", 1)],
+            &["c".into()],
+        )
+        .expect("apply");
         assert_eq!(idx.search(&q("securite")).expect("s").total, 0);
         assert_eq!(idx.len(), 2);
         drop(idx);

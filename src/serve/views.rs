@@ -197,9 +197,20 @@ pub fn overview(o: &Overview, c: &Catalog) -> Markup {
     )
 }
 
-fn filter_form(action: &str, q: Option<&str>, f: &Filter, sort: &str, sorts: &[(&str, &str)], c: &Catalog) -> Markup {
+fn filter_form(
+    action: &str,
+    q: Option<&str>,
+    f: &Filter,
+    sort: &str,
+    sorts: &[(&str, &str)],
+    c: &Catalog,
+) -> Markup {
     let sites: Vec<&String> = c.articles_by_site.keys().collect();
-    let cats: Vec<&String> = c.articles_by_category.keys().filter(|k| *k != NO_CATEGORY).collect();
+    let cats: Vec<&String> = c
+        .articles_by_category
+        .keys()
+        .filter(|k| *k != NO_CATEGORY)
+        .collect();
     html! {
         form.filters action=(action) method="get" {
             @if let Some(q) = q {
@@ -256,7 +267,10 @@ fn opt(v: &Option<String>) -> &str {
 }
 
 fn title_or_url(title: &Option<String>, url: &str) -> String {
-    title.clone().filter(|t| !t.trim().is_empty()).unwrap_or_else(|| url.to_string())
+    title
+        .clone()
+        .filter(|t| !t.trim().is_empty())
+        .unwrap_or_else(|| url.to_string())
 }
 
 /// The article list page.
@@ -325,9 +339,18 @@ pub fn search(s: Option<&SearchPage>, c: &Catalog, status: &Status) -> Markup {
         ),
         None => ("", &empty, "relevance"),
     };
-    let sorts = [("relevance", "best match"), ("newest", "newest first"), ("oldest", "oldest first")];
+    let sorts = [
+        ("relevance", "best match"),
+        ("newest", "newest first"),
+        ("oldest", "oldest first"),
+    ];
     layout(
-        if q.is_empty() { "Search".to_string() } else { format!("Search: {q}") }.as_str(),
+        if q.is_empty() {
+            "Search".to_string()
+        } else {
+            format!("Search: {q}")
+        }
+        .as_str(),
         status,
         html! {
             h1 { "Search" }
@@ -520,8 +543,10 @@ pub fn article(a: &ArticleView, status: &Status) -> Markup {
 /// The capture page.
 pub fn capture(v: &CaptureView, status: &Status) -> Markup {
     let c = &v.capture;
-    let table = |rows: &[(String, String)]| html! {
-        table.headers { tbody { @for (k, val) in rows { tr { th { (k) } td { (val) } } } } }
+    let table = |rows: &[(String, String)]| {
+        html! {
+            table.headers { tbody { @for (k, val) in rows { tr { th { (k) } td { (val) } } } } }
+        }
     };
     layout(
         &format!("Capture of {}", c.url),

@@ -112,12 +112,8 @@ try {
   check('hostile script did not run (body)', pwned === null, `data-pwned=${pwned}`);
   const frameTitle = await frame.title();
   check('hostile script did not run (title)', frameTitle !== 'PWNED', frameTitle);
-  let ranInline = 'unknown';
-  try {
-    ranInline = await frame.evaluate(() => typeof window._wpemojiSettings);
-  } catch (e) {
-    ranInline = 'undefined';
-  }
+  // (DevTools evaluation works in a sandboxed frame; where the script ran this is 'object'.)
+  const ranInline = await frame.evaluate(() => typeof window._wpemojiSettings);
   check("page's inline script did not run", ranInline === 'undefined', ranInline);
   const headers = await page.locator('table.headers').first().textContent();
   check('HTTP headers shown', /content-type/i.test(headers), headers.slice(0, 80));
