@@ -730,10 +730,7 @@ async fn capture_routes_show_headers_and_every_capture() {
         &r,
         &format!(
             "/api/captures?url={}",
-            enc(&u
-                .replace("http://", "http://www.")
-                .trim_end_matches('/')
-                .to_string())
+            enc(u.replace("http://", "http://www.").trim_end_matches('/'))
         ),
     )
     .await

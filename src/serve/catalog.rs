@@ -695,18 +695,14 @@ impl Catalog {
                 .and_then(|id| self.capture_by_record(id))
                 .or_else(|| {
                     let url = row.refers_to_url.as_deref().unwrap_or(&row.url);
-                    self.captures_of(url)
-                        .iter()
-                        .copied()
-                        .filter(|c| {
-                            let cr = self.row(*c);
-                            cr.kind != CaptureKind::Revisit
-                                && match row.refers_to_date {
-                                    Some(d) => cr.date == d,
-                                    None => cr.date <= row.date,
-                                }
-                        })
-                        .next_back()
+                    self.captures_of(url).iter().copied().rfind(|c| {
+                        let cr = self.row(*c);
+                        cr.kind != CaptureKind::Revisit
+                            && match row.refers_to_date {
+                                Some(d) => cr.date == d,
+                                None => cr.date <= row.date,
+                            }
+                    })
                 })?;
             current = next;
         }

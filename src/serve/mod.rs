@@ -295,6 +295,10 @@ impl App {
             s.files_done = scans.len();
             s.open_files = open_files;
         });
+        if todo.is_empty() && report.files_removed == 0 && self.status().ready {
+            // Nothing changed since the last complete refresh.
+            return Ok(report);
+        }
         // Read new and changed files on all cores, largest first.
         todo.sort_by_key(|p| std::cmp::Reverse(Stamp::of(p).map(|s| s.size).unwrap_or(0)));
         let budget = AtomicUsize::new(BODY_BUDGET);
