@@ -418,6 +418,9 @@ pub struct ArticleEntry {
     pub title: Option<String>,
     /// Categories, primary first.
     pub categories: Vec<String>,
+    /// The categories trimmed and in lower case (for filters).
+    #[serde(skip)]
+    pub category_keys: Vec<String>,
     /// Publication date as found.
     pub published: Option<String>,
     /// Publication date parsed.
@@ -597,6 +600,11 @@ impl Catalog {
                 site: site_of(&url),
                 title: latest.title.clone(),
                 categories: latest.categories.clone(),
+                category_keys: latest
+                    .categories
+                    .iter()
+                    .map(|c| c.trim().to_lowercase())
+                    .collect(),
                 published: latest.published.clone(),
                 published_at,
                 url,

@@ -104,6 +104,9 @@ pub struct Filter {
     pub from: Option<NaiveDate>,
     /// Published on or before this day.
     pub to: Option<NaiveDate>,
+    /// The category trimmed and in lower case.
+    #[serde(skip)]
+    pub category_key: Option<String>,
 }
 
 impl Filter {
@@ -117,6 +120,7 @@ impl Filter {
             category: p.get("category").map(str::to_string),
             from: p.day("from")?,
             to: p.day("to")?,
+            category_key: p.get("category").map(|c| c.trim().to_lowercase()),
         };
         if let (Some(a), Some(b)) = (f.from, f.to)
             && a > b
@@ -146,9 +150,8 @@ impl Filter {
         if self.site.as_deref().is_some_and(|s| s != a.site) {
             return false;
         }
-        if let Some(c) = &self.category {
-            let c = c.trim().to_lowercase();
-            if !a.categories.iter().any(|x| x.trim().to_lowercase() == c) {
+        if let Some(c) = &self.category_key {
+            if !a.category_keys.iter().any(|x| x == c) {
                 return false;
             }
         }
