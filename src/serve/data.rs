@@ -147,19 +147,29 @@ impl Filter {
 
     /// True when `a` passes.
     pub fn matches(&self, a: &ArticleEntry) -> bool {
+        self.matches_between(a, self.since(), self.until())
+    }
+
+    /// [`Filter::matches`] with the date bounds computed once.
+    fn matches_between(
+        &self,
+        a: &ArticleEntry,
+        since: Option<DateTime<Utc>>,
+        until: Option<DateTime<Utc>>,
+    ) -> bool {
         if self.site.as_deref().is_some_and(|s| s != a.site) {
             return false;
         }
-        if let Some(c) = &self.category_key {
-            if !a.category_keys.iter().any(|x| x == c) {
-                return false;
-            }
+        if let Some(c) = &self.category_key
+            && !a.category_keys.iter().any(|x| x == c)
+        {
+            return false;
         }
         if self.from.is_some() || self.to.is_some() {
             let Some(p) = a.published_at else {
                 return false;
             };
-            if self.since().is_some_and(|s| p < s) || self.until().is_some_and(|u| p >= u) {
+            if since.is_some_and(|s| p < s) || until.is_some_and(|u| p >= u) {
                 return false;
             }
         }
@@ -298,7 +308,12 @@ pub fn article_list(
     page: usize,
     per_page: usize,
 ) -> ArticleList {
-    let matching: Vec<&ArticleEntry> = c.articles.iter().filter(|a| filter.matches(a)).collect();
+    let (since, until) = (filter.since(), filter.until());
+    let matching: Vec<&ArticleEntry> = c
+        .articles
+        .iter()
+        .filter(|a| filter.matches_between(a, since, until))
+        .collect();
     let total = matching.len();
     let skip = (page - 1).saturating_mul(per_page);
     let items: Vec<ArticleItem> = match sort {
