@@ -14,5 +14,6 @@ pub mod fetch;
 pub mod frontier;
 pub mod politeness;
 pub mod read;
+pub mod serve;
 pub mod urls;
 pub mod warc;

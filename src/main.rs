@@ -35,6 +35,8 @@ fn main() {
         Command::Stats(args) => cli::stats::run(args),
         Command::Workers(args) => cli::workers::run(args),
         Command::Dict(args) => cli::dict::run(args),
+
+        Command::Serve(args) => cli::serve::run(args),
     };
     let code = match result {
         Ok(code) => code,

@@ -7,6 +7,7 @@ pub mod extract;
 pub mod get;
 pub mod index;
 mod read_util;
+pub mod serve;
 pub mod stats;
 pub mod verify;
 pub mod workers;
@@ -50,4 +51,7 @@ pub enum Command {
     Workers(workers::WorkersArgs),
     /// zstd dictionaries for `.warc.zst` files: train one on an archive, show a file's.
     Dict(dict::DictArgs),
+
+    /// Browse and search the archive in a web browser (and a JSON API), on loopback.
+    Serve(serve::ServeArgs),
 }
