@@ -4,7 +4,6 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
-use scraper::Html;
 
 use super::body::{self, Clean, Measures};
 use super::dates::{self, ParsedDate, parse_date};
@@ -81,7 +80,6 @@ static UPDATED_LABEL: LazyLock<Regex> = LazyLock::new(|| {
 
 struct Ctx<'a, 'b> {
     page: &'b PageInput<'b>,
-    html: &'a Html,
     dom: &'b Dom<'a>,
     meta: &'b Meta,
     m: Measures,
@@ -92,7 +90,6 @@ struct Ctx<'a, 'b> {
 /// Builds the article of a page.
 pub fn build(
     page: &PageInput<'_>,
-    html: &Html,
     dom: &Dom<'_>,
     meta: &Meta,
     sel: Option<&ProfileSelectors>,
@@ -107,7 +104,6 @@ pub fn build(
         .is_some_and(|(l, _)| l == "en-US" || l == "en");
     let cx = Ctx {
         page,
-        html,
         dom,
         meta,
         m,
@@ -139,7 +135,7 @@ pub fn build(
     // Body.
     let profile_roots = sel
         .and_then(|s| s.body.as_ref())
-        .map(|s| top_level(dom, dom.select(html, s)))
+        .map(|s| top_level(dom, dom.select(s)))
         .unwrap_or_default();
     let (text, how) = if !profile_roots.is_empty() {
         let t = body::emit(
@@ -336,7 +332,7 @@ fn dedup(v: Vec<String>) -> Vec<String> {
 fn title(cx: &Ctx<'_, '_>, sel: Option<&ProfileSelectors>) -> Option<(String, &'static str)> {
     let dom = cx.dom;
     if let Some(s) = sel.and_then(|s| s.title.as_ref()) {
-        for i in dom.select(cx.html, s) {
+        for i in dom.select(s) {
             let t = dom.text(i);
             let t = if t.is_empty() {
                 dom.nodes[i]
@@ -426,7 +422,7 @@ fn categories(
     let dom = cx.dom;
     if let Some(s) = sel.and_then(|s| s.category.as_ref()) {
         let mut out = Vec::new();
-        for i in dom.select(cx.html, s) {
+        for i in dom.select(s) {
             let a = anchor_texts(dom, i);
             if a.is_empty() {
                 let t = dom.text(i);
@@ -548,11 +544,7 @@ fn authors(
 ) -> Option<(Vec<String>, &'static str)> {
     let dom = cx.dom;
     if let Some(s) = sel.and_then(|s| s.author.as_ref()) {
-        let v: Vec<String> = dom
-            .select(cx.html, s)
-            .into_iter()
-            .map(|i| dom.text(i))
-            .collect();
+        let v: Vec<String> = dom.select(s).into_iter().map(|i| dom.text(i)).collect();
         let v = dedup(v);
         if !v.is_empty() {
             return Some((v, "selector"));
@@ -600,7 +592,7 @@ fn authors(
 }
 
 fn selector_date(cx: &Ctx<'_, '_>, s: &scraper::Selector) -> Option<ParsedDate> {
-    for i in cx.dom.select(cx.html, s) {
+    for i in cx.dom.select(s) {
         let n = &cx.dom.nodes[i];
         let v = n
             .attr("datetime")

@@ -663,8 +663,8 @@ fn drop_elem(
 
 #[cfg(test)]
 mod tests {
+    use super::super::html::parse;
     use super::*;
-    use scraper::Html;
 
     #[test]
     fn byline_date_lines_are_furniture_but_dated_sentences_are_not() {
@@ -688,7 +688,7 @@ mod tests {
 <footer><p>Copyright footer text that is long enough to be a paragraph, yes.</p></footer></body></html>"#,
             p = para
         );
-        let doc = Html::parse_document(&page);
+        let doc = parse(page.clone(), 512);
         let dom = Dom::new(&doc);
         let m = Measures::new(&dom);
         let roots = find_roots(&dom, &m, &[]);

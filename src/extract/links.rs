@@ -333,11 +333,11 @@ pub fn resolve(base: &Url, href: &str) -> Option<Url> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::html::parse;
     use super::*;
-    use scraper::Html;
 
     fn links(html: &str, url: &str) -> Vec<FoundLink> {
-        let doc = Html::parse_document(html);
+        let doc = parse(html.to_string(), 512);
         let dom = Dom::new(&doc);
         let rel = related_blocks(&dom, &[]);
         collect_links(&dom, &Url::parse(url).unwrap(), &rel)

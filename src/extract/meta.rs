@@ -336,8 +336,8 @@ fn html_unescape(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::html::parse;
     use super::*;
-    use scraper::Html;
 
     #[test]
     fn json_ld_graph_and_meta() {
@@ -345,7 +345,7 @@ mod tests {
 <meta property="og:type" content="article"><meta property="article:tag" content="a"><meta property="article:tag" content="b">
 <script type="application/ld+json">{"@context":"https://schema.org","@graph":[{"@type":"WebSite","name":"S"},{"@type":["NewsArticle"],"headline":"H &amp; co","datePublished":"2020-01-02","author":[{"@type":"Person","name":"Ann"}]},{"@type":"BreadcrumbList","itemListElement":[{"position":2,"name":"Cloud"},{"position":1,"name":"Home"}]}]}</script>
 </head><body><span itemprop="author">Bob</span></body></html>"#;
-        let doc = Html::parse_document(page);
+        let doc = parse(page.to_string(), 512);
         let dom = Dom::new(&doc);
         let m = Meta::collect(&dom);
         assert!(m.declares_article());

@@ -13,13 +13,14 @@ mod body;
 pub mod charset;
 mod dates;
 mod dom;
+mod html;
 mod links;
 mod meta;
 mod title;
 
 pub use dates::{ParsedDate, parse_date};
 
-/// Elements nested deeper than this are flattened before parsing (see `dom::prepare`).
+/// Elements nested deeper than this are flattened while parsing (see `html::parse`).
 const MAX_NESTING: usize = 512;
 pub use links::is_related_label;
 
@@ -129,19 +130,18 @@ pub fn analyze(
         .and_then(|h| h.rsplit('.').next())
         .map(str::as_bytes);
     let (text, _, _) = charset::decode(page.body, page.content_type, tld);
-    let text = dom::prepare(&text, MAX_NESTING);
-    let html = scraper::Html::parse_document(&text);
-    let dom = dom::Dom::new(&html);
+    let doc = html::parse(text, MAX_NESTING);
+    let dom = dom::Dom::new(&doc);
     let profile_related = selectors
         .and_then(|s| s.related.as_ref())
-        .map(|sel| dom.select(&html, sel))
+        .map(|sel| dom.select(sel))
         .unwrap_or_default();
     let related = links::related_blocks(&dom, &profile_related);
     let links = links::collect_links(&dom, page.url, &related);
     let meta = meta::Meta::collect(&dom);
     let article = if want_article || meta.declares_article() {
         Some(article::build(
-            page, &html, &dom, &meta, selectors, &related, &links,
+            page, &dom, &meta, selectors, &related, &links,
         ))
     } else {
         None
