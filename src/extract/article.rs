@@ -165,7 +165,37 @@ pub fn build(
                 }
             }
         }
-        (t, "heuristic")
+        // The stand-first under the title, when the text does not start with it.
+        let h1 = main_heading(&cx, a.title.as_deref());
+        if let Some(dek) = h1.and_then(|h| {
+            body::find_dek(
+                dom,
+                &cx.m,
+                &roots,
+                h,
+                meta.tag(&["description", "og:description", "twitter:description"]),
+            )
+        }) {
+            let d = body::emit(dom, &cx.m, &[dek], related, clean);
+            if !d.is_empty() && !t.contains(&d) {
+                t = if t.is_empty() { d } else { format!("{d}\n\n{t}") };
+            }
+        }
+        // schema.org articleBody, when the page shows much less of the text.
+        let mut how = "heuristic";
+        if let Some(ld) = meta.ld_str_raw("articleBody") {
+            let ld_len = ld.chars().count();
+            if ld_len >= 500 && t.chars().count() * 2 < ld_len {
+                let paras: Vec<String> = ld
+                    .split('\n')
+                    .map(collapse)
+                    .filter(|p| !p.is_empty())
+                    .collect();
+                t = paras.join("\n\n");
+                how = "json-ld";
+            }
+        }
+        (t, how)
     };
     if !text.is_empty() {
         a.body = Some(text);
@@ -405,6 +435,26 @@ fn title(cx: &Ctx<'_, '_>, sel: Option<&ProfileSelectors>) -> Option<(String, &'
         return Some((strip_site_name(&t, site, host), "meta"));
     }
     heads.first().map(|h| (h.clone(), "text"))
+}
+
+/// The heading of the article: the `h1` with the title's text, else the first `h1`
+/// outside noisy areas.
+fn main_heading(cx: &Ctx<'_, '_>, title: Option<&str>) -> Option<usize> {
+    let dom = cx.dom;
+    let nt = title.map(norm);
+    let mut first = None;
+    for (i, n) in dom.nodes.iter().enumerate() {
+        if n.tag != "h1" || cx.m.skip[i] {
+            continue;
+        }
+        if nt.as_deref().is_some_and(|t| norm(&dom.text(i)) == t) {
+            return Some(i);
+        }
+        if first.is_none() && !cx.noise[i] {
+            first = Some(i);
+        }
+    }
+    first
 }
 
 fn anchor_texts(dom: &Dom<'_>, i: usize) -> Vec<String> {

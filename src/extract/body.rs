@@ -1,62 +1,60 @@
-//! Main-text extraction. Generic path: readability-style scoring (paragraph text length,
-//! commas, link density, class/id hints, propagation to ancestors), the best container and
-//! its qualifying siblings; then a cleaning walk that drops navigation, headers, footers,
-//! asides, comments, share and newsletter widgets, link lists, hidden elements and the
-//! related-articles block. Profile path: the same cleaning walk over the selector's matches.
-//! Every pass is a loop over the flat DOM (no recursion).
+//! Main-text extraction.
+//!
+//! Generic path: every block of text (the text nodes whose nearest block-level ancestor is
+//! that block) gets a value: its length when it reads like a paragraph (long enough or a
+//! full sentence, few links), minus its length when it is link text or lies in a
+//! boilerplate region (class/id hints in several languages, ARIA roles, `nav`/`aside`/
+//! `footer`), a small penalty for short lines. The main content is the element whose
+//! subtree has the highest sum (the largest "good minus bad" region of the page), plus the
+//! siblings that also carry net content; schema.org `articleBody` microdata and pages with
+//! several full articles are handled apart. Then a cleaning walk over that region drops
+//! navigation, headers, footers, asides, comments, share and newsletter widgets, link lists,
+//! captions, hidden elements and the related-articles block, and a stand-first found
+//! between the title and the text is put first. Profile path: the same cleaning walk over
+//! the selector's matches. Every pass is a loop over the flat DOM (no recursion).
 
 use std::sync::LazyLock;
 
 use regex::Regex;
 
 use super::dom::{Dom, NONE, is_block, push_collapsed};
+use super::title::norm;
 
-/// Per-node measures of the flat DOM.
-pub struct Measures {
-    /// Inside an ignored element (script, style, …).
-    pub skip: Vec<bool>,
-    /// Text length of the subtree (chars, whitespace collapsed).
-    pub text: Vec<u32>,
-    /// Text length inside links.
-    pub link: Vec<u32>,
-    /// Commas in the subtree's text.
-    pub commas: Vec<u32>,
-    /// Text length inside `<p>` elements.
-    pub ptext: Vec<u32>,
-    /// Has a block-level element child.
-    pub block_child: Vec<bool>,
-    /// Class/id weight (+25 / -25 / 0).
-    pub weight: Vec<i32>,
-    /// Unlikely to hold the article (class/id hints or tag), with its subtree.
-    pub unlikely: Vec<bool>,
-}
-
-static UNLIKELY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)-ad-|\bad-|\bads?\b|advert|ai2html|banner|breadcrumb|combx|comment|community|cover-wrap|disqus|extra|footer|gdpr|cookie|consent|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|ad-break|agegate|pagination|pager|popup|modal|newsletter|subscri|signup|share|sharing|sharedaddy|recent|popular|most-?read|trending|recommend|outbrain|taboola|promo|widget|navbar|\bnav\b|navigation|toolbar|byline|author-?bio|tags\b|tag-list|read-?more|more-stories|jp-relatedposts|print-only|skip-link|screen-reader|visually-hidden|sr-only|lire-aussi|plus-lus")
+/// Class/id hints of regions that are boilerplate whatever they contain (unless they
+/// hold most of the page's text: then the hint names the page layout).
+static HARD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)comment|disqus|respond|replies|related|recommend|outbrain|taboola|more-?stories|more-?from|also-?read|read-?next|up-?next|newsletter|signup|sign-up|share|sharing|social|breadcrumb|sidebar|widget|popular|most-?read|trending|plus-lus|lire-aussi|a-lire|skip-link|screen-reader|sr-only|visually-hidden|cookie|consent|gdpr|privacy|modal|popup|navbar|\bnav\b|navigation|\bmenu|pagination|pager|toolbar|advert|\bads?\b|-ads?-|\bad-|-ad\b|sponsor|promo|footer|masthead|byline|author-?bio|author-?info|about-?the-?author|tag-?list|\btags\b|taglist|jp-relatedposts|print-only|\brss\b|shoutbox|skyscraper|banner|combx|agegate|cover-wrap|ai2html|supplemental|disclaimer|affiliate|rating|subscription|login|register|search|teaser|recirc|livefyre|follow-?us|lesen-?sie|weitere|empfehl|verwandt|meistgelesen|kommentar|leserbrief|mas-?leid|relacionad|correlat|lees-?ook|gerelateerd")
         .expect("constant regex")
 });
-static OK_MAYBE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)\band\b|article|body|column|content|main|mathjax|shadow|entry|story|post-text|text",
-    )
-    .expect("constant regex")
-});
-static POSITIVE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)article|body|content|entry|hentry|h-entry|main|page|post|text|blog|story|prose|chapo|corps|texte|contenu|artikel|inhalt|cuerpo|testo")
+/// Hints that make a region boilerplate only when it holds little paragraph text.
+static SOFT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)paywall|subscri|gallery|caption|credit|media|embed|header|hidden|print|tools|extra|meta|aside|card|slide|carousel|video|photo|image|figure|thumb|icon|logo|button|btn|badge|label|date|time|author|signature|bio\b|contact|legal|copyright|note|source|info")
         .expect("constant regex")
 });
+/// Names of content containers: a hard hint next to one of these is only soft
+/// (`comment-content` is inside a comment region anyway, `has-sidebar` wraps the article).
+static CONTENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)article|body|column|content|main|entry|story|post-text|prose|text|corps|texte|contenu|artikel|inhalt|cuerpo|testo|conteudo|inhoud")
+        .expect("constant regex")
+});
+/// Hints of a stand-first (the summary under the title).
 static INTRO: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)intro|lead|chapo|chapeau|standfirst|summary|excerpt|\bdek\b|abstract|teaser|kicker|subtitle|description")
+    Regex::new(r"(?i)intro|lead|chapo|chapeau|standfirst|stand-first|summary|excerpt|\bdeck?\b|-deck?\b|\bdeck?-|dek_|abstract|teaser|kicker|sub-?title|sub-?head|subheadline|description|strapline|synopsis|descr|vorspann|teaser|entradilla|sottotitolo|occhiello|bajada|resumo|subtitulo")
         .expect("constant regex")
 });
-static STRONG_DROP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)caption|credit|newsletter|signup|sign-up|subscribe|subscription|twitter-tweet|instagram|tiktok|embed|share|social|related|recommend|promo|advert|sponsor|byline|gallery|visually-hidden|sr-only|screen-reader|paywall|offer|cta|read-?more|more-from|author-?info|author-?bio|disclaimer|affiliate|rating|toolbar|tools|print")
+/// Hints that a short element is not a stand-first.
+static NOT_INTRO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)byline|author|date|time|meta|caption|credit|breadcrumb|share|social|tag|categor|label|kicker|eyebrow|rubri|section")
         .expect("constant regex")
 });
-static NEGATIVE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)-ad-|hidden|\bhid\b|banner|combx|comment|com-|contact|footer|gdpr|masthead|media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags|widget|caption|credit|newsletter|subscribe|byline|author|date|time")
-        .expect("constant regex")
-});
+
+/// Region hints of an element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hint {
+    None,
+    Soft,
+    Hard,
+}
 
 /// Tags whose content is never text of the page.
 fn ignored_tag(tag: &str) -> bool {
@@ -81,18 +79,29 @@ fn ignored_tag(tag: &str) -> bool {
             | "audio"
             | "picture"
             | "dialog"
+            | "title"
     )
 }
 
 /// Structural boilerplate tags.
 fn boilerplate_tag(tag: &str) -> bool {
-    matches!(tag, "nav" | "aside" | "footer" | "header" | "menu")
+    matches!(tag, "nav" | "aside" | "footer" | "menu")
 }
 
-fn text_len(s: &str) -> (u32, u32) {
+fn hard_role(role: &str) -> bool {
+    matches!(
+        role,
+        "navigation" | "banner" | "contentinfo" | "complementary" | "menu" | "dialog" | "search"
+    )
+}
+
+/// Counts characters (whitespace runs count one) and commas; tells whether the text
+/// ends with sentence punctuation.
+fn text_len(s: &str) -> (u32, u32, Option<bool>) {
     let mut n = 0u32;
     let mut commas = 0u32;
     let mut in_space = true;
+    let mut last = None;
     for c in s.chars() {
         if c.is_whitespace() {
             if !in_space {
@@ -102,116 +111,185 @@ fn text_len(s: &str) -> (u32, u32) {
         } else {
             n += 1;
             in_space = false;
+            last = Some(c);
             if matches!(c, ',' | '，' | '、' | '،') {
                 commas += 1;
             }
         }
     }
-    (n, commas)
+    (n, commas, last.map(sentence_end))
+}
+
+fn sentence_end(c: char) -> bool {
+    matches!(
+        c,
+        '.' | '!' | '?' | '。' | '！' | '？' | '»' | '"' | '”' | '“' | ')' | ':' | '…' | '؟' | '।'
+    )
+}
+
+/// Per-node measures of the flat DOM.
+pub struct Measures {
+    /// Inside an ignored element (script, style, hidden, …).
+    pub skip: Vec<bool>,
+    /// Text length of the subtree (chars, whitespace collapsed).
+    pub text: Vec<u32>,
+    /// Text length inside links.
+    pub link: Vec<u32>,
+    /// Inside a boilerplate region (hard hint, role, structural tag), with its subtree.
+    pub unlikely: Vec<bool>,
+    /// The element itself carries a hard hint (starts a boilerplate region).
+    hard_at: Vec<bool>,
+    /// The element itself carries a soft hint.
+    soft_at: Vec<bool>,
+    /// Text of paragraph-like blocks in the subtree (whatever the region).
+    pub good: Vec<u32>,
+    /// Net content value of the subtree (good text minus link and boilerplate text).
+    value: Vec<f32>,
 }
 
 impl Measures {
-    /// Computes the measures in two linear passes.
+    /// Computes the measures in linear passes.
     pub fn new(dom: &Dom<'_>) -> Measures {
         let n = dom.nodes.len();
         let mut m = Measures {
             skip: vec![false; n],
             text: vec![0; n],
             link: vec![0; n],
-            commas: vec![0; n],
-            ptext: vec![0; n],
-            block_child: vec![false; n],
-            weight: vec![0; n],
             unlikely: vec![false; n],
+            hard_at: vec![false; n],
+            soft_at: vec![false; n],
+            good: vec![0; n],
+            value: vec![0.0; n],
         };
         let mut in_link = vec![false; n];
-        let mut hint_unlikely = vec![false; n];
-        let mut hints: std::collections::HashMap<(&str, &str), (i32, bool)> =
+        // Nearest block-level ancestor (or self) of each node: its "unit".
+        let mut unit = vec![0usize; n];
+        let mut hints: std::collections::HashMap<(&str, &str), Hint> =
             std::collections::HashMap::new();
-        // Top-down: skip, in-link, class hints.
+        // Top-down: skip, in-link, units, hints.
         for i in 0..n {
             let node = &dom.nodes[i];
             let p = node.parent;
-            let (pskip, plink) = if p == NONE {
-                (false, false)
+            let (pskip, plink, punit) = if p == NONE {
+                (false, false, i)
             } else {
-                (m.skip[p], in_link[p])
+                (m.skip[p], in_link[p], unit[p])
             };
             m.skip[i] = pskip || (node.is_elem() && (ignored_tag(node.tag) || node.hidden));
             in_link[i] = plink || node.tag == "a";
-            if node.is_elem() {
-                if !node.class.is_empty() || !node.id.is_empty() {
-                    let (w, unlikely) = *hints.entry((node.class, node.id)).or_insert_with(|| {
-                        let hint = format!("{} {}", node.class, node.id);
-                        let mut w = 0;
-                        if POSITIVE.is_match(&hint) {
-                            w += 25;
-                        }
-                        if NEGATIVE.is_match(&hint) {
-                            w -= 25;
-                        }
-                        (w, UNLIKELY.is_match(&hint) && !OK_MAYBE.is_match(&hint))
-                    });
-                    m.weight[i] = w;
-                    hint_unlikely[i] =
-                        unlikely && !matches!(node.tag, "html" | "body" | "article" | "main" | "a");
-                }
-                if Some(node.role).is_some_and(|r| {
-                    matches!(
-                        r,
-                        "navigation"
-                            | "banner"
-                            | "contentinfo"
-                            | "complementary"
-                            | "menu"
-                            | "dialog"
-                            | "search"
-                    )
-                }) {
-                    hint_unlikely[i] = true;
-                }
-                if boilerplate_tag(node.tag) {
-                    hint_unlikely[i] = true;
-                }
-                if p != NONE && is_block(node.tag) {
-                    m.block_child[p] = true;
-                }
+            unit[i] = if node.is_elem() && (p == NONE || is_block(node.tag)) {
+                i
+            } else {
+                punit
+            };
+            if !node.is_elem() {
+                continue;
             }
+            let mut h = if !node.class.is_empty() || !node.id.is_empty() {
+                *hints.entry((node.class, node.id)).or_insert_with(|| {
+                    let hint = format!("{} {}", node.class, node.id);
+                    if HARD.is_match(&hint) {
+                        if CONTENT.is_match(&hint) {
+                            Hint::Soft
+                        } else {
+                            Hint::Hard
+                        }
+                    } else if SOFT.is_match(&hint) {
+                        Hint::Soft
+                    } else {
+                        Hint::None
+                    }
+                })
+            } else {
+                Hint::None
+            };
+            if matches!(node.tag, "html" | "body" | "main" | "a") {
+                h = Hint::None;
+            } else if hard_role(node.role) || boilerplate_tag(node.tag) {
+                h = Hint::Hard;
+            } else if node.tag == "header" && h == Hint::None {
+                h = Hint::Soft;
+            }
+            m.hard_at[i] = h == Hint::Hard;
+            m.soft_at[i] = h == Hint::Soft;
         }
-        // Bottom-up sums.
+        // Bottom-up: text sums and unit measures.
+        let mut direct = vec![0u32; n];
+        let mut direct_link = vec![0u32; n];
+        let mut commas = vec![0u32; n];
+        let mut ends: Vec<Option<bool>> = vec![None; n];
         for i in (0..n).rev() {
             let node = &dom.nodes[i];
             if !node.is_elem() && !m.skip[i] {
-                let (l, c) = text_len(node.text);
+                let (l, c, e) = text_len(node.text);
                 m.text[i] = l;
-                m.commas[i] = c;
+                let u = unit[i];
+                direct[u] += l;
+                commas[u] += c;
                 if in_link[i] {
                     m.link[i] = l;
+                    direct_link[u] += l;
                 }
-            }
-            if node.tag == "p" {
-                m.ptext[i] = m.text[i];
+                if ends[u].is_none() {
+                    ends[u] = e;
+                }
             }
             let p = node.parent;
             if p != NONE && !m.skip[i] {
                 m.text[p] += m.text[i];
                 m.link[p] += m.link[i];
-                m.commas[p] += m.commas[i];
-                m.ptext[p] += m.ptext[i];
             }
         }
-        // Unlikely: hinted elements that do not hold most of the page's paragraphs.
-        let total_p = m.ptext.first().copied().unwrap_or(0).max(1);
-        let mut i = 0;
-        while i < n {
-            if hint_unlikely[i] && (m.ptext[i] as f32) < 0.5 * total_p as f32 {
-                let end = dom.nodes[i].end.max(i + 1);
-                for u in &mut m.unlikely[i..end] {
-                    *u = true;
-                }
-                i = end;
-            } else {
-                i += 1;
+        // Paragraph-like units.
+        let mut para = vec![false; n];
+        for u in 0..n {
+            let l = direct[u];
+            if l == 0 || m.skip[u] {
+                continue;
+            }
+            let k = direct_link[u];
+            let ld = k as f32 / l as f32;
+            para[u] = ld <= 0.5
+                && (l >= 80
+                    || (l >= 25 && ends[u] == Some(true))
+                    || (l >= 40 && commas[u] >= 2));
+            if para[u] {
+                m.good[u] = l.saturating_sub(2 * k);
+            }
+        }
+        for i in (1..n).rev() {
+            let p = dom.nodes[i].parent;
+            if p != NONE && !m.skip[i] {
+                m.good[p] += m.good[i];
+            }
+        }
+        // Boilerplate regions: hinted elements that do not hold most of the page's text.
+        let total = m.good.first().copied().unwrap_or(0).max(1) as f32;
+        for i in 0..n {
+            let p = dom.nodes[i].parent;
+            let inherited = p != NONE && m.unlikely[p];
+            m.unlikely[i] = inherited || (m.hard_at[i] && (m.good[i] as f32) < 0.5 * total);
+        }
+        // Net values, bottom-up.
+        for i in (0..n).rev() {
+            if m.skip[i] {
+                continue;
+            }
+            let l = direct[i];
+            if l > 0 {
+                let k = direct_link[i] as f32;
+                let l = l as f32;
+                m.value[i] += if m.unlikely[i] || k > 0.5 * l {
+                    -l
+                } else if para[i] {
+                    l - 2.0 * k
+                } else {
+                    -0.25 * l
+                };
+            }
+            let p = dom.nodes[i].parent;
+            if p != NONE {
+                m.value[p] += m.value[i];
             }
         }
         m
@@ -230,152 +308,36 @@ impl Measures {
 /// Picks the main-content roots of the page (generic path).
 pub fn find_roots(dom: &Dom<'_>, m: &Measures, related: &[usize]) -> Vec<usize> {
     let n = dom.nodes.len();
-    let mut score = vec![f32::NAN; n];
     let in_related = |i: usize| related.iter().any(|&c| dom.contains(c, i));
-    let init = |i: usize| -> f32 {
-        let base = match dom.nodes[i].tag {
-            "div" | "article" | "main" | "section" => 5.0,
-            "pre" | "td" | "blockquote" => 3.0,
-            "address" | "ol" | "ul" | "dl" | "dd" | "dt" | "li" | "form" => -3.0,
-            "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "th" => -5.0,
-            _ => 0.0,
-        };
-        base + m.weight[i] as f32
-    };
+    // The subtree with the highest net value (ties: the deepest).
+    let mut best: Option<(f32, usize)> = None;
     for i in 0..n {
         let node = &dom.nodes[i];
-        if !node.is_elem() || m.skip[i] || m.unlikely[i] {
+        if !node.is_elem() || m.skip[i] || m.unlikely[i] || node.tag == "a" {
             continue;
         }
-        let para = match node.tag {
-            "p" | "pre" | "td" | "blockquote" => true,
-            "div" | "section" | "article" | "span" | "font" | "li" | "dd" => !m.block_child[i],
-            _ => false,
-        };
-        if !para || m.text[i] < 25 || in_related(i) {
-            continue;
-        }
-        let s = 1.0 + m.commas[i] as f32 + (m.text[i] as f32 / 100.0).min(3.0);
-        let s = s * (1.0 - m.link_density(i)).max(0.0);
-        let mut a = node.parent;
-        let mut level = 0;
-        while a != NONE && level < 3 {
-            if dom.nodes[a].is_elem() {
-                if score[a].is_nan() {
-                    score[a] = init(a);
-                }
-                let div = match level {
-                    0 => 1.0,
-                    1 => 2.0,
-                    l => l as f32 * 3.0,
-                };
-                score[a] += s / div;
-            }
-            a = dom.nodes[a].parent;
-            level += 1;
+        if best.is_none_or(|(b, _)| m.value[i] >= b) {
+            best = Some((m.value[i], i));
         }
     }
-    // Final scores.
-    let mut cands: Vec<(f32, usize)> = (0..n)
-        .filter(|&i| !score[i].is_nan() && !matches!(dom.nodes[i].tag, "html"))
-        .map(|i| (score[i] * (1.0 - m.link_density(i)), i))
-        .collect();
-    cands.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let Some(&(top_score, mut top)) = cands.first() else {
+    let Some((best_value, mut top)) = best.filter(|b| b.0 > 0.0) else {
         return body_or_root(dom);
     };
-    let final_score = |i: usize| -> f32 {
-        if score[i].is_nan() {
-            f32::NAN
-        } else {
-            score[i] * (1.0 - m.link_density(i))
-        }
-    };
-    // Several strong candidates with a common ancestor: take the ancestor.
-    let strong: Vec<usize> = cands
-        .iter()
-        .skip(1)
-        .take(4)
-        .filter(|c| c.0 >= 0.75 * top_score)
-        .map(|c| c.1)
-        .collect();
-    if strong.len() >= 2 {
-        let mut a = dom.nodes[top].parent;
-        while a != NONE && dom.nodes[a].tag != "body" {
-            let holds = strong.iter().filter(|&&c| dom.contains(a, c)).count();
-            if holds >= 2 {
-                top = a;
-                break;
-            }
-            a = dom.nodes[a].parent;
-        }
+    if *DEBUG {
+        eprintln!(
+            "top {top} {} .{} #{} value={best_value} good={} text={}",
+            dom.nodes[top].tag, dom.nodes[top].class, dom.nodes[top].id, m.good[top], m.text[top]
+        );
     }
-    // Climb while the parent scores comparably (content split over several children).
-    let mut last = final_score(top);
-    let mut p = dom.nodes[top].parent;
-    let threshold = last / 3.0;
-    while p != NONE && dom.nodes[p].tag != "body" && dom.nodes[p].tag != "html" {
-        let ps = final_score(p);
-        if ps.is_nan() {
-            p = dom.nodes[p].parent;
-            continue;
-        }
-        if ps < threshold {
-            break;
-        }
-        if ps > last {
-            top = p;
-            break;
-        }
-        last = ps;
-        p = dom.nodes[p].parent;
-    }
-    // An only child: its parent is the same content.
-    loop {
-        let p = dom.nodes[top].parent;
-        if p == NONE || matches!(dom.nodes[p].tag, "body" | "html") {
-            break;
-        }
-        let elem_children = dom
-            .children(p)
-            .filter(|&c| dom.nodes[c].is_elem() && m.text[c] > 0)
-            .count();
-        if elem_children == 1 && !m.unlikely[p] {
-            top = p;
-        } else {
-            break;
-        }
-    }
-    // Climb to an ancestor holding clearly more good paragraph text (content split over
-    // several blocks, slideshows, live pages), as long as it is not link-heavy.
-    let good = good_text(dom, m);
-    let mut cur = top;
-    let mut a = dom.nodes[top].parent;
-    let mut steps = 0;
-    while a != NONE && !matches!(dom.nodes[a].tag, "body" | "html") && steps < 6 {
-        if m.unlikely[a] || m.link_density(a) > 0.4 {
-            break;
-        }
-        if good[a] as f32 >= 1.3 * good[cur] as f32 {
-            cur = a;
-        }
-        a = dom.nodes[a].parent;
-        steps += 1;
-    }
-    top = cur;
-    // Several full articles in the container (infinite scroll, "next story"): keep the
-    // one with the page's title, else the first.
+    // Several full articles, each with its own title (infinite scroll, "next story"):
+    // the one with the page's main heading, else the first.
     let articles: Vec<usize> = {
         let mut v: Vec<usize> = Vec::new();
-        for (i, &g) in good
-            .iter()
-            .enumerate()
-            .take(dom.nodes[top].end)
-            .skip(top + 1)
-        {
+        for i in top + 1..dom.nodes[top].end {
             if dom.nodes[i].tag == "article"
-                && g >= 500
+                && m.good[i] >= 500
                 && !v.last().is_some_and(|&l| dom.contains(l, i))
+                && (i..dom.nodes[i].end).any(|j| dom.nodes[j].tag == "h1")
             {
                 v.push(i);
             }
@@ -383,13 +345,9 @@ pub fn find_roots(dom: &Dom<'_>, m: &Measures, related: &[usize]) -> Vec<usize> 
         v
     };
     if articles.len() >= 2 {
-        let with_h1 = articles
-            .iter()
-            .copied()
-            .find(|&a| (a..dom.nodes[a].end).any(|j| dom.nodes[j].tag == "h1"));
-        top = with_h1.unwrap_or(articles[0]);
+        top = articles[0];
     }
-    // Schema.org microdata naming the body, when it holds most of the good text.
+    // Schema.org microdata naming the body, when it holds most of the content.
     if let Some(ab) = (0..n).find(|&i| {
         dom.nodes[i].is_elem()
             && !m.skip[i]
@@ -397,75 +355,34 @@ pub fn find_roots(dom: &Dom<'_>, m: &Measures, related: &[usize]) -> Vec<usize> 
                 .itemprop
                 .split_whitespace()
                 .any(|t| t == "articleBody")
-    }) && good[ab] as f32 >= 0.7 * good[top] as f32
+    }) && m.good[ab] as f32 >= 0.7 * m.good[top] as f32
         && m.text[ab] >= 200
     {
         return vec![ab];
     }
-    // Siblings that also look like content.
-    let top_final = final_score(top).max(0.0);
-    let threshold = (top_final * 0.2).max(10.0);
+    // Siblings that also carry net content (text split by a large block of links).
     let parent = dom.nodes[top].parent;
-    if parent == NONE {
+    if parent == NONE || articles.len() >= 2 {
         return vec![top];
     }
-    let mut roots = Vec::new();
-    for c in dom.children(parent) {
-        let node = &dom.nodes[c];
-        if !node.is_elem() || m.skip[c] {
-            continue;
-        }
-        if c == top {
-            roots.push(c);
-            continue;
-        }
-        if m.unlikely[c] || in_related(c) {
-            continue;
-        }
-        let mut bonus = 0.0;
-        if !node.class.is_empty() && node.class == dom.nodes[top].class {
-            bonus = top_final * 0.2;
-        }
-        let s = final_score(c);
-        let ld = m.link_density(c);
-        let intro = INTRO.is_match(node.class) && ld < 0.3 && m.text[c] >= 40 && c < top;
-        let take = intro
-            || (!s.is_nan() && s + bonus >= threshold)
-            || (node.tag == "p" && m.text[c] > 80 && ld < 0.25)
-            || (node.tag == "p" && m.text[c] > 20 && ld == 0.0 && ends_sentence(&dom.text(c)));
-        if take {
-            roots.push(c);
-        }
-    }
-    roots
+    let top_value = m.value[top];
+    dom.children(parent)
+        .filter(|&c| {
+            c == top
+                || (dom.nodes[c].is_elem()
+                    && !m.skip[c]
+                    && !m.unlikely[c]
+                    && !in_related(c)
+                    && m.value[c] >= (0.25 * top_value).max(150.0))
+        })
+        .collect()
 }
 
-/// Text length of "good" paragraphs (`p`, `pre`, `blockquote` of 40+ chars with few links)
-/// in each subtree.
-fn good_text(dom: &Dom<'_>, m: &Measures) -> Vec<u32> {
-    let n = dom.nodes.len();
-    let mut good = vec![0u32; n];
-    for i in (0..n).rev() {
-        let node = &dom.nodes[i];
-        if node.is_elem()
-            && matches!(node.tag, "p" | "pre" | "blockquote")
-            && !m.skip[i]
-            && !m.unlikely[i]
-            && m.text[i] >= 40
-            && m.link_density(i) < 0.3
-        {
-            good[i] = m.text[i];
-        }
-        let p = node.parent;
-        if p != NONE {
-            good[p] += good[i];
-        }
-    }
-    good
-}
+/// Debug traces (`GLANEUR_DEBUG` set): the chosen roots.
+pub static DEBUG: LazyLock<bool> = LazyLock::new(|| std::env::var_os("GLANEUR_DEBUG").is_some());
 
 fn ends_sentence(s: &str) -> bool {
-    s.trim_end().ends_with(['.', '!', '?', '。', '»', '"', '”'])
+    s.trim_end().chars().next_back().is_some_and(sentence_end)
 }
 
 fn body_or_root(dom: &Dom<'_>) -> Vec<usize> {
@@ -480,6 +397,69 @@ fn body_or_root(dom: &Dom<'_>) -> Vec<usize> {
                 vec![0]
             }
         })
+}
+
+/// The stand-first (summary under the title) between the main heading `h1` and the body
+/// `roots`: a short, sentence-like element with an intro hint, or the page's description,
+/// or the heading right after the title.
+pub fn find_dek(
+    dom: &Dom<'_>,
+    m: &Measures,
+    roots: &[usize],
+    h1: usize,
+    description: Option<&str>,
+) -> Option<usize> {
+    let first = *roots.first()?;
+    let start = dom.nodes.get(h1)?.end;
+    let limit = if first > h1 {
+        first
+    } else {
+        dom.nodes[first].end
+    }
+    .min(start + 400);
+    let desc = description.map(norm).filter(|d| d.chars().count() >= 20);
+    let mut j = start;
+    let mut first_elem = true;
+    while j < limit {
+        let node = &dom.nodes[j];
+        if !node.is_elem() {
+            j += 1;
+            continue;
+        }
+        if m.skip[j] || m.text[j] == 0 {
+            j = node.end.max(j + 1);
+            continue;
+        }
+        let len = m.text[j];
+        if len >= 25 && len <= 500 && m.link_density(j) < 0.2 && is_block(node.tag) {
+            let hint = format!("{} {}", node.class, node.id);
+            let intro = INTRO.is_match(&hint) && !NOT_INTRO.is_match(&hint);
+            let t = dom.text(j);
+            let nt = norm(&t);
+            let is_desc = desc.as_ref().is_some_and(|d| {
+                nt == *d
+                    || (d.starts_with(&nt) && nt.chars().count() * 10 >= d.chars().count() * 7)
+                    || (nt.starts_with(d.as_str()) && d.chars().count() * 10 >= nt.chars().count() * 7)
+            });
+            let subtitle = first_elem && matches!(node.tag, "h2" | "p");
+            if (intro || is_desc || subtitle)
+                && !NOT_INTRO.is_match(&hint)
+                && super::dates::parse_date(&t).is_none()
+                && !m.unlikely[j]
+            {
+                return Some(j);
+            }
+            // A paragraph of the text itself: no stand-first before it.
+            if m.good[j] >= 150 && !intro && !is_desc {
+                return None;
+            }
+        }
+        if is_block(node.tag) && !matches!(node.tag, "div" | "header" | "section" | "hgroup") {
+            first_elem = false;
+        }
+        j += 1;
+    }
+    None
 }
 
 /// Short paragraphs that are page furniture, never article text.
@@ -507,27 +487,40 @@ fn furniture(p: &str) -> bool {
             | "anzeige"
             | "werbung"
             | "publicidad"
+            | "pubblicità"
             | "share"
             | "share this"
             | "share this article"
             | "partager"
             | "partager cet article"
+            | "teilen"
+            | "compartir"
             | "tweet"
             | "print"
             | "imprimer"
+            | "drucken"
             | "email"
+            | "e-mail"
             | "read more"
             | "lire la suite"
+            | "weiterlesen"
+            | "leer más"
             | "continue reading"
             | "skip to content"
             | "related"
             | "comments"
             | "commentaires"
+            | "kommentare"
             | "loading"
             | "chargement"
             | "close"
             | "fermer"
             | "menu"
+            | "article continues below"
+            | "story continues below"
+            | "continue reading below"
+            | "advertisement continue reading below"
+            | "scroll to continue with content"
     )
 }
 
@@ -536,7 +529,7 @@ fn furniture(p: &str) -> bool {
 pub struct Clean {
     /// Drop paragraphs that are mostly links.
     pub drop_link_paragraphs: bool,
-    /// Drop elements with unlikely class/id hints and structural boilerplate tags.
+    /// Drop elements with boilerplate class/id hints and structural boilerplate tags.
     pub drop_unlikely: bool,
 }
 
@@ -564,6 +557,7 @@ pub fn emit(
         }
         let end = dom.nodes[root].end;
         done_until = end;
+        let root_good = m.good[root];
         let mut block_ends: Vec<usize> = Vec::new();
         let mut j = root;
         while j < end {
@@ -573,11 +567,13 @@ pub fn emit(
             }
             let node = &dom.nodes[j];
             if node.is_elem() {
-                if j != root && drop_elem(dom, m, j, related, opts, m.text[root]) {
-                    j = node.end.max(j + 1);
-                    continue;
-                }
-                if m.skip[j] {
+                if m.skip[j] || (j != root && drop_elem(dom, m, j, related, opts, root_good)) {
+                    if *DEBUG && m.text[j] > 100 {
+                        eprintln!(
+                            "drop {j} {} .{} #{} text={} good={}",
+                            node.tag, node.class, node.id, m.text[j], m.good[j]
+                        );
+                    }
                     j = node.end.max(j + 1);
                     continue;
                 }
@@ -585,7 +581,7 @@ pub fn emit(
                     flush(&mut cur, &mut paras);
                     block_ends.push(node.end);
                 }
-            } else if !m.skip[j] {
+            } else {
                 push_collapsed(&mut cur, node.text);
             }
             j += 1;
@@ -615,7 +611,7 @@ fn drop_elem(
     j: usize,
     related: &[usize],
     opts: Clean,
-    root_text: u32,
+    root_good: u32,
 ) -> bool {
     let node = &dom.nodes[j];
     if node.tag == "figure"
@@ -623,13 +619,7 @@ fn drop_elem(
     {
         return true;
     }
-    if (!node.class.is_empty() || !node.id.is_empty())
-        && (m.text[j] as f32) < 0.4 * root_text as f32
-        && STRONG_DROP.is_match(&format!("{} {}", node.class, node.id))
-    {
-        return true;
-    }
-    if node.tag == "h1" || related.contains(&j) || m.skip[j] {
+    if node.tag == "h1" || related.contains(&j) {
         return true;
     }
     if matches!(
@@ -638,19 +628,23 @@ fn drop_elem(
     ) {
         return true;
     }
-    if opts.drop_unlikely && m.unlikely[j] {
-        return true;
-    }
-    if !opts.drop_unlikely
-        && Some(node.class).filter(|c| !c.is_empty()).is_some_and(|c| {
-            let c = c.to_ascii_lowercase();
-            c.contains("share")
-                || c.contains("sharedaddy")
-                || c.contains("social")
-                || c.contains("newsletter")
-                || c.contains("related")
-        })
-    {
+    // Most of the region's text: never boilerplate.
+    let major = m.good[j] as f32 >= 0.5 * root_good as f32 && m.good[j] > 0;
+    if opts.drop_unlikely {
+        if m.hard_at[j] && !major {
+            return true;
+        }
+        if (m.soft_at[j] || node.tag == "header") && m.good[j] < 150 {
+            return true;
+        }
+    } else if m.hard_at[j] && !major && {
+        let c = node.class.to_ascii_lowercase();
+        c.contains("share")
+            || c.contains("sharedaddy")
+            || c.contains("social")
+            || c.contains("newsletter")
+            || c.contains("related")
+    } {
         return true;
     }
     let ld = m.link_density(j);
@@ -666,6 +660,26 @@ mod tests {
     use super::super::html::parse;
     use super::*;
 
+    fn generic(page: &str) -> String {
+        let doc = parse(page.to_string(), 512);
+        let dom = Dom::new(&doc);
+        let m = Measures::new(&dom);
+        let roots = find_roots(&dom, &m, &[]);
+        emit(
+            &dom,
+            &m,
+            &roots,
+            &[],
+            Clean {
+                drop_link_paragraphs: true,
+                drop_unlikely: true,
+            },
+        )
+    }
+
+    const P: &str =
+        "This is a sentence of the article, with commas, and enough words to count as text. ";
+
     #[test]
     fn byline_date_lines_are_furniture_but_dated_sentences_are_not() {
         assert!(furniture("7 mai 2024"));
@@ -676,37 +690,73 @@ mod tests {
 
     #[test]
     fn picks_article_and_drops_boilerplate() {
-        let para =
-            "This is a sentence of the article, with commas, and enough words to count as text. ";
         let page = format!(
             r#"<html><body><nav><a href="/">Home</a> <a href="/x">Section</a></nav>
-<div id="main"><article><h1>Title</h1><div class="content"><p>{p}{p}</p><p>{p}</p>
-<div class="share-buttons"><a href="/s">Share on a network with a long label</a></div><p>{p}{p}{p}</p>
+<div id="main"><article><h1>Title</h1><div class="content"><p>{P}{P}</p><p>{P}</p>
+<div class="share-buttons"><a href="/s">Share on a network with a long label</a></div><p>{P}{P}{P}</p>
 <ul><li><a href="/a">Link one with words</a></li><li><a href="/b">Link two with words</a></li></ul></div></article>
-<aside class="sidebar"><h3>Recent Posts</h3><p>{p}</p></aside></div>
-<div class="comments"><p>{p}{p}{p}{p}</p></div>
-<footer><p>Copyright footer text that is long enough to be a paragraph, yes.</p></footer></body></html>"#,
-            p = para
+<aside class="sidebar"><h3>Recent Posts</h3><p>{P}</p></aside></div>
+<div class="comments"><p>{P}{P}{P}{P}</p></div>
+<footer><p>Copyright footer text that is long enough to be a paragraph, yes.</p></footer></body></html>"#
         );
-        let doc = parse(page.clone(), 512);
-        let dom = Dom::new(&doc);
-        let m = Measures::new(&dom);
-        let roots = find_roots(&dom, &m, &[]);
-        let text = emit(
-            &dom,
-            &m,
-            &roots,
-            &[],
-            Clean {
-                drop_link_paragraphs: true,
-                drop_unlikely: true,
-            },
-        );
+        let text = generic(&page);
         assert_eq!(text.matches("This is a sentence").count(), 6, "{text}");
         assert!(!text.contains("Title"));
         assert!(!text.contains("Share"));
         assert!(!text.contains("Link one"));
         assert!(!text.contains("Copyright"));
         assert!(text.contains("\n\n"));
+    }
+
+    #[test]
+    fn a_small_container_with_a_content_class_does_not_win() {
+        // The body is split over many small divs; a tagline has a "text" class.
+        let mut page = String::from(
+            r#"<html><body><div class="asset-tagline text-muted">By Someone, Staff writer</div><div class="asset-body">"#,
+        );
+        for _ in 0..8 {
+            page.push_str(&format!(r#"<div class="subscriber-only"><p>{P}</p></div>"#));
+        }
+        page.push_str("</div></body></html>");
+        let text = generic(&page);
+        assert_eq!(text.matches("This is a sentence").count(), 8, "{text}");
+        assert!(!text.contains("Staff writer"), "{text}");
+    }
+
+    #[test]
+    fn a_cookie_dialog_does_not_win_over_a_short_article() {
+        let page = format!(
+            r#"<html><body><main><article><h1>T</h1><div class="content"><p>{P}</p><p>{P}</p></div></article></main>
+<div class="privacy-modal-box"><div class="privacy-content"><p>{P}{P}</p><p>{P}{P}</p><p>{P}{P}</p></div></div></body></html>"#
+        );
+        let text = generic(&page);
+        assert_eq!(text.matches("This is a sentence").count(), 2, "{text}");
+    }
+
+    #[test]
+    fn list_articles_keep_every_item_and_content_in_gallery_or_paywall_classes_is_kept() {
+        let mut page = String::from(r#"<html><body><h1>Ten things</h1><div class="gallery-list pmc-paywall">"#);
+        for i in 0..6 {
+            page.push_str(&format!(r#"<article class="list-item"><h2>Item {i}</h2><p>{P}{P}</p></article>"#));
+        }
+        page.push_str(r#"</div><div class="paywall-message">Subscribe now</div></body></html>"#);
+        let text = generic(&page);
+        assert_eq!(text.matches("This is a sentence").count(), 12, "{text}");
+        assert!(text.contains("Item 5"), "{text}");
+    }
+
+    #[test]
+    fn the_stand_first_under_the_title_is_found() {
+        let page = format!(
+            r#"<html><body><header><h1>Title of the story</h1><p class="article-dek">A short summary of the story, in one sentence.</p>
+<div class="byline">By Ann Smith</div></header><div class="body"><p>{P}{P}</p><p>{P}</p></div></body></html>"#
+        );
+        let doc = parse(page, 512);
+        let dom = Dom::new(&doc);
+        let m = Measures::new(&dom);
+        let roots = find_roots(&dom, &m, &[]);
+        let h1 = dom.nodes.iter().position(|n| n.tag == "h1").unwrap();
+        let dek = find_dek(&dom, &m, &roots, h1, None).expect("stand-first");
+        assert_eq!(dom.text(dek), "A short summary of the story, in one sentence.");
     }
 }

@@ -182,6 +182,14 @@ impl Meta {
         value_text(v).into_iter().next()
     }
 
+    /// A string field of the JSON-LD article with its line breaks (entities decoded).
+    pub fn ld_str_raw(&self, key: &str) -> Option<String> {
+        match self.ld_article.as_ref()?.get(key)? {
+            Value::String(s) => Some(html_unescape(s)),
+            _ => None,
+        }
+    }
+
     /// All strings of a JSON-LD article field (arrays, objects with `name`, comma lists kept).
     pub fn ld_strs(&self, key: &str) -> Vec<String> {
         self.ld_article
