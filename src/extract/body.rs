@@ -26,6 +26,11 @@ static HARD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)comment|disqus|respond|replies|related|recommend|outbrain|taboola|more-?stories|more-?from|also-?read|read-?next|up-?next|newsletter|signup|sign-up|share|sharing|social|breadcrumb|sidebar|widget|popular|most-?read|trending|plus-lus|lire-aussi|a-lire|skip-link|screen-reader|sr-only|visually-hidden|cookie|consent|gdpr|privacy|modal|popup|navbar|\bnav\b|navigation|\bmenu|pagination|pager|toolbar|advert|\bads?\b|-ads?-|\bad-|-ad\b|sponsor|promo|footer|masthead|byline|author-?bio|author-?info|about-?the-?author|tag-?list|\btags\b|taglist|jp-relatedposts|print-only|\brss\b|shoutbox|skyscraper|banner|combx|agegate|cover-wrap|ai2html|supplemental|disclaimer|affiliate|rating|subscription|login|register|search|teaser|recirc|livefyre|follow-?us|lesen-?sie|weitere|empfehl|verwandt|meistgelesen|kommentar|leserbrief|mas-?leid|relacionad|correlat|lees-?ook|gerelateerd")
         .expect("constant regex")
 });
+/// Hints of reader comments: never the page layout.
+static COMMENTS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)comment|disqus|respond|replies|reactions|kommentar|commentaire|comentario")
+        .expect("constant regex")
+});
 /// Hints that make a region boilerplate only when it holds little paragraph text.
 static SOFT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)paywall|subscri|gallery|caption|credit|media|embed|header|hidden|print|tools|extra|meta|aside|card|slide|carousel|video|photo|image|figure|thumb|icon|logo|button|btn|badge|label|date|time|author|signature|bio\b|contact|legal|copyright|note|source|info")
@@ -35,6 +40,11 @@ static SOFT: LazyLock<Regex> = LazyLock::new(|| {
 /// (`comment-content` is inside a comment region anyway, `has-sidebar` wraps the article).
 static CONTENT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)article|body|column|content|main|entry|story|post-text|prose|text|corps|texte|contenu|artikel|inhalt|cuerpo|testo|conteudo|inhoud")
+        .expect("constant regex")
+});
+/// Class/id names of the container of an article's text.
+static BODY_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:article|entry|post|story|blog|news|content|main|page|node|item|single)[-_]*(?:body|content|text|inner|copy|main|detail)|articlebody|body[-_]*(?:text|copy|content)|rich-?text|\bprose\b|field-name-body|field--name-body|\btexte?\b|contenu|artikel-?(?:text|inhalt|body)?|haupttext|cuerpo|corpo|testo|noticia")
         .expect("constant regex")
 });
 /// Hints of a stand-first (the summary under the title).
@@ -81,6 +91,32 @@ fn ignored_tag(tag: &str) -> bool {
             | "dialog"
             | "title"
     )
+}
+
+/// A class or id that is exactly a boilerplate region's name (`id="sidebar"`,
+/// `class="comments"`): boilerplate even when it holds most of the page's text.
+fn exact_boilerplate(class: &str, id: &str) -> bool {
+    class
+        .split_ascii_whitespace()
+        .chain(std::iter::once(id))
+        .any(|t| {
+            matches!(
+                t.to_ascii_lowercase().as_str(),
+                "sidebar"
+                    | "side-bar"
+                    | "comments"
+                    | "comment"
+                    | "related"
+                    | "footer"
+                    | "nav"
+                    | "navigation"
+                    | "menu"
+                    | "share"
+                    | "social"
+                    | "secondary"
+                    | "aside"
+            )
+        })
 }
 
 /// Structural boilerplate tags.
@@ -263,12 +299,35 @@ impl Measures {
                 m.good[p] += m.good[i];
             }
         }
-        // Boilerplate regions: hinted elements that do not hold most of the page's text.
+        // Layout wrappers: elements holding the main heading or `<main>`.
+        let mut landmark = vec![false; n];
+        for i in (0..n).rev() {
+            let node = &dom.nodes[i];
+            if matches!(node.tag, "h1" | "main") || node.role == "main" {
+                landmark[i] = true;
+            }
+            let p = node.parent;
+            if p != NONE && landmark[i] {
+                landmark[p] = true;
+            }
+        }
+        // Boilerplate regions: hinted elements that are not layout wrappers and do not
+        // hold nearly all of the page's text.
         let total = m.good.first().copied().unwrap_or(0).max(1) as f32;
         for i in 0..n {
             let p = dom.nodes[i].parent;
             let inherited = p != NONE && m.unlikely[p];
-            m.unlikely[i] = inherited || (m.hard_at[i] && (m.good[i] as f32) < 0.5 * total);
+            let node = &dom.nodes[i];
+            let wrapper = landmark[i]
+                || ((m.good[i] as f32) >= 0.5 * total
+                    && !exact_boilerplate(node.class, node.id)
+                    && !COMMENTS.is_match(node.class)
+                    && !COMMENTS.is_match(node.id));
+            if m.hard_at[i] && wrapper {
+                m.hard_at[i] = false;
+                m.soft_at[i] = true;
+            }
+            m.unlikely[i] = inherited || m.hard_at[i];
         }
         // Net values, bottom-up.
         for i in (0..n).rev() {
@@ -346,6 +405,22 @@ pub fn find_roots(dom: &Dom<'_>, m: &Measures, related: &[usize]) -> Vec<usize> 
     };
     if articles.len() >= 2 {
         top = articles[0];
+    }
+    // A container named as the article's text that holds nearly all of it (the rest of
+    // the region is teasers, bylines, share bars).
+    let named = (top + 1..dom.nodes[top].end)
+        .filter(|&i| {
+            let node = &dom.nodes[i];
+            node.is_elem()
+                && !m.skip[i]
+                && !m.unlikely[i]
+                && (!node.class.is_empty() || !node.id.is_empty())
+                && m.good[i] as f32 >= 0.85 * m.good[top] as f32
+                && BODY_NAME.is_match(&format!("{} {}", node.class, node.id))
+        })
+        .last();
+    if let Some(d) = named {
+        top = d;
     }
     // Schema.org microdata naming the body, when it holds most of the content.
     if let Some(ab) = (0..n).find(|&i| {

@@ -510,6 +510,55 @@ impl<'s> Builder<'s> {
         b.len()
     }
 
+    /// The `</script` that ends a script, honouring the escaped states of script data
+    /// (`<!--` … `<script>` … `</script>` … `-->` inside a script does not end it).
+    fn find_script_end(&self, from: usize) -> usize {
+        let b = self.src.as_bytes();
+        let tag_end = |at: usize| {
+            b.get(at)
+                .is_none_or(|c| matches!(c, b'\t' | b'\n' | b'\x0c' | b'\r' | b' ' | b'/' | b'>'))
+        };
+        let is_tag = |at: usize, name: &[u8]| {
+            b.len() >= at + name.len()
+                && b[at..at + name.len()].eq_ignore_ascii_case(name)
+                && tag_end(at + name.len())
+        };
+        // 0: script data, 1: escaped, 2: double escaped.
+        let mut state = 0u8;
+        let mut i = from;
+        while let Some(off) = memchr::memchr2(b'<', b'-', &b[i.min(b.len())..]) {
+            let p = i + off;
+            if b[p] == b'-' {
+                if state != 0 && b[p..].starts_with(b"-->") {
+                    state = 0;
+                    i = p + 3;
+                } else {
+                    i = p + 1;
+                }
+                continue;
+            }
+            if b[p..].starts_with(b"<!--") {
+                if state == 0 {
+                    state = 1;
+                }
+                i = p + 4;
+            } else if is_tag(p + 1, b"/script") {
+                if state == 2 {
+                    state = 1;
+                } else {
+                    return p;
+                }
+                i = p + 8;
+            } else if state == 1 && is_tag(p + 1, b"script") {
+                state = 2;
+                i = p + 7;
+            } else {
+                i = p + 1;
+            }
+        }
+        b.len()
+    }
+
     fn attr_value(&self, range: (u32, u32), name: &str) -> Option<&str> {
         self.attrs[range.0 as usize..range.1 as usize]
             .iter()
@@ -612,6 +661,8 @@ impl<'s> Builder<'s> {
         }
         let close = if raw == Raw::Plaintext {
             self.src.len()
+        } else if name == "script" {
+            self.find_script_end(end)
         } else {
             self.find_close(end, name)
         };
