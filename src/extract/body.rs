@@ -23,7 +23,7 @@ use super::title::norm;
 /// Class/id hints of regions that are boilerplate whatever they contain (unless they
 /// hold most of the page's text: then the hint names the page layout).
 static HARD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)comment|disqus|respond|replies|related|recommend|outbrain|taboola|more-?stories|more-?from|also-?read|read-?next|up-?next|newsletter|signup|sign-up|share|sharing|social|breadcrumb|sidebar|widget|popular|most-?read|trending|plus-lus|lire-aussi|a-lire|skip-link|screen-reader|sr-only|visually-hidden|cookie|consent|gdpr|privacy|modal|popup|navbar|\bnav\b|navigation|\bmenu|pagination|pager|toolbar|advert|\bads?\b|-ads?-|\bad-|-ad\b|sponsor|promo|footer|masthead|byline|author-?bio|author-?info|about-?the-?author|tag-?list|\btags\b|taglist|jp-relatedposts|print-only|\brss\b|shoutbox|skyscraper|banner|combx|agegate|cover-wrap|ai2html|supplemental|disclaimer|affiliate|rating|subscription|login|register|search|teaser|recirc|livefyre|follow-?us|lesen-?sie|weitere|empfehl|verwandt|meistgelesen|kommentar|leserbrief|mas-?leid|relacionad|correlat|lees-?ook|gerelateerd")
+    Regex::new(r"(?i)comment|disqus|respond|replies|related|recommend|outbrain|taboola|more-?stories|more-?from|also-?read|read-?next|up-?next|newsletter|signup|sign-up|share|sharing|social|breadcrumb|sidebar|popular|most-?read|trending|plus-lus|lire-aussi|a-lire|skip-link|screen-reader|sr-only|visually-hidden|cookie|consent|gdpr|privacy|modal|popup|navbar|\bnav\b|navigation|\bmenu|pagination|pager|toolbar|advert|\bads?\b|-ads?-|\bad-|-ad\b|sponsor|promo|footer|masthead|byline|author-?bio|author-?info|about-?the-?author|tag-?list|\btags\b|taglist|jp-relatedposts|print-only|\brss\b|shoutbox|skyscraper|banner|combx|agegate|cover-wrap|ai2html|supplemental|disclaimer|affiliate|rating|subscription|login|register|search|teaser|recirc|livefyre|follow-?us|lesen-?sie|weitere|empfehl|verwandt|meistgelesen|kommentar|leserbrief|mas-?leid|relacionad|correlat|lees-?ook|gerelateerd")
         .expect("constant regex")
 });
 /// Hints of reader comments: never the page layout.
@@ -33,7 +33,7 @@ static COMMENTS: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// Hints that make a region boilerplate only when it holds little paragraph text.
 static SOFT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)paywall|subscri|gallery|caption|credit|media|embed|header|hidden|print|tools|extra|meta|aside|card|slide|carousel|video|photo|image|figure|thumb|icon|logo|button|btn|badge|label|date|time|author|signature|bio\b|contact|legal|copyright|note|source|info")
+    Regex::new(r"(?i)paywall|subscri|widget|gallery|caption|credit|media|embed|header|hidden|print|tools|extra|meta|aside|card|slide|carousel|video|photo|image|figure|thumb|icon|logo|button|btn|badge|label|date|time|author|signature|bio\b|contact|legal|copyright|note|source|info")
         .expect("constant regex")
 });
 /// Names of content containers: a hard hint next to one of these is only soft
@@ -377,6 +377,22 @@ pub fn find_roots(dom: &Dom<'_>, m: &Measures, related: &[usize]) -> Vec<usize> 
         }
         if best.is_none_or(|(b, _)| m.value[i] >= b) {
             best = Some((m.value[i], i));
+        }
+    }
+    if let Some(needle) = std::env::var("GLANEUR_DEBUG_TEXT").ok().filter(|_| *DEBUG) {
+        for i in 0..n {
+            if !dom.nodes[i].is_elem() && dom.nodes[i].text.contains(&needle) {
+                let mut a = i;
+                while a != NONE {
+                    let x = &dom.nodes[a];
+                    eprintln!(
+                        "  path {a} {} .{} #{} skip={} unl={} hard={} soft={} text={} good={} value={}",
+                        x.tag, x.class, x.id, m.skip[a], m.unlikely[a], m.hard_at[a], m.soft_at[a], m.text[a], m.good[a], m.value[a]
+                    );
+                    a = x.parent;
+                }
+                break;
+            }
         }
     }
     let Some((best_value, mut top)) = best.filter(|b| b.0 > 0.0) else {

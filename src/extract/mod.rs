@@ -171,10 +171,10 @@ pub fn is_html(content_type: Option<&str>, body: &[u8]) -> bool {
     let head: Vec<u8> = start
         .iter()
         .skip_while(|b| b.is_ascii_whitespace())
-        .take(1024)
+        .take(4096)
         .map(u8::to_ascii_lowercase)
         .collect();
-    if head.first() != Some(&b'<') {
+    if head.first() != Some(&b'<') || head.starts_with(b"<?xml") && !contains(&head, b"<html") {
         return false;
     }
     [
@@ -184,9 +184,19 @@ pub fn is_html(content_type: Option<&str>, body: &[u8]) -> bool {
         b"<body",
         b"<meta",
         b"<title",
+        b"<div",
+        b"<p>",
+        b"<table",
+        b"<br",
+        b"<a href",
+        b"<link",
     ]
     .iter()
-    .any(|p| head.windows(p.len()).any(|w| w == *p))
+    .any(|p| contains(&head, p))
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    memchr::memmem::find(hay, needle).is_some()
 }
 
 /// The fields of a news article, each with the method that found it.
