@@ -247,6 +247,23 @@ impl Measures {
                 h = Hint::Soft;
             }
             m.hard_at[i] = h == Hint::Hard;
+            // A form asking for an e-mail address, a password, a search or a comment is
+            // boilerplate (newsletter, login, search box, comment form); other forms (a
+            // shop's product form, a page-wide ASP.NET form) are judged by their content.
+            let asks = match node.tag {
+                "textarea" => true,
+                "input" => node.attr("type").is_some_and(|t| {
+                    matches!(
+                        t.to_ascii_lowercase().as_str(),
+                        "email" | "password" | "search"
+                    )
+                }),
+                _ => false,
+            };
+            if asks && let Some(f) = dom.ancestors(i).take(30).find(|&a| dom.nodes[a].tag == "form") {
+                m.hard_at[f] = true;
+                m.soft_at[f] = false;
+            }
             m.soft_at[i] = h == Hint::Soft;
         }
         // Bottom-up: text sums and unit measures.
@@ -318,11 +335,10 @@ impl Measures {
             let p = dom.nodes[i].parent;
             let inherited = p != NONE && m.unlikely[p];
             let node = &dom.nodes[i];
-            let wrapper = landmark[i]
-                || ((m.good[i] as f32) >= 0.5 * total
-                    && !exact_boilerplate(node.class, node.id)
-                    && !COMMENTS.is_match(node.class)
-                    && !COMMENTS.is_match(node.id));
+            let strict = exact_boilerplate(node.class, node.id)
+                || COMMENTS.is_match(node.class)
+                || COMMENTS.is_match(node.id);
+            let wrapper = landmark[i] || ((m.good[i] as f32) >= 0.5 * total && !strict);
             if m.hard_at[i] && wrapper {
                 m.hard_at[i] = false;
                 m.soft_at[i] = true;
@@ -392,6 +408,24 @@ pub fn find_roots(dom: &Dom<'_>, m: &Measures, related: &[usize]) -> Vec<usize> 
                     a = x.parent;
                 }
                 break;
+            }
+        }
+    }
+    if let Some(node) = std::env::var("GLANEUR_DEBUG_NODE").ok().and_then(|v| v.parse::<usize>().ok()).filter(|&v| *DEBUG && v < n) {
+        let mut stack = vec![(node, 0usize)];
+        while let Some((a, d)) = stack.pop() {
+            let x = &dom.nodes[a];
+            if x.is_elem() && m.text[a] > 0 {
+                eprintln!(
+                    "  {:indent$}{a} {} .{} #{} unl={} hard={} soft={} text={} link={} good={} value={}",
+                    "", x.tag, x.class, x.id, m.unlikely[a], m.hard_at[a], m.soft_at[a], m.text[a], m.link[a], m.good[a], m.value[a], indent = d * 2
+                );
+                if d < 4 {
+                    let kids: Vec<usize> = dom.children(a).collect();
+                    for c in kids.into_iter().rev() {
+                        stack.push((c, d + 1));
+                    }
+                }
             }
         }
     }
@@ -715,8 +749,9 @@ fn drop_elem(
     }
     if matches!(
         node.tag,
-        "figcaption" | "form" | "fieldset" | "label" | "select" | "nav" | "aside"
-    ) {
+        "figcaption" | "fieldset" | "label" | "select" | "nav" | "aside"
+    ) || (node.tag == "form" && (m.hard_at[j] || m.good[j] < 150))
+    {
         return true;
     }
     // Most of the region's text: never boilerplate.
