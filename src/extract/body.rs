@@ -23,7 +23,7 @@ use super::title::norm;
 /// Class/id hints of regions that are boilerplate whatever they contain (unless they
 /// hold most of the page's text: then the hint names the page layout).
 static HARD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)comment|disqus|respond|replies|related|recommend|outbrain|taboola|more-?stories|more-?from|also-?read|read-?next|up-?next|newsletter|signup|sign-up|share|sharing|social|breadcrumb|sidebar|popular|most-?read|trending|plus-lus|lire-aussi|a-lire|skip-link|screen-reader|sr-only|visually-hidden|cookie|consent|gdpr|privacy|modal|popup|navbar|\bnav\b|navigation|\bmenu|pagination|pager|toolbar|advert|\bads?\b|-ads?-|\bad-|-ad\b|sponsor|promo|footer|masthead|byline|author-?bio|author-?info|about-?the-?author|tag-?list|\btags\b|taglist|jp-relatedposts|print-only|\brss\b|shoutbox|skyscraper|banner|combx|agegate|cover-wrap|ai2html|supplemental|disclaimer|affiliate|rating|subscription|login|register|search|teaser|recirc|livefyre|follow-?us|lesen-?sie|weitere|empfehl|verwandt|meistgelesen|kommentar|leserbrief|mas-?leid|relacionad|correlat|lees-?ook|gerelateerd")
+    Regex::new(r"(?i)comment|disqus|respond|replies|related|recommend|outbrain|taboola|more-?stories|more-?from|also-?read|read-?next|up-?next|newsletter|signup|sign-up|share|sharing|social|breadcrumb|sidebar|popular|most-?read|trending|plus-lus|lire-aussi|a-lire|skip-link|screen-reader|sr-only|visually-hidden|cookie|consent|gdpr|privacy|modal|popup|navbar|\bnav\b|navigation|\bmenu|pagination|pager|toolbar|advert|\bads?\b|-ads?-|\bad-|-ad\b|sponsor|promo|footer|masthead|byline|author-?bio|author-?info|about-?the-?author|tag-?list|\btags\b|taglist|jp-relatedposts|print-only|\brss\b|shoutbox|skyscraper|banner|combx|agegate|cover-wrap|ai2html|supplemental|disclaimer|affiliate|rating|subscription|login|register|search|teaser|recirc|livefyre|follow-?us|lesen-?sie|weitere|support-?us|donat|membership|become-?a-?member|author-?box|autorbox|autoren-?box|sabox|about-?author|\bcta\b|-cta\b|\bcta-|twitter-tweet|instagram-media|tiktok-embed|fb-post|\btoc\b|toc_|\btoc-|table-of-contents|inhaltsverzeichnis|disclosure|postmetadata|nota_pie|editors?-?note|empfehl|verwandt|meistgelesen|kommentar|leserbrief|mas-?leid|relacionad|correlat|lees-?ook|gerelateerd")
         .expect("constant regex")
 });
 /// Hints of reader comments: never the page layout.
@@ -33,7 +33,7 @@ static COMMENTS: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// Hints that make a region boilerplate only when it holds little paragraph text.
 static SOFT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)paywall|subscri|widget|gallery|caption|credit|media|embed|header|hidden|print|tools|extra|meta|aside|card|slide|carousel|video|photo|image|figure|thumb|icon|logo|button|btn|badge|label|date|time|author|signature|bio\b|contact|legal|copyright|note|source|info")
+    Regex::new(r"(?i)paywall|subscri|widget|gallery|caption|legend|bildunter|credit|media|embed|header|hidden|print|tools|extra|meta|aside|card|slide|carousel|video|photo|image|figure|thumb|icon|logo|button|btn|badge|label|date|time|author|signature|bio\b|contact|legal|copyright|note|source|info")
         .expect("constant regex")
 });
 /// Names of content containers: a hard hint next to one of these is only soft
@@ -354,12 +354,14 @@ impl Measures {
             if l > 0 {
                 let k = direct_link[i] as f32;
                 let l = l as f32;
-                m.value[i] += if m.unlikely[i] || k > 0.5 * l {
-                    -l
+                m.value[i] += if m.unlikely[i] {
+                    -*HARD_W * l
+                } else if k > 0.5 * l {
+                    -*LINK_W * l
                 } else if para[i] {
                     l - 2.0 * k
                 } else {
-                    -0.25 * l
+                    -*SHORT_W * l
                 };
             }
             let p = dom.nodes[i].parent;
@@ -503,6 +505,10 @@ pub fn find_roots(dom: &Dom<'_>, m: &Measures, related: &[usize]) -> Vec<usize> 
         .collect()
 }
 
+static HARD_W: LazyLock<f32> = LazyLock::new(|| std::env::var("GLX_HARD_W").ok().and_then(|v| v.parse().ok()).unwrap_or(0.25));
+static LINK_W: LazyLock<f32> = LazyLock::new(|| std::env::var("GLX_LINK_W").ok().and_then(|v| v.parse().ok()).unwrap_or(1.0));
+static SHORT_W: LazyLock<f32> = LazyLock::new(|| std::env::var("GLX_SHORT_W").ok().and_then(|v| v.parse().ok()).unwrap_or(0.25));
+
 /// Debug traces (`GLANEUR_DEBUG` set): the chosen roots.
 pub static DEBUG: LazyLock<bool> = LazyLock::new(|| std::env::var_os("GLANEUR_DEBUG").is_some());
 
@@ -593,7 +599,7 @@ fn furniture(p: &str) -> bool {
         return false;
     }
     // A date line of the byline ("7 mai 2024", "Publié le 3 août 2023 à 10h30").
-    if p.chars().count() <= 32
+    if p.chars().count() <= 32 && std::env::var_os("GLX_NO_DATEFURN").is_none()
         && p.split_whitespace().count() <= 7
         && !ends_sentence(p)
         && super::dates::parse_date(p).is_some()
@@ -713,7 +719,7 @@ pub fn emit(
         }
         flush(&mut cur, &mut paras);
     }
-    if opts.drop_link_paragraphs {
+    if opts.drop_link_paragraphs && std::env::var_os("GLX_NO_TRAIL").is_none() {
         // Trailing furniture after the last sentence: short lines without punctuation
         // ("Kontakt:", "Mehr zum Thema", "Photo: X").
         let mut dropped = 0;
@@ -776,7 +782,7 @@ fn drop_elem(
     let ld = m.link_density(j);
     match node.tag {
         "ul" | "ol" | "dl" | "div" | "section" | "table" | "span" => ld > 0.5 && m.text[j] > 0,
-        "p" | "li" => opts.drop_link_paragraphs && ld > 0.6 && m.text[j] < 200,
+        "p" | "li" => opts.drop_link_paragraphs && ld > 0.6 && m.text[j] < 200 && std::env::var_os("GLX_NO_LINKP").is_none(),
         _ => false,
     }
 }
