@@ -265,12 +265,15 @@ pub fn build(
         published = Some(ParsedDate::Day(url_day));
         pub_how = "url";
     }
+    let offsets = page_offsets(&cx);
     if let Some(p) = published {
+        let p = localize(p, &offsets);
         a.published = Some(p.to_rfc());
+        a.published_day = Some(local_day(&cx, p).format("%Y-%m-%d").to_string());
         method(&mut a, "published", pub_how);
     }
     if let Some((md, how)) = modified(&cx, sel) {
-        a.modified = Some(md.to_rfc());
+        a.modified = Some(localize(md, &offsets).to_rfc());
         method(&mut a, "modified", how);
     }
 
@@ -757,6 +760,106 @@ fn published(
         return (Some(d), "relative");
     }
     (None, "")
+}
+
+/// The instants with a non-UTC offset among the page's machine-readable dates (meta
+/// tags, JSON-LD, microdata, `<time datetime>`): the publisher's time zone.
+fn page_offsets(cx: &Ctx<'_, '_>) -> Vec<chrono::DateTime<chrono::FixedOffset>> {
+    let mut out = Vec::new();
+    let mut add = |s: &str| {
+        if let Some(ParsedDate::Instant(d)) = parse_date(s)
+            && d.offset().local_minus_utc() != 0
+            && !out.contains(&d)
+        {
+            out.push(d);
+        }
+    };
+    let meta = cx.meta;
+    for (k, v) in &meta.tags {
+        if k.contains("date") || k.contains("time") || k.contains("publish") || k.contains("modified") {
+            add(v);
+        }
+    }
+    for key in ["datePublished", "dateModified", "dateCreated"] {
+        if let Some(v) = meta.ld_str(key) {
+            add(&v);
+        }
+        if let Some(v) = meta.itemprops.get(key) {
+            add(v);
+        }
+    }
+    for n in &cx.dom.nodes {
+        if n.tag == "time"
+            && let Some(v) = n.attr("datetime")
+        {
+            add(v);
+        }
+    }
+    out
+}
+
+/// A UTC instant re-expressed in the publisher's time zone when the page gives it: the
+/// same instant written with an offset elsewhere, else the one offset its dates use.
+fn localize(d: ParsedDate, offsets: &[chrono::DateTime<chrono::FixedOffset>]) -> ParsedDate {
+    let ParsedDate::Instant(t) = d else {
+        return d;
+    };
+    if t.offset().local_minus_utc() != 0 {
+        return d;
+    }
+    if let Some(same) = offsets.iter().find(|o| **o == t) {
+        return ParsedDate::Instant(t.with_timezone(same.offset()));
+    }
+    let first = offsets.first().map(|o| *o.offset());
+    if let Some(off) = first
+        && offsets.iter().all(|o| *o.offset() == off)
+    {
+        return ParsedDate::Instant(t.with_timezone(&off));
+    }
+    d
+}
+
+/// The publisher's day of a publication date: its own day, unless it is a UTC instant
+/// and the page's URL or byline shows the day before or after (a local day that the UTC
+/// time crossed).
+fn local_day(cx: &Ctx<'_, '_>, p: ParsedDate) -> chrono::NaiveDate {
+    let day = p.day();
+    let ParsedDate::Instant(t) = p else {
+        return day;
+    };
+    if t.offset().local_minus_utc() != 0 {
+        return day;
+    }
+    let near = |d: chrono::NaiveDate| (d - day).num_days().abs() == 1;
+    let url_day = [
+        Some(cx.page.url.as_str()),
+        cx.meta.canonical.as_deref(),
+        cx.meta.tag(&["og:url"]),
+    ]
+    .into_iter()
+    .flatten()
+    .find_map(dates::date_from_url);
+    if let Some(d) = url_day {
+        return if near(d) { d } else { day };
+    }
+    // The text of a `<time>` element or of the byline.
+    let shown = cx
+        .dom
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(i, n)| n.tag == "time" && !cx.noise[*i])
+        .find_map(|(i, _)| {
+            let t = cx.dom.text(i);
+            (t.chars().count() < 100)
+                .then(|| dates::find_date_in_text(&t, cx.month_first))
+                .flatten()
+        })
+        .or_else(|| text_date(cx, false));
+    match shown {
+        Some(s) if near(s.day()) => s.day(),
+        _ => day,
+    }
 }
 
 fn modified(

@@ -218,6 +218,11 @@ pub struct Article {
     pub authors: Vec<String>,
     /// Publication date-time (RFC 3339; a date-only value has no time part).
     pub published: Option<String>,
+    /// The publication day as the page shows it, `YYYY-MM-DD`: the publisher's local day,
+    /// which differs from the UTC day of `published` when only a UTC time is given and
+    /// the page's URL or byline shows the day before or after.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published_day: Option<String>,
     /// Last modification date-time.
     pub modified: Option<String>,
     /// Language (BCP 47, e.g. `fr`).
