@@ -269,7 +269,8 @@ pub fn build(
     if let Some(p) = published {
         let p = localize(p, &offsets);
         a.published = Some(p.to_rfc());
-        a.published_day = Some(local_day(&cx, p).format("%Y-%m-%d").to_string());
+        let day = local_day(&cx, p).unwrap_or(p.day());
+        a.published_day = Some(day.format("%Y-%m-%d").to_string());
         method(&mut a, "published", pub_how);
     }
     if let Some((md, how)) = modified(&cx, sel) {
@@ -822,13 +823,13 @@ fn localize(d: ParsedDate, offsets: &[chrono::DateTime<chrono::FixedOffset>]) ->
 /// The publisher's day of a publication date: its own day, unless it is a UTC instant
 /// and the page's URL or byline shows the day before or after (a local day that the UTC
 /// time crossed).
-fn local_day(cx: &Ctx<'_, '_>, p: ParsedDate) -> chrono::NaiveDate {
+fn local_day(cx: &Ctx<'_, '_>, p: ParsedDate) -> Option<chrono::NaiveDate> {
     let day = p.day();
     let ParsedDate::Instant(t) = p else {
-        return day;
+        return Some(day);
     };
     if t.offset().local_minus_utc() != 0 {
-        return day;
+        return Some(day);
     }
     let near = |d: chrono::NaiveDate| (d - day).num_days().abs() == 1;
     let url_day = [
@@ -840,25 +841,45 @@ fn local_day(cx: &Ctx<'_, '_>, p: ParsedDate) -> chrono::NaiveDate {
     .flatten()
     .find_map(dates::date_from_url);
     if let Some(d) = url_day {
-        return if near(d) { d } else { day };
+        return Some(if near(d) { d } else { day });
     }
-    // The text of a `<time>` element or of the byline.
+    // The text of a `<time>` element or of the byline, next to the article's heading
+    // (not a date shown in the page header).
+    let h1 = main_heading(cx, None)?;
+    let near_h1 = |i: usize| i > h1.saturating_sub(40) && i < h1 + 300;
     let shown = cx
         .dom
         .nodes
         .iter()
         .enumerate()
-        .filter(|(i, n)| n.tag == "time" && !cx.noise[*i])
+        .filter(|(i, n)| n.tag == "time" && !cx.noise[*i] && near_h1(*i))
         .find_map(|(i, _)| {
             let t = cx.dom.text(i);
             (t.chars().count() < 100)
                 .then(|| dates::find_date_in_text(&t, cx.month_first))
                 .flatten()
         })
-        .or_else(|| text_date(cx, false));
+        .or_else(|| {
+            (h1.saturating_sub(40)..(h1 + 300).min(cx.dom.nodes.len())).find_map(|i| {
+                let n = &cx.dom.nodes[i];
+                if !n.is_elem()
+                    || cx.noise[i]
+                    || cx.m.skip[i]
+                    || n.end - i > 40
+                    || !DATE_HINT.is_match(&class_id(cx, i))
+                {
+                    return None;
+                }
+                let t = cx.dom.text(i);
+                if t.chars().count() > 200 || UPDATED_LABEL.is_match(&t) {
+                    return None;
+                }
+                dates::find_date_in_text(&t, cx.month_first)
+            })
+        });
     match shown {
-        Some(s) if near(s.day()) => s.day(),
-        _ => day,
+        Some(s) if near(s.day()) => Some(s.day()),
+        _ => Some(day),
     }
 }
 

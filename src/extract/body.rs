@@ -26,14 +26,15 @@ static HARD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)comment|disqus|respond|replies|related|recommend|outbrain|taboola|more-?stories|more-?from|also-?read|read-?next|up-?next|newsletter|signup|sign-up|share|sharing|social|breadcrumb|sidebar|popular|most-?read|trending|plus-lus|lire-aussi|a-lire|skip-link|screen-reader|sr-only|visually-hidden|cookie|consent|gdpr|privacy|modal|popup|navbar|\bnav\b|navigation|\bmenu|pagination|pager|toolbar|advert|\bads?\b|-ads?-|\bad-|-ad\b|sponsor|promo|footer|masthead|byline|author-?bio|author-?info|about-?the-?author|tag-?list|\btags\b|taglist|jp-relatedposts|print-only|\brss\b|shoutbox|skyscraper|banner|combx|agegate|cover-wrap|ai2html|supplemental|disclaimer|affiliate|rating|subscription|login|register|search|teaser|recirc|livefyre|follow-?us|lesen-?sie|weitere|support-?us|donat|membership|become-?a-?member|author-?box|autorbox|autoren-?box|sabox|about-?author|\bcta\b|-cta\b|\bcta-|twitter-tweet|instagram-media|tiktok-embed|fb-post|\btoc\b|toc_|\btoc-|table-of-contents|inhaltsverzeichnis|disclosure|postmetadata|nota_pie|editors?-?note|empfehl|verwandt|meistgelesen|kommentar|leserbrief|mas-?leid|relacionad|correlat|lees-?ook|gerelateerd")
         .expect("constant regex")
 });
-/// Hints of reader comments: never the page layout.
-static COMMENTS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)comment|disqus|respond|replies|reactions|kommentar|commentaire|comentario")
+/// Hints of reader comments and of dialogs over the page: never the page layout, however
+/// much text they hold.
+static STRICT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)comment|disqus|respond|replies|reactions|kommentar|commentaire|comentario|cookie|consent|gdpr|privacy|modal|popup|dialog|overlay")
         .expect("constant regex")
 });
 /// Hints that make a region boilerplate only when it holds little paragraph text.
 static SOFT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)paywall|subscri|widget|gallery|caption|legend|bildunter|credit|media|embed|header|hidden|print|tools|extra|meta|aside|card|slide|carousel|video|photo|image|figure|thumb|icon|logo|button|btn|badge|label|date|time|author|signature|bio\b|contact|legal|copyright|note|source|info")
+    Regex::new(r"(?i)widget|gallery|caption|legend|bildunter|credit|media|embed|header|hidden|print|tools|extra|meta|aside|card|slide|carousel|video|photo|image|figure|thumb|icon|logo|button|btn|badge|label|date|time|author|signature|bio\b|contact|legal|copyright|note|source|info")
         .expect("constant regex")
 });
 /// Names of content containers: a hard hint next to one of these is only soft
@@ -336,8 +337,8 @@ impl Measures {
             let inherited = p != NONE && m.unlikely[p];
             let node = &dom.nodes[i];
             let strict = exact_boilerplate(node.class, node.id)
-                || COMMENTS.is_match(node.class)
-                || COMMENTS.is_match(node.id);
+                || STRICT.is_match(node.class)
+                || STRICT.is_match(node.id);
             let wrapper = landmark[i] || ((m.good[i] as f32) >= 0.5 * total && !strict);
             if m.hard_at[i] && wrapper {
                 m.hard_at[i] = false;
