@@ -32,6 +32,9 @@ static STRICT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)comment|disqus|respond|replies|reactions|kommentar|commentaire|comentario|cookie|consent|gdpr|privacy|modal|popup|dialog|overlay")
         .expect("constant regex")
 });
+/// Hints of live coverage.
+static LIVE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\blive[-_]?|liveblog|live-?ticker").expect("constant regex"));
 /// Hints that make a region boilerplate only when it holds little paragraph text.
 static SOFT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)widget|gallery|caption|legend|bildunter|credit|media|embed|header|hidden|print|tools|extra|meta|aside|card|slide|carousel|video|photo|image|figure|thumb|icon|logo|button|btn|badge|label|date|time|author|signature|bio\b|contact|legal|copyright|note|source|info")
@@ -91,6 +94,8 @@ fn ignored_tag(tag: &str) -> bool {
             | "picture"
             | "dialog"
             | "title"
+            | "rt"
+            | "rp"
     )
 }
 
@@ -224,7 +229,12 @@ impl Measures {
             }
             let mut h = if !node.class.is_empty() || !node.id.is_empty() {
                 *hints.entry((node.class, node.id)).or_insert_with(|| {
-                    let hint = format!("{} {}", node.class, node.id);
+                    let mut hint = format!("{} {}", node.class, node.id);
+                    // Live coverage ("live-match-comment", "liveblog-comment") is the
+                    // article, not reader comments.
+                    if LIVE.is_match(&hint) {
+                        hint = hint.to_ascii_lowercase().replace("comment", "");
+                    }
                     if HARD.is_match(&hint) {
                         if CONTENT.is_match(&hint) {
                             Hint::Soft
@@ -346,6 +356,17 @@ impl Measures {
             }
             m.unlikely[i] = inherited || m.hard_at[i];
         }
+        // Units that are table cells or list items (inside a table or a list).
+        let in_cell: Vec<bool> = (0..n)
+            .map(|i| {
+                matches!(dom.nodes[i].tag, "td" | "th" | "li" | "dd" | "dt")
+                    && std::env::var_os("GLX_NO_CELL").is_none()
+            })
+            .collect();
+        // The main heading: the text that follows it is most likely the article.
+        if let Some(h1) = (0..n).find(|&i| dom.nodes[i].tag == "h1" && !m.skip[i]) {
+            m.value[h1] += *H1_BONUS;
+        }
         // Net values, bottom-up.
         for i in (0..n).rev() {
             if m.skip[i] {
@@ -361,6 +382,9 @@ impl Measures {
                     -*LINK_W * l
                 } else if para[i] {
                     l - 2.0 * k
+                } else if in_cell[i] {
+                    // Short cells of a table or items of a list: data, not furniture.
+                    0.0
                 } else {
                     -*SHORT_W * l
                 };
@@ -501,7 +525,8 @@ pub fn find_roots(dom: &Dom<'_>, m: &Measures, related: &[usize]) -> Vec<usize> 
                     && !m.skip[c]
                     && !m.unlikely[c]
                     && !in_related(c)
-                    && m.value[c] >= (0.25 * top_value).max(150.0))
+                    && m.value[c] >= (*SIB_F * top_value).max(*SIB_MIN)
+                    && m.good[c] > 0)
         })
         .collect()
 }
@@ -509,6 +534,14 @@ pub fn find_roots(dom: &Dom<'_>, m: &Measures, related: &[usize]) -> Vec<usize> 
 static HARD_W: LazyLock<f32> = LazyLock::new(|| std::env::var("GLX_HARD_W").ok().and_then(|v| v.parse().ok()).unwrap_or(0.25));
 static LINK_W: LazyLock<f32> = LazyLock::new(|| std::env::var("GLX_LINK_W").ok().and_then(|v| v.parse().ok()).unwrap_or(1.0));
 static SHORT_W: LazyLock<f32> = LazyLock::new(|| std::env::var("GLX_SHORT_W").ok().and_then(|v| v.parse().ok()).unwrap_or(0.25));
+
+static H1_BONUS: LazyLock<f32> = LazyLock::new(|| std::env::var("GLX_H1").ok().and_then(|v| v.parse().ok()).unwrap_or(0.0));
+
+static LD_BLOCK: LazyLock<f32> = LazyLock::new(|| std::env::var("GLX_LDB").ok().and_then(|v| v.parse().ok()).unwrap_or(0.5));
+static LD_PARA: LazyLock<f32> = LazyLock::new(|| std::env::var("GLX_LDP").ok().and_then(|v| v.parse().ok()).unwrap_or(0.6));
+
+static SIB_F: LazyLock<f32> = LazyLock::new(|| std::env::var("GLX_SIBF").ok().and_then(|v| v.parse().ok()).unwrap_or(0.25));
+static SIB_MIN: LazyLock<f32> = LazyLock::new(|| std::env::var("GLX_SIBMIN").ok().and_then(|v| v.parse().ok()).unwrap_or(150.0));
 
 /// Debug traces (`GLANEUR_DEBUG` set): the chosen roots.
 pub static DEBUG: LazyLock<bool> = LazyLock::new(|| std::env::var_os("GLANEUR_DEBUG").is_some());
@@ -767,7 +800,9 @@ fn drop_elem(
         if m.hard_at[j] && !major {
             return true;
         }
-        if (m.soft_at[j] || node.tag == "header") && m.good[j] < 150 {
+        // Soft hints on inline elements (`<span class="date">` in a sentence) are words
+        // of the text.
+        if (m.soft_at[j] || node.tag == "header") && is_block(node.tag) && m.good[j] < 150 {
             return true;
         }
     } else if m.hard_at[j] && !major && {
@@ -782,8 +817,8 @@ fn drop_elem(
     }
     let ld = m.link_density(j);
     match node.tag {
-        "ul" | "ol" | "dl" | "div" | "section" | "table" | "span" => ld > 0.5 && m.text[j] > 0,
-        "p" | "li" => opts.drop_link_paragraphs && ld > 0.6 && m.text[j] < 200 && std::env::var_os("GLX_NO_LINKP").is_none(),
+        "ul" | "ol" | "dl" | "div" | "section" | "table" => ld > *LD_BLOCK && m.text[j] > 0,
+        "p" | "li" => opts.drop_link_paragraphs && ld > *LD_PARA && m.text[j] < 200,
         _ => false,
     }
 }

@@ -177,6 +177,11 @@ pub fn is_html(content_type: Option<&str>, body: &[u8]) -> bool {
     if head.first() != Some(&b'<') || head.starts_with(b"<?xml") && !contains(&head, b"<html") {
         return false;
     }
+    // A page may open with a long inline style or script before any other tag.
+    const FIRST_TAGS: &[&[u8]] = &[b"<style", b"<script", b"<!--", b"<noscript", b"<div"];
+    if FIRST_TAGS.iter().any(|t| head.starts_with(t)) {
+        return true;
+    }
     [
         b"<!doctype html".as_slice(),
         b"<html",
