@@ -356,18 +356,8 @@ impl Measures {
             }
             m.unlikely[i] = inherited || m.hard_at[i];
         }
-        // Units that are table cells or list items (inside a table or a list).
-        let in_cell: Vec<bool> = (0..n)
-            .map(|i| {
-                matches!(dom.nodes[i].tag, "td" | "th" | "li" | "dd" | "dt")
-                    && std::env::var_os("GLX_NO_CELL").is_none()
-            })
-            .collect();
-        // The main heading: the text that follows it is most likely the article.
-        if let Some(h1) = (0..n).find(|&i| dom.nodes[i].tag == "h1" && !m.skip[i]) {
-            m.value[h1] += *H1_BONUS;
-        }
-        // Net values, bottom-up.
+        // Net values, bottom-up: paragraph text counts, link text and short lines count
+        // against, boilerplate regions a quarter (the cleaning walk drops them anyway).
         for i in (0..n).rev() {
             if m.skip[i] {
                 continue;
@@ -377,16 +367,16 @@ impl Measures {
                 let k = direct_link[i] as f32;
                 let l = l as f32;
                 m.value[i] += if m.unlikely[i] {
-                    -*HARD_W * l
+                    -0.25 * l
                 } else if k > 0.5 * l {
-                    -*LINK_W * l
+                    -l
                 } else if para[i] {
                     l - 2.0 * k
-                } else if in_cell[i] {
+                } else if matches!(dom.nodes[i].tag, "td" | "th" | "li" | "dd" | "dt") {
                     // Short cells of a table or items of a list: data, not furniture.
                     0.0
                 } else {
-                    -*SHORT_W * l
+                    -0.25 * l
                 };
             }
             let p = dom.nodes[i].parent;
@@ -525,23 +515,15 @@ pub fn find_roots(dom: &Dom<'_>, m: &Measures, related: &[usize]) -> Vec<usize> 
                     && !m.skip[c]
                     && !m.unlikely[c]
                     && !in_related(c)
-                    && m.value[c] >= (*SIB_F * top_value).max(*SIB_MIN)
+                    && m.value[c] >= (0.25 * top_value).max(150.0)
                     && m.good[c] > 0)
         })
         .collect()
 }
 
-static HARD_W: LazyLock<f32> = LazyLock::new(|| std::env::var("GLX_HARD_W").ok().and_then(|v| v.parse().ok()).unwrap_or(0.25));
-static LINK_W: LazyLock<f32> = LazyLock::new(|| std::env::var("GLX_LINK_W").ok().and_then(|v| v.parse().ok()).unwrap_or(1.0));
-static SHORT_W: LazyLock<f32> = LazyLock::new(|| std::env::var("GLX_SHORT_W").ok().and_then(|v| v.parse().ok()).unwrap_or(0.25));
 
-static H1_BONUS: LazyLock<f32> = LazyLock::new(|| std::env::var("GLX_H1").ok().and_then(|v| v.parse().ok()).unwrap_or(0.0));
 
-static LD_BLOCK: LazyLock<f32> = LazyLock::new(|| std::env::var("GLX_LDB").ok().and_then(|v| v.parse().ok()).unwrap_or(0.5));
-static LD_PARA: LazyLock<f32> = LazyLock::new(|| std::env::var("GLX_LDP").ok().and_then(|v| v.parse().ok()).unwrap_or(0.6));
 
-static SIB_F: LazyLock<f32> = LazyLock::new(|| std::env::var("GLX_SIBF").ok().and_then(|v| v.parse().ok()).unwrap_or(0.25));
-static SIB_MIN: LazyLock<f32> = LazyLock::new(|| std::env::var("GLX_SIBMIN").ok().and_then(|v| v.parse().ok()).unwrap_or(150.0));
 
 /// Debug traces (`GLANEUR_DEBUG` set): the chosen roots.
 pub static DEBUG: LazyLock<bool> = LazyLock::new(|| std::env::var_os("GLANEUR_DEBUG").is_some());
@@ -633,7 +615,7 @@ fn furniture(p: &str) -> bool {
         return false;
     }
     // A date line of the byline ("7 mai 2024", "Publié le 3 août 2023 à 10h30").
-    if p.chars().count() <= 32 && std::env::var_os("GLX_NO_DATEFURN").is_none()
+    if p.chars().count() <= 32
         && p.split_whitespace().count() <= 7
         && !ends_sentence(p)
         && super::dates::parse_date(p).is_some()
@@ -753,7 +735,7 @@ pub fn emit(
         }
         flush(&mut cur, &mut paras);
     }
-    if opts.drop_link_paragraphs && std::env::var_os("GLX_NO_TRAIL").is_none() {
+    if opts.drop_link_paragraphs {
         // Trailing furniture after the last sentence: short lines without punctuation
         // ("Kontakt:", "Mehr zum Thema", "Photo: X").
         let mut dropped = 0;
@@ -817,8 +799,8 @@ fn drop_elem(
     }
     let ld = m.link_density(j);
     match node.tag {
-        "ul" | "ol" | "dl" | "div" | "section" | "table" => ld > *LD_BLOCK && m.text[j] > 0,
-        "p" | "li" => opts.drop_link_paragraphs && ld > *LD_PARA && m.text[j] < 200,
+        "ul" | "ol" | "dl" | "div" | "section" | "table" => ld > 0.5 && m.text[j] > 0,
+        "p" | "li" => opts.drop_link_paragraphs && ld > 0.6 && m.text[j] < 200,
         _ => false,
     }
 }
