@@ -811,7 +811,7 @@ mod tests {
     use super::*;
 
     fn generic(page: &str) -> String {
-        let doc = parse(page.to_string(), 512);
+        let doc = parse(page.into(), 512);
         let dom = Dom::new(&doc);
         let m = Measures::new(&dom);
         let roots = find_roots(&dom, &m, &[]);
@@ -901,7 +901,7 @@ mod tests {
             r#"<html><body><header><h1>Title of the story</h1><p class="article-dek">A short summary of the story, in one sentence.</p>
 <div class="byline">By Ann Smith</div></header><div class="body"><p>{P}{P}</p><p>{P}</p></div></body></html>"#
         );
-        let doc = parse(page, 512);
+        let doc = parse(page.into(), 512);
         let dom = Dom::new(&doc);
         let m = Measures::new(&dom);
         let roots = find_roots(&dom, &m, &[]);

@@ -21,7 +21,7 @@ pub const NONE: usize = usize::MAX;
 /// One node of the flat view.
 #[derive(Debug, Clone, Copy)]
 pub struct FNode<'a> {
-    doc: &'a Doc,
+    doc: &'a Doc<'a>,
     attrs: (u32, u32),
     /// Parent index or [`NONE`].
     pub parent: usize,
@@ -79,7 +79,7 @@ pub struct Dom<'a> {
 
 impl<'a> Dom<'a> {
     /// The view of a parsed document.
-    pub fn new(doc: &'a Doc) -> Dom<'a> {
+    pub fn new(doc: &'a Doc<'a>) -> Dom<'a> {
         let mut nodes: Vec<FNode<'a>> = Vec::with_capacity(doc.nodes.len());
         for raw in &doc.nodes {
             let tag = doc.str(raw.tag);

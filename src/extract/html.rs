@@ -66,21 +66,26 @@ pub struct RawAttr {
 
 /// A parsed page.
 #[derive(Debug, Default)]
-pub struct Doc {
-    /// The page text followed by decoded text (character references, lower-cased names).
-    pub text: String,
+pub struct Doc<'s> {
+    /// The page text.
+    pub text: std::borrow::Cow<'s, str>,
+    /// Decoded text (character references, lower-cased names) that is not in the page.
+    side: String,
     /// Nodes in document order; node 0 is `<html>`.
     pub nodes: Vec<RawNode>,
     /// Attributes of all elements.
     pub attrs: Vec<RawAttr>,
 }
 
-impl Doc {
+impl Doc<'_> {
     /// The text of a span.
     pub fn str(&self, s: Span) -> &str {
-        self.text
-            .get(s.start as usize..s.end as usize)
-            .unwrap_or("")
+        let (buf, a, b): (&str, u32, u32) = if s.start & SIDE != 0 {
+            (&self.side, s.start & !SIDE, s.end & !SIDE)
+        } else {
+            (&self.text, s.start, s.end)
+        };
+        buf.get(a as usize..b as usize).unwrap_or("")
     }
 }
 
@@ -191,16 +196,19 @@ struct Builder<'s> {
 }
 
 /// Parses a page. `max_depth` caps the nesting of elements.
-pub fn parse(text: String, max_depth: usize) -> Doc {
+pub fn parse(text: std::borrow::Cow<'_, str>, max_depth: usize) -> Doc<'_> {
     let mut text = text;
     if text.len() > MAX_INPUT {
         let mut cut = MAX_INPUT;
         while !text.is_char_boundary(cut) {
             cut -= 1;
         }
-        text.truncate(cut);
+        match &mut text {
+            std::borrow::Cow::Borrowed(t) => *t = &t[..cut],
+            std::borrow::Cow::Owned(t) => t.truncate(cut),
+        }
     }
-    let (mut nodes, mut attrs, side) = {
+    let (nodes, attrs, side) = {
         let mut b = Builder {
             src: &text,
             side: String::new(),
@@ -217,24 +225,12 @@ pub fn parse(text: String, max_depth: usize) -> Doc {
         b.finish();
         (b.nodes, b.attrs, b.side)
     };
-    // Side-buffer spans point after the page text.
-    let base = text.len() as u32;
-    let fix = |s: &mut Span| {
-        if s.start & SIDE != 0 {
-            s.start = (s.start & !SIDE) + base;
-            s.end = (s.end & !SIDE) + base;
-        }
-    };
-    for n in &mut nodes {
-        fix(&mut n.tag);
-        fix(&mut n.text);
+    Doc {
+        text,
+        side,
+        nodes,
+        attrs,
     }
-    for a in &mut attrs {
-        fix(&mut a.name);
-        fix(&mut a.value);
-    }
-    text.push_str(&side);
-    Doc { text, nodes, attrs }
 }
 
 impl<'s> Builder<'s> {
@@ -989,7 +985,7 @@ mod tests {
 
     /// A compact rendering of the tree: `tag(children)`, text in quotes.
     fn tree(html: &str) -> String {
-        let doc = parse(html.to_string(), 512);
+        let doc = parse(html.into(), 512);
         let mut out = String::new();
         let mut ends: Vec<usize> = Vec::new();
         for (i, n) in doc.nodes.iter().enumerate() {
@@ -1125,7 +1121,7 @@ mod tests {
             "<",
             "&",
         ] {
-            let doc = parse(page.to_string(), 512);
+            let doc = parse(page.into(), 512);
             assert!(!doc.nodes.is_empty(), "{page}");
             assert!(doc.nodes.iter().all(|n| n.end as usize <= doc.nodes.len()));
         }
@@ -1142,7 +1138,7 @@ mod tests {
             s.push_str("</span>");
         }
         let started = std::time::Instant::now();
-        let doc = parse(s, 512);
+        let doc = parse(s.into(), 512);
         assert_eq!(doc.nodes.len(), 100_003);
         assert!(doc.nodes.iter().all(|n| n.end as usize <= doc.nodes.len()));
         assert!(started.elapsed().as_secs() < 5);

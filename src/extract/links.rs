@@ -318,6 +318,9 @@ pub fn collect_links(dom: &Dom<'_>, page_url: &Url, related: &[usize]) -> Vec<Fo
         .filter(|u| matches!(u.scheme(), "http" | "https"))
         .unwrap_or_else(|| page_url.clone());
     let mut seen: HashSet<String> = HashSet::new();
+    // Raw hrefs already resolved: their link's index (None: not a crawlable URL).
+    let mut done: std::collections::HashMap<(&str, LinkSource), Option<usize>> =
+        std::collections::HashMap::new();
     let mut out: Vec<FoundLink> = Vec::new();
     // Related containers cover index ranges; walk in order with a pointer.
     let in_related = |i: usize| related.iter().any(|&c| dom.contains(c, i));
@@ -336,19 +339,30 @@ pub fn collect_links(dom: &Dom<'_>, page_url: &Url, related: &[usize]) -> Vec<Fo
             _ => continue,
         };
         let Some(href) = href else { continue };
+        let related = source == LinkSource::Anchor && in_related(i);
+        if let Some(&known) = done.get(&(href, source)) {
+            if related && let Some(k) = known {
+                out[k].related = true;
+            }
+            continue;
+        }
         let Some(url) = resolve(&base, href) else {
+            done.insert((href, source), None);
             continue;
         };
-        let related = source == LinkSource::Anchor && in_related(i);
         let key = url.as_str().to_string();
         if seen.insert(key) {
+            done.insert((href, source), Some(out.len()));
             out.push(FoundLink {
                 url,
                 related,
                 source,
             });
-        } else if related && let Some(prev) = out.iter_mut().find(|l| l.url == url) {
-            prev.related = true;
+        } else if let Some(k) = out.iter().position(|l| l.url == url) {
+            done.insert((href, source), Some(k));
+            if related {
+                out[k].related = true;
+            }
         }
     }
     out
@@ -394,7 +408,7 @@ mod tests {
     use super::*;
 
     fn links(html: &str, url: &str) -> Vec<FoundLink> {
-        let doc = parse(html.to_string(), 512);
+        let doc = parse(html.into(), 512);
         let dom = Dom::new(&doc);
         let rel = related_blocks(&dom, &[]);
         collect_links(&dom, &Url::parse(url).unwrap(), &rel)

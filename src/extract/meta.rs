@@ -353,7 +353,7 @@ mod tests {
 <meta property="og:type" content="article"><meta property="article:tag" content="a"><meta property="article:tag" content="b">
 <script type="application/ld+json">{"@context":"https://schema.org","@graph":[{"@type":"WebSite","name":"S"},{"@type":["NewsArticle"],"headline":"H &amp; co","datePublished":"2020-01-02","author":[{"@type":"Person","name":"Ann"}]},{"@type":"BreadcrumbList","itemListElement":[{"position":2,"name":"Cloud"},{"position":1,"name":"Home"}]}]}</script>
 </head><body><span itemprop="author">Bob</span></body></html>"#;
-        let doc = parse(page.to_string(), 512);
+        let doc = parse(page.into(), 512);
         let dom = Dom::new(&doc);
         let m = Meta::collect(&dom);
         assert!(m.declares_article());

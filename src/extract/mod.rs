@@ -81,7 +81,7 @@ impl ProfileSelectors {
 }
 
 /// How a link was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LinkSource {
     /// `<a href>` / `<area href>`.
@@ -129,7 +129,7 @@ pub fn analyze(
         .host_str()
         .and_then(|h| h.rsplit('.').next())
         .map(str::as_bytes);
-    let (text, _, _) = charset::decode(page.body, page.content_type, tld);
+    let (text, _, _) = charset::decode_cow(page.body, page.content_type, tld);
     let doc = html::parse(text, MAX_NESTING);
     let dom = dom::Dom::new(&doc);
     let profile_related = selectors
