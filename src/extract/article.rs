@@ -8,6 +8,7 @@ use regex::Regex;
 use super::body::{self, Clean, Measures};
 use super::dates::{self, ParsedDate, parse_date};
 use super::dom::{Dom, NONE, collapse};
+use super::hints;
 use super::links::text_and_link_len;
 use super::meta::Meta;
 use super::title::{norm, strip_site_name};
@@ -59,16 +60,6 @@ const MODIFIED_META: &[&str] = &[
     "article.updated",
 ];
 
-static NOISE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)comment|sidebar|widget|related|recent|popular|plus-lus|most-?read|trending|respond|reply|newsletter|lire-aussi|teaser|recommend")
-        .expect("constant regex")
-});
-static DATE_HINT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)date|time|byline|posted|publi|dateline|article-?info|meta|submitted|datum|fecha|data",
-    )
-    .expect("constant regex")
-});
 static CATEGORY_LABEL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^\s*(categories|category|catégories|catégorie|rubriques?|filed under|posted in|publié dans|classé dans|sections?|kategorie[n]?)\s*:?")
         .expect("constant regex")
@@ -97,7 +88,7 @@ pub fn build(
     links: &[FoundLink],
 ) -> Article {
     let m = Measures::new(dom);
-    let noise = noise_flags(dom);
+    let noise = noise_flags(dom, &m);
     let lang = meta.language();
     let month_first = lang
         .as_ref()
@@ -178,7 +169,11 @@ pub fn build(
         }) {
             let d = body::emit(dom, &cx.m, &[dek], related, clean);
             if !d.is_empty() && !t.contains(&d) {
-                t = if t.is_empty() { d } else { format!("{d}\n\n{t}") };
+                t = if t.is_empty() {
+                    d
+                } else {
+                    format!("{d}\n\n{t}")
+                };
             }
         }
         // schema.org articleBody, when the page shows much less of the text.
@@ -308,12 +303,10 @@ pub fn build(
 }
 
 /// Elements in noisy areas (comments, sidebars, related, page footer) for dates and categories.
-fn noise_flags(dom: &Dom<'_>) -> Vec<bool> {
+fn noise_flags(dom: &Dom<'_>, m: &Measures) -> Vec<bool> {
     let n = dom.nodes.len();
     let mut v = vec![false; n];
     let mut in_article = vec![false; n];
-    let mut cache: std::collections::HashMap<(&str, &str), (bool, bool)> =
-        std::collections::HashMap::new();
     for i in 0..n {
         let node = &dom.nodes[i];
         let p = node.parent;
@@ -323,13 +316,8 @@ fn noise_flags(dom: &Dom<'_>) -> Vec<bool> {
             v[i] = inherited;
             continue;
         }
-        let (footerish, noisy) = *cache.entry((node.class, node.id)).or_insert_with(|| {
-            let hint = format!("{} {}", node.class, node.id).to_ascii_lowercase();
-            (
-                hint.contains("footer") || hint.contains("colophon"),
-                hint.len() > 1 && NOISE.is_match(&hint),
-            )
-        });
+        let footerish = m.hint[i] & hints::FOOTER != 0;
+        let noisy = m.hint[i] & hints::NOISE != 0;
         let page_footer = (node.tag == "footer" || footerish) && !in_article[i];
         v[i] = matches!(node.tag, "aside" | "nav")
             || page_footer
@@ -777,7 +765,11 @@ fn page_offsets(cx: &Ctx<'_, '_>) -> Vec<chrono::DateTime<chrono::FixedOffset>> 
     };
     let meta = cx.meta;
     for (k, v) in &meta.tags {
-        if k.contains("date") || k.contains("time") || k.contains("publish") || k.contains("modified") {
+        if k.contains("date")
+            || k.contains("time")
+            || k.contains("publish")
+            || k.contains("modified")
+        {
             add(v);
         }
     }
@@ -866,7 +858,7 @@ fn local_day(cx: &Ctx<'_, '_>, p: ParsedDate) -> Option<chrono::NaiveDate> {
                     || cx.noise[i]
                     || cx.m.skip[i]
                     || n.end - i > 40
-                    || !DATE_HINT.is_match(&class_id(cx, i))
+                    || !(cx.m.hint[i] & hints::DATE != 0)
                 {
                     return None;
                 }
@@ -937,8 +929,7 @@ fn text_date(cx: &Ctx<'_, '_>, updated: bool) -> Option<ParsedDate> {
         if !n.is_elem() || cx.noise[i] || cx.m.skip[i] {
             continue;
         }
-        let hinted =
-            (!n.class.is_empty() || !n.id.is_empty()) && DATE_HINT.is_match(&class_id(cx, i));
+        let hinted = cx.m.hint[i] & hints::DATE != 0;
         let near_title = h1.is_some_and(|h| i > h && i < h + 60);
         if !hinted && !near_title {
             continue;
@@ -982,8 +973,7 @@ fn relative_date(cx: &Ctx<'_, '_>) -> Option<ParsedDate> {
     let h1 = dom.nodes.iter().position(|n| n.tag == "h1")?;
     for i in h1..dom.nodes.len().min(h1 + 80) {
         let n = &dom.nodes[i];
-        if !n.is_elem() || cx.noise[i] || cx.m.unlikely[i] && !DATE_HINT.is_match(&class_id(cx, i))
-        {
+        if !n.is_elem() || cx.noise[i] || cx.m.unlikely[i] && !(cx.m.hint[i] & hints::DATE != 0) {
             continue;
         }
         if n.end - i > 10 {

@@ -18,34 +18,9 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::dom::{Dom, NONE, is_block, push_collapsed};
+use super::hints;
 use super::title::norm;
 
-/// Class/id hints of regions that are boilerplate whatever they contain (unless they
-/// hold most of the page's text: then the hint names the page layout).
-static HARD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)comment|disqus|respond|replies|related|recommend|outbrain|taboola|more-?stories|more-?from|also-?read|read-?next|up-?next|newsletter|signup|sign-up|share|sharing|social|breadcrumb|sidebar|popular|most-?read|trending|plus-lus|lire-aussi|a-lire|skip-link|screen-reader|sr-only|visually-hidden|cookie|consent|gdpr|privacy|modal|popup|navbar|\bnav\b|navigation|\bmenu|pagination|pager|toolbar|advert|\bads?\b|-ads?-|\bad-|-ad\b|sponsor|promo|footer|masthead|byline|author-?bio|author-?info|about-?the-?author|tag-?list|\btags\b|taglist|jp-relatedposts|print-only|\brss\b|shoutbox|skyscraper|banner|combx|agegate|cover-wrap|ai2html|supplemental|disclaimer|affiliate|rating|subscription|login|register|search|teaser|recirc|livefyre|follow-?us|lesen-?sie|weitere|support-?us|donat|membership|become-?a-?member|author-?box|autorbox|autoren-?box|sabox|about-?author|\bcta\b|-cta\b|\bcta-|twitter-tweet|instagram-media|tiktok-embed|fb-post|\btoc\b|toc_|\btoc-|table-of-contents|inhaltsverzeichnis|disclosure|postmetadata|nota_pie|editors?-?note|empfehl|verwandt|meistgelesen|kommentar|leserbrief|mas-?leid|relacionad|correlat|lees-?ook|gerelateerd")
-        .expect("constant regex")
-});
-/// Hints of reader comments and of dialogs over the page: never the page layout, however
-/// much text they hold.
-static STRICT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)comment|disqus|respond|replies|reactions|kommentar|commentaire|comentario|cookie|consent|gdpr|privacy|modal|popup|dialog|overlay")
-        .expect("constant regex")
-});
-/// Hints of live coverage.
-static LIVE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\blive[-_]?|liveblog|live-?ticker").expect("constant regex"));
-/// Hints that make a region boilerplate only when it holds little paragraph text.
-static SOFT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)widget|gallery|caption|legend|bildunter|credit|media|embed|header|hidden|print|tools|extra|meta|aside|card|slide|carousel|video|photo|image|figure|thumb|icon|logo|button|btn|badge|label|date|time|author|signature|bio\b|contact|legal|copyright|note|source|info")
-        .expect("constant regex")
-});
-/// Names of content containers: a hard hint next to one of these is only soft
-/// (`comment-content` is inside a comment region anyway, `has-sidebar` wraps the article).
-static CONTENT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)article|body|column|content|main|entry|story|post-text|prose|text|corps|texte|contenu|artikel|inhalt|cuerpo|testo|conteudo|inhoud")
-        .expect("constant regex")
-});
 /// Class/id names of the container of an article's text.
 static BODY_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?:article|entry|post|story|blog|news|content|main|page|node|item|single)[-_]*(?:body|content|text|inner|copy|main|detail)|articlebody|body[-_]*(?:text|copy|content)|rich-?text|\bprose\b|field-name-body|field--name-body|\btexte?\b|contenu|artikel-?(?:text|inhalt|body)?|haupttext|cuerpo|corpo|testo|noticia")
@@ -97,32 +72,6 @@ fn ignored_tag(tag: &str) -> bool {
             | "rt"
             | "rp"
     )
-}
-
-/// A class or id that is exactly a boilerplate region's name (`id="sidebar"`,
-/// `class="comments"`): boilerplate even when it holds most of the page's text.
-fn exact_boilerplate(class: &str, id: &str) -> bool {
-    class
-        .split_ascii_whitespace()
-        .chain(std::iter::once(id))
-        .any(|t| {
-            matches!(
-                t.to_ascii_lowercase().as_str(),
-                "sidebar"
-                    | "side-bar"
-                    | "comments"
-                    | "comment"
-                    | "related"
-                    | "footer"
-                    | "nav"
-                    | "navigation"
-                    | "menu"
-                    | "share"
-                    | "social"
-                    | "secondary"
-                    | "aside"
-            )
-        })
 }
 
 /// Structural boilerplate tags.
@@ -179,6 +128,8 @@ pub struct Measures {
     pub link: Vec<u32>,
     /// Inside a boilerplate region (hard hint, role, structural tag), with its subtree.
     pub unlikely: Vec<bool>,
+    /// Class/id hint flags of each element (see `hints`).
+    pub hint: Vec<u32>,
     /// The element itself carries a hard hint (starts a boilerplate region).
     hard_at: Vec<bool>,
     /// The element itself carries a soft hint.
@@ -198,6 +149,7 @@ impl Measures {
             text: vec![0; n],
             link: vec![0; n],
             unlikely: vec![false; n],
+            hint: vec![0; n],
             hard_at: vec![false; n],
             soft_at: vec![false; n],
             good: vec![0; n],
@@ -206,8 +158,7 @@ impl Measures {
         let mut in_link = vec![false; n];
         // Nearest block-level ancestor (or self) of each node: its "unit".
         let mut unit = vec![0usize; n];
-        let mut hints: std::collections::HashMap<(&str, &str), Hint> =
-            std::collections::HashMap::new();
+        let mut cache = hints::Cache::default();
         // Top-down: skip, in-link, units, hints.
         for i in 0..n {
             let node = &dom.nodes[i];
@@ -227,26 +178,16 @@ impl Measures {
             if !node.is_elem() {
                 continue;
             }
-            let mut h = if !node.class.is_empty() || !node.id.is_empty() {
-                *hints.entry((node.class, node.id)).or_insert_with(|| {
-                    let mut hint = format!("{} {}", node.class, node.id);
-                    // Live coverage ("live-match-comment", "liveblog-comment") is the
-                    // article, not reader comments.
-                    if LIVE.is_match(&hint) {
-                        hint = hint.to_ascii_lowercase().replace("comment", "");
-                    }
-                    if HARD.is_match(&hint) {
-                        if CONTENT.is_match(&hint) {
-                            Hint::Soft
-                        } else {
-                            Hint::Hard
-                        }
-                    } else if SOFT.is_match(&hint) {
-                        Hint::Soft
-                    } else {
-                        Hint::None
-                    }
-                })
+            let f = cache.get(node.class, node.id);
+            m.hint[i] = f;
+            let mut h = if f & hints::HARD != 0 {
+                if f & hints::CONTENT != 0 {
+                    Hint::Soft
+                } else {
+                    Hint::Hard
+                }
+            } else if f & hints::SOFT != 0 {
+                Hint::Soft
             } else {
                 Hint::None
             };
@@ -271,7 +212,12 @@ impl Measures {
                 }),
                 _ => false,
             };
-            if asks && let Some(f) = dom.ancestors(i).take(30).find(|&a| dom.nodes[a].tag == "form") {
+            if asks
+                && let Some(f) = dom
+                    .ancestors(i)
+                    .take(30)
+                    .find(|&a| dom.nodes[a].tag == "form")
+            {
                 m.hard_at[f] = true;
                 m.soft_at[f] = false;
             }
@@ -314,9 +260,7 @@ impl Measures {
             let k = direct_link[u];
             let ld = k as f32 / l as f32;
             para[u] = ld <= 0.5
-                && (l >= 80
-                    || (l >= 25 && ends[u] == Some(true))
-                    || (l >= 40 && commas[u] >= 2));
+                && (l >= 80 || (l >= 25 && ends[u] == Some(true)) || (l >= 40 && commas[u] >= 2));
             if para[u] {
                 m.good[u] = l.saturating_sub(2 * k);
             }
@@ -345,10 +289,7 @@ impl Measures {
         for i in 0..n {
             let p = dom.nodes[i].parent;
             let inherited = p != NONE && m.unlikely[p];
-            let node = &dom.nodes[i];
-            let strict = exact_boilerplate(node.class, node.id)
-                || STRICT.is_match(node.class)
-                || STRICT.is_match(node.id);
+            let strict = m.hint[i] & (hints::STRICT | hints::EXACT) != 0;
             let wrapper = landmark[i] || ((m.good[i] as f32) >= 0.5 * total && !strict);
             if m.hard_at[i] && wrapper {
                 m.hard_at[i] = false;
@@ -420,7 +361,16 @@ pub fn find_roots(dom: &Dom<'_>, m: &Measures, related: &[usize]) -> Vec<usize> 
                     let x = &dom.nodes[a];
                     eprintln!(
                         "  path {a} {} .{} #{} skip={} unl={} hard={} soft={} text={} good={} value={}",
-                        x.tag, x.class, x.id, m.skip[a], m.unlikely[a], m.hard_at[a], m.soft_at[a], m.text[a], m.good[a], m.value[a]
+                        x.tag,
+                        x.class,
+                        x.id,
+                        m.skip[a],
+                        m.unlikely[a],
+                        m.hard_at[a],
+                        m.soft_at[a],
+                        m.text[a],
+                        m.good[a],
+                        m.value[a]
                     );
                     a = x.parent;
                 }
@@ -428,14 +378,29 @@ pub fn find_roots(dom: &Dom<'_>, m: &Measures, related: &[usize]) -> Vec<usize> 
             }
         }
     }
-    if let Some(node) = std::env::var("GLANEUR_DEBUG_NODE").ok().and_then(|v| v.parse::<usize>().ok()).filter(|&v| *DEBUG && v < n) {
+    if let Some(node) = std::env::var("GLANEUR_DEBUG_NODE")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|&v| *DEBUG && v < n)
+    {
         let mut stack = vec![(node, 0usize)];
         while let Some((a, d)) = stack.pop() {
             let x = &dom.nodes[a];
             if x.is_elem() && m.text[a] > 0 {
                 eprintln!(
                     "  {:indent$}{a} {} .{} #{} unl={} hard={} soft={} text={} link={} good={} value={}",
-                    "", x.tag, x.class, x.id, m.unlikely[a], m.hard_at[a], m.soft_at[a], m.text[a], m.link[a], m.good[a], m.value[a], indent = d * 2
+                    "",
+                    x.tag,
+                    x.class,
+                    x.id,
+                    m.unlikely[a],
+                    m.hard_at[a],
+                    m.soft_at[a],
+                    m.text[a],
+                    m.link[a],
+                    m.good[a],
+                    m.value[a],
+                    indent = d * 2
                 );
                 if d < 4 {
                     let kids: Vec<usize> = dom.children(a).collect();
@@ -521,10 +486,6 @@ pub fn find_roots(dom: &Dom<'_>, m: &Measures, related: &[usize]) -> Vec<usize> 
         .collect()
 }
 
-
-
-
-
 /// Debug traces (`GLANEUR_DEBUG` set): the chosen roots.
 pub static DEBUG: LazyLock<bool> = LazyLock::new(|| std::env::var_os("GLANEUR_DEBUG").is_some());
 
@@ -586,7 +547,8 @@ pub fn find_dek(
             let is_desc = desc.as_ref().is_some_and(|d| {
                 nt == *d
                     || (d.starts_with(&nt) && nt.chars().count() * 10 >= d.chars().count() * 7)
-                    || (nt.starts_with(d.as_str()) && d.chars().count() * 10 >= nt.chars().count() * 7)
+                    || (nt.starts_with(d.as_str())
+                        && d.chars().count() * 10 >= nt.chars().count() * 7)
             });
             let subtitle = first_elem && matches!(node.tag, "h2" | "p");
             if (intro || is_desc || subtitle)
@@ -885,9 +847,13 @@ mod tests {
 
     #[test]
     fn list_articles_keep_every_item_and_content_in_gallery_or_paywall_classes_is_kept() {
-        let mut page = String::from(r#"<html><body><h1>Ten things</h1><div class="gallery-list pmc-paywall">"#);
+        let mut page = String::from(
+            r#"<html><body><h1>Ten things</h1><div class="gallery-list pmc-paywall">"#,
+        );
         for i in 0..6 {
-            page.push_str(&format!(r#"<article class="list-item"><h2>Item {i}</h2><p>{P}{P}</p></article>"#));
+            page.push_str(&format!(
+                r#"<article class="list-item"><h2>Item {i}</h2><p>{P}{P}</p></article>"#
+            ));
         }
         page.push_str(r#"</div><div class="paywall-message">Subscribe now</div></body></html>"#);
         let text = generic(&page);
@@ -907,6 +873,9 @@ mod tests {
         let roots = find_roots(&dom, &m, &[]);
         let h1 = dom.nodes.iter().position(|n| n.tag == "h1").unwrap();
         let dek = find_dek(&dom, &m, &roots, h1, None).expect("stand-first");
-        assert_eq!(dom.text(dek), "A short summary of the story, in one sentence.");
+        assert_eq!(
+            dom.text(dek),
+            "A short summary of the story, in one sentence."
+        );
     }
 }

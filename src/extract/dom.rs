@@ -159,7 +159,10 @@ impl<'a> Dom<'a> {
         let mut j = i;
         while j < end {
             let n = &self.nodes[j];
-            if matches!(n.tag, "script" | "style" | "noscript" | "template" | "rt" | "rp") {
+            if matches!(
+                n.tag,
+                "script" | "style" | "noscript" | "template" | "rt" | "rp"
+            ) {
                 j = n.end.max(j + 1);
                 continue;
             }

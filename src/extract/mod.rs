@@ -13,6 +13,7 @@ mod body;
 pub mod charset;
 mod dates;
 mod dom;
+mod hints;
 mod html;
 mod links;
 mod meta;
