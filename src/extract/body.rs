@@ -651,14 +651,18 @@ pub fn emit(
     opts: Clean,
 ) -> String {
     let mut paras: Vec<String> = Vec::new();
+    // Paragraphs that are headings.
+    let mut heads: Vec<bool> = Vec::new();
     let mut cur = String::new();
-    let flush = |cur: &mut String, paras: &mut Vec<String>| {
+    let flush = |cur: &mut String, paras: &mut Vec<String>, heads: &mut Vec<bool>, head: bool| {
         let t = cur.trim();
         if !t.is_empty() && !furniture(t) {
             paras.push(t.to_string());
+            heads.push(head);
         }
         cur.clear();
     };
+    let heading = |tag: &str| matches!(tag, "h2" | "h3" | "h4" | "h5" | "h6");
     let mut done_until = 0usize;
     for &root in roots {
         if root < done_until {
@@ -667,35 +671,57 @@ pub fn emit(
         let end = dom.nodes[root].end;
         done_until = end;
         let root_good = m.good[root];
-        let mut block_ends: Vec<usize> = Vec::new();
+        // Open blocks: end and whether the block is a heading.
+        let mut blocks: Vec<(usize, bool)> = Vec::new();
         let mut j = root;
         while j < end {
-            while block_ends.last().is_some_and(|&e| e <= j) {
-                block_ends.pop();
-                flush(&mut cur, &mut paras);
+            while let Some(&(e, h)) = blocks.last().filter(|b| b.0 <= j) {
+                let _ = e;
+                blocks.pop();
+                flush(&mut cur, &mut paras, &mut heads, h);
             }
             let node = &dom.nodes[j];
             if node.is_elem() {
-                if m.skip[j] || (j != root && drop_elem(dom, m, j, related, opts, root_good)) {
+                let drop = if m.skip[j] {
+                    Drop::Yes
+                } else if j == root {
+                    Drop::No
+                } else {
+                    drop_elem(dom, m, j, related, opts, root_good)
+                };
+                if drop != Drop::No {
                     if *DEBUG && m.text[j] > 100 {
                         eprintln!(
                             "drop {j} {} .{} #{} text={} good={}",
                             node.tag, node.class, node.id, m.text[j], m.good[j]
                         );
                     }
+                    // The label of a dropped block of links ("Read more:", a heading).
+                    if drop == Drop::Links && opts.drop_link_paragraphs && m.text[j] > 0 {
+                        let head = blocks.last().is_some_and(|b| b.1);
+                        flush(&mut cur, &mut paras, &mut heads, head);
+                        if let (Some(p), Some(&h)) = (paras.last(), heads.last())
+                            && p.chars().count() <= 80
+                            && (h || p.ends_with(':'))
+                        {
+                            paras.pop();
+                            heads.pop();
+                        }
+                    }
                     j = node.end.max(j + 1);
                     continue;
                 }
                 if is_block(node.tag) {
-                    flush(&mut cur, &mut paras);
-                    block_ends.push(node.end);
+                    let head = blocks.last().is_some_and(|b| b.1);
+                    flush(&mut cur, &mut paras, &mut heads, head);
+                    blocks.push((node.end, heading(node.tag)));
                 }
             } else {
                 push_collapsed(&mut cur, node.text);
             }
             j += 1;
         }
-        flush(&mut cur, &mut paras);
+        flush(&mut cur, &mut paras, &mut heads, false);
     }
     if opts.drop_link_paragraphs {
         // Trailing furniture after the last sentence: short lines without punctuation
@@ -703,15 +729,26 @@ pub fn emit(
         let mut dropped = 0;
         while dropped < 5
             && paras.len() > 1
-            && paras
-                .last()
-                .is_some_and(|p| p.chars().count() < 40 && !ends_sentence(p))
+            && paras.last().is_some_and(|p| {
+                p.chars().count() < 40 && (!ends_sentence(p) || p.ends_with(':'))
+            })
         {
             paras.pop();
             dropped += 1;
         }
     }
     paras.join("\n\n")
+}
+
+/// Why an element is left out of the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Drop {
+    /// Kept.
+    No,
+    /// Boilerplate.
+    Yes,
+    /// A block of links (related articles, link lists).
+    Links,
 }
 
 fn drop_elem(
@@ -721,33 +758,35 @@ fn drop_elem(
     related: &[usize],
     opts: Clean,
     root_good: u32,
-) -> bool {
+) -> Drop {
     let node = &dom.nodes[j];
+    if related.contains(&j) {
+        return Drop::Links;
+    }
     if node.tag == "figure"
         && !(j..node.end).any(|k| matches!(dom.nodes[k].tag, "table" | "blockquote" | "pre"))
     {
-        return true;
+        return Drop::Yes;
     }
-    if node.tag == "h1" || related.contains(&j) {
-        return true;
-    }
-    if matches!(
-        node.tag,
-        "figcaption" | "fieldset" | "label" | "select" | "nav" | "aside"
-    ) || (node.tag == "form" && (m.hard_at[j] || m.good[j] < 150))
+    if node.tag == "h1"
+        || matches!(
+            node.tag,
+            "figcaption" | "fieldset" | "label" | "select" | "nav" | "aside"
+        )
+        || (node.tag == "form" && (m.hard_at[j] || m.good[j] < 150))
     {
-        return true;
+        return Drop::Yes;
     }
     // Most of the region's text: never boilerplate.
     let major = m.good[j] as f32 >= 0.5 * root_good as f32 && m.good[j] > 0;
     if opts.drop_unlikely {
-        if m.hard_at[j] && !major {
-            return true;
+        if (m.hard_at[j] || m.hint[j] & hints::CAPTION != 0) && !major {
+            return Drop::Yes;
         }
         // Soft hints on inline elements (`<span class="date">` in a sentence) are words
         // of the text.
         if (m.soft_at[j] || node.tag == "header") && is_block(node.tag) && m.good[j] < 150 {
-            return true;
+            return Drop::Yes;
         }
     } else if m.hard_at[j] && !major && {
         let c = node.class.to_ascii_lowercase();
@@ -757,14 +796,15 @@ fn drop_elem(
             || c.contains("newsletter")
             || c.contains("related")
     } {
-        return true;
+        return Drop::Yes;
     }
     let ld = m.link_density(j);
-    match node.tag {
+    let links = match node.tag {
         "ul" | "ol" | "dl" | "div" | "section" | "table" => ld > 0.5 && m.text[j] > 0,
         "p" | "li" => opts.drop_link_paragraphs && ld > 0.6 && m.text[j] < 200,
         _ => false,
-    }
+    };
+    if links { Drop::Links } else { Drop::No }
 }
 
 #[cfg(test)]

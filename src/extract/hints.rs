@@ -25,6 +25,8 @@ pub const FOOTER: u32 = 1 << 5;
 pub const DATE: u32 = 1 << 6;
 /// A class or id that is exactly a boilerplate region's name (`id="sidebar"`).
 pub const EXACT: u32 = 1 << 7;
+/// A caption, legend or credit of a picture.
+pub const CAPTION: u32 = 1 << 8;
 
 /// Live coverage: comment words then name the article's entries, not reader comments.
 const LIVE: u32 = 1 << 30;
@@ -193,10 +195,15 @@ const KEYWORDS: &[(&str, u32)] = &[
     ("fb-post", HARD),
     // Soft hints.
     ("gallery", SOFT),
-    ("caption", SOFT),
-    ("legend", SOFT),
-    ("bildunter", SOFT),
-    ("credit", SOFT),
+    ("caption", SOFT | CAPTION),
+    ("legend", SOFT | CAPTION),
+    ("legende", SOFT | CAPTION),
+    ("bildtext", SOFT | CAPTION),
+    ("didascalia", SOFT | CAPTION),
+    ("pie-de-foto", SOFT | CAPTION),
+    ("photo-credit", SOFT | CAPTION),
+    ("bildunter", SOFT | CAPTION),
+    ("credit", SOFT | CAPTION),
     ("media", SOFT),
     ("embed", SOFT),
     ("header", SOFT),
@@ -227,7 +234,7 @@ const KEYWORDS: &[(&str, u32)] = &[
     ("bio$", SOFT),
     ("contact", SOFT),
     ("legal", SOFT),
-    ("copyright", SOFT),
+    ("copyright", SOFT | CAPTION),
     ("note", SOFT),
     ("source", SOFT),
     ("info", SOFT),
