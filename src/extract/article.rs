@@ -407,7 +407,15 @@ fn title(cx: &Ctx<'_, '_>, sel: Option<&ProfileSelectors>) -> Option<(String, &'
                 return Some((h.clone(), "text"));
             }
             if nh.contains(&stripped) && stripped.chars().count() * 10 >= nh.chars().count() * 6 {
-                return Some((h.clone(), "text"));
+                // The heading adds a kicker or a label ("Opinion", "[Watch]"): the title
+                // is the part that the metadata names.
+                let t = strip_site_name(r, site, host);
+                let how = if ld.as_deref() == Some(r.as_str()) {
+                    "json-ld"
+                } else {
+                    "meta"
+                };
+                return Some((t, how));
             }
         }
     }

@@ -902,6 +902,45 @@ mod tests {
     }
 
     #[test]
+    fn the_label_of_a_dropped_link_list_goes_with_it() {
+        let page = format!(
+            r#"<html><body><div class="content"><p>{P}{P}</p><p>Read also:</p><ul><li><a href="/a">A story with a long enough title</a></li><li><a href="/b">Another story with a title</a></li></ul>
+<h3>More on this</h3><div><a href="/c">A third story with a title</a> <a href="/d">And a fourth one here</a></div><p>{P}{P}{P}</p><p>Kontakt:</p></div></body></html>"#
+        );
+        let text = generic(&page);
+        assert_eq!(text.matches("This is a sentence").count(), 5, "{text}");
+        assert!(!text.contains("Read also"), "{text}");
+        assert!(!text.contains("More on this"), "{text}");
+        assert!(!text.contains("Kontakt"), "{text}");
+    }
+
+    #[test]
+    fn words_in_links_rubies_and_spans_stay_captions_go() {
+        let page = format!(
+            r#"<html><body><div class="text"><p>{P}</p><p>The <a href="/w"><span class="under">word</span></a> and <ruby>漢字<rt>かんじ</rt></ruby> and a <span class="date">Monday</span> stay in the sentence of this paragraph.</p>
+<div class="wp-caption">Photo: a caption under a picture that is long enough to look like a sentence.</div><p>{P}</p></div></body></html>"#
+        );
+        let text = generic(&page);
+        assert!(
+            text.contains("The word and 漢字 and a Monday stay in the sentence"),
+            "{text}"
+        );
+        assert!(!text.contains("かんじ"), "{text}");
+        assert!(!text.contains("Photo:"), "{text}");
+    }
+
+    #[test]
+    fn forms_asking_for_an_address_are_boilerplate_live_entries_are_not() {
+        let page = format!(
+            r#"<html><body><div class="article-body"><p>{P}{P}</p><p>{P}{P}</p></div>
+<form class="box"><p>{P}{P}</p><input type="email" name="m"></form>
+<div class="live-match-comments"><div class="live-match-comment"><p>{P}{P}</p></div><div class="live-match-comment"><p>{P}</p></div></div></body></html>"#
+        );
+        let text = generic(&page);
+        assert_eq!(text.matches("This is a sentence").count(), 7, "{text}");
+    }
+
+    #[test]
     fn the_stand_first_under_the_title_is_found() {
         let page = format!(
             r#"<html><body><header><h1>Title of the story</h1><p class="article-dek">A short summary of the story, in one sentence.</p>

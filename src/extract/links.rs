@@ -475,6 +475,20 @@ mod tests {
     }
 
     #[test]
+    fn labels_in_other_languages_and_repeated_links() {
+        let page = r#"<div><p>Text <a href="/x">x</a></p><p><strong>Auch interessant:</strong> <a href="/x">x</a></p>
+<h3>Lee también</h3><ul><li><a href="/y">y</a></li></ul></div>"#;
+        let l = links(page, "http://h.test/");
+        let rel: Vec<_> = l
+            .iter()
+            .filter(|l| l.related)
+            .map(|l| l.url.path())
+            .collect();
+        assert_eq!(rel, vec!["/x", "/y"]);
+        assert_eq!(l.len(), 2);
+    }
+
+    #[test]
     fn content_paragraph_is_not_related() {
         let page = r#"<div><strong>Related</strong><p>A very long paragraph of article text that goes on and on about many things, far longer than any block of related links would be, and which contains an <a href="/inline">inline link</a> in the middle of it, plus more words to be sure it is long enough. Still more words here. And some more to exceed the limit comfortably.</p></div>"#;
         let l = links(page, "http://h.test/");

@@ -326,20 +326,12 @@ pub fn value_text(v: &Value) -> Vec<String> {
     }
 }
 
-/// Decodes the few entities that JSON-LD writers leave in strings.
+/// Decodes the character references that JSON-LD writers leave in strings.
 fn html_unescape(s: &str) -> String {
     if !s.contains('&') {
         return s.to_string();
     }
-    s.replace("&amp;", "&")
-        .replace("&quot;", "\"")
-        .replace("&#039;", "'")
-        .replace("&#39;", "'")
-        .replace("&#8217;", "’")
-        .replace("&rsquo;", "’")
-        .replace("&nbsp;", "\u{a0}")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
+    super::html::decode_refs(s, false)
 }
 
 #[cfg(test)]
