@@ -405,19 +405,42 @@ impl Element for El<'_, '_> {
     }
 }
 
-/// Appends `s` to `out` with whitespace runs (including NBSP kept as is) collapsed to one space.
+/// Appends `s` to `out` with whitespace runs collapsed to one space (no-break spaces kept
+/// as they are) and invisible characters (soft hyphens, zero-width spaces) removed.
 pub fn push_collapsed(out: &mut String, s: &str) {
     let mut last_space = out.is_empty() || out.ends_with(' ');
-    for c in s.chars() {
-        if c.is_whitespace() && c != '\u{a0}' && c != '\u{202f}' {
-            if !last_space {
+    let b = s.as_bytes();
+    // Copies runs of ordinary characters at once.
+    let mut start = 0;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let (len, space, invisible) = if c < 0x80 {
+            (1, matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' '), false)
+        } else {
+            let ch = s[i..].chars().next().unwrap_or(' ');
+            (
+                ch.len_utf8(),
+                ch.is_whitespace() && ch != '\u{a0}' && ch != '\u{202f}',
+                // Soft hyphens, zero-width spaces, word joiners, BOMs: never shown.
+                matches!(ch, '\u{ad}' | '\u{200b}' | '\u{2060}' | '\u{feff}'),
+            )
+        };
+        if space || invisible {
+            if start < i {
+                out.push_str(&s[start..i]);
+                last_space = false;
+            }
+            if space && !last_space {
                 out.push(' ');
                 last_space = true;
             }
-        } else {
-            out.push(c);
-            last_space = false;
+            start = i + len;
         }
+        i += len;
+    }
+    if start < b.len() {
+        out.push_str(&s[start..]);
     }
 }
 
@@ -501,6 +524,15 @@ mod tests {
         assert!(dom.contains(div, b));
         assert!(dom.ancestors(b).any(|a| a == div));
         assert_eq!(dom.nodes[div].attr("id"), Some("a"));
+    }
+
+    #[test]
+    fn collapsing_whitespace_and_invisible_characters() {
+        let mut out = String::new();
+        push_collapsed(&mut out, "  Mag\u{ad}da\u{ad}le\u{ad}ner \t\n Clas\u{200b}sico\u{a0}! ");
+        push_collapsed(&mut out, " é  x");
+        assert_eq!(out, "Magdalener Classico\u{a0}! é x");
+        assert_eq!(collapse("\u{feff} a \u{3000} b "), "a b");
     }
 
     #[test]
