@@ -124,6 +124,7 @@ pub fn build(
     }
 
     // Body.
+    let mut heading = None;
     let profile_roots = sel
         .and_then(|s| s.body.as_ref())
         .map(|s| top_level(dom, dom.select(s)))
@@ -157,7 +158,8 @@ pub fn build(
             }
         }
         // The stand-first under the title, when the text does not start with it.
-        let h1 = main_heading(&cx, a.title.as_deref());
+        let h1 = main_heading(&cx, a.title.as_deref(), &roots);
+        heading = h1;
         if let Some(dek) = h1.and_then(|h| {
             body::find_dek(
                 dom,
@@ -264,7 +266,8 @@ pub fn build(
     if let Some(p) = published {
         let p = localize(p, &offsets);
         a.published = Some(p.to_rfc());
-        let day = local_day(&cx, p).unwrap_or(p.day());
+        let h = heading.or_else(|| main_heading(&cx, a.title.as_deref(), &profile_roots));
+        let day = local_day(&cx, p, h).unwrap_or(p.day());
         a.published_day = Some(day.format("%Y-%m-%d").to_string());
         method(&mut a, "published", pub_how);
     }
@@ -437,24 +440,38 @@ fn title(cx: &Ctx<'_, '_>, sel: Option<&ProfileSelectors>) -> Option<(String, &'
     heads.first().map(|h| (h.clone(), "text"))
 }
 
-/// The heading of the article: the `h1` with the title's text, else the first `h1`
-/// outside noisy areas.
-fn main_heading(cx: &Ctx<'_, '_>, title: Option<&str>) -> Option<usize> {
+/// The heading of the article: the `h1` (else `h2`) with the title's text, else the last
+/// one before the body (or the first one in it), else the first one outside noisy areas.
+fn main_heading(cx: &Ctx<'_, '_>, title: Option<&str>, roots: &[usize]) -> Option<usize> {
     let dom = cx.dom;
-    let nt = title.map(norm);
+    let nt = title.map(norm).filter(|t| !t.is_empty());
+    let start = roots.first().copied().unwrap_or(usize::MAX);
     let mut first = None;
-    for (i, n) in dom.nodes.iter().enumerate() {
-        if n.tag != "h1" || cx.m.skip[i] {
-            continue;
-        }
-        if nt.as_deref().is_some_and(|t| norm(&dom.text(i)) == t) {
-            return Some(i);
-        }
-        if first.is_none() && !cx.noise[i] {
-            first = Some(i);
+    let mut before_body = None;
+    let mut in_body = None;
+    for tag in ["h1", "h2"] {
+        for (i, n) in dom.nodes.iter().enumerate() {
+            if n.tag != tag || cx.m.skip[i] || cx.m.text[i] == 0 {
+                continue;
+            }
+            if nt.as_deref().is_some_and(|t| {
+                let h = norm(&dom.text(i));
+                h == t || (h.contains(t) && t.chars().count() * 10 >= h.chars().count() * 6)
+            }) {
+                return Some(i);
+            }
+            if tag == "h2" || cx.noise[i] {
+                continue;
+            }
+            first = first.or(Some(i));
+            if i < start {
+                before_body = Some(i);
+            } else if in_body.is_none() && roots.iter().any(|&r| dom.contains(r, i)) {
+                in_body = Some(i);
+            }
         }
     }
-    first
+    before_body.or(in_body).or(first)
 }
 
 fn anchor_texts(dom: &Dom<'_>, i: usize) -> Vec<String> {
@@ -823,7 +840,7 @@ fn localize(d: ParsedDate, offsets: &[chrono::DateTime<chrono::FixedOffset>]) ->
 /// The publisher's day of a publication date: its own day, unless it is a UTC instant
 /// and the page's URL or byline shows the day before or after (a local day that the UTC
 /// time crossed).
-fn local_day(cx: &Ctx<'_, '_>, p: ParsedDate) -> Option<chrono::NaiveDate> {
+fn local_day(cx: &Ctx<'_, '_>, p: ParsedDate, h1: Option<usize>) -> Option<chrono::NaiveDate> {
     let day = p.day();
     let ParsedDate::Instant(t) = p else {
         return Some(day);
@@ -845,7 +862,7 @@ fn local_day(cx: &Ctx<'_, '_>, p: ParsedDate) -> Option<chrono::NaiveDate> {
     }
     // The text of a `<time>` element or of the byline, next to the article's heading
     // (not a date shown in the page header).
-    let h1 = main_heading(cx, None)?;
+    let h1 = h1?;
     let near_h1 = |i: usize| i > h1.saturating_sub(40) && i < h1 + 300;
     let shown = cx
         .dom
