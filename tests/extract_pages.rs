@@ -328,7 +328,12 @@ fn json_ld_article_body_when_the_page_shows_little() {
     );
     let a = generic(&page, "https://news.test/story");
     assert_eq!(a.methods["body"], "json-ld");
-    assert_eq!(a.body.as_deref().map(|b| b.matches("Le fournisseur").count()), Some(12));
+    assert_eq!(
+        a.body
+            .as_deref()
+            .map(|b| b.matches("Le fournisseur").count()),
+        Some(12)
+    );
     assert!(a.body.as_deref().is_some_and(|b| b.contains("\n\n")));
 }
 

@@ -353,75 +353,11 @@ pub fn find_roots(dom: &Dom<'_>, m: &Measures, related: &[usize]) -> Vec<usize> 
             best = Some((m.value[i], i));
         }
     }
-    if let Some(needle) = std::env::var("GLANEUR_DEBUG_TEXT").ok().filter(|_| *DEBUG) {
-        for i in 0..n {
-            if !dom.nodes[i].is_elem() && dom.nodes[i].text.contains(&needle) {
-                let mut a = i;
-                while a != NONE {
-                    let x = &dom.nodes[a];
-                    eprintln!(
-                        "  path {a} {} .{} #{} skip={} unl={} hard={} soft={} text={} good={} value={}",
-                        x.tag,
-                        x.class,
-                        x.id,
-                        m.skip[a],
-                        m.unlikely[a],
-                        m.hard_at[a],
-                        m.soft_at[a],
-                        m.text[a],
-                        m.good[a],
-                        m.value[a]
-                    );
-                    a = x.parent;
-                }
-                break;
-            }
-        }
-    }
-    if let Some(node) = std::env::var("GLANEUR_DEBUG_NODE")
-        .ok()
-        .and_then(|v| v.parse::<usize>().ok())
-        .filter(|&v| *DEBUG && v < n)
-    {
-        let mut stack = vec![(node, 0usize)];
-        while let Some((a, d)) = stack.pop() {
-            let x = &dom.nodes[a];
-            if x.is_elem() && m.text[a] > 0 {
-                eprintln!(
-                    "  {:indent$}{a} {} .{} #{} unl={} hard={} soft={} text={} link={} good={} value={}",
-                    "",
-                    x.tag,
-                    x.class,
-                    x.id,
-                    m.unlikely[a],
-                    m.hard_at[a],
-                    m.soft_at[a],
-                    m.text[a],
-                    m.link[a],
-                    m.good[a],
-                    m.value[a],
-                    indent = d * 2
-                );
-                if d < 4 {
-                    let kids: Vec<usize> = dom.children(a).collect();
-                    for c in kids.into_iter().rev() {
-                        stack.push((c, d + 1));
-                    }
-                }
-            }
-        }
-    }
-    let Some((best_value, mut top)) = best.filter(|b| b.0 > 0.0) else {
+    let Some((_, mut top)) = best.filter(|b| b.0 > 0.0) else {
         return body_or_root(dom);
     };
-    if *DEBUG {
-        eprintln!(
-            "top {top} {} .{} #{} value={best_value} good={} text={}",
-            dom.nodes[top].tag, dom.nodes[top].class, dom.nodes[top].id, m.good[top], m.text[top]
-        );
-    }
     // Several full articles, each with its own title (infinite scroll, "next story"):
-    // the one with the page's main heading, else the first.
+    // the first one.
     let articles: Vec<usize> = {
         let mut v: Vec<usize> = Vec::new();
         for i in top + 1..dom.nodes[top].end {
@@ -485,9 +421,6 @@ pub fn find_roots(dom: &Dom<'_>, m: &Measures, related: &[usize]) -> Vec<usize> 
         })
         .collect()
 }
-
-/// Debug traces (`GLANEUR_DEBUG` set): the chosen roots.
-pub static DEBUG: LazyLock<bool> = LazyLock::new(|| std::env::var_os("GLANEUR_DEBUG").is_some());
 
 fn ends_sentence(s: &str) -> bool {
     s.trim_end().chars().next_back().is_some_and(sentence_end)
@@ -690,12 +623,6 @@ pub fn emit(
                     drop_elem(dom, m, j, related, opts, root_good)
                 };
                 if drop != Drop::No {
-                    if *DEBUG && m.text[j] > 100 {
-                        eprintln!(
-                            "drop {j} {} .{} #{} text={} good={}",
-                            node.tag, node.class, node.id, m.text[j], m.good[j]
-                        );
-                    }
                     // The label of a dropped block of links ("Read more:", a heading).
                     if drop == Drop::Links && opts.drop_link_paragraphs && m.text[j] > 0 {
                         let head = blocks.last().is_some_and(|b| b.1);
@@ -729,9 +656,9 @@ pub fn emit(
         let mut dropped = 0;
         while dropped < 5
             && paras.len() > 1
-            && paras.last().is_some_and(|p| {
-                p.chars().count() < 40 && (!ends_sentence(p) || p.ends_with(':'))
-            })
+            && paras
+                .last()
+                .is_some_and(|p| p.chars().count() < 40 && (!ends_sentence(p) || p.ends_with(':')))
         {
             paras.pop();
             dropped += 1;

@@ -416,7 +416,11 @@ pub fn push_collapsed(out: &mut String, s: &str) {
     while i < b.len() {
         let c = b[i];
         let (len, space, invisible) = if c < 0x80 {
-            (1, matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' '), false)
+            (
+                1,
+                matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' '),
+                false,
+            )
         } else {
             let ch = s[i..].chars().next().unwrap_or(' ');
             (
@@ -529,7 +533,10 @@ mod tests {
     #[test]
     fn collapsing_whitespace_and_invisible_characters() {
         let mut out = String::new();
-        push_collapsed(&mut out, "  Mag\u{ad}da\u{ad}le\u{ad}ner \t\n Clas\u{200b}sico\u{a0}! ");
+        push_collapsed(
+            &mut out,
+            "  Mag\u{ad}da\u{ad}le\u{ad}ner \t\n Clas\u{200b}sico\u{a0}! ",
+        );
         push_collapsed(&mut out, " é  x");
         assert_eq!(out, "Magdalener Classico\u{a0}! é x");
         assert_eq!(collapse("\u{feff} a \u{3000} b "), "a b");
