@@ -259,10 +259,10 @@ impl Measures {
             }
             let k = direct_link[u];
             let ld = k as f32 / l as f32;
-            para[u] = ld <= 0.5
+            para[u] = ld <= 0.7
                 && (l >= 80 || (l >= 25 && ends[u] == Some(true)) || (l >= 40 && commas[u] >= 2));
             if para[u] {
-                m.good[u] = l.saturating_sub(2 * k);
+                m.good[u] = l - k;
             }
         }
         for i in (1..n).rev() {
@@ -309,10 +309,10 @@ impl Measures {
                 let l = l as f32;
                 m.value[i] += if m.unlikely[i] {
                     -0.25 * l
-                } else if k > 0.5 * l {
+                } else if k > 0.7 * l {
                     -l
                 } else if para[i] {
-                    l - 2.0 * k
+                    l - k
                 } else if matches!(dom.nodes[i].tag, "td" | "th" | "li" | "dd" | "dt") {
                     // Short cells of a table or items of a list: data, not furniture.
                     0.0
