@@ -883,7 +883,7 @@ fn local_day(cx: &Ctx<'_, '_>, p: ParsedDate, h1: Option<usize>) -> Option<chron
                     || cx.noise[i]
                     || cx.m.skip[i]
                     || n.end - i > 40
-                    || !(cx.m.hint[i] & hints::DATE != 0)
+                    || cx.m.hint[i] & hints::DATE == 0
                 {
                     return None;
                 }
@@ -998,7 +998,7 @@ fn relative_date(cx: &Ctx<'_, '_>) -> Option<ParsedDate> {
     let h1 = dom.nodes.iter().position(|n| n.tag == "h1")?;
     for i in h1..dom.nodes.len().min(h1 + 80) {
         let n = &dom.nodes[i];
-        if !n.is_elem() || cx.noise[i] || cx.m.unlikely[i] && !(cx.m.hint[i] & hints::DATE != 0) {
+        if !n.is_elem() || cx.noise[i] || cx.m.unlikely[i] && cx.m.hint[i] & hints::DATE == 0 {
             continue;
         }
         if n.end - i > 10 {

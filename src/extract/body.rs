@@ -286,11 +286,11 @@ impl Measures {
         // Boilerplate regions: hinted elements that are not layout wrappers and do not
         // hold nearly all of the page's text.
         let total = m.good.first().copied().unwrap_or(0).max(1) as f32;
-        for i in 0..n {
+        for (i, &holds_heading) in landmark.iter().enumerate() {
             let p = dom.nodes[i].parent;
             let inherited = p != NONE && m.unlikely[p];
             let strict = m.hint[i] & (hints::STRICT | hints::EXACT) != 0;
-            let wrapper = landmark[i] || ((m.good[i] as f32) >= 0.5 * total && !strict);
+            let wrapper = holds_heading || ((m.good[i] as f32) >= 0.5 * total && !strict);
             if m.hard_at[i] && wrapper {
                 m.hard_at[i] = false;
                 m.soft_at[i] = true;
@@ -376,17 +376,15 @@ pub fn find_roots(dom: &Dom<'_>, m: &Measures, related: &[usize]) -> Vec<usize> 
     }
     // A container named as the article's text that holds nearly all of it (the rest of
     // the region is teasers, bylines, share bars).
-    let named = (top + 1..dom.nodes[top].end)
-        .filter(|&i| {
-            let node = &dom.nodes[i];
-            node.is_elem()
-                && !m.skip[i]
-                && !m.unlikely[i]
-                && (!node.class.is_empty() || !node.id.is_empty())
-                && m.good[i] as f32 >= 0.85 * m.good[top] as f32
-                && BODY_NAME.is_match(&format!("{} {}", node.class, node.id))
-        })
-        .last();
+    let named = (top + 1..dom.nodes[top].end).rev().find(|&i| {
+        let node = &dom.nodes[i];
+        node.is_elem()
+            && !m.skip[i]
+            && !m.unlikely[i]
+            && (!node.class.is_empty() || !node.id.is_empty())
+            && m.good[i] as f32 >= 0.85 * m.good[top] as f32
+            && BODY_NAME.is_match(&format!("{} {}", node.class, node.id))
+    });
     if let Some(d) = named {
         top = d;
     }
@@ -472,7 +470,7 @@ pub fn find_dek(
             continue;
         }
         let len = m.text[j];
-        if len >= 25 && len <= 500 && m.link_density(j) < 0.2 && is_block(node.tag) {
+        if (25..=500).contains(&len) && m.link_density(j) < 0.2 && is_block(node.tag) {
             let hint = format!("{} {}", node.class, node.id);
             let intro = INTRO.is_match(&hint) && !NOT_INTRO.is_match(&hint);
             let t = dom.text(j);

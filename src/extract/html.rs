@@ -704,10 +704,8 @@ impl<'s> Builder<'s> {
                     }
                 }
             }
-            K::H => {
-                if self.top().1 == K::H {
-                    self.pop_to(self.stack.len() - 1);
-                }
+            K::H if self.top().1 == K::H => {
+                self.pop_to(self.stack.len() - 1);
             }
             K::A => {
                 for pos in (1..self.stack.len()).rev() {
@@ -726,10 +724,8 @@ impl<'s> Builder<'s> {
                     self.pop_to(pos);
                 }
             }
-            K::Option => {
-                if self.top().1 == K::Option {
-                    self.pop_to(self.stack.len() - 1);
-                }
+            K::Option if self.top().1 == K::Option => {
+                self.pop_to(self.stack.len() - 1);
             }
             K::Optgroup => {
                 if self.top().1 == K::Option {
