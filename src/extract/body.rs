@@ -2,16 +2,19 @@
 //!
 //! Generic path: every block of text (the text nodes whose nearest block-level ancestor is
 //! that block) gets a value: its length when it reads like a paragraph (long enough or a
-//! full sentence, few links), minus its length when it is link text or lies in a
-//! boilerplate region (class/id hints in several languages, ARIA roles, `nav`/`aside`/
-//! `footer`), a small penalty for short lines. The main content is the element whose
-//! subtree has the highest sum (the largest "good minus bad" region of the page), plus the
-//! siblings that also carry net content; schema.org `articleBody` microdata and pages with
-//! several full articles are handled apart. Then a cleaning walk over that region drops
-//! navigation, headers, footers, asides, comments, share and newsletter widgets, link lists,
-//! captions, hidden elements and the related-articles block, and a stand-first found
-//! between the title and the text is put first. Profile path: the same cleaning walk over
-//! the selector's matches. Every pass is a loop over the flat DOM (no recursion).
+//! full sentence, mostly words rather than links), minus its length when it is a list of
+//! links, a quarter of its length against when it lies in a boilerplate region (class/id
+//! hints in several languages, ARIA roles, `nav`/`aside`/`footer`, forms asking for an
+//! address), a small penalty for short lines, nothing for table cells and list items. The
+//! main content is the element whose subtree has the highest sum (the largest "good minus
+//! bad" region of the page), plus the siblings that also carry net content, narrowed to a
+//! container named as the text when that holds nearly all of it; schema.org `articleBody`
+//! microdata and pages with several full articles are handled apart. Then a cleaning walk
+//! over that region drops navigation, headers, footers, asides, comments, share and
+//! newsletter widgets, link lists with their labels, captions, hidden elements and the
+//! related-articles block; a stand-first found between the title and the text is put
+//! first. Profile path: the same cleaning walk over the selector's matches. Every pass is a
+//! loop over the flat DOM (no recursion).
 
 use std::sync::LazyLock;
 
@@ -28,7 +31,7 @@ static BODY_NAME: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// Hints of a stand-first (the summary under the title).
 static INTRO: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)intro|lead|chapo|chapeau|standfirst|stand-first|summary|excerpt|\bdeck?\b|-deck?\b|\bdeck?-|dek_|abstract|teaser|kicker|sub-?title|sub-?head|subheadline|description|strapline|synopsis|descr|vorspann|teaser|entradilla|sottotitolo|occhiello|bajada|resumo|subtitulo")
+    Regex::new(r"(?i)intro|lead|chapo|chapeau|standfirst|stand-first|summary|excerpt|\bdeck?\b|-deck?\b|\bdeck?-|dek_|abstract|sub-?title|sub-?head|subheadline|description|strapline|synopsis|descr|vorspann|teaser|entradilla|sottotitolo|occhiello|bajada|resumo|subtitulo")
         .expect("constant regex")
 });
 /// Hints that a short element is not a stand-first.
