@@ -70,9 +70,13 @@ echo "== speed, one core (in memory: decode + parse + links + article)"
 for set in naeb traf; do
   dir=$DATA/naeb/html
   [ "$set" = traf ] && dir=$WORK/traf-pages
-  ours=$("$BENCH" "$dir" | tee /dev/stderr | sed -n 's/.*one core: \([0-9]*\) pages\/s of CPU.*/\1/p')
+  out=$("$BENCH" "$dir")
+  echo "$out"
+  ours=$(echo "$out" | sed -n 's/.*one core: \([0-9]*\) pages\/s of CPU.*/\1/p')
   if python3 -c "import trafilatura" 2>/dev/null; then
-    theirs=$(python3 scripts/traf_speed.py "$dir" | tee /dev/stderr | sed -n 's/.*pages, \([0-9.]*\) pages\/s of CPU.*/\1/p')
+    out=$(python3 scripts/traf_speed.py "$dir")
+    echo "$out"
+    theirs=$(echo "$out" | sed -n 's/.*pages, \([0-9.]*\) pages\/s of CPU.*/\1/p')
     [ -n "$ours" ] && [ -n "$theirs" ] && python3 -c "print(f'$set: glaneur {float(\"$ours\"):.0f} pages/s, trafilatura {float(\"$theirs\"):.1f} pages/s of CPU time: {float(\"$ours\")/float(\"$theirs\"):.1f}x')"
   fi
 done
