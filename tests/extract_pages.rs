@@ -320,6 +320,28 @@ fn utc_dates_are_shown_in_the_publishers_time_zone() {
 }
 
 #[test]
+fn title_without_the_headings_kicker_and_json_ld_references_decoded() {
+    let page = format!(
+        r#"<!DOCTYPE html><html><head><meta property="og:title" content="Let kids be kids">
+<script type="application/ld+json">{{"@type":"NewsArticle","headline":"Rowing into glory: &#8216;The Boys&#8217;","author":{{"name":"Jo &amp; Al"}}}}</script></head>
+<body><h1><span class="kicker">Opinion |</span> Let kids be kids</h1><div class="body"><p>{PARA}</p></div></body></html>"#
+    );
+    let a = generic(&page, "https://news.test/opinion/story");
+    assert_eq!(a.title.as_deref(), Some("Let kids be kids"));
+    assert_eq!(a.authors, vec!["Jo & Al"]);
+    let page = page.replace(
+        r#"<meta property="og:title" content="Let kids be kids">"#,
+        "",
+    );
+    let page = page.replace(
+        "<h1><span class=\"kicker\">Opinion |</span> Let kids be kids</h1>",
+        "",
+    );
+    let a = generic(&page, "https://news.test/opinion/story");
+    assert_eq!(a.title.as_deref(), Some("Rowing into glory: ‘The Boys’"));
+}
+
+#[test]
 fn json_ld_article_body_when_the_page_shows_little() {
     let long = PARA.repeat(6);
     let page = format!(
