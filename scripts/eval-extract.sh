@@ -2,7 +2,10 @@
 # Evaluation of glaneur's extraction: builds release once, then
 #  1. the shared test site (2000 articles) with the reference profile and with no profile;
 #  2. the real pages of ../shared/evaldata (naeb: body, title, date; trafilatura set: segments);
-#  3. speed on one core (naeb, batch with --jobs 1) and the extraction benchmark.
+#  3. speed on one core: the extraction benchmark on the test site and on both real sets
+#     (pages in memory; pages/s of CPU time and of wall time), and trafilatura measured the
+#     same way on the same pages in the same run when it is installed
+#     (`pip install trafilatura==2.3.1 lxml_html_clean`), with the ratio.
 # Usage: scripts/eval-extract.sh   (from the repository root; needs python3, GNU tar with zstd)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -61,5 +64,19 @@ ln -sf "$DATA"/trafilatura/eval/* "$WORK/traf-pages/" 2>/dev/null || true
 python3 scripts/traf_preds.py "$DATA/trafilatura" "$WORK/out-traf" "$WORK/traf-preds.json"
 python3 "$SHARED/evaldata/score_segments.py" --pred "$WORK/traf-preds.json" --data "$DATA/trafilatura"
 
-echo "== speed benchmark (one core, in memory: decode + parse + links + article)"
-[ -n "$BENCH" ] && "$BENCH" "$SITE" 500 && "$BENCH" "$DATA/naeb/html"
+echo "== speed, one core (in memory: decode + parse + links + article)"
+[ -n "$BENCH" ] || { echo "no benchmark binary"; exit 1; }
+"$BENCH" "$SITE" 500
+for set in naeb traf; do
+  dir=$DATA/naeb/html
+  [ "$set" = traf ] && dir=$WORK/traf-pages
+  out=$("$BENCH" "$dir")
+  echo "$out"
+  ours=$(echo "$out" | sed -n 's/.*one core: \([0-9]*\) pages\/s of CPU.*/\1/p')
+  if python3 -c "import trafilatura" 2>/dev/null; then
+    out=$(python3 scripts/traf_speed.py "$dir")
+    echo "$out"
+    theirs=$(echo "$out" | sed -n 's/.*pages, \([0-9.]*\) pages\/s of CPU.*/\1/p')
+    [ -n "$ours" ] && [ -n "$theirs" ] && python3 -c "print(f'$set: glaneur {float(\"$ours\"):.0f} pages/s, trafilatura {float(\"$theirs\"):.1f} pages/s of CPU time: {float(\"$ours\")/float(\"$theirs\"):.1f}x')"
+  fi
+done

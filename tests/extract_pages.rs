@@ -285,6 +285,104 @@ fn json_ld_graph_article() {
     assert_eq!(a.language.as_deref(), Some("en"));
 }
 
+fn generic(page: &str, url: &str) -> glaneur::extract::Article {
+    let u = Url::parse(url).expect("valid URL");
+    let input = PageInput {
+        url: &u,
+        body: page.as_bytes(),
+        content_type: None,
+        fetched_at: fetched(),
+    };
+    analyze(&input, None, true).article.expect("article")
+}
+
+#[test]
+fn utc_dates_are_shown_in_the_publishers_time_zone() {
+    // JSON-LD gives UTC, a <time> element the same instant with its offset.
+    let page = format!(
+        r#"<!DOCTYPE html><html><head><script type="application/ld+json">{{"@type":"NewsArticle","headline":"H","datePublished":"2023-12-23T03:22:07Z"}}</script></head>
+<body><h1>H</h1><time datetime="2023-12-22T22:22:07-0500">Dec. 22, 2023</time><div class="body"><p>{PARA}</p></div></body></html>"#
+    );
+    let a = generic(&page, "https://news.test/story");
+    assert_eq!(a.published.as_deref(), Some("2023-12-22T22:22:07-05:00"));
+    assert_eq!(a.published_day.as_deref(), Some("2023-12-22"));
+    // Only UTC is given; the URL says which day it was where the article was published.
+    let page = format!(
+        r#"<!DOCTYPE html><html><head><meta property="article:published_time" content="2023-12-23T01:48:19Z"></head>
+<body><h1>H</h1><div class="body"><p>{PARA}</p></div></body></html>"#
+    );
+    let a = generic(&page, "https://news.test/2023/12/22/story/");
+    assert_eq!(a.published.as_deref(), Some("2023-12-23T01:48:19+00:00"));
+    assert_eq!(a.published_day.as_deref(), Some("2023-12-22"));
+    // A day shown far from the UTC day is another date: the UTC day stays.
+    let a = generic(&page, "https://news.test/2023/11/02/story/");
+    assert_eq!(a.published_day.as_deref(), Some("2023-12-23"));
+}
+
+#[test]
+fn title_without_the_headings_kicker_and_json_ld_references_decoded() {
+    let page = format!(
+        r#"<!DOCTYPE html><html><head><meta property="og:title" content="Let kids be kids">
+<script type="application/ld+json">{{"@type":"NewsArticle","headline":"Rowing into glory: &#8216;The Boys&#8217;","author":{{"name":"Jo &amp; Al"}}}}</script></head>
+<body><h1><span class="kicker">Opinion |</span> Let kids be kids</h1><div class="body"><p>{PARA}</p></div></body></html>"#
+    );
+    let a = generic(&page, "https://news.test/opinion/story");
+    assert_eq!(a.title.as_deref(), Some("Let kids be kids"));
+    assert_eq!(a.authors, vec!["Jo & Al"]);
+    let page = page.replace(
+        r#"<meta property="og:title" content="Let kids be kids">"#,
+        "",
+    );
+    let page = page.replace(
+        "<h1><span class=\"kicker\">Opinion |</span> Let kids be kids</h1>",
+        "",
+    );
+    let a = generic(&page, "https://news.test/opinion/story");
+    assert_eq!(a.title.as_deref(), Some("Rowing into glory: ‘The Boys’"));
+}
+
+#[test]
+fn json_ld_article_body_when_the_page_shows_little() {
+    let long = PARA.repeat(6);
+    let page = format!(
+        r#"<!DOCTYPE html><html><head><script type="application/ld+json">{{"@type":"NewsArticle","headline":"H","articleBody":"{long}\n{long}"}}</script></head>
+<body><h1>H</h1><div class="teaser"><p>Subscribe to read the rest of this story today.</p></div></body></html>"#
+    );
+    let a = generic(&page, "https://news.test/story");
+    assert_eq!(a.methods["body"], "json-ld");
+    assert_eq!(
+        a.body
+            .as_deref()
+            .map(|b| b.matches("Le fournisseur").count()),
+        Some(12)
+    );
+    assert!(a.body.as_deref().is_some_and(|b| b.contains("\n\n")));
+}
+
+#[test]
+fn stand_first_comes_first_and_a_page_opening_with_a_style_is_html() {
+    let page = format!(
+        r#"<style>{css}</style><html><head><meta name="description" content="Un résumé de l’article en une phrase, sous le titre."></head>
+<body><article><header><h1>Le titre</h1><p class="chapo">Un résumé de l’article en une phrase, sous le titre.</p><div class="byline">Par Ana</div></header>
+<div class="entry-content"><p>{PARA}</p><p>{PARA}</p></div></article></body></html>"#,
+        css = "p { color: red; } ".repeat(400)
+    );
+    let u = url();
+    let input = PageInput {
+        url: &u,
+        body: page.as_bytes(),
+        content_type: None,
+        fetched_at: fetched(),
+    };
+    let a = analyze(&input, None, true).article.expect("HTML");
+    let body = a.body.unwrap_or_default();
+    assert!(
+        body.starts_with("Un résumé de l’article en une phrase, sous le titre.\n\nLe fournisseur"),
+        "{body}"
+    );
+    assert!(!body.contains("Par Ana"), "{body}");
+}
+
 #[test]
 fn non_html_bodies_give_nothing() {
     let u = url();

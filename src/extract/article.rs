@@ -4,11 +4,11 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
-use scraper::Html;
 
 use super::body::{self, Clean, Measures};
 use super::dates::{self, ParsedDate, parse_date};
 use super::dom::{Dom, NONE, collapse};
+use super::hints;
 use super::links::text_and_link_len;
 use super::meta::Meta;
 use super::title::{norm, strip_site_name};
@@ -60,16 +60,6 @@ const MODIFIED_META: &[&str] = &[
     "article.updated",
 ];
 
-static NOISE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)comment|sidebar|widget|related|recent|popular|plus-lus|most-?read|trending|respond|reply|newsletter|lire-aussi|teaser|recommend")
-        .expect("constant regex")
-});
-static DATE_HINT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)date|time|byline|posted|publi|dateline|article-?info|meta|submitted|datum|fecha|data",
-    )
-    .expect("constant regex")
-});
 static CATEGORY_LABEL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^\s*(categories|category|catégories|catégorie|rubriques?|filed under|posted in|publié dans|classé dans|sections?|kategorie[n]?)\s*:?")
         .expect("constant regex")
@@ -81,7 +71,6 @@ static UPDATED_LABEL: LazyLock<Regex> = LazyLock::new(|| {
 
 struct Ctx<'a, 'b> {
     page: &'b PageInput<'b>,
-    html: &'a Html,
     dom: &'b Dom<'a>,
     meta: &'b Meta,
     m: Measures,
@@ -92,7 +81,6 @@ struct Ctx<'a, 'b> {
 /// Builds the article of a page.
 pub fn build(
     page: &PageInput<'_>,
-    html: &Html,
     dom: &Dom<'_>,
     meta: &Meta,
     sel: Option<&ProfileSelectors>,
@@ -100,14 +88,13 @@ pub fn build(
     links: &[FoundLink],
 ) -> Article {
     let m = Measures::new(dom);
-    let noise = noise_flags(dom);
+    let noise = noise_flags(dom, &m);
     let lang = meta.language();
     let month_first = lang
         .as_ref()
         .is_some_and(|(l, _)| l == "en-US" || l == "en");
     let cx = Ctx {
         page,
-        html,
         dom,
         meta,
         m,
@@ -137,9 +124,10 @@ pub fn build(
     }
 
     // Body.
+    let mut heading = None;
     let profile_roots = sel
         .and_then(|s| s.body.as_ref())
-        .map(|s| top_level(dom, dom.select(html, s)))
+        .map(|s| top_level(dom, dom.select(s)))
         .unwrap_or_default();
     let (text, how) = if !profile_roots.is_empty() {
         let t = body::emit(
@@ -169,7 +157,42 @@ pub fn build(
                 }
             }
         }
-        (t, "heuristic")
+        // The stand-first under the title, when the text does not start with it.
+        let h1 = main_heading(&cx, a.title.as_deref(), &roots);
+        heading = h1;
+        if let Some(dek) = h1.and_then(|h| {
+            body::find_dek(
+                dom,
+                &cx.m,
+                &roots,
+                h,
+                meta.tag(&["description", "og:description", "twitter:description"]),
+            )
+        }) {
+            let d = body::emit(dom, &cx.m, &[dek], related, clean);
+            if !d.is_empty() && !t.contains(&d) {
+                t = if t.is_empty() {
+                    d
+                } else {
+                    format!("{d}\n\n{t}")
+                };
+            }
+        }
+        // schema.org articleBody, when the page shows much less of the text.
+        let mut how = "heuristic";
+        if let Some(ld) = meta.ld_str_raw("articleBody") {
+            let ld_len = ld.chars().count();
+            if ld_len >= 500 && t.chars().count() * 2 < ld_len {
+                let paras: Vec<String> = ld
+                    .split('\n')
+                    .map(collapse)
+                    .filter(|p| !p.is_empty())
+                    .collect();
+                t = paras.join("\n\n");
+                how = "json-ld";
+            }
+        }
+        (t, how)
     };
     if !text.is_empty() {
         a.body = Some(text);
@@ -239,12 +262,17 @@ pub fn build(
         published = Some(ParsedDate::Day(url_day));
         pub_how = "url";
     }
+    let offsets = page_offsets(&cx);
     if let Some(p) = published {
+        let p = localize(p, &offsets);
         a.published = Some(p.to_rfc());
+        let h = heading.or_else(|| main_heading(&cx, a.title.as_deref(), &profile_roots));
+        let day = local_day(&cx, p, h).unwrap_or(p.day());
+        a.published_day = Some(day.format("%Y-%m-%d").to_string());
         method(&mut a, "published", pub_how);
     }
     if let Some((md, how)) = modified(&cx, sel) {
-        a.modified = Some(md.to_rfc());
+        a.modified = Some(localize(md, &offsets).to_rfc());
         method(&mut a, "modified", how);
     }
 
@@ -278,12 +306,10 @@ pub fn build(
 }
 
 /// Elements in noisy areas (comments, sidebars, related, page footer) for dates and categories.
-fn noise_flags(dom: &Dom<'_>) -> Vec<bool> {
+fn noise_flags(dom: &Dom<'_>, m: &Measures) -> Vec<bool> {
     let n = dom.nodes.len();
     let mut v = vec![false; n];
     let mut in_article = vec![false; n];
-    let mut cache: std::collections::HashMap<(&str, &str), (bool, bool)> =
-        std::collections::HashMap::new();
     for i in 0..n {
         let node = &dom.nodes[i];
         let p = node.parent;
@@ -293,13 +319,8 @@ fn noise_flags(dom: &Dom<'_>) -> Vec<bool> {
             v[i] = inherited;
             continue;
         }
-        let (footerish, noisy) = *cache.entry((node.class, node.id)).or_insert_with(|| {
-            let hint = format!("{} {}", node.class, node.id).to_ascii_lowercase();
-            (
-                hint.contains("footer") || hint.contains("colophon"),
-                hint.len() > 1 && NOISE.is_match(&hint),
-            )
-        });
+        let footerish = m.hint[i] & hints::FOOTER != 0;
+        let noisy = m.hint[i] & hints::NOISE != 0;
         let page_footer = (node.tag == "footer" || footerish) && !in_article[i];
         v[i] = matches!(node.tag, "aside" | "nav")
             || page_footer
@@ -336,7 +357,7 @@ fn dedup(v: Vec<String>) -> Vec<String> {
 fn title(cx: &Ctx<'_, '_>, sel: Option<&ProfileSelectors>) -> Option<(String, &'static str)> {
     let dom = cx.dom;
     if let Some(s) = sel.and_then(|s| s.title.as_ref()) {
-        for i in dom.select(cx.html, s) {
+        for i in dom.select(s) {
             let t = dom.text(i);
             let t = if t.is_empty() {
                 dom.nodes[i]
@@ -389,7 +410,15 @@ fn title(cx: &Ctx<'_, '_>, sel: Option<&ProfileSelectors>) -> Option<(String, &'
                 return Some((h.clone(), "text"));
             }
             if nh.contains(&stripped) && stripped.chars().count() * 10 >= nh.chars().count() * 6 {
-                return Some((h.clone(), "text"));
+                // The heading adds a kicker or a label ("Opinion", "[Watch]"): the title
+                // is the part that the metadata names.
+                let t = strip_site_name(r, site, host);
+                let how = if ld.as_deref() == Some(r.as_str()) {
+                    "json-ld"
+                } else {
+                    "meta"
+                };
+                return Some((t, how));
             }
         }
     }
@@ -411,6 +440,40 @@ fn title(cx: &Ctx<'_, '_>, sel: Option<&ProfileSelectors>) -> Option<(String, &'
     heads.first().map(|h| (h.clone(), "text"))
 }
 
+/// The heading of the article: the `h1` (else `h2`) with the title's text, else the last
+/// one before the body (or the first one in it), else the first one outside noisy areas.
+fn main_heading(cx: &Ctx<'_, '_>, title: Option<&str>, roots: &[usize]) -> Option<usize> {
+    let dom = cx.dom;
+    let nt = title.map(norm).filter(|t| !t.is_empty());
+    let start = roots.first().copied().unwrap_or(usize::MAX);
+    let mut first = None;
+    let mut before_body = None;
+    let mut in_body = None;
+    for tag in ["h1", "h2"] {
+        for (i, n) in dom.nodes.iter().enumerate() {
+            if n.tag != tag || cx.m.skip[i] || cx.m.text[i] == 0 {
+                continue;
+            }
+            if nt.as_deref().is_some_and(|t| {
+                let h = norm(&dom.text(i));
+                h == t || (h.contains(t) && t.chars().count() * 10 >= h.chars().count() * 6)
+            }) {
+                return Some(i);
+            }
+            if tag == "h2" || cx.noise[i] {
+                continue;
+            }
+            first = first.or(Some(i));
+            if i < start {
+                before_body = Some(i);
+            } else if in_body.is_none() && roots.iter().any(|&r| dom.contains(r, i)) {
+                in_body = Some(i);
+            }
+        }
+    }
+    before_body.or(in_body).or(first)
+}
+
 fn anchor_texts(dom: &Dom<'_>, i: usize) -> Vec<String> {
     (i..dom.nodes[i].end)
         .filter(|&j| dom.nodes[j].tag == "a")
@@ -426,7 +489,7 @@ fn categories(
     let dom = cx.dom;
     if let Some(s) = sel.and_then(|s| s.category.as_ref()) {
         let mut out = Vec::new();
-        for i in dom.select(cx.html, s) {
+        for i in dom.select(s) {
             let a = anchor_texts(dom, i);
             if a.is_empty() {
                 let t = dom.text(i);
@@ -548,11 +611,7 @@ fn authors(
 ) -> Option<(Vec<String>, &'static str)> {
     let dom = cx.dom;
     if let Some(s) = sel.and_then(|s| s.author.as_ref()) {
-        let v: Vec<String> = dom
-            .select(cx.html, s)
-            .into_iter()
-            .map(|i| dom.text(i))
-            .collect();
+        let v: Vec<String> = dom.select(s).into_iter().map(|i| dom.text(i)).collect();
         let v = dedup(v);
         if !v.is_empty() {
             return Some((v, "selector"));
@@ -600,7 +659,7 @@ fn authors(
 }
 
 fn selector_date(cx: &Ctx<'_, '_>, s: &scraper::Selector) -> Option<ParsedDate> {
-    for i in cx.dom.select(cx.html, s) {
+    for i in cx.dom.select(s) {
         let n = &cx.dom.nodes[i];
         let v = n
             .attr("datetime")
@@ -717,6 +776,130 @@ fn published(
     (None, "")
 }
 
+/// The instants with a non-UTC offset among the page's machine-readable dates (meta
+/// tags, JSON-LD, microdata, `<time datetime>`): the publisher's time zone.
+fn page_offsets(cx: &Ctx<'_, '_>) -> Vec<chrono::DateTime<chrono::FixedOffset>> {
+    let mut out = Vec::new();
+    let mut add = |s: &str| {
+        if let Some(ParsedDate::Instant(d)) = parse_date(s)
+            && d.offset().local_minus_utc() != 0
+            && !out.contains(&d)
+        {
+            out.push(d);
+        }
+    };
+    let meta = cx.meta;
+    for (k, v) in &meta.tags {
+        if k.contains("date")
+            || k.contains("time")
+            || k.contains("publish")
+            || k.contains("modified")
+        {
+            add(v);
+        }
+    }
+    for key in ["datePublished", "dateModified", "dateCreated"] {
+        if let Some(v) = meta.ld_str(key) {
+            add(&v);
+        }
+        if let Some(v) = meta.itemprops.get(key) {
+            add(v);
+        }
+    }
+    for n in &cx.dom.nodes {
+        if n.tag == "time"
+            && let Some(v) = n.attr("datetime")
+        {
+            add(v);
+        }
+    }
+    out
+}
+
+/// A UTC instant re-expressed in the publisher's time zone when the page gives it: the
+/// same instant written with an offset elsewhere, else the one offset its dates use.
+fn localize(d: ParsedDate, offsets: &[chrono::DateTime<chrono::FixedOffset>]) -> ParsedDate {
+    let ParsedDate::Instant(t) = d else {
+        return d;
+    };
+    if t.offset().local_minus_utc() != 0 {
+        return d;
+    }
+    if let Some(same) = offsets.iter().find(|o| **o == t) {
+        return ParsedDate::Instant(t.with_timezone(same.offset()));
+    }
+    let first = offsets.first().map(|o| *o.offset());
+    if let Some(off) = first
+        && offsets.iter().all(|o| *o.offset() == off)
+    {
+        return ParsedDate::Instant(t.with_timezone(&off));
+    }
+    d
+}
+
+/// The publisher's day of a publication date: its own day, unless it is a UTC instant
+/// and the page's URL or byline shows the day before or after (a local day that the UTC
+/// time crossed).
+fn local_day(cx: &Ctx<'_, '_>, p: ParsedDate, h1: Option<usize>) -> Option<chrono::NaiveDate> {
+    let day = p.day();
+    let ParsedDate::Instant(t) = p else {
+        return Some(day);
+    };
+    if t.offset().local_minus_utc() != 0 {
+        return Some(day);
+    }
+    let near = |d: chrono::NaiveDate| (d - day).num_days().abs() == 1;
+    let url_day = [
+        Some(cx.page.url.as_str()),
+        cx.meta.canonical.as_deref(),
+        cx.meta.tag(&["og:url"]),
+    ]
+    .into_iter()
+    .flatten()
+    .find_map(dates::date_from_url);
+    if let Some(d) = url_day {
+        return Some(if near(d) { d } else { day });
+    }
+    // The text of a `<time>` element or of the byline, next to the article's heading
+    // (not a date shown in the page header).
+    let h1 = h1?;
+    let near_h1 = |i: usize| i > h1.saturating_sub(40) && i < h1 + 300;
+    let shown = cx
+        .dom
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(i, n)| n.tag == "time" && !cx.noise[*i] && near_h1(*i))
+        .find_map(|(i, _)| {
+            let t = cx.dom.text(i);
+            (t.chars().count() < 100)
+                .then(|| dates::find_date_in_text(&t, cx.month_first))
+                .flatten()
+        })
+        .or_else(|| {
+            (h1.saturating_sub(40)..(h1 + 300).min(cx.dom.nodes.len())).find_map(|i| {
+                let n = &cx.dom.nodes[i];
+                if !n.is_elem()
+                    || cx.noise[i]
+                    || cx.m.skip[i]
+                    || n.end - i > 40
+                    || cx.m.hint[i] & hints::DATE == 0
+                {
+                    return None;
+                }
+                let t = cx.dom.text(i);
+                if t.chars().count() > 200 || UPDATED_LABEL.is_match(&t) {
+                    return None;
+                }
+                dates::find_date_in_text(&t, cx.month_first)
+            })
+        });
+    match shown {
+        Some(s) if near(s.day()) => Some(s.day()),
+        _ => Some(day),
+    }
+}
+
 fn modified(
     cx: &Ctx<'_, '_>,
     sel: Option<&ProfileSelectors>,
@@ -771,8 +954,7 @@ fn text_date(cx: &Ctx<'_, '_>, updated: bool) -> Option<ParsedDate> {
         if !n.is_elem() || cx.noise[i] || cx.m.skip[i] {
             continue;
         }
-        let hinted =
-            (!n.class.is_empty() || !n.id.is_empty()) && DATE_HINT.is_match(&class_id(cx, i));
+        let hinted = cx.m.hint[i] & hints::DATE != 0;
         let near_title = h1.is_some_and(|h| i > h && i < h + 60);
         if !hinted && !near_title {
             continue;
@@ -816,8 +998,7 @@ fn relative_date(cx: &Ctx<'_, '_>) -> Option<ParsedDate> {
     let h1 = dom.nodes.iter().position(|n| n.tag == "h1")?;
     for i in h1..dom.nodes.len().min(h1 + 80) {
         let n = &dom.nodes[i];
-        if !n.is_elem() || cx.noise[i] || cx.m.unlikely[i] && !DATE_HINT.is_match(&class_id(cx, i))
-        {
+        if !n.is_elem() || cx.noise[i] || cx.m.unlikely[i] && cx.m.hint[i] & hints::DATE == 0 {
             continue;
         }
         if n.end - i > 10 {

@@ -106,12 +106,13 @@ pub fn extract_saved(body: &[u8], url: &Url, sel: Option<&ProfileSelectors>) -> 
 /// The batch JSON of one article: the evaluation keys plus every Article field.
 pub fn batch_json(a: &Article) -> serde_json::Value {
     // The published day; the last-modified day when no publication date was found.
-    let date = a
-        .published
-        .as_deref()
-        .or(a.modified.as_deref())
-        .and_then(parse_date)
-        .map(|d| d.day().format("%Y-%m-%d").to_string());
+    let date = a.published_day.clone().or_else(|| {
+        a.published
+            .as_deref()
+            .or(a.modified.as_deref())
+            .and_then(parse_date)
+            .map(|d| d.day().format("%Y-%m-%d").to_string())
+    });
     let mut v = serde_json::json!({
         "articleBody": a.body.clone().unwrap_or_default(),
         "title": a.title,

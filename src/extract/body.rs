@@ -1,62 +1,52 @@
-//! Main-text extraction. Generic path: readability-style scoring (paragraph text length,
-//! commas, link density, class/id hints, propagation to ancestors), the best container and
-//! its qualifying siblings; then a cleaning walk that drops navigation, headers, footers,
-//! asides, comments, share and newsletter widgets, link lists, hidden elements and the
-//! related-articles block. Profile path: the same cleaning walk over the selector's matches.
-//! Every pass is a loop over the flat DOM (no recursion).
+//! Main-text extraction.
+//!
+//! Generic path: every block of text (the text nodes whose nearest block-level ancestor is
+//! that block) gets a value: its length when it reads like a paragraph (long enough or a
+//! full sentence, mostly words rather than links), minus its length when it is a list of
+//! links, a quarter of its length against when it lies in a boilerplate region (class/id
+//! hints in several languages, ARIA roles, `nav`/`aside`/`footer`, forms asking for an
+//! address), a small penalty for short lines, nothing for table cells and list items. The
+//! main content is the element whose subtree has the highest sum (the largest "good minus
+//! bad" region of the page), plus the siblings that also carry net content, narrowed to a
+//! container named as the text when that holds nearly all of it; schema.org `articleBody`
+//! microdata and pages with several full articles are handled apart. Then a cleaning walk
+//! over that region drops navigation, headers, footers, asides, comments, share and
+//! newsletter widgets, link lists with their labels, captions, hidden elements and the
+//! related-articles block; a stand-first found between the title and the text is put
+//! first. Profile path: the same cleaning walk over the selector's matches. Every pass is a
+//! loop over the flat DOM (no recursion).
 
 use std::sync::LazyLock;
 
 use regex::Regex;
 
 use super::dom::{Dom, NONE, is_block, push_collapsed};
+use super::hints;
+use super::title::norm;
 
-/// Per-node measures of the flat DOM.
-pub struct Measures {
-    /// Inside an ignored element (script, style, …).
-    pub skip: Vec<bool>,
-    /// Text length of the subtree (chars, whitespace collapsed).
-    pub text: Vec<u32>,
-    /// Text length inside links.
-    pub link: Vec<u32>,
-    /// Commas in the subtree's text.
-    pub commas: Vec<u32>,
-    /// Text length inside `<p>` elements.
-    pub ptext: Vec<u32>,
-    /// Has a block-level element child.
-    pub block_child: Vec<bool>,
-    /// Class/id weight (+25 / -25 / 0).
-    pub weight: Vec<i32>,
-    /// Unlikely to hold the article (class/id hints or tag), with its subtree.
-    pub unlikely: Vec<bool>,
-}
-
-static UNLIKELY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)-ad-|\bad-|\bads?\b|advert|ai2html|banner|breadcrumb|combx|comment|community|cover-wrap|disqus|extra|footer|gdpr|cookie|consent|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|ad-break|agegate|pagination|pager|popup|modal|newsletter|subscri|signup|share|sharing|sharedaddy|recent|popular|most-?read|trending|recommend|outbrain|taboola|promo|widget|navbar|\bnav\b|navigation|toolbar|byline|author-?bio|tags\b|tag-list|read-?more|more-stories|jp-relatedposts|print-only|skip-link|screen-reader|visually-hidden|sr-only|lire-aussi|plus-lus")
+/// Class/id names of the container of an article's text.
+static BODY_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:article|entry|post|story|blog|news|content|main|page|node|item|single)[-_]*(?:body|content|text|inner|copy|main|detail)|articlebody|body[-_]*(?:text|copy|content)|rich-?text|\bprose\b|field-name-body|field--name-body|\btexte?\b|contenu|artikel-?(?:text|inhalt|body)?|haupttext|cuerpo|corpo|testo|noticia")
         .expect("constant regex")
 });
-static OK_MAYBE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)\band\b|article|body|column|content|main|mathjax|shadow|entry|story|post-text|text",
-    )
-    .expect("constant regex")
-});
-static POSITIVE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)article|body|content|entry|hentry|h-entry|main|page|post|text|blog|story|prose|chapo|corps|texte|contenu|artikel|inhalt|cuerpo|testo")
-        .expect("constant regex")
-});
+/// Hints of a stand-first (the summary under the title).
 static INTRO: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)intro|lead|chapo|chapeau|standfirst|summary|excerpt|\bdek\b|abstract|teaser|kicker|subtitle|description")
+    Regex::new(r"(?i)intro|lead|chapo|chapeau|standfirst|stand-first|summary|excerpt|\bdeck?\b|-deck?\b|\bdeck?-|dek_|abstract|sub-?title|sub-?head|subheadline|description|strapline|synopsis|descr|vorspann|teaser|entradilla|sottotitolo|occhiello|bajada|resumo|subtitulo")
         .expect("constant regex")
 });
-static STRONG_DROP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)caption|credit|newsletter|signup|sign-up|subscribe|subscription|twitter-tweet|instagram|tiktok|embed|share|social|related|recommend|promo|advert|sponsor|byline|gallery|visually-hidden|sr-only|screen-reader|paywall|offer|cta|read-?more|more-from|author-?info|author-?bio|disclaimer|affiliate|rating|toolbar|tools|print")
+/// Hints that a short element is not a stand-first.
+static NOT_INTRO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)byline|author|date|time|meta|caption|credit|breadcrumb|share|social|tag|categor|label|kicker|eyebrow|rubri|section")
         .expect("constant regex")
 });
-static NEGATIVE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)-ad-|hidden|\bhid\b|banner|combx|comment|com-|contact|footer|gdpr|masthead|media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags|widget|caption|credit|newsletter|subscribe|byline|author|date|time")
-        .expect("constant regex")
-});
+
+/// Region hints of an element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hint {
+    None,
+    Soft,
+    Hard,
+}
 
 /// Tags whose content is never text of the page.
 fn ignored_tag(tag: &str) -> bool {
@@ -81,18 +71,31 @@ fn ignored_tag(tag: &str) -> bool {
             | "audio"
             | "picture"
             | "dialog"
+            | "title"
+            | "rt"
+            | "rp"
     )
 }
 
 /// Structural boilerplate tags.
 fn boilerplate_tag(tag: &str) -> bool {
-    matches!(tag, "nav" | "aside" | "footer" | "header" | "menu")
+    matches!(tag, "nav" | "aside" | "footer" | "menu")
 }
 
-fn text_len(s: &str) -> (u32, u32) {
+fn hard_role(role: &str) -> bool {
+    matches!(
+        role,
+        "navigation" | "banner" | "contentinfo" | "complementary" | "menu" | "dialog" | "search"
+    )
+}
+
+/// Counts characters (whitespace runs count one) and commas; tells whether the text
+/// ends with sentence punctuation.
+fn text_len(s: &str) -> (u32, u32, Option<bool>) {
     let mut n = 0u32;
     let mut commas = 0u32;
     let mut in_space = true;
+    let mut last = None;
     for c in s.chars() {
         if c.is_whitespace() {
             if !in_space {
@@ -102,116 +105,227 @@ fn text_len(s: &str) -> (u32, u32) {
         } else {
             n += 1;
             in_space = false;
+            last = Some(c);
             if matches!(c, ',' | '，' | '、' | '،') {
                 commas += 1;
             }
         }
     }
-    (n, commas)
+    (n, commas, last.map(sentence_end))
+}
+
+fn sentence_end(c: char) -> bool {
+    matches!(
+        c,
+        '.' | '!' | '?' | '。' | '！' | '？' | '»' | '"' | '”' | '“' | ')' | ':' | '…' | '؟' | '।'
+    )
+}
+
+/// Per-node measures of the flat DOM.
+pub struct Measures {
+    /// Inside an ignored element (script, style, hidden, …).
+    pub skip: Vec<bool>,
+    /// Text length of the subtree (chars, whitespace collapsed).
+    pub text: Vec<u32>,
+    /// Text length inside links.
+    pub link: Vec<u32>,
+    /// Inside a boilerplate region (hard hint, role, structural tag), with its subtree.
+    pub unlikely: Vec<bool>,
+    /// Class/id hint flags of each element (see `hints`).
+    pub hint: Vec<u32>,
+    /// The element itself carries a hard hint (starts a boilerplate region).
+    hard_at: Vec<bool>,
+    /// The element itself carries a soft hint.
+    soft_at: Vec<bool>,
+    /// Text of paragraph-like blocks in the subtree (whatever the region).
+    pub good: Vec<u32>,
+    /// Net content value of the subtree (good text minus link and boilerplate text).
+    value: Vec<f32>,
 }
 
 impl Measures {
-    /// Computes the measures in two linear passes.
+    /// Computes the measures in linear passes.
     pub fn new(dom: &Dom<'_>) -> Measures {
         let n = dom.nodes.len();
         let mut m = Measures {
             skip: vec![false; n],
             text: vec![0; n],
             link: vec![0; n],
-            commas: vec![0; n],
-            ptext: vec![0; n],
-            block_child: vec![false; n],
-            weight: vec![0; n],
             unlikely: vec![false; n],
+            hint: vec![0; n],
+            hard_at: vec![false; n],
+            soft_at: vec![false; n],
+            good: vec![0; n],
+            value: vec![0.0; n],
         };
         let mut in_link = vec![false; n];
-        let mut hint_unlikely = vec![false; n];
-        let mut hints: std::collections::HashMap<(&str, &str), (i32, bool)> =
-            std::collections::HashMap::new();
-        // Top-down: skip, in-link, class hints.
+        // Nearest block-level ancestor (or self) of each node: its "unit".
+        let mut unit = vec![0usize; n];
+        let mut cache = hints::Cache::default();
+        // Top-down: skip, in-link, units, hints.
         for i in 0..n {
             let node = &dom.nodes[i];
             let p = node.parent;
-            let (pskip, plink) = if p == NONE {
-                (false, false)
+            let (pskip, plink, punit) = if p == NONE {
+                (false, false, i)
             } else {
-                (m.skip[p], in_link[p])
+                (m.skip[p], in_link[p], unit[p])
             };
             m.skip[i] = pskip || (node.is_elem() && (ignored_tag(node.tag) || node.hidden));
             in_link[i] = plink || node.tag == "a";
-            if node.is_elem() {
-                if !node.class.is_empty() || !node.id.is_empty() {
-                    let (w, unlikely) = *hints.entry((node.class, node.id)).or_insert_with(|| {
-                        let hint = format!("{} {}", node.class, node.id);
-                        let mut w = 0;
-                        if POSITIVE.is_match(&hint) {
-                            w += 25;
-                        }
-                        if NEGATIVE.is_match(&hint) {
-                            w -= 25;
-                        }
-                        (w, UNLIKELY.is_match(&hint) && !OK_MAYBE.is_match(&hint))
-                    });
-                    m.weight[i] = w;
-                    hint_unlikely[i] =
-                        unlikely && !matches!(node.tag, "html" | "body" | "article" | "main" | "a");
-                }
-                if Some(node.role).is_some_and(|r| {
-                    matches!(
-                        r,
-                        "navigation"
-                            | "banner"
-                            | "contentinfo"
-                            | "complementary"
-                            | "menu"
-                            | "dialog"
-                            | "search"
-                    )
-                }) {
-                    hint_unlikely[i] = true;
-                }
-                if boilerplate_tag(node.tag) {
-                    hint_unlikely[i] = true;
-                }
-                if p != NONE && is_block(node.tag) {
-                    m.block_child[p] = true;
-                }
+            unit[i] = if node.is_elem() && (p == NONE || is_block(node.tag)) {
+                i
+            } else {
+                punit
+            };
+            if !node.is_elem() {
+                continue;
             }
+            let f = cache.get(node.class, node.id);
+            m.hint[i] = f;
+            let mut h = if f & hints::HARD != 0 {
+                if f & hints::CONTENT != 0 {
+                    Hint::Soft
+                } else {
+                    Hint::Hard
+                }
+            } else if f & hints::SOFT != 0 {
+                Hint::Soft
+            } else {
+                Hint::None
+            };
+            if matches!(node.tag, "html" | "body" | "main" | "a") {
+                h = Hint::None;
+            } else if hard_role(node.role) || boilerplate_tag(node.tag) {
+                h = Hint::Hard;
+            } else if node.tag == "header" && h == Hint::None {
+                h = Hint::Soft;
+            }
+            m.hard_at[i] = h == Hint::Hard;
+            // A form asking for an e-mail address, a password, a search or a comment is
+            // boilerplate (newsletter, login, search box, comment form); other forms (a
+            // shop's product form, a page-wide ASP.NET form) are judged by their content.
+            let asks = match node.tag {
+                "textarea" => true,
+                "input" => node.attr("type").is_some_and(|t| {
+                    matches!(
+                        t.to_ascii_lowercase().as_str(),
+                        "email" | "password" | "search"
+                    )
+                }),
+                _ => false,
+            };
+            if asks
+                && let Some(f) = dom
+                    .ancestors(i)
+                    .take(30)
+                    .find(|&a| dom.nodes[a].tag == "form")
+            {
+                m.hard_at[f] = true;
+                m.soft_at[f] = false;
+            }
+            m.soft_at[i] = h == Hint::Soft;
         }
-        // Bottom-up sums.
+        // Bottom-up: text sums and unit measures.
+        let mut direct = vec![0u32; n];
+        let mut direct_link = vec![0u32; n];
+        let mut commas = vec![0u32; n];
+        let mut ends: Vec<Option<bool>> = vec![None; n];
         for i in (0..n).rev() {
             let node = &dom.nodes[i];
             if !node.is_elem() && !m.skip[i] {
-                let (l, c) = text_len(node.text);
+                let (l, c, e) = text_len(node.text);
                 m.text[i] = l;
-                m.commas[i] = c;
+                let u = unit[i];
+                direct[u] += l;
+                commas[u] += c;
                 if in_link[i] {
                     m.link[i] = l;
+                    direct_link[u] += l;
                 }
-            }
-            if node.tag == "p" {
-                m.ptext[i] = m.text[i];
+                if ends[u].is_none() {
+                    ends[u] = e;
+                }
             }
             let p = node.parent;
             if p != NONE && !m.skip[i] {
                 m.text[p] += m.text[i];
                 m.link[p] += m.link[i];
-                m.commas[p] += m.commas[i];
-                m.ptext[p] += m.ptext[i];
             }
         }
-        // Unlikely: hinted elements that do not hold most of the page's paragraphs.
-        let total_p = m.ptext.first().copied().unwrap_or(0).max(1);
-        let mut i = 0;
-        while i < n {
-            if hint_unlikely[i] && (m.ptext[i] as f32) < 0.5 * total_p as f32 {
-                let end = dom.nodes[i].end.max(i + 1);
-                for u in &mut m.unlikely[i..end] {
-                    *u = true;
-                }
-                i = end;
-            } else {
-                i += 1;
+        // Paragraph-like units.
+        let mut para = vec![false; n];
+        for u in 0..n {
+            let l = direct[u];
+            if l == 0 || m.skip[u] {
+                continue;
+            }
+            let k = direct_link[u];
+            let ld = k as f32 / l as f32;
+            para[u] = ld <= 0.7
+                && (l >= 80 || (l >= 25 && ends[u] == Some(true)) || (l >= 40 && commas[u] >= 2));
+            if para[u] {
+                m.good[u] = l - k;
+            }
+        }
+        for i in (1..n).rev() {
+            let p = dom.nodes[i].parent;
+            if p != NONE && !m.skip[i] {
+                m.good[p] += m.good[i];
+            }
+        }
+        // Layout wrappers: elements holding the main heading or `<main>`.
+        let mut landmark = vec![false; n];
+        for i in (0..n).rev() {
+            let node = &dom.nodes[i];
+            if matches!(node.tag, "h1" | "main") || node.role == "main" {
+                landmark[i] = true;
+            }
+            let p = node.parent;
+            if p != NONE && landmark[i] {
+                landmark[p] = true;
+            }
+        }
+        // Boilerplate regions: hinted elements that are not layout wrappers and do not
+        // hold nearly all of the page's text.
+        let total = m.good.first().copied().unwrap_or(0).max(1) as f32;
+        for (i, &holds_heading) in landmark.iter().enumerate() {
+            let p = dom.nodes[i].parent;
+            let inherited = p != NONE && m.unlikely[p];
+            let strict = m.hint[i] & (hints::STRICT | hints::EXACT) != 0;
+            let wrapper = holds_heading || ((m.good[i] as f32) >= 0.5 * total && !strict);
+            if m.hard_at[i] && wrapper {
+                m.hard_at[i] = false;
+                m.soft_at[i] = true;
+            }
+            m.unlikely[i] = inherited || m.hard_at[i];
+        }
+        // Net values, bottom-up: paragraph text counts, link text and short lines count
+        // against, boilerplate regions a quarter (the cleaning walk drops them anyway).
+        for i in (0..n).rev() {
+            if m.skip[i] {
+                continue;
+            }
+            let l = direct[i];
+            if l > 0 {
+                let k = direct_link[i] as f32;
+                let l = l as f32;
+                m.value[i] += if m.unlikely[i] {
+                    -0.25 * l
+                } else if k > 0.7 * l {
+                    -l
+                } else if para[i] {
+                    l - k
+                } else if matches!(dom.nodes[i].tag, "td" | "th" | "li" | "dd" | "dt") {
+                    // Short cells of a table or items of a list: data, not furniture.
+                    0.0
+                } else {
+                    -0.25 * l
+                };
+            }
+            let p = dom.nodes[i].parent;
+            if p != NONE {
+                m.value[p] += m.value[i];
             }
         }
         m
@@ -230,152 +344,30 @@ impl Measures {
 /// Picks the main-content roots of the page (generic path).
 pub fn find_roots(dom: &Dom<'_>, m: &Measures, related: &[usize]) -> Vec<usize> {
     let n = dom.nodes.len();
-    let mut score = vec![f32::NAN; n];
     let in_related = |i: usize| related.iter().any(|&c| dom.contains(c, i));
-    let init = |i: usize| -> f32 {
-        let base = match dom.nodes[i].tag {
-            "div" | "article" | "main" | "section" => 5.0,
-            "pre" | "td" | "blockquote" => 3.0,
-            "address" | "ol" | "ul" | "dl" | "dd" | "dt" | "li" | "form" => -3.0,
-            "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "th" => -5.0,
-            _ => 0.0,
-        };
-        base + m.weight[i] as f32
-    };
+    // The subtree with the highest net value (ties: the deepest).
+    let mut best: Option<(f32, usize)> = None;
     for i in 0..n {
         let node = &dom.nodes[i];
-        if !node.is_elem() || m.skip[i] || m.unlikely[i] {
+        if !node.is_elem() || m.skip[i] || m.unlikely[i] || node.tag == "a" {
             continue;
         }
-        let para = match node.tag {
-            "p" | "pre" | "td" | "blockquote" => true,
-            "div" | "section" | "article" | "span" | "font" | "li" | "dd" => !m.block_child[i],
-            _ => false,
-        };
-        if !para || m.text[i] < 25 || in_related(i) {
-            continue;
-        }
-        let s = 1.0 + m.commas[i] as f32 + (m.text[i] as f32 / 100.0).min(3.0);
-        let s = s * (1.0 - m.link_density(i)).max(0.0);
-        let mut a = node.parent;
-        let mut level = 0;
-        while a != NONE && level < 3 {
-            if dom.nodes[a].is_elem() {
-                if score[a].is_nan() {
-                    score[a] = init(a);
-                }
-                let div = match level {
-                    0 => 1.0,
-                    1 => 2.0,
-                    l => l as f32 * 3.0,
-                };
-                score[a] += s / div;
-            }
-            a = dom.nodes[a].parent;
-            level += 1;
+        if best.is_none_or(|(b, _)| m.value[i] >= b) {
+            best = Some((m.value[i], i));
         }
     }
-    // Final scores.
-    let mut cands: Vec<(f32, usize)> = (0..n)
-        .filter(|&i| !score[i].is_nan() && !matches!(dom.nodes[i].tag, "html"))
-        .map(|i| (score[i] * (1.0 - m.link_density(i)), i))
-        .collect();
-    cands.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let Some(&(top_score, mut top)) = cands.first() else {
+    let Some((_, mut top)) = best.filter(|b| b.0 > 0.0) else {
         return body_or_root(dom);
     };
-    let final_score = |i: usize| -> f32 {
-        if score[i].is_nan() {
-            f32::NAN
-        } else {
-            score[i] * (1.0 - m.link_density(i))
-        }
-    };
-    // Several strong candidates with a common ancestor: take the ancestor.
-    let strong: Vec<usize> = cands
-        .iter()
-        .skip(1)
-        .take(4)
-        .filter(|c| c.0 >= 0.75 * top_score)
-        .map(|c| c.1)
-        .collect();
-    if strong.len() >= 2 {
-        let mut a = dom.nodes[top].parent;
-        while a != NONE && dom.nodes[a].tag != "body" {
-            let holds = strong.iter().filter(|&&c| dom.contains(a, c)).count();
-            if holds >= 2 {
-                top = a;
-                break;
-            }
-            a = dom.nodes[a].parent;
-        }
-    }
-    // Climb while the parent scores comparably (content split over several children).
-    let mut last = final_score(top);
-    let mut p = dom.nodes[top].parent;
-    let threshold = last / 3.0;
-    while p != NONE && dom.nodes[p].tag != "body" && dom.nodes[p].tag != "html" {
-        let ps = final_score(p);
-        if ps.is_nan() {
-            p = dom.nodes[p].parent;
-            continue;
-        }
-        if ps < threshold {
-            break;
-        }
-        if ps > last {
-            top = p;
-            break;
-        }
-        last = ps;
-        p = dom.nodes[p].parent;
-    }
-    // An only child: its parent is the same content.
-    loop {
-        let p = dom.nodes[top].parent;
-        if p == NONE || matches!(dom.nodes[p].tag, "body" | "html") {
-            break;
-        }
-        let elem_children = dom
-            .children(p)
-            .filter(|&c| dom.nodes[c].is_elem() && m.text[c] > 0)
-            .count();
-        if elem_children == 1 && !m.unlikely[p] {
-            top = p;
-        } else {
-            break;
-        }
-    }
-    // Climb to an ancestor holding clearly more good paragraph text (content split over
-    // several blocks, slideshows, live pages), as long as it is not link-heavy.
-    let good = good_text(dom, m);
-    let mut cur = top;
-    let mut a = dom.nodes[top].parent;
-    let mut steps = 0;
-    while a != NONE && !matches!(dom.nodes[a].tag, "body" | "html") && steps < 6 {
-        if m.unlikely[a] || m.link_density(a) > 0.4 {
-            break;
-        }
-        if good[a] as f32 >= 1.3 * good[cur] as f32 {
-            cur = a;
-        }
-        a = dom.nodes[a].parent;
-        steps += 1;
-    }
-    top = cur;
-    // Several full articles in the container (infinite scroll, "next story"): keep the
-    // one with the page's title, else the first.
+    // Several full articles, each with its own title (infinite scroll, "next story"):
+    // the first one.
     let articles: Vec<usize> = {
         let mut v: Vec<usize> = Vec::new();
-        for (i, &g) in good
-            .iter()
-            .enumerate()
-            .take(dom.nodes[top].end)
-            .skip(top + 1)
-        {
+        for i in top + 1..dom.nodes[top].end {
             if dom.nodes[i].tag == "article"
-                && g >= 500
+                && m.good[i] >= 500
                 && !v.last().is_some_and(|&l| dom.contains(l, i))
+                && (i..dom.nodes[i].end).any(|j| dom.nodes[j].tag == "h1")
             {
                 v.push(i);
             }
@@ -383,13 +375,23 @@ pub fn find_roots(dom: &Dom<'_>, m: &Measures, related: &[usize]) -> Vec<usize> 
         v
     };
     if articles.len() >= 2 {
-        let with_h1 = articles
-            .iter()
-            .copied()
-            .find(|&a| (a..dom.nodes[a].end).any(|j| dom.nodes[j].tag == "h1"));
-        top = with_h1.unwrap_or(articles[0]);
+        top = articles[0];
     }
-    // Schema.org microdata naming the body, when it holds most of the good text.
+    // A container named as the article's text that holds nearly all of it (the rest of
+    // the region is teasers, bylines, share bars).
+    let named = (top + 1..dom.nodes[top].end).rev().find(|&i| {
+        let node = &dom.nodes[i];
+        node.is_elem()
+            && !m.skip[i]
+            && !m.unlikely[i]
+            && (!node.class.is_empty() || !node.id.is_empty())
+            && m.good[i] as f32 >= 0.85 * m.good[top] as f32
+            && BODY_NAME.is_match(&format!("{} {}", node.class, node.id))
+    });
+    if let Some(d) = named {
+        top = d;
+    }
+    // Schema.org microdata naming the body, when it holds most of the content.
     if let Some(ab) = (0..n).find(|&i| {
         dom.nodes[i].is_elem()
             && !m.skip[i]
@@ -397,75 +399,32 @@ pub fn find_roots(dom: &Dom<'_>, m: &Measures, related: &[usize]) -> Vec<usize> 
                 .itemprop
                 .split_whitespace()
                 .any(|t| t == "articleBody")
-    }) && good[ab] as f32 >= 0.7 * good[top] as f32
+    }) && m.good[ab] as f32 >= 0.7 * m.good[top] as f32
         && m.text[ab] >= 200
     {
         return vec![ab];
     }
-    // Siblings that also look like content.
-    let top_final = final_score(top).max(0.0);
-    let threshold = (top_final * 0.2).max(10.0);
+    // Siblings that also carry net content (text split by a large block of links).
     let parent = dom.nodes[top].parent;
-    if parent == NONE {
+    if parent == NONE || articles.len() >= 2 {
         return vec![top];
     }
-    let mut roots = Vec::new();
-    for c in dom.children(parent) {
-        let node = &dom.nodes[c];
-        if !node.is_elem() || m.skip[c] {
-            continue;
-        }
-        if c == top {
-            roots.push(c);
-            continue;
-        }
-        if m.unlikely[c] || in_related(c) {
-            continue;
-        }
-        let mut bonus = 0.0;
-        if !node.class.is_empty() && node.class == dom.nodes[top].class {
-            bonus = top_final * 0.2;
-        }
-        let s = final_score(c);
-        let ld = m.link_density(c);
-        let intro = INTRO.is_match(node.class) && ld < 0.3 && m.text[c] >= 40 && c < top;
-        let take = intro
-            || (!s.is_nan() && s + bonus >= threshold)
-            || (node.tag == "p" && m.text[c] > 80 && ld < 0.25)
-            || (node.tag == "p" && m.text[c] > 20 && ld == 0.0 && ends_sentence(&dom.text(c)));
-        if take {
-            roots.push(c);
-        }
-    }
-    roots
-}
-
-/// Text length of "good" paragraphs (`p`, `pre`, `blockquote` of 40+ chars with few links)
-/// in each subtree.
-fn good_text(dom: &Dom<'_>, m: &Measures) -> Vec<u32> {
-    let n = dom.nodes.len();
-    let mut good = vec![0u32; n];
-    for i in (0..n).rev() {
-        let node = &dom.nodes[i];
-        if node.is_elem()
-            && matches!(node.tag, "p" | "pre" | "blockquote")
-            && !m.skip[i]
-            && !m.unlikely[i]
-            && m.text[i] >= 40
-            && m.link_density(i) < 0.3
-        {
-            good[i] = m.text[i];
-        }
-        let p = node.parent;
-        if p != NONE {
-            good[p] += good[i];
-        }
-    }
-    good
+    let top_value = m.value[top];
+    dom.children(parent)
+        .filter(|&c| {
+            c == top
+                || (dom.nodes[c].is_elem()
+                    && !m.skip[c]
+                    && !m.unlikely[c]
+                    && !in_related(c)
+                    && m.value[c] >= (0.25 * top_value).max(150.0)
+                    && m.good[c] > 0)
+        })
+        .collect()
 }
 
 fn ends_sentence(s: &str) -> bool {
-    s.trim_end().ends_with(['.', '!', '?', '。', '»', '"', '”'])
+    s.trim_end().chars().next_back().is_some_and(sentence_end)
 }
 
 fn body_or_root(dom: &Dom<'_>) -> Vec<usize> {
@@ -480,6 +439,70 @@ fn body_or_root(dom: &Dom<'_>) -> Vec<usize> {
                 vec![0]
             }
         })
+}
+
+/// The stand-first (summary under the title) between the main heading `h1` and the body
+/// `roots`: a short, sentence-like element with an intro hint, or the page's description,
+/// or the heading right after the title.
+pub fn find_dek(
+    dom: &Dom<'_>,
+    m: &Measures,
+    roots: &[usize],
+    h1: usize,
+    description: Option<&str>,
+) -> Option<usize> {
+    let first = *roots.first()?;
+    let start = dom.nodes.get(h1)?.end;
+    let limit = if first > h1 {
+        first
+    } else {
+        dom.nodes[first].end
+    }
+    .min(start + 400);
+    let desc = description.map(norm).filter(|d| d.chars().count() >= 20);
+    let mut j = start;
+    let mut first_elem = true;
+    while j < limit {
+        let node = &dom.nodes[j];
+        if !node.is_elem() {
+            j += 1;
+            continue;
+        }
+        if m.skip[j] || m.text[j] == 0 {
+            j = node.end.max(j + 1);
+            continue;
+        }
+        let len = m.text[j];
+        if (25..=500).contains(&len) && m.link_density(j) < 0.2 && is_block(node.tag) {
+            let hint = format!("{} {}", node.class, node.id);
+            let intro = INTRO.is_match(&hint) && !NOT_INTRO.is_match(&hint);
+            let t = dom.text(j);
+            let nt = norm(&t);
+            let is_desc = desc.as_ref().is_some_and(|d| {
+                nt == *d
+                    || (d.starts_with(&nt) && nt.chars().count() * 10 >= d.chars().count() * 7)
+                    || (nt.starts_with(d.as_str())
+                        && d.chars().count() * 10 >= nt.chars().count() * 7)
+            });
+            let subtitle = first_elem && matches!(node.tag, "h2" | "p");
+            if (intro || is_desc || subtitle)
+                && !NOT_INTRO.is_match(&hint)
+                && super::dates::parse_date(&t).is_none()
+                && !m.unlikely[j]
+            {
+                return Some(j);
+            }
+            // A paragraph of the text itself: no stand-first before it.
+            if m.good[j] >= 150 && !intro && !is_desc {
+                return None;
+            }
+        }
+        if is_block(node.tag) && !matches!(node.tag, "div" | "header" | "section" | "hgroup") {
+            first_elem = false;
+        }
+        j += 1;
+    }
+    None
 }
 
 /// Short paragraphs that are page furniture, never article text.
@@ -507,27 +530,40 @@ fn furniture(p: &str) -> bool {
             | "anzeige"
             | "werbung"
             | "publicidad"
+            | "pubblicità"
             | "share"
             | "share this"
             | "share this article"
             | "partager"
             | "partager cet article"
+            | "teilen"
+            | "compartir"
             | "tweet"
             | "print"
             | "imprimer"
+            | "drucken"
             | "email"
+            | "e-mail"
             | "read more"
             | "lire la suite"
+            | "weiterlesen"
+            | "leer más"
             | "continue reading"
             | "skip to content"
             | "related"
             | "comments"
             | "commentaires"
+            | "kommentare"
             | "loading"
             | "chargement"
             | "close"
             | "fermer"
             | "menu"
+            | "article continues below"
+            | "story continues below"
+            | "continue reading below"
+            | "advertisement continue reading below"
+            | "scroll to continue with content"
     )
 }
 
@@ -536,7 +572,7 @@ fn furniture(p: &str) -> bool {
 pub struct Clean {
     /// Drop paragraphs that are mostly links.
     pub drop_link_paragraphs: bool,
-    /// Drop elements with unlikely class/id hints and structural boilerplate tags.
+    /// Drop elements with boilerplate class/id hints and structural boilerplate tags.
     pub drop_unlikely: bool,
 }
 
@@ -549,14 +585,18 @@ pub fn emit(
     opts: Clean,
 ) -> String {
     let mut paras: Vec<String> = Vec::new();
+    // Paragraphs that are headings.
+    let mut heads: Vec<bool> = Vec::new();
     let mut cur = String::new();
-    let flush = |cur: &mut String, paras: &mut Vec<String>| {
+    let flush = |cur: &mut String, paras: &mut Vec<String>, heads: &mut Vec<bool>, head: bool| {
         let t = cur.trim();
         if !t.is_empty() && !furniture(t) {
             paras.push(t.to_string());
+            heads.push(head);
         }
         cur.clear();
     };
+    let heading = |tag: &str| matches!(tag, "h2" | "h3" | "h4" | "h5" | "h6");
     let mut done_until = 0usize;
     for &root in roots {
         if root < done_until {
@@ -564,33 +604,52 @@ pub fn emit(
         }
         let end = dom.nodes[root].end;
         done_until = end;
-        let mut block_ends: Vec<usize> = Vec::new();
+        let root_good = m.good[root];
+        // Open blocks: end and whether the block is a heading.
+        let mut blocks: Vec<(usize, bool)> = Vec::new();
         let mut j = root;
         while j < end {
-            while block_ends.last().is_some_and(|&e| e <= j) {
-                block_ends.pop();
-                flush(&mut cur, &mut paras);
+            while let Some(&(e, h)) = blocks.last().filter(|b| b.0 <= j) {
+                let _ = e;
+                blocks.pop();
+                flush(&mut cur, &mut paras, &mut heads, h);
             }
             let node = &dom.nodes[j];
             if node.is_elem() {
-                if j != root && drop_elem(dom, m, j, related, opts, m.text[root]) {
-                    j = node.end.max(j + 1);
-                    continue;
-                }
-                if m.skip[j] {
+                let drop = if m.skip[j] {
+                    Drop::Yes
+                } else if j == root {
+                    Drop::No
+                } else {
+                    drop_elem(dom, m, j, related, opts, root_good)
+                };
+                if drop != Drop::No {
+                    // The label of a dropped block of links ("Read more:", a heading).
+                    if drop == Drop::Links && opts.drop_link_paragraphs && m.text[j] > 0 {
+                        let head = blocks.last().is_some_and(|b| b.1);
+                        flush(&mut cur, &mut paras, &mut heads, head);
+                        if let (Some(p), Some(&h)) = (paras.last(), heads.last())
+                            && p.chars().count() <= 80
+                            && (h || p.ends_with(':'))
+                        {
+                            paras.pop();
+                            heads.pop();
+                        }
+                    }
                     j = node.end.max(j + 1);
                     continue;
                 }
                 if is_block(node.tag) {
-                    flush(&mut cur, &mut paras);
-                    block_ends.push(node.end);
+                    let head = blocks.last().is_some_and(|b| b.1);
+                    flush(&mut cur, &mut paras, &mut heads, head);
+                    blocks.push((node.end, heading(node.tag)));
                 }
-            } else if !m.skip[j] {
+            } else {
                 push_collapsed(&mut cur, node.text);
             }
             j += 1;
         }
-        flush(&mut cur, &mut paras);
+        flush(&mut cur, &mut paras, &mut heads, false);
     }
     if opts.drop_link_paragraphs {
         // Trailing furniture after the last sentence: short lines without punctuation
@@ -600,7 +659,7 @@ pub fn emit(
             && paras.len() > 1
             && paras
                 .last()
-                .is_some_and(|p| p.chars().count() < 40 && !ends_sentence(p))
+                .is_some_and(|p| p.chars().count() < 40 && (!ends_sentence(p) || p.ends_with(':')))
         {
             paras.pop();
             dropped += 1;
@@ -609,62 +668,97 @@ pub fn emit(
     paras.join("\n\n")
 }
 
+/// Why an element is left out of the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Drop {
+    /// Kept.
+    No,
+    /// Boilerplate.
+    Yes,
+    /// A block of links (related articles, link lists).
+    Links,
+}
+
 fn drop_elem(
     dom: &Dom<'_>,
     m: &Measures,
     j: usize,
     related: &[usize],
     opts: Clean,
-    root_text: u32,
-) -> bool {
+    root_good: u32,
+) -> Drop {
     let node = &dom.nodes[j];
+    if related.contains(&j) {
+        return Drop::Links;
+    }
     if node.tag == "figure"
         && !(j..node.end).any(|k| matches!(dom.nodes[k].tag, "table" | "blockquote" | "pre"))
     {
-        return true;
+        return Drop::Yes;
     }
-    if (!node.class.is_empty() || !node.id.is_empty())
-        && (m.text[j] as f32) < 0.4 * root_text as f32
-        && STRONG_DROP.is_match(&format!("{} {}", node.class, node.id))
+    if node.tag == "h1"
+        || matches!(
+            node.tag,
+            "figcaption" | "fieldset" | "label" | "select" | "nav" | "aside"
+        )
+        || (node.tag == "form" && (m.hard_at[j] || m.good[j] < 150))
     {
-        return true;
+        return Drop::Yes;
     }
-    if node.tag == "h1" || related.contains(&j) || m.skip[j] {
-        return true;
-    }
-    if matches!(
-        node.tag,
-        "figcaption" | "form" | "fieldset" | "label" | "select" | "nav" | "aside"
-    ) {
-        return true;
-    }
-    if opts.drop_unlikely && m.unlikely[j] {
-        return true;
-    }
-    if !opts.drop_unlikely
-        && Some(node.class).filter(|c| !c.is_empty()).is_some_and(|c| {
-            let c = c.to_ascii_lowercase();
-            c.contains("share")
-                || c.contains("sharedaddy")
-                || c.contains("social")
-                || c.contains("newsletter")
-                || c.contains("related")
-        })
-    {
-        return true;
+    // Most of the region's text: never boilerplate.
+    let major = m.good[j] as f32 >= 0.5 * root_good as f32 && m.good[j] > 0;
+    if opts.drop_unlikely {
+        if (m.hard_at[j] || m.hint[j] & hints::CAPTION != 0) && !major {
+            return Drop::Yes;
+        }
+        // Soft hints on inline elements (`<span class="date">` in a sentence) are words
+        // of the text.
+        if (m.soft_at[j] || node.tag == "header") && is_block(node.tag) && m.good[j] < 150 {
+            return Drop::Yes;
+        }
+    } else if m.hard_at[j] && !major && {
+        let c = node.class.to_ascii_lowercase();
+        c.contains("share")
+            || c.contains("sharedaddy")
+            || c.contains("social")
+            || c.contains("newsletter")
+            || c.contains("related")
+    } {
+        return Drop::Yes;
     }
     let ld = m.link_density(j);
-    match node.tag {
-        "ul" | "ol" | "dl" | "div" | "section" | "table" | "span" => ld > 0.5 && m.text[j] > 0,
+    let links = match node.tag {
+        "ul" | "ol" | "dl" | "div" | "section" | "table" => ld > 0.5 && m.text[j] > 0,
         "p" | "li" => opts.drop_link_paragraphs && ld > 0.6 && m.text[j] < 200,
         _ => false,
-    }
+    };
+    if links { Drop::Links } else { Drop::No }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::html::parse;
     use super::*;
-    use scraper::Html;
+
+    fn generic(page: &str) -> String {
+        let doc = parse(page.into(), 512);
+        let dom = Dom::new(&doc);
+        let m = Measures::new(&dom);
+        let roots = find_roots(&dom, &m, &[]);
+        emit(
+            &dom,
+            &m,
+            &roots,
+            &[],
+            Clean {
+                drop_link_paragraphs: true,
+                drop_unlikely: true,
+            },
+        )
+    }
+
+    const P: &str =
+        "This is a sentence of the article, with commas, and enough words to count as text. ";
 
     #[test]
     fn byline_date_lines_are_furniture_but_dated_sentences_are_not() {
@@ -676,37 +770,119 @@ mod tests {
 
     #[test]
     fn picks_article_and_drops_boilerplate() {
-        let para =
-            "This is a sentence of the article, with commas, and enough words to count as text. ";
         let page = format!(
             r#"<html><body><nav><a href="/">Home</a> <a href="/x">Section</a></nav>
-<div id="main"><article><h1>Title</h1><div class="content"><p>{p}{p}</p><p>{p}</p>
-<div class="share-buttons"><a href="/s">Share on a network with a long label</a></div><p>{p}{p}{p}</p>
+<div id="main"><article><h1>Title</h1><div class="content"><p>{P}{P}</p><p>{P}</p>
+<div class="share-buttons"><a href="/s">Share on a network with a long label</a></div><p>{P}{P}{P}</p>
 <ul><li><a href="/a">Link one with words</a></li><li><a href="/b">Link two with words</a></li></ul></div></article>
-<aside class="sidebar"><h3>Recent Posts</h3><p>{p}</p></aside></div>
-<div class="comments"><p>{p}{p}{p}{p}</p></div>
-<footer><p>Copyright footer text that is long enough to be a paragraph, yes.</p></footer></body></html>"#,
-            p = para
+<aside class="sidebar"><h3>Recent Posts</h3><p>{P}</p></aside></div>
+<div class="comments"><p>{P}{P}{P}{P}</p></div>
+<footer><p>Copyright footer text that is long enough to be a paragraph, yes.</p></footer></body></html>"#
         );
-        let doc = Html::parse_document(&page);
-        let dom = Dom::new(&doc);
-        let m = Measures::new(&dom);
-        let roots = find_roots(&dom, &m, &[]);
-        let text = emit(
-            &dom,
-            &m,
-            &roots,
-            &[],
-            Clean {
-                drop_link_paragraphs: true,
-                drop_unlikely: true,
-            },
-        );
+        let text = generic(&page);
         assert_eq!(text.matches("This is a sentence").count(), 6, "{text}");
         assert!(!text.contains("Title"));
         assert!(!text.contains("Share"));
         assert!(!text.contains("Link one"));
         assert!(!text.contains("Copyright"));
         assert!(text.contains("\n\n"));
+    }
+
+    #[test]
+    fn a_small_container_with_a_content_class_does_not_win() {
+        // The body is split over many small divs; a tagline has a "text" class.
+        let mut page = String::from(
+            r#"<html><body><div class="asset-tagline text-muted">By Someone, Staff writer</div><div class="asset-body">"#,
+        );
+        for _ in 0..8 {
+            page.push_str(&format!(r#"<div class="subscriber-only"><p>{P}</p></div>"#));
+        }
+        page.push_str("</div></body></html>");
+        let text = generic(&page);
+        assert_eq!(text.matches("This is a sentence").count(), 8, "{text}");
+        assert!(!text.contains("Staff writer"), "{text}");
+    }
+
+    #[test]
+    fn a_cookie_dialog_does_not_win_over_a_short_article() {
+        let page = format!(
+            r#"<html><body><main><article><h1>T</h1><div class="content"><p>{P}</p><p>{P}</p></div></article></main>
+<div class="privacy-modal-box"><div class="privacy-content"><p>{P}{P}</p><p>{P}{P}</p><p>{P}{P}</p></div></div></body></html>"#
+        );
+        let text = generic(&page);
+        assert_eq!(text.matches("This is a sentence").count(), 2, "{text}");
+    }
+
+    #[test]
+    fn list_articles_keep_every_item_and_content_in_gallery_or_paywall_classes_is_kept() {
+        let mut page = String::from(
+            r#"<html><body><h1>Ten things</h1><div class="gallery-list pmc-paywall">"#,
+        );
+        for i in 0..6 {
+            page.push_str(&format!(
+                r#"<article class="list-item"><h2>Item {i}</h2><p>{P}{P}</p></article>"#
+            ));
+        }
+        page.push_str(r#"</div><div class="paywall-message">Subscribe now</div></body></html>"#);
+        let text = generic(&page);
+        assert_eq!(text.matches("This is a sentence").count(), 12, "{text}");
+        assert!(text.contains("Item 5"), "{text}");
+    }
+
+    #[test]
+    fn the_label_of_a_dropped_link_list_goes_with_it() {
+        let page = format!(
+            r#"<html><body><div class="content"><p>{P}{P}</p><p>Read also:</p><ul><li><a href="/a">A story with a long enough title</a></li><li><a href="/b">Another story with a title</a></li></ul>
+<h3>More on this</h3><div><a href="/c">A third story with a title</a> <a href="/d">And a fourth one here</a></div><p>{P}{P}{P}</p><p>Kontakt:</p></div></body></html>"#
+        );
+        let text = generic(&page);
+        assert_eq!(text.matches("This is a sentence").count(), 5, "{text}");
+        assert!(!text.contains("Read also"), "{text}");
+        assert!(!text.contains("More on this"), "{text}");
+        assert!(!text.contains("Kontakt"), "{text}");
+    }
+
+    #[test]
+    fn words_in_links_rubies_and_spans_stay_captions_go() {
+        let page = format!(
+            r#"<html><body><div class="text"><p>{P}</p><p>The <a href="/w"><span class="under">word</span></a> and <ruby>漢字<rt>かんじ</rt></ruby> and a <span class="date">Monday</span> stay in the sentence of this paragraph.</p>
+<div class="wp-caption">Photo: a caption under a picture that is long enough to look like a sentence.</div><p>{P}</p></div></body></html>"#
+        );
+        let text = generic(&page);
+        assert!(
+            text.contains("The word and 漢字 and a Monday stay in the sentence"),
+            "{text}"
+        );
+        assert!(!text.contains("かんじ"), "{text}");
+        assert!(!text.contains("Photo:"), "{text}");
+    }
+
+    #[test]
+    fn forms_asking_for_an_address_are_boilerplate_live_entries_are_not() {
+        let page = format!(
+            r#"<html><body><div class="article-body"><p>{P}{P}</p><p>{P}{P}</p></div>
+<form class="box"><p>{P}{P}</p><input type="email" name="m"></form>
+<div class="live-match-comments"><div class="live-match-comment"><p>{P}{P}</p></div><div class="live-match-comment"><p>{P}</p></div></div></body></html>"#
+        );
+        let text = generic(&page);
+        assert_eq!(text.matches("This is a sentence").count(), 7, "{text}");
+    }
+
+    #[test]
+    fn the_stand_first_under_the_title_is_found() {
+        let page = format!(
+            r#"<html><body><header><h1>Title of the story</h1><p class="article-dek">A short summary of the story, in one sentence.</p>
+<div class="byline">By Ann Smith</div></header><div class="body"><p>{P}{P}</p><p>{P}</p></div></body></html>"#
+        );
+        let doc = parse(page.into(), 512);
+        let dom = Dom::new(&doc);
+        let m = Measures::new(&dom);
+        let roots = find_roots(&dom, &m, &[]);
+        let h1 = dom.nodes.iter().position(|n| n.tag == "h1").unwrap();
+        let dek = find_dek(&dom, &m, &roots, h1, None).expect("stand-first");
+        assert_eq!(
+            dom.text(dek),
+            "A short summary of the story, in one sentence."
+        );
     }
 }

@@ -2,6 +2,8 @@
 //! `<meta charset>` / `<meta http-equiv=Content-Type>` in the first bytes, then detection
 //! with `chardetng`; decoding with `encoding_rs` (never fails: bad bytes become U+FFFD).
 
+use std::borrow::Cow;
+
 use encoding_rs::{Encoding, UTF_8};
 
 /// How many leading bytes are scanned for a `<meta>` charset declaration.
@@ -26,9 +28,19 @@ pub fn decode(
     content_type: Option<&str>,
     tld: Option<&[u8]>,
 ) -> (String, &'static Encoding, CharsetSource) {
+    let (text, enc, src) = decode_cow(body, content_type, tld);
+    (text.into_owned(), enc, src)
+}
+
+/// Like [`decode`], borrowing the body when it is valid UTF-8 already.
+pub fn decode_cow<'a>(
+    body: &'a [u8],
+    content_type: Option<&str>,
+    tld: Option<&[u8]>,
+) -> (Cow<'a, str>, &'static Encoding, CharsetSource) {
     if let Some((enc, bom_len)) = Encoding::for_bom(body) {
         let (text, _) = enc.decode_without_bom_handling(&body[bom_len..]);
-        return (text.into_owned(), enc, CharsetSource::Bom);
+        return (text, enc, CharsetSource::Bom);
     }
     if let Some(enc) = content_type.and_then(charset_from_content_type) {
         return (decode_with(enc, body), enc, CharsetSource::Header);
@@ -36,9 +48,10 @@ pub fn decode(
     if let Some(enc) = prescan_meta(&body[..body.len().min(PRESCAN_BYTES)]) {
         return (decode_with(enc, body), enc, CharsetSource::Meta);
     }
-    let enc = if std::str::from_utf8(body).is_ok() {
-        UTF_8
-    } else {
+    if let Ok(text) = std::str::from_utf8(body) {
+        return (Cow::Borrowed(text), UTF_8, CharsetSource::Detected);
+    }
+    let enc = {
         let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
         det.feed(body, true);
         // chardetng asserts on upper case, dots or non-ASCII in the TLD.
@@ -48,7 +61,7 @@ pub fn decode(
     (decode_with(enc, body), enc, CharsetSource::Detected)
 }
 
-fn decode_with(enc: &'static Encoding, body: &[u8]) -> String {
+fn decode_with<'a>(enc: &'static Encoding, body: &'a [u8]) -> Cow<'a, str> {
     // A declared UTF-16 in an ASCII-compatible document means UTF-8 (HTML spec).
     let enc = if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE {
         UTF_8
@@ -56,7 +69,7 @@ fn decode_with(enc: &'static Encoding, body: &[u8]) -> String {
         enc
     };
     let (text, _) = enc.decode_without_bom_handling(body);
-    text.into_owned()
+    text
 }
 
 /// The encoding named by `charset=` in a `Content-Type` value, if known.

@@ -1,12 +1,19 @@
-//! A flat, pre-order view of the parsed page (elements and text nodes), built without
-//! recursion, so that every later pass is a loop over index ranges: a node's subtree is
-//! `i + 1 .. end[i]`. Deeply nested pages cannot overflow the stack.
+//! A flat, pre-order view of the parsed page (elements and text nodes), so that every
+//! later pass is a loop over index ranges: a node's subtree is `i + 1 .. end[i]`. Deeply
+//! nested pages cannot overflow the stack. Profile selectors (CSS) are matched on this
+//! view through the `selectors` crate.
 
-use std::collections::HashMap;
+use scraper::selector::{CssLocalName, CssString, NonTSPseudoClass, PseudoElement, Simple};
+use selectors::attr::{AttrSelectorOperation, CaseSensitivity, NamespaceConstraint};
+use selectors::bloom::BloomFilter;
+use selectors::matching::{
+    self, MatchingContext, MatchingForInvalidation, MatchingMode, NeedsSelectorFlags, QuirksMode,
+    SelectorCaches,
+};
+use selectors::parser::{ParseRelative, SelectorList};
+use selectors::{Element, OpaqueElement};
 
-use ego_tree::NodeRef;
-use ego_tree::iter::Edge;
-use scraper::{ElementRef, Html, Node};
+use super::html::{Doc, NO_PARENT};
 
 /// Sentinel for "no parent".
 pub const NONE: usize = usize::MAX;
@@ -14,8 +21,8 @@ pub const NONE: usize = usize::MAX;
 /// One node of the flat view.
 #[derive(Debug, Clone, Copy)]
 pub struct FNode<'a> {
-    /// The scraper node.
-    pub node: NodeRef<'a, Node>,
+    doc: &'a Doc<'a>,
+    attrs: (u32, u32),
     /// Parent index or [`NONE`].
     pub parent: usize,
     /// One past the last descendant.
@@ -43,9 +50,24 @@ impl<'a> FNode<'a> {
         !self.tag.is_empty()
     }
 
-    /// Attribute value of an element.
+    /// Attribute value of an element (the first one of that name).
     pub fn attr(&self, name: &str) -> Option<&'a str> {
-        self.node.value().as_element().and_then(|e| e.attr(name))
+        let doc = self.doc;
+        doc.attrs
+            .get(self.attrs.0 as usize..self.attrs.1 as usize)?
+            .iter()
+            .find(|a| doc.str(a.name) == name)
+            .map(|a| doc.str(a.value))
+    }
+
+    /// All attributes (name, value).
+    pub fn attrs(&self) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+        let doc = self.doc;
+        doc.attrs
+            .get(self.attrs.0 as usize..self.attrs.1 as usize)
+            .unwrap_or(&[])
+            .iter()
+            .map(move |a| (doc.str(a.name), doc.str(a.value)))
     }
 }
 
@@ -53,72 +75,54 @@ impl<'a> FNode<'a> {
 pub struct Dom<'a> {
     /// Nodes in document order.
     pub nodes: Vec<FNode<'a>>,
-    index: HashMap<ego_tree::NodeId, usize>,
 }
 
 impl<'a> Dom<'a> {
-    /// Flattens a parsed document.
-    pub fn new(html: &'a Html) -> Dom<'a> {
-        let mut nodes: Vec<FNode<'a>> = Vec::new();
-        let mut index = HashMap::new();
-        let mut stack: Vec<usize> = Vec::new();
-        for edge in html.tree.root().traverse() {
-            match edge {
-                Edge::Open(n) => {
-                    let parent = stack.last().copied().unwrap_or(NONE);
-                    let (tag, text) = match n.value() {
-                        Node::Element(e) => (e.name(), ""),
-                        Node::Text(t) => ("", &**t),
-                        _ => continue,
-                    };
-                    let (mut class, mut id, mut hidden) = ("", "", false);
-                    let (mut role, mut itemprop) = ("", "");
-                    if let Node::Element(e) = n.value() {
-                        for (k, v) in e.attrs() {
-                            match k {
-                                "class" => class = v,
-                                "id" => id = v,
-                                "role" => role = v,
-                                "itemprop" => itemprop = v,
-                                "hidden" => hidden = true,
-                                "aria-hidden" => hidden |= v == "true",
-                                _ => {}
-                            }
-                        }
-                    }
-                    let i = nodes.len();
-                    nodes.push(FNode {
-                        node: n,
-                        parent,
-                        end: i + 1,
-                        tag,
-                        text,
-                        class,
-                        id,
-                        role,
-                        itemprop,
-                        hidden,
-                    });
-                    if !tag.is_empty() {
-                        index.insert(n.id(), i);
-                        stack.push(i);
-                    }
-                }
-                Edge::Close(n) => {
-                    if n.value().is_element()
-                        && let Some(i) = stack.pop()
-                    {
-                        nodes[i].end = nodes.len();
+    /// The view of a parsed document.
+    pub fn new(doc: &'a Doc<'a>) -> Dom<'a> {
+        let mut nodes: Vec<FNode<'a>> = Vec::with_capacity(doc.nodes.len());
+        for raw in &doc.nodes {
+            let tag = doc.str(raw.tag);
+            let (mut class, mut id, mut hidden) = ("", "", false);
+            let (mut role, mut itemprop) = ("", "");
+            if !tag.is_empty() {
+                for a in doc
+                    .attrs
+                    .get(raw.attrs.0 as usize..raw.attrs.1 as usize)
+                    .unwrap_or(&[])
+                {
+                    let v = doc.str(a.value);
+                    match doc.str(a.name) {
+                        "class" if class.is_empty() => class = v,
+                        "id" if id.is_empty() => id = v,
+                        "role" if role.is_empty() => role = v,
+                        "itemprop" if itemprop.is_empty() => itemprop = v,
+                        "hidden" => hidden = true,
+                        "aria-hidden" => hidden |= v.eq_ignore_ascii_case("true"),
+                        _ => {}
                     }
                 }
             }
+            let up = |v: u32| if v == NO_PARENT { NONE } else { v as usize };
+            nodes.push(FNode {
+                doc,
+                attrs: raw.attrs,
+                parent: up(raw.parent),
+                end: raw.end as usize,
+                tag,
+                text: if tag.is_empty() {
+                    doc.str(raw.text)
+                } else {
+                    ""
+                },
+                class,
+                id,
+                role,
+                itemprop,
+                hidden,
+            });
         }
-        Dom { nodes, index }
-    }
-
-    /// Index of an element.
-    pub fn idx(&self, e: &ElementRef<'_>) -> Option<usize> {
-        self.index.get(&e.id()).copied()
+        Dom { nodes }
     }
 
     /// Ancestor indices of `i`, nearest first.
@@ -155,7 +159,10 @@ impl<'a> Dom<'a> {
         let mut j = i;
         while j < end {
             let n = &self.nodes[j];
-            if matches!(n.tag, "script" | "style" | "noscript" | "template") {
+            if matches!(
+                n.tag,
+                "script" | "style" | "noscript" | "template" | "rt" | "rp"
+            ) {
                 j = n.end.max(j + 1);
                 continue;
             }
@@ -166,12 +173,44 @@ impl<'a> Dom<'a> {
             }
             j += 1;
         }
-        out.trim().to_string()
+        let t = out.trim_end().len();
+        out.truncate(t);
+        if out.starts_with(' ') {
+            out.remove(0);
+        }
+        out
     }
 
     /// Element indices matching a selector, in document order.
-    pub fn select(&self, html: &'a Html, sel: &scraper::Selector) -> Vec<usize> {
-        html.select(sel).filter_map(|e| self.idx(&e)).collect()
+    pub fn select(&self, sel: &scraper::Selector) -> Vec<usize> {
+        let css = scraper::selector::ToCss::to_css_string(sel);
+        let mut parser = cssparser::Parser::new(&css);
+        let Ok(list) = SelectorList::<Simple>::parse(
+            &scraper::selector::Parser,
+            &mut parser,
+            ParseRelative::No,
+        ) else {
+            return Vec::new();
+        };
+        let mut caches = SelectorCaches::default();
+        let mut cx = MatchingContext::new(
+            MatchingMode::Normal,
+            None,
+            &mut caches,
+            QuirksMode::NoQuirks,
+            NeedsSelectorFlags::No,
+            MatchingForInvalidation::No,
+        );
+        (0..self.nodes.len())
+            .filter(|&i| {
+                self.nodes[i].is_elem() && {
+                    let el = El { dom: self, i };
+                    list.slice()
+                        .iter()
+                        .any(|s| matching::matches_selector(s, 0, None, &el, &mut cx))
+                }
+            })
+            .collect()
     }
 
     /// True if `a` is `b` or an ancestor of `b`.
@@ -180,291 +219,232 @@ impl<'a> Dom<'a> {
     }
 }
 
-/// Prepares markup for parsing: drops comments, the content of scripts (except JSON-LD),
-/// styles and inline SVG, and the attributes that no later pass reads (`style`, `data-*`,
-/// `srcset`, …): most of a page's bytes and none of its text. Also caps the nesting of
-/// elements: open tags beyond `max_depth` (and their closing tags) are removed, their text
-/// kept. The HTML tree builder checks scopes by walking the stack of open elements, so
-/// pathological nesting (100k `<div>`s) would otherwise take quadratic time. Void and
-/// implicitly closed elements do not count.
-pub fn prepare(s: &str, max_depth: usize) -> std::borrow::Cow<'_, str> {
-    let b = s.as_bytes();
-    let mut depth = 0usize;
-    let mut dropped = 0usize;
-    let mut out: Option<String> = None;
-    let mut copied = 0usize;
-    let mut i = 0usize;
-    // Replaces s[from..to] with `with`.
-    let replace =
-        |out: &mut Option<String>, copied: &mut usize, from: usize, to: usize, with: &str| {
-            let o = out.get_or_insert_with(|| String::with_capacity(s.len() / 2));
-            o.push_str(&s[*copied..from]);
-            o.push_str(with);
-            *copied = to;
-        };
-    while let Some(off) = b.get(i..).and_then(|r| memchr::memchr(b'<', r)) {
-        let p = i + off;
-        let rest = &b[p + 1..];
-        if rest.starts_with(b"!--") {
-            // Comments are dropped: they are never text of the page.
-            let e = find_from(b, p + 4, b"-->").map_or(b.len(), |e| e + 3);
-            replace(&mut out, &mut copied, p, e, "");
-            i = e;
-            continue;
-        }
-        let closing = rest.first() == Some(&b'/');
-        let name_start = p + 1 + usize::from(closing);
-        let name_len = b[name_start..]
-            .iter()
-            .take_while(|&&c| !c.is_ascii_whitespace() && c != b'/' && c != b'>')
-            .count();
-        if name_len == 0 || !b[name_start].is_ascii_alphabetic() {
-            i = p + 1;
-            continue;
-        }
-        let name = s[name_start..name_start + name_len].to_ascii_lowercase();
-        let Some(tag) = lex_tag(b, name_start + name_len) else {
-            break;
-        };
-        let end = tag.end;
-        let uncounted = matches!(
-            name.as_str(),
-            "a" | "area"
-                | "base"
-                | "br"
-                | "col"
-                | "embed"
-                | "hr"
-                | "img"
-                | "input"
-                | "link"
-                | "meta"
-                | "source"
-                | "track"
-                | "wbr"
-                | "param"
-                | "keygen"
-                | "p"
-                | "li"
-                | "dt"
-                | "dd"
-                | "option"
-                | "optgroup"
-                | "tr"
-                | "td"
-                | "th"
-                | "thead"
-                | "tbody"
-                | "tfoot"
-                | "rb"
-                | "rt"
-                | "rp"
-                | "html"
-                | "head"
-                | "body"
-                | "colgroup"
-                | "caption"
-        );
-        if closing {
-            if !uncounted {
-                if dropped > 0 {
-                    dropped -= 1;
-                    replace(&mut out, &mut copied, p, end, "");
-                } else {
-                    depth = depth.saturating_sub(1);
-                }
-            }
-            i = end;
-            continue;
-        }
-        let mut removed = false;
-        if !uncounted && !tag.self_closing {
-            if depth >= max_depth {
-                dropped += 1;
-                replace(&mut out, &mut copied, p, end, "");
-                removed = true;
-            } else {
-                depth += 1;
-            }
-        }
-        if !removed && tag.drop_attrs {
-            // Rewrite the tag with the attributes that are read later.
-            let mut t = String::with_capacity(64);
-            t.push('<');
-            t.push_str(&s[name_start..name_start + name_len]);
-            for &(a, z) in &tag.kept {
-                t.push(' ');
-                t.push_str(&s[a..z]);
-            }
-            if tag.self_closing {
-                t.push_str(" /");
-            }
-            t.push('>');
-            replace(&mut out, &mut copied, p, end, &t);
-        }
-        i = end;
-        if !tag.self_closing
-            && matches!(
-                name.as_str(),
-                "script" | "style" | "textarea" | "title" | "xmp" | "svg"
-            )
-        {
-            let close = format!("</{name}");
-            let e = find_ci_from(b, end, close.as_bytes()).unwrap_or(b.len());
-            let keep = match name.as_str() {
-                "script" => s[p..end].to_ascii_lowercase().contains("ld+json"),
-                "style" | "svg" => false,
-                _ => true,
-            };
-            if !keep && e > end {
-                replace(&mut out, &mut copied, end, e, "");
-            }
-            i = e;
-        }
-    }
-    match out {
-        Some(mut o) => {
-            o.push_str(&s[copied..]);
-            std::borrow::Cow::Owned(o)
-        }
-        None => std::borrow::Cow::Borrowed(s),
+/// An element of the flat view, for selector matching.
+#[derive(Clone, Copy)]
+struct El<'d, 'a> {
+    dom: &'d Dom<'a>,
+    i: usize,
+}
+
+impl std::fmt::Debug for El<'_, '_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<{}#{}>", self.node().tag, self.i)
     }
 }
 
-/// A lexed start or end tag.
-struct Tag {
-    /// One past the closing `>`.
-    end: usize,
-    /// Ends with `/>`.
-    self_closing: bool,
-    /// Byte ranges of the attributes to keep (name and value).
-    kept: Vec<(usize, usize)>,
-    /// Some attribute is not kept.
-    drop_attrs: bool,
+impl<'d, 'a> El<'d, 'a> {
+    fn node(&self) -> &'d FNode<'a> {
+        &self.dom.nodes[self.i]
+    }
+
+    fn at(&self, i: usize) -> El<'d, 'a> {
+        El { dom: self.dom, i }
+    }
 }
 
-/// Attributes kept before parsing (the ones later passes read); the others (inline
-/// styles, `data-*`, responsive image sets, event handlers, …) are dropped.
-fn attr_kept(name: &[u8]) -> bool {
-    const KEPT: &[&[u8]] = &[
-        b"href",
-        b"src",
-        b"class",
-        b"id",
-        b"rel",
-        b"itemprop",
-        b"itemtype",
-        b"itemscope",
-        b"content",
-        b"property",
-        b"name",
-        b"datetime",
-        b"type",
-        b"lang",
-        b"xml:lang",
-        b"charset",
-        b"http-equiv",
-        b"hidden",
-        b"aria-hidden",
-        b"role",
-        b"pubdate",
-    ];
-    KEPT.iter().any(|k| k.eq_ignore_ascii_case(name))
-}
+impl Element for El<'_, '_> {
+    type Impl = Simple;
 
-/// Lexes the attributes of a tag from `from` (just after its name) to its `>`, honouring
-/// quotes as the HTML tokenizer does. None when the document ends inside the tag.
-fn lex_tag(b: &[u8], from: usize) -> Option<Tag> {
-    let mut i = from;
-    let mut kept = Vec::new();
-    let mut drop_attrs = false;
-    let mut self_closing = false;
-    loop {
-        while i < b.len() && (b[i].is_ascii_whitespace() || b[i] == b'/') {
-            self_closing = b[i] == b'/';
-            i += 1;
+    fn opaque(&self) -> OpaqueElement {
+        OpaqueElement::new(self.node())
+    }
+
+    fn parent_element(&self) -> Option<Self> {
+        let p = self.node().parent;
+        (p != NONE).then(|| self.at(p))
+    }
+
+    fn parent_node_is_shadow_root(&self) -> bool {
+        false
+    }
+
+    fn containing_shadow_host(&self) -> Option<Self> {
+        None
+    }
+
+    fn is_pseudo_element(&self) -> bool {
+        false
+    }
+
+    fn prev_sibling_element(&self) -> Option<Self> {
+        let p = self.node().parent;
+        if p == NONE {
+            return None;
         }
-        let c = *b.get(i)?;
-        if c == b'>' {
-            return Some(Tag {
-                end: i + 1,
-                self_closing,
-                kept,
-                drop_attrs,
-            });
-        }
-        self_closing = false;
-        // Attribute name.
-        let a = i;
-        i += 1;
-        while i < b.len() && !matches!(b[i], b'=' | b'>' | b'/') && !b[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        let name_end = i;
-        // Optional value.
-        let mut j = i;
-        while j < b.len() && b[j].is_ascii_whitespace() {
-            j += 1;
-        }
-        if b.get(j) == Some(&b'=') {
-            j += 1;
-            while j < b.len() && b[j].is_ascii_whitespace() {
-                j += 1;
+        let mut prev = None;
+        for c in self.dom.children(p) {
+            if c == self.i {
+                break;
             }
-            match b.get(j) {
-                Some(&q @ (b'"' | b'\'')) => {
-                    let close = memchr::memchr(q, b.get(j + 1..)?)?;
-                    i = j + 1 + close + 1;
-                }
-                Some(_) => {
-                    while j < b.len() && b[j] != b'>' && !b[j].is_ascii_whitespace() {
-                        j += 1;
-                    }
-                    i = j;
-                }
-                None => return None,
+            if self.dom.nodes[c].is_elem() {
+                prev = Some(c);
             }
         }
-        if attr_kept(&b[a..name_end]) {
-            kept.push((a, i));
+        prev.map(|c| self.at(c))
+    }
+
+    fn next_sibling_element(&self) -> Option<Self> {
+        let p = self.node().parent;
+        let pend = if p == NONE {
+            self.dom.nodes.len()
         } else {
-            drop_attrs = true;
+            self.dom.nodes[p].end
+        };
+        let mut j = self.node().end.max(self.i + 1);
+        while j < pend {
+            if self.dom.nodes[j].is_elem() {
+                return Some(self.at(j));
+            }
+            j = self.dom.nodes[j].end.max(j + 1);
         }
+        None
     }
-}
 
-fn find_from(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    memchr::memmem::find(hay.get(from..)?, needle).map(|p| p + from)
-}
+    fn first_element_child(&self) -> Option<Self> {
+        self.dom
+            .children(self.i)
+            .find(|&c| self.dom.nodes[c].is_elem())
+            .map(|c| self.at(c))
+    }
 
-/// Finds `</name` (ASCII case-insensitive) from `from`; `needle` starts with `</`.
-fn find_ci_from(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    let mut at = from;
-    loop {
-        let p = find_from(hay, at, b"</")?;
-        if hay
-            .get(p..p + needle.len())
-            .is_some_and(|w| w.eq_ignore_ascii_case(needle))
+    fn is_html_element_in_html_document(&self) -> bool {
+        true
+    }
+
+    fn has_local_name(&self, name: &CssLocalName) -> bool {
+        self.node().tag == &*name.0
+    }
+
+    fn has_namespace(&self, ns: &html5ever::Namespace) -> bool {
+        *ns == html5ever::ns!(html)
+    }
+
+    fn is_same_type(&self, other: &Self) -> bool {
+        self.node().tag == other.node().tag
+    }
+
+    fn attr_matches(
+        &self,
+        ns: &NamespaceConstraint<&html5ever::Namespace>,
+        local_name: &CssLocalName,
+        operation: &AttrSelectorOperation<&CssString>,
+    ) -> bool {
+        if let NamespaceConstraint::Specific(url) = ns
+            && **url != html5ever::ns!()
         {
-            return Some(p);
+            return false;
         }
-        at = p + 2;
+        self.node()
+            .attrs()
+            .any(|(k, v)| k == &*local_name.0 && operation.eval_str(v))
+    }
+
+    fn match_non_ts_pseudo_class(
+        &self,
+        _pc: &NonTSPseudoClass,
+        _context: &mut MatchingContext<'_, Self::Impl>,
+    ) -> bool {
+        false
+    }
+
+    fn match_pseudo_element(
+        &self,
+        _pe: &PseudoElement,
+        _context: &mut MatchingContext<'_, Self::Impl>,
+    ) -> bool {
+        false
+    }
+
+    fn apply_selector_flags(&self, _flags: matching::ElementSelectorFlags) {}
+
+    fn is_link(&self) -> bool {
+        self.node().tag == "link"
+    }
+
+    fn is_html_slot_element(&self) -> bool {
+        false
+    }
+
+    fn has_id(&self, id: &CssLocalName, case_sensitivity: CaseSensitivity) -> bool {
+        let v = self.node().id;
+        !v.is_empty() && case_sensitivity.eq(id.0.as_bytes(), v.as_bytes())
+    }
+
+    fn has_class(&self, name: &CssLocalName, case_sensitivity: CaseSensitivity) -> bool {
+        self.node()
+            .class
+            .split_ascii_whitespace()
+            .any(|c| case_sensitivity.eq(name.0.as_bytes(), c.as_bytes()))
+    }
+
+    fn has_custom_state(&self, _name: &CssLocalName) -> bool {
+        false
+    }
+
+    fn imported_part(&self, _name: &CssLocalName) -> Option<CssLocalName> {
+        None
+    }
+
+    fn is_part(&self, _name: &CssLocalName) -> bool {
+        false
+    }
+
+    fn is_empty(&self) -> bool {
+        !self
+            .dom
+            .children(self.i)
+            .any(|c| self.dom.nodes[c].is_elem() || !self.dom.nodes[c].text.is_empty())
+    }
+
+    fn is_root(&self) -> bool {
+        self.node().parent == NONE
+    }
+
+    fn add_element_unique_hashes(&self, _filter: &mut BloomFilter) -> bool {
+        false
     }
 }
 
-/// Appends `s` to `out` with whitespace runs (including NBSP kept as is) collapsed to one space.
+/// Appends `s` to `out` with whitespace runs collapsed to one space (no-break spaces kept
+/// as they are) and invisible characters (soft hyphens, zero-width spaces) removed.
 pub fn push_collapsed(out: &mut String, s: &str) {
     let mut last_space = out.is_empty() || out.ends_with(' ');
-    for c in s.chars() {
-        if c.is_whitespace() && c != '\u{a0}' && c != '\u{202f}' {
-            if !last_space {
+    let b = s.as_bytes();
+    // Copies runs of ordinary characters at once.
+    let mut start = 0;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let (len, space, invisible) = if c < 0x80 {
+            (
+                1,
+                matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' '),
+                false,
+            )
+        } else {
+            let ch = s[i..].chars().next().unwrap_or(' ');
+            (
+                ch.len_utf8(),
+                ch.is_whitespace() && ch != '\u{a0}' && ch != '\u{202f}',
+                // Soft hyphens, zero-width spaces, word joiners, BOMs: never shown.
+                matches!(ch, '\u{ad}' | '\u{200b}' | '\u{2060}' | '\u{feff}'),
+            )
+        };
+        if space || invisible {
+            if start < i {
+                out.push_str(&s[start..i]);
+                last_space = false;
+            }
+            if space && !last_space {
                 out.push(' ');
                 last_space = true;
             }
-        } else {
-            out.push(c);
-            last_space = false;
+            start = i + len;
         }
+        i += len;
+    }
+    if start < b.len() {
+        out.push_str(&s[start..]);
     }
 }
 
@@ -526,13 +506,20 @@ pub fn is_block(tag: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::super::html::parse;
     use super::*;
+
+    fn sel(css: &str) -> scraper::Selector {
+        scraper::Selector::parse(css).unwrap()
+    }
 
     #[test]
     fn flat_ranges_and_text() {
-        let html =
-            Html::parse_document("<div id=a><p>Hello <b>big</b>\n world</p><p>two</p></div>");
-        let dom = Dom::new(&html);
+        let doc = parse(
+            "<div id=a><p>Hello <b>big</b>\n world</p><p>two</p></div>".into(),
+            512,
+        );
+        let dom = Dom::new(&doc);
         let div = dom.nodes.iter().position(|n| n.tag == "div").unwrap();
         assert_eq!(dom.text(div), "Hello big world two");
         let kids: Vec<_> = dom.children(div).map(|c| dom.nodes[c].tag).collect();
@@ -540,34 +527,45 @@ mod tests {
         let b = dom.nodes.iter().position(|n| n.tag == "b").unwrap();
         assert!(dom.contains(div, b));
         assert!(dom.ancestors(b).any(|a| a == div));
+        assert_eq!(dom.nodes[div].attr("id"), Some("a"));
     }
 
     #[test]
-    fn prepare_strips_and_caps() {
-        let page = "<div class=\"x\"><p>a<div><span>b</span></div></div><script type=application/ld+json>{\"a\":\"<div>\"}</script>";
-        assert!(matches!(prepare(page, 512), std::borrow::Cow::Borrowed(_)));
-        let page = "<p style=\"color: red\" class=c data-x='1 > 2'>a<!-- x --><script src=/s.js>if (a<b) x='<div>';</script><STYLE>p{}</STYLE><svg><path/></svg>b<br/><img src=i.png srcset=\"a 1x\" />";
-        assert_eq!(
-            prepare(page, 512),
-            "<p class=c>a<script src=/s.js></script><STYLE></STYLE><svg></svg>b<br/><img src=i.png />"
+    fn collapsing_whitespace_and_invisible_characters() {
+        let mut out = String::new();
+        push_collapsed(
+            &mut out,
+            "  Mag\u{ad}da\u{ad}le\u{ad}ner \t\n Clas\u{200b}sico\u{a0}! ",
         );
-        let limited = prepare("<div><div><div>x</div>y</div>z</div>", 1);
-        assert_eq!(limited, "<div>xyz</div>");
+        push_collapsed(&mut out, " é  x");
+        assert_eq!(out, "Magdalener Classico\u{a0}! é x");
+        assert_eq!(collapse("\u{feff} a \u{3000} b "), "a b");
     }
 
     #[test]
-    fn deep_nesting_is_fine() {
-        let mut s = String::new();
-        for _ in 0..100_000 {
-            s.push_str("<div>");
-        }
-        s.push_str("deep");
-        let started = std::time::Instant::now();
-        let limited = prepare(&s, 512);
-        let html = Html::parse_document(&limited);
-        let dom = Dom::new(&html);
-        assert!(dom.nodes.len() > 500);
-        assert!(started.elapsed().as_secs() < 20);
-        assert!(dom.text(0).contains("deep"));
+    fn selectors_match_on_the_flat_view() {
+        let doc = parse(
+            r#"<div class="cat-links x"><a rel="category tag" href="/c">C</a><a rel="tag">T</a></div>
+<h1 class=entry-title>T</h1><time class="entry-date published" datetime="2016">d</time><ul><li>1</li><li>2</li></ul>"#
+                .into(),
+            512,
+        );
+        let dom = Dom::new(&doc);
+        let tags = |css: &str| -> Vec<&str> {
+            dom.select(&sel(css))
+                .into_iter()
+                .map(|i| dom.nodes[i].tag)
+                .collect()
+        };
+        assert_eq!(tags("div.cat-links a[rel=\"category tag\"]"), vec!["a"]);
+        assert_eq!(tags("a[rel~=tag]").len(), 2);
+        assert_eq!(
+            tags("h1.entry-title, time.entry-date.published"),
+            vec!["h1", "time"]
+        );
+        assert_eq!(tags("li:first-child + li"), vec!["li"]);
+        assert_eq!(tags("ul > li:last-child").len(), 1);
+        assert!(tags("section").is_empty());
+        assert_eq!(tags("div:has(a)"), vec!["div"]);
     }
 }

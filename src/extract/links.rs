@@ -29,7 +29,64 @@ const RELATED_LABELS: &[&str] = &[
     "see also",
     "sur le même sujet",
     "dans la même rubrique",
+    "à voir aussi",
+    "a voir aussi",
+    "à découvrir aussi",
+    "vous aimerez aussi",
+    "vous aimerez aussi",
     "more on this story",
+    "more on this topic",
+    "more from",
+    "read next",
+    "read more",
+    "see more",
+    "you may also like",
+    "you might also like",
+    "you may be interested in",
+    "recommended",
+    "recommended for you",
+    "recommended stories",
+    "more stories",
+    "also read",
+    "further reading",
+    "related coverage",
+    "related reading",
+    "auch interessant",
+    "das könnte sie auch interessieren",
+    "das könnte dich auch interessieren",
+    "das thema könnte dich auch interessieren",
+    "das thema könnte sie auch interessieren",
+    "dies könnte sie auch interessieren",
+    "mehr zum thema",
+    "weitere artikel",
+    "weitere beiträge",
+    "ähnliche beiträge",
+    "ähnliche artikel",
+    "verwandte artikel",
+    "lesen sie auch",
+    "lesen sie dazu auch",
+    "lies auch",
+    "passend dazu",
+    "zum weiterlesen",
+    "zum thema",
+    "te puede interesar",
+    "también te puede interesar",
+    "lee también",
+    "leer también",
+    "artículos relacionados",
+    "noticias relacionadas",
+    "leggi anche",
+    "articoli correlati",
+    "potrebbe interessarti anche",
+    "leia também",
+    "veja também",
+    "artigos relacionados",
+    "lees ook",
+    "gerelateerde artikelen",
+    "przeczytaj też",
+    "przeczytaj także",
+    "zobacz też",
+    "zobacz także",
 ];
 
 /// Normalises a candidate label: NBSP to space, trailing colons/dashes removed, lower case.
@@ -261,6 +318,9 @@ pub fn collect_links(dom: &Dom<'_>, page_url: &Url, related: &[usize]) -> Vec<Fo
         .filter(|u| matches!(u.scheme(), "http" | "https"))
         .unwrap_or_else(|| page_url.clone());
     let mut seen: HashSet<String> = HashSet::new();
+    // Raw hrefs already resolved: their link's index (None: not a crawlable URL).
+    let mut done: std::collections::HashMap<(&str, LinkSource), Option<usize>> =
+        std::collections::HashMap::new();
     let mut out: Vec<FoundLink> = Vec::new();
     // Related containers cover index ranges; walk in order with a pointer.
     let in_related = |i: usize| related.iter().any(|&c| dom.contains(c, i));
@@ -279,19 +339,30 @@ pub fn collect_links(dom: &Dom<'_>, page_url: &Url, related: &[usize]) -> Vec<Fo
             _ => continue,
         };
         let Some(href) = href else { continue };
+        let related = source == LinkSource::Anchor && in_related(i);
+        if let Some(&known) = done.get(&(href, source)) {
+            if related && let Some(k) = known {
+                out[k].related = true;
+            }
+            continue;
+        }
         let Some(url) = resolve(&base, href) else {
+            done.insert((href, source), None);
             continue;
         };
-        let related = source == LinkSource::Anchor && in_related(i);
         let key = url.as_str().to_string();
         if seen.insert(key) {
+            done.insert((href, source), Some(out.len()));
             out.push(FoundLink {
                 url,
                 related,
                 source,
             });
-        } else if related && let Some(prev) = out.iter_mut().find(|l| l.url == url) {
-            prev.related = true;
+        } else if let Some(k) = out.iter().position(|l| l.url == url) {
+            done.insert((href, source), Some(k));
+            if related {
+                out[k].related = true;
+            }
         }
     }
     out
@@ -333,11 +404,11 @@ pub fn resolve(base: &Url, href: &str) -> Option<Url> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::html::parse;
     use super::*;
-    use scraper::Html;
 
     fn links(html: &str, url: &str) -> Vec<FoundLink> {
-        let doc = Html::parse_document(html);
+        let doc = parse(html.into(), 512);
         let dom = Dom::new(&doc);
         let rel = related_blocks(&dom, &[]);
         collect_links(&dom, &Url::parse(url).unwrap(), &rel)
@@ -401,6 +472,20 @@ mod tests {
         }
         assert!(!is_related_label("Les plus lus"));
         assert!(!is_related_label("Recent Posts"));
+    }
+
+    #[test]
+    fn labels_in_other_languages_and_repeated_links() {
+        let page = r#"<div><p>Text <a href="/x">x</a></p><p><strong>Auch interessant:</strong> <a href="/x">x</a></p>
+<h3>Lee también</h3><ul><li><a href="/y">y</a></li></ul></div>"#;
+        let l = links(page, "http://h.test/");
+        let rel: Vec<_> = l
+            .iter()
+            .filter(|l| l.related)
+            .map(|l| l.url.path())
+            .collect();
+        assert_eq!(rel, vec!["/x", "/y"]);
+        assert_eq!(l.len(), 2);
     }
 
     #[test]

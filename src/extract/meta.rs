@@ -182,6 +182,14 @@ impl Meta {
         value_text(v).into_iter().next()
     }
 
+    /// A string field of the JSON-LD article with its line breaks (entities decoded).
+    pub fn ld_str_raw(&self, key: &str) -> Option<String> {
+        match self.ld_article.as_ref()?.get(key)? {
+            Value::String(s) => Some(html_unescape(s)),
+            _ => None,
+        }
+    }
+
     /// All strings of a JSON-LD article field (arrays, objects with `name`, comma lists kept).
     pub fn ld_strs(&self, key: &str) -> Vec<String> {
         self.ld_article
@@ -318,26 +326,18 @@ pub fn value_text(v: &Value) -> Vec<String> {
     }
 }
 
-/// Decodes the few entities that JSON-LD writers leave in strings.
+/// Decodes the character references that JSON-LD writers leave in strings.
 fn html_unescape(s: &str) -> String {
     if !s.contains('&') {
         return s.to_string();
     }
-    s.replace("&amp;", "&")
-        .replace("&quot;", "\"")
-        .replace("&#039;", "'")
-        .replace("&#39;", "'")
-        .replace("&#8217;", "’")
-        .replace("&rsquo;", "’")
-        .replace("&nbsp;", "\u{a0}")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
+    super::html::decode_refs(s, false)
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::html::parse;
     use super::*;
-    use scraper::Html;
 
     #[test]
     fn json_ld_graph_and_meta() {
@@ -345,7 +345,7 @@ mod tests {
 <meta property="og:type" content="article"><meta property="article:tag" content="a"><meta property="article:tag" content="b">
 <script type="application/ld+json">{"@context":"https://schema.org","@graph":[{"@type":"WebSite","name":"S"},{"@type":["NewsArticle"],"headline":"H &amp; co","datePublished":"2020-01-02","author":[{"@type":"Person","name":"Ann"}]},{"@type":"BreadcrumbList","itemListElement":[{"position":2,"name":"Cloud"},{"position":1,"name":"Home"}]}]}</script>
 </head><body><span itemprop="author">Bob</span></body></html>"#;
-        let doc = Html::parse_document(page);
+        let doc = parse(page.into(), 512);
         let dom = Dom::new(&doc);
         let m = Meta::collect(&dom);
         assert!(m.declares_article());

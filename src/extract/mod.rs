@@ -13,13 +13,15 @@ mod body;
 pub mod charset;
 mod dates;
 mod dom;
+mod hints;
+mod html;
 mod links;
 mod meta;
 mod title;
 
 pub use dates::{ParsedDate, parse_date};
 
-/// Elements nested deeper than this are flattened before parsing (see `dom::prepare`).
+/// Elements nested deeper than this are flattened while parsing (see `html::parse`).
 const MAX_NESTING: usize = 512;
 pub use links::is_related_label;
 
@@ -80,7 +82,7 @@ impl ProfileSelectors {
 }
 
 /// How a link was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LinkSource {
     /// `<a href>` / `<area href>`.
@@ -128,20 +130,19 @@ pub fn analyze(
         .host_str()
         .and_then(|h| h.rsplit('.').next())
         .map(str::as_bytes);
-    let (text, _, _) = charset::decode(page.body, page.content_type, tld);
-    let text = dom::prepare(&text, MAX_NESTING);
-    let html = scraper::Html::parse_document(&text);
-    let dom = dom::Dom::new(&html);
+    let (text, _, _) = charset::decode_cow(page.body, page.content_type, tld);
+    let doc = html::parse(text, MAX_NESTING);
+    let dom = dom::Dom::new(&doc);
     let profile_related = selectors
         .and_then(|s| s.related.as_ref())
-        .map(|sel| dom.select(&html, sel))
+        .map(|sel| dom.select(sel))
         .unwrap_or_default();
     let related = links::related_blocks(&dom, &profile_related);
     let links = links::collect_links(&dom, page.url, &related);
     let meta = meta::Meta::collect(&dom);
     let article = if want_article || meta.declares_article() {
         Some(article::build(
-            page, &html, &dom, &meta, selectors, &related, &links,
+            page, &dom, &meta, selectors, &related, &links,
         ))
     } else {
         None
@@ -171,11 +172,16 @@ pub fn is_html(content_type: Option<&str>, body: &[u8]) -> bool {
     let head: Vec<u8> = start
         .iter()
         .skip_while(|b| b.is_ascii_whitespace())
-        .take(1024)
+        .take(4096)
         .map(u8::to_ascii_lowercase)
         .collect();
-    if head.first() != Some(&b'<') {
+    if head.first() != Some(&b'<') || head.starts_with(b"<?xml") && !contains(&head, b"<html") {
         return false;
+    }
+    // A page may open with a long inline style or script before any other tag.
+    const FIRST_TAGS: &[&[u8]] = &[b"<style", b"<script", b"<!--", b"<noscript", b"<div"];
+    if FIRST_TAGS.iter().any(|t| head.starts_with(t)) {
+        return true;
     }
     [
         b"<!doctype html".as_slice(),
@@ -184,9 +190,19 @@ pub fn is_html(content_type: Option<&str>, body: &[u8]) -> bool {
         b"<body",
         b"<meta",
         b"<title",
+        b"<div",
+        b"<p>",
+        b"<table",
+        b"<br",
+        b"<a href",
+        b"<link",
     ]
     .iter()
-    .any(|p| head.windows(p.len()).any(|w| w == *p))
+    .any(|p| contains(&head, p))
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    memchr::memmem::find(hay, needle).is_some()
 }
 
 /// The fields of a news article, each with the method that found it.
@@ -208,6 +224,11 @@ pub struct Article {
     pub authors: Vec<String>,
     /// Publication date-time (RFC 3339; a date-only value has no time part).
     pub published: Option<String>,
+    /// The publication day as the page shows it, `YYYY-MM-DD`: the publisher's local day,
+    /// which differs from the UTC day of `published` when only a UTC time is given and
+    /// the page's URL or byline shows the day before or after.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published_day: Option<String>,
     /// Last modification date-time.
     pub modified: Option<String>,
     /// Language (BCP 47, e.g. `fr`).
