@@ -293,26 +293,34 @@ fn session_regexes(src: &[&str]) -> Vec<regex::bytes::Regex> {
         .collect()
 }
 
+/// Applies each of `res` in turn: where one matches, the bytes become its groups `keep`,
+/// joined (the session id between them is dropped).
+fn keep_groups(res: &[regex::bytes::Regex], mut bytes: Vec<u8>, keep: [usize; 2]) -> Vec<u8> {
+    for re in res {
+        if let Some(c) = re.captures(&bytes) {
+            let mut out = Vec::with_capacity(bytes.len());
+            for g in keep {
+                out.extend_from_slice(c.get(g).map(|m| m.as_bytes()).unwrap_or_default());
+            }
+            bytes = out;
+        }
+    }
+    bytes
+}
+
 /// Removes ASP.NET session segments (`/(S(…24 chars…))/page.aspx`).
-fn strip_path_session_id(mut path: Vec<u8>) -> Vec<u8> {
+fn strip_path_session_id(path: Vec<u8>) -> Vec<u8> {
     static RES: std::sync::LazyLock<Vec<regex::bytes::Regex>> = std::sync::LazyLock::new(|| {
         session_regexes(&[
             r"(?i-u)^(.*/)(\((?:[a-z]\([0-9a-z]{24}\))+\)/)([^\?]+\.aspx.*)$",
             r"(?i-u)^(.*/)(\([0-9a-z]{24}\)/)([^\?]+\.aspx.*)$",
         ])
     });
-    for re in RES.iter() {
-        if let Some(c) = re.captures(&path) {
-            let mut p = c.get(1).map(|m| m.as_bytes().to_vec()).unwrap_or_default();
-            p.extend_from_slice(c.get(3).map(|m| m.as_bytes()).unwrap_or_default());
-            path = p;
-        }
-    }
-    path
+    keep_groups(&RES, path, [1, 3])
 }
 
 /// Removes session-id arguments from a query.
-fn strip_query_session_id(mut query: Vec<u8>) -> Vec<u8> {
+fn strip_query_session_id(query: Vec<u8>) -> Vec<u8> {
     static RES: std::sync::LazyLock<Vec<regex::bytes::Regex>> = std::sync::LazyLock::new(|| {
         session_regexes(&[
             r"(?i-u)^(.*)(?:jsessionid=[0-9a-z]{32})(?:&(.*))?$",
@@ -322,14 +330,7 @@ fn strip_query_session_id(mut query: Vec<u8>) -> Vec<u8> {
             r"(?i-u)^(.*)(?:cfid=[^&]+&cftoken=[^&]+)(?:&(.*))?$",
         ])
     });
-    for re in RES.iter() {
-        if let Some(c) = re.captures(&query) {
-            let mut q = c.get(1).map(|m| m.as_bytes().to_vec()).unwrap_or_default();
-            q.extend_from_slice(c.get(2).map(|m| m.as_bytes()).unwrap_or_default());
-            query = q;
-        }
-    }
-    query
+    keep_groups(&RES, query, [1, 2])
 }
 
 /// Sorts query arguments by name, then value (`b&a=` → `a=&b`; an argument without

@@ -206,7 +206,11 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 }
 
 /// The fields of a news article, each with the method that found it.
+///
+/// Stored as JSON in the crawl's `metadata` records; every field has a default, so records
+/// written by other versions of glaneur (fields missing or added) still read.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Article {
     /// The page URL.
     pub url: String,

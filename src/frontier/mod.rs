@@ -185,6 +185,57 @@ pub struct FrontierStats {
     pub failed: u64,
 }
 
+impl FrontierStats {
+    /// Adds `n` URLs in the state named `state` (the name stored by the backends:
+    /// `pending`, `in_flight`, `fetched`, `robots_denied`, `failed`; others are ignored).
+    pub fn add_state(&mut self, state: &str, n: u64) {
+        match state {
+            "pending" => self.pending += n,
+            "in_flight" => self.in_flight += n,
+            "fetched" => self.fetched += n,
+            "robots_denied" => self.robots_denied += n,
+            "failed" => self.failed += n,
+            _ => {}
+        }
+    }
+}
+
+/// The URL kind of its stored name, or an error naming it.
+pub(crate) fn kind_of(name: &str) -> Result<UrlKind, FrontierError> {
+    UrlKind::from_name(name)
+        .ok_or_else(|| FrontierError::Database(format!("unknown URL kind {name:?} in frontier")))
+}
+
+/// Totals by state from `(state, _, count)` rows (a backend's `GROUP BY state`).
+pub(crate) fn stats_from_rows(rows: Vec<(String, String, u64)>) -> FrontierStats {
+    let mut stats = FrontierStats::default();
+    for (state, _, n) in rows {
+        stats.add_state(&state, n);
+    }
+    stats
+}
+
+/// Totals by URL kind and state from `(kind, state, count)` rows (a backend's
+/// `GROUP BY kind, state`), sorted by kind.
+pub(crate) fn stats_by_kind_from_rows(
+    rows: Vec<(String, String, u64)>,
+) -> Result<Vec<(UrlKind, FrontierStats)>, FrontierError> {
+    let mut out: Vec<(UrlKind, FrontierStats)> = Vec::new();
+    for (kind, state, n) in rows {
+        let kind = kind_of(&kind)?;
+        let i = match out.iter().position(|(k, _)| *k == kind) {
+            Some(i) => i,
+            None => {
+                out.push((kind, FrontierStats::default()));
+                out.len() - 1
+            }
+        };
+        out[i].1.add_state(&state, n);
+    }
+    out.sort_by_key(|(k, _)| *k);
+    Ok(out)
+}
+
 /// What the frontier knows about one URL (see [`SqliteFrontier::lookup`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct UrlRecord {

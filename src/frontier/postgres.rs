@@ -412,11 +412,6 @@ impl From<FrontierError> for TxError {
     }
 }
 
-fn kind_of(name: &str) -> Result<UrlKind, FrontierError> {
-    UrlKind::from_name(name)
-        .ok_or_else(|| FrontierError::Database(format!("unknown URL kind {name:?} in frontier")))
-}
-
 fn to_u32(v: i32) -> u32 {
     u32::try_from(v.max(0)).unwrap_or(u32::MAX)
 }
@@ -704,7 +699,7 @@ impl PostgresFrontier {
                 id: r.get(0),
                 state: r.get(1),
                 depth: to_u32(r.get(2)),
-                kind: kind_of(r.get(3))?,
+                kind: super::kind_of(r.get(3))?,
                 attempts: to_u32(r.get(4)),
                 status: r
                     .get::<_, Option<i32>>(5)
@@ -871,17 +866,6 @@ enum Lost {
     DoneByOther,
 }
 
-fn tally(stats: &mut FrontierStats, state: &str, n: u64) {
-    match state {
-        "pending" => stats.pending += n,
-        "in_flight" => stats.in_flight += n,
-        "fetched" => stats.fetched += n,
-        "robots_denied" => stats.robots_denied += n,
-        "failed" => stats.failed += n,
-        _ => {}
-    }
-}
-
 /// Reschedules the URLs of `recheck` within `tx` (as [`Frontier::reschedule`]).
 fn reschedule_in(tx: &mut Transaction<'_>, recheck: &Recheck) -> Result<u64, TxError> {
     Ok(tx.execute(
@@ -1004,7 +988,7 @@ impl Frontier for PostgresFrontier {
                 host: host.to_string(),
                 site: r.get(2),
                 depth: to_u32(depth),
-                kind: kind_of(r.get(4))?,
+                kind: super::kind_of(r.get(4))?,
                 attempts: to_u32(r.get(5)),
                 previous: capture_of_row(r, 7).map_err(db_err)?,
             });
@@ -1122,32 +1106,15 @@ impl Frontier for PostgresFrontier {
     }
 
     fn stats(&mut self) -> Result<FrontierStats, FrontierError> {
-        let mut stats = FrontierStats::default();
-        for (state, _, n) in
-            self.count_states("SELECT state, '', count(*) FROM urls GROUP BY state")?
-        {
-            tally(&mut stats, &state, n);
-        }
-        Ok(stats)
+        Ok(super::stats_from_rows(self.count_states(
+            "SELECT state, '', count(*) FROM urls GROUP BY state",
+        )?))
     }
 
     fn stats_by_kind(&mut self) -> Result<Vec<(UrlKind, FrontierStats)>, FrontierError> {
-        let mut out: Vec<(UrlKind, FrontierStats)> = Vec::new();
-        for (kind, state, n) in
-            self.count_states("SELECT kind, state, count(*) FROM urls GROUP BY kind, state")?
-        {
-            let kind = kind_of(&kind)?;
-            let i = match out.iter().position(|(k, _)| *k == kind) {
-                Some(i) => i,
-                None => {
-                    out.push((kind, FrontierStats::default()));
-                    out.len() - 1
-                }
-            };
-            tally(&mut out[i].1, &state, n);
-        }
-        out.sort_by_key(|(k, _)| *k);
-        Ok(out)
+        super::stats_by_kind_from_rows(
+            self.count_states("SELECT kind, state, count(*) FROM urls GROUP BY kind, state")?,
+        )
     }
 
     fn get_meta(&mut self, key: &str) -> Result<Option<String>, FrontierError> {
@@ -1724,7 +1691,7 @@ pub fn workers_report(url: &str) -> Result<WorkersReport, FrontierError> {
         .query("SELECT state, count(*) FROM urls GROUP BY state", &[])
         .map_err(db_err)?
     {
-        tally(&mut stats, r.get(0), to_u64(r.get(1)));
+        stats.add_state(r.get(0), to_u64(r.get(1)));
     }
     Ok(WorkersReport {
         schema_version,

@@ -114,11 +114,6 @@ fn from_millis(ms: i64) -> DateTime<Utc> {
         .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
-fn kind_of(name: &str) -> Result<UrlKind, FrontierError> {
-    UrlKind::from_name(name)
-        .ok_or_else(|| FrontierError::Database(format!("unknown URL kind {name:?} in frontier")))
-}
-
 fn to_u32(v: i64) -> u32 {
     u32::try_from(v.max(0)).unwrap_or(u32::MAX)
 }
@@ -380,7 +375,7 @@ impl SqliteFrontier {
                     id,
                     state,
                     depth: to_u32(depth),
-                    kind: kind_of(&kind)?,
+                    kind: super::kind_of(&kind)?,
                     attempts: to_u32(attempts),
                     status: status.and_then(|s| u16::try_from(s).ok()),
                     last_error,
@@ -444,17 +439,6 @@ impl SqliteFrontier {
 
 fn to_u64(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
-}
-
-fn tally(stats: &mut FrontierStats, state: &str, n: u64) {
-    match state {
-        "pending" => stats.pending += n,
-        "in_flight" => stats.in_flight += n,
-        "fetched" => stats.fetched += n,
-        "robots_denied" => stats.robots_denied += n,
-        "failed" => stats.failed += n,
-        _ => {}
-    }
 }
 
 /// Known-URL index entries to apply once a transaction has committed.
@@ -789,7 +773,7 @@ impl Frontier for SqliteFrontier {
                     host: host.to_string(),
                     site,
                     depth: to_u32(depth),
-                    kind: kind_of(&kind)?,
+                    kind: super::kind_of(&kind)?,
                     attempts: to_u32(attempts),
                     previous,
                 });
@@ -863,32 +847,15 @@ impl Frontier for SqliteFrontier {
 
     fn stats(&mut self) -> Result<FrontierStats, FrontierError> {
         self.flush()?;
-        let mut stats = FrontierStats::default();
-        for (state, _, n) in
-            self.count_states("SELECT state, '', COUNT(*) FROM urls GROUP BY state")?
-        {
-            tally(&mut stats, &state, n);
-        }
-        Ok(stats)
+        Ok(super::stats_from_rows(self.count_states(
+            "SELECT state, '', COUNT(*) FROM urls GROUP BY state",
+        )?))
     }
 
     fn stats_by_kind(&mut self) -> Result<Vec<(UrlKind, FrontierStats)>, FrontierError> {
-        let mut out: Vec<(UrlKind, FrontierStats)> = Vec::new();
-        for (kind, state, n) in
-            self.count_states("SELECT kind, state, COUNT(*) FROM urls GROUP BY kind, state")?
-        {
-            let kind = kind_of(&kind)?;
-            let i = match out.iter().position(|(k, _)| *k == kind) {
-                Some(i) => i,
-                None => {
-                    out.push((kind, FrontierStats::default()));
-                    out.len() - 1
-                }
-            };
-            tally(&mut out[i].1, &state, n);
-        }
-        out.sort_by_key(|(k, _)| *k);
-        Ok(out)
+        super::stats_by_kind_from_rows(
+            self.count_states("SELECT kind, state, COUNT(*) FROM urls GROUP BY kind, state")?,
+        )
     }
 
     fn get_meta(&mut self, key: &str) -> Result<Option<String>, FrontierError> {

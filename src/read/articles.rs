@@ -20,33 +20,11 @@ use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray, TimestampMicro
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::{Item, ReadError, Scan, par_map, parse_warc_date, warc_files};
 
-/// The fields of an extracted article ([`crate::extract::Article`] as stored in a
-/// metadata record) that the export uses; missing fields are empty, unknown ones ignored,
-/// so records written by other versions of the extractor still read.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
-pub struct Article {
-    /// The page URL.
-    pub url: String,
-    /// Title.
-    pub title: Option<String>,
-    /// Body text.
-    pub body: Option<String>,
-    /// Categories, primary first.
-    pub categories: Vec<String>,
-    /// Author names.
-    pub authors: Vec<String>,
-    /// Publication date-time.
-    pub published: Option<String>,
-    /// Last modification date-time.
-    pub modified: Option<String>,
-    /// Language.
-    pub language: Option<String>,
-}
+use crate::extract::Article;
 
 /// One exported article.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -190,15 +168,6 @@ struct FileArticles {
     damaged: Vec<String>,
 }
 
-fn is_article_json(rec: &crate::warc::Record) -> bool {
-    rec.record_type() == Some("metadata")
-        && rec.header("Content-Type").is_some_and(|c| {
-            c.trim()
-                .to_ascii_lowercase()
-                .starts_with("application/json")
-        })
-}
-
 fn file_articles(path: &Path, file: usize, filter: &Filter) -> FileArticles {
     let name = file_name(path);
     let mut out = FileArticles {
@@ -241,7 +210,7 @@ fn file_articles(path: &Path, file: usize, filter: &Filter) -> FileArticles {
                     captures.insert(id.trim().to_string(), (offset, date));
                 }
             }
-            _ if is_article_json(&record) => {
+            _ if super::is_article_record(&record) => {
                 let Ok(article) = serde_json::from_slice::<Article>(&record.block) else {
                     out.damaged.push(format!(
                         "{} at offset {offset}: metadata record is not an Article",

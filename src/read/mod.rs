@@ -66,6 +66,17 @@ pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ReadError + 
     }
 }
 
+/// True for a `metadata` record holding an extracted article as JSON
+/// ([`crate::extract::Article`], written by the crawl for every article page).
+pub fn is_article_record(record: &crate::warc::Record) -> bool {
+    record.record_type() == Some("metadata")
+        && record.header("Content-Type").is_some_and(|c| {
+            c.trim()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        })
+}
+
 /// True for the name of a closed WARC file (`.warc`, `.warc.gz`, `.warc.zst`).
 pub fn is_warc_name(name: &str) -> bool {
     name.ends_with(".warc") || name.ends_with(".warc.gz") || name.ends_with(".warc.zst")

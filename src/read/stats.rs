@@ -109,11 +109,7 @@ fn file_stats(path: &Path) -> Stats {
         let rtype = record.record_type().unwrap_or("-").to_string();
         add(&mut s.by_record_type, &rtype, 1);
         if rtype == "metadata" {
-            s.articles += u64::from(
-                record
-                    .header("Content-Type")
-                    .is_some_and(|c| c.starts_with("application/json")),
-            );
+            s.articles += u64::from(super::is_article_record(&record));
             continue;
         }
         if !matches!(rtype.as_str(), "response" | "revisit" | "resource") {

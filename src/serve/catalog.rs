@@ -133,48 +133,8 @@ pub struct FileScan {
     pub articles: Vec<ArticleRow>,
 }
 
-/// An extracted article as stored in a metadata record ([`crate::extract::Article`] as
-/// JSON). Every field is optional so records of other versions still read.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct StoredArticle {
-    /// The page URL.
-    pub url: String,
-    /// `<link rel="canonical">` or `og:url`.
-    pub canonical_url: Option<String>,
-    /// Title.
-    pub title: Option<String>,
-    /// Body as plain text.
-    pub body: Option<String>,
-    /// Categories, primary first.
-    pub categories: Vec<String>,
-    /// Tags.
-    pub tags: Vec<String>,
-    /// Author names.
-    pub authors: Vec<String>,
-    /// Publication date-time.
-    pub published: Option<String>,
-    /// Last modification date-time.
-    pub modified: Option<String>,
-    /// Language.
-    pub language: Option<String>,
-    /// Description / standfirst.
-    pub description: Option<String>,
-    /// Links of the related-articles block.
-    pub related: Vec<String>,
-    /// The method that found each field.
-    pub methods: BTreeMap<String, String>,
-}
-
-/// True for a metadata record holding an article as JSON.
-pub fn is_article_record(record: &crate::warc::Record) -> bool {
-    record.record_type() == Some("metadata")
-        && record.header("Content-Type").is_some_and(|c| {
-            c.trim()
-                .to_ascii_lowercase()
-                .starts_with("application/json")
-        })
-}
+pub use crate::extract::Article as StoredArticle;
+pub use crate::read::is_article_record;
 
 /// The stable id of an article: the first 16 hex digits of the SHA-1 of its URL.
 pub fn article_id(url: &str) -> String {
