@@ -34,7 +34,9 @@ pub const MAX_SAMPLE_BYTES: usize = 128 * 1024;
 /// Largest dictionary accepted (the reader's limit too).
 pub const MAX_DICTIONARY_SIZE: usize = 8 << 20;
 /// zstd level of the compressed dictionary in the dictionary frame (written once per file).
-const FRAME_LEVEL: i32 = 19;
+/// Level 19 took ~0.2 s of CPU for a 256 KiB dictionary (4 % of a 2,000-page crawl) for a
+/// frame a few KB smaller; level 9 takes a few milliseconds.
+const FRAME_LEVEL: i32 = 9;
 
 /// A dictionary could not be trained, read or written.
 #[derive(Debug, thiserror::Error)]
