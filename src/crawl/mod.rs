@@ -732,7 +732,9 @@ async fn host_loop(shared: &Arc<Shared>, host: &str) {
     let claim_batch = if shared.max_pages.is_some() {
         1
     } else {
-        usize::try_from(policy.max_concurrent).unwrap_or(1).clamp(1, 64)
+        usize::try_from(policy.max_concurrent)
+            .unwrap_or(1)
+            .clamp(1, 64)
     };
     let mut claimed_ahead: std::collections::VecDeque<ClaimedUrl> =
         std::collections::VecDeque::new();
