@@ -1,44 +1,102 @@
 //! Frontier scale benchmark (run by `scripts/bench.sh`): enqueues N URLs spread over H
 //! hosts into the SQLite frontier, as a crawl does (batches of links, grouped commits),
-//! then dequeues them all (claims of up to 100 URLs per host, as a crawl's host tasks do). Prints `key=value` lines:
-//! enqueue and dequeue rates; the peak RSS is measured by the caller (`/usr/bin/time`).
+//! then dequeues them all (claims of up to 100 URLs per host, as a crawl's host tasks
+//! do; with `--finish`, each claimed URL is also marked fetched). Prints `key=value`
+//! lines: enqueue and dequeue rates; the peak RSS is measured by the caller
+//! (`/usr/bin/time`).
 //!
-//! usage: bench_frontier [--urls N] [--hosts H] [--db PATH] [--batch B]
+//! usage: bench_frontier [--urls N] [--hosts H] [--db PATH] [--batch B] [--finish]
 
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use glaneur::frontier::{Frontier, NewUrl, SqliteFrontier, UrlKind};
+use clap::Parser;
+use glaneur::frontier::{Frontier, NewUrl, Outcome, SqliteFrontier, UrlKind};
 use url::Url;
 
-fn arg(args: &[String], name: &str, default: &str) -> String {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .cloned()
-        .unwrap_or_else(|| default.to_string())
+/// Command line (see the module documentation).
+#[derive(Debug, Parser)]
+#[command(about = "Frontier scale benchmark: enqueue and dequeue N URLs over H hosts")]
+struct Args {
+    /// URLs enqueued (then dequeued).
+    #[arg(long, default_value_t = 10_000_000)]
+    urls: u64,
+    /// Hosts the URLs are spread over.
+    #[arg(long, default_value_t = 100_000)]
+    hosts: u64,
+    /// URLs per `add` call (the links of one page, in a crawl).
+    #[arg(long, default_value_t = 1000)]
+    batch: u64,
+    /// The SQLite file (removed first).
+    #[arg(long, default_value = "/tmp/glaneur-bench-frontier.sqlite")]
+    db: PathBuf,
+    /// Also mark every claimed URL fetched (one `finish` per URL, grouped commits).
+    #[arg(long)]
+    finish: bool,
+}
+
+/// Counts the items of one phase and prints its progress every 10 seconds on stderr.
+struct Meter {
+    phase: &'static str,
+    started: Instant,
+    last_report: Instant,
+    done: u64,
+}
+
+impl Meter {
+    fn start(phase: &'static str) -> Meter {
+        let now = Instant::now();
+        Meter {
+            phase,
+            started: now,
+            last_report: now,
+            done: 0,
+        }
+    }
+
+    /// Counts `n` more items.
+    fn add(&mut self, n: u64) {
+        self.done += n;
+        if self.last_report.elapsed() > Duration::from_secs(10) {
+            self.last_report = Instant::now();
+            eprintln!("  {} {} ({:.0}/s)", self.phase, self.done, self.rate());
+        }
+    }
+
+    fn rate(&self) -> f64 {
+        self.done as f64 / self.started.elapsed().as_secs_f64().max(1e-9)
+    }
+
+    /// Prints `frontier_<phase>_secs` and `frontier_<phase>_per_sec`; returns the count.
+    fn finish(self) -> u64 {
+        println!(
+            "frontier_{}_secs={:.1}",
+            self.phase,
+            self.started.elapsed().as_secs_f64()
+        );
+        println!("frontier_{}_per_sec={:.0}", self.phase, self.rate());
+        self.done
+    }
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().collect();
-    let urls: u64 = arg(&args, "--urls", "10000000").parse()?;
-    let hosts: u64 = arg(&args, "--hosts", "100000").parse()?;
-    let batch: u64 = arg(&args, "--batch", "1000").parse()?;
-    let db = std::path::PathBuf::from(arg(&args, "--db", "/tmp/glaneur-bench-frontier.sqlite"));
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    let args = Args::parse();
+    if args.hosts == 0 || args.batch == 0 {
+        return Err("--hosts and --batch must be positive".into());
     }
-    let mut frontier = SqliteFrontier::open(&db)?;
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", args.db.display()));
+    }
+    let mut frontier = SqliteFrontier::open(&args.db)?;
     frontier.batch_commits(64, Duration::from_millis(250));
 
     // Enqueue: URL i goes to host i % hosts, path /section-{i % 97}/article-{i}/ (as links
     // found on pages arrive: hosts interleaved).
-    let started = Instant::now();
-    let mut added = 0u64;
-    let mut chunk = Vec::with_capacity(batch as usize);
-    let mut last_report = Instant::now();
-    for i in 0..urls {
-        let h = i % hosts;
+    let mut meter = Meter::start("enqueue");
+    let mut chunk = Vec::with_capacity(usize::try_from(args.batch)?);
+    for i in 0..args.urls {
+        let h = i % args.hosts;
         let host = format!("www.site{h:06}.example");
         let url = Url::parse(&format!(
             "https://{host}/section-{}/2024/article-{i}/",
@@ -56,32 +114,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             },
             found_on: None,
         });
-        if chunk.len() as u64 == batch || i + 1 == urls {
-            added += frontier.add(&chunk)? as u64;
+        if chunk.len() as u64 == args.batch || i + 1 == args.urls {
+            let added = frontier.add(&chunk)? as u64;
             chunk.clear();
-            if last_report.elapsed() > Duration::from_secs(10) {
-                last_report = Instant::now();
-                eprintln!(
-                    "  enqueued {added} ({:.0}/s)",
-                    added as f64 / started.elapsed().as_secs_f64()
-                );
-            }
+            meter.add(added);
         }
     }
     frontier.flush()?;
-    let enqueue_secs = started.elapsed().as_secs_f64();
+    let added = meter.finish();
     println!("frontier_urls={added}");
-    println!("frontier_hosts={hosts}");
-    println!("frontier_enqueue_secs={enqueue_secs:.1}");
-    println!(
-        "frontier_enqueue_per_sec={:.0}",
-        added as f64 / enqueue_secs
-    );
+    println!("frontier_hosts={}", args.hosts);
 
-    // Dequeue: every ready host, up to 100 URLs per claim, each marked fetched.
-    let started = Instant::now();
-    let mut dequeued = 0u64;
+    // Dequeue: every ready host, up to 100 URLs per claim.
+    let mut meter = Meter::start("dequeue");
     let now = Utc::now();
+    let fetched = Outcome::Fetched { status: 200 };
     loop {
         let ready = frontier.ready_hosts(now)?;
         if ready.is_empty() {
@@ -93,30 +140,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 if claimed.is_empty() {
                     break;
                 }
-                dequeued += claimed.len() as u64;
+                if args.finish {
+                    for url in &claimed {
+                        frontier.finish(url.id, &fetched)?;
+                    }
+                }
+                meter.add(claimed.len() as u64);
             }
-        }
-        if last_report.elapsed() > Duration::from_secs(10) {
-            last_report = Instant::now();
-            eprintln!(
-                "  dequeued {dequeued} ({:.0}/s)",
-                dequeued as f64 / started.elapsed().as_secs_f64()
-            );
         }
     }
     frontier.flush()?;
-    let dequeue_secs = started.elapsed().as_secs_f64();
+    let dequeued = meter.finish();
     println!("frontier_dequeued={dequeued}");
-    println!("frontier_dequeue_secs={dequeue_secs:.1}");
-    println!(
-        "frontier_dequeue_per_sec={:.0}",
-        dequeued as f64 / dequeue_secs
-    );
+    println!("frontier_dequeue_finish={}", args.finish);
     let size: u64 = ["", "-wal"]
         .iter()
-        .filter_map(|s| std::fs::metadata(format!("{}{s}", db.display())).ok())
+        .filter_map(|s| std::fs::metadata(format!("{}{s}", args.db.display())).ok())
         .map(|m| m.len())
         .sum();
     println!("frontier_db_bytes={size}");
+    if dequeued != added {
+        return Err(format!("{added} URLs enqueued but {dequeued} dequeued").into());
+    }
     Ok(())
 }

@@ -11,6 +11,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -18,16 +19,30 @@ use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use clap::Parser;
 
 /// Arrival time of every request, by host.
 type Hits = Arc<Mutex<HashMap<String, Vec<Instant>>>>;
 
-fn arg(args: &[String], name: &str, default: &str) -> String {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .cloned()
-        .unwrap_or_else(|| default.to_string())
+/// Command line (see the module documentation).
+#[derive(Debug, Parser)]
+#[command(about = "Many-hosts benchmark: H virtual hosts, each limited to R requests/s")]
+struct Args {
+    /// Virtual hosts crawled at once.
+    #[arg(long, default_value_t = 200)]
+    hosts: usize,
+    /// Requests per second allowed per host.
+    #[arg(long, default_value_t = 2.0)]
+    rate: f64,
+    /// Duration of the crawl (glaneur's --max-duration), in seconds.
+    #[arg(long, default_value_t = 30)]
+    seconds: u64,
+    /// Work folder (emptied first): policy file and archive.
+    #[arg(long, default_value = "/tmp/glaneur-bench-hosts")]
+    dir: PathBuf,
+    /// The glaneur binary to run.
+    #[arg(long, default_value = "target/release/glaneur")]
+    glaneur: PathBuf,
 }
 
 /// Page `n` of a host: about 3 KB of text and links to pages 4n+1 … 4n+4 (an endless site).
@@ -88,12 +103,16 @@ async fn serve(State(hits): State<Hits>, request: Request) -> Response {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().collect();
-    let hosts: usize = arg(&args, "--hosts", "200").parse()?;
-    let rate: f64 = arg(&args, "--rate", "2").parse()?;
-    let seconds: u64 = arg(&args, "--seconds", "30").parse()?;
-    let glaneur = arg(&args, "--glaneur", "target/release/glaneur");
-    let dir = std::path::PathBuf::from(arg(&args, "--dir", "/tmp/glaneur-bench-hosts"));
+    let Args {
+        hosts,
+        rate,
+        seconds,
+        dir,
+        glaneur,
+    } = Args::parse();
+    if hosts == 0 || rate.is_nan() || rate <= 0.0 || seconds == 0 {
+        return Err("--hosts, --rate and --seconds must be positive".into());
+    }
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
 

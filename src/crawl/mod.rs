@@ -724,6 +724,20 @@ async fn schedule(shared: &Arc<Shared>, progress: &mut Progress) {
 async fn host_loop(shared: &Arc<Shared>, host: &str) {
     let policy = shared.host_policy(host).clone();
     let mut jobs: JoinSet<()> = JoinSet::new();
+    // URLs are claimed several at a time (as many as may be in flight): one frontier
+    // transaction, and one commit of the grouped outcome writes, per batch rather than
+    // per page. With --max-pages, one at a time, so no URL is claimed beyond the budget.
+    // URLs claimed but not started when the crawl stops stay in flight, like the one a
+    // stopping host loop holds, and are queued again by the next run.
+    let claim_batch = if shared.max_pages.is_some() {
+        1
+    } else {
+        usize::try_from(policy.max_concurrent)
+            .unwrap_or(1)
+            .clamp(1, 64)
+    };
+    let mut claimed_ahead: std::collections::VecDeque<ClaimedUrl> =
+        std::collections::VecDeque::new();
     loop {
         if shared.stop.is_cancelled() {
             break;
@@ -735,20 +749,28 @@ async fn host_loop(shared: &Arc<Shared>, host: &str) {
             shared.request_stop(StopReason::MaxPages);
             break;
         }
-        let host_owned = host.to_string();
-        let claimed = match db(&shared.frontier, move |f| {
-            f.claim(&host_owned, Utc::now(), 1)
-        })
-        .await
-        {
-            Ok(claimed) => claimed,
-            Err(e) => {
-                shared.started_pages.fetch_sub(1, Ordering::SeqCst);
-                shared.fail(e);
-                break;
+        let next = match claimed_ahead.pop_front() {
+            Some(url) => Some(url),
+            None => {
+                let host_owned = host.to_string();
+                match db(&shared.frontier, move |f| {
+                    f.claim(&host_owned, Utc::now(), claim_batch)
+                })
+                .await
+                {
+                    Ok(claimed) => {
+                        claimed_ahead.extend(claimed);
+                        claimed_ahead.pop_front()
+                    }
+                    Err(e) => {
+                        shared.started_pages.fetch_sub(1, Ordering::SeqCst);
+                        shared.fail(e);
+                        break;
+                    }
+                }
             }
         };
-        let Some(url) = claimed.into_iter().next() else {
+        let Some(url) = next else {
             shared.started_pages.fetch_sub(1, Ordering::SeqCst);
             // Nothing due now: wait for running jobs, which may queue more for this host.
             match jobs.join_next().await {
