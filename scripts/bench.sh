@@ -143,10 +143,10 @@ for round in $(seq "$REPEAT"); do
         case $tool in
         glaneur)
             run_tool glaneur "$WORK/out/glaneur" "$BIN" crawl "$URL" --quiet \
-                --policy "$WORK/policy.toml" --archive "$WORK/out/glaneur" --dict auto ;;
+                --policy "$WORK/policy.toml" --archive "$WORK/out/glaneur" --dict auto --max-depth 1000 ;;
         glaneur-nodict)
             run_tool glaneur-nodict "$WORK/out/glaneur-nodict" "$BIN" crawl "$URL" --quiet \
-                --policy "$WORK/policy.toml" --archive "$WORK/out/glaneur-nodict" --dict off ;;
+                --policy "$WORK/policy.toml" --archive "$WORK/out/glaneur-nodict" --dict off --max-depth 1000 ;;
         wget)
             run_tool wget "$WORK/out/wget" wget --recursive --level=inf -e robots=on --no-verbose \
                 --delete-after --directory-prefix="$WORK/out/wget/files" \
