@@ -138,6 +138,45 @@ pub struct CaptureState {
     pub described: bool,
 }
 
+/// The stored capture columns of a URL row as the backends read them (each nullable: a URL
+/// never fetched has none), before they are checked into a [`CaptureState`].
+#[derive(Debug, Default)]
+pub(crate) struct CaptureColumns {
+    pub captured_at: Option<DateTime<Utc>>,
+    pub first_captured_at: Option<DateTime<Utc>>,
+    pub status: Option<i64>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub payload_digest: Option<String>,
+    pub file: Option<String>,
+    pub offset: Option<i64>,
+    pub record_id: Option<String>,
+    pub record_date: Option<DateTime<Utc>>,
+    pub described: bool,
+}
+
+impl CaptureColumns {
+    /// The capture, or `None` when a column it needs is missing (no full response yet).
+    pub fn into_state(self) -> Option<CaptureState> {
+        let captured_at = self.captured_at?;
+        Some(CaptureState {
+            captured_at,
+            first_captured_at: self.first_captured_at.unwrap_or(captured_at),
+            status: u16::try_from(self.status?).unwrap_or(0),
+            etag: self.etag,
+            last_modified: self.last_modified,
+            payload_digest: self.payload_digest?,
+            record: StoredRecord {
+                file: self.file?,
+                offset: u64::try_from(self.offset?).unwrap_or(0),
+                id: self.record_id?,
+                date: self.record_date?,
+            },
+            described: self.described,
+        })
+    }
+}
+
 /// Which fetched URLs of a site a new run fetches again (see [`Frontier::reschedule`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recheck {

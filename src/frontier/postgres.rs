@@ -37,7 +37,7 @@ use url::Url;
 
 use super::{
     CaptureState, ClaimedUrl, Frontier, FrontierError, FrontierStats, NewUrl, Outcome, Recheck,
-    StoredRecord, UrlKind, UrlRecord,
+    UrlKind, UrlRecord,
 };
 use crate::politeness::{
     RobotsClaim, SharedPoliteness, SharedStoreError, SlotGrant, SlotLimits, StoredRobots,
@@ -446,44 +446,20 @@ fn url_key(url: &str) -> u128 {
 
 /// Reads the capture columns starting at `at` (in the order of [`CAPTURE_COLUMNS`]).
 fn capture_of_row(r: &Row, at: usize) -> Result<Option<CaptureState>, postgres::Error> {
-    let cap_at: Option<DateTime<Utc>> = r.try_get(at)?;
-    let first: Option<DateTime<Utc>> = r.try_get(at + 1)?;
-    let status: Option<i32> = r.try_get(at + 2)?;
-    let etag: Option<String> = r.try_get(at + 3)?;
-    let last_modified: Option<String> = r.try_get(at + 4)?;
-    let digest: Option<String> = r.try_get(at + 5)?;
-    let file: Option<String> = r.try_get(at + 6)?;
-    let offset: Option<i64> = r.try_get(at + 7)?;
-    let id: Option<String> = r.try_get(at + 8)?;
-    let date: Option<DateTime<Utc>> = r.try_get(at + 9)?;
-    let described: bool = r.try_get(at + 10)?;
-    let (
-        Some(cap_at),
-        Some(status),
-        Some(payload_digest),
-        Some(file),
-        Some(offset),
-        Some(id),
-        Some(date),
-    ) = (cap_at, status, digest, file, offset, id, date)
-    else {
-        return Ok(None);
-    };
-    Ok(Some(CaptureState {
-        captured_at: cap_at,
-        first_captured_at: first.unwrap_or(cap_at),
-        status: u16::try_from(status).unwrap_or(0),
-        etag,
-        last_modified,
-        payload_digest,
-        record: StoredRecord {
-            file,
-            offset: u64::try_from(offset).unwrap_or(0),
-            id,
-            date,
-        },
-        described,
-    }))
+    Ok(super::CaptureColumns {
+        captured_at: r.try_get(at)?,
+        first_captured_at: r.try_get(at + 1)?,
+        status: r.try_get::<_, Option<i32>>(at + 2)?.map(i64::from),
+        etag: r.try_get(at + 3)?,
+        last_modified: r.try_get(at + 4)?,
+        payload_digest: r.try_get(at + 5)?,
+        file: r.try_get(at + 6)?,
+        offset: r.try_get(at + 7)?,
+        record_id: r.try_get(at + 8)?,
+        record_date: r.try_get(at + 9)?,
+        described: r.try_get(at + 10)?,
+    }
+    .into_state())
 }
 
 fn store_capture(tx: &mut Transaction<'_>, id: i64, c: &CaptureState) -> Result<(), TxError> {

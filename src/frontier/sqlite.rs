@@ -21,7 +21,7 @@ use url::Url;
 
 use super::{
     CaptureState, ClaimedUrl, Frontier, FrontierError, FrontierStats, NewUrl, Outcome, Recheck,
-    StoredRecord, UrlKind, UrlRecord,
+    UrlKind, UrlRecord,
 };
 
 /// Schema version written to `PRAGMA user_version`.
@@ -532,44 +532,21 @@ fn finish_in(tx: &Connection, id: i64, outcome: &Outcome) -> Result<(), Frontier
 
 /// Reads the eleven capture columns starting at `at` (in the order of [`CLAIM`]).
 fn capture_state(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Option<CaptureState>> {
-    let cap_at: Option<i64> = r.get(at)?;
-    let first: Option<i64> = r.get(at + 1)?;
-    let status: Option<i64> = r.get(at + 2)?;
-    let etag: Option<String> = r.get(at + 3)?;
-    let last_modified: Option<String> = r.get(at + 4)?;
-    let digest: Option<String> = r.get(at + 5)?;
-    let file: Option<String> = r.get(at + 6)?;
-    let offset: Option<i64> = r.get(at + 7)?;
-    let id: Option<String> = r.get(at + 8)?;
-    let date: Option<i64> = r.get(at + 9)?;
-    let described: i64 = r.get(at + 10)?;
-    let (
-        Some(cap_at),
-        Some(status),
-        Some(payload_digest),
-        Some(file),
-        Some(offset),
-        Some(id),
-        Some(date),
-    ) = (cap_at, status, digest, file, offset, id, date)
-    else {
-        return Ok(None);
-    };
-    Ok(Some(CaptureState {
-        captured_at: from_millis(cap_at),
-        first_captured_at: from_millis(first.unwrap_or(cap_at)),
-        status: u16::try_from(status).unwrap_or(0),
-        etag,
-        last_modified,
-        payload_digest,
-        record: StoredRecord {
-            file,
-            offset: u64::try_from(offset).unwrap_or(0),
-            id,
-            date: from_millis(date),
-        },
-        described: described != 0,
-    }))
+    let time = |i: usize| r.get::<_, Option<i64>>(i).map(|v| v.map(from_millis));
+    Ok(super::CaptureColumns {
+        captured_at: time(at)?,
+        first_captured_at: time(at + 1)?,
+        status: r.get(at + 2)?,
+        etag: r.get(at + 3)?,
+        last_modified: r.get(at + 4)?,
+        payload_digest: r.get(at + 5)?,
+        file: r.get(at + 6)?,
+        offset: r.get(at + 7)?,
+        record_id: r.get(at + 8)?,
+        record_date: time(at + 9)?,
+        described: r.get::<_, i64>(at + 10)? != 0,
+    }
+    .into_state())
 }
 
 /// Stores the last capture of `id` (keeps the earliest first-capture time).
@@ -880,6 +857,7 @@ impl Frontier for SqliteFrontier {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::frontier::StoredRecord;
     use chrono::TimeDelta;
 
     fn new_url(s: &str, depth: u32, kind: UrlKind) -> NewUrl {
