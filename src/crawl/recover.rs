@@ -9,7 +9,9 @@
 //! in-flight URL becomes the URL's last capture (without validators, so the new request is
 //! unconditional and its links are read again): the re-fetch then writes an
 //! identical-payload-digest revisit. A 2xx response whose article metadata record is not
-//! in the file is marked `described = false`, so the re-fetch writes the article.
+//! in the file is marked `described = false`, so the re-fetch writes the article; a
+//! metadata record written with a later revisit of that response (by a run that was killed
+//! in turn before it committed) counts as its article, so it is not written a third time.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -89,8 +91,15 @@ pub fn adopt_orphans_of(
     }
     let mut responses: HashMap<String, Found> = HashMap::new();
     let mut described: HashSet<String> = HashSet::new();
+    let mut revisit_of: HashMap<String, String> = HashMap::new();
     for path in repaired {
-        read_file(path, &in_flight, &mut responses, &mut described);
+        read_file(
+            path,
+            &in_flight,
+            &mut responses,
+            &mut described,
+            &mut revisit_of,
+        );
     }
     let mut adopted = 0;
     for (uri, found) in responses {
@@ -138,6 +147,7 @@ fn read_file(
     in_flight: &HashMap<String, i64>,
     responses: &mut HashMap<String, Found>,
     described: &mut HashSet<String>,
+    revisit_of: &mut HashMap<String, String>,
 ) {
     let Some(file) = path.file_name().and_then(|n| n.to_str()) else {
         return;
@@ -168,8 +178,21 @@ fn read_file(
                     );
                 }
             }
+            Some("revisit") => {
+                if let (Some(id), Some(refers)) = (
+                    record.header("WARC-Record-ID"),
+                    record.header("WARC-Refers-To"),
+                ) {
+                    revisit_of.insert(id.to_string(), refers.to_string());
+                }
+            }
             Some("metadata") => {
                 if let Some(refers) = record.header("WARC-Refers-To") {
+                    // An article written with a revisit (the response's run was killed
+                    // before its article) describes the response the revisit refers to.
+                    if let Some(response) = revisit_of.get(refers) {
+                        described.insert(response.clone());
+                    }
                     described.insert(refers.to_string());
                 }
             }
@@ -257,6 +280,45 @@ mod tests {
         assert_eq!(f.capture_of(&c.url).unwrap(), None, "not in flight");
         // Nothing to adopt without repaired files.
         assert_eq!(adopt_orphans(&mut f, &[]).unwrap(), 0);
+    }
+
+    #[test]
+    fn an_article_written_with_a_revisit_describes_the_response() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut writer = WarcWriter::new(WriterConfig::new(dir.path())).unwrap();
+        let b = capture("http://a.test/b-2.html", "article b");
+        // Run 1 archived the response and was killed before its article; run 2 fetched
+        // again, wrote a revisit and the article, and was killed before committing.
+        let lb = writer.write_capture(&b).unwrap();
+        let of = crate::warc::RevisitOf {
+            record_id: lb.response.id.0.clone(),
+            target_uri: b.url.to_string(),
+            date: b.started,
+            payload_digest: lb.payload_digest.clone(),
+        };
+        let rev = writer
+            .write_revisit(&b, crate::warc::RevisitProfile::IdenticalPayloadDigest, &of)
+            .unwrap();
+        writer
+            .write_capture_metadata(&b, &rev.response.id, "application/json", b"{}")
+            .unwrap();
+        let files = writer.finish().unwrap();
+
+        let mut f = SqliteFrontier::open_in_memory().unwrap();
+        f.add(&[NewUrl {
+            url: b.url.clone(),
+            host: "a.test".into(),
+            site: "t".into(),
+            depth: 1,
+            kind: UrlKind::Article,
+            found_on: None,
+        }])
+        .unwrap();
+        f.claim("a.test", Utc::now(), 10).unwrap();
+        assert_eq!(adopt_orphans(&mut f, &files).unwrap(), 1);
+        let sb = f.capture_of(&b.url).unwrap().unwrap();
+        assert_eq!(sb.record.id, lb.response.id.0);
+        assert!(sb.described, "the article written with the revisit counts");
     }
 
     #[test]
