@@ -196,6 +196,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             if spanned < window {
                 strict_violations += 1;
+                if std::env::var_os("BENCH_DEBUG").is_some() {
+                    eprintln!(
+                        "strict violation: {:?} from the start, span {:?}",
+                        w[0] - first,
+                        spanned
+                    );
+                }
             }
         }
     }

@@ -91,6 +91,17 @@ struct Limits {
     max_concurrent: u32,
 }
 
+/// Where a host is in its opening request (see [`HostGate::acquire`]).
+#[derive(Debug, Clone)]
+enum Opening {
+    /// No request granted yet: the next one is the opening request.
+    NotYet,
+    /// The opening request is in flight; its permit writes its end time here on drop.
+    InFlight(Arc<Mutex<Option<Instant>>>),
+    /// The opening request has ended and the schedule restarted from its end.
+    Done,
+}
+
 /// One host's state. `pause` and `set_min_delay` may come before the first `acquire`
 /// (which brings the policy): the limits are then built lazily.
 struct HostState {
@@ -99,6 +110,7 @@ struct HostState {
     min_delay: Duration,
     last_grant: Option<Instant>,
     last_used: Instant,
+    opening: Opening,
 }
 
 impl std::fmt::Debug for HostState {
@@ -165,6 +177,32 @@ impl HostState {
             min_delay: Duration::ZERO,
             last_grant: None,
             last_used: now,
+            opening: Opening::NotYet,
+        }
+    }
+
+    /// The opening request's end, once its permit is dropped: the schedule restarts as if
+    /// it had been granted then. Returns true while the opening request is in flight.
+    fn opening_in_flight(&mut self, policy: &HostPolicy) -> bool {
+        let Opening::InFlight(ended) = &self.opening else {
+            return false;
+        };
+        let ended = *ended.lock().unwrap_or_else(|e| e.into_inner());
+        match ended {
+            Some(at) => {
+                // As if the opening request had been granted now: a fresh limiter with
+                // one cell used (and the Crawl-delay counted from its end).
+                self.opening = Opening::Done;
+                self.last_grant = Some(at);
+                let limits = Limits::new(policy);
+                let _first = limits.limiter.check();
+                self.limits = Some(Limits {
+                    semaphore: Arc::clone(&self.limits(policy).semaphore),
+                    ..limits
+                });
+                false
+            }
+            None => true,
         }
     }
 
@@ -224,10 +262,22 @@ pub struct HostGate {
     hosts: Mutex<Hosts>,
 }
 
-/// Held while a request is in flight; dropping it frees the host's slot.
+/// Held while a request is in flight; dropping it frees the host's slot (and, for a
+/// host's opening request, restarts its schedule from now).
 #[derive(Debug)]
 pub struct HostPermit {
+    /// Set for a host's opening request: where its end time is written on drop.
+    opening_ended: Option<Arc<Mutex<Option<Instant>>>>,
     _permit: OwnedSemaphorePermit,
+}
+
+impl Drop for HostPermit {
+    fn drop(&mut self) {
+        if let Some(ended) = &self.opening_ended {
+            *ended.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+        }
+        // The semaphore permit is released after this, so a waiting request sees the end.
+    }
 }
 
 impl Default for HostGate {
@@ -274,14 +324,26 @@ impl HostGate {
     /// Order: a slot under `max_concurrent`, then the end of any pause, then the
     /// `Crawl-delay` since the previous request, then the rate limiter. The host's
     /// limits are built from `policy` on its first request.
+    ///
+    /// A host's opening request (its first, or the first after it was forgotten as idle)
+    /// runs alone, and the schedule restarts one interval after it ends: it usually opens
+    /// a connection (TCP, TLS), so it reaches the server later than granted while the
+    /// next ones, on the open connection, do not; counting from its grant would let the
+    /// server see the next requests closer together than the rate allows.
     pub async fn acquire(&self, host: &str, policy: &HostPolicy) -> HostPermit {
         loop {
-            let semaphore = self.with_host(host, |state, now| {
+            let (semaphore, opening) = self.with_host(host, |state, now| {
                 state.last_used = now;
-                state.limits(policy).semaphore.clone()
+                let opening = matches!(state.opening, Opening::NotYet);
+                (state.limits(policy).semaphore.clone(), opening)
             });
+            let slots = if opening {
+                u32::try_from(semaphore.available_permits().max(1)).unwrap_or(1)
+            } else {
+                1
+            };
             // The semaphore is never closed; if it were, start over.
-            let Ok(permit) = semaphore.clone().acquire_owned().await else {
+            let Ok(mut permit) = semaphore.clone().acquire_many_owned(slots).await else {
                 continue;
             };
             loop {
@@ -294,11 +356,30 @@ impl HostGate {
                         // Evicted and re-created meanwhile: our permit is not its permit.
                         return None;
                     }
-                    Some(state.try_grant(policy, now))
+                    if state.opening_in_flight(policy) {
+                        // Another request opened the host meanwhile: wait for its end.
+                        return Some(Err(now + Duration::from_millis(5)));
+                    }
+                    let granted = state.try_grant(policy, now);
+                    if granted.is_err() || !matches!(state.opening, Opening::NotYet) {
+                        return Some(granted.map(|()| None));
+                    }
+                    let ended = Arc::new(Mutex::new(None));
+                    state.opening = Opening::InFlight(Arc::clone(&ended));
+                    Some(Ok(Some(ended)))
                 });
                 match outcome {
                     None => break,
-                    Some(Ok(())) => return HostPermit { _permit: permit },
+                    Some(Ok(opening_ended)) => {
+                        if opening_ended.is_none() && permit.num_permits() > 1 {
+                            // Waited as an opener, but another request opened the host.
+                            drop(permit.split(permit.num_permits() - 1));
+                        }
+                        return HostPermit {
+                            opening_ended,
+                            _permit: permit,
+                        };
+                    }
                     Some(Err(at)) => tokio::time::sleep_until(at).await,
                 }
             }
@@ -466,6 +547,32 @@ mod tests {
             *times.iter().max().unwrap() - start,
             Duration::from_millis(6 * 1020)
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn opening_request_runs_alone_and_restarts_the_schedule() {
+        let gate = Arc::new(HostGate::new());
+        let p = policy(2.0, 1, 2);
+        let start = Instant::now();
+        let opening = gate.acquire("o.test", &p).await;
+        // While the opening request is in flight, no other starts (max_concurrent is 2).
+        let waiting = {
+            let (gate, p) = (Arc::clone(&gate), p.clone());
+            tokio::spawn(async move {
+                let permit = gate.acquire("o.test", &p).await;
+                (Instant::now(), permit)
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!waiting.is_finished());
+        drop(opening);
+        let (second_at, second) = waiting.await.unwrap();
+        // One interval after the opening request ended, not after it was granted.
+        assert_eq!(second_at - start, Duration::from_millis(300 + 510));
+        // Then the usual pace, and both slots are usable again.
+        let third = gate.acquire("o.test", &p).await;
+        assert_eq!(Instant::now() - start, Duration::from_millis(300 + 2 * 510));
+        drop((second, third));
     }
 
     #[tokio::test(start_paused = true)]
