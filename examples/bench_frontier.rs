@@ -5,7 +5,14 @@
 //! lines: enqueue and dequeue rates; the peak RSS is measured by the caller
 //! (`/usr/bin/time`).
 //!
-//! usage: bench_frontier [--urls N] [--hosts H] [--db PATH] [--batch B] [--finish]
+//! Each `add` call is the new links of one fetched page (`--batch`, 50 by default): a
+//! crawl follows links within a site's scope, so they are URLs of the page's host, and
+//! successive pages come from hosts all over the frontier (call c goes to host
+//! c × 7919 mod H). `--interleave` instead spreads every call over `--batch` different
+//! hosts (URL i on host i mod H): a worst case no crawl produces, kept for comparison.
+//!
+//! usage: bench_frontier [--urls N] [--hosts H] [--db PATH] [--batch B] [--interleave]
+//!                       [--finish]
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -25,9 +32,12 @@ struct Args {
     /// Hosts the URLs are spread over.
     #[arg(long, default_value_t = 100_000)]
     hosts: u64,
-    /// URLs per `add` call (the links of one page, in a crawl).
-    #[arg(long, default_value_t = 1000)]
+    /// URLs per `add` call (the new links of one page, in a crawl).
+    #[arg(long, default_value_t = 50)]
     batch: u64,
+    /// Spread each call over `--batch` hosts instead of one (worst case).
+    #[arg(long)]
+    interleave: bool,
     /// The SQLite file (removed first).
     #[arg(long, default_value = "/tmp/glaneur-bench-frontier.sqlite")]
     db: PathBuf,
@@ -89,14 +99,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let _ = std::fs::remove_file(format!("{}{suffix}", args.db.display()));
     }
     let mut frontier = SqliteFrontier::open(&args.db)?;
-    frontier.batch_commits(64, Duration::from_millis(250));
+    frontier.batch_commits(256, Duration::from_millis(250));
 
-    // Enqueue: URL i goes to host i % hosts, path /section-{i % 97}/article-{i}/ (as links
-    // found on pages arrive: hosts interleaved).
+    // Enqueue: URL i is /section-{i % 97}/2024/article-{i}/ on the host of its call (or,
+    // interleaved, on host i % hosts).
     let mut meter = Meter::start("enqueue");
     let mut chunk = Vec::with_capacity(usize::try_from(args.batch)?);
     for i in 0..args.urls {
-        let h = i % args.hosts;
+        let h = if args.interleave {
+            i % args.hosts
+        } else {
+            (i / args.batch).wrapping_mul(7919) % args.hosts
+        };
         let host = format!("www.site{h:06}.example");
         let url = Url::parse(&format!(
             "https://{host}/section-{}/2024/article-{i}/",
@@ -124,6 +138,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let added = meter.finish();
     println!("frontier_urls={added}");
     println!("frontier_hosts={}", args.hosts);
+    println!("frontier_batch={}", args.batch);
+    println!("frontier_interleave={}", args.interleave);
 
     // Dequeue: every ready host, up to 100 URLs per claim.
     let mut meter = Meter::start("dequeue");

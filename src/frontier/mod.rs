@@ -2,6 +2,8 @@
 //! Persistent (SQLite by default), so a stopped or crashed crawl resumes where it stopped.
 //! In PostgreSQL ([`PostgresFrontier`]), several workers share it through leases.
 
+mod checkpoint;
+mod known;
 mod postgres;
 mod sqlite;
 

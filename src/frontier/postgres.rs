@@ -434,14 +434,8 @@ fn lease_ms(d: Duration) -> i64 {
 
 /// 128-bit key of a URL for the in-memory cache of known URLs (as in the SQLite store).
 fn url_key(url: &str) -> u128 {
-    use std::hash::{DefaultHasher, Hash, Hasher};
-    let mut a = DefaultHasher::new();
-    0u8.hash(&mut a);
-    url.hash(&mut a);
-    let mut b = DefaultHasher::new();
-    1u8.hash(&mut b);
-    url.hash(&mut b);
-    (u128::from(a.finish()) << 64) | u128::from(b.finish())
+    let (a, b) = super::known::url_hashes(url);
+    (u128::from(a) << 64) | u128::from(b)
 }
 
 /// Reads the capture columns starting at `at` (in the order of [`CAPTURE_COLUMNS`]).

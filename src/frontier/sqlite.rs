@@ -7,10 +7,12 @@
 //! or OS crash may roll back the last transactions but never corrupts the file.
 //! Prefer [`Frontier::finish_with_links`] to `finish` + `add`: one commit, and atomic.
 //!
-//! Two partial indexes cover the pending URLs only (they shrink as the crawl advances):
-//! `urls_claim (host, priority, depth, id, due_at)` hands out URLs in priority order without
-//! sorting, and `urls_due (host, due_at)` answers "which hosts are due, and when is the
-//! next one" with one index seek per host.
+//! One partial index covers the pending URLs only (it shrinks as the crawl advances):
+//! `urls_claim (host, priority, depth, id, due_at)` hands out URLs in priority order
+//! without sorting, and answers "which hosts are due" with a skip scan (one seek per host,
+//! and one more to find a due URL of the host: nearly all are due as soon as found, only
+//! retries wait). Every index costs each new URL a B-tree insertion, so there are two (this
+//! one and the unique `url`); schema version 2 had a third, `urls_due (host, due_at)`.
 
 use std::path::Path;
 use std::time::Duration;
@@ -19,13 +21,15 @@ use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use url::Url;
 
+use super::checkpoint::Checkpointer;
+use super::known::{KnownUrls, UrlKey, priority8};
 use super::{
     CaptureState, ClaimedUrl, Frontier, FrontierError, FrontierStats, NewUrl, Outcome, Recheck,
     UrlKind, UrlRecord,
 };
 
 /// Schema version written to `PRAGMA user_version`.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Version 2: the last capture of each URL (incremental re-crawls). Added to version-1
 /// files by `ALTER TABLE`; their fetched URLs have no capture state until fetched again.
@@ -42,6 +46,10 @@ ALTER TABLE urls ADD COLUMN rec_id TEXT;
 ALTER TABLE urls ADD COLUMN rec_date INTEGER;
 ALTER TABLE urls ADD COLUMN described INTEGER NOT NULL DEFAULT 1;
 ";
+
+/// Version 3: no `urls_due` index (the claim index answers for due hosts; one index less
+/// to update for every new URL).
+const MIGRATE_V3: &str = "DROP INDEX IF EXISTS urls_due;";
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS urls (
@@ -63,28 +71,25 @@ CREATE TABLE IF NOT EXISTS urls (
 );
 CREATE INDEX IF NOT EXISTS urls_claim ON urls (host, priority, depth, id, due_at)
     WHERE state = 'pending';
-CREATE INDEX IF NOT EXISTS urls_due ON urls (host, due_at) WHERE state = 'pending';
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 ) WITHOUT ROWID;
 ";
 
-/// Adds a URL; on a known URL, lowers its depth and raises the priority of a pending one
-/// (a link first seen as "other" and later in a related block). Returns the row id when a
-/// row was inserted or changed, nothing when a known URL is left as it is: the caller
-/// tells an insertion by its id, above the largest id before the transaction.
-const UPSERT: &str =
-    "INSERT INTO urls (url, host, site, depth, kind, priority, found_on, due_at, added_at)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
-     ON CONFLICT (url) DO UPDATE SET
-        depth = MIN(depth, excluded.depth),
-        kind = CASE WHEN state = 'pending' AND excluded.priority < priority
-                    THEN excluded.kind ELSE kind END,
-        priority = CASE WHEN state = 'pending' AND excluded.priority < priority
-                        THEN excluded.priority ELSE priority END
-     WHERE excluded.depth < depth OR (state = 'pending' AND excluded.priority < priority)
-     RETURNING id";
+/// Adds a URL not known yet (the caller's index of known URLs says so; if it is known
+/// after all, nothing changes and [`IMPROVE`] is run instead).
+const INSERT_NEW: &str =
+    "INSERT OR IGNORE INTO urls (url, host, site, depth, kind, priority, found_on, due_at, added_at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)";
+
+/// On a known URL, lowers its depth and raises the priority of a pending one (a link
+/// first seen as "other" and later in a related block).
+const IMPROVE: &str = "UPDATE urls SET
+        depth = MIN(depth, ?2),
+        kind = CASE WHEN state = 'pending' AND ?4 < priority THEN ?3 ELSE kind END,
+        priority = CASE WHEN state = 'pending' AND ?4 < priority THEN ?4 ELSE priority END
+     WHERE url = ?1 AND (?2 < depth OR (state = 'pending' AND ?4 < priority))";
 
 const CLAIM: &str = "SELECT id, url, site, depth, kind, attempts,
      cap_at, first_cap_at, cap_status, etag, last_modified, payload_digest,
@@ -92,10 +97,15 @@ const CLAIM: &str = "SELECT id, url, site, depth, kind, attempts,
      WHERE host = ?1 AND state = 'pending' AND due_at <= ?2
      ORDER BY priority, depth, id LIMIT ?3";
 
-const NEXT_HOST: &str = "SELECT host FROM urls INDEXED BY urls_due
+const NEXT_HOST: &str = "SELECT host FROM urls INDEXED BY urls_claim
      WHERE state = 'pending' AND host > ?1 ORDER BY host LIMIT 1";
 
-const HOST_DUE: &str = "SELECT MIN(due_at) FROM urls INDEXED BY urls_due
+/// Whether `host` has a pending URL due by `?2` (stops at the first one: nearly all are).
+const HOST_HAS_DUE: &str = "SELECT 1 FROM urls INDEXED BY urls_claim
+     WHERE state = 'pending' AND host = ?1 AND due_at <= ?2 LIMIT 1";
+
+/// When the first pending URL of `host` is due (reads all of its pending URLs).
+const HOST_DUE: &str = "SELECT MIN(due_at) FROM urls INDEXED BY urls_claim
      WHERE state = 'pending' AND host = ?1";
 
 impl From<rusqlite::Error> for FrontierError {
@@ -118,39 +128,21 @@ fn to_u32(v: i64) -> u32 {
     u32::try_from(v.max(0)).unwrap_or(u32::MAX)
 }
 
-/// Key of the in-memory index of known URLs (two 64-bit halves: 8-byte alignment keeps an
-/// entry at 24 bytes, about 260 MiB for 10 million URLs).
-type UrlKey = (u64, u64);
-
-/// Priority as kept in the index of known URLs (0 to 3).
-fn prio8(priority: i64) -> u8 {
-    u8::try_from(priority.clamp(0, 255)).unwrap_or(u8::MAX)
-}
-
-/// 128-bit key of a URL for the in-memory index of known URLs (two SipHash values with
-/// different prefixes; a collision among a billion URLs has a chance of about 10^-21).
-fn url_key(url: &str) -> UrlKey {
-    use std::hash::{DefaultHasher, Hash, Hasher};
-    let mut a = DefaultHasher::new();
-    0u8.hash(&mut a);
-    url.hash(&mut a);
-    let mut b = DefaultHasher::new();
-    1u8.hash(&mut b);
-    url.hash(&mut b);
-    (a.finish(), b.finish())
-}
-
 /// The frontier in a SQLite file.
 ///
-/// Keeps an in-memory index of the known URLs (key → smallest depth and priority written),
-/// loaded at open, so that re-adding a known link (most of the ~100 links of a page) costs
-/// no database statement when it would change nothing. It assumes this value is the only
-/// writer of the database, as in a crawl (about 32 bytes of memory per URL).
+/// Keeps an in-memory index of the known URLs ([`KnownUrls`], loaded at open), so that
+/// re-adding a known link (most of the ~100 links of a page) costs no database statement
+/// when it would change nothing, and a new URL is inserted without a conflict check. It
+/// assumes this value is the only writer of the database, as in a crawl (the state file is
+/// locked by the crawl; about 18 bytes of memory per URL).
 pub struct SqliteFrontier {
     conn: Connection,
-    known: std::collections::HashMap<UrlKey, (u32, u8)>,
+    known: KnownUrls,
     /// Group commits (see [`SqliteFrontier::batch_commits`]); `None`: one commit per call.
     batch: Option<Batch>,
+    /// Checkpoints the WAL on a thread of its own (files only; stopped after the drop's
+    /// last commit, fields being dropped after `Drop::drop`).
+    checkpointer: Option<Checkpointer>,
 }
 
 /// Commits grouped over several calls: one transaction stays open, each call runs in a
@@ -234,11 +226,13 @@ impl SqliteFrontier {
     pub fn open(path: &Path) -> Result<Self, FrontierError> {
         let conn = Connection::open(path)
             .map_err(|e| FrontierError::Database(format!("{}: {e}", path.display())))?;
-        Self::init(conn).map_err(|e| match e {
+        let mut frontier = Self::init(conn).map_err(|e| match e {
             FrontierError::Database(m) => {
                 FrontierError::Database(format!("{}: {m}", path.display()))
             }
-        })
+        })?;
+        frontier.checkpointer = Some(Checkpointer::start(path)?);
+        Ok(frontier)
     }
 
     /// A frontier in memory (for tests and one-off crawls); lost when dropped.
@@ -252,11 +246,12 @@ impl SqliteFrontier {
         let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
-        // 64 MiB of page cache (the default is 2 MiB): the URL index of a large crawl stays
-        // in memory, so checking ~100 links per page does not read from disk.
-        conn.pragma_update(None, "cache_size", -65536)?;
-        // Checkpoint every ~16 MiB of WAL rather than 4 MiB: fewer fsyncs.
-        conn.pragma_update(None, "wal_autocheckpoint", 4096)?;
+        // Up to 256 MiB of page cache (the default is 2 MiB; filled only as the file grows):
+        // the upper levels of the indexes of a 10-million-URL frontier stay in memory.
+        conn.pragma_update(None, "cache_size", -262_144)?;
+        // The WAL is checkpointed by a thread of its own (`checkpoint`); past 64 MiB of
+        // WAL the writer checkpoints too.
+        conn.pragma_update(None, "wal_autocheckpoint", 16_384)?;
         conn.set_prepared_statement_cache_capacity(32);
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
@@ -268,6 +263,11 @@ impl SqliteFrontier {
             }
             1 => {
                 tx.execute_batch(MIGRATE_V2)?;
+                tx.execute_batch(MIGRATE_V3)?;
+                tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+            }
+            2 => {
+                tx.execute_batch(MIGRATE_V3)?;
                 tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             }
             SCHEMA_VERSION => {}
@@ -278,20 +278,22 @@ impl SqliteFrontier {
             }
         }
         tx.commit()?;
-        let mut known = std::collections::HashMap::new();
+        let mut known = KnownUrls::new();
         {
             let mut stmt = conn.prepare("SELECT url, depth, priority FROM urls")?;
             let mut rows = stmt.query([])?;
             while let Some(row) = rows.next()? {
                 let url: String = row.get(0)?;
                 let depth: i64 = row.get(1)?;
-                known.insert(url_key(&url), (to_u32(depth), prio8(row.get::<_, i64>(2)?)));
+                let priority = priority8(row.get::<_, i64>(2)?);
+                known.remember(UrlKey::of(&url), to_u32(depth), priority);
             }
         }
         Ok(SqliteFrontier {
             conn,
             known,
             batch: None,
+            checkpointer: None,
         })
     }
 
@@ -399,24 +401,21 @@ impl SqliteFrontier {
         Ok(self.len()? == 0)
     }
 
-    /// Each host with pending URLs and the earliest time one of them is due.
-    /// One index seek per host (a skip scan), whatever the number of pending URLs.
-    fn host_due_times(&self) -> Result<Vec<(String, i64)>, FrontierError> {
+    /// Each host with pending URLs, in order (a skip scan of the claim index).
+    fn for_each_pending_host(
+        &self,
+        mut f: impl FnMut(&str) -> Result<(), FrontierError>,
+    ) -> Result<(), FrontierError> {
         let mut next = self.conn.prepare_cached(NEXT_HOST)?;
-        let mut due = self.conn.prepare_cached(HOST_DUE)?;
-        let mut out = Vec::new();
         let mut last = String::new();
         while let Some(host) = next
             .query_row([&last], |r| r.get::<_, String>(0))
             .optional()?
         {
-            let at: Option<i64> = due.query_row([&host], |r| r.get(0))?;
-            if let Some(at) = at {
-                out.push((host.clone(), at));
-            }
+            f(&host)?;
             last = host;
         }
-        Ok(out)
+        Ok(())
     }
 
     fn count_states(&self, sql: &str) -> Result<Vec<(String, String, u64)>, FrontierError> {
@@ -448,7 +447,7 @@ type Seen = Vec<(UrlKey, u32, u8)>;
 /// after the commit (a failed transaction must leave the index as it was).
 fn add_in(
     tx: &Connection,
-    known: &std::collections::HashMap<UrlKey, (u32, u8)>,
+    known: &KnownUrls,
     urls: &[NewUrl],
 ) -> Result<(usize, Seen), FrontierError> {
     let mut seen = Vec::new();
@@ -456,45 +455,36 @@ fn add_in(
         return Ok((0, seen));
     }
     let now = millis(Utc::now());
-    // Row ids grow (max + 1), so a returned id above this one is a new row.
-    let max_before: i64 = tx
-        .prepare_cached("SELECT IFNULL(MAX(id), 0) FROM urls")?
-        .query_row([], |r| r.get(0))?;
-    let mut new_ids = std::collections::HashSet::new();
-    let mut upsert = tx.prepare_cached(UPSERT)?;
+    let mut added = 0;
+    let mut insert = tx.prepare_cached(INSERT_NEW)?;
+    let mut improve = tx.prepare_cached(IMPROVE)?;
     for u in urls {
-        let key = url_key(u.url.as_str());
+        let url = u.url.as_str();
+        let key = UrlKey::of(url);
         let priority = u.kind.priority();
-        if let Some(&(depth, prio)) = known.get(&key)
-            && depth <= u.depth
-            && i64::from(prio) <= priority
-        {
+        if known.covers(key, u.depth, priority) {
             // Known, and neither shallower nor of higher priority: nothing to write.
             continue;
         }
-        seen.push((key, u.depth, prio8(priority)));
-        let id: Option<i64> = upsert
-            .query_row(
-                params![
-                    u.url.as_str(),
-                    u.host,
-                    u.site,
-                    i64::from(u.depth),
-                    u.kind.as_str(),
-                    priority,
-                    u.found_on.as_ref().map(Url::as_str),
-                    now,
-                ],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(id) = id
-            && id > max_before
-        {
-            new_ids.insert(id);
+        seen.push((key, u.depth, priority8(priority)));
+        let inserted = !known.contains(key)
+            && insert.execute(params![
+                url,
+                u.host,
+                u.site,
+                i64::from(u.depth),
+                u.kind.as_str(),
+                priority,
+                u.found_on.as_ref().map(Url::as_str),
+                now,
+            ])? == 1;
+        if inserted {
+            added += 1;
+        } else {
+            improve.execute(params![url, i64::from(u.depth), u.kind.as_str(), priority])?;
         }
     }
-    Ok((new_ids.len(), seen))
+    Ok((added, seen))
 }
 
 /// Records the outcome of in-flight URL `id` within `tx`.
@@ -590,9 +580,7 @@ impl SqliteFrontier {
 
     fn remember(&mut self, seen: Seen) {
         for (key, depth, priority) in seen {
-            let entry = self.known.entry(key).or_insert((depth, priority));
-            entry.0 = entry.0.min(depth);
-            entry.1 = entry.1.min(priority);
+            self.known.remember(key, depth, priority);
         }
     }
 }
@@ -688,21 +676,35 @@ impl Frontier for SqliteFrontier {
     fn ready_hosts(&mut self, now: DateTime<Utc>) -> Result<Vec<String>, FrontierError> {
         self.commit_if_old()?;
         let now = millis(now);
-        Ok(self
-            .host_due_times()?
-            .into_iter()
-            .filter(|(_, at)| *at <= now)
-            .map(|(host, _)| host)
-            .collect())
+        let mut has_due = self.conn.prepare_cached(HOST_HAS_DUE)?;
+        let mut ready = Vec::new();
+        self.for_each_pending_host(|host| {
+            if has_due
+                .query_row(params![host, now], |_| Ok(()))
+                .optional()?
+                .is_some()
+            {
+                ready.push(host.to_string());
+            }
+            Ok(())
+        })?;
+        Ok(ready)
     }
 
+    /// Reads every pending URL of the hosts that have one: the crawl asks only when no
+    /// host is ready, when what is pending is retries waiting for their time.
     fn next_due(&mut self) -> Result<Option<DateTime<Utc>>, FrontierError> {
-        Ok(self
-            .host_due_times()?
-            .into_iter()
-            .map(|(_, at)| at)
-            .min()
-            .map(from_millis))
+        let mut due = self.conn.prepare_cached(HOST_DUE)?;
+        let mut first: Option<i64> = None;
+        self.for_each_pending_host(|host| {
+            let at: Option<i64> = due.query_row([host], |r| r.get(0))?;
+            first = match (first, at) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            Ok(())
+        })?;
+        Ok(first.map(from_millis))
     }
 
     fn claim(

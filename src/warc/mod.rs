@@ -14,8 +14,8 @@ pub use reader::{WarcReader, read_records, zstd_dictionary};
 pub use record::{Record, RecordId, dechunk, http_body_offset, sha1_digest};
 pub use writer::{
     CORRUPT_SUFFIX, CaptureLocation, Compression, OPEN_SUFFIX, RecordLocation, RevisitOf,
-    RevisitProfile, WarcWriter, WriterConfig, ZSTD_LEVEL, metadata_date, repair_open_file,
-    repair_open_files, rewrite_response_head, warc_date,
+    RevisitProfile, WarcWriter, WriterConfig, ZSTD_LEVEL, ZSTD_TEXT_LEVEL, metadata_date,
+    repair_open_file, repair_open_files, rewrite_response_head, warc_date,
 };
 
 /// A WARC file could not be written or read.
