@@ -1135,6 +1135,52 @@ mod tests {
     }
 
     #[test]
+    fn version_2_files_lose_the_due_index_and_keep_their_queue() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v2.sqlite");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(SCHEMA).unwrap();
+            conn.execute_batch(MIGRATE_V2).unwrap();
+            conn.execute_batch(
+                "CREATE INDEX urls_due ON urls (host, due_at) WHERE state = 'pending';",
+            )
+            .unwrap();
+            conn.pragma_update(None, "user_version", 2).unwrap();
+            conn.execute(
+                "INSERT INTO urls (url, host, site, depth, kind, priority, due_at, added_at)
+                 VALUES ('http://a.test/1', 'a.test', 'test', 1, 'other', 3, 0, 0),
+                        ('http://b.test/1', 'b.test', 'test', 1, 'other', 3, 4e15, 0)",
+                [],
+            )
+            .unwrap();
+        }
+        let mut f = SqliteFrontier::open(&path).unwrap();
+        assert_eq!(f.schema_version().unwrap(), SCHEMA_VERSION);
+        let due_index: i64 = f
+            .conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE name = 'urls_due'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(due_index, 0);
+        // a.test is due, b.test only far in the future; both URLs are still known.
+        assert_eq!(f.ready_hosts(Utc::now()).unwrap(), vec!["a.test"]);
+        assert_eq!(
+            f.add(&[new_url("http://b.test/1", 1, UrlKind::Other)])
+                .unwrap(),
+            0
+        );
+        assert_eq!(f.claim("a.test", Utc::now(), 5).unwrap().len(), 1);
+        assert_eq!(
+            f.next_due().unwrap(),
+            Some(from_millis(4_000_000_000_000_000))
+        );
+    }
+
+    #[test]
     fn version_1_files_are_migrated_and_keep_their_urls() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("v1.sqlite");

@@ -105,11 +105,11 @@ impl Compression {
 /// zstd level used for `.warc.zst` files (requests, responses, revisits, warcinfo).
 pub const ZSTD_LEVEL: i32 = 3;
 
-/// zstd level of the `metadata` records (the extracted article as JSON): text that level 7
-/// makes 12 % smaller than level 3 (with a dictionary; level 9 gains 1 % more for 1.5×
-/// the time), and only about an eighth of the raw bytes of a crawl, so the extra CPU is
-/// about 0.2 ms per article (measured in BENCHMARKS.md).
-pub const ZSTD_TEXT_LEVEL: i32 = 7;
+/// zstd level of the `metadata` records (the extracted article as JSON): text that level 6
+/// makes 10 % smaller than level 3 with a dictionary (level 7: 12 % for 1.4× the time of
+/// level 6, level 9: 13 % for 2.3×); they are about an eighth of the raw bytes of a crawl,
+/// so the extra CPU is about 0.1 ms per article (measured in BENCHMARKS.md).
+pub const ZSTD_TEXT_LEVEL: i32 = 6;
 
 /// Suffix of files being written.
 pub const OPEN_SUFFIX: &str = ".open";
