@@ -209,6 +209,26 @@ mod tests {
     use crate::warc::{WarcWriter, WriterConfig};
     use url::Url;
 
+    /// An in-memory frontier with `urls` (articles of host a.test) claimed: in flight, as
+    /// a killed run leaves them.
+    fn in_flight(urls: &[&Url]) -> (SqliteFrontier, Vec<crate::frontier::ClaimedUrl>) {
+        let mut f = SqliteFrontier::open_in_memory().unwrap();
+        let new: Vec<NewUrl> = urls
+            .iter()
+            .map(|u| NewUrl {
+                url: (*u).clone(),
+                host: "a.test".into(),
+                site: "t".into(),
+                depth: 1,
+                kind: UrlKind::Article,
+                found_on: None,
+            })
+            .collect();
+        f.add(&new).unwrap();
+        let claimed = f.claim("a.test", Utc::now(), 10).unwrap();
+        (f, claimed)
+    }
+
     fn capture(url: &str, body: &str) -> Capture {
         let head = format!(
             "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nETag: \"x\"\r\nContent-Length: {}\r\n\r\n",
@@ -245,20 +265,7 @@ mod tests {
         writer.write_capture(&c).unwrap();
         let files = writer.finish().unwrap();
 
-        let mut f = SqliteFrontier::open_in_memory().unwrap();
-        let urls: Vec<NewUrl> = [&a, &b, &c]
-            .iter()
-            .map(|c| NewUrl {
-                url: c.url.clone(),
-                host: "a.test".into(),
-                site: "t".into(),
-                depth: 1,
-                kind: UrlKind::Article,
-                found_on: None,
-            })
-            .collect();
-        f.add(&urls).unwrap();
-        let claimed = f.claim("a.test", Utc::now(), 10).unwrap();
+        let (mut f, claimed) = in_flight(&[&a.url, &b.url, &c.url]);
         let c_id = claimed.iter().find(|u| u.url == c.url).unwrap().id;
         f.finish(c_id, &Outcome::Fetched { status: 200 }).unwrap();
 
@@ -304,17 +311,7 @@ mod tests {
             .unwrap();
         let files = writer.finish().unwrap();
 
-        let mut f = SqliteFrontier::open_in_memory().unwrap();
-        f.add(&[NewUrl {
-            url: b.url.clone(),
-            host: "a.test".into(),
-            site: "t".into(),
-            depth: 1,
-            kind: UrlKind::Article,
-            found_on: None,
-        }])
-        .unwrap();
-        f.claim("a.test", Utc::now(), 10).unwrap();
+        let (mut f, _) = in_flight(&[&b.url]);
         assert_eq!(adopt_orphans(&mut f, &files).unwrap(), 1);
         let sb = f.capture_of(&b.url).unwrap().unwrap();
         assert_eq!(sb.record.id, lb.response.id.0);
@@ -339,17 +336,7 @@ mod tests {
                 .any(|f| f.file_name().unwrap().to_string_lossy() == la.response.file),
             "{scan:?}"
         );
-        let mut f = SqliteFrontier::open_in_memory().unwrap();
-        f.add(&[NewUrl {
-            url: a.url.clone(),
-            host: "a.test".into(),
-            site: "t".into(),
-            depth: 1,
-            kind: UrlKind::Article,
-            found_on: None,
-        }])
-        .unwrap();
-        f.claim("a.test", Utc::now(), 10).unwrap();
+        let (mut f, _) = in_flight(&[&a.url]);
         assert_eq!(adopt_orphans(&mut f, &scan).unwrap(), 1);
         assert_eq!(
             f.capture_of(&a.url).unwrap().unwrap().record.id,

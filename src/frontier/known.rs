@@ -59,6 +59,21 @@ impl Entry {
     }
 }
 
+/// The smallest depth and priority known for a URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KnownAs {
+    depth: u16,
+    priority: u8,
+}
+
+impl KnownAs {
+    /// True if the URL is known at `depth` or shallower and at `priority` or better:
+    /// adding it again would change nothing.
+    pub fn covers(self, depth: u32, priority: i64) -> bool {
+        self.depth <= depth16(depth) && i64::from(self.priority) <= priority
+    }
+}
+
 /// The smallest depth (saturating at 65,535) and priority (0 to 255) known for each URL.
 #[derive(Default)]
 pub struct KnownUrls {
@@ -89,17 +104,12 @@ impl KnownUrls {
         KnownUrls::default()
     }
 
-    /// True if `key` is known at `depth` or shallower and at `priority` or better: adding
-    /// it again would change nothing.
-    pub fn covers(&self, key: UrlKey, depth: u32, priority: i64) -> bool {
-        self.table
-            .find(key.hash, |e| e.is(key))
-            .is_some_and(|e| e.depth <= depth16(depth) && i64::from(e.priority) <= priority)
-    }
-
-    /// True if `key` is known at all.
-    pub fn contains(&self, key: UrlKey) -> bool {
-        self.table.find(key.hash, |e| e.is(key)).is_some()
+    /// How `key` is known, if it is.
+    pub fn get(&self, key: UrlKey) -> Option<KnownAs> {
+        self.table.find(key.hash, |e| e.is(key)).map(|e| KnownAs {
+            depth: e.depth,
+            priority: e.priority,
+        })
     }
 
     /// Records `key` at `depth` and `priority` (keeping the smallest of each).
@@ -141,21 +151,27 @@ mod tests {
         let a = UrlKey::of("https://a.test/1");
         let b = UrlKey::of("https://a.test/2");
         assert_ne!(a, b);
-        assert!(!known.contains(a));
+        assert!(known.get(a).is_none());
         known.remember(a, 3, 3);
-        assert!(known.contains(a) && !known.contains(b));
-        assert!(known.covers(a, 3, 3));
-        assert!(known.covers(a, 4, 3));
-        assert!(!known.covers(a, 2, 3), "shallower is news");
-        assert!(!known.covers(a, 3, 1), "higher priority is news");
+        assert!(known.get(a).is_some() && known.get(b).is_none());
+        assert!(known.get(a).is_some_and(|k| k.covers(3, 3)));
+        assert!(known.get(a).is_some_and(|k| k.covers(4, 3)));
+        assert!(
+            !known.get(a).is_some_and(|k| k.covers(2, 3)),
+            "shallower is news"
+        );
+        assert!(
+            !known.get(a).is_some_and(|k| k.covers(3, 1)),
+            "higher priority is news"
+        );
         known.remember(a, 5, 1);
         assert!(
-            known.covers(a, 3, 1),
+            known.get(a).is_some_and(|k| k.covers(3, 1)),
             "depth kept at 3, priority raised to 1"
         );
-        assert!(!known.covers(a, 2, 1));
+        assert!(!known.get(a).is_some_and(|k| k.covers(2, 1)));
         known.remember(a, 100_000, 0);
-        assert!(known.covers(a, 3, 0));
+        assert!(known.get(a).is_some_and(|k| k.covers(3, 0)));
         assert_eq!(known.table.len(), 1);
     }
 
@@ -164,9 +180,9 @@ mod tests {
         let mut known = KnownUrls::new();
         let a = UrlKey::of("https://a.test/deep");
         known.remember(a, 70_000, 3);
-        assert!(known.covers(a, 70_000, 3));
-        assert!(known.covers(a, 65_535, 3));
-        assert!(!known.covers(a, 65_534, 3));
+        assert!(known.get(a).is_some_and(|k| k.covers(70_000, 3)));
+        assert!(known.get(a).is_some_and(|k| k.covers(65_535, 3)));
+        assert!(!known.get(a).is_some_and(|k| k.covers(65_534, 3)));
     }
 
     #[test]
@@ -176,7 +192,7 @@ mod tests {
             known.remember(UrlKey::of(&format!("https://h{}.test/{i}", i % 97)), 1, 3);
         }
         assert_eq!(known.table.len(), 50_000);
-        assert!(known.contains(UrlKey::of("https://h5.test/5")));
-        assert!(!known.contains(UrlKey::of("https://h5.test/50000")));
+        assert!(known.get(UrlKey::of("https://h5.test/5")).is_some());
+        assert!(known.get(UrlKey::of("https://h5.test/50000")).is_none());
     }
 }

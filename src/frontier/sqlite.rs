@@ -104,9 +104,9 @@ const NEXT_HOST: &str = "SELECT host FROM urls INDEXED BY urls_claim
 const HOST_HAS_DUE: &str = "SELECT 1 FROM urls INDEXED BY urls_claim
      WHERE state = 'pending' AND host = ?1 AND due_at <= ?2 LIMIT 1";
 
-/// When the first pending URL of `host` is due (reads all of its pending URLs).
-const HOST_DUE: &str = "SELECT MIN(due_at) FROM urls INDEXED BY urls_claim
-     WHERE state = 'pending' AND host = ?1";
+/// When the first pending URL is due (reads the whole claim index, which holds `due_at`).
+const FIRST_DUE: &str = "SELECT MIN(due_at) FROM urls INDEXED BY urls_claim
+     WHERE state = 'pending'";
 
 impl From<rusqlite::Error> for FrontierError {
     fn from(e: rusqlite::Error) -> Self {
@@ -462,12 +462,13 @@ fn add_in(
         let url = u.url.as_str();
         let key = UrlKey::of(url);
         let priority = u.kind.priority();
-        if known.covers(key, u.depth, priority) {
+        let known_as = known.get(key);
+        if known_as.is_some_and(|k| k.covers(u.depth, priority)) {
             // Known, and neither shallower nor of higher priority: nothing to write.
             continue;
         }
         seen.push((key, u.depth, priority8(priority)));
-        let inserted = !known.contains(key)
+        let inserted = known_as.is_none()
             && insert.execute(params![
                 url,
                 u.host,
@@ -691,19 +692,13 @@ impl Frontier for SqliteFrontier {
         Ok(ready)
     }
 
-    /// Reads every pending URL of the hosts that have one: the crawl asks only when no
-    /// host is ready, when what is pending is retries waiting for their time.
+    /// Reads every pending URL's due time: the crawl asks only when no host is ready, when
+    /// what is pending is retries waiting for their time.
     fn next_due(&mut self) -> Result<Option<DateTime<Utc>>, FrontierError> {
-        let mut due = self.conn.prepare_cached(HOST_DUE)?;
-        let mut first: Option<i64> = None;
-        self.for_each_pending_host(|host| {
-            let at: Option<i64> = due.query_row([host], |r| r.get(0))?;
-            first = match (first, at) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
-            Ok(())
-        })?;
+        let first: Option<i64> = self
+            .conn
+            .prepare_cached(FIRST_DUE)?
+            .query_row([], |r| r.get(0))?;
         Ok(first.map(from_millis))
     }
 

@@ -167,6 +167,13 @@ impl Limits {
             max_concurrent,
         }
     }
+
+    /// A fresh rate limiter with one request counted now (the in-flight cap is kept).
+    fn restart(&mut self, policy: &HostPolicy) {
+        self.limiter = RateLimiter::direct_with_clock(quota_for(policy), self.clock);
+        // A fresh limiter always has the cell; the answer is known.
+        let _first = self.limiter.check();
+    }
 }
 
 impl HostState {
@@ -194,12 +201,7 @@ impl HostState {
                 // one cell used (and the Crawl-delay counted from its end).
                 self.opening = Opening::Done;
                 self.last_grant = Some(at);
-                let limits = Limits::new(policy);
-                let _first = limits.limiter.check();
-                self.limits = Some(Limits {
-                    semaphore: Arc::clone(&self.limits(policy).semaphore),
-                    ..limits
-                });
+                self.limits(policy).restart(policy);
                 false
             }
             None => true,
@@ -326,10 +328,11 @@ impl HostGate {
     /// limits are built from `policy` on its first request.
     ///
     /// A host's opening request (its first, or the first after it was forgotten as idle)
-    /// runs alone, and the schedule restarts one interval after it ends: it usually opens
-    /// a connection (TCP, TLS), so it reaches the server later than granted while the
-    /// next ones, on the open connection, do not; counting from its grant would let the
-    /// server see the next requests closer together than the rate allows.
+    /// runs alone, and when it ends the schedule restarts as if it had been granted then:
+    /// it usually opens a connection (TCP, TLS), so it reaches the server later than
+    /// granted while the next ones, on the open connection, do not; counting from its
+    /// grant would let the server see the next requests closer together than the rate
+    /// allows.
     pub async fn acquire(&self, host: &str, policy: &HostPolicy) -> HostPermit {
         loop {
             let (semaphore, opening) = self.with_host(host, |state, now| {
