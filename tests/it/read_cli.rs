@@ -2,7 +2,7 @@
 //! `stats`) on an archive written by a real crawl of the in-process news site, and on
 //! hand-made files with revisits and damage.
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -1,6 +1,6 @@
 //! End-to-end crawls against in-process sites on loopback.
 
-mod support;
+use crate::support;
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! Incremental re-crawls against the in-process news site: conditional requests, revisit
 //! records of both profiles, changed, new and deleted pages, recheck scheduling, the lock.
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 use std::time::Duration;

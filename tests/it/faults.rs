@@ -2,9 +2,8 @@
 //! one case of the robustness issue and asserts what the crawl does: it goes on with the
 //! other hosts, records what it got in the WARC and the state, and reports the error.
 
-#[path = "faults/support.rs"]
 mod raw;
-mod support;
+use crate::support;
 
 use std::net::SocketAddr;
 use std::path::Path;

@@ -3,7 +3,7 @@
 //! page is hostile (scripts, HTML in its title, `</iframe>` in its body, links to the
 //! live web), one article changes between the crawls, the others come back as revisits.
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};

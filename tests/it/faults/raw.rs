@@ -3,7 +3,7 @@
 //! connection, hang), chosen per request by a closure. It counts connections and records
 //! every request it parsed, so tests can assert what reached it and when.
 
-#![allow(dead_code)]
+
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};

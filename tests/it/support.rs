@@ -1,7 +1,7 @@
 //! Test support: an in-process news site on loopback, several host names through DNS
 //! overrides, crawl settings for a temp archive, and helpers that read the records back.
 
-#![allow(dead_code)]
+
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

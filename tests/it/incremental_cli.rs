@@ -1,7 +1,7 @@
 //! The `glaneur crawl` process as a scheduler sees it: the JSON summary, exit code 3 while
 //! another run holds the lock, and a run killed with SIGKILL finished by the next one.
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 use std::path::Path;

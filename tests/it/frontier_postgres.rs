@@ -2,7 +2,7 @@
 //! keeps it), claims by several workers (`FOR UPDATE SKIP LOCKED`), leases that expire,
 //! the worker registry, the shared politeness budget and robots.txt store, migrations.
 
-mod pg_support;
+use crate::pg_support;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Barrier};

@@ -1,8 +1,8 @@
 //! Several workers crawl one site together on a PostgreSQL state: in-process runs sharing
 //! the politeness budget, and real processes one of which is killed with SIGKILL halfway.
 
-mod pg_support;
-mod support;
+use crate::pg_support;
+use crate::support;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;

@@ -1,0 +1,26 @@
+//! glaneur's integration tests, in one binary (as ripgrep does): one link step instead of
+//! one per file. Each module is the user story of one area; `support` and `pg_support` are
+//! the shared helpers (an in-process news site on loopback, a throwaway PostgreSQL schema).
+
+#![allow(dead_code)]
+
+mod support;
+mod pg_support;
+
+mod cli;
+mod config_errors;
+mod crash_kill;
+mod crawl;
+mod crawl_postgres;
+mod extract_pages;
+mod extract_props;
+mod faults;
+mod fetch_http;
+mod frontier_postgres;
+mod frontier_sqlite;
+mod incremental;
+mod incremental_cli;
+mod politeness_robots;
+mod read_cli;
+mod serve;
+mod warc_roundtrip;
