@@ -420,14 +420,9 @@ impl sql::Queries for PostgresFrontier {
             .collect()
     }
 
-    fn row_by_key<T>(
-        &mut self,
-        sql: &'static str,
-        key: &str,
-        read: &dyn Fn(&dyn StoredRow) -> Result<T, FrontierError>,
-    ) -> Result<Option<T>, FrontierError> {
-        let row = self.conn.client()?.query_opt(sql, &[&key])?;
-        row.map(|r| read(&r)).transpose()
+    fn row_by_key<T>(&mut self, query: sql::ByKey<'_, T>) -> Result<Option<T>, FrontierError> {
+        let row = self.conn.client()?.query_opt(query.sql, &[&query.key])?;
+        row.map(|r| (query.read)(&r)).transpose()
     }
 
     fn execute_texts(&mut self, sql: &'static str, params: &[&str]) -> Result<(), FrontierError> {
@@ -523,11 +518,11 @@ impl Frontier for PostgresFrontier {
         now: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<ClaimedUrl>, FrontierError> {
+        let lease = millis(self.lease);
         if limit == 0 {
             return Ok(Vec::new());
         }
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let lease = millis(self.lease);
         let rows = self
             .conn
             .client()?
@@ -569,10 +564,10 @@ impl Frontier for PostgresFrontier {
         urls: &[(Url, DateTime<Utc>)],
         now: DateTime<Utc>,
     ) -> Result<u64, FrontierError> {
-        if urls.is_empty() {
+        let mut sorted: Vec<&(Url, DateTime<Utc>)> = urls.iter().collect();
+        if sorted.is_empty() {
             return Ok(0);
         }
-        let mut sorted: Vec<&(Url, DateTime<Utc>)> = urls.iter().collect();
         sorted.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
         let list: Vec<&str> = sorted.iter().map(|(u, _)| u.as_str()).collect();
         let changed: Vec<DateTime<Utc>> = sorted.iter().map(|(_, t)| *t).collect();

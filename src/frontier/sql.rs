@@ -52,16 +52,21 @@ pub(crate) trait Queries {
     /// [`COUNT_BY_KIND`]), with every write before it visible.
     fn counts(&mut self, sql: &'static str) -> Result<Vec<(String, String, u64)>, FrontierError>;
 
-    /// The row a statement with one text parameter `$1` finds, read by `read`.
-    fn row_by_key<T>(
-        &mut self,
-        sql: &'static str,
-        key: &str,
-        read: &dyn Fn(&dyn StoredRow) -> Result<T, FrontierError>,
-    ) -> Result<Option<T>, FrontierError>;
+    /// The row a statement with one text parameter finds, read by its reader.
+    fn row_by_key<T>(&mut self, query: ByKey<'_, T>) -> Result<Option<T>, FrontierError>;
 
     /// Runs a statement with text parameters.
     fn execute_texts(&mut self, sql: &'static str, params: &[&str]) -> Result<(), FrontierError>;
+}
+
+/// A statement with one text parameter `$1`, and how to read the row it finds.
+pub(crate) struct ByKey<'a, T> {
+    /// The statement.
+    pub sql: &'static str,
+    /// The value of `$1`.
+    pub key: &'a str,
+    /// Reads the row.
+    pub read: &'a dyn Fn(&dyn StoredRow) -> Result<T, FrontierError>,
 }
 
 /// The methods of [`super::Frontier`] that both stores answer with the same statements,
@@ -95,9 +100,11 @@ macro_rules! shared_queries {
         ) -> Result<Option<$crate::frontier::UrlRecord>, $crate::frontier::FrontierError> {
             $crate::frontier::sql::Queries::row_by_key(
                 self,
-                $crate::frontier::sql::LOOKUP,
-                url.as_str(),
-                &|r| $crate::frontier::sql::url_record(r),
+                $crate::frontier::sql::ByKey {
+                    sql: $crate::frontier::sql::LOOKUP,
+                    key: url.as_str(),
+                    read: &|r| $crate::frontier::sql::url_record(r),
+                },
             )
         }
 
@@ -107,9 +114,11 @@ macro_rules! shared_queries {
         ) -> Result<Option<$crate::frontier::CaptureState>, $crate::frontier::FrontierError> {
             let found = $crate::frontier::sql::Queries::row_by_key(
                 self,
-                $crate::frontier::sql::CAPTURE_OF,
-                url.as_str(),
-                &|r| $crate::frontier::sql::capture_of_row(r, 0),
+                $crate::frontier::sql::ByKey {
+                    sql: $crate::frontier::sql::CAPTURE_OF,
+                    key: url.as_str(),
+                    read: &|r| $crate::frontier::sql::capture_of_row(r, 0),
+                },
             )?;
             Ok(found.flatten())
         }
@@ -120,9 +129,11 @@ macro_rules! shared_queries {
         ) -> Result<Option<String>, $crate::frontier::FrontierError> {
             let found = $crate::frontier::sql::Queries::row_by_key(
                 self,
-                $crate::frontier::sql::GET_META,
-                key,
-                &|r| $crate::frontier::sql::StoredRow::text(r, 0),
+                $crate::frontier::sql::ByKey {
+                    sql: $crate::frontier::sql::GET_META,
+                    key,
+                    read: &|r| $crate::frontier::sql::StoredRow::text(r, 0),
+                },
             )?;
             Ok(found.flatten())
         }

@@ -739,13 +739,8 @@ impl sql::Queries for SqliteFrontier {
         Ok(out)
     }
 
-    fn row_by_key<T>(
-        &mut self,
-        sql: &'static str,
-        key: &str,
-        read: &dyn Fn(&dyn StoredRow) -> Result<T, FrontierError>,
-    ) -> Result<Option<T>, FrontierError> {
-        self.read_row(sql, key, read)
+    fn row_by_key<T>(&mut self, query: sql::ByKey<'_, T>) -> Result<Option<T>, FrontierError> {
+        self.read_row(query.sql, query.key, query.read)
     }
 
     fn execute_texts(&mut self, sql: &'static str, params: &[&str]) -> Result<(), FrontierError> {
