@@ -52,6 +52,16 @@ const CLAIM: &str = concat!(
     ", priority"
 );
 
+/// The `(id, url)` rows of a query of URLs (a URL that no longer parses is left out).
+pub(super) fn ids_and_urls(rows: &[Row]) -> Vec<(i64, Url)> {
+    rows.iter()
+        .filter_map(|r| {
+            let url: String = r.get(1);
+            Url::parse(&url).ok().map(|u| (r.get(0), u))
+        })
+        .collect()
+}
+
 fn to_i32(v: u32) -> i32 {
     i32::try_from(v).unwrap_or(i32::MAX)
 }
@@ -607,13 +617,7 @@ impl Frontier for PostgresFrontier {
                  AND (worker = $1 OR lease_until < clock_timestamp())",
             &[&self.worker],
         )?;
-        Ok(rows
-            .iter()
-            .filter_map(|r| {
-                let url: String = r.get(1);
-                Url::parse(&url).ok().map(|u| (r.get(0), u))
-            })
-            .collect())
+        Ok(ids_and_urls(&rows))
     }
 
     fn set_capture(&mut self, id: i64, capture: &CaptureState) -> Result<(), FrontierError> {

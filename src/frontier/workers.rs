@@ -372,13 +372,7 @@ impl PostgresWorker {
             "SELECT id, url FROM urls WHERE state = 'in_flight' AND worker = $1",
             &[&name],
         )?;
-        Ok(rows
-            .iter()
-            .filter_map(|r| {
-                let url: String = r.get(1);
-                Url::parse(&url).ok().map(|u| (r.get(0), u))
-            })
-            .collect())
+        Ok(super::postgres::ids_and_urls(&rows))
     }
 
     /// Declares worker `name` dead now (its process is known to be gone: its lock on an
