@@ -110,9 +110,7 @@ fn leftovers(archive: &Path) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn three_workers_share_the_site_and_its_politeness() {
-    let Some(db) = TestDb::new("three_workers_share_the_site_and_its_politeness") else {
-        return;
-    };
+    let db = TestDb::new("three_workers_share_the_site_and_its_politeness");
     const N: u32 = 12;
     const RATE: f64 = 8.0;
     let slow = ("c.news.test", Duration::from_millis(400));
@@ -271,9 +269,7 @@ async fn wait_for(child: &mut Child, limit: Duration) -> (bool, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_worker_killed_halfway_loses_nothing_and_repeats_only_its_requests_in_flight() {
-    let Some(db) = TestDb::new("a_worker_killed_halfway") else {
-        return;
-    };
+    let db = TestDb::new("a_worker_killed_halfway");
     const N: u32 = 30;
     let server = TestServer::start(sites(N, None)).await;
     let dir = tempfile::tempdir().expect("temp dir");
@@ -384,9 +380,7 @@ async fn a_worker_killed_halfway_loses_nothing_and_repeats_only_its_requests_in_
 
 #[test]
 fn the_command_line_refuses_a_live_workers_name_and_reports_workers() {
-    let Some(db) = TestDb::new("the_command_line_refuses_a_live_workers_name") else {
-        return;
-    };
+    let db = TestDb::new("the_command_line_refuses_a_live_workers_name");
     let dir = tempfile::tempdir().expect("temp dir");
     let options = PostgresOptions {
         url: db.url.clone(),

@@ -29,16 +29,15 @@ fn on_each_store(test: &str, check: impl Fn(&mut dyn Frontier)) {
     sqlite.batch_commits(256, Duration::from_millis(250));
     eprintln!("{test}: SQLite");
     check(&mut sqlite);
-    if let Some(db) = TestDb::new(test) {
-        let options = PostgresOptions {
-            url: db.url.clone(),
-            worker: "w1".into(),
-            lease: Duration::from_secs(30),
-        };
-        let mut postgres = PostgresFrontier::open(&options).expect("PostgreSQL frontier");
-        eprintln!("{test}: PostgreSQL");
-        check(&mut postgres);
-    }
+    let db = TestDb::new(test);
+    let options = PostgresOptions {
+        url: db.url.clone(),
+        worker: "w1".into(),
+        lease: Duration::from_secs(30),
+    };
+    let mut postgres = PostgresFrontier::open(&options).expect("PostgreSQL frontier");
+    eprintln!("{test}: PostgreSQL");
+    check(&mut postgres);
 }
 
 fn url(s: &str) -> Url {

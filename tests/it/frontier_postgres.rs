@@ -57,9 +57,7 @@ fn url(s: &str) -> Url {
 
 #[test]
 fn another_workers_sighting_changes_nothing_and_claims_are_leased_to_their_worker() {
-    let Some(db) = TestDb::new("another_workers_sighting_changes_nothing") else {
-        return;
-    };
+    let db = TestDb::new("another_workers_sighting_changes_nothing");
     let mut f = open(&db, "w1");
     assert_eq!(f.schema_version().unwrap(), 1);
     f.add(&[new_url("http://a.test/1", 1, UrlKind::Related)])
@@ -93,9 +91,7 @@ fn another_workers_sighting_changes_nothing_and_claims_are_leased_to_their_worke
 
 #[test]
 fn a_crashed_worker_resumes_its_own_urls_without_losing_or_repeating() {
-    let Some(db) = TestDb::new("a_crashed_worker_resumes_its_own_urls") else {
-        return;
-    };
+    let db = TestDb::new("a_crashed_worker_resumes_its_own_urls");
     let urls: Vec<NewUrl> = (0..50)
         .map(|i| new_url(&format!("http://a.test/p{i}"), 1, UrlKind::Other))
         .collect();
@@ -136,9 +132,7 @@ fn a_crashed_worker_resumes_its_own_urls_without_losing_or_repeating() {
 
 #[test]
 fn skip_locked_claims_by_two_connections_never_overlap() {
-    let Some(db) = TestDb::new("skip_locked_claims_by_two_connections_never_overlap") else {
-        return;
-    };
+    let db = TestDb::new("skip_locked_claims_by_two_connections_never_overlap");
     let urls: Vec<NewUrl> = (0..400)
         .map(|i| new_url(&format!("http://a.test/p{i:03}"), 1, UrlKind::Article))
         .collect();
@@ -215,9 +209,7 @@ fn skip_locked_claims_by_two_connections_never_overlap() {
 
 #[test]
 fn a_dead_workers_leases_expire_and_go_to_another_worker() {
-    let Some(db) = TestDb::new("a_dead_workers_leases_expire") else {
-        return;
-    };
+    let db = TestDb::new("a_dead_workers_leases_expire");
     let lease = Duration::from_millis(1000);
     let o1 = options(&db, "w1", lease);
     let o2 = options(&db, "w2", lease);
@@ -294,9 +286,7 @@ fn a_dead_workers_leases_expire_and_go_to_another_worker() {
 
 #[test]
 fn worker_names_are_exclusive_while_live() {
-    let Some(db) = TestDb::new("worker_names_are_exclusive_while_live") else {
-        return;
-    };
+    let db = TestDb::new("worker_names_are_exclusive_while_live");
     let o = options(&db, "w1", Duration::from_secs(30));
     let mut reg = PostgresWorker::register(&o, &info("box1")).unwrap();
     match PostgresWorker::register(&o, &info("box2")) {
@@ -317,9 +307,7 @@ fn worker_names_are_exclusive_while_live() {
 
 #[test]
 fn migrations_are_recorded_and_a_newer_schema_is_refused() {
-    let Some(db) = TestDb::new("migrations_are_recorded") else {
-        return;
-    };
+    let db = TestDb::new("migrations_are_recorded");
     let o = options(&db, "w1", Duration::from_secs(30));
     drop(PostgresFrontier::open(&o).unwrap());
     // Opening again (and concurrently) applies nothing twice.
@@ -362,9 +350,7 @@ fn migrations_are_recorded_and_a_newer_schema_is_refused() {
 
 #[test]
 fn workers_starting_together_start_one_incremental_pass() {
-    let Some(db) = TestDb::new("workers_starting_together") else {
-        return;
-    };
+    let db = TestDb::new("workers_starting_together");
     let mut f = open(&db, "w0");
     f.add(
         &(0..20)
@@ -427,9 +413,7 @@ fn acquire(p: &PostgresPoliteness, host: &str, l: &SlotLimits) -> (i64, Instant)
 
 #[test]
 fn the_shared_budget_holds_across_workers() {
-    let Some(db) = TestDb::new("the_shared_budget_holds_across_workers") else {
-        return;
-    };
+    let db = TestDb::new("the_shared_budget_holds_across_workers");
     let p1 =
         Arc::new(PostgresPoliteness::open(&options(&db, "w1", Duration::from_secs(5))).unwrap());
     let p2 =
@@ -497,9 +481,7 @@ fn the_shared_budget_holds_across_workers() {
 
 #[test]
 fn robots_txt_is_fetched_once_and_shared() {
-    let Some(db) = TestDb::new("robots_txt_is_fetched_once_and_shared") else {
-        return;
-    };
+    let db = TestDb::new("robots_txt_is_fetched_once_and_shared");
     let lease = Duration::from_millis(600);
     let p1 = PostgresPoliteness::open(&options(&db, "w1", lease)).unwrap();
     let p2 = PostgresPoliteness::open(&options(&db, "w2", lease)).unwrap();

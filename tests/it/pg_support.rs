@@ -1,8 +1,7 @@
 //! PostgreSQL for tests: a database of its own for each test, on the cluster named by
 //! `GLANEUR_TEST_POSTGRES` (a superuser URL; `.ci/run` starts one), or else on a
 //! throwaway cluster this test process starts with `scripts/pg-throwaway.sh` (stopped by
-//! a watchdog when the process exits). With `CI=true` and no PostgreSQL, tests fail;
-//! elsewhere they say loudly that they were skipped.
+//! a watchdog when the process exits). Without PostgreSQL the tests fail, naming the fix.
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -67,19 +66,13 @@ pub struct TestDb {
 }
 
 impl TestDb {
-    /// A new empty database; `None` (after saying so) when no PostgreSQL can be had
-    /// outside CI. Panics in CI (`CI=true`) without PostgreSQL: tests never skip there.
-    pub fn new(test: &str) -> Option<TestDb> {
+    /// A new empty database. Panics when no PostgreSQL can be had: a test that cannot
+    /// run fails, it never passes by returning early.
+    pub fn new(test: &str) -> TestDb {
         let Some(admin) = cluster() else {
-            if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
-                panic!(
-                    "{test}: no PostgreSQL: set GLANEUR_TEST_POSTGRES (as .ci/run does) or install the server (initdb, pg_ctl)"
-                );
-            }
-            eprintln!(
-                "SKIPPED {test}: no PostgreSQL (set GLANEUR_TEST_POSTGRES or install initdb/pg_ctl)"
+            panic!(
+                "{test}: no PostgreSQL: set GLANEUR_TEST_POSTGRES to a superuser URL (as .ci/run does) or install the server (Debian: apt-get install postgresql) so that scripts/pg-throwaway.sh can start one"
             );
-            return None;
         };
         static N: AtomicU32 = AtomicU32::new(0);
         let name = format!(
@@ -98,11 +91,11 @@ impl TestDb {
         });
         let mut url = url::Url::parse(&admin).expect("cluster URL");
         url.set_path(&format!("/{name}"));
-        Some(TestDb {
+        TestDb {
             url: url.to_string(),
             admin,
             name,
-        })
+        }
     }
 
     /// A client on this database (use it off the async runtime, e.g. in `query`).
