@@ -6,13 +6,52 @@ pub mod dict;
 pub mod extract;
 pub mod get;
 pub mod index;
-mod read_util;
+pub mod printer;
 pub mod serve;
 pub mod stats;
 pub mod verify;
 pub mod workers;
 
+use std::path::{Path, PathBuf};
+
 use clap::{Parser, Subcommand};
+
+pub use printer::Printer;
+
+/// A configuration or usage error (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// The archive folder, one argument for every command that reads or writes one
+/// (`#[command(flatten)]`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ArchiveArg {
+    /// The archive folder (WARC files, their index, the crawl state).
+    #[arg(long = "archive", value_name = "DIR", default_value = "archive")]
+    pub dir: PathBuf,
+}
+
+impl ArchiveArg {
+    /// The folder, which must exist (a usage error otherwise).
+    pub fn existing(&self) -> anyhow::Result<&Path> {
+        if !self.dir.is_dir() {
+            anyhow::bail!(UsageError(format!(
+                "{}: no such archive folder",
+                self.dir.display()
+            )));
+        }
+        Ok(&self.dir)
+    }
+
+    /// This folder, or `positional` when the command was given one (the older form
+    /// `glaneur index DIR`).
+    pub fn or(&self, positional: &Option<PathBuf>) -> ArchiveArg {
+        ArchiveArg {
+            dir: positional.clone().unwrap_or_else(|| self.dir.clone()),
+        }
+    }
+}
 
 /// glaneur: an archival crawler for news sites.
 ///
@@ -24,6 +63,19 @@ pub struct Cli {
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
+    /// Only warnings and errors on standard error (no progress, no summary).
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// More detail on standard error (every fetch, for `crawl`).
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+}
+
+impl Cli {
+    /// The printer for the global flags.
+    pub fn printer(&self) -> Printer {
+        Printer::new(self.quiet, self.verbose)
+    }
 }
 
 /// The commands.
