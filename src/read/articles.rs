@@ -227,7 +227,9 @@ fn by_article(
         let n = rest.iter().take_while(|f| f.url == first.url).count();
         let (group, tail) = rest.split_at(n);
         rest = tail;
-        let mut dated: Vec<&Found> = group.iter().collect();
+        // The versions of the canonical page itself, when it was captured.
+        let own = group.iter().any(|f| f.own);
+        let mut dated: Vec<&Found> = group.iter().filter(|f| f.own || !own).collect();
         dated.sort_by_key(|f| f.captured_at);
         let (versions, last_changed) = changes(
             dated
