@@ -75,7 +75,7 @@ pub fn links_to_queue(
         if over && !(link.source == LinkSource::Asset && depth <= max_depth) {
             continue;
         }
-        let Some(url) = urls::canonicalize(&link.url) else {
+        let Some(url) = profile.canonicalize(&link.url) else {
             continue;
         };
         if !profile.allows(&url) {
