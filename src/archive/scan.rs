@@ -505,7 +505,7 @@ mod tests {
         let known = |n: &str| if n == "a.warc" { stamp_a } else { None };
         let p = plan(&[a.clone(), b.clone()], known, ["a.warc", "old.warc"]);
         assert_eq!(p.fresh, ["a.warc"]);
-        assert_eq!(p.todo, [b.clone()]);
+        assert_eq!(p.todo, std::slice::from_ref(&b));
         assert_eq!(p.gone, ["old.warc"]);
         std::fs::write(&a, b"changed").expect("write");
         let p = plan(&[a.clone(), b], known, []);

@@ -207,7 +207,30 @@ pub fn settings(args: &CrawlArgs, printer: Printer) -> anyhow::Result<CrawlSetti
         Some(path) => Some(path.to_string_lossy().into_owned()),
         None => policy.state.clone(),
     };
-    let shared_state = match state.as_deref().filter(|s| is_postgres_url(s)) {
+    let shared_state = shared_state(args, state.as_deref())?;
+    Ok(CrawlSettings {
+        sites,
+        policy,
+        state_path: match (&state, &shared_state) {
+            (Some(path), None) => PathBuf::from(path),
+            _ => args.archive.dir.join("state.sqlite"),
+        },
+        shared_state,
+        archive_dir: args.archive.dir.clone(),
+        max_pages: args.max_pages,
+        max_depth: args.max_depth,
+        max_duration: args.max_duration,
+        compression: args.compression,
+        resolve,
+        output: output_mode(printer),
+    })
+}
+
+/// The PostgreSQL options when `state` is a postgres:// URL (checked with the worker name
+/// and lease), else `None` (and no `--worker`).
+fn shared_state(args: &CrawlArgs, state: Option<&str>) -> anyhow::Result<Option<PostgresOptions>> {
+    let usage = |m: String| anyhow::Error::new(UsageError(m));
+    Ok(match state.filter(|s| is_postgres_url(s)) {
         Some(url) => {
             url.parse::<postgres::Config>()
                 .map_err(|e| usage(format!("--state: not a valid PostgreSQL URL ({e})")))?;
@@ -234,22 +257,6 @@ pub fn settings(args: &CrawlArgs, printer: Printer) -> anyhow::Result<CrawlSetti
             }
             None
         }
-    };
-    Ok(CrawlSettings {
-        sites,
-        policy,
-        state_path: match (&state, &shared_state) {
-            (Some(path), None) => PathBuf::from(path),
-            _ => args.archive.dir.join("state.sqlite"),
-        },
-        shared_state,
-        archive_dir: args.archive.dir.clone(),
-        max_pages: args.max_pages,
-        max_depth: args.max_depth,
-        max_duration: args.max_duration,
-        compression: args.compression,
-        resolve,
-        output: output_mode(printer),
     })
 }
 

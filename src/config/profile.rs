@@ -578,28 +578,6 @@ mod tests {
         Url::parse(s).unwrap()
     }
 
-    #[test]
-    fn duplicate_params_extend_the_generic_list() {
-        let p = parse(
-            "name = \"n\"\nstart = [\"https://n.test/\"]\nduplicate_params = [\"xtor\", \"ref_*\"]\n",
-        )
-        .expect("profile");
-        assert_eq!(p.duplicate_params, ["xtor", "ref_*"]);
-        let got = p.canonicalize(&url(
-            "https://n.test/a?xtor=RSS-1&replytocom=2&ref_x=1&id=4",
-        ));
-        assert_eq!(
-            got.map(|u| u.to_string()).as_deref(),
-            Some("https://n.test/a?id=4")
-        );
-        let generic = SiteProfile::generic(&url("https://n.test/"));
-        let got = generic.canonicalize(&url("https://n.test/a?xtor=RSS-1&id=4"));
-        assert_eq!(
-            got.map(|u| u.to_string()).as_deref(),
-            Some("https://n.test/a?xtor=RSS-1&id=4")
-        );
-    }
-
     const GOOD: &str = r#"
 name = "example"
 start = ["https://WWW.Example.org/news/?utm_source=x#top", "https://www.example.org/news/"]

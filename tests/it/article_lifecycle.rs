@@ -210,3 +210,25 @@ async fn deleted_articles_are_gone_corrections_are_versions_and_copies_are_one_a
     let (status, _) = get_text(&app, "/api/articles?status=deleted").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+#[test]
+fn a_profile_adds_its_own_duplicate_making_parameters() {
+    use glaneur::config::SiteProfile;
+    let u = |s: &str| url::Url::parse(s).expect("url");
+    let text =
+        "name = \"n\"\nstart = [\"https://n.test/\"]\nduplicate_params = [\"xtor\", \"ref_*\"]\n";
+    let p = SiteProfile::parse(text, Path::new("seeds/n.toml")).expect("profile");
+    assert_eq!(p.duplicate_params, ["xtor", "ref_*"]);
+    let got = p.canonicalize(&u("https://n.test/a?xtor=RSS-1&replytocom=2&ref_x=1&id=4"));
+    assert_eq!(
+        got.map(|u| u.to_string()).as_deref(),
+        Some("https://n.test/a?id=4")
+    );
+    // Without the key only the generic list applies.
+    let generic = SiteProfile::generic(&u("https://n.test/"));
+    let got = generic.canonicalize(&u("https://n.test/a?xtor=RSS-1&replytocom=2&id=4"));
+    assert_eq!(
+        got.map(|u| u.to_string()).as_deref(),
+        Some("https://n.test/a?xtor=RSS-1&id=4")
+    );
+}
