@@ -5,7 +5,6 @@ use url::Url;
 use crate::config::SiteProfile;
 use crate::extract::{FoundLink, LinkSource};
 use crate::frontier::{NewUrl, UrlKind};
-use crate::urls;
 
 /// Whether a URL looks like an article when the profile has no `article` pattern:
 /// a date in the path (`/2016/11/…`) or a last segment that is a long hyphenated slug
@@ -81,9 +80,6 @@ pub fn links_to_queue(
         if !profile.allows(&url) {
             continue;
         }
-        let Some(host) = urls::host_key(&url) else {
-            continue;
-        };
         let kind = if link.source == LinkSource::Asset {
             UrlKind::Other
         } else if is_article(profile, &url) {
@@ -93,14 +89,13 @@ pub fn links_to_queue(
         } else {
             UrlKind::Other
         };
-        out.push(NewUrl {
+        out.extend(super::plan::new_url(
             url,
-            host,
-            site: profile.name.clone(),
-            depth: next_depth,
+            &profile.name,
+            next_depth,
             kind,
-            found_on: Some(page.clone()),
-        });
+            Some(page),
+        ));
     }
     out
 }
