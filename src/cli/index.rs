@@ -1,12 +1,11 @@
 //! `glaneur index`: brings `ARCHIVE/index.cdxj` (and `metadata.cdxj`) up to date.
 
-use std::path::PathBuf;
 use std::time::Instant;
 
 use glaneur::archive::index_archive;
 use glaneur::read::INDEX_FILE;
 
-use super::{ArchiveArg, Printer};
+use super::{ArchiveOrPositional, Printer};
 use crate::ExitCode;
 
 /// Arguments of `glaneur index`.
@@ -14,10 +13,7 @@ use crate::ExitCode;
 pub struct IndexArgs {
     /// The archive folder.
     #[command(flatten)]
-    pub archive: ArchiveArg,
-    /// The archive folder, as a positional argument (same as --archive).
-    #[arg(value_name = "ARCHIVE", conflicts_with = "dir")]
-    pub positional: Option<PathBuf>,
+    pub archive: ArchiveOrPositional,
     /// Print the report as JSON on standard output.
     #[arg(long)]
     pub json: bool,
@@ -25,8 +21,8 @@ pub struct IndexArgs {
 
 /// Runs `glaneur index`.
 pub fn run(args: &IndexArgs, printer: Printer) -> anyhow::Result<ExitCode> {
-    let archive = args.archive.or(&args.positional);
-    let dir = archive.existing()?;
+    let dir = args.archive.existing()?;
+    let dir = dir.as_path();
     let start = Instant::now();
     let report = index_archive(dir)?;
     let secs = start.elapsed().as_secs_f64().max(1e-9);

@@ -43,13 +43,30 @@ impl ArchiveArg {
         }
         Ok(&self.dir)
     }
+}
 
-    /// This folder, or `positional` when the command was given one (the older form
-    /// `glaneur index DIR`).
-    pub fn or(&self, positional: &Option<PathBuf>) -> ArchiveArg {
-        ArchiveArg {
-            dir: positional.clone().unwrap_or_else(|| self.dir.clone()),
-        }
+/// The archive folder of `index` and `stats`: `--archive DIR`, or `DIR` alone (their
+/// older form, `glaneur stats archive`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ArchiveOrPositional {
+    /// The archive folder.
+    #[command(flatten)]
+    pub archive: ArchiveArg,
+    /// The archive folder, as a positional argument (same as --archive).
+    #[arg(value_name = "ARCHIVE", conflicts_with = "dir")]
+    pub positional: Option<PathBuf>,
+}
+
+impl ArchiveOrPositional {
+    /// The folder given, which must exist (a usage error otherwise).
+    pub fn existing(&self) -> anyhow::Result<PathBuf> {
+        let archive = ArchiveArg {
+            dir: self
+                .positional
+                .clone()
+                .unwrap_or_else(|| self.archive.dir.clone()),
+        };
+        Ok(archive.existing()?.to_path_buf())
     }
 }
 

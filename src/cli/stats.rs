@@ -2,11 +2,10 @@
 //! capture.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use glaneur::read::stats::archive_stats;
 
-use super::{ArchiveArg, Printer};
+use super::{ArchiveOrPositional, Printer};
 use crate::ExitCode;
 
 /// Arguments of `glaneur stats`.
@@ -14,10 +13,7 @@ use crate::ExitCode;
 pub struct StatsArgs {
     /// The archive folder.
     #[command(flatten)]
-    pub archive: ArchiveArg,
-    /// The archive folder, as a positional argument (same as --archive).
-    #[arg(value_name = "ARCHIVE", conflicts_with = "dir")]
-    pub positional: Option<PathBuf>,
+    pub archive: ArchiveOrPositional,
     /// Print the statistics as JSON on standard output.
     #[arg(long)]
     pub json: bool,
@@ -34,8 +30,7 @@ fn table(out: &mut String, title: &str, map: &BTreeMap<String, u64>) {
 
 /// Runs `glaneur stats`.
 pub fn run(args: &StatsArgs, printer: Printer) -> anyhow::Result<ExitCode> {
-    let archive = args.archive.or(&args.positional);
-    let s = archive_stats(archive.existing()?)?;
+    let s = archive_stats(&args.archive.existing()?)?;
     for d in &s.damaged {
         printer.warn(format_args!(
             "skipped damaged data: {d} (see `glaneur verify`)"
