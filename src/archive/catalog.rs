@@ -304,7 +304,7 @@ impl Catalog {
         for a in &mut articles {
             let mut history = UrlHistory::default();
             for r in self.captures_of(&a.url) {
-                history.add(self.row(*r));
+                history.add(self.row(*r), r.file);
             }
             a.gone_since = history.gone_since(|k| self.article_by_key.contains_key(k));
             if a.gone_since.is_some() {
@@ -489,6 +489,7 @@ mod tests {
             payload_bytes: 0,
             damaged: vec![],
             metadata: vec![],
+            article_records: 2,
             captures: vec![
                 capture(
                     a,

@@ -70,18 +70,24 @@ enum Event {
     Moved(Option<String>),
 }
 
+/// Where a capture stands in time: its date, then (captures of the same second) the rank
+/// of its WARC file by name and its offset, which follow the order of writing.
+pub type Position = (DateTime<Utc>, u32, u64);
+
 /// The captures of one URL, reduced to what tells whether its article is gone.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UrlHistory {
     /// The latest capture where the page was there.
-    last_present: Option<DateTime<Utc>>,
-    /// Captures where it was not (missing or moved), by date.
-    absent: Vec<(DateTime<Utc>, Option<String>)>,
+    last_present: Option<Position>,
+    /// Captures where it was not (missing or moved), in order.
+    absent: Vec<(Position, Option<String>)>,
 }
 
 impl UrlHistory {
-    /// Adds one capture; transient answers (403, 429, 5xx) say nothing and are skipped.
-    pub fn add(&mut self, row: &CaptureRow) {
+    /// Adds one capture of the WARC file ranked `file` among the archive's files sorted
+    /// by name; transient answers (403, 429, 5xx) say nothing and are skipped.
+    pub fn add(&mut self, row: &CaptureRow, file: u32) {
+        let at = (row.date, file, row.offset);
         let event = match row.status {
             None | Some(200..=299) | Some(304) => Event::Present,
             Some(404) | Some(410) => Event::Missing,
@@ -94,11 +100,9 @@ impl UrlHistory {
             Some(_) => return,
         };
         match event {
-            Event::Present => {
-                self.last_present = Some(self.last_present.map_or(row.date, |d| d.max(row.date)))
-            }
-            Event::Missing => self.absent.push((row.date, None)),
-            Event::Moved(target) => self.absent.push((row.date, target)),
+            Event::Present => self.last_present = Some(self.last_present.map_or(at, |d| d.max(at))),
+            Event::Missing => self.absent.push((at, None)),
+            Event::Moved(target) => self.absent.push((at, target)),
         }
         self.compact();
     }
@@ -126,7 +130,7 @@ impl UrlHistory {
         if last_target.as_deref().is_some_and(&is_article) {
             return None;
         }
-        self.absent.first().map(|(d, _)| *d)
+        self.absent.first().map(|((d, _, _), _)| *d)
     }
 
     /// The status this history gives.
@@ -138,9 +142,10 @@ impl UrlHistory {
     }
 }
 
-/// The histories of the URLs captured in one file, by URL key. Captures that cannot
-/// tell about an article (images, styles, scripts fetched fine) are left out.
-pub fn histories(scan: &FileScan) -> HashMap<String, UrlHistory> {
+/// The histories of the URLs captured in one file (ranked `file` by name), by URL key.
+/// Captures that cannot tell about an article (images, styles, scripts fetched fine) are
+/// left out.
+pub fn histories(scan: &FileScan, file: u32) -> HashMap<String, UrlHistory> {
     let mut out: HashMap<String, UrlHistory> = HashMap::new();
     for row in &scan.captures {
         let mime = row.mime_lower();
@@ -152,7 +157,7 @@ pub fn histories(scan: &FileScan) -> HashMap<String, UrlHistory> {
             continue;
         }
         if let Some(key) = url_key(&row.url) {
-            out.entry(key).or_default().add(row);
+            out.entry(key).or_default().add(row, file);
         }
     }
     out
@@ -214,27 +219,32 @@ mod tests {
     fn a_404_after_the_page_makes_it_gone_until_it_comes_back() {
         let u = "http://news.test/a";
         let mut h = UrlHistory::default();
-        h.add(&capture(u, "2024-05-01T00:00:00Z", 200, None));
+        h.add(&capture(u, "2024-05-01T00:00:00Z", 200, None), 0);
         assert_eq!(h.status(|_| false), ArticleStatus::Current);
         let mut later = UrlHistory::default();
-        later.add(&capture(u, "2024-06-01T00:00:00Z", 404, None));
-        later.add(&capture(u, "2024-07-01T00:00:00Z", 410, None));
-        later.add(&capture(u, "2024-06-15T00:00:00Z", 503, None));
+        later.add(&capture(u, "2024-06-01T00:00:00Z", 404, None), 1);
+        later.add(&capture(u, "2024-07-01T00:00:00Z", 410, None), 1);
+        later.add(&capture(u, "2024-06-15T00:00:00Z", 503, None), 1);
         h.merge(later);
         assert_eq!(
             h.gone_since(|_| false),
             parse_warc_date("2024-06-01T00:00:00Z")
         );
-        h.add(&capture(u, "2024-08-01T00:00:00Z", 200, None));
+        h.add(&capture(u, "2024-08-01T00:00:00Z", 200, None), 2);
         assert_eq!(h.status(|_| false), ArticleStatus::Current);
+        // Within one second, the order of the files decides.
+        let mut h = UrlHistory::default();
+        h.add(&capture(u, "2024-05-01T00:00:00Z", 404, None), 1);
+        h.add(&capture(u, "2024-05-01T00:00:00Z", 200, None), 0);
+        assert_eq!(h.status(|_| false), ArticleStatus::Gone);
     }
 
     #[test]
     fn a_redirect_is_a_deletion_unless_it_leads_to_an_article() {
         let u = "http://news.test/a";
         let mut h = UrlHistory::default();
-        h.add(&capture(u, "2024-05-01T00:00:00Z", 200, None));
-        h.add(&capture(u, "2024-06-01T00:00:00Z", 301, Some("/b")));
+        h.add(&capture(u, "2024-05-01T00:00:00Z", 200, None), 0);
+        h.add(&capture(u, "2024-06-01T00:00:00Z", 301, Some("/b")), 0);
         let b = url_key("http://news.test/b").unwrap_or_default();
         assert_eq!(h.status(|k| k == b), ArticleStatus::Current);
         assert_eq!(h.status(|_| false), ArticleStatus::Gone);

@@ -5,7 +5,7 @@
 //!
 //! Indexing is incremental: `index.manifest.json` remembers the [`Stamp`] of every
 //! indexed file; [`super::scan::plan`] tells which files are new or changed; only those
-//! are read ([`super::scan::scan_file`], on all cores), their lines merged into the
+//! are read ([`super::scan::scan_records`], on all cores), their lines merged into the
 //! sorted files, which are replaced atomically (temporary file + rename). Files still
 //! being written (`.open`) are skipped.
 
@@ -17,7 +17,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::scan::{
-    CaptureKind, CaptureRow, FileScan, MetadataRow, Stamp, file_name, plan, scan_file,
+    CaptureKind, CaptureRow, FileScan, MetadataRow, Stamp, file_name, plan, scan_records,
 };
 use crate::read::index::{CdxjEntry, INDEX_FILE, MANIFEST_FILE, METADATA_INDEX_FILE, cdx_key};
 use crate::read::{ReadError, io_err, par_map, timestamp14, warc_files};
@@ -207,7 +207,7 @@ struct FileLines {
 }
 
 fn index_file(path: &Path) -> FileLines {
-    let scan: FileScan = scan_file(path, |_| {});
+    let scan: FileScan = scan_records(path);
     let mut out = FileLines {
         records: scan.records,
         ..FileLines::default()

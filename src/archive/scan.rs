@@ -245,8 +245,11 @@ pub struct FileScan {
     /// Indexed metadata records (articles included), in file order.
     #[serde(default)]
     pub metadata: Vec<MetadataRow>,
-    /// Article records, in file order.
+    /// Article records, in file order (empty for a [`scan_records`] scan).
     pub articles: Vec<ArticleSummary>,
+    /// Article records found (JSON `metadata` records), read or not.
+    #[serde(default)]
+    pub article_records: u64,
 }
 
 /// An article read while scanning, body included.
@@ -302,6 +305,7 @@ impl FileScan {
             captures: Vec::new(),
             metadata: Vec::new(),
             articles: Vec::new(),
+            article_records: 0,
         }
     }
 
@@ -329,7 +333,17 @@ impl FileScan {
 
 /// Reads every record of a WARC file once. `keep` is called with each article record
 /// read (with its body), for callers that need more than the summary.
-pub fn scan_file(path: &Path, mut keep: impl FnMut(ScannedArticle)) -> FileScan {
+pub fn scan_file(path: &Path, keep: impl FnMut(ScannedArticle)) -> FileScan {
+    scan(path, true, keep)
+}
+
+/// [`scan_file`] without reading the articles (their JSON is not parsed: `articles` stays
+/// empty, `article_records` counts them): what the index and the statistics need.
+pub fn scan_records(path: &Path) -> FileScan {
+    scan(path, false, |_| {})
+}
+
+fn scan(path: &Path, articles: bool, mut keep: impl FnMut(ScannedArticle)) -> FileScan {
     let mut out = FileScan::empty(path);
     let scan = match Scan::open(path) {
         Ok(s) => s,
@@ -345,7 +359,7 @@ pub fn scan_file(path: &Path, mut keep: impl FnMut(ScannedArticle)) -> FileScan 
                 length,
                 record,
             } => {
-                if let Some(a) = out.add(&record, offset, length.unwrap_or(0)) {
+                if let Some(a) = out.add(&record, offset, length.unwrap_or(0), articles) {
                     keep(a);
                 }
             }
@@ -359,7 +373,13 @@ pub fn scan_file(path: &Path, mut keep: impl FnMut(ScannedArticle)) -> FileScan 
 
 impl FileScan {
     /// Adds one record; returns the article it holds, if any.
-    fn add(&mut self, record: &Record, offset: u64, length: u64) -> Option<ScannedArticle> {
+    fn add(
+        &mut self,
+        record: &Record,
+        offset: u64,
+        length: u64,
+        articles: bool,
+    ) -> Option<ScannedArticle> {
         self.records += 1;
         let rtype = record.record_type().unwrap_or("-");
         *self.record_types.entry(rtype.to_string()).or_default() += 1;
@@ -396,6 +416,10 @@ impl FileScan {
             });
         }
         if !is_article_record(record) {
+            return None;
+        }
+        self.article_records += 1;
+        if !articles {
             return None;
         }
         let Ok(article) = serde_json::from_slice::<Article>(&record.block) else {

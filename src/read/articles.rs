@@ -147,7 +147,8 @@ struct FileArticles {
     damaged: Vec<String>,
 }
 
-fn file_articles(path: &Path, file: usize, filter: &Filter) -> FileArticles {
+/// The articles of one WARC file (index `file` in the export's list, `rank` by name).
+fn file_articles(path: &Path, (file, rank): (usize, u32), filter: &Filter) -> FileArticles {
     let mut matching: HashSet<u64> = HashSet::new();
     let mut unframed: HashMap<u64, Article> = HashMap::new();
     let scan = scan_file(path, |a| {
@@ -195,7 +196,7 @@ fn file_articles(path: &Path, file: usize, filter: &Filter) -> FileArticles {
         .collect();
     FileArticles {
         found,
-        histories: histories(&scan),
+        histories: histories(&scan, rank),
         records: scan.records,
         articles: scan.articles.len() as u64,
         damaged: scan
@@ -322,8 +323,15 @@ impl Export {
         files
             .sort_by_key(|p| std::cmp::Reverse(std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)));
         let names: Vec<String> = files.iter().map(|p| file_name(p)).collect();
-        let indexed: Vec<(usize, &PathBuf)> = files.iter().enumerate().collect();
-        let per_file = par_map(&indexed, |&(i, f)| file_articles(f, i, filter));
+        let mut by_name: Vec<&str> = names.iter().map(String::as_str).collect();
+        by_name.sort_unstable();
+        let rank = |n: &str| by_name.binary_search(&n).unwrap_or(0) as u32;
+        let indexed: Vec<(usize, u32, &PathBuf)> = files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (i, rank(&names[i]), f))
+            .collect();
+        let per_file = par_map(&indexed, |&(i, r, f)| file_articles(f, (i, r), filter));
         let mut found = Vec::new();
         let mut histories = HashMap::new();
         for f in per_file {

@@ -1,6 +1,6 @@
 //! Archive statistics: captures (response, revisit and resource records) by host,
 //! status, MIME type and day; bytes; first and last capture. Files are read in parallel,
-//! each once ([`crate::archive::scan_file`]), and folded at once (bounded memory).
+//! each once ([`crate::archive::scan::scan_records`]), and folded at once (bounded memory).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{ReadError, par_map, warc_files};
-use crate::archive::scan::{CaptureKind, scan_file};
+use crate::archive::scan::{CaptureKind, scan_records};
 
 /// Statistics of an archive folder.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -83,13 +83,13 @@ impl Stats {
 }
 
 fn file_stats(path: &Path) -> Stats {
-    let scan = scan_file(path, |_| {});
+    let scan = scan_records(path);
     let mut s = Stats {
         files: 1,
         file_bytes: scan.stamp.size,
         records: scan.records,
         by_record_type: scan.record_types.clone(),
-        articles: scan.articles.len() as u64,
+        articles: scan.article_records,
         payload_bytes: scan.payload_bytes,
         damaged: scan
             .damaged
