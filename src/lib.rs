@@ -5,6 +5,7 @@
 //! → `warc` (records on disk) → `extract` (articles and links) → back to the `frontier`.
 //! `crawl` ties the stages together; the binary in `main.rs` only parses arguments.
 
+pub mod archive;
 pub mod capture;
 pub mod config;
 pub mod crawl;

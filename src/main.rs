@@ -25,23 +25,24 @@ pub enum ExitCode {
 fn main() {
     let cli = Cli::parse();
     init_logging(&cli);
+    let printer = cli.printer();
     let result = match &cli.command {
-        Command::Crawl(args) => cli::crawl::run(args),
-        Command::Extract(args) => cli::extract::run(args).map(|()| ExitCode::Success),
-        Command::Index(args) => cli::index::run(args),
-        Command::Get(args) => cli::get::run(args),
-        Command::Articles(args) => cli::articles::run(args),
-        Command::Verify(args) => cli::verify::run(args),
-        Command::Stats(args) => cli::stats::run(args),
-        Command::Workers(args) => cli::workers::run(args),
-        Command::Dict(args) => cli::dict::run(args),
+        Command::Crawl(args) => cli::crawl::run(args, printer),
+        Command::Extract(args) => cli::extract::run(args, printer).map(|()| ExitCode::Success),
+        Command::Index(args) => cli::index::run(args, printer),
+        Command::Get(args) => cli::get::run(args, printer),
+        Command::Articles(args) => cli::articles::run(args, printer),
+        Command::Verify(args) => cli::verify::run(args, printer),
+        Command::Stats(args) => cli::stats::run(args, printer),
+        Command::Workers(args) => cli::workers::run(args, printer),
+        Command::Dict(args) => cli::dict::run(args, printer),
 
-        Command::Serve(args) => cli::serve::run(args),
+        Command::Serve(args) => cli::serve::run(args, printer),
     };
     let code = match result {
         Ok(code) => code,
         Err(error) => {
-            let usage = error.downcast_ref::<cli::crawl::UsageError>().is_some();
+            let usage = error.downcast_ref::<cli::UsageError>().is_some();
             let locked = matches!(
                 error.downcast_ref::<glaneur::crawl::CrawlError>(),
                 Some(glaneur::crawl::CrawlError::Locked(
@@ -67,8 +68,8 @@ fn init_logging(cli: &Cli) {
     use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
     let default = match &cli.command {
-        Command::Crawl(args) if args.quiet => "error",
-        Command::Crawl(args) if args.verbose => "glaneur=debug,info",
+        Command::Crawl(_) if cli.quiet => "error",
+        Command::Crawl(_) if cli.verbose => "glaneur=debug,info",
         Command::Crawl(_) if std::io::stderr().is_terminal() => "warn",
         _ => "info",
     };

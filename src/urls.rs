@@ -7,31 +7,61 @@
 
 use url::{Host, Url};
 
-/// Query parameters removed by [`canonicalize`] (compared case-insensitively); any
-/// parameter whose name starts with `utm_` is removed too.
-const TRACKING_PARAMS: &[&str] = &["fbclid", "gclid", "mc_cid", "mc_eid"];
+/// Query parameters removed by [`canonicalize`] (compared case-insensitively; a name
+/// ending in `*` is a prefix): tracking parameters, and parameters that make another
+/// address of the same page (WordPress comment-reply links, share buttons, AMP and print
+/// versions). A site profile adds its own (`duplicate_params`, [`canonicalize_with`]).
+pub const DUPLICATE_PARAMS: &[&str] = &[
+    "utm_*",
+    "fbclid",
+    "gclid",
+    "mc_cid",
+    "mc_eid",
+    "replytocom",
+    "share",
+    "amp",
+    "print",
+];
 
-/// True if a raw `name=value` query pair is a tracking parameter.
-fn is_tracking(pair: &str) -> bool {
+/// True when `name` (lower case) is one of `patterns` (a pattern ending in `*` is a prefix).
+fn listed(name: &str, patterns: &[impl AsRef<str>]) -> bool {
+    patterns.iter().any(|p| {
+        let p = p.as_ref();
+        match p.strip_suffix('*') {
+            Some(prefix) => name.starts_with(&prefix.to_ascii_lowercase()),
+            None => name.eq_ignore_ascii_case(p),
+        }
+    })
+}
+
+/// True if a raw `name=value` query pair is a parameter to remove.
+fn is_duplicate_param(pair: &str, extra: &[String]) -> bool {
     let name = pair.split('=').next().unwrap_or(pair);
     let name: String = url::form_urlencoded::parse(name.as_bytes())
         .next()
         .map(|(k, _)| k.to_ascii_lowercase())
         .unwrap_or_default();
-    name.starts_with("utm_") || TRACKING_PARAMS.contains(&name.as_str())
+    listed(&name, DUPLICATE_PARAMS) || listed(&name, extra)
 }
 
 /// Canonical form of a URL for the frontier: scheme and host lower-cased, default port
 /// dropped, dot segments resolved, credentials (`user:password@`) dropped (they are never
 /// sent, stored in the state or written into `WARC-Target-URI`), percent-escapes
 /// normalised (hex upper-cased, unreserved characters decoded), fragment dropped, empty
-/// query dropped, and tracking parameters (`utm_*`, `fbclid`, `gclid`, `mc_cid`,
-/// `mc_eid`) removed. Returns None for schemes other than http and https.
+/// query dropped, and the parameters of [`DUPLICATE_PARAMS`] (`utm_*`, `fbclid`,
+/// `replytocom`, `amp`, `print`…) removed. Returns None for schemes other than http and
+/// https.
 ///
 /// The other query parameters keep their order and their spelling (not re-encoded, apart
 /// from the escape normalisation); empty pairs (`a=1&&b=2`) are dropped. Idempotent:
 /// `canonicalize(canonicalize(u)) == canonicalize(u)`.
 pub fn canonicalize(url: &Url) -> Option<Url> {
+    canonicalize_with(url, &[])
+}
+
+/// [`canonicalize`], removing also the query parameters named in `extra` (a site
+/// profile's `duplicate_params`; a name ending in `*` is a prefix).
+pub fn canonicalize_with(url: &Url, extra: &[String]) -> Option<Url> {
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
         return None;
     }
@@ -46,7 +76,7 @@ pub fn canonicalize(url: &Url) -> Option<Url> {
     let query = url.query().map(|q| {
         let kept = q
             .split('&')
-            .filter(|pair| !pair.is_empty() && !is_tracking(pair))
+            .filter(|pair| !pair.is_empty() && !is_duplicate_param(pair, extra))
             .collect::<Vec<_>>()
             .join("&");
         normalize_escapes(&kept).into_owned()
@@ -375,6 +405,32 @@ fn strip_www(domain: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn duplicate_making_parameters_are_dropped_and_profiles_add_their_own() {
+        let u = |s: &str| Url::parse(s).expect("url");
+        let c = |s: &str| canonicalize(&u(s)).map(|u| u.to_string());
+        assert_eq!(
+            c("https://blog.test/post/?replytocom=12").as_deref(),
+            Some("https://blog.test/post/")
+        );
+        assert_eq!(
+            c("https://blog.test/post/?share=facebook&amp=1&PRINT=1&p=3").as_deref(),
+            Some("https://blog.test/post/?p=3")
+        );
+        // Only whole names: `shared` and `sharing` stay.
+        assert_eq!(
+            c("https://blog.test/?shared=1&sharing=2").as_deref(),
+            Some("https://blog.test/?shared=1&sharing=2")
+        );
+        let extra = vec!["xtor".to_string(), "ref_*".to_string()];
+        assert_eq!(
+            canonicalize_with(&u("https://n.test/a?xtor=RSS-1&ref_src=t&id=4"), &extra)
+                .map(|u| u.to_string())
+                .as_deref(),
+            Some("https://n.test/a?id=4")
+        );
+    }
     use proptest::prelude::*;
 
     fn canon(s: &str) -> Option<String> {

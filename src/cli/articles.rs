@@ -5,11 +5,9 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use glaneur::read::articles::{Export, Filter, Format, WriteReport};
-use glaneur::read::parse_user_date;
+use glaneur::read::articles::{DateBound, Export, Filter, Format, StatusFilter, WriteReport};
 
-use super::crawl::UsageError;
-use super::read_util::archive_dir;
+use super::{ArchiveArg, Printer, UsageError};
 use crate::ExitCode;
 
 /// Output formats of `glaneur articles`.
@@ -27,19 +25,21 @@ pub enum OutputFormat {
 #[derive(Debug, clap::Args)]
 pub struct ArticlesArgs {
     /// The archive folder.
-    #[arg(long, default_value = "archive")]
-    pub archive: PathBuf,
+    #[command(flatten)]
+    pub archive: ArchiveArg,
     /// Only articles of this host (subdomains included, `www.` ignored).
     #[arg(long)]
     pub site: Option<String>,
     /// Only articles of this category (case-insensitive).
     #[arg(long)]
     pub category: Option<String>,
-    /// Only articles published on or after this date (`YYYY-MM-DD` or RFC 3339).
-    #[arg(long)]
+    /// Only articles published on or after this date (`YYYY-MM-DD`: from its midnight
+    /// UTC; or RFC 3339).
+    #[arg(long, visible_alias = "from", value_name = "DATE")]
     pub since: Option<String>,
-    /// Only articles published on or before this date (a whole day for `YYYY-MM-DD`).
-    #[arg(long)]
+    /// Only articles published on or before this date (`YYYY-MM-DD`: the whole day; an
+    /// RFC 3339 instant: up to that second included).
+    #[arg(long, visible_alias = "to", value_name = "DATE")]
     pub until: Option<String>,
     /// Only articles whose title or body contains all these words (case-insensitive).
     #[arg(long)]
@@ -47,6 +47,10 @@ pub struct ArticlesArgs {
     /// Every capture of each article, not only the latest.
     #[arg(long)]
     pub all_captures: bool,
+    /// Also deleted articles (`status` "gone": the latest capture is a 404/410 or a
+    /// redirect away); left out by default.
+    #[arg(long)]
+    pub include_gone: bool,
     /// Output format.
     #[arg(long, value_enum, default_value = "jsonl")]
     pub format: OutputFormat,
@@ -56,33 +60,23 @@ pub struct ArticlesArgs {
     pub output: Option<PathBuf>,
 }
 
-fn date_arg(
-    name: &str,
-    v: &Option<String>,
-) -> anyhow::Result<Option<chrono::DateTime<chrono::Utc>>> {
+fn date_arg(name: &str, v: &Option<String>) -> anyhow::Result<Option<DateBound>> {
     match v {
         None => Ok(None),
-        Some(v) => Ok(Some(parse_user_date(v).ok_or_else(|| {
+        Some(v) => Ok(Some(DateBound::parse(v).ok_or_else(|| {
             UsageError(format!("--{name} {v:?}: expected YYYY-MM-DD or RFC 3339"))
         })?)),
     }
 }
 
 /// Runs `glaneur articles`.
-pub fn run(args: &ArticlesArgs) -> anyhow::Result<ExitCode> {
-    archive_dir(&args.archive)?;
-    let mut until = date_arg("until", &args.until)?;
-    if let Some(v) = &args.until
-        && chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").is_ok()
-    {
-        // A day: up to its end.
-        until = until.map(|u| u + chrono::Duration::days(1));
-    }
+pub fn run(args: &ArticlesArgs, printer: Printer) -> anyhow::Result<ExitCode> {
+    let dir = args.archive.existing()?;
     let filter = Filter {
         site: args.site.clone(),
         category: args.category.clone(),
-        since: date_arg("since", &args.since)?,
-        until,
+        from: date_arg("since", &args.since)?,
+        to: date_arg("until", &args.until)?,
         words: args
             .grep
             .as_deref()
@@ -90,6 +84,11 @@ pub fn run(args: &ArticlesArgs) -> anyhow::Result<ExitCode> {
             .split_whitespace()
             .map(str::to_string)
             .collect(),
+        status: if args.include_gone {
+            StatusFilter::All
+        } else {
+            StatusFilter::Current
+        },
     };
     let format = match args.format {
         OutputFormat::Jsonl => Format::Jsonl,
@@ -104,20 +103,28 @@ pub fn run(args: &ArticlesArgs) -> anyhow::Result<ExitCode> {
         ));
     }
     let start = Instant::now();
-    let export = Export::plan(&args.archive, &filter, args.all_captures)?;
+    let export = Export::plan(dir, &filter, args.all_captures)?;
     let stats = &export.stats;
+    printer.detail(format_args!(
+        "{} article(s) to write, from {} article records in {} file(s)",
+        export.len(),
+        stats.articles,
+        stats.files
+    ));
     for d in &stats.damaged {
-        eprintln!("warning: skipped damaged data: {d} (see `glaneur verify`)");
+        printer.warn(format_args!(
+            "skipped damaged data: {d} (see `glaneur verify`)"
+        ));
     }
     let report = match &args.output {
         Some(path) => write_file(&export, format, path)?,
         None => export.write(format, std::io::stdout())?,
     };
     for p in &report.problems {
-        eprintln!("warning: article left out: {p}");
+        printer.warn(format_args!("article left out: {p}"));
     }
     let secs = start.elapsed().as_secs_f64().max(1e-9);
-    eprintln!(
+    printer.info(format_args!(
         "{} article(s) written ({} article records, {} records, {} files, {:.1} MB read in {secs:.2}s: {:.0} records/s, {:.1} MB/s, {:.0} rows/s)",
         report.rows,
         stats.articles,
@@ -127,7 +134,7 @@ pub fn run(args: &ArticlesArgs) -> anyhow::Result<ExitCode> {
         stats.records as f64 / secs,
         stats.bytes as f64 / secs / 1e6,
         report.rows as f64 / secs,
-    );
+    ));
     Ok(ExitCode::Success)
 }
 

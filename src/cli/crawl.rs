@@ -16,6 +16,8 @@ use glaneur::crawl::{
 use glaneur::frontier::{PostgresOptions, default_worker_name, is_postgres_url, valid_worker_name};
 use glaneur::warc::{Compression, Dictionary, DictionarySetting};
 
+use super::printer::Verbosity;
+use super::{ArchiveArg, Printer, UsageError};
 use crate::ExitCode;
 
 /// Arguments of `glaneur crawl`.
@@ -55,8 +57,8 @@ pub struct CrawlArgs {
     pub policy: PathBuf,
 
     /// Directory of the WARC files.
-    #[arg(long, value_name = "DIR", default_value = "archive")]
-    pub archive: PathBuf,
+    #[command(flatten)]
+    pub archive: ArchiveArg,
 
     /// The crawl state (frontier): a SQLite file, or a postgres://user@host/db URL shared
     /// by several workers [default: the policy's `state`, else <archive>/state.sqlite]
@@ -102,17 +104,10 @@ pub struct CrawlArgs {
     #[arg(long, value_name = "HOST=ADDR")]
     pub resolve: Vec<String>,
 
-    /// Print a JSON summary on stdout at the end.
+    /// Print a JSON summary on stdout at the end (--quiet: only errors, no progress
+    /// display; --verbose: log every fetch).
     #[arg(long)]
     pub json: bool,
-
-    /// Only errors; no progress display.
-    #[arg(long, short, conflicts_with = "verbose")]
-    pub quiet: bool,
-
-    /// Log every fetch.
-    #[arg(long, short)]
-    pub verbose: bool,
 
     /// Only check: read the policy and the profiles, then try every start URL (DNS,
     /// address policy, TCP connection) and report each problem with its file and line;
@@ -122,26 +117,17 @@ pub struct CrawlArgs {
     pub check: bool,
 }
 
-impl CrawlArgs {
-    /// The output mode the flags ask for.
-    pub fn output_mode(&self) -> OutputMode {
-        if self.quiet {
-            OutputMode::Quiet
-        } else if self.verbose {
-            OutputMode::Verbose
-        } else {
-            OutputMode::Normal
-        }
+/// The crawl's output mode for the printer's verbosity.
+pub fn output_mode(printer: Printer) -> OutputMode {
+    match printer.verbosity() {
+        Verbosity::Quiet => OutputMode::Quiet,
+        Verbosity::Verbose => OutputMode::Verbose,
+        Verbosity::Normal => OutputMode::Normal,
     }
 }
 
-/// A configuration or usage error (exit code 2).
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct UsageError(pub String);
-
 /// Resolves the arguments and configuration files into crawl settings.
-pub fn settings(args: &CrawlArgs) -> anyhow::Result<CrawlSettings> {
+pub fn settings(args: &CrawlArgs, printer: Printer) -> anyhow::Result<CrawlSettings> {
     let usage = |m: String| anyhow::Error::new(UsageError(m));
     let mut policy = if args.policy.exists() {
         Policy::load(&args.policy).map_err(|e| usage(e.to_string()))?
@@ -221,7 +207,30 @@ pub fn settings(args: &CrawlArgs) -> anyhow::Result<CrawlSettings> {
         Some(path) => Some(path.to_string_lossy().into_owned()),
         None => policy.state.clone(),
     };
-    let shared_state = match state.as_deref().filter(|s| is_postgres_url(s)) {
+    let shared_state = shared_state(args, state.as_deref())?;
+    Ok(CrawlSettings {
+        sites,
+        policy,
+        state_path: match (&state, &shared_state) {
+            (Some(path), None) => PathBuf::from(path),
+            _ => args.archive.dir.join("state.sqlite"),
+        },
+        shared_state,
+        archive_dir: args.archive.dir.clone(),
+        max_pages: args.max_pages,
+        max_depth: args.max_depth,
+        max_duration: args.max_duration,
+        compression: args.compression,
+        resolve,
+        output: output_mode(printer),
+    })
+}
+
+/// The PostgreSQL options when `state` is a postgres:// URL (checked with the worker name
+/// and lease), else `None` (and no `--worker`).
+fn shared_state(args: &CrawlArgs, state: Option<&str>) -> anyhow::Result<Option<PostgresOptions>> {
+    let usage = |m: String| anyhow::Error::new(UsageError(m));
+    Ok(match state.filter(|s| is_postgres_url(s)) {
         Some(url) => {
             url.parse::<postgres::Config>()
                 .map_err(|e| usage(format!("--state: not a valid PostgreSQL URL ({e})")))?;
@@ -248,22 +257,6 @@ pub fn settings(args: &CrawlArgs) -> anyhow::Result<CrawlSettings> {
             }
             None
         }
-    };
-    Ok(CrawlSettings {
-        sites,
-        policy,
-        state_path: match (&state, &shared_state) {
-            (Some(path), None) => PathBuf::from(path),
-            _ => args.archive.join("state.sqlite"),
-        },
-        shared_state,
-        archive_dir: args.archive.clone(),
-        max_pages: args.max_pages,
-        max_depth: args.max_depth,
-        max_duration: args.max_duration,
-        compression: args.compression,
-        resolve,
-        output: args.output_mode(),
     })
 }
 
@@ -279,21 +272,22 @@ fn parse_resolve(value: &str) -> Result<(String, SocketAddr), String> {
 }
 
 /// Runs `glaneur crawl`.
-pub fn run(args: &CrawlArgs) -> anyhow::Result<ExitCode> {
-    let settings = settings(args)?;
+pub fn run(args: &CrawlArgs, printer: Printer) -> anyhow::Result<ExitCode> {
+    let printer = printer.with_json(args.json);
+    let settings = settings(args, printer)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    if let Some(code) = runtime.block_on(preflight(&settings, args.check)) {
+    if let Some(code) = runtime.block_on(preflight(&settings, args.check, printer)) {
         return Ok(code);
     }
     let summary = runtime.block_on(async {
         let stop = CancellationToken::new();
-        tokio::spawn(watch_signals(stop.clone()));
+        tokio::spawn(watch_signals(stop.clone(), printer));
         crawl::run(settings, stop).await
     })?;
-    print_summary(&summary, args)?;
+    print_summary(&summary, printer)?;
     Ok(match summary.stop_reason {
         StopReason::Completed | StopReason::MaxPages => ExitCode::Success,
         StopReason::MaxDuration | StopReason::Interrupted => ExitCode::Stopped,
@@ -304,7 +298,7 @@ pub fn run(args: &CrawlArgs) -> anyhow::Result<ExitCode> {
 /// Tries every start URL before crawling (see `--check`). With `check`, reports and returns
 /// the exit code; otherwise prints each problem as a warning and lets the crawl go on
 /// (the other sites are crawled; the unreachable URL is retried and recorded as failed).
-async fn preflight(settings: &CrawlSettings, check: bool) -> Option<ExitCode> {
+async fn preflight(settings: &CrawlSettings, check: bool, printer: Printer) -> Option<ExitCode> {
     let timeout = settings
         .policy
         .default
@@ -319,9 +313,9 @@ async fn preflight(settings: &CrawlSettings, check: bool) -> Option<ExitCode> {
     .await;
     for problem in &problems {
         if check {
-            eprintln!("error: {problem}");
+            printer.error(problem);
         } else {
-            eprintln!("warning: {problem}");
+            printer.warn(problem);
         }
     }
     if !check {
@@ -331,15 +325,15 @@ async fn preflight(settings: &CrawlSettings, check: bool) -> Option<ExitCode> {
         return Some(ExitCode::Usage);
     }
     let urls: usize = settings.sites.iter().map(|s| s.start.len()).sum();
-    eprintln!(
+    printer.info(format_args!(
         "configuration OK: {} site profile(s), {urls} start URL(s) reachable",
         settings.sites.len()
-    );
+    ));
     Some(ExitCode::Success)
 }
 
 /// First Ctrl-C or SIGTERM: stop gracefully. Second: exit at once.
-async fn watch_signals(stop: CancellationToken) {
+async fn watch_signals(stop: CancellationToken, printer: Printer) {
     let mut presses = 0;
     loop {
         let signal = wait_for_signal().await;
@@ -348,12 +342,12 @@ async fn watch_signals(stop: CancellationToken) {
         }
         presses += 1;
         if presses == 1 {
-            eprintln!(
-                "stopping: waiting for requests in flight (press Ctrl-C again to quit at once)"
+            printer.info(
+                "stopping: waiting for requests in flight (press Ctrl-C again to quit at once)",
             );
             stop.cancel();
         } else {
-            eprintln!("quitting at once; run the same command again to resume");
+            printer.info("quitting at once; run the same command again to resume");
             std::process::exit(130);
         }
     }
@@ -376,10 +370,9 @@ async fn wait_for_signal() -> bool {
     tokio::signal::ctrl_c().await.is_ok()
 }
 
-fn print_summary(summary: &CrawlSummary, args: &CrawlArgs) -> anyhow::Result<()> {
+fn print_summary(summary: &CrawlSummary, printer: Printer) -> anyhow::Result<()> {
     let secs = (summary.finished - summary.started).num_milliseconds() as f64 / 1000.0;
-    if !args.quiet {
-        eprintln!(
+    printer.info(format_args!(
             "{}: {} pages ({:.1}/s; {} new, {} changed, {} unchanged, {} not modified), {} articles, {} requests, {} errors, {} robots-denied, {} written in {} WARC file(s); {} URLs pending",
             match summary.stop_reason {
                 StopReason::Completed => "crawl complete",
@@ -401,11 +394,11 @@ fn print_summary(summary: &CrawlSummary, args: &CrawlArgs) -> anyhow::Result<()>
             human_bytes(summary.bytes_written),
             summary.warc_files.len(),
             summary.pending,
-        );
-    }
-    if args.json {
-        let json = serde_json::to_string(summary).context("cannot serialise the summary")?;
-        println!("{json}");
+    ));
+    if printer.json() {
+        printer
+            .out_json_line(summary)
+            .context("cannot write the summary")?;
     }
     Ok(())
 }

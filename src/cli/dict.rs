@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 
 use glaneur::warc::{DEFAULT_DICTIONARY_SIZE, Dictionary, WarcReader, zstd_dictionary};
 
-use super::crawl::UsageError;
+use super::{Printer, UsageError};
 use crate::ExitCode;
 
 /// Arguments of `glaneur dict`.
@@ -66,10 +66,10 @@ pub struct InfoArgs {
 }
 
 /// Runs `glaneur dict`.
-pub fn run(args: &DictArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &DictArgs, printer: Printer) -> anyhow::Result<ExitCode> {
     match &args.command {
-        DictCommand::Train(a) => train(a),
-        DictCommand::Info(a) => info(a),
+        DictCommand::Train(a) => train(a, printer),
+        DictCommand::Info(a) => info(a, printer),
     }
 }
 
@@ -100,7 +100,7 @@ fn expand(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
     }
 }
 
-fn train(args: &TrainArgs) -> anyhow::Result<ExitCode> {
+fn train(args: &TrainArgs, printer: Printer) -> anyhow::Result<ExitCode> {
     let mut samples: Vec<Vec<u8>> = Vec::new();
     'paths: for path in &args.paths {
         for file in expand(path)? {
@@ -132,34 +132,37 @@ fn train(args: &TrainArgs) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
     let dict = Dictionary::train(&samples, args.size)?;
     dict.save(&args.out)?;
-    eprintln!(
+    printer.info(format_args!(
         "dictionary {} ({} bytes) trained on {} samples in {:.2}s, written to {}",
         dict.id(),
         dict.as_bytes().len(),
         samples.len(),
         started.elapsed().as_secs_f64(),
         args.out.display()
-    );
+    ));
     Ok(ExitCode::Success)
 }
 
-fn info(args: &InfoArgs) -> anyhow::Result<ExitCode> {
+fn info(args: &InfoArgs, printer: Printer) -> anyhow::Result<ExitCode> {
     let dict = if is_warc(&args.file) {
         match zstd_dictionary(&args.file)? {
             Some(bytes) => Dictionary::from_bytes(bytes)?,
             None => {
-                println!("{}: no dictionary", args.file.display());
+                printer.out(format!("{}: no dictionary\n", args.file.display()).as_bytes())?;
                 return Ok(ExitCode::Success);
             }
         }
     } else {
         Dictionary::load(&args.file)?
     };
-    println!(
-        "{}: zstd dictionary {} ({} bytes)",
-        args.file.display(),
-        dict.id(),
-        dict.as_bytes().len()
-    );
+    printer.out(
+        format!(
+            "{}: zstd dictionary {} ({} bytes)\n",
+            args.file.display(),
+            dict.id(),
+            dict.as_bytes().len()
+        )
+        .as_bytes(),
+    )?;
     Ok(ExitCode::Success)
 }

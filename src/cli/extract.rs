@@ -1,13 +1,14 @@
 //! `glaneur extract`: prints the Article of a saved page as JSON, or extracts every
 //! `*.html` / `*.html.gz` page under a folder into `OUTDIR/<stem>.json`, on all cores.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use glaneur::extract::ProfileSelectors;
 use glaneur::extract::batch::{extract_saved, file_url, read_page, run_batch};
 use url::Url;
+
+use super::Printer;
 
 /// Arguments of `glaneur extract`.
 #[derive(Debug, clap::Args)]
@@ -33,7 +34,7 @@ pub struct ExtractArgs {
 }
 
 /// Runs `glaneur extract`.
-pub fn run(args: &ExtractArgs) -> anyhow::Result<()> {
+pub fn run(args: &ExtractArgs, printer: Printer) -> anyhow::Result<()> {
     let selectors = match &args.profile {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -51,10 +52,10 @@ pub fn run(args: &ExtractArgs) -> anyhow::Result<()> {
         };
         let stats = run_batch(dir, out, selectors.as_ref(), args.jobs)?;
         for e in &stats.errors {
-            eprintln!("glaneur extract: {e}");
+            printer.warn(e);
         }
         let secs = stats.seconds.max(1e-9);
-        eprintln!(
+        printer.info(format_args!(
             "extracted {} pages in {:.2}s ({:.0} pages/s, {:.1} MB/s) with {} threads, {} errors",
             stats.pages,
             secs,
@@ -62,7 +63,7 @@ pub fn run(args: &ExtractArgs) -> anyhow::Result<()> {
             stats.bytes as f64 / secs / 1e6,
             stats.threads,
             stats.errors.len()
-        );
+        ));
         return Ok(());
     }
     let Some(file) = &args.file else {
@@ -71,11 +72,5 @@ pub fn run(args: &ExtractArgs) -> anyhow::Result<()> {
     let body = read_page(file)?;
     let url = args.url.clone().unwrap_or_else(|| file_url(file));
     let article = extract_saved(&body, &url, selectors.as_ref());
-    let text = serde_json::to_string_pretty(&article)?;
-    let mut out = std::io::stdout().lock();
-    // A closed pipe (`| head`) is not an error worth a panic.
-    match writeln!(out, "{text}") {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
-        _ => Ok(()),
-    }
+    printer.out_json(&article)
 }

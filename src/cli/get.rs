@@ -1,14 +1,12 @@
 //! `glaneur get`: the capture of a URL nearest in time, through the index.
 
-use std::path::PathBuf;
-
 use anyhow::Context;
-use glaneur::read::{find_article, find_capture, index_archive, parse_user_date};
+use glaneur::archive::index_archive;
+use glaneur::read::{find_article, find_capture, parse_user_date};
 use serde_json::json;
 use url::Url;
 
-use super::crawl::UsageError;
-use super::read_util::{archive_dir, print_json, write_stdout};
+use super::{ArchiveArg, Printer, UsageError};
 use crate::ExitCode;
 
 /// Arguments of `glaneur get`.
@@ -22,8 +20,8 @@ pub struct GetArgs {
     #[arg(long)]
     pub at: Option<String>,
     /// The archive folder.
-    #[arg(long, default_value = "archive")]
-    pub archive: PathBuf,
+    #[command(flatten)]
+    pub archive: ArchiveArg,
     /// Write the body (transfer and content codings removed) to standard output.
     #[arg(long)]
     pub body: bool,
@@ -42,8 +40,8 @@ pub struct GetArgs {
 }
 
 /// Runs `glaneur get`.
-pub fn run(args: &GetArgs) -> anyhow::Result<ExitCode> {
-    archive_dir(&args.archive)?;
+pub fn run(args: &GetArgs, printer: Printer) -> anyhow::Result<ExitCode> {
+    let dir = args.archive.existing()?;
     let at = match &args.at {
         Some(v) => Some(parse_user_date(v).ok_or_else(|| {
             UsageError(format!(
@@ -53,31 +51,31 @@ pub fn run(args: &GetArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     if !args.no_update
-        && let Err(e) = index_archive(&args.archive)
+        && let Err(e) = index_archive(dir)
     {
-        eprintln!("warning: could not update the index: {e}");
+        printer.warn(format_args!("could not update the index: {e}"));
     }
-    let capture = find_capture(&args.archive, &args.url, at)?;
+    let capture = find_capture(dir, &args.url, at)?;
     if args.body {
-        write_stdout(&capture.body()?)?;
+        printer.out(&capture.body()?)?;
     } else if args.headers {
         let head = capture
             .http_head()
             .context("the capture is not an HTTP response")?;
-        write_stdout(head)?;
+        printer.out(head)?;
     } else if args.record {
-        write_stdout(&capture.record.to_bytes())?;
+        printer.out(&capture.record.to_bytes())?;
     } else if args.article {
-        let (_, record) = find_article(&args.archive, &capture)?;
+        let (_, record) = find_article(dir, &capture)?;
         let mut out = record.block;
         out.push(b'\n');
-        write_stdout(&out)?;
+        printer.out(&out)?;
     } else {
         let e = &capture.entry;
         let original = capture.original.as_ref().map(
             |(o, _)| json!({"timestamp": o.timestamp, "filename": o.filename, "offset": o.offset}),
         );
-        print_json(&json!({
+        printer.out_json(&json!({
             "url": e.url,
             "timestamp": e.timestamp,
             "record_type": capture.record.record_type(),

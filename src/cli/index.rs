@@ -1,36 +1,38 @@
 //! `glaneur index`: brings `ARCHIVE/index.cdxj` (and `metadata.cdxj`) up to date.
 
-use std::path::PathBuf;
 use std::time::Instant;
 
-use glaneur::read::{INDEX_FILE, index_archive};
+use glaneur::archive::index_archive;
+use glaneur::read::INDEX_FILE;
 
+use super::{ArchiveOrPositional, Printer};
 use crate::ExitCode;
 
 /// Arguments of `glaneur index`.
 #[derive(Debug, clap::Args)]
 pub struct IndexArgs {
     /// The archive folder.
-    #[arg(default_value = "archive")]
-    pub archive: PathBuf,
+    #[command(flatten)]
+    pub archive: ArchiveOrPositional,
     /// Print the report as JSON on standard output.
     #[arg(long)]
     pub json: bool,
 }
 
 /// Runs `glaneur index`.
-pub fn run(args: &IndexArgs) -> anyhow::Result<ExitCode> {
-    super::read_util::archive_dir(&args.archive)?;
+pub fn run(args: &IndexArgs, printer: Printer) -> anyhow::Result<ExitCode> {
+    let dir = args.archive.existing()?;
+    let dir = dir.as_path();
     let start = Instant::now();
-    let report = index_archive(&args.archive)?;
+    let report = index_archive(dir)?;
     let secs = start.elapsed().as_secs_f64().max(1e-9);
     for e in &report.errors {
-        eprintln!("warning: {e}");
+        printer.warn(e);
     }
     if args.json {
-        super::read_util::print_json(&report)?;
+        printer.out_json(&report)?;
     } else {
-        eprintln!(
+        printer.info(format_args!(
             "indexed {} file(s) ({} unchanged, {} removed): {} records, {} + {} metadata lines in {:.2}s ({:.0} records/s, {:.1} MB/s); {} has {} lines",
             report.files_indexed,
             report.files_unchanged,
@@ -41,9 +43,9 @@ pub fn run(args: &IndexArgs) -> anyhow::Result<ExitCode> {
             secs,
             report.records as f64 / secs,
             report.bytes as f64 / secs / 1e6,
-            args.archive.join(INDEX_FILE).display(),
+            dir.join(INDEX_FILE).display(),
             report.total_lines
-        );
+        ));
     }
     Ok(ExitCode::Success)
 }

@@ -6,13 +6,69 @@ pub mod dict;
 pub mod extract;
 pub mod get;
 pub mod index;
-mod read_util;
+pub mod printer;
 pub mod serve;
 pub mod stats;
 pub mod verify;
 pub mod workers;
 
+use std::path::{Path, PathBuf};
+
 use clap::{Parser, Subcommand};
+
+pub use printer::Printer;
+
+/// A configuration or usage error (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// The archive folder, one argument for every command that reads or writes one
+/// (`#[command(flatten)]`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ArchiveArg {
+    /// The archive folder (WARC files, their index, the crawl state).
+    #[arg(long = "archive", value_name = "DIR", default_value = "archive")]
+    pub dir: PathBuf,
+}
+
+impl ArchiveArg {
+    /// The folder, which must exist (a usage error otherwise).
+    pub fn existing(&self) -> anyhow::Result<&Path> {
+        if !self.dir.is_dir() {
+            anyhow::bail!(UsageError(format!(
+                "{}: no such archive folder",
+                self.dir.display()
+            )));
+        }
+        Ok(&self.dir)
+    }
+}
+
+/// The archive folder of `index` and `stats`: `--archive DIR`, or `DIR` alone (their
+/// older form, `glaneur stats archive`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ArchiveOrPositional {
+    /// The archive folder.
+    #[command(flatten)]
+    pub archive: ArchiveArg,
+    /// The archive folder, as a positional argument (same as --archive).
+    #[arg(value_name = "ARCHIVE", conflicts_with = "dir")]
+    pub positional: Option<PathBuf>,
+}
+
+impl ArchiveOrPositional {
+    /// The folder given, which must exist (a usage error otherwise).
+    pub fn existing(&self) -> anyhow::Result<PathBuf> {
+        let archive = ArchiveArg {
+            dir: self
+                .positional
+                .clone()
+                .unwrap_or_else(|| self.archive.dir.clone()),
+        };
+        Ok(archive.existing()?.to_path_buf())
+    }
+}
 
 /// glaneur: an archival crawler for news sites.
 ///
@@ -24,6 +80,19 @@ pub struct Cli {
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
+    /// Only warnings and errors on standard error (no progress, no summary).
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// More detail on standard error (every fetch, for `crawl`).
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+}
+
+impl Cli {
+    /// The printer for the global flags.
+    pub fn printer(&self) -> Printer {
+        Printer::new(self.quiet, self.verbose)
+    }
 }
 
 /// The commands.

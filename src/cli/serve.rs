@@ -8,16 +8,15 @@ use std::time::Duration;
 use anyhow::Context;
 use glaneur::serve::{App, ServeConfig, serve};
 
-use super::crawl::UsageError;
-use super::read_util::archive_dir;
+use super::{ArchiveArg, Printer, UsageError};
 use crate::ExitCode;
 
 /// Arguments of `glaneur serve`.
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
     /// The archive folder.
-    #[arg(long, default_value = "archive")]
-    pub archive: PathBuf,
+    #[command(flatten)]
+    pub archive: ArchiveArg,
     /// Address and port to listen on. Loopback by default: the interface has no
     /// authentication, so anything else exposes the archive to the network.
     #[arg(long, default_value = "127.0.0.1:8080")]
@@ -35,8 +34,8 @@ pub struct ServeArgs {
 }
 
 /// Runs `glaneur serve` until Ctrl-C.
-pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
-    archive_dir(&args.archive)?;
+pub fn run(args: &ServeArgs, printer: Printer) -> anyhow::Result<ExitCode> {
+    let dir = args.archive.existing()?;
     if !args.bind.ip().is_loopback() {
         tracing::warn!(
             "listening on {} which is not a loopback address: anyone who can reach it can read the archive (there is no authentication)",
@@ -44,7 +43,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let config = ServeConfig {
-        archive: args.archive.clone(),
+        archive: dir.to_path_buf(),
         state_dir: args.state.clone(),
         verify: !args.no_verify,
     };
@@ -63,11 +62,11 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             .await
             .with_context(|| format!("cannot listen on {}", args.bind))?;
         let addr = listener.local_addr().unwrap_or(args.bind);
-        eprintln!(
+        printer.info(format_args!(
             "glaneur serve: http://{addr}/ (archive {}, state {}); Ctrl-C to stop",
-            args.archive.display(),
+            args.archive.dir.display(),
             app.state_dir().display()
-        );
+        ));
         tokio::spawn(refresh_loop(Arc::clone(&app), args.refresh));
         serve(app, listener, async {
             let _ = tokio::signal::ctrl_c().await;

@@ -2,19 +2,18 @@
 //! capture.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use glaneur::read::stats::archive_stats;
 
-use super::read_util::{archive_dir, print_json, write_stdout};
+use super::{ArchiveOrPositional, Printer};
 use crate::ExitCode;
 
 /// Arguments of `glaneur stats`.
 #[derive(Debug, clap::Args)]
 pub struct StatsArgs {
     /// The archive folder.
-    #[arg(default_value = "archive")]
-    pub archive: PathBuf,
+    #[command(flatten)]
+    pub archive: ArchiveOrPositional,
     /// Print the statistics as JSON on standard output.
     #[arg(long)]
     pub json: bool,
@@ -30,14 +29,15 @@ fn table(out: &mut String, title: &str, map: &BTreeMap<String, u64>) {
 }
 
 /// Runs `glaneur stats`.
-pub fn run(args: &StatsArgs) -> anyhow::Result<ExitCode> {
-    archive_dir(&args.archive)?;
-    let s = archive_stats(&args.archive)?;
+pub fn run(args: &StatsArgs, printer: Printer) -> anyhow::Result<ExitCode> {
+    let s = archive_stats(&args.archive.existing()?)?;
     for d in &s.damaged {
-        eprintln!("warning: skipped damaged data: {d} (see `glaneur verify`)");
+        printer.warn(format_args!(
+            "skipped damaged data: {d} (see `glaneur verify`)"
+        ));
     }
     if args.json {
-        print_json(&s)?;
+        printer.out_json(&s)?;
         return Ok(ExitCode::Success);
     }
     let date = |d: Option<chrono::DateTime<chrono::Utc>>| {
@@ -64,6 +64,6 @@ pub fn run(args: &StatsArgs) -> anyhow::Result<ExitCode> {
     for (k, v) in &s.by_day {
         out.push_str(&format!("  {v:>10}  {k}\n"));
     }
-    write_stdout(out.as_bytes())?;
+    printer.out(out.as_bytes())?;
     Ok(ExitCode::Success)
 }

@@ -6,7 +6,7 @@ use std::time::Instant;
 use glaneur::read::verify::{files_to_check, verify_files};
 use serde_json::json;
 
-use super::read_util::{print_json, write_stdout};
+use super::{Printer, UsageError};
 use crate::ExitCode;
 
 /// Arguments of `glaneur verify`.
@@ -21,8 +21,8 @@ pub struct VerifyArgs {
 }
 
 /// Runs `glaneur verify`.
-pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
-    let files = files_to_check(&args.paths).map_err(|e| super::crawl::UsageError(e.to_string()))?;
+pub fn run(args: &VerifyArgs, printer: Printer) -> anyhow::Result<ExitCode> {
+    let files = files_to_check(&args.paths).map_err(|e| UsageError(e.to_string()))?;
     let start = Instant::now();
     let reports = verify_files(&files);
     let secs = start.elapsed().as_secs_f64().max(1e-9);
@@ -30,7 +30,7 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     let records: u64 = reports.iter().map(|r| r.records).sum();
     let bytes: u64 = reports.iter().map(|r| r.bytes).sum();
     if args.json {
-        print_json(&json!({
+        printer.out_json(&json!({
             "ok": bad == 0,
             "files": reports.len(),
             "damaged_files": bad,
@@ -83,8 +83,8 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
                 out.push_str(&format!("      repair: {repair}\n"));
             }
         }
-        write_stdout(out.as_bytes())?;
-        eprintln!(
+        printer.out(out.as_bytes())?;
+        printer.info(format_args!(
             "{} file(s), {records} records, {:.1} MB in {secs:.2}s ({:.0} records/s, {:.1} MB/s): {}",
             reports.len(),
             bytes as f64 / 1e6,
@@ -95,7 +95,7 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
             } else {
                 format!("{bad} damaged file(s)")
             }
-        );
+        ));
     }
     Ok(if bad == 0 {
         ExitCode::Success

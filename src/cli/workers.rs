@@ -9,8 +9,7 @@ use clap::Args;
 use glaneur::config::Policy;
 use glaneur::frontier::{WorkersReport, is_postgres_url, workers_report};
 
-use super::crawl::UsageError;
-use super::read_util::{print_json, write_stdout};
+use super::{Printer, UsageError};
 use crate::ExitCode;
 
 /// Arguments of `glaneur workers`.
@@ -145,7 +144,7 @@ fn render(report: &WorkersReport, all: bool, hosts: usize) -> String {
 }
 
 /// Runs `glaneur workers`.
-pub fn run(args: &WorkersArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &WorkersArgs, printer: Printer) -> anyhow::Result<ExitCode> {
     let url = state_url(args)?;
     let mut report = workers_report(&url).context("cannot read the shared state")?;
     if args.json {
@@ -155,9 +154,9 @@ pub fn run(args: &WorkersArgs) -> anyhow::Result<ExitCode> {
         if args.hosts > 0 {
             report.hosts.truncate(args.hosts);
         }
-        print_json(&report)?;
+        printer.out_json(&report)?;
     } else {
-        write_stdout(render(&report, args.all, args.hosts).as_bytes())?;
+        printer.out(render(&report, args.all, args.hosts).as_bytes())?;
     }
     Ok(ExitCode::Success)
 }

@@ -58,6 +58,10 @@ pub struct SiteProfile {
     /// Incremental runs re-check, every run, articles first fetched less than this long
     /// ago (`fresh_articles = "2d"`).
     pub fresh_articles: Duration,
+    /// Query parameters that make another address of the same page on this site, removed
+    /// from its URLs besides [`crate::urls::DUPLICATE_PARAMS`] (`duplicate_params =
+    /// ["xtor", "ref_*"]`; a name ending in `*` is a prefix).
+    pub duplicate_params: Vec<String>,
     /// The file this profile came from (None for a generic profile built from a bare URL).
     pub source: Option<PathBuf>,
     /// The 1-based line of each start URL in [`SiteProfile::source`] (see
@@ -82,6 +86,8 @@ struct RawProfile {
     feeds: Vec<Spanned<String>>,
     recheck_articles: Option<Spanned<String>>,
     fresh_articles: Option<Spanned<String>>,
+    #[serde(default)]
+    duplicate_params: Vec<String>,
 }
 
 /// Default `recheck_articles`: a week.
@@ -291,9 +297,16 @@ impl SiteProfile {
             feeds: Vec::new(),
             recheck_articles: DEFAULT_RECHECK_ARTICLES,
             fresh_articles: DEFAULT_FRESH_ARTICLES,
+            duplicate_params: Vec::new(),
             source: None,
             start_lines: Vec::new(),
         }
+    }
+
+    /// The canonical form of a URL of this site ([`crate::urls::canonicalize_with`] its
+    /// `duplicate_params`).
+    pub fn canonicalize(&self, url: &Url) -> Option<Url> {
+        crate::urls::canonicalize_with(url, &self.duplicate_params)
     }
 
     /// The line of `url` in the `start` list of the profile's file, if it is listed there.
@@ -465,6 +478,7 @@ impl SiteProfile {
                 feeds,
                 recheck_articles,
                 fresh_articles,
+                duplicate_params: raw.duplicate_params.clone(),
                 source: None,
                 start_lines,
             },

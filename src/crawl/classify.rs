@@ -5,7 +5,6 @@ use url::Url;
 use crate::config::SiteProfile;
 use crate::extract::{FoundLink, LinkSource};
 use crate::frontier::{NewUrl, UrlKind};
-use crate::urls;
 
 /// Whether a URL looks like an article when the profile has no `article` pattern:
 /// a date in the path (`/2016/11/…`) or a last segment that is a long hyphenated slug
@@ -75,7 +74,7 @@ pub fn links_to_queue(
         if over && !(link.source == LinkSource::Asset && depth <= max_depth) {
             continue;
         }
-        let Some(url) = urls::canonicalize(&link.url) else {
+        let Some(url) = profile.canonicalize(&link.url) else {
             continue;
         };
         if !profile.allows(&url) {

@@ -78,9 +78,11 @@ pub(super) fn new_url(
     })
 }
 
-/// `url` made canonical, if it is in `site`'s scope.
+/// `url` made canonical (with the profile's `duplicate_params`), if it is in `site`'s scope.
 pub(super) fn in_scope(site: &Site, url: &Url) -> Option<Url> {
-    urls::canonicalize(url).filter(|u| site.profile.allows(u))
+    site.profile
+        .canonicalize(url)
+        .filter(|u| site.profile.allows(u))
 }
 
 #[cfg(test)]

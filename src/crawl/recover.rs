@@ -343,7 +343,7 @@ mod tests {
             la.response.id.0
         );
         // Once indexed (by the end of a run), a file is not read back again.
-        crate::read::index_archive(dir.path()).unwrap();
+        crate::archive::index_archive(dir.path()).unwrap();
         assert!(files_to_scan(dir.path(), &[]).is_empty());
     }
 }

@@ -424,7 +424,7 @@ async fn update_index(dir: &Path) {
     let waited = Instant::now();
     loop {
         let d = dir.to_path_buf();
-        match tokio::task::spawn_blocking(move || crate::read::index_archive(&d)).await {
+        match tokio::task::spawn_blocking(move || crate::archive::index_archive(&d)).await {
             Ok(Ok(report)) => {
                 tracing::info!(
                     "index.cdxj updated: {} file(s), {} record(s)",

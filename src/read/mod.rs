@@ -1,5 +1,7 @@
 //! Reading the archive back: the CDXJ index (`index`), capture lookup (`get`), the
-//! article export (`articles`), the integrity check (`verify`) and statistics (`stats`).
+//! article export (`articles`, in the formats of `table`), the integrity check (`verify`)
+//! and statistics (`stats`). The archive model they share (one scan of the WARC files,
+//! one filter) is [`crate::archive`]; readers never write.
 //!
 //! Every reader streams records one at a time ([`crate::warc::WarcReader`]) and spreads
 //! whole files over all cores ([`par_map`]).
@@ -8,6 +10,7 @@ pub mod articles;
 pub mod get;
 pub mod index;
 pub mod stats;
+pub mod table;
 pub mod verify;
 
 use std::path::{Path, PathBuf};
@@ -19,10 +22,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use crate::warc::{OPEN_SUFFIX, WarcError};
 
 pub use get::{Capture, decode_body, find_article, find_capture, read_record_at};
-pub use index::{
-    CdxjEntry, INDEX_FILE, IndexReport, MANIFEST_FILE, METADATA_INDEX_FILE, index_archive,
-    lookup_entries,
-};
+pub use index::{CdxjEntry, INDEX_FILE, MANIFEST_FILE, METADATA_INDEX_FILE, lookup_entries};
 
 /// Reading the archive failed.
 #[derive(Debug, thiserror::Error)]

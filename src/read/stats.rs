@@ -1,5 +1,6 @@
 //! Archive statistics: captures (response, revisit and resource records) by host,
-//! status, MIME type and day; bytes; first and last capture. Files are read in parallel.
+//! status, MIME type and day; bytes; first and last capture. Files are read in parallel,
+//! each once ([`crate::archive::scan::scan_records`]), and folded at once (bounded memory).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -7,8 +8,8 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::index::{http_header, http_status};
-use super::{Item, ReadError, Scan, par_map, parse_warc_date, warc_files};
+use super::{ReadError, par_map, warc_files};
+use crate::archive::scan::{CaptureKind, scan_records};
 
 /// Statistics of an archive folder.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -82,76 +83,42 @@ impl Stats {
 }
 
 fn file_stats(path: &Path) -> Stats {
+    let scan = scan_records(path);
     let mut s = Stats {
         files: 1,
-        file_bytes: std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+        file_bytes: scan.stamp.size,
+        records: scan.records,
+        by_record_type: scan.record_types.clone(),
+        articles: scan.article_records,
+        payload_bytes: scan.payload_bytes,
+        damaged: scan
+            .damaged
+            .iter()
+            .map(|d| format!("{}: {d}", path.display()))
+            .collect(),
         ..Default::default()
     };
-    let scan = match Scan::open(path) {
-        Ok(x) => x,
-        Err(e) => {
-            s.damaged.push(e.to_string());
-            return s;
-        }
-    };
-    for item in scan {
-        let record = match item {
-            Item::Record { record, .. } => record,
-            Item::Damage {
-                offset, message, ..
-            } => {
-                s.damaged
-                    .push(format!("{} at offset {offset}: {message}", path.display()));
-                continue;
-            }
-        };
-        s.records += 1;
-        let rtype = record.record_type().unwrap_or("-").to_string();
-        add(&mut s.by_record_type, &rtype, 1);
-        if rtype == "metadata" {
-            s.articles += u64::from(super::is_article_record(&record));
-            continue;
-        }
-        if !matches!(rtype.as_str(), "response" | "revisit" | "resource") {
-            continue;
-        }
+    for c in &scan.captures {
         s.captures += 1;
-        let head = if record.is_http() {
-            record.http_head()
-        } else {
-            None
-        };
-        let host = record
-            .header("WARC-Target-URI")
-            .and_then(|u| url::Url::parse(u.trim_matches(['<', '>'])).ok())
+        let host = url::Url::parse(&c.url)
+            .ok()
             .and_then(|u| u.host_str().map(str::to_string))
             .unwrap_or_else(|| "-".into());
         add(&mut s.by_host, &host, 1);
-        let status = head.and_then(http_status).unwrap_or_else(|| "-".into());
+        let status = c.status.map_or_else(|| "-".into(), |s| s.to_string());
         add(&mut s.by_status, &status, 1);
-        let mime = if rtype == "revisit" {
+        let mime = if c.kind == CaptureKind::Revisit {
             s.revisits += 1;
             "warc/revisit".to_string()
         } else {
-            head.and_then(|h| http_header(h, "Content-Type"))
-                .or_else(|| record.header("Content-Type").map(str::to_string))
-                .map(|m| {
-                    m.split(';')
-                        .next()
-                        .unwrap_or("")
-                        .trim()
-                        .to_ascii_lowercase()
-                })
+            Some(c.mime_lower())
                 .filter(|m| !m.is_empty())
                 .unwrap_or_else(|| "unk".into())
         };
         add(&mut s.by_mime, &mime, 1);
-        s.payload_bytes += record.payload().map(|p| p.len() as u64).unwrap_or(0);
-        if let Some(d) = record.header("WARC-Date").and_then(parse_warc_date) {
-            add(&mut s.by_day, &d.format("%Y-%m-%d").to_string(), 1);
-            s.first_capture = Some(s.first_capture.map_or(d, |f| f.min(d)));
-            s.last_capture = Some(s.last_capture.map_or(d, |l| l.max(d)));
-        }
+        add(&mut s.by_day, &c.date.format("%Y-%m-%d").to_string(), 1);
+        s.first_capture = Some(s.first_capture.map_or(c.date, |f| f.min(c.date)));
+        s.last_capture = Some(s.last_capture.map_or(c.date, |l| l.max(c.date)));
     }
     s
 }

@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::catalog::Stamp;
+use crate::archive::Stamp;
 
 /// The cached check of one file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

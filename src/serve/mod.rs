@@ -9,11 +9,11 @@
 //! files or anywhere in the archive folder but the state folder. [`router`] gives the
 //! axum routes (see `routes`); [`serve`] runs them on a listener until shutdown.
 
-pub mod catalog;
 pub mod chart;
 pub mod data;
 pub mod diff;
 pub mod integrity;
+pub mod params;
 pub mod replay;
 pub mod routes;
 pub mod search;
@@ -27,8 +27,10 @@ use std::sync::{Arc, Mutex, RwLock};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-pub use catalog::{Catalog, StoredArticle};
-use catalog::{FileScan, ScannedArticle, Stamp};
+pub use crate::archive::Catalog;
+use crate::archive::scan::{FileScan, ScannedArticle, file_name, plan, scan_file};
+/// An article as stored in its metadata record.
+pub use crate::extract::Article as StoredArticle;
 use integrity::Integrity;
 pub use routes::router;
 use search::{SearchDoc, SearchIndex};
@@ -137,12 +139,6 @@ fn state_err(path: &Path) -> impl Fn(std::io::Error) -> ServeError + '_ {
     }
 }
 
-fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
-}
-
 impl App {
     /// Opens an archive: creates the state folder if needed, loads the cached scans of
     /// the WARC files that did not change and opens the search index. Fast: files are
@@ -168,15 +164,21 @@ impl App {
         )?;
         let integrity = Integrity::open(&state_dir.join("integrity.json"), config.verify);
         let files = crate::read::warc_files(&archive)?;
-        let scans: Vec<Arc<FileScan>> = files
+        let mut cached: HashMap<String, FileScan> = HashMap::new();
+        let plan = plan(
+            &files,
+            |name| {
+                let scan = FileScan::load(&cache_dir, name)?;
+                let stamp = scan.stamp;
+                cached.insert(name.to_string(), scan);
+                Some(stamp)
+            },
+            [],
+        );
+        let scans: Vec<Arc<FileScan>> = plan
+            .fresh
             .iter()
-            .filter_map(|p| {
-                let name = file_name(p);
-                let stamp = Stamp::of(p)?;
-                catalog::load_cached(&cache_dir, &name)
-                    .filter(|s| s.stamp == stamp)
-                    .map(Arc::new)
-            })
+            .filter_map(|n| cached.remove(n).map(Arc::new))
             .collect();
         let status = Status {
             files_total: files.len(),
@@ -266,30 +268,27 @@ impl App {
         let current = self.catalog();
         let known: HashMap<&str, &Arc<FileScan>> =
             current.scans.iter().map(|s| (s.name.as_str(), s)).collect();
-        let mut scans: Vec<Arc<FileScan>> = Vec::with_capacity(files.len());
-        let mut todo: Vec<PathBuf> = Vec::new();
-        for path in &files {
-            let name = file_name(path);
-            let Some(stamp) = Stamp::of(path) else {
-                continue;
-            };
-            if let Some(s) = known.get(name.as_str()).filter(|s| s.stamp == stamp) {
-                scans.push(Arc::clone(s));
-            } else if let Some(s) =
-                catalog::load_cached(&cache_dir, &name).filter(|s| s.stamp == stamp)
-            {
-                scans.push(Arc::new(s));
-            } else {
-                todo.push(path.clone());
-            }
-        }
+        // In memory first, else the cached scan of an earlier run.
+        let mut cached: HashMap<String, Arc<FileScan>> = HashMap::new();
+        let plan = plan(
+            &files,
+            |name| {
+                let scan = match known.get(name) {
+                    Some(s) => Arc::clone(s),
+                    None => Arc::new(FileScan::load(&cache_dir, name)?),
+                };
+                let stamp = scan.stamp;
+                cached.insert(name.to_string(), scan);
+                Some(stamp)
+            },
+            known.keys().copied(),
+        );
+        let mut scans: Vec<Arc<FileScan>> =
+            plan.fresh.iter().filter_map(|n| cached.remove(n)).collect();
+        let todo = plan.todo;
         report.files_cached = scans.len();
         report.files_read = todo.len();
-        report.files_removed = current
-            .scans
-            .iter()
-            .filter(|s| !files.iter().any(|f| file_name(f) == s.name))
-            .count();
+        report.files_removed = plan.gone.len();
         self.set_status(|s| {
             s.files_total = files.len();
             s.files_done = scans.len();
@@ -300,11 +299,10 @@ impl App {
             return Ok(report);
         }
         // Read new and changed files on all cores, largest first.
-        todo.sort_by_key(|p| std::cmp::Reverse(Stamp::of(p).map(|s| s.size).unwrap_or(0)));
         let budget = AtomicUsize::new(BODY_BUDGET);
         let read = crate::read::par_map(&todo, |path| {
             let mut kept: Vec<ScannedArticle> = Vec::new();
-            let scan = catalog::scan_file(path, |a| {
+            let scan = scan_file(path, |a| {
                 let len = a.article.body.as_ref().map_or(0, String::len) + 1024;
                 let left = budget.load(Ordering::Relaxed);
                 if left >= len {
@@ -312,7 +310,7 @@ impl App {
                     kept.push(a);
                 }
             });
-            if let Err(e) = catalog::store_cached(&cache_dir, &scan) {
+            if let Err(e) = scan.store(&cache_dir) {
                 tracing::warn!("cannot cache the scan of {}: {e}", path.display());
             }
             self.set_status(|s| s.files_done += 1);
@@ -422,7 +420,7 @@ impl App {
     /// Checks the integrity of the WARC files that have no result yet (blocking).
     pub fn verify_pending(&self) {
         let catalog = self.catalog();
-        let files: Vec<(String, Stamp)> = catalog
+        let files: Vec<(String, crate::archive::Stamp)> = catalog
             .scans
             .iter()
             .map(|s| (s.name.clone(), s.stamp))

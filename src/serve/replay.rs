@@ -15,15 +15,26 @@
 //!   `target`, `ping`, `srcdoc`, form actions and `integrity`.
 //!
 //! A page that the rewriter cannot parse unambiguously is not shown as HTML.
+//!
+//! [`replay_content`] answers `/replay/{timestamp}/{url}`: the capture nearest in time,
+//! revisits resolved, redirects shown as a link, bodies decoded and rewritten by type.
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
 
 use lol_html::html_content::{ContentType, Element};
 use lol_html::{RewriteStrSettings, element, rewrite_str, text};
 use regex::{Captures, Regex};
 use url::Url;
+
+use super::App;
+use crate::archive::Catalog;
+use crate::read::decode_body;
+use crate::read::index::http_header;
 
 /// The `Content-Security-Policy` of archived content.
 pub const REPLAY_CSP: &str = "default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self' data:; media-src 'self'; frame-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'self'; sandbox";
@@ -307,6 +318,240 @@ pub fn rewrite_html(html: &str, page: &Url, ts: &str) -> Result<String, String> 
             Ok(())
         }));
     rewrite_str(html, settings).map_err(|e| e.to_string())
+}
+
+// ---------------------------------------------------------------- serving replayed content
+
+/// The headers of replayed content: its type, [`REPLAY_CSP`], framed by this server only.
+fn replay_headers(content_type: &str) -> HeaderMap {
+    let mut h = HeaderMap::new();
+    let set = |h: &mut HeaderMap, k: header::HeaderName, v: &str| {
+        if let Ok(v) = HeaderValue::from_str(v) {
+            h.insert(k, v);
+        }
+    };
+    set(&mut h, header::CONTENT_TYPE, content_type);
+    set(&mut h, header::CONTENT_SECURITY_POLICY, REPLAY_CSP);
+    set(&mut h, header::X_FRAME_OPTIONS, "SAMEORIGIN");
+    set(&mut h, header::CACHE_CONTROL, "private, max-age=300");
+    set(
+        &mut h,
+        header::HeaderName::from_static("x-dns-prefetch-control"),
+        "off",
+    );
+    h
+}
+
+/// A small page shown in the frame instead of archived content.
+pub fn replay_notice(status: StatusCode, text: &str, link: Option<(&str, &str)>) -> Response {
+    let body = maud::html! {
+        (maud::DOCTYPE)
+        html { head { meta charset="utf-8"; title { (text) } }
+            body style="font-family:sans-serif;padding:1em" {
+                p { (text) }
+                @if let Some((href, label)) = link { p { a href=(href) { (label) } } }
+            }
+        }
+    };
+    (
+        status,
+        replay_headers("text/html; charset=utf-8"),
+        body.into_string(),
+    )
+        .into_response()
+}
+
+/// Splits `/replay/{ts}/{url}` (the URL as sent, query included) into its parts.
+fn replay_target(uri: &Uri) -> Option<(String, String)> {
+    let path = uri.path().strip_prefix("/replay/")?;
+    let (ts, rest) = path.split_once('/')?;
+    if ts.is_empty() || ts.len() > 14 || !ts.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut url = rest.to_string();
+    if let Some(q) = uri.query() {
+        url.push('?');
+        url.push_str(q);
+    }
+    Some((ts.to_string(), url))
+}
+
+fn is_html_mime(m: &str) -> bool {
+    matches!(m, "text/html" | "application/xhtml+xml")
+}
+
+/// The archived content at `uri` (`/replay/{timestamp}/{url}`), rewritten; a notice in
+/// its place when it is missing or cannot be shown safely. Blocking (reads the archive).
+pub fn replay_content(app: &App, uri: &Uri) -> Response {
+    let Some((ts, url)) = replay_target(uri) else {
+        return replay_notice(
+            StatusCode::BAD_REQUEST,
+            "Not a replay address: expected /replay/{timestamp}/{url}.",
+            None,
+        );
+    };
+    let Ok(parsed) = Url::parse(&url) else {
+        return replay_notice(StatusCode::BAD_REQUEST, "Not an archived address.", None);
+    };
+    let catalog: Arc<Catalog> = app.catalog();
+    let Some(r) = catalog.nearest_capture(&url, crate::read::parse_timestamp(&ts)) else {
+        return replay_notice(
+            StatusCode::NOT_FOUND,
+            &format!("Not in the archive: {url}"),
+            None,
+        );
+    };
+    let Some(pr) = catalog.payload_capture(r) else {
+        return replay_notice(
+            StatusCode::NOT_FOUND,
+            &format!("The payload of this revisit is not in the archive: {url}"),
+            None,
+        );
+    };
+    let row = catalog.row(pr);
+    let record = match crate::read::read_record_at(app.archive(), catalog.file_name(pr), row.offset)
+    {
+        Ok(rec) => rec,
+        Err(e) => {
+            return replay_notice(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &format!("Cannot read the capture: {e}"),
+                None,
+            );
+        }
+    };
+    let capture_url = Url::parse(&row.url).unwrap_or(parsed);
+    let head = if record.is_http() {
+        record.http_head()
+    } else {
+        None
+    };
+    if let Some(status) = row.status.filter(|s| (300..400).contains(s)) {
+        return redirect_notice(status, row.location.as_deref(), &capture_url, &ts);
+    }
+    let payload = record.payload().unwrap_or_default();
+    let body = match head {
+        Some(h) => decode_body(h, payload),
+        None => Ok(payload.into_owned()),
+    };
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => {
+            return replay_notice(
+                StatusCode::OK,
+                &format!("Cannot decode the archived body: {e}"),
+                None,
+            );
+        }
+    };
+    let content_type = head
+        .and_then(|h| http_header(h, "Content-Type"))
+        .or_else(|| record.header("Content-Type").map(str::to_string));
+    // Links keep the time asked for: each page then replays its capture nearest to it.
+    let content = Content {
+        mime: row.mime_lower(),
+        content_type: content_type.as_deref(),
+        body,
+        url: &capture_url,
+        ts: &ts,
+    };
+    content.into_response()
+}
+
+/// The notice shown for an archived redirect, linking to the replay of its target.
+fn redirect_notice(status: u16, location: Option<&str>, page: &Url, ts: &str) -> Response {
+    let location = location
+        .and_then(|l| page.join(l).ok())
+        .filter(|u| matches!(u.scheme(), "http" | "https"));
+    let target = location.as_ref().map(|l| replay_path(ts, l));
+    replay_notice(
+        StatusCode::OK,
+        &format!("Archived redirect (HTTP {status})"),
+        target.as_deref().zip(location.as_ref().map(Url::as_str)),
+    )
+}
+
+/// A decoded archived body and what tells how to serve it.
+struct Content<'a> {
+    /// The capture's MIME type, lower case (empty when unknown).
+    mime: String,
+    /// The `Content-Type` as archived (for the charset).
+    content_type: Option<&'a str>,
+    body: Vec<u8>,
+    /// The page's URL, against which its links are resolved.
+    url: &'a Url,
+    /// The timestamp asked for, kept in rewritten links.
+    ts: &'a str,
+}
+
+impl Content<'_> {
+    fn text(&self) -> String {
+        crate::extract::charset::decode(&self.body, self.content_type, None).0
+    }
+
+    /// HTML and CSS rewritten, images, fonts and media as they are, other text as plain
+    /// text, anything else as a download.
+    fn into_response(self) -> Response {
+        let mime = self.mime.as_str();
+        let sniff_html = mime.is_empty() && crate::extract::is_html(self.content_type, &self.body);
+        if is_html_mime(mime) || sniff_html {
+            return match rewrite_html(&self.text(), self.url, self.ts) {
+                Ok(html) => (
+                    StatusCode::OK,
+                    replay_headers("text/html; charset=utf-8"),
+                    html,
+                )
+                    .into_response(),
+                Err(e) => replay_notice(
+                    StatusCode::OK,
+                    &format!("This archived page cannot be shown safely ({e})."),
+                    None,
+                ),
+            };
+        }
+        if mime == "text/css" {
+            let css = rewrite_css(&self.text(), self.url, self.ts);
+            return (
+                StatusCode::OK,
+                replay_headers("text/css; charset=utf-8"),
+                css,
+            )
+                .into_response();
+        }
+        let passthrough = mime.starts_with("image/") && mime != "image/svg+xml"
+            || mime.starts_with("font/")
+            || mime.starts_with("audio/")
+            || mime.starts_with("video/")
+            || matches!(
+                mime,
+                "application/font-woff"
+                    | "application/font-woff2"
+                    | "application/vnd.ms-fontobject"
+            );
+        if passthrough {
+            return (StatusCode::OK, replay_headers(mime), self.body).into_response();
+        }
+        if mime.starts_with("text/")
+            || mime.contains("javascript")
+            || mime.contains("json")
+            || mime.ends_with("+xml")
+            || mime.ends_with("/xml")
+        {
+            // Scripts and markup that is not rewritten are shown as text.
+            return (
+                StatusCode::OK,
+                replay_headers("text/plain; charset=utf-8"),
+                self.text(),
+            )
+                .into_response();
+        }
+        let mut h = replay_headers("application/octet-stream");
+        h.insert(
+            header::CONTENT_DISPOSITION,
+            HeaderValue::from_static("attachment"),
+        );
+        (StatusCode::OK, h, self.body).into_response()
+    }
 }
 
 #[cfg(test)]

@@ -4,60 +4,42 @@
 //! | page | API | what |
 //! |---|---|---|
 //! | `/` | `/api/overview`, `/api/status` | counts, captures per day, WARC files and their integrity |
-//! | `/articles` | `/api/articles` | articles filtered by `site`, `category`, `from`, `to` (days), `sort`, `page`, `per_page` |
+//! | `/articles` | `/api/articles` | articles filtered by `site`, `category`, `from`, `to` (days), `status` (`current`, `gone`, `all`), `sort`, `page`, `per_page` |
 //! | `/search?q=` | `/api/search?q=` | full-text search, same filters, `sort=relevance\|newest\|oldest` |
 //! | `/articles/{id}` | `/api/articles/{id}` | one article: fields, body, related, versions, captures, diff (`from`, `to`, `version`) |
 //! | `/capture?url=&at=` | `/api/capture?url=&at=`, `/api/captures?url=` | one capture: headers, the archived page in a sandboxed iframe |
-//! | `/replay/{timestamp}/{url}` | | the archived content itself, rewritten, under [`REPLAY_CSP`] |
+//! | `/replay/{timestamp}/{url}` | | the archived content itself, rewritten, under [`super::replay::REPLAY_CSP`] |
 //!
-//! Bad parameters are 400 with a message (JSON `{"error": …}` under `/api/`), unknown
-//! articles and captures 404. Every answer but replayed content carries [`UI_CSP`]: the
-//! interface runs no script at all.
+//! A route only parses its parameters ([`Params`]) and chooses HTML or JSON; the values
+//! are assembled by [`super::data`] and rendered by [`super::views`], off the reactor
+//! (`spawn_blocking`). Bad parameters are 400 with a message (JSON `{"error": …}` under
+//! `/api/`), unknown articles and captures 404. Every answer but replayed content
+//! carries [`UI_CSP`]: the interface runs no script at all.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::Router;
 use axum::extract::{Path as UrlPath, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
+use maud::Markup;
 use serde::Serialize;
 
-use super::catalog::{CaptureKind, Catalog};
-use super::data::{self, DEFAULT_PER_PAGE, Filter, ListSort, MAX_PER_PAGE, Params};
-use super::replay::{REPLAY_CSP, UI_CSP, replay_path, rewrite_css, rewrite_html};
-use super::search::{SearchQuery, SearchSort};
+use super::data::{self, AppError, DEFAULT_PER_PAGE, ListSort, MAX_PER_PAGE, VersionChoice};
+use super::params::{Filter, Params};
+use super::replay::{UI_CSP, replay_content, replay_notice};
+use super::search::SearchSort;
 use super::{App, views};
-use crate::read::{decode_body, timestamp14};
 
 /// The style sheet of the interface.
 pub const STYLE_CSS: &str = include_str!("style.css");
 
-/// An error answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AppError {
-    /// Bad parameters (400).
-    BadRequest(String),
-    /// Nothing there (404).
-    NotFound(String),
-    /// Something failed (500).
-    Internal(String),
-}
-
-impl AppError {
-    fn status(&self) -> StatusCode {
-        match self {
-            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::NotFound(_) => StatusCode::NOT_FOUND,
-            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    fn message(&self) -> &str {
-        match self {
-            AppError::BadRequest(m) | AppError::NotFound(m) | AppError::Internal(m) => m,
-        }
+fn status_code(e: &AppError) -> StatusCode {
+    match e {
+        AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+        AppError::NotFound(_) => StatusCode::NOT_FOUND,
+        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
@@ -65,48 +47,33 @@ fn bad(m: String) -> AppError {
     AppError::BadRequest(m)
 }
 
-impl From<super::ServeError> for AppError {
-    fn from(e: super::ServeError) -> Self {
-        match e {
-            super::ServeError::Read(crate::read::ReadError::NotFound(m)) => AppError::NotFound(m),
-            other => AppError::Internal(other.to_string()),
-        }
-    }
-}
-
 /// An error answered as JSON.
-struct ApiError(AppError);
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        #[derive(Serialize)]
-        struct Body<'a> {
-            error: &'a str,
-            status: u16,
-        }
-        let status = self.0.status();
-        (
-            status,
-            Json(Body {
-                error: self.0.message(),
-                status: status.as_u16(),
-            }),
-        )
-            .into_response()
+fn api_error(e: &AppError) -> Response {
+    #[derive(Serialize)]
+    struct Body<'a> {
+        error: &'a str,
+        status: u16,
     }
+    let status = status_code(e);
+    (
+        status,
+        Json(Body {
+            error: e.message(),
+            status: status.as_u16(),
+        }),
+    )
+        .into_response()
 }
 
 /// An error answered as an HTML page.
-struct PageError(AppError, super::Status);
-
-impl IntoResponse for PageError {
-    fn into_response(self) -> Response {
-        let status = self.0.status();
-        (status, views::error_page(status, self.0.message(), &self.1)).into_response()
-    }
+fn page_error(e: &AppError, app: &App) -> Response {
+    let status = status_code(e);
+    (
+        status,
+        views::error_page(status, e.message(), &app.status()),
+    )
+        .into_response()
 }
-
-type ApiResult<T> = Result<Json<T>, ApiError>;
 
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, AppError> + Send + 'static,
@@ -114,6 +81,30 @@ async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
+}
+
+/// An HTML page: `build` assembles its value and `render` its markup, off the reactor.
+async fn page<T>(
+    app: Arc<App>,
+    build: impl FnOnce(&App) -> Result<T, AppError> + Send + 'static,
+    render: impl FnOnce(&T, &App) -> Markup + Send + 'static,
+) -> Response {
+    let a = Arc::clone(&app);
+    match blocking(move || build(&a).map(|d| render(&d, &a))).await {
+        Ok(markup) => markup.into_response(),
+        Err(e) => page_error(&e, &app),
+    }
+}
+
+/// A JSON answer: `build` assembles its value, off the reactor.
+async fn api<T: Serialize + Send + 'static>(
+    app: Arc<App>,
+    build: impl FnOnce(&App) -> Result<T, AppError> + Send + 'static,
+) -> Response {
+    match blocking(move || build(&app)).await {
+        Ok(d) => Json(d).into_response(),
+        Err(e) => api_error(&e),
+    }
 }
 
 /// The router of the interface and API for `app`.
@@ -176,9 +167,9 @@ async fn style() -> Response {
 async fn not_found(State(app): State<Arc<App>>, uri: Uri) -> Response {
     let e = AppError::NotFound(format!("no page at {}", uri.path()));
     if uri.path().starts_with("/api/") {
-        ApiError(e).into_response()
+        api_error(&e)
     } else {
-        PageError(e, app.status()).into_response()
+        page_error(&e, &app)
     }
 }
 
@@ -190,32 +181,30 @@ fn overview_data(app: &App, raw: Option<&str>) -> Result<data::Overview, AppErro
 }
 
 async fn overview_page(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
-    match overview_data(&app, q.as_deref()) {
-        Ok(d) => views::overview(&d, &app.catalog()).into_response(),
-        Err(e) => PageError(e, app.status()).into_response(),
+    page(
+        app,
+        move |app| overview_data(app, q.as_deref()),
+        |d, app| views::overview(d, &app.catalog()),
+    )
+    .await
+}
+
+async fn api_overview(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
+    api(app, move |app| overview_data(app, q.as_deref())).await
+}
+
+async fn api_status(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
+    match Params::parse(q.as_deref(), &[]) {
+        Ok(_) => Json(app.status()).into_response(),
+        Err(e) => api_error(&bad(e)),
     }
-}
-
-async fn api_overview(
-    State(app): State<Arc<App>>,
-    RawQuery(q): RawQuery,
-) -> ApiResult<data::Overview> {
-    overview_data(&app, q.as_deref())
-        .map(Json)
-        .map_err(ApiError)
-}
-
-async fn api_status(
-    State(app): State<Arc<App>>,
-    RawQuery(q): RawQuery,
-) -> ApiResult<super::Status> {
-    Params::parse(q.as_deref(), &[]).map_err(|e| ApiError(bad(e)))?;
-    Ok(Json(app.status()))
 }
 
 // ---------------------------------------------------------------- article list
 
-const LIST_PARAMS: &[&str] = &["site", "category", "from", "to", "sort", "page", "per_page"];
+const LIST_PARAMS: &[&str] = &[
+    "site", "category", "from", "to", "status", "sort", "page", "per_page",
+];
 
 fn list_data(app: &App, raw: Option<&str>) -> Result<data::ArticleList, AppError> {
     let p = Params::parse(raw, LIST_PARAMS).map_err(bad)?;
@@ -239,17 +228,16 @@ fn list_data(app: &App, raw: Option<&str>) -> Result<data::ArticleList, AppError
 }
 
 async fn articles_page(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
-    match list_data(&app, q.as_deref()) {
-        Ok(d) => views::article_list(&d, &app.catalog(), &app.status()).into_response(),
-        Err(e) => PageError(e, app.status()).into_response(),
-    }
+    page(
+        app,
+        move |app| list_data(app, q.as_deref()),
+        |d, app| views::article_list(d, &app.catalog(), &app.status()),
+    )
+    .await
 }
 
-async fn api_articles(
-    State(app): State<Arc<App>>,
-    RawQuery(q): RawQuery,
-) -> ApiResult<data::ArticleList> {
-    list_data(&app, q.as_deref()).map(Json).map_err(ApiError)
+async fn api_articles(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
+    api(app, move |app| list_data(app, q.as_deref())).await
 }
 
 // ---------------------------------------------------------------- search
@@ -258,6 +246,7 @@ const SEARCH_PARAMS: &[&str] = &[
     "q", "site", "category", "from", "to", "sort", "page", "per_page",
 ];
 
+/// The search results, or `None` when no words were given.
 fn search_data(app: &App, raw: Option<&str>) -> Result<Option<data::SearchPage>, AppError> {
     let p = Params::parse(raw, SEARCH_PARAMS).map_err(bad)?;
     let filter = Filter::from_params(&p).map_err(bad)?;
@@ -279,133 +268,40 @@ fn search_data(app: &App, raw: Option<&str>) -> Result<Option<data::SearchPage>,
     if q.chars().count() > 500 {
         return Err(bad("`q`: at most 500 characters".into()));
     }
-    let query = SearchQuery {
-        text: q.to_string(),
-        site: filter.site.clone(),
-        category: filter.category.clone(),
-        from: filter.since(),
-        until: filter.until(),
-        sort,
-        offset: (page - 1) * per_page,
-        limit: per_page,
-    };
-    let start = Instant::now();
-    let found = app
-        .search()
-        .search(&query)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    let took_ms = start.elapsed().as_secs_f64() * 1000.0;
-    let catalog = app.catalog();
-    let items = found
-        .hits
-        .into_iter()
-        .filter_map(|h| {
-            catalog.article(&h.id).map(|a| data::SearchItem {
-                article: data::ArticleItem::of(a),
-                score: h.score,
-                title: h.title,
-                snippet: h.snippet,
-            })
-        })
-        .collect();
-    Ok(Some(data::SearchPage {
-        q: q.to_string(),
-        filter,
-        sort,
-        took_ms,
-        results: data::Paged {
-            total: found.total,
-            page,
-            per_page,
-            pages: data::pages(found.total, per_page),
-            items,
-        },
-    }))
+    data::search_page(app, q, filter, sort, page, per_page).map(Some)
 }
 
 async fn search_page(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
-    let a = Arc::clone(&app);
-    match blocking(move || search_data(&a, q.as_deref())).await {
-        Ok(d) => views::search(d.as_ref(), &app.catalog(), &app.status()).into_response(),
-        Err(e) => PageError(e, app.status()).into_response(),
-    }
+    page(
+        app,
+        move |app| search_data(app, q.as_deref()),
+        |d, app| views::search(d.as_ref(), &app.catalog(), &app.status()),
+    )
+    .await
 }
 
-async fn api_search(
-    State(app): State<Arc<App>>,
-    RawQuery(q): RawQuery,
-) -> ApiResult<data::SearchPage> {
-    match blocking(move || search_data(&app, q.as_deref())).await {
-        Ok(Some(d)) => Ok(Json(d)),
-        Ok(None) => Err(ApiError(bad("parameter `q` is required".into()))),
-        Err(e) => Err(ApiError(e)),
-    }
+async fn api_search(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
+    api(app, move |app| {
+        search_data(app, q.as_deref())?.ok_or_else(|| bad("parameter `q` is required".into()))
+    })
+    .await
 }
 
 // ---------------------------------------------------------------- one article
 
 fn article_data(app: &App, id: &str, raw: Option<&str>) -> Result<data::ArticleView, AppError> {
     let p = Params::parse(raw, &["version", "from", "to"]).map_err(bad)?;
-    let catalog = app.catalog();
-    let a = catalog
-        .article(id)
-        .ok_or_else(|| AppError::NotFound(format!("no article {id:?} in this archive")))?;
-    let n = a.versions.len();
-    let version = p.number("version", n, n.max(1)).map_err(bad)?;
-    let v = &a.versions[version - 1];
-    let stored = app.read_article(&v.file, v.offset)?;
-    let pair = match (p.get("from"), p.get("to")) {
-        (None, None) => data::default_diff_pair(a),
-        _ => {
-            let from = p.number("from", 1, n).map_err(bad)?;
-            let to = p.number("to", n, n).map_err(bad)?;
-            if from == to {
-                return Err(bad("`from` and `to` are the same version".into()));
-            }
-            Some((from.min(to), from.max(to)))
-        }
+    let number = |name: &str| -> Result<Option<usize>, AppError> {
+        p.get(name)
+            .map(|_| p.number(name, 1, data::MAX_PAGE).map_err(bad))
+            .transpose()
     };
-    let diff = match pair {
-        Some((from, to)) => {
-            let (va, vb) = (&a.versions[from - 1], &a.versions[to - 1]);
-            let old = app.read_article(&va.file, va.offset)?;
-            let new = if to == version {
-                stored.clone()
-            } else {
-                app.read_article(&vb.file, vb.offset)?
-            };
-            let (lines, stats) = super::diff::diff_bodies(
-                old.body.as_deref().unwrap_or(""),
-                new.body.as_deref().unwrap_or(""),
-            );
-            Some(data::DiffView {
-                from,
-                to,
-                from_timestamp: timestamp14(va.captured_at),
-                to_timestamp: timestamp14(vb.captured_at),
-                stats,
-                lines,
-            })
-        }
-        None => None,
+    let choice = VersionChoice {
+        version: number("version")?,
+        from: number("from")?,
+        to: number("to")?,
     };
-    Ok(data::ArticleView {
-        id: a.id.clone(),
-        url: a.url.clone(),
-        site: a.site.clone(),
-        title: stored.title.clone(),
-        version,
-        fields: data::fields(&stored),
-        related: data::related(&catalog, &stored),
-        versions: data::versions(a),
-        captures: catalog
-            .captures_of(&a.url)
-            .iter()
-            .map(|r| data::capture_item(&catalog, *r, Some(a)))
-            .collect(),
-        article: stored,
-        diff,
-    })
+    data::article_view(app, id, choice)
 }
 
 async fn article_page(
@@ -413,22 +309,20 @@ async fn article_page(
     UrlPath(id): UrlPath<String>,
     RawQuery(q): RawQuery,
 ) -> Response {
-    let a = Arc::clone(&app);
-    match blocking(move || article_data(&a, &id, q.as_deref())).await {
-        Ok(d) => views::article(&d, &app.status()).into_response(),
-        Err(e) => PageError(e, app.status()).into_response(),
-    }
+    page(
+        app,
+        move |app| article_data(app, &id, q.as_deref()),
+        |d, app| views::article(d, &app.status()),
+    )
+    .await
 }
 
 async fn api_article(
     State(app): State<Arc<App>>,
     UrlPath(id): UrlPath<String>,
     RawQuery(q): RawQuery,
-) -> ApiResult<data::ArticleView> {
-    blocking(move || article_data(&app, &id, q.as_deref()))
-        .await
-        .map(Json)
-        .map_err(ApiError)
+) -> Response {
+    api(app, move |app| article_data(app, &id, q.as_deref())).await
 }
 
 // ---------------------------------------------------------------- captures
@@ -441,283 +335,36 @@ fn checked_url(p: &Params) -> Result<String, AppError> {
     }
 }
 
-async fn api_captures(
-    State(app): State<Arc<App>>,
-    RawQuery(q): RawQuery,
-) -> ApiResult<data::CaptureList> {
-    let p = Params::parse(q.as_deref(), &["url"]).map_err(|e| ApiError(bad(e)))?;
-    let url = checked_url(&p).map_err(ApiError)?;
-    let list = data::capture_list(&app.catalog(), &url);
-    if list.captures.is_empty() {
-        return Err(ApiError(AppError::NotFound(format!(
-            "{url}: not in this archive"
-        ))));
-    }
-    Ok(Json(list))
+async fn api_captures(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
+    api(app, move |app| {
+        let p = Params::parse(q.as_deref(), &["url"]).map_err(bad)?;
+        let url = checked_url(&p)?;
+        data::captures_of(&app.catalog(), &url)
+    })
+    .await
 }
 
 fn capture_data(app: &App, raw: Option<&str>) -> Result<data::CaptureView, AppError> {
     let p = Params::parse(raw, &["url", "at"]).map_err(bad)?;
     let url = checked_url(&p)?;
     let at = p.timestamp("at").map_err(bad)?;
-    let catalog = app.catalog();
-    let r = catalog
-        .nearest_capture(&url, at)
-        .ok_or_else(|| AppError::NotFound(format!("{url}: not in this archive")))?;
-    let article = catalog.article_by_url(&url);
-    let item = data::capture_item(&catalog, r, article);
-    let record = crate::read::read_record_at(app.archive(), &item.file, item.offset)
-        .map_err(|e| AppError::from(super::ServeError::from(e)))?;
-    let payload = catalog.payload_capture(r).filter(|p| *p != r);
-    // The HTTP head of the capture itself (a revisit has its own, e.g. 304).
-    let (http_status_line, http_headers) = if record.is_http() {
-        record
-            .http_head()
-            .map(data::parse_http_head)
-            .unwrap_or((None, Vec::new()))
-    } else {
-        (None, Vec::new())
-    };
-    let replay_url = match url::Url::parse(&item.url) {
-        Ok(u) => replay_path(&item.timestamp, &u),
-        Err(_) => String::new(),
-    };
-    Ok(data::CaptureView {
-        warc_headers: record
-            .headers
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
-        http_status_line,
-        http_headers,
-        payload: payload.map(|pr| data::capture_item(&catalog, pr, article)),
-        article: article.map(data::ArticleItem::of),
-        captures: catalog
-            .captures_of(&url)
-            .iter()
-            .map(|c| data::capture_item(&catalog, *c, article))
-            .collect(),
-        replay_url,
-        capture: item,
-    })
+    data::capture_view(app, &url, at)
 }
 
 async fn capture_page(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
-    let a = Arc::clone(&app);
-    match blocking(move || capture_data(&a, q.as_deref())).await {
-        Ok(d) => views::capture(&d, &app.status()).into_response(),
-        Err(e) => PageError(e, app.status()).into_response(),
-    }
+    page(
+        app,
+        move |app| capture_data(app, q.as_deref()),
+        |d, app| views::capture(d, &app.status()),
+    )
+    .await
 }
 
-async fn api_capture(
-    State(app): State<Arc<App>>,
-    RawQuery(q): RawQuery,
-) -> ApiResult<data::CaptureView> {
-    blocking(move || capture_data(&app, q.as_deref()))
-        .await
-        .map(Json)
-        .map_err(ApiError)
+async fn api_capture(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
+    api(app, move |app| capture_data(app, q.as_deref())).await
 }
 
 // ---------------------------------------------------------------- replay
-
-fn replay_headers(content_type: &str) -> HeaderMap {
-    let mut h = HeaderMap::new();
-    let set = |h: &mut HeaderMap, k: header::HeaderName, v: &str| {
-        if let Ok(v) = HeaderValue::from_str(v) {
-            h.insert(k, v);
-        }
-    };
-    set(&mut h, header::CONTENT_TYPE, content_type);
-    set(&mut h, header::CONTENT_SECURITY_POLICY, REPLAY_CSP);
-    set(&mut h, header::X_FRAME_OPTIONS, "SAMEORIGIN");
-    set(&mut h, header::CACHE_CONTROL, "private, max-age=300");
-    set(
-        &mut h,
-        header::HeaderName::from_static("x-dns-prefetch-control"),
-        "off",
-    );
-    h
-}
-
-/// A small page shown in the frame instead of archived content.
-fn replay_notice(status: StatusCode, text: &str, link: Option<(&str, &str)>) -> Response {
-    let body = maud::html! {
-        (maud::DOCTYPE)
-        html { head { meta charset="utf-8"; title { (text) } }
-            body style="font-family:sans-serif;padding:1em" {
-                p { (text) }
-                @if let Some((href, label)) = link { p { a href=(href) { (label) } } }
-            }
-        }
-    };
-    (
-        status,
-        replay_headers("text/html; charset=utf-8"),
-        body.into_string(),
-    )
-        .into_response()
-}
-
-/// Splits `/replay/{ts}/{url}` (the URL as sent, query included) into its parts.
-fn replay_target(uri: &Uri) -> Option<(String, String)> {
-    let path = uri.path().strip_prefix("/replay/")?;
-    let (ts, rest) = path.split_once('/')?;
-    if ts.is_empty() || ts.len() > 14 || !ts.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let mut url = rest.to_string();
-    if let Some(q) = uri.query() {
-        url.push('?');
-        url.push_str(q);
-    }
-    Some((ts.to_string(), url))
-}
-
-fn is_html_mime(m: &str) -> bool {
-    matches!(m, "text/html" | "application/xhtml+xml")
-}
-
-fn replay_content(app: &App, uri: &Uri) -> Response {
-    let Some((ts, url)) = replay_target(uri) else {
-        return replay_notice(
-            StatusCode::BAD_REQUEST,
-            "Not a replay address: expected /replay/{timestamp}/{url}.",
-            None,
-        );
-    };
-    let Ok(parsed) = url::Url::parse(&url) else {
-        return replay_notice(StatusCode::BAD_REQUEST, "Not an archived address.", None);
-    };
-    let catalog: Arc<Catalog> = app.catalog();
-    let Some(r) = catalog.nearest_capture(&url, crate::read::parse_timestamp(&ts)) else {
-        return replay_notice(
-            StatusCode::NOT_FOUND,
-            &format!("Not in the archive: {url}"),
-            None,
-        );
-    };
-    let Some(pr) = catalog.payload_capture(r) else {
-        return replay_notice(
-            StatusCode::NOT_FOUND,
-            &format!("The payload of this revisit is not in the archive: {url}"),
-            None,
-        );
-    };
-    let row = catalog.row(pr);
-    let record = match crate::read::read_record_at(app.archive(), catalog.file_name(pr), row.offset)
-    {
-        Ok(rec) => rec,
-        Err(e) => {
-            return replay_notice(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                &format!("Cannot read the capture: {e}"),
-                None,
-            );
-        }
-    };
-    let capture_url = url::Url::parse(&row.url).unwrap_or(parsed);
-    let head = if record.is_http() {
-        record.http_head()
-    } else {
-        None
-    };
-    if let Some(status) = row.status.filter(|s| (300..400).contains(s)) {
-        let location = head
-            .and_then(|h| crate::read::index::http_header(h, "Location"))
-            .and_then(|l| capture_url.join(&l).ok())
-            .filter(|u| matches!(u.scheme(), "http" | "https"));
-        let target = location.as_ref().map(|l| replay_path(&ts, l));
-        return replay_notice(
-            StatusCode::OK,
-            &format!("Archived redirect (HTTP {status})"),
-            target
-                .as_deref()
-                .zip(location.as_ref().map(url::Url::as_str)),
-        );
-    }
-    let payload = record.payload().unwrap_or_default();
-    let body = match head {
-        Some(h) => decode_body(h, payload),
-        None => Ok(payload.into_owned()),
-    };
-    let body = match body {
-        Ok(b) => b,
-        Err(e) => {
-            return replay_notice(
-                StatusCode::OK,
-                &format!("Cannot decode the archived body: {e}"),
-                None,
-            );
-        }
-    };
-    let content_type = head
-        .and_then(|h| crate::read::index::http_header(h, "Content-Type"))
-        .or_else(|| record.header("Content-Type").map(str::to_string));
-    let mime = row.mime.clone().unwrap_or_default();
-    let sniff_html = mime.is_empty() && crate::extract::is_html(content_type.as_deref(), &body);
-    // Links keep the time asked for: each page then replays its capture nearest to it.
-    let link_ts = ts.as_str();
-    if is_html_mime(&mime) || sniff_html {
-        let (text, _, _) = crate::extract::charset::decode(&body, content_type.as_deref(), None);
-        return match rewrite_html(&text, &capture_url, link_ts) {
-            Ok(html) => (
-                StatusCode::OK,
-                replay_headers("text/html; charset=utf-8"),
-                html,
-            )
-                .into_response(),
-            Err(e) => replay_notice(
-                StatusCode::OK,
-                &format!("This archived page cannot be shown safely ({e})."),
-                None,
-            ),
-        };
-    }
-    if mime == "text/css" {
-        let (text, _, _) = crate::extract::charset::decode(&body, content_type.as_deref(), None);
-        let css = rewrite_css(&text, &capture_url, link_ts);
-        return (
-            StatusCode::OK,
-            replay_headers("text/css; charset=utf-8"),
-            css,
-        )
-            .into_response();
-    }
-    let passthrough = mime.starts_with("image/") && mime != "image/svg+xml"
-        || mime.starts_with("font/")
-        || mime.starts_with("audio/")
-        || mime.starts_with("video/")
-        || matches!(
-            mime.as_str(),
-            "application/font-woff" | "application/font-woff2" | "application/vnd.ms-fontobject"
-        );
-    if passthrough {
-        return (StatusCode::OK, replay_headers(&mime), body).into_response();
-    }
-    if mime.starts_with("text/")
-        || mime.contains("javascript")
-        || mime.contains("json")
-        || mime.ends_with("+xml")
-        || mime.ends_with("/xml")
-    {
-        // Scripts and markup that is not rewritten are shown as text.
-        let (text, _, _) = crate::extract::charset::decode(&body, content_type.as_deref(), None);
-        return (
-            StatusCode::OK,
-            replay_headers("text/plain; charset=utf-8"),
-            text,
-        )
-            .into_response();
-    }
-    let mut h = replay_headers("application/octet-stream");
-    h.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment"),
-    );
-    (StatusCode::OK, h, body).into_response()
-}
 
 async fn replay(State(app): State<Arc<App>>, uri: Uri) -> Response {
     tokio::task::spawn_blocking(move || replay_content(&app, &uri))
@@ -725,13 +372,4 @@ async fn replay(State(app): State<Arc<App>>, uri: Uri) -> Response {
         .unwrap_or_else(|_| {
             replay_notice(StatusCode::INTERNAL_SERVER_ERROR, "internal error", None)
         })
-}
-
-/// The capture kind's name.
-pub fn kind_name(k: CaptureKind) -> &'static str {
-    match k {
-        CaptureKind::Response => "response",
-        CaptureKind::Revisit => "revisit",
-        CaptureKind::Resource => "resource",
-    }
 }

@@ -8,35 +8,20 @@ use chrono::{DateTime, Utc};
 use maud::{DOCTYPE, Markup, html};
 
 use super::Status;
-use super::catalog::{Catalog, NO_CATEGORY};
 use super::chart::captures_chart;
 use super::data::{
-    self, ArticleList, ArticleView, CaptureItem, CaptureView, Filter, Overview, SearchPage,
-    capture_link, enc, query_string,
+    self, ArticleList, ArticleView, CaptureItem, CaptureView, Overview, SearchPage, capture_link,
+    enc, query_string,
 };
 use super::integrity::IntegrityState;
-use super::routes::kind_name;
+use super::params::Filter;
 use super::search::{Fragment, SearchSort};
+use crate::archive::catalog::{Catalog, NO_CATEGORY};
+use crate::archive::human_bytes;
 
 /// A date as `YYYY-MM-DD hh:mm:ss UTC`.
 pub fn fmt_date(d: &DateTime<Utc>) -> String {
     d.format("%Y-%m-%d %H:%M:%S UTC").to_string()
-}
-
-/// A size in bytes, human-readable.
-pub fn fmt_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
 }
 
 fn layout(title: &str, status: &Status, main: Markup) -> Markup {
@@ -157,12 +142,13 @@ pub fn overview(o: &Overview, c: &Catalog) -> Markup {
             p.path { (o.archive) }
             dl.summary {
                 div { dt { "Articles" } dd id="total-articles" { (t.articles) } }
+                div { dt { "Deleted articles" } dd id="total-gone" { a href="/articles?status=gone" { (t.gone) } } }
                 div { dt { "Article versions" } dd { (t.article_records) } }
                 div { dt { "Captures" } dd id="total-captures" { (t.captures) } }
                 div { dt { "Revisits" } dd { (t.revisits) } }
                 div { dt { "Records" } dd { (t.records) } }
                 div { dt { "WARC files" } dd { (t.files) } }
-                div { dt { "Archive size" } dd id="archive-size" { (fmt_bytes(t.bytes)) } }
+                div { dt { "Archive size" } dd id="archive-size" { (human_bytes(t.bytes)) } }
                 div { dt { "First capture" } dd { (date(&t.first_capture)) } }
                 div { dt { "Last capture" } dd { (date(&t.last_capture)) } }
                 div { dt { "Searchable articles" } dd { (o.status.search_documents) } }
@@ -183,7 +169,7 @@ pub fn overview(o: &Overview, c: &Catalog) -> Markup {
                         @for f in &o.files {
                             tr {
                                 td.mono { (f.name) }
-                                td.num { (fmt_bytes(f.bytes)) }
+                                td.num { (human_bytes(f.bytes)) }
                                 td.num { (f.records) }
                                 td.num { (f.captures) }
                                 td.num { (f.articles) }
@@ -232,6 +218,15 @@ fn filter_form(
             }
             label { "Published from " input type="date" name="from" value=(f.from.map(|d| d.to_string()).unwrap_or_default()); }
             label { "to " input type="date" name="to" value=(f.to.map(|d| d.to_string()).unwrap_or_default()); }
+            @if q.is_none() {
+                label { "Status "
+                    select name="status" {
+                        @for (v, label) in [("all", "all"), ("current", "online"), ("gone", "deleted")] {
+                            option value=(v) selected[f.status.as_str() == v] { (label) }
+                        }
+                    }
+                }
+            }
             label { "Order "
                 select name="sort" {
                     @for (v, label) in sorts { option value=(v) selected[*v == sort] { (label) } }
@@ -296,7 +291,10 @@ pub fn article_list(l: &ArticleList, c: &Catalog, status: &Status) -> Markup {
                 tbody {
                     @for a in &r.items {
                         tr {
-                            td { a href=(format!("/articles/{}", a.id)) { (title_or_url(&a.title, &a.url)) } }
+                            td {
+                                a href=(format!("/articles/{}", a.id)) { (title_or_url(&a.title, &a.url)) }
+                                @if let Some(d) = &a.gone_since { " " span.badge.bad title=(fmt_date(d)) { "deleted" } }
+                            }
                             td { (a.site) }
                             td { (opt(&a.category)) }
                             td.mono { (opt(&a.published)) }
@@ -385,7 +383,7 @@ fn capture_row(c: &CaptureItem, current: Option<&str>) -> Markup {
     html! {
         tr.current[here] {
             td.mono { a href=(capture_link(&c.url, &c.timestamp)) { (fmt_date(&c.date)) } }
-            td { (kind_name(c.kind)) @if let Some(o) = &c.revisit_of { " of " a href=(capture_link(&c.url, o)) { (o) } } }
+            td { (c.kind.as_str()) @if let Some(o) = &c.revisit_of { " of " a href=(capture_link(&c.url, o)) { (o) } } }
             td.num { (c.status.map(|s| s.to_string()).unwrap_or_else(|| "–".into())) }
             td { (c.mime.as_deref().unwrap_or("–")) }
             td.num { (c.article_version.map(|v| format!("v{v}")).unwrap_or_else(|| "–".into())) }
@@ -463,6 +461,15 @@ pub fn article(a: &ArticleView, status: &Status) -> Markup {
             article.article {
                 h1 id="article-title" { (title) }
                 p.url { "Archived from " span.mono { (a.url) } " (" (a.site) ")" }
+                @if let Some(d) = &a.gone_since {
+                    p.notice.error id="gone" { "Deleted on " (fmt_date(d)) ": the page answered 404/410 or redirected away when captured again. The archive keeps its versions." }
+                }
+                @if !a.duplicates.is_empty() {
+                    details id="duplicates" {
+                        summary { (a.duplicates.len()) " other address(es) of this article" }
+                        ul { @for u in &a.duplicates { li.mono { (u) } } }
+                    }
+                }
                 @if a.version != latest {
                     p.notice { "You are reading version " (a.version) " of " (latest) ". "
                         a href=(format!("/articles/{}", a.id)) { "Latest version" } }
@@ -555,7 +562,7 @@ pub fn capture(v: &CaptureView, status: &Status) -> Markup {
             h1 { "Capture of " span.mono { (c.url) } }
             dl.summary {
                 div { dt { "Captured" } dd id="capture-date" { (fmt_date(&c.date)) } }
-                div { dt { "Record" } dd { (kind_name(c.kind)) } }
+                div { dt { "Record" } dd { (c.kind.as_str()) } }
                 div { dt { "HTTP status" } dd { (c.status.map(|s| s.to_string()).unwrap_or_else(|| "–".into())) } }
                 div { dt { "Type" } dd { (c.mime.as_deref().unwrap_or("–")) } }
                 div { dt { "WARC file" } dd.mono { (c.file) " @ " (c.offset) } }

@@ -7,6 +7,7 @@
 mod pg_support;
 mod support;
 
+mod article_lifecycle;
 mod cli;
 mod config_errors;
 mod crash_kill;

@@ -8,7 +8,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use glaneur::read::{CdxjEntry, INDEX_FILE, index_archive};
+use glaneur::archive::index_archive;
+use glaneur::read::{CdxjEntry, INDEX_FILE};
 use glaneur::warc::{Compression, Record, sha1_digest};
 use support::*;
 
@@ -599,7 +600,7 @@ fn indexing_is_incremental_and_drops_removed_files() {
     let r = index_archive(dir).expect("index");
     assert_eq!((r.files_removed, r.total_lines), (1, 1));
     // Another indexer at work: refused.
-    let held = std::fs::File::create(dir.join(glaneur::read::index::LOCK_FILE)).expect("lock");
+    let held = std::fs::File::create(dir.join(glaneur::archive::index::LOCK_FILE)).expect("lock");
     held.lock().expect("lock");
     assert!(matches!(
         index_archive(dir),
@@ -608,7 +609,7 @@ fn indexing_is_incremental_and_drops_removed_files() {
     // Released (as by the death of its holder, however it dies): indexing goes on, and
     // the lock file left behind does not block it.
     drop(held);
-    assert!(dir.join(glaneur::read::index::LOCK_FILE).exists());
+    assert!(dir.join(glaneur::archive::index::LOCK_FILE).exists());
     // The temporary file of an indexer killed mid-write is removed by the next one.
     std::fs::write(dir.join("index.tmp-999999"), b"partial").expect("tmp");
     index_archive(dir).expect("index after the lock is released");

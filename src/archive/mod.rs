@@ -1,0 +1,54 @@
+//! The one model of an archive folder, shared by every reader (`index`, `articles`,
+//! `get`, `stats`) and by `serve`:
+//!
+//! - [`scan`]: every WARC file read once into a [`scan::FileScan`] (captures, indexed
+//!   metadata records, article summaries), and the one staleness check ([`scan::plan`]);
+//! - [`catalog`]: the scans joined (captures by URL and record id, one
+//!   [`catalog::ArticleEntry`] per article with its versions);
+//! - [`filter`]: the one article filter (site, category, dates, words);
+//! - [`history`]: what the captures of a URL say (current or gone, canonical URL);
+//! - [`index`]: the writer side, the CDXJ index brought up to date from the scans.
+//!
+//! Data flows one way: `warc` → `archive` → `read` (the commands' readers) → `serve`.
+//! Nothing here writes to a WARC file; only [`index`] writes, next to them.
+
+pub mod catalog;
+pub mod filter;
+pub mod history;
+pub mod index;
+pub mod scan;
+
+pub use catalog::Catalog;
+pub use filter::{DateBound, Filter, StatusFilter, parse_article_date};
+pub use history::ArticleStatus;
+pub use index::{IndexReport, index_archive};
+pub use scan::{CaptureKind, FileScan, Stamp, scan_file};
+
+/// A size in bytes for people, in decimal units (`999 B`, `1.2 kB`, `3.4 MB`), as
+/// everywhere in glaneur (the crawl's progress, `serve`).
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_bytes;
+
+    #[test]
+    fn bytes_are_shown_in_decimal_units() {
+        assert_eq!(human_bytes(999), "999 B");
+        assert_eq!(human_bytes(1_500), "1.5 kB");
+        assert_eq!(human_bytes(1_234_567), "1.2 MB");
+    }
+}
