@@ -47,6 +47,10 @@ pub struct ArticlesArgs {
     /// Every capture of each article, not only the latest.
     #[arg(long)]
     pub all_captures: bool,
+    /// Exit with success even when damaged records had to be skipped (by default the
+    /// command finishes its work, then exits with code 1 naming them).
+    #[arg(long)]
+    pub keep_going: bool,
     /// Output format.
     #[arg(long, value_enum, default_value = "jsonl")]
     pub format: OutputFormat,
@@ -128,7 +132,10 @@ pub fn run(args: &ArticlesArgs) -> anyhow::Result<ExitCode> {
         stats.bytes as f64 / secs / 1e6,
         report.rows as f64 / secs,
     );
-    Ok(ExitCode::Success)
+    Ok(super::read_util::damage_exit(
+        stats.damaged.len(),
+        args.keep_going,
+    ))
 }
 
 /// Writes the export to `path`: a regular file is written under a temporary name in the

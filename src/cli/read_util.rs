@@ -32,3 +32,15 @@ pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     text.push(b'\n');
     write_stdout(&text)
 }
+
+/// The exit code of a read command that skipped `damaged` unreadable parts: 1 (fatal)
+/// unless `keep_going`, so that a script does not take a partial result for a whole one.
+pub fn damage_exit(damaged: usize, keep_going: bool) -> crate::ExitCode {
+    if damaged == 0 || keep_going {
+        return crate::ExitCode::Success;
+    }
+    eprintln!(
+        "error: {damaged} damaged part(s) could not be read (see `glaneur verify`); the output leaves them out (--keep-going accepts this)"
+    );
+    crate::ExitCode::Fatal
+}

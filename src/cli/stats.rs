@@ -18,6 +18,10 @@ pub struct StatsArgs {
     /// Print the statistics as JSON on standard output.
     #[arg(long)]
     pub json: bool,
+    /// Exit with success even when damaged records had to be skipped (by default the
+    /// command finishes its work, then exits with code 1 naming them).
+    #[arg(long)]
+    pub keep_going: bool,
 }
 
 fn table(out: &mut String, title: &str, map: &BTreeMap<String, u64>) {
@@ -36,9 +40,10 @@ pub fn run(args: &StatsArgs) -> anyhow::Result<ExitCode> {
     for d in &s.damaged {
         eprintln!("warning: skipped damaged data: {d} (see `glaneur verify`)");
     }
+    let code = super::read_util::damage_exit(s.damaged.len(), args.keep_going);
     if args.json {
         print_json(&s)?;
-        return Ok(ExitCode::Success);
+        return Ok(code);
     }
     let date = |d: Option<chrono::DateTime<chrono::Utc>>| {
         d.map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
@@ -65,5 +70,5 @@ pub fn run(args: &StatsArgs) -> anyhow::Result<ExitCode> {
         out.push_str(&format!("  {v:>10}  {k}\n"));
     }
     write_stdout(out.as_bytes())?;
-    Ok(ExitCode::Success)
+    Ok(code)
 }

@@ -540,7 +540,7 @@ async fn open_state(settings: &CrawlSettings) -> Result<State, CrawlError> {
             source,
         })?;
     }
-    let lock = StateLock::acquire(&settings.state_path)?;
+    let lock = StateLock::acquire_with_archive(&settings.state_path, &settings.archive_dir)?;
     let repaired_files = repair_open_files(&settings.archive_dir)?;
     for file in &repaired_files {
         tracing::warn!("repaired {} left open by an earlier run", file.display());

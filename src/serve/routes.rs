@@ -575,6 +575,19 @@ fn replay_target(uri: &Uri) -> Option<(String, String)> {
     Some((ts.to_string(), url))
 }
 
+/// True for one plain media type token (`type/subtype`, no list, no parameters).
+fn is_plain_media_type(m: &str) -> bool {
+    let mut parts = m.split('/');
+    let ok = |p: Option<&str>| {
+        p.is_some_and(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
+        })
+    };
+    ok(parts.next()) && ok(parts.next()) && parts.next().is_none()
+}
+
 fn is_html_mime(m: &str) -> bool {
     matches!(m, "text/html" | "application/xhtml+xml")
 }
@@ -656,7 +669,17 @@ fn replay_content(app: &App, uri: &Uri) -> Response {
         .and_then(|h| crate::read::index::http_header(h, "Content-Type"))
         .or_else(|| record.header("Content-Type").map(str::to_string));
     let mime = row.mime.clone().unwrap_or_default();
-    let sniff_html = mime.is_empty() && crate::extract::is_html(content_type.as_deref(), &body);
+    // HTML is always rewritten, whatever else the capture claims (a `Content-Type:
+    // image/png, text/html` renders as HTML in browsers): the declared types and the
+    // body are both looked at.
+    let sniff_html =
+        mime.contains("html") || crate::extract::is_html(content_type.as_deref(), &body);
+    // Other types are replayed only under one plain `type/subtype` token.
+    let mime = if is_plain_media_type(&mime) {
+        mime
+    } else {
+        String::new()
+    };
     // Links keep the time asked for: each page then replays its capture nearest to it.
     let link_ts = ts.as_str();
     if is_html_mime(&mime) || sniff_html {

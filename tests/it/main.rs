@@ -22,5 +22,6 @@ mod incremental;
 mod incremental_cli;
 mod politeness_robots;
 mod read_cli;
+mod robust;
 mod serve;
 mod warc_roundtrip;
