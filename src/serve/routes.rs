@@ -293,7 +293,16 @@ fn search_data(app: &App, raw: Option<&str>) -> Result<Option<data::SearchPage>,
     let found = app
         .search()
         .search(&query)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(|e| match e {
+            // A query naming a field that cannot be searched so (`id:*`) is the
+            // client's error.
+            super::search::SearchError::Tantivy(
+                tantivy::TantivyError::SchemaError(_)
+                | tantivy::TantivyError::InvalidArgument(_)
+                | tantivy::TantivyError::FieldNotFound(_),
+            ) => bad(format!("`q`: {e}")),
+            other => AppError::Internal(other.to_string()),
+        })?;
     let took_ms = start.elapsed().as_secs_f64() * 1000.0;
     let catalog = app.catalog();
     let items = found
@@ -575,6 +584,20 @@ fn replay_target(uri: &Uri) -> Option<(String, String)> {
     Some((ts.to_string(), url))
 }
 
+/// The image type the bytes of `body` show (by their magic number), if a known one.
+fn sniff_image(body: &[u8]) -> Option<&'static str> {
+    Some(match body {
+        [0x89, b'P', b'N', b'G', ..] => "image/png",
+        [0xff, 0xd8, 0xff, ..] => "image/jpeg",
+        [b'G', b'I', b'F', b'8', ..] => "image/gif",
+        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => "image/webp",
+        [_, _, _, _, b'f', b't', b'y', b'p', b'a', b'v', b'i', b'f', ..] => "image/avif",
+        [0, 0, 1, 0, ..] => "image/x-icon",
+        [b'B', b'M', ..] => "image/bmp",
+        _ => return None,
+    })
+}
+
 /// True for one plain media type token (`type/subtype`, no list, no parameters).
 fn is_plain_media_type(m: &str) -> bool {
     let mut parts = m.split('/');
@@ -717,7 +740,15 @@ fn replay_content(app: &App, uri: &Uri) -> Response {
             "application/font-woff" | "application/font-woff2" | "application/vnd.ms-fontobject"
         );
     if passthrough {
-        return (StatusCode::OK, replay_headers(&mime), body).into_response();
+        // An image is served under the type its bytes show, never only the one claimed.
+        let served = if mime.starts_with("image/") {
+            sniff_image(&body)
+        } else {
+            Some(mime.as_str())
+        };
+        if let Some(served) = served {
+            return (StatusCode::OK, replay_headers(served), body).into_response();
+        }
     }
     if mime.starts_with("text/")
         || mime.contains("javascript")

@@ -376,12 +376,13 @@ fn resynchronisation_past_40000_crafted_headers_is_linear() {
 }
 
 /// A `.warc.zst` file written with a dictionary, and its records' ids.
-fn dictionary_file(dir: &Path) -> (PathBuf, Vec<String>) {
+/// `site` varies the pages, hence the dictionary trained on them.
+fn dictionary_file(dir: &Path, site: &str) -> (PathBuf, Vec<String>) {
     let samples: Vec<Vec<u8>> = (0..40)
         .map(|i| {
             format!(
-                "<html><head><style>{}</style></head><body><p>page {i}</p></body></html>",
-                ".menu { color: red; margin: 3px }\n".repeat(40)
+                "<html><head><style>{}</style></head><body><p>{site} page {i}</p></body></html>",
+                format!(".{site}-menu {{ color: red; margin: 3px }}\n").repeat(40)
             )
             .into_bytes()
         })
@@ -419,7 +420,7 @@ fn dictionary_file(dir: &Path) -> (PathBuf, Vec<String>) {
 #[test]
 fn one_flipped_byte_in_the_dictionary_frame_loses_nothing() {
     let tmp = tempfile::tempdir().expect("temp dir");
-    let (file, ids) = dictionary_file(tmp.path());
+    let (file, ids) = dictionary_file(tmp.path(), "one");
     assert!(ids.len() > 80);
     let mut bytes = std::fs::read(&file).expect("read");
     assert_eq!(bytes[..4], 0x184D_2A5Du32.to_le_bytes());
@@ -483,8 +484,8 @@ fn verify_advises_no_truncation_that_could_remove_an_intact_record() {
     // decode with the first dictionary, but they are intact.
     let a = tempfile::tempdir().expect("a");
     let b = tempfile::tempdir().expect("b");
-    let (fa, _) = dictionary_file(a.path());
-    let (fb, _) = dictionary_file(b.path());
+    let (fa, _) = dictionary_file(a.path(), "alpha");
+    let (fb, _) = dictionary_file(b.path(), "beta");
     let mut joined = std::fs::read(&fa).expect("a");
     joined.extend(std::fs::read(&fb).expect("b"));
     let j = a.path().join("joined.warc.zst");
@@ -564,4 +565,96 @@ fn serve_refuses_foreign_host_names_with_421() {
         assert_eq!(status_for_host(addr, host, "/api/status"), 421, "{host}");
     }
     stop.cancel();
+}
+
+/// An app over `archive` (read completely) and its router.
+fn served(archive: &Path, state: &Path) -> axum::Router {
+    let app = glaneur::serve::App::open(&glaneur::serve::ServeConfig {
+        archive: archive.to_path_buf(),
+        state_dir: Some(state.to_path_buf()),
+        verify: false,
+    })
+    .expect("app");
+    app.refresh().expect("refresh");
+    glaneur::serve::router(app)
+}
+
+async fn answer(router: &axum::Router, uri: &str) -> (u16, http::HeaderMap, String) {
+    use tower::ServiceExt;
+    let res = router
+        .clone()
+        .oneshot(
+            http::Request::get(uri)
+                .body(axum::body::Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("response");
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    let body = axum::body::to_bytes(res.into_body(), 64 << 20)
+        .await
+        .expect("body");
+    (status, headers, String::from_utf8_lossy(&body).into_owned())
+}
+
+/// Finding 9: a capture stored as `Content-Type: image/png, text/html` was replayed under
+/// that type (rendered as HTML by browsers) with its scripts and live URLs left as they
+/// were. HTML is always rewritten; other types only under one plain media type.
+#[tokio::test]
+async fn replay_of_a_capture_typed_image_and_html_is_rewritten_html() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let archive = tmp.path().join("archive");
+    let page = b"<html><body><script src=\"http://evil.test/x.js\"></script>\
+                 <p>hello</p><a href=\"http://evil.test/live\">live</a></body></html>"
+        .to_vec();
+    let odd = b"\x00\x01binary".to_vec();
+    let mut writer = WarcWriter::new(WriterConfig::new(&archive)).expect("writer");
+    writer
+        .write_capture(&capture_with(
+            "http://odd.test/page",
+            "HTTP/1.1 200 OK\r\nContent-Type: image/png, text/html\r\n",
+            None,
+            page,
+        ))
+        .expect("write");
+    writer
+        .write_capture(&capture_with(
+            "http://odd.test/blob",
+            "HTTP/1.1 200 OK\r\nContent-Type: image/png;;x, image/gif\r\n",
+            None,
+            odd,
+        ))
+        .expect("write");
+    writer.finish().expect("finish");
+    let router = served(&archive, &tmp.path().join("state"));
+    let (status, headers, body) = answer(&router, "/replay/2030/http://odd.test/page").await;
+    assert_eq!(status, 200, "{body}");
+    let ct = headers[http::header::CONTENT_TYPE].to_str().expect("type");
+    assert!(ct.starts_with("text/html"), "{ct}");
+    assert!(!body.contains("evil.test/x.js"), "{body}");
+    assert!(!body.contains("href=\"http://evil.test/live\""), "{body}");
+    assert!(body.contains("hello"));
+    let (status, headers, _) = answer(&router, "/replay/2030/http://odd.test/blob").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        headers[http::header::CONTENT_TYPE],
+        "application/octet-stream"
+    );
+    assert_eq!(headers[http::header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+}
+
+/// Finding 10: `/api/search?q=id:*` answered 500; client errors are 4xx.
+#[tokio::test]
+async fn search_for_an_id_wildcard_is_a_client_error() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let (file, _) = dictionary_file(tmp.path(), "search");
+    let archive = file.parent().expect("folder").to_path_buf();
+    let router = served(&archive, &tmp.path().join("state"));
+    for q in ["id:*", "id:%2A"] {
+        let (status, _, body) = answer(&router, &format!("/api/search?q={q}")).await;
+        assert!((400..500).contains(&status), "{q}: {status} {body}");
+    }
+    let (status, _, _) = answer(&router, "/api/search?q=page").await;
+    assert_eq!(status, 200);
 }
