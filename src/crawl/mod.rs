@@ -132,6 +132,9 @@ pub struct CrawlSummary {
     pub warc_files: Vec<PathBuf>,
     /// `.open` files from an earlier crash that were repaired and closed.
     pub repaired_files: Vec<PathBuf>,
+    /// Repair events: what the repair of those files moved aside (damaged records,
+    /// torn tails), from their `.damaged.json` reports.
+    pub repairs: Vec<crate::warc::RepairReport>,
     /// Frontier counts at the end.
     pub pending: u64,
     /// URLs fetched over all runs of this state.
@@ -490,6 +493,7 @@ pub async fn run(
         errors: counters.errors.load(Ordering::Relaxed),
         bytes_written: counters.bytes_written.load(Ordering::Relaxed),
         warc_files,
+        repairs: recover::repair_events(&repaired_files),
         repaired_files,
         pending: stats.pending + stats.in_flight,
         fetched_total: stats.fetched,

@@ -191,6 +191,12 @@ pub fn reconcile_repairs(
     Ok(queued)
 }
 
+/// The repair reports of `repaired` files (the files this run repaired: a file is
+/// repaired once, when it is closed), for the run summary.
+pub fn repair_events(repaired: &[PathBuf]) -> Vec<RepairReport> {
+    repaired.iter().flat_map(|f| RepairReport::load(f)).collect()
+}
+
 fn read_file(
     path: &Path,
     in_flight: &HashMap<String, i64>,

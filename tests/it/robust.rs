@@ -111,6 +111,10 @@ async fn recovery_keeps_every_intact_record_around_a_flipped_byte() {
 
     let second = crawl(settings.clone()).await;
     assert_eq!(second.repaired_files, vec![file.clone()]);
+    // The repair is an event of the run's summary (`--json`).
+    let event = serde_json::to_value(&second).expect("summary JSON")["repairs"].clone();
+    assert_eq!(event[0]["spans"][0]["offset"].as_u64(), Some(offset), "{event}");
+    assert_eq!(event[0]["spans"][0]["tail"], false, "{event}");
 
     // Every intact record is still there, at its offset.
     let after: HashSet<(String, u64, String)> = record_places(&archive).into_iter().collect();
