@@ -194,7 +194,10 @@ pub fn reconcile_repairs(
 /// The repair reports of `repaired` files (the files this run repaired: a file is
 /// repaired once, when it is closed), for the run summary.
 pub fn repair_events(repaired: &[PathBuf]) -> Vec<RepairReport> {
-    repaired.iter().flat_map(|f| RepairReport::load(f)).collect()
+    repaired
+        .iter()
+        .flat_map(|f| RepairReport::load(f))
+        .collect()
 }
 
 fn read_file(

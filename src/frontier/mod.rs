@@ -397,8 +397,11 @@ pub trait Frontier: Send {
     /// record id is in `lost.undescribed` keeps it but is fetched again without
     /// validators with `described = false` (its article is written again). Both are due
     /// at `now`. Returns how many URLs were queued again.
-    fn requeue_lost(&mut self, lost: &LostRecords, now: DateTime<Utc>)
-    -> Result<u64, FrontierError>;
+    fn requeue_lost(
+        &mut self,
+        lost: &LostRecords,
+        now: DateTime<Utc>,
+    ) -> Result<u64, FrontierError>;
 
     /// Counts by state.
     fn stats(&mut self) -> Result<FrontierStats, FrontierError>;

@@ -379,11 +379,12 @@ fn plain_candidate_fits(window: &[u8], at: u64, file_len: u64) -> bool {
             .then(|| value.trim().parse::<u64>().ok())
     });
     match length {
-        Some(Some(n)) => at
-            .saturating_add(end as u64 + 4)
-            .saturating_add(n)
-            .saturating_add(4)
-            <= file_len,
+        Some(Some(n)) => {
+            at.saturating_add(end as u64 + 4)
+                .saturating_add(n)
+                .saturating_add(4)
+                <= file_len
+        }
         Some(None) => false,
         None => true,
     }

@@ -12,7 +12,8 @@ use super::{Item, ReadError, Scan, is_open_warc_name, open_warc_files, par_map, 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
     /// `digest` (a record reads but its digests do not match), `damaged` (unreadable
-    /// bytes followed by readable records) or `truncated` (unreadable tail).
+    /// bytes followed by readable records), `too_large` (a record larger than glaneur
+    /// reads, stepped over), `truncated` (unreadable tail) or `empty` (an empty file).
     pub kind: String,
     /// Offset of the record's frame/member (or of the damage).
     pub offset: u64,
@@ -201,10 +202,23 @@ pub fn verify_file(path: &Path) -> FileReport {
             ));
         }
     }
+    for p in report.problems.iter_mut() {
+        if p.kind == "damaged" && crate::warc::is_oversized_record(&p.message) {
+            p.kind = "too_large".into();
+        }
+    }
+    if report.problems.iter().any(|p| p.kind == "too_large") {
+        hints.push(format!(
+            "records larger than {} MiB are not read by glaneur (they may be intact): nothing to cut",
+            crate::warc::MAX_BLOCK_IN_MEMORY >> 20
+        ));
+    }
     if report.problems.iter().any(|p| p.kind == "damaged") {
-        hints.push(
-            "damaged records in the middle: the records after them are intact and still read; restore the file from a copy if you have one".into(),
-        );
+        hints.push(if open {
+            "damaged records in the middle: the records after them are intact; the next `glaneur crawl` on this archive moves the damaged bytes to a .damaged sidecar and fetches their pages again".into()
+        } else {
+            "damaged records in the middle: the records after them are intact and still read; restore the file from a copy if you have one".into()
+        });
     }
     if digest_bad {
         hints.push("records whose digests do not match were altered after writing: restore the file from a copy if you have one".into());

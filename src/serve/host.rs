@@ -110,7 +110,13 @@ mod tests {
         ] {
             assert!(a.allows(ok), "{ok}");
         }
-        for bad in ["evil.test", "evil.test:8080", "127.0.0.2", "", "localhost.evil.test"] {
+        for bad in [
+            "evil.test",
+            "evil.test:8080",
+            "127.0.0.2",
+            "",
+            "localhost.evil.test",
+        ] {
             assert!(!a.allows(bad), "{bad}");
         }
         let v6 = AllowedHosts::new("[::1]:80".parse().unwrap(), &[]);

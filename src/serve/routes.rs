@@ -290,19 +290,16 @@ fn search_data(app: &App, raw: Option<&str>) -> Result<Option<data::SearchPage>,
         limit: per_page,
     };
     let start = Instant::now();
-    let found = app
-        .search()
-        .search(&query)
-        .map_err(|e| match e {
-            // A query naming a field that cannot be searched so (`id:*`) is the
-            // client's error.
-            super::search::SearchError::Tantivy(
-                tantivy::TantivyError::SchemaError(_)
-                | tantivy::TantivyError::InvalidArgument(_)
-                | tantivy::TantivyError::FieldNotFound(_),
-            ) => bad(format!("`q`: {e}")),
-            other => AppError::Internal(other.to_string()),
-        })?;
+    let found = app.search().search(&query).map_err(|e| match e {
+        // A query naming a field that cannot be searched so (`id:*`) is the
+        // client's error.
+        super::search::SearchError::Tantivy(
+            tantivy::TantivyError::SchemaError(_)
+            | tantivy::TantivyError::InvalidArgument(_)
+            | tantivy::TantivyError::FieldNotFound(_),
+        ) => bad(format!("`q`: {e}")),
+        other => AppError::Internal(other.to_string()),
+    })?;
     let took_ms = start.elapsed().as_secs_f64() * 1000.0;
     let catalog = app.catalog();
     let items = found
@@ -590,8 +587,36 @@ fn sniff_image(body: &[u8]) -> Option<&'static str> {
         [0x89, b'P', b'N', b'G', ..] => "image/png",
         [0xff, 0xd8, 0xff, ..] => "image/jpeg",
         [b'G', b'I', b'F', b'8', ..] => "image/gif",
-        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => "image/webp",
-        [_, _, _, _, b'f', b't', b'y', b'p', b'a', b'v', b'i', b'f', ..] => "image/avif",
+        [
+            b'R',
+            b'I',
+            b'F',
+            b'F',
+            _,
+            _,
+            _,
+            _,
+            b'W',
+            b'E',
+            b'B',
+            b'P',
+            ..,
+        ] => "image/webp",
+        [
+            _,
+            _,
+            _,
+            _,
+            b'f',
+            b't',
+            b'y',
+            b'p',
+            b'a',
+            b'v',
+            b'i',
+            b'f',
+            ..,
+        ] => "image/avif",
         [0, 0, 1, 0, ..] => "image/x-icon",
         [b'B', b'M', ..] => "image/bmp",
         _ => return None,

@@ -285,9 +285,9 @@ impl Iterator for WarcReader {
         match res {
             Ok(Some(Next::Record(at, record))) => Some(Ok((at, record))),
             Ok(Some(Next::Oversized(at, length))) => {
-                self.resume = self.clean_end.or_else(|| {
-                    (self.units.kind == Kind::Plain).then_some(self.units.consumed)
-                });
+                self.resume = self
+                    .clean_end
+                    .or_else(|| (self.units.kind == Kind::Plain).then_some(self.units.consumed));
                 if self.resume.is_none() {
                     self.done = true;
                 }
@@ -648,7 +648,9 @@ pub const DICTIONARY_COPIES_DIR: &str = ".glaneur-dicts";
 
 /// Where the copy of dictionary `id` is kept for the WARC files of `archive`.
 pub fn dictionary_copy_path(archive: &Path, id: u32) -> PathBuf {
-    archive.join(DICTIONARY_COPIES_DIR).join(format!("{id}.zdict"))
+    archive
+        .join(DICTIONARY_COPIES_DIR)
+        .join(format!("{id}.zdict"))
 }
 
 /// The dictionary of a `.warc.zst` file, per the IIPC WARC-zstd proposal: a skippable

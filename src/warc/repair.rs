@@ -459,11 +459,7 @@ pub fn repair_file(path: &Path) -> Result<Repair, WarcError> {
             final_path.display(),
             d.length,
             d.offset,
-            if d.tail {
-                "cut off"
-            } else {
-                "moved aside"
-            },
+            if d.tail { "cut off" } else { "moved aside" },
             d.reason
         );
     }
@@ -526,12 +522,19 @@ mod tests {
 
     /// Writes `n` captures with `compression` into `dir` and returns the closed file and
     /// every record's (offset, frame length, id).
-    fn written(dir: &Path, compression: Compression, n: usize) -> (PathBuf, Vec<(u64, u64, String)>) {
+    fn written(
+        dir: &Path,
+        compression: Compression,
+        n: usize,
+    ) -> (PathBuf, Vec<(u64, u64, String)>) {
         let mut config = WriterConfig::new(dir);
         config.compression = compression;
         let mut writer = WarcWriter::new(config).unwrap();
         for i in 0..n {
-            let body = format!("<html><body><p>page {i}</p>{}</body></html>", "x".repeat(i * 37));
+            let body = format!(
+                "<html><body><p>page {i}</p>{}</body></html>",
+                "x".repeat(i * 37)
+            );
             let capture = crate::capture::Capture {
                 url: url::Url::parse(&format!("http://r.test/{i}")).unwrap(),
                 started: chrono::Utc::now(),
@@ -555,7 +558,11 @@ mod tests {
         let mut places = Vec::new();
         while let Some(Ok((offset, record))) = reader.next() {
             let end = reader.clean_end().unwrap();
-            places.push((offset, end - offset, record.header("WARC-Record-ID").unwrap().to_string()));
+            places.push((
+                offset,
+                end - offset,
+                record.header("WARC-Record-ID").unwrap().to_string(),
+            ));
         }
         (file, places)
     }
@@ -611,7 +618,11 @@ mod tests {
                         );
                     }
                 }
-                for extra in [&repair.file, &PathBuf::from(format!("{}{DAMAGED_SUFFIX}", file.display())), &PathBuf::from(format!("{}{DAMAGED_REPORT_SUFFIX}", file.display()))] {
+                for extra in [
+                    &repair.file,
+                    &PathBuf::from(format!("{}{DAMAGED_SUFFIX}", file.display())),
+                    &PathBuf::from(format!("{}{DAMAGED_REPORT_SUFFIX}", file.display())),
+                ] {
                     let _ = std::fs::remove_file(extra);
                 }
                 std::fs::rename(&moved, &file).unwrap();

@@ -113,7 +113,11 @@ async fn recovery_keeps_every_intact_record_around_a_flipped_byte() {
     assert_eq!(second.repaired_files, vec![file.clone()]);
     // The repair is an event of the run's summary (`--json`).
     let event = serde_json::to_value(&second).expect("summary JSON")["repairs"].clone();
-    assert_eq!(event[0]["spans"][0]["offset"].as_u64(), Some(offset), "{event}");
+    assert_eq!(
+        event[0]["spans"][0]["offset"].as_u64(),
+        Some(offset),
+        "{event}"
+    );
     assert_eq!(event[0]["spans"][0]["tail"], false, "{event}");
 
     // Every intact record is still there, at its offset.
@@ -124,16 +128,21 @@ async fn recovery_keeps_every_intact_record_around_a_flipped_byte() {
         .filter(|place| !after.contains(*place))
         .collect();
     assert_eq!(
-        lost.iter().map(|(f, o, _)| (f.clone(), *o)).collect::<Vec<_>>(),
+        lost.iter()
+            .map(|(f, o, _)| (f.clone(), *o))
+            .collect::<Vec<_>>(),
         vec![(name.clone(), offset)],
         "only the damaged record is gone"
     );
     // It was moved aside, described, and its page fetched again in full.
     let sidecar = std::fs::read(archive.join(format!("{name}.damaged"))).expect("sidecar");
     assert_eq!(sidecar.len() as u64, length);
-    let report = std::fs::read_to_string(archive.join(format!("{name}.damaged.json")))
-        .expect("report");
-    assert!(report.contains(&format!("\"offset\": {offset}")), "{report}");
+    let report =
+        std::fs::read_to_string(archive.join(format!("{name}.damaged.json"))).expect("report");
+    assert!(
+        report.contains(&format!("\"offset\": {offset}")),
+        "{report}"
+    );
     assert!(report.contains("\"reconciled\": true"), "{report}");
     let responses = all_records(&archive)
         .into_iter()
@@ -183,11 +192,9 @@ fn a_second_crawl_on_the_same_archive_folder_is_refused_with_exit_3() {
     std::fs::create_dir(&archive).expect("archive");
     let live = archive.join("glaneur-20260101000000-00001.warc.zst.open");
     std::fs::write(&live, b"being written").expect("open file");
-    let holder = glaneur::crawl::StateLock::acquire_with_archive(
-        &tmp.path().join("first.sqlite"),
-        &archive,
-    )
-    .expect("first writer");
+    let holder =
+        glaneur::crawl::StateLock::acquire_with_archive(&tmp.path().join("first.sqlite"), &archive)
+            .expect("first writer");
     std::fs::write(
         tmp.path().join("site.toml"),
         "name = \"site\"\nstart = [\"http://127.0.0.1:9/\"]\n",
@@ -210,13 +217,18 @@ fn a_second_crawl_on_the_same_archive_folder_is_refused_with_exit_3() {
         .expect("run");
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{err}");
-    assert!(err.contains(&format!("pid {}", std::process::id())), "{err}");
+    assert!(
+        err.contains(&format!("pid {}", std::process::id())),
+        "{err}"
+    );
     assert!(err.contains("first.sqlite"), "{err}");
     assert!(live.exists(), "the live file was not touched");
     drop(holder);
     // Released: the folder takes a writer again.
-    let lock =
-        glaneur::crawl::StateLock::acquire_with_archive(&tmp.path().join("second.sqlite"), &archive);
+    let lock = glaneur::crawl::StateLock::acquire_with_archive(
+        &tmp.path().join("second.sqlite"),
+        &archive,
+    );
     assert!(lock.is_ok(), "{lock:?}");
 }
 
@@ -270,7 +282,12 @@ fn get_body_of_a_gzip_bomb_is_refused_not_inflated() {
     let head2 = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip, gzip\r\n";
     let mut writer = WarcWriter::new(WriterConfig::new(tmp.path())).expect("writer");
     writer
-        .write_capture(&capture_with("http://bomb.test/a", head, Some("gzip"), bomb))
+        .write_capture(&capture_with(
+            "http://bomb.test/a",
+            head,
+            Some("gzip"),
+            bomb,
+        ))
         .expect("write");
     writer
         .write_capture(&capture_with(
@@ -435,9 +452,7 @@ fn one_flipped_byte_in_the_dictionary_frame_loses_nothing() {
         let read: Vec<String> = Scan::open(&file)
             .expect("open")
             .filter_map(|i| match i {
-                Item::Record { record, .. } => {
-                    record.header("WARC-Record-ID").map(str::to_string)
-                }
+                Item::Record { record, .. } => record.header("WARC-Record-ID").map(str::to_string),
                 _ => None,
             })
             .collect();
