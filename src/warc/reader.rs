@@ -669,8 +669,9 @@ pub fn zstd_dictionary(path: &Path) -> Result<Option<Vec<u8>>, WarcError> {
         return in_frame;
     }
     let Some(needed) = first_frame_dictionary_id(path)? else {
-        // The records name no dictionary.
-        return in_frame.map(|_| None);
+        // The records name no dictionary: the frame's content, if any, is a raw-content
+        // dictionary (or there is none).
+        return in_frame;
     };
     if let Ok(Some(dict)) = &in_frame
         && dictionary_id(dict) == Some(needed)
