@@ -15,5 +15,6 @@ pub mod frontier;
 pub mod politeness;
 pub mod read;
 pub mod serve;
+pub mod store;
 pub mod urls;
 pub mod warc;

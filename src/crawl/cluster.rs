@@ -18,12 +18,12 @@ use regex::Regex;
 use tokio_util::sync::CancellationToken;
 
 use super::recover::{adopt_orphans, adopt_orphans_of, files_to_scan};
-use super::{CrawlError, LockError, Shared, StateLock, db};
+use super::{CrawlError, LockError, Shared, StateLock, on_frontier};
 use crate::frontier::{
-    Beat, Frontier, FrontierError, PostgresFrontier, PostgresOptions, PostgresPoliteness,
-    PostgresWorker, RegisterError, WorkerInfo, valid_worker_name,
+    Beat, Frontier, FrontierError, PostgresFrontier, PostgresOptions, PostgresWorker,
+    RegisterError, WorkerInfo, valid_worker_name,
 };
-use crate::politeness::Gate;
+use crate::politeness::{Gate, PostgresPoliteness};
 use crate::warc::{OPEN_SUFFIX, repair_open_file};
 
 /// The WARC file prefix of a worker: its files are `glaneur-<worker>-<time>-<serial>-…`.
@@ -224,7 +224,7 @@ pub(super) fn open(options: &PostgresOptions, archive_dir: &Path) -> Result<Open
             RegisterError::Database(e) => CrawlError::Frontier(e),
         })?;
     let mut frontier = PostgresFrontier::open(options)?;
-    let politeness = PostgresPoliteness::open(options)?;
+    let politeness = PostgresPoliteness::open(options).map_err(FrontierError::from)?;
     // This worker's own files (a crashed run of the same name), then gone workers'.
     let mut repaired_files = repair_files_of(archive_dir, &options.worker)?;
     let adopted = adopt_orphans(
@@ -268,16 +268,14 @@ impl Cluster {
     async fn call<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut PostgresWorker) -> Result<T, FrontierError> + Send + 'static,
-    ) -> Result<T, FrontierError> {
+    ) -> Result<T, CrawlError> {
         let worker = Arc::clone(&self.worker);
         tokio::task::spawn_blocking(move || {
-            let mut w = worker
-                .lock()
-                .map_err(|_| FrontierError::Database("worker lock poisoned".into()))?;
-            f(&mut w)
+            let mut w = worker.lock().map_err(|_| CrawlError::Poisoned("worker"))?;
+            Ok(f(&mut w)?)
         })
         .await
-        .map_err(|e| FrontierError::Database(format!("worker task failed: {e}")))?
+        .map_err(CrawlError::task("a worker registry task"))?
     }
 
     /// Releases this worker's leases and marks it stopped (end of the run).
@@ -314,11 +312,9 @@ async fn take_over_gone_workers(cluster: &Cluster, shared: &Arc<Shared>) -> Resu
     .await
     .map_err(CrawlError::task("repairing the files of gone workers"))??;
     let worker = Arc::clone(&cluster.worker);
-    db(&shared.frontier, move |f: &mut dyn Frontier| {
-        let mut w = worker
-            .lock()
-            .map_err(|_| FrontierError::Database("worker lock poisoned".into()))?;
-        settle_gone_workers(gone, &mut w, f)
+    on_frontier(&shared.frontier, move |f: &mut dyn Frontier| {
+        let mut w = worker.lock().map_err(|_| CrawlError::Poisoned("worker"))?;
+        Ok(settle_gone_workers(gone, &mut w, f)?)
     })
     .await?;
     Ok(())

@@ -111,12 +111,22 @@ where
     T: Send + 'static,
     F: FnOnce(&mut dyn Frontier) -> Result<T, FrontierError> + Send + 'static,
 {
+    on_frontier(frontier, move |f| Ok(call(f)?)).await
+}
+
+/// Runs a blocking call on the frontier off the reactor (a call that may fail otherwise
+/// than the frontier).
+async fn on_frontier<T, F>(frontier: &SharedFrontier, call: F) -> Result<T, CrawlError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut dyn Frontier) -> Result<T, CrawlError> + Send + 'static,
+{
     let frontier = Arc::clone(frontier);
     let result = tokio::task::spawn_blocking(move || {
         let mut guard = frontier
             .lock()
             .map_err(|_| CrawlError::Poisoned("frontier"))?;
-        Ok(call(guard.as_mut())?)
+        call(guard.as_mut())
     })
     .await;
     result.map_err(CrawlError::task("a frontier task"))?

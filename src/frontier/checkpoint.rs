@@ -47,8 +47,7 @@ fn checkpoint(conn: &Connection) {
 impl Checkpointer {
     /// Starts checkpointing the WAL of the database at `path`.
     pub fn start(path: &Path) -> Result<Checkpointer, FrontierError> {
-        let conn = Connection::open(path)
-            .map_err(|e| FrontierError::Database(format!("{}: {e}", path.display())))?;
+        let conn = Connection::open(path)?;
         let stop = Arc::new((Mutex::new(false), Condvar::new()));
         let flag = Arc::clone(&stop);
         let thread = std::thread::Builder::new()
@@ -68,7 +67,10 @@ impl Checkpointer {
                     }
                 }
             })
-            .map_err(|e| FrontierError::Database(format!("checkpoint thread: {e}")))?;
+            .map_err(|source| FrontierError::Io {
+                context: "cannot start the checkpoint thread".into(),
+                source,
+            })?;
         Ok(Checkpointer {
             stop,
             thread: Some(thread),

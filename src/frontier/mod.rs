@@ -5,15 +5,22 @@
 mod checkpoint;
 mod known;
 mod postgres;
+pub(crate) mod sql;
 mod sqlite;
+mod workers;
 
-pub use postgres::{
-    Beat, DEFAULT_LEASE, HostQueue, PostgresFrontier, PostgresOptions, PostgresPoliteness,
-    PostgresWorker, RegisterError, SCHEMA_VERSION as POSTGRES_SCHEMA_VERSION, WorkerInfo,
-    WorkerStatus, WorkersReport, default_worker_name, is_postgres_url, redact_url,
-    valid_worker_name, workers_report,
+pub use crate::store::postgres::{
+    DEFAULT_LEASE, PostgresOptions, SCHEMA_VERSION as POSTGRES_SCHEMA_VERSION, StoreError,
+    default_worker_name, is_postgres_url, redact_url, valid_worker_name,
 };
+pub use postgres::PostgresFrontier;
 pub use sqlite::SqliteFrontier;
+pub use workers::{
+    Beat, HostQueue, PostgresWorker, RegisterError, WorkerInfo, WorkerStatus, WorkersReport,
+    workers_report,
+};
+
+use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use url::Url;
@@ -140,45 +147,6 @@ pub struct CaptureState {
     pub described: bool,
 }
 
-/// The stored capture columns of a URL row as the backends read them (each nullable: a URL
-/// never fetched has none), before they are checked into a [`CaptureState`].
-#[derive(Debug, Default)]
-pub(crate) struct CaptureColumns {
-    pub captured_at: Option<DateTime<Utc>>,
-    pub first_captured_at: Option<DateTime<Utc>>,
-    pub status: Option<i64>,
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
-    pub payload_digest: Option<String>,
-    pub file: Option<String>,
-    pub offset: Option<i64>,
-    pub record_id: Option<String>,
-    pub record_date: Option<DateTime<Utc>>,
-    pub described: bool,
-}
-
-impl CaptureColumns {
-    /// The capture, or `None` when a column it needs is missing (no full response yet).
-    pub fn into_state(self) -> Option<CaptureState> {
-        let captured_at = self.captured_at?;
-        Some(CaptureState {
-            captured_at,
-            first_captured_at: self.first_captured_at.unwrap_or(captured_at),
-            status: u16::try_from(self.status?).unwrap_or(0),
-            etag: self.etag,
-            last_modified: self.last_modified,
-            payload_digest: self.payload_digest?,
-            record: StoredRecord {
-                file: self.file?,
-                offset: u64::try_from(self.offset?).unwrap_or(0),
-                id: self.record_id?,
-                date: self.record_date?,
-            },
-            described: self.described,
-        })
-    }
-}
-
 /// Which fetched URLs of a site a new run fetches again (see [`Frontier::reschedule`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recheck {
@@ -227,63 +195,82 @@ pub struct FrontierStats {
 }
 
 impl FrontierStats {
-    /// Adds `n` URLs in the state named `state` (the name stored by the backends:
-    /// `pending`, `in_flight`, `fetched`, `robots_denied`, `failed`; others are ignored).
-    pub fn add_state(&mut self, state: &str, n: u64) {
-        match state {
-            "pending" => self.pending += n,
-            "in_flight" => self.in_flight += n,
-            "fetched" => self.fetched += n,
-            "robots_denied" => self.robots_denied += n,
-            "failed" => self.failed += n,
-            _ => {}
+    /// Adds `n` URLs in `state`.
+    pub fn add(&mut self, state: UrlState, n: u64) {
+        let count = match state {
+            UrlState::Pending => &mut self.pending,
+            UrlState::InFlight => &mut self.in_flight,
+            UrlState::Fetched => &mut self.fetched,
+            UrlState::RobotsDenied => &mut self.robots_denied,
+            UrlState::Failed => &mut self.failed,
+        };
+        *count += n;
+    }
+}
+
+/// Where a URL is in its life: pending, claimed (in flight), then fetched, denied by
+/// robots.txt or given up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UrlState {
+    /// Waiting to be fetched (maybe not before a retry time).
+    Pending,
+    /// Claimed, not yet finished.
+    InFlight,
+    /// Fetched and archived.
+    Fetched,
+    /// Skipped because of robots.txt.
+    RobotsDenied,
+    /// Given up after errors.
+    Failed,
+}
+
+impl UrlState {
+    /// Every state, in the order of a URL's life.
+    pub const ALL: [UrlState; 5] = [
+        UrlState::Pending,
+        UrlState::InFlight,
+        UrlState::Fetched,
+        UrlState::RobotsDenied,
+        UrlState::Failed,
+    ];
+
+    /// Stable lower-case name, as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UrlState::Pending => "pending",
+            UrlState::InFlight => "in_flight",
+            UrlState::Fetched => "fetched",
+            UrlState::RobotsDenied => "robots_denied",
+            UrlState::Failed => "failed",
         }
     }
-}
 
-/// The URL kind of its stored name, or an error naming it.
-pub(crate) fn kind_of(name: &str) -> Result<UrlKind, FrontierError> {
-    UrlKind::from_name(name)
-        .ok_or_else(|| FrontierError::Database(format!("unknown URL kind {name:?} in frontier")))
-}
-
-/// Totals by state from `(state, _, count)` rows (a backend's `GROUP BY state`).
-pub(crate) fn stats_from_rows(rows: Vec<(String, String, u64)>) -> FrontierStats {
-    let mut stats = FrontierStats::default();
-    for (state, _, n) in rows {
-        stats.add_state(&state, n);
+    /// Parses the stored name back (inverse of [`UrlState::as_str`]).
+    pub fn from_name(name: &str) -> Option<UrlState> {
+        UrlState::ALL.into_iter().find(|s| s.as_str() == name)
     }
-    stats
 }
 
-/// Totals by URL kind and state from `(kind, state, count)` rows (a backend's
-/// `GROUP BY kind, state`), sorted by kind.
-pub(crate) fn stats_by_kind_from_rows(
-    rows: Vec<(String, String, u64)>,
-) -> Result<Vec<(UrlKind, FrontierStats)>, FrontierError> {
-    let mut out: Vec<(UrlKind, FrontierStats)> = Vec::new();
-    for (kind, state, n) in rows {
-        let kind = kind_of(&kind)?;
-        let i = match out.iter().position(|(k, _)| *k == kind) {
-            Some(i) => i,
-            None => {
-                out.push((kind, FrontierStats::default()));
-                out.len() - 1
-            }
-        };
-        out[i].1.add_state(&state, n);
+impl std::fmt::Display for UrlState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
-    out.sort_by_key(|(k, _)| *k);
-    Ok(out)
 }
 
-/// What the frontier knows about one URL (see [`SqliteFrontier::lookup`]).
+/// A state equals its stored name (`state == "fetched"`).
+impl PartialEq<&str> for UrlState {
+    fn eq(&self, name: &&str) -> bool {
+        self.as_str() == *name
+    }
+}
+
+/// What the frontier knows about one URL (see [`Frontier::lookup`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct UrlRecord {
     /// Row id.
     pub id: i64,
-    /// State: `pending`, `in_flight`, `fetched`, `robots_denied` or `failed`.
-    pub state: String,
+    /// Where it is in its life.
+    pub state: UrlState,
     /// Hops from a start URL.
     pub depth: u32,
     /// Why it was queued.
@@ -312,9 +299,52 @@ pub struct LostRecords {
 /// A frontier store error.
 #[derive(Debug, thiserror::Error)]
 pub enum FrontierError {
-    /// The database failed.
+    /// The SQLite database failed.
     #[error("frontier database: {0}")]
-    Database(String),
+    Sqlite(#[from] rusqlite::Error),
+    /// The PostgreSQL store failed (connection, migration, statement).
+    #[error("frontier database: {0}")]
+    Postgres(#[from] StoreError),
+    /// A state file could not be opened as a frontier.
+    #[error("frontier database: {}: {source}", path.display())]
+    Open {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: Box<FrontierError>,
+    },
+    /// The state file was written by a newer glaneur.
+    #[error("state file has schema version {found}, this glaneur knows up to {known}")]
+    NewerSchema {
+        /// Its schema version.
+        found: i64,
+        /// The last version this glaneur knows.
+        known: i64,
+    },
+    /// The URL is not in flight (finished already, or never claimed): a caller's mistake.
+    #[error("URL id {id} is not in flight")]
+    NotInFlight {
+        /// Its row id.
+        id: i64,
+    },
+    /// No URL has this id.
+    #[error("URL id {id} is unknown")]
+    UnknownId {
+        /// The id asked for.
+        id: i64,
+    },
+    /// A stored value this glaneur cannot read (unknown kind or state, invalid URL).
+    #[error("unreadable frontier row: {0}")]
+    Corrupt(String),
+    /// A local I/O error (e.g. starting the checkpoint thread).
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The error.
+        source: std::io::Error,
+    },
 }
 
 /// The frontier store. Calls block (disk I/O): call them off the async reactor.
@@ -341,22 +371,9 @@ pub trait Frontier: Send {
     /// Records the outcome of a claimed URL. An error if `id` is not in flight.
     fn finish(&mut self, id: i64, outcome: &Outcome) -> Result<(), FrontierError>;
 
-    /// Records the outcome of a claimed URL and adds the links found on it, atomically
-    /// where the store allows (the SQLite store does: one transaction, so a crash can
-    /// neither lose the links of a fetched page nor leave it to be fetched again); returns
-    /// how many links were new. Also cheaper than `finish` + `add` (one commit).
-    fn finish_with_links(
-        &mut self,
-        id: i64,
-        outcome: &Outcome,
-        links: &[NewUrl],
-    ) -> Result<usize, FrontierError> {
-        self.finish(id, outcome)?;
-        self.add(links)
-    }
-
-    /// Like [`Frontier::finish_with_links`], and also stores `capture` as the URL's last
-    /// capture, in the same transaction where the store allows (SQLite does).
+    /// Records the outcome of a claimed URL, stores `capture` as its last capture and adds
+    /// the links found on it, in one transaction (a crash can neither lose the links of a
+    /// fetched page nor leave it to be fetched again); returns how many links were new.
     fn finish_capture(
         &mut self,
         id: i64,
@@ -408,6 +425,12 @@ pub trait Frontier: Send {
 
     /// Counts by state for each kind of URL (kinds without URLs are left out).
     fn stats_by_kind(&mut self) -> Result<Vec<(UrlKind, FrontierStats)>, FrontierError>;
+
+    /// What the frontier knows about `url` (canonical form), if anything.
+    fn lookup(&mut self, url: &Url) -> Result<Option<UrlRecord>, FrontierError>;
+
+    /// The stored last capture of `url`, if any.
+    fn capture_of(&mut self, url: &Url) -> Result<Option<CaptureState>, FrontierError>;
 
     /// Reads a run metadata value (e.g. the crawl's configuration fingerprint).
     fn get_meta(&mut self, key: &str) -> Result<Option<String>, FrontierError>;

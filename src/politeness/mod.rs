@@ -3,6 +3,7 @@
 //! process or shared by the workers of a PostgreSQL state ([`Gate`]).
 
 mod limits;
+mod postgres;
 mod robots;
 mod shared;
 
@@ -10,6 +11,7 @@ pub use limits::{
     HostGate, HostPermit, IDLE_EVICTION, MAX_RETRY_AFTER, TokioClock, TokioInstant, backoff_delay,
     interval_for, parse_retry_after, quota_for,
 };
+pub use postgres::PostgresPoliteness;
 pub use robots::{
     MAX_CRAWL_DELAY, MAX_ROBOTS_BYTES, MAX_ROBOTS_REDIRECTS, ROBOTS_RETRY_BASE, ROBOTS_RETRY_MAX,
     RobotsMatcher, RobotsRules, RobotstxtMatcher, fetch_robots, product_token, robots_retry_delay,

@@ -3,7 +3,7 @@
 //! With one process, the in-process [`HostGate`] holds each host's rate limit and in-flight
 //! cap. With several workers sharing a frontier (PostgreSQL), each host's budget must be
 //! global: [`SharedPoliteness`] is the store side (implemented by
-//! [`crate::frontier::PostgresPoliteness`]): a request slot is granted atomically in the
+//! [`PostgresPoliteness`](super::PostgresPoliteness)): a request slot is granted atomically in the
 //! store when the host's shared rate (GCRA over a theoretical arrival time), pause
 //! (Retry-After, backoff), `Crawl-delay` and in-flight cap all allow it; a slot is a row
 //! with a lease, so a killed worker's slots free themselves. robots.txt is stored there

@@ -10,11 +10,12 @@ use std::time::{Duration, Instant};
 
 use chrono::{TimeDelta, Utc};
 use glaneur::frontier::{
-    Beat, CaptureState, Frontier, FrontierStats, NewUrl, Outcome, PostgresFrontier,
-    PostgresOptions, PostgresPoliteness, PostgresWorker, Recheck, RegisterError, StoredRecord,
-    UrlKind, WorkerInfo, workers_report,
+    Beat, Frontier, NewUrl, Outcome, PostgresFrontier, PostgresOptions, PostgresWorker, Recheck,
+    RegisterError, UrlKind, WorkerInfo, workers_report,
 };
-use glaneur::politeness::{RobotsClaim, SharedPoliteness, SlotGrant, SlotLimits, StoredRobots};
+use glaneur::politeness::{
+    PostgresPoliteness, RobotsClaim, SharedPoliteness, SlotGrant, SlotLimits, StoredRobots,
+};
 use pg_support::TestDb;
 use url::Url;
 
@@ -55,232 +56,38 @@ fn url(s: &str) -> Url {
 }
 
 #[test]
-fn add_dedups_lowers_depth_and_claims_in_priority_order() {
-    let Some(db) = TestDb::new("add_dedups_lowers_depth_and_claims_in_priority_order") else {
+fn another_workers_sighting_changes_nothing_and_claims_are_leased_to_their_worker() {
+    let Some(db) = TestDb::new("another_workers_sighting_changes_nothing") else {
         return;
     };
     let mut f = open(&db, "w1");
     assert_eq!(f.schema_version().unwrap(), 1);
-    let n = f
-        .add(&[
-            new_url("http://a.test/1", 2, UrlKind::Other),
-            new_url("http://a.test/2", 1, UrlKind::Other),
-            new_url("http://a.test/1", 3, UrlKind::Other),
-        ])
+    f.add(&[new_url("http://a.test/1", 1, UrlKind::Related)])
         .unwrap();
-    assert_eq!(n, 2);
-    assert_eq!(
-        f.add(&[new_url("http://a.test/1", 1, UrlKind::Related)])
-            .unwrap(),
-        0
-    );
     let rec = f.lookup(&url("http://a.test/1")).unwrap().unwrap();
-    assert_eq!(
-        (rec.depth, rec.kind, rec.state.as_str()),
-        (1, UrlKind::Related, "pending")
-    );
-    // A deeper or lower-priority sighting changes nothing; another worker's (no cache)
-    // neither.
-    f.add(&[new_url("http://a.test/1", 4, UrlKind::Other)])
-        .unwrap();
+    // Another worker (whose cache does not know the URL) sees it deeper: nothing changes.
     let mut other = open(&db, "w2");
-    other
-        .add(&[new_url("http://a.test/1", 4, UrlKind::Other)])
-        .unwrap();
-    assert_eq!(f.lookup(&url("http://a.test/1")).unwrap().unwrap(), rec);
-    assert_eq!(f.len().unwrap(), 2);
-
-    f.add(&[
-        new_url("http://a.test/other", 1, UrlKind::Other),
-        new_url("http://a.test/rel", 2, UrlKind::Related),
-        new_url("http://a.test/art-deep", 3, UrlKind::Article),
-        new_url("http://a.test/art", 1, UrlKind::Article),
-        new_url("http://a.test/", 0, UrlKind::Start),
-        new_url("http://b.test:8080/", 0, UrlKind::Start),
-    ])
-    .unwrap();
-    let now = Utc::now();
-    let mut hosts = f.ready_hosts(now).unwrap();
-    hosts.sort();
-    assert_eq!(hosts, vec!["a.test", "b.test:8080"]);
-    let got: Vec<String> = f
-        .claim("a.test", now, 10)
-        .unwrap()
-        .into_iter()
-        .map(|c| c.url.path().to_string())
-        .collect();
     assert_eq!(
-        got,
-        vec!["/", "/art", "/art-deep", "/1", "/rel", "/2", "/other"]
-    );
-    assert!(f.claim("a.test", now, 10).unwrap().is_empty());
-    assert_eq!(f.ready_hosts(now).unwrap(), vec!["b.test:8080"]);
-    let stats = f.stats().unwrap();
-    assert_eq!((stats.in_flight, stats.pending), (7, 1));
-    assert_eq!(f.claim("a.test", now, 0).unwrap(), vec![]);
-    assert_eq!(
-        f.lease_of(&url("http://a.test/art")).unwrap(),
-        Some(("w1".to_string(), true))
-    );
-}
-
-#[test]
-fn finish_retry_recover_and_counts() {
-    let Some(db) = TestDb::new("finish_retry_recover_and_counts") else {
-        return;
-    };
-    let mut f = open(&db, "w1");
-    f.add(&[
-        new_url("http://a.test/1", 0, UrlKind::Start),
-        new_url("http://a.test/2", 1, UrlKind::Article),
-        new_url("http://a.test/3", 1, UrlKind::Article),
-        new_url("http://a.test/4", 1, UrlKind::Article),
-    ])
-    .unwrap();
-    let now = Utc::now();
-    let c = f.claim("a.test", now, 4).unwrap();
-    f.finish(c[0].id, &Outcome::Fetched { status: 200 })
-        .unwrap();
-    f.finish(c[1].id, &Outcome::RobotsDenied).unwrap();
-    f.finish(
-        c[2].id,
-        &Outcome::Failed {
-            error: "boom".into(),
-        },
-    )
-    .unwrap();
-    let later = now + TimeDelta::seconds(60);
-    f.retry_at(c[3].id, later, "timeout").unwrap();
-    // Finishing twice is a caller bug and is reported.
-    assert!(f.finish(c[0].id, &Outcome::RobotsDenied).is_err());
-    assert!(f.retry_at(c[0].id, later, "x").is_err());
-    assert!(f.finish(999_999, &Outcome::RobotsDenied).is_err());
-    assert_eq!(
-        f.stats().unwrap(),
-        FrontierStats {
-            pending: 1,
-            in_flight: 0,
-            fetched: 1,
-            robots_denied: 1,
-            failed: 1
-        }
-    );
-    assert!(f.ready_hosts(now).unwrap().is_empty());
-    assert!(f.claim("a.test", now, 10).unwrap().is_empty());
-    let due = f.next_due().unwrap().unwrap();
-    assert_eq!(due.timestamp_millis(), later.timestamp_millis());
-    let again = f.claim("a.test", later, 10).unwrap();
-    assert_eq!((again.len(), again[0].attempts), (1, 1));
-    assert_eq!(f.recover_in_flight().unwrap(), 1);
-    let rec = f.lookup(&url("http://a.test/1")).unwrap().unwrap();
-    assert_eq!(
-        (rec.state.as_str(), rec.status, rec.attempts),
-        ("fetched", Some(200), 1)
-    );
-    let rec = f.lookup(&url("http://a.test/3")).unwrap().unwrap();
-    assert_eq!(rec.last_error.as_deref(), Some("boom"));
-    let by_kind = f.stats_by_kind().unwrap();
-    assert_eq!(by_kind.len(), 2);
-    assert_eq!((by_kind[0].0, by_kind[0].1.fetched), (UrlKind::Start, 1));
-    assert_eq!((by_kind[1].1.robots_denied, by_kind[1].1.pending), (1, 1));
-    let c = f.claim("a.test", later, 10).unwrap();
-    f.finish(c[0].id, &Outcome::Fetched { status: 404 })
-        .unwrap();
-    assert_eq!(f.next_due().unwrap(), None);
-
-    // Meta.
-    assert_eq!(f.get_meta("fingerprint").unwrap(), None);
-    f.set_meta("fingerprint", "abc").unwrap();
-    f.set_meta("fingerprint", "def").unwrap();
-    assert_eq!(f.get_meta("fingerprint").unwrap().as_deref(), Some("def"));
-}
-
-#[test]
-fn finish_with_links_is_atomic_and_captures_drive_rechecks() {
-    let Some(db) = TestDb::new("finish_with_links_is_atomic_and_captures_drive_rechecks") else {
-        return;
-    };
-    let mut f = open(&db, "w1");
-    f.add(&[new_url("http://a.test/", 0, UrlKind::Start)])
-        .unwrap();
-    let c = f.claim("a.test", Utc::now(), 1).unwrap();
-    let links = [
-        new_url("http://a.test/x-1.html", 1, UrlKind::Article),
-        new_url("http://a.test/", 1, UrlKind::Other),
-        new_url("http://b.test/", 1, UrlKind::Other),
-    ];
-    assert_eq!(
-        f.finish_with_links(c[0].id, &Outcome::Fetched { status: 200 }, &links)
-            .unwrap(),
-        2
-    );
-    let more = [new_url("http://a.test/y-2.html", 1, UrlKind::Article)];
-    assert!(
-        f.finish_with_links(c[0].id, &Outcome::Fetched { status: 200 }, &more)
-            .is_err()
-    );
-    assert_eq!(f.lookup(&more[0].url).unwrap(), None, "rolled back");
-    assert_eq!(f.add(&more).unwrap(), 1, "the cache was not updated");
-
-    // Captures: stored, handed back with the claim, and driving the rechecks.
-    let now = Utc::now();
-    let mut g = open(&db, "w1");
-    let claimed = g.claim("a.test", now, 10).unwrap();
-    assert!(claimed.iter().all(|c| c.previous.is_none()));
-    for c in &claimed {
-        let at = match c.url.path() {
-            "/x-1.html" => now - TimeDelta::days(30),
-            _ => now - TimeDelta::hours(1),
-        };
-        let cap = CaptureState {
-            captured_at: at,
-            first_captured_at: at - TimeDelta::days(10),
-            status: 200,
-            etag: Some("\"e1\"".into()),
-            last_modified: None,
-            payload_digest: "sha1:AAAA".into(),
-            record: StoredRecord {
-                file: "f.warc.zst".into(),
-                offset: 1234,
-                id: "<urn:uuid:00000000-0000-4000-8000-000000000001>".into(),
-                date: at,
-            },
-            described: true,
-        };
-        g.finish_capture(c.id, &Outcome::Fetched { status: 200 }, &cap, &[])
-            .unwrap();
-    }
-    let stored = g
-        .capture_of(&url("http://a.test/x-1.html"))
-        .unwrap()
-        .unwrap();
-    assert_eq!(stored.record.offset, 1234);
-    assert_eq!(stored.etag.as_deref(), Some("\"e1\""));
-    let recheck = Recheck {
-        site: "test".into(),
-        now,
-        captured_before: now - TimeDelta::days(7),
-        first_captured_after: now - TimeDelta::days(2),
-    };
-    // The start page always; x-1 (captured 30 days ago); not y-2 (an hour ago, first
-    // captured 10 days ago).
-    assert_eq!(g.reschedule(&recheck).unwrap(), 2);
-    let again = g.claim("a.test", now, 10).unwrap();
-    let paths: Vec<&str> = again.iter().map(|c| c.url.path()).collect();
-    assert_eq!(paths, vec!["/", "/x-1.html"]);
-    assert_eq!(again[1].previous.as_ref().map(|p| p.status), Some(200));
-    g.recover_in_flight().unwrap();
-    // A sitemap lastmod newer than the capture queues y-2 again; an older one does not.
-    let y = url("http://a.test/y-2.html");
-    assert_eq!(
-        g.recheck_if_older(&[(y.clone(), now - TimeDelta::days(1))], now)
+        other
+            .add(&[new_url("http://a.test/1", 4, UrlKind::Other)])
             .unwrap(),
         0
     );
+    assert_eq!(f.lookup(&url("http://a.test/1")).unwrap().unwrap(), rec);
+    assert_eq!(f.len().unwrap(), 1);
+    let claimed = other.claim("a.test", Utc::now(), 10).unwrap();
+    assert_eq!(claimed.len(), 1);
     assert_eq!(
-        g.recheck_if_older(&[(y.clone(), now - TimeDelta::minutes(1))], now)
-            .unwrap(),
-        1
+        f.lease_of(&url("http://a.test/1")).unwrap(),
+        Some(("w2".to_string(), true))
+    );
+    // Finished by its worker: the lease is over, the worker who fetched it is kept.
+    other
+        .finish(claimed[0].id, &Outcome::Fetched { status: 200 })
+        .unwrap();
+    assert_eq!(
+        f.lease_of(&url("http://a.test/1")).unwrap(),
+        Some(("w2".to_string(), false))
     );
 }
 
@@ -768,14 +575,14 @@ pub(crate) fn requeue_lost_contract(f: &mut dyn Frontier) {
     assert_eq!(claimed.len(), 3);
     for c in &claimed {
         let i: u64 = c.url.path()[3..4].parse().unwrap();
-        let cap = CaptureState {
+        let cap = glaneur::frontier::CaptureState {
             captured_at: now,
             first_captured_at: now,
             status: 200,
             etag: Some("\"e\"".into()),
             last_modified: None,
             payload_digest: format!("sha1:D{i}"),
-            record: StoredRecord {
+            record: glaneur::frontier::StoredRecord {
                 file: "f.warc.zst".into(),
                 offset: i * 100,
                 id: format!("<urn:uuid:r{i}>"),

@@ -114,6 +114,25 @@ fn refuses_newer_schema_and_foreign_files() {
     assert!(err.contains("state.sqlite"), "{err}");
 }
 
+/// The capture state the crawl stores for a page fetched at `at`.
+fn capture(at: chrono::DateTime<Utc>) -> glaneur::frontier::CaptureState {
+    glaneur::frontier::CaptureState {
+        captured_at: at,
+        first_captured_at: at,
+        status: 200,
+        etag: None,
+        last_modified: None,
+        payload_digest: "sha1:AAAA".into(),
+        record: glaneur::frontier::StoredRecord {
+            file: "glaneur-00000.warc.zst".into(),
+            offset: 0,
+            id: "<urn:uuid:00000000-0000-4000-8000-000000000001>".into(),
+            date: at,
+        },
+        described: true,
+    }
+}
+
 /// The crawl's cycle on a file: per page, claim, finish, and add ~100 links of which many
 /// are already known. Prints the rates; asserts every URL is fetched exactly once.
 #[test]
@@ -178,8 +197,8 @@ fn throughput_of_add_claim_finish() {
     let claim_finish = t.rate(PAGES);
     assert_eq!(done, PAGES);
 
-    // Phase 4: the crawl's mixed cycle: claim one page, finish it and add its 100 links
-    // in one transaction (`finish_with_links`)
+    // Phase 4: the crawl's mixed cycle: claim one page, record its outcome and capture and
+    // add its 100 links in one transaction (`finish_capture`, as the crawl does)
     // (10 new, 90 known), for a tenth as many pages.
     let t = Clock::start();
     let mut next_new = PAGES;
@@ -213,8 +232,13 @@ fn throughput_of_add_claim_finish() {
             }
             let t_add = Instant::now();
             assert_eq!(
-                f.finish_with_links(c.id, &Outcome::Fetched { status: 200 }, &links)
-                    .unwrap(),
+                f.finish_capture(
+                    c.id,
+                    &Outcome::Fetched { status: 200 },
+                    &capture(now),
+                    &links
+                )
+                .unwrap(),
                 10
             );
             in_add += t_add.elapsed();
@@ -236,8 +260,8 @@ fn throughput_of_add_claim_finish() {
     }
     println!(
         "frontier throughput ({PAGES} URLs, {HOSTS} hosts): add new URLs {add_new}; add known URLs {add_known}; \
-         claim+finish {claim_finish}; crawl cycle (claim 1, finish_with_links of 100 links, 10 new) {mixed} pages \
-         ({:.0}% of it in finish_with_links)",
+         claim+finish {claim_finish}; crawl cycle (claim 1, finish_capture with 100 links, 10 new) {mixed} pages \
+         ({:.0}% of it in finish_capture)",
         100.0 * in_add.as_secs_f64() / mixed_wall.as_secs_f64(),
     );
 }

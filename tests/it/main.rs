@@ -16,6 +16,7 @@ mod extract_pages;
 mod extract_props;
 mod faults;
 mod fetch_http;
+mod frontier_contract;
 mod frontier_postgres;
 mod frontier_sqlite;
 mod incremental;
