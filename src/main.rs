@@ -47,6 +47,7 @@ fn main() {
                 error.downcast_ref::<glaneur::crawl::CrawlError>(),
                 Some(glaneur::crawl::CrawlError::Locked(
                     glaneur::crawl::LockError::Held { .. }
+                        | glaneur::crawl::LockError::ArchiveHeld { .. }
                         | glaneur::crawl::LockError::WorkerHeld { .. }
                         | glaneur::crawl::LockError::WorkerTaken(_)
                 ))

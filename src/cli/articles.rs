@@ -51,6 +51,10 @@ pub struct ArticlesArgs {
     /// redirect away); left out by default.
     #[arg(long)]
     pub include_gone: bool,
+    /// Exit with success even when damaged records had to be skipped (by default the
+    /// command finishes its work, then exits with code 1 naming them).
+    #[arg(long)]
+    pub keep_going: bool,
     /// Output format.
     #[arg(long, value_enum, default_value = "jsonl")]
     pub format: OutputFormat,
@@ -135,7 +139,7 @@ pub fn run(args: &ArticlesArgs, printer: Printer) -> anyhow::Result<ExitCode> {
         stats.bytes as f64 / secs / 1e6,
         report.rows as f64 / secs,
     ));
-    Ok(ExitCode::Success)
+    Ok(super::damage_exit(stats.damaged.len(), args.keep_going, printer))
 }
 
 /// Writes the export to `path`: a regular file is written under a temporary name in the

@@ -17,6 +17,10 @@ pub struct IndexArgs {
     /// Print the report as JSON on standard output.
     #[arg(long)]
     pub json: bool,
+    /// Exit with success even when damaged records had to be skipped (by default the
+    /// command finishes its work, then exits with code 1 naming them).
+    #[arg(long)]
+    pub keep_going: bool,
 }
 
 /// Runs `glaneur index`.
@@ -47,5 +51,5 @@ pub fn run(args: &IndexArgs, printer: Printer) -> anyhow::Result<ExitCode> {
             report.total_lines
         ));
     }
-    Ok(ExitCode::Success)
+    Ok(super::damage_exit(report.errors.len(), args.keep_going, printer))
 }

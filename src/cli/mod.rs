@@ -23,6 +23,18 @@ pub use printer::Printer;
 #[error("{0}")]
 pub struct UsageError(pub String);
 
+/// The exit code of a read command that skipped `damaged` unreadable parts: 1 (fatal)
+/// unless `keep_going`, so that a script does not take a partial result for a whole one.
+pub fn damage_exit(damaged: usize, keep_going: bool, printer: Printer) -> crate::ExitCode {
+    if damaged == 0 || keep_going {
+        return crate::ExitCode::Success;
+    }
+    printer.error(format_args!(
+        "{damaged} damaged part(s) could not be read (see `glaneur verify`); the output leaves them out (--keep-going accepts this)"
+    ));
+    crate::ExitCode::Fatal
+}
+
 /// The archive folder, one argument for every command that reads or writes one
 /// (`#[command(flatten)]`).
 #[derive(Debug, Clone, clap::Args)]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use glaneur::serve::{App, ServeConfig, serve};
+use glaneur::serve::{App, ServeConfig, serve_for_hosts};
 
 use super::{ArchiveArg, Printer, UsageError};
 use crate::ExitCode;
@@ -31,6 +31,10 @@ pub struct ServeArgs {
     /// Do not check the integrity (digests) of the WARC files in the background.
     #[arg(long)]
     pub no_verify: bool,
+    /// Also answer requests for this host name (besides the bound address, `localhost`,
+    /// `127.0.0.1` and `[::1]`; others get 421, against DNS rebinding). Repeatable.
+    #[arg(long = "allow-host", value_name = "NAME")]
+    pub allow_host: Vec<String>,
 }
 
 /// Runs `glaneur serve` until Ctrl-C.
@@ -68,7 +72,7 @@ pub fn run(args: &ServeArgs, printer: Printer) -> anyhow::Result<ExitCode> {
             app.state_dir().display()
         ));
         tokio::spawn(refresh_loop(Arc::clone(&app), args.refresh));
-        serve(app, listener, async {
+        serve_for_hosts(app, listener, &args.allow_host, async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await?;

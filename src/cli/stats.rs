@@ -17,6 +17,10 @@ pub struct StatsArgs {
     /// Print the statistics as JSON on standard output.
     #[arg(long)]
     pub json: bool,
+    /// Exit with success even when damaged records had to be skipped (by default the
+    /// command finishes its work, then exits with code 1 naming them).
+    #[arg(long)]
+    pub keep_going: bool,
 }
 
 fn table(out: &mut String, title: &str, map: &BTreeMap<String, u64>) {
@@ -36,9 +40,10 @@ pub fn run(args: &StatsArgs, printer: Printer) -> anyhow::Result<ExitCode> {
             "skipped damaged data: {d} (see `glaneur verify`)"
         ));
     }
+    let code = super::damage_exit(s.damaged.len(), args.keep_going, printer);
     if args.json {
         printer.out_json(&s)?;
-        return Ok(ExitCode::Success);
+        return Ok(code);
     }
     let date = |d: Option<chrono::DateTime<chrono::Utc>>| {
         d.map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
@@ -65,5 +70,5 @@ pub fn run(args: &StatsArgs, printer: Printer) -> anyhow::Result<ExitCode> {
         out.push_str(&format!("  {v:>10}  {k}\n"));
     }
     printer.out(out.as_bytes())?;
-    Ok(ExitCode::Success)
+    Ok(code)
 }

@@ -3,6 +3,13 @@
 //! however it ends (SIGKILL included), so a crashed run never leaves it stuck. The file
 //! holds the pid and start time of the holder, for the error message of a second run.
 //!
+//! One writer per archive folder: every crawl also locks `<archive>/.glaneur.lock`
+//! ([`ARCHIVE_LOCK_FILE`]), exclusively with a SQLite state (its pid and state file are
+//! written in it), shared by the workers of a PostgreSQL state (each guards its own
+//! `.open` files with its worker lock). Two crawls with different state files on one
+//! folder, or a SQLite crawl beside workers, are refused: the second exits with code 3
+//! naming the holder, and never repairs the live `.open` files of the first.
+//!
 //! With a PostgreSQL state, several workers share one archive directory: each holds the
 //! lock of its own name, `<archive>/glaneur-worker-<name>.lock`, which guards its `.open`
 //! WARC files. A lock file that can be taken belongs to a worker that is gone: its `.open`
@@ -16,11 +23,16 @@ use std::path::{Path, PathBuf};
 const WORKER_LOCK_PREFIX: &str = "glaneur-worker-";
 const WORKER_LOCK_SUFFIX: &str = ".lock";
 
+/// The archive folder's lock file (see the module documentation).
+pub const ARCHIVE_LOCK_FILE: &str = ".glaneur.lock";
+
 /// The lock of a state file; released when dropped (or when the process ends).
 #[derive(Debug)]
 pub struct StateLock {
     file: File,
     path: PathBuf,
+    /// The archive folder's lock, held with the state's.
+    archive: Option<File>,
     /// Remove the file when released (worker locks: one per worker name).
     remove: bool,
     /// We wrote our pid in it: clear it when released.
@@ -38,6 +50,16 @@ pub enum LockError {
         /// The lock file.
         path: PathBuf,
         /// What the holder wrote (pid and start time), or "unknown holder".
+        holder: String,
+    },
+    /// Another crawl writes to this archive folder.
+    #[error(
+        "another glaneur crawl writes to this archive folder ({holder}, lock {path}): one writer per archive folder; wait for it to end or use another --archive"
+    )]
+    ArchiveHeld {
+        /// The archive lock file.
+        path: PathBuf,
+        /// Who holds it (pid and state file, or the PostgreSQL workers).
         holder: String,
     },
     /// Another process runs a worker of this name on this archive directory.
@@ -82,6 +104,14 @@ impl StateLock {
         }
     }
 
+    /// Takes the lock of `state` and, exclusively, the lock of the `archive` folder it
+    /// writes to (one writer per folder, whatever its state file).
+    pub fn acquire_with_archive(state: &Path, archive: &Path) -> Result<StateLock, LockError> {
+        let mut lock = Self::acquire(state)?;
+        lock.archive = Some(lock_archive(archive, Some(state))?);
+        Ok(lock)
+    }
+
     /// The lock file of worker `name` in `archive`: `glaneur-worker-<name>.lock`.
     pub fn worker_path(archive: &Path, name: &str) -> PathBuf {
         archive.join(format!("{WORKER_LOCK_PREFIX}{name}{WORKER_LOCK_SUFFIX}"))
@@ -96,10 +126,16 @@ impl StateLock {
     }
 
     /// Takes the lock of worker `name` on `archive` (the file is removed when released).
+    /// Also shares the archive folder's lock with the other workers (a SQLite crawl
+    /// cannot write there meanwhile).
     pub fn acquire_worker(archive: &Path, name: &str) -> Result<StateLock, LockError> {
+        let archive_lock = lock_archive(archive, None)?;
         let path = Self::worker_path(archive, name);
         match Self::take(&path, true)? {
-            Ok(lock) => Ok(lock),
+            Ok(mut lock) => {
+                lock.archive = Some(archive_lock);
+                Ok(lock)
+            }
             Err(holder) => Err(LockError::WorkerHeld {
                 path,
                 worker: name.to_string(),
@@ -158,6 +194,7 @@ impl StateLock {
             return Ok(Ok(StateLock {
                 file,
                 path: path.to_path_buf(),
+                archive: None,
                 remove,
                 wrote: false,
             }));
@@ -172,6 +209,7 @@ impl StateLock {
         Ok(Ok(StateLock {
             file,
             path: path.to_path_buf(),
+            archive: None,
             remove,
             wrote: true,
         }))
@@ -180,6 +218,81 @@ impl StateLock {
     /// The lock file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+/// Locks `<archive>/.glaneur.lock` without waiting: exclusively for the crawl of `state`
+/// (SQLite; its pid and state are written in the file), shared when `state` is `None`
+/// (a PostgreSQL worker). The lock lives as long as the returned file.
+fn lock_archive(archive: &Path, state: Option<&Path>) -> Result<File, LockError> {
+    let path = archive.join(ARCHIVE_LOCK_FILE);
+    let io = |source| LockError::Io {
+        path: path.clone(),
+        source,
+    };
+    std::fs::create_dir_all(archive).map_err(io)?;
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(io)?;
+    let taken = match state {
+        Some(_) => file.try_lock(),
+        None => file.try_lock_shared(),
+    };
+    match taken {
+        Ok(()) => {}
+        Err(TryLockError::WouldBlock) => {
+            let mut holder = String::new();
+            let _ = file.read_to_string(&mut holder);
+            let holder = holder.trim().to_string();
+            let holder = if holder.is_empty() {
+                workers_of(archive)
+            } else {
+                holder
+            };
+            return Err(LockError::ArchiveHeld { path, holder });
+        }
+        Err(TryLockError::Error(e)) => return Err(io(e)),
+    }
+    if state.is_none() {
+        // What a killed exclusive holder left in it names nobody now.
+        file.set_len(0).map_err(io)?;
+    }
+    if let Some(state) = state {
+        let stamp = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let info = format!(
+            "pid {} with state {} since {stamp}\n",
+            std::process::id(),
+            state.display()
+        );
+        file.set_len(0)
+            .and_then(|()| file.rewind())
+            .and_then(|()| file.write_all(info.as_bytes()))
+            .and_then(|()| file.flush())
+            .map_err(io)?;
+    }
+    Ok(file)
+}
+
+/// The holders of a shared archive lock, as the message of a refused writer says them.
+fn workers_of(archive: &Path) -> String {
+    let mut names: Vec<String> = std::fs::read_dir(archive)
+        .map(|d| {
+            d.flatten()
+                .filter_map(|e| {
+                    StateLock::worker_of_lock(&e.file_name().to_string_lossy()).map(String::from)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    if names.is_empty() {
+        "unknown holder".into()
+    } else {
+        format!("PostgreSQL worker(s) {}", names.join(", "))
     }
 }
 
@@ -195,6 +308,13 @@ impl Drop for StateLock {
             let _ = self.file.set_len(0);
         }
         let _ = self.file.unlock();
+        if let Some(archive) = self.archive.take() {
+            // Only an exclusive holder wrote in it; a shared one leaves it as it is.
+            if self.wrote {
+                let _ = archive.set_len(0);
+            }
+            let _ = archive.unlock();
+        }
     }
 }
 

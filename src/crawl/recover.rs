@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
-use crate::frontier::{CaptureState, Frontier, FrontierError, StoredRecord};
-use crate::warc::{Record, WarcReader};
+use crate::frontier::{CaptureState, Frontier, FrontierError, LostRecords, StoredRecord};
+use crate::warc::{Record, RepairReport, WarcReader};
 
 /// The files a killed run may have left orphan responses in: the repaired `.open` files
 /// and the closed WARC files of `dir` not yet in its index, sorted by name (oldest first).
@@ -82,6 +82,7 @@ pub fn adopt_orphans_of(
     if repaired.is_empty() {
         return Ok(0);
     }
+    reconcile_repairs(frontier, repaired)?;
     let in_flight: HashMap<String, i64> = in_flight
         .into_iter()
         .map(|(id, url)| (url.to_string(), id))
@@ -140,6 +141,63 @@ pub fn adopt_orphans_of(
         adopted += 1;
     }
     Ok(adopted)
+}
+
+/// Reconciles the state with the repairs of `files` not reconciled yet (their
+/// `.damaged.json` reports): URLs whose capture was moved aside are fetched again without
+/// validators, as new; intact responses whose article was lost are fetched again to write
+/// it. Each report is marked reconciled once the state is updated. Returns the URLs queued.
+pub fn reconcile_repairs(
+    frontier: &mut dyn Frontier,
+    files: &[PathBuf],
+) -> Result<u64, FrontierError> {
+    let mut queued = 0;
+    for path in files {
+        let mut reports = RepairReport::load(path);
+        if reports.iter().all(|r| r.reconciled) {
+            continue;
+        }
+        for report in reports.iter_mut().filter(|r| !r.reconciled) {
+            let lost = LostRecords {
+                file: report.file.clone(),
+                ranges: report
+                    .spans
+                    .iter()
+                    .map(|d| {
+                        let end = if d.tail {
+                            u64::MAX
+                        } else {
+                            d.offset + d.length
+                        };
+                        (d.offset, end)
+                    })
+                    .collect(),
+                undescribed: report.undescribed.clone(),
+            };
+            let n = frontier.requeue_lost(&lost, Utc::now())?;
+            if n > 0 {
+                tracing::warn!(
+                    "{}: {n} URL(s) whose capture or article was damaged are fetched again",
+                    path.display()
+                );
+            }
+            queued += n;
+            report.reconciled = true;
+        }
+        if let Err(e) = RepairReport::save(path, &reports) {
+            tracing::warn!("{e}: the repair will be reconciled again at the next run");
+        }
+    }
+    Ok(queued)
+}
+
+/// The repair reports of `repaired` files (the files this run repaired: a file is
+/// repaired once, when it is closed), for the run summary.
+pub fn repair_events(repaired: &[PathBuf]) -> Vec<RepairReport> {
+    repaired
+        .iter()
+        .flat_map(|f| RepairReport::load(f))
+        .collect()
 }
 
 fn read_file(

@@ -105,6 +105,9 @@ pub struct CrawlSummary {
     pub warc_files: Vec<PathBuf>,
     /// `.open` files from an earlier crash that were repaired and closed.
     pub repaired_files: Vec<PathBuf>,
+    /// Repair events: what the repair of those files moved aside (damaged records,
+    /// torn tails), from their `.damaged.json` reports.
+    pub repairs: Vec<crate::warc::RepairReport>,
     /// Frontier counts at the end.
     pub pending: u64,
     /// URLs fetched over all runs of this state.
@@ -146,6 +149,7 @@ impl CrawlSummary {
             errors: count(&counters.errors),
             bytes_written: count(&counters.bytes_written),
             warc_files: run.warc_files,
+            repairs: recover::repair_events(&run.repaired_files),
             repaired_files: run.repaired_files,
             pending: stats.pending + stats.in_flight,
             fetched_total: stats.fetched,
@@ -385,7 +389,7 @@ async fn open_state(settings: &CrawlSettings) -> Result<State, CrawlError> {
             source,
         })?;
     }
-    let lock = StateLock::acquire(&settings.state_path)?;
+    let lock = StateLock::acquire_with_archive(&settings.state_path, &settings.archive_dir)?;
     let repaired_files = repair_open_files(&settings.archive_dir)?;
     for file in &repaired_files {
         tracing::warn!("repaired {} left open by an earlier run", file.display());

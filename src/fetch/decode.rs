@@ -55,7 +55,29 @@ pub fn decode_content_prefix(
     limit: u64,
 ) -> Result<(Vec<u8>, bool), DecodeError> {
     let codings = content_codings(capture);
-    let body: &[u8] = &capture.body;
+    decode_codings_prefix(&codings, &capture.body, limit, capture.truncated.is_some())
+}
+
+/// The one decoding function of glaneur: undoes `codings` (in the order they were
+/// applied, as listed by `Content-Encoding`; undone in reverse) on `body`, streaming
+/// through the decoders and keeping at most `limit` bytes. Returns the decoded bytes and
+/// whether they are complete (`false`: the body decodes to more than `limit`, only the
+/// first `limit` bytes are returned). More than [`MAX_CODINGS`] codings, or an unknown
+/// one, is [`DecodeError::Unsupported`]. With `truncated` (a capture cut short), a stream
+/// that breaks off decodes as far as it goes instead of failing.
+///
+/// Used by the crawl, `get --body`, `serve`'s replay and exports: memory is bounded by
+/// `limit`, never by what the body or its headers claim.
+pub fn decode_codings_prefix(
+    codings: &[String],
+    body: &[u8],
+    limit: u64,
+    truncated: bool,
+) -> Result<(Vec<u8>, bool), DecodeError> {
+    let codings: Vec<&String> = codings
+        .iter()
+        .filter(|c| !c.is_empty() && c.as_str() != "identity")
+        .collect();
     if body.is_empty() {
         // 204, 304, HEAD-like answers keep their Content-Encoding header.
         return Ok((Vec::new(), true));
@@ -80,7 +102,7 @@ pub fn decode_content_prefix(
             "br" => Box::new(brotli::Decompressor::new(reader, 8192)),
             "zstd" => {
                 let corrupt = |e: std::io::Error| DecodeError::Corrupt {
-                    coding: coding.clone(),
+                    coding: coding.to_string(),
                     message: e.to_string(),
                 };
                 let mut decoder = zstd::stream::read::Decoder::new(reader).map_err(corrupt)?;
@@ -100,14 +122,25 @@ pub fn decode_content_prefix(
     loop {
         match limited.read(&mut buf) {
             Ok(0) => break,
-            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Ok(n) => {
+                // Grow to at most `limit + 1` bytes: doubling past the cap would touch
+                // twice the memory the cap allows.
+                let needed = out.len() + n;
+                if needed > out.capacity() {
+                    let cap = usize::try_from(limit.saturating_add(1)).unwrap_or(usize::MAX);
+                    let target = (out.capacity().saturating_mul(2)).max(needed).min(cap);
+                    out.reserve_exact(target.max(needed) - out.len());
+                }
+                out.extend_from_slice(&buf[..n]);
+            }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => {
-                if capture.truncated.is_some() {
+                if truncated {
                     break;
                 }
+                let names: Vec<&str> = codings.iter().map(|c| c.as_str()).collect();
                 return Err(DecodeError::Corrupt {
-                    coding: codings.join(", "),
+                    coding: names.join(", "),
                     message: e.to_string(),
                 });
             }
@@ -120,21 +153,30 @@ pub fn decode_content_prefix(
     Ok((out, true))
 }
 
-/// The codings of every `Content-Encoding` header, in the order applied, lower-cased,
-/// without `identity`.
-fn content_codings(capture: &Capture) -> Vec<String> {
-    capture
-        .headers
-        .get_all(http::header::CONTENT_ENCODING)
-        .iter()
+/// The codings listed by `Content-Encoding` header values, in the order applied,
+/// lower-cased, without `identity`.
+pub fn codings_of<'a>(values: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    values
+        .into_iter()
         .flat_map(|v| {
-            String::from_utf8_lossy(v.as_bytes())
-                .split(',')
+            v.split(',')
                 .map(|c| c.trim().to_ascii_lowercase())
                 .collect::<Vec<_>>()
         })
         .filter(|c| !c.is_empty() && c != "identity")
         .collect()
+}
+
+/// The codings of every `Content-Encoding` header, in the order applied, lower-cased,
+/// without `identity`.
+fn content_codings(capture: &Capture) -> Vec<String> {
+    let values: Vec<String> = capture
+        .headers
+        .get_all(http::header::CONTENT_ENCODING)
+        .iter()
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .collect();
+    codings_of(values.iter().map(String::as_str))
 }
 
 /// `deflate` is zlib-wrapped per RFC 9110, but some servers send raw deflate: sniff the

@@ -5,7 +5,10 @@
 mod decode;
 mod guard;
 
-pub use decode::{DecodeError, decode_content, decode_content_prefix};
+pub use decode::{
+    DecodeError, MAX_CODINGS, codings_of, decode_codings_prefix, decode_content,
+    decode_content_prefix,
+};
 pub use guard::is_private_address;
 
 use std::net::{IpAddr, SocketAddr};

@@ -285,6 +285,17 @@ pub struct UrlRecord {
     pub found_on: Option<String>,
 }
 
+/// Records a repair of a damaged WARC file could not keep (see [`Frontier::requeue_lost`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LostRecords {
+    /// WARC file name, relative to the archive directory.
+    pub file: String,
+    /// Byte ranges `[start, end)` of the file whose records are gone (moved aside).
+    pub ranges: Vec<(u64, u64)>,
+    /// `WARC-Record-ID`s of intact responses whose article record was lost.
+    pub undescribed: Vec<String>,
+}
+
 /// A frontier store error.
 #[derive(Debug, thiserror::Error)]
 pub enum FrontierError {
@@ -396,6 +407,18 @@ pub trait Frontier: Send {
 
     /// Puts every in-flight URL back to pending (after a crash or stop); returns how many.
     fn recover_in_flight(&mut self) -> Result<u64, FrontierError>;
+
+    /// Reconciles the state with a repaired WARC file: a URL whose last capture was in
+    /// one of `lost.ranges` of `lost.file` forgets it (fetched again as a new URL: no
+    /// validators, and no revisit can refer to the lost record); a URL whose capture's
+    /// record id is in `lost.undescribed` keeps it but is fetched again without
+    /// validators with `described = false` (its article is written again). Both are due
+    /// at `now`. Returns how many URLs were queued again.
+    fn requeue_lost(
+        &mut self,
+        lost: &LostRecords,
+        now: DateTime<Utc>,
+    ) -> Result<u64, FrontierError>;
 
     /// Counts by state.
     fn stats(&mut self) -> Result<FrontierStats, FrontierError>;

@@ -624,6 +624,41 @@ impl Frontier for PostgresFrontier {
         in_transaction(self.conn.client()?, |tx| store_capture(tx, id, capture))
     }
 
+    fn requeue_lost(
+        &mut self,
+        lost: &super::LostRecords,
+        now: DateTime<Utc>,
+    ) -> Result<u64, FrontierError> {
+        in_transaction(self.conn.client()?, |tx| {
+            let mut n = 0;
+            for &(start, end) in &lost.ranges {
+                let start = i64::try_from(start).unwrap_or(i64::MAX);
+                let end = i64::try_from(end).unwrap_or(i64::MAX);
+                n += tx.execute(
+                    "UPDATE urls SET
+                         state = CASE WHEN state = 'in_flight' THEN state ELSE 'pending' END,
+                         due_at = $4, attempts = 0, last_error = NULL, cap_at = NULL,
+                         cap_status = NULL, etag = NULL, last_modified = NULL,
+                         payload_digest = NULL, rec_file = NULL, rec_offset = NULL,
+                         rec_id = NULL, rec_date = NULL, described = TRUE
+                     WHERE rec_file = $1 AND rec_offset >= $2 AND rec_offset < $3",
+                    &[&lost.file, &start, &end, &now],
+                )?;
+            }
+            for id in &lost.undescribed {
+                n += tx.execute(
+                    "UPDATE urls SET
+                         state = CASE WHEN state = 'in_flight' THEN state ELSE 'pending' END,
+                         due_at = $2, attempts = 0, last_error = NULL, etag = NULL,
+                         last_modified = NULL, described = FALSE
+                     WHERE rec_id = $1",
+                    &[id, &now],
+                )?;
+            }
+            Ok(n)
+        })
+    }
+
     /// Puts back to pending this worker's URLs in flight and those whose lease expired;
     /// the URLs other live workers are fetching are left alone.
     fn recover_in_flight(&mut self) -> Result<u64, FrontierError> {

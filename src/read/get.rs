@@ -3,13 +3,12 @@
 //! and the article extracted from it (its `metadata` record).
 
 use std::borrow::Cow;
-use std::io::Read;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use url::Url;
 
-use super::index::{CdxjEntry, METADATA_INDEX_FILE, entries_for_key, http_header, lookup_entries};
+use super::index::{CdxjEntry, METADATA_INDEX_FILE, entries_for_key, lookup_entries};
 use super::{ReadError, parse_timestamp, parse_warc_date, timestamp14};
 use crate::warc::{Record, WarcReader};
 
@@ -55,40 +54,55 @@ impl Capture {
     }
 }
 
+/// Most bytes a read command (`get --body`, `serve`'s replay, exports) decodes from one
+/// body: 32 MiB, more than any news page (the crawl's default `max_body_bytes` is 20 MB
+/// as received) and small enough for a server answering several replays at once. A body
+/// that decodes to more (a compression bomb) is refused with a clear error.
+pub const MAX_DECODED_BODY: u64 = 32 << 20;
+
 /// Undoes the `Content-Encoding`s announced by an HTTP head (gzip, deflate, br, zstd;
-/// in reverse order).
+/// in reverse order; at most [`crate::fetch::MAX_CODINGS`] of them), through the crawl's
+/// bounded decoder: at most [`MAX_DECODED_BODY`] bytes.
 pub fn decode_body(head: &[u8], payload: Cow<'_, [u8]>) -> Result<Vec<u8>, ReadError> {
-    let Some(ce) = http_header(head, "Content-Encoding") else {
+    decode_body_limited(head, payload, MAX_DECODED_BODY)
+}
+
+/// Like [`decode_body`] with the cap given.
+pub fn decode_body_limited(
+    head: &[u8],
+    payload: Cow<'_, [u8]>,
+    limit: u64,
+) -> Result<Vec<u8>, ReadError> {
+    let values = http_header_all(head, "Content-Encoding");
+    let codings = crate::fetch::codings_of(values.iter().map(String::as_str));
+    if codings.is_empty() {
         return Ok(payload.into_owned());
-    };
-    let mut data = payload.into_owned();
-    for coding in ce.rsplit(',').map(|c| c.trim().to_ascii_lowercase()) {
-        let mut out = Vec::with_capacity(data.len() * 4);
-        let res = match coding.as_str() {
-            "" | "identity" => continue,
-            "gzip" | "x-gzip" => flate2::read::MultiGzDecoder::new(&data[..]).read_to_end(&mut out),
-            "deflate" => {
-                let r = flate2::read::ZlibDecoder::new(&data[..]).read_to_end(&mut out);
-                if r.is_err() {
-                    out.clear();
-                    flate2::read::DeflateDecoder::new(&data[..]).read_to_end(&mut out)
-                } else {
-                    r
-                }
-            }
-            "br" => brotli::Decompressor::new(&data[..], 64 * 1024).read_to_end(&mut out),
-            "zstd" => zstd::stream::read::Decoder::new(&data[..])
-                .and_then(|mut d| d.read_to_end(&mut out)),
-            other => {
-                return Err(ReadError::NotFound(format!(
-                    "unknown Content-Encoding {other:?}: use --record to get the stored bytes"
-                )));
-            }
-        };
-        res.map_err(|e| ReadError::NotFound(format!("cannot decode {coding} body: {e}")))?;
-        data = out;
     }
-    Ok(data)
+    match crate::fetch::decode_codings_prefix(&codings, &payload, limit, false) {
+        Ok((body, true)) => Ok(body),
+        Ok((_, false)) => Err(ReadError::NotFound(format!(
+            "the body decodes to more than {} MiB (compression bomb?): use --record to get the stored bytes",
+            limit >> 20
+        ))),
+        Err(e) => Err(ReadError::NotFound(format!(
+            "cannot decode the body: {e}: use --record to get the stored bytes"
+        ))),
+    }
+}
+
+/// Every value of an HTTP header field in a head (case-insensitive name).
+fn http_header_all(head: &[u8], name: &str) -> Vec<String> {
+    head.split(|&b| b == b'\n')
+        .skip(1)
+        .filter_map(|line| {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            let colon = line.iter().position(|&b| b == b':')?;
+            line[..colon]
+                .trim_ascii()
+                .eq_ignore_ascii_case(name.as_bytes())
+                .then(|| String::from_utf8_lossy(line[colon + 1..].trim_ascii()).into_owned())
+        })
+        .collect()
 }
 
 /// Reads the record whose frame/member starts at `offset` in `dir/filename`.

@@ -277,7 +277,12 @@ impl Scan {
             use std::io::Read;
             n = f.read(&mut head).unwrap_or(0);
         }
+        let name = path.to_string_lossy().to_ascii_lowercase();
+        let name = name.strip_suffix(OPEN_SUFFIX).unwrap_or(&name);
         let magic: &'static [u8] = match &head[..n] {
+            // The name tells the container when the first bytes are damaged.
+            _ if name.ends_with(".zst") => &[0x28, 0xb5, 0x2f, 0xfd],
+            _ if name.ends_with(".gz") => &[0x1f, 0x8b, 0x08],
             [0x1f, 0x8b, ..] => &[0x1f, 0x8b, 0x08],
             [0x28, 0xb5, 0x2f, 0xfd] => &[0x28, 0xb5, 0x2f, 0xfd],
             // Skippable frame (zstd dictionary): records are in ordinary frames.
@@ -300,8 +305,14 @@ impl Scan {
     }
 
     /// Looks for the first offset after `from` where a record reads; returns the reader
-    /// positioned after that record, and the record.
-    fn resync(&self, from: u64) -> Option<(crate::warc::WarcReader, Item)> {
+    /// positioned after that record, and the record. Linear in the file size: a
+    /// candidate in a plain file is only read when its header parses and its claimed
+    /// length fits in the file, and the zstd dictionary is read once.
+    fn resync(
+        &self,
+        from: u64,
+        dict: Option<std::sync::Arc<[u8]>>,
+    ) -> Option<(crate::warc::WarcReader, Item)> {
         use std::io::{Read, Seek, SeekFrom};
         let mut file = std::fs::File::open(&self.path).ok()?;
         let mut pos = from + 1;
@@ -321,10 +332,12 @@ impl Scan {
             let mut i = 0;
             while let Some(k) = window[i..].windows(m.len()).position(|w| w == m) {
                 let at = base + (i + k) as u64;
-                let line_start =
-                    self.magic != b"WARC/1." || i + k == 0 || window[i + k - 1] == b'\n';
+                let plain = self.magic == b"WARC/1.";
+                let line_start = !plain || i + k == 0 || window[i + k - 1] == b'\n';
                 if line_start
-                    && let Ok(mut r) = crate::warc::WarcReader::open_at(&self.path, at)
+                    && (!plain || plain_candidate_fits(&window[i + k..], at, self.file_len))
+                    && let Ok(mut r) =
+                        crate::warc::WarcReader::open_at_with(&self.path, at, dict.clone())
                     && let Some(Ok((offset, record))) = r.next()
                 {
                     let length = r.clean_end().map(|e| e - offset);
@@ -343,6 +356,37 @@ impl Scan {
             carry = window[window.len() - keep..].to_vec();
             pos += n as u64;
         }
+    }
+}
+
+/// False when the bytes at a candidate `WARC/1.` line (`window`, starting at file offset
+/// `at`) hold a whole record header whose `Content-Length` cannot fit in the file; true
+/// otherwise (the reader decides). Keeps resynchronisation linear: crafted headers
+/// claiming huge lengths are refused without reading to the end of the file each.
+fn plain_candidate_fits(window: &[u8], at: u64, file_len: u64) -> bool {
+    let Some(end) = window
+        .windows(4)
+        .take(64 * 1024)
+        .position(|w| w == b"\r\n\r\n")
+    else {
+        return true;
+    };
+    let head = String::from_utf8_lossy(&window[..end]);
+    let length = head.lines().find_map(|l| {
+        let (name, value) = l.split_once(':')?;
+        name.trim()
+            .eq_ignore_ascii_case("Content-Length")
+            .then(|| value.trim().parse::<u64>().ok())
+    });
+    match length {
+        Some(Some(n)) => {
+            at.saturating_add(end as u64 + 4)
+                .saturating_add(n)
+                .saturating_add(4)
+                <= file_len
+        }
+        Some(None) => false,
+        None => true,
     }
 }
 
@@ -374,8 +418,17 @@ impl Iterator for Scan {
                     } => (offset, message),
                     other => (0, other.to_string()),
                 };
+                if let Some(at) = reader.resume_offset() {
+                    // A record too large to hold, stepped over: reading goes on.
+                    return Some(Item::Damage {
+                        offset,
+                        message,
+                        resumed_at: Some(at),
+                    });
+                }
+                let dict = reader.dictionary();
                 self.reader = None;
-                let resumed_at = match self.resync(offset) {
+                let resumed_at = match self.resync(offset, dict) {
                     Some((r, item)) => {
                         let at = match &item {
                             Item::Record { offset, .. } => Some(*offset),

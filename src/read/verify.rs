@@ -12,7 +12,8 @@ use super::{Item, ReadError, Scan, is_open_warc_name, open_warc_files, par_map, 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
     /// `digest` (a record reads but its digests do not match), `damaged` (unreadable
-    /// bytes followed by readable records) or `truncated` (unreadable tail).
+    /// bytes followed by readable records), `too_large` (a record larger than glaneur
+    /// reads, stepped over), `truncated` (unreadable tail) or `empty` (an empty file).
     pub kind: String,
     /// Offset of the record's frame/member (or of the damage).
     pub offset: u64,
@@ -159,10 +160,39 @@ pub fn verify_file(path: &Path) -> FileReport {
     }
     let shown = path.display();
     let mut hints = Vec::new();
+    let symlink = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if report.bytes == 0 && report.problems.is_empty() {
+        report.problems.push(Problem {
+            kind: "empty".into(),
+            offset: 0,
+            record_id: None,
+            record_type: None,
+            target_uri: None,
+            message: "empty file: it holds no WARC record".into(),
+            indexed_url: None,
+            resumed_at: None,
+        });
+        hints.push("an empty file holds nothing to lose; nothing to repair".into());
+    }
     if let Some(t) = tail {
-        if open {
+        // Never advise a command that could remove an intact record: not through a
+        // symbolic link, not when nothing read (not a WARC file, or its dictionary is
+        // lost), not when the unreadable tail holds other frame/member starts (another
+        // file joined to this one, records this reader cannot decode).
+        let other_starts = tail_has_unit_starts(path, t);
+        if symlink {
             hints.push(format!(
-                "unfinished file left by a crash: the next `glaneur crawl` on this archive repairs it (keeps the {} complete records, i.e. `truncate -s {t} {shown}`, then renames it)",
+                "{shown} is a symbolic link: check the file it points to, not the link"
+            ));
+        } else if report.records == 0 {
+            hints.push("no record reads: not a WARC file, or one whose zstd dictionary is lost; nothing was changed and nothing should be cut".into());
+        } else if other_starts {
+            hints.push(format!(
+                "the unreadable part from offset {t} holds what look like other records (another file joined to this one?): keep the file as it is; do not cut it"
+            ));
+        } else if open {
+            hints.push(format!(
+                "unfinished file left by a crash: the next `glaneur crawl` on this archive repairs it (keeps the {} complete records, moves the torn tail from offset {t} to a .damaged sidecar, then renames it)",
                 report.records
             ));
         } else {
@@ -172,10 +202,23 @@ pub fn verify_file(path: &Path) -> FileReport {
             ));
         }
     }
+    for p in report.problems.iter_mut() {
+        if p.kind == "damaged" && crate::warc::is_oversized_record(&p.message) {
+            p.kind = "too_large".into();
+        }
+    }
+    if report.problems.iter().any(|p| p.kind == "too_large") {
+        hints.push(format!(
+            "records larger than {} MiB are not read by glaneur (they may be intact): nothing to cut",
+            crate::warc::MAX_BLOCK_IN_MEMORY >> 20
+        ));
+    }
     if report.problems.iter().any(|p| p.kind == "damaged") {
-        hints.push(
-            "damaged records in the middle: the records after them are intact and still read; restore the file from a copy if you have one".into(),
-        );
+        hints.push(if open {
+            "damaged records in the middle: the records after them are intact; the next `glaneur crawl` on this archive moves the damaged bytes to a .damaged sidecar and fetches their pages again".into()
+        } else {
+            "damaged records in the middle: the records after them are intact and still read; restore the file from a copy if you have one".into()
+        });
     }
     if digest_bad {
         hints.push("records whose digests do not match were altered after writing: restore the file from a copy if you have one".into());
@@ -184,6 +227,39 @@ pub fn verify_file(path: &Path) -> FileReport {
         report.repair = Some(hints.join("; "));
     }
     report
+}
+
+/// True when the bytes of `path` after `from` hold the start of another zstd frame (or
+/// skippable frame), gzip member or plain record: what an unreadable tail holds then may
+/// be intact records of another file joined to this one, not a torn last record.
+fn tail_has_unit_starts(path: &Path, from: u64) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return true;
+    };
+    if f.seek(SeekFrom::Start(from + 1)).is_err() {
+        return true;
+    }
+    let mut buf = vec![0u8; 1 << 20];
+    let mut carry: Vec<u8> = Vec::new();
+    loop {
+        let n = match f.read(&mut buf) {
+            Ok(0) => return false,
+            Ok(n) => n,
+            Err(_) => return true,
+        };
+        let mut window = std::mem::take(&mut carry);
+        window.extend_from_slice(&buf[..n]);
+        let found = window.windows(4).any(|w| {
+            w == [0x28, 0xb5, 0x2f, 0xfd]
+                || (w[1..] == [0x2a, 0x4d, 0x18] && (0x50..=0x5f).contains(&w[0]))
+                || w[..3] == [0x1f, 0x8b, 0x08]
+        }) || window.windows(8).any(|w| w == b"\nWARC/1.");
+        if found {
+            return true;
+        }
+        carry = window[window.len().saturating_sub(8)..].to_vec();
+    }
 }
 
 /// The URL that `index.cdxj` (or `metadata.cdxj`) next to `path` gives for the record

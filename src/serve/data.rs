@@ -518,10 +518,16 @@ pub fn search_page(
         limit: per_page,
     };
     let start = Instant::now();
-    let found = app
-        .search()
-        .search(&query)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let found = app.search().search(&query).map_err(|e| match e {
+        // A query naming a field that cannot be searched so (`id:*`) is the client's
+        // error.
+        super::search::SearchError::Tantivy(
+            tantivy::TantivyError::SchemaError(_)
+            | tantivy::TantivyError::InvalidArgument(_)
+            | tantivy::TantivyError::FieldNotFound(_),
+        ) => AppError::BadRequest(format!("`q`: {e}")),
+        other => AppError::Internal(other.to_string()),
+    })?;
     let took_ms = start.elapsed().as_secs_f64() * 1000.0;
     let catalog = app.catalog();
     let items = found

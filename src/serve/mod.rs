@@ -12,6 +12,7 @@
 pub mod chart;
 pub mod data;
 pub mod diff;
+pub mod host;
 pub mod integrity;
 pub mod params;
 pub mod replay;
@@ -474,13 +475,28 @@ fn read_articles(
     }
 }
 
-/// Serves `app` on `listener` until `shutdown` resolves.
+/// Serves `app` on `listener` until `shutdown` resolves, answering only requests for
+/// the bound address or a loopback name (see [`host`]).
 pub async fn serve(
     app: Arc<App>,
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
-    axum::serve(listener, router(app))
+    serve_for_hosts(app, listener, &[], shutdown).await
+}
+
+/// Like [`serve`], also answering to the host names `allow_hosts` (`--allow-host`).
+pub async fn serve_for_hosts(
+    app: Arc<App>,
+    listener: tokio::net::TcpListener,
+    allow_hosts: &[String],
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let bound = listener
+        .local_addr()
+        .map_err(|e| ServeError::Server(e.to_string()))?;
+    let allowed = host::AllowedHosts::new(bound, allow_hosts);
+    axum::serve(listener, host::guard(router(app), allowed))
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(|e| ServeError::Server(e.to_string()))

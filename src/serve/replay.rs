@@ -376,6 +376,36 @@ fn replay_target(uri: &Uri) -> Option<(String, String)> {
     Some((ts.to_string(), url))
 }
 
+/// The image type the bytes of `body` show (by their magic number), if a known one.
+fn sniff_image(body: &[u8]) -> Option<&'static str> {
+    const WEBP: (&[u8], &[u8]) = (b"RIFF", b"WEBP");
+    Some(match body {
+        [0x89, b'P', b'N', b'G', ..] => "image/png",
+        [0xff, 0xd8, 0xff, ..] => "image/jpeg",
+        [b'G', b'I', b'F', b'8', ..] => "image/gif",
+        _ if body.len() >= 12 && body.starts_with(WEBP.0) && &body[8..12] == WEBP.1 => {
+            "image/webp"
+        }
+        _ if body.len() >= 12 && &body[4..12] == b"ftypavif" => "image/avif",
+        [0, 0, 1, 0, ..] => "image/x-icon",
+        [b'B', b'M', ..] => "image/bmp",
+        _ => return None,
+    })
+}
+
+/// True for one plain media type token (`type/subtype`, no list, no parameters).
+fn is_plain_media_type(m: &str) -> bool {
+    let mut parts = m.split('/');
+    let ok = |p: Option<&str>| {
+        p.is_some_and(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
+        })
+    };
+    ok(parts.next()) && ok(parts.next()) && parts.next().is_none()
+}
+
 fn is_html_mime(m: &str) -> bool {
     matches!(m, "text/html" | "application/xhtml+xml")
 }
@@ -492,8 +522,17 @@ impl Content<'_> {
     /// HTML and CSS rewritten, images, fonts and media as they are, other text as plain
     /// text, anything else as a download.
     fn into_response(self) -> Response {
-        let mime = self.mime.as_str();
-        let sniff_html = mime.is_empty() && crate::extract::is_html(self.content_type, &self.body);
+        // HTML is always rewritten, whatever else the capture claims (a `Content-Type:
+        // image/png, text/html` renders as HTML in browsers): the declared types and the
+        // body are both looked at.
+        let sniff_html = self.mime.contains("html")
+            || crate::extract::is_html(self.content_type, &self.body);
+        // Other types are replayed only under one plain `type/subtype` token.
+        let mime = if is_plain_media_type(&self.mime) {
+            self.mime.as_str()
+        } else {
+            ""
+        };
         if is_html_mime(mime) || sniff_html {
             return match rewrite_html(&self.text(), self.url, self.ts) {
                 Ok(html) => (
@@ -529,7 +568,15 @@ impl Content<'_> {
                     | "application/vnd.ms-fontobject"
             );
         if passthrough {
-            return (StatusCode::OK, replay_headers(mime), self.body).into_response();
+            // An image is served under the type its bytes show, never only the one claimed.
+            let served = if mime.starts_with("image/") {
+                sniff_image(&self.body)
+            } else {
+                Some(mime)
+            };
+            if let Some(served) = served {
+                return (StatusCode::OK, replay_headers(served), self.body).into_response();
+            }
         }
         if mime.starts_with("text/")
             || mime.contains("javascript")

@@ -4,14 +4,21 @@
 mod dict;
 mod reader;
 mod record;
+mod repair;
 mod writer;
 
 pub use dict::{
     DEFAULT_DICTIONARY_SIZE, DEFAULT_TRAINING_RECORDS, DICTIONARY_FRAME_MAGIC, Dictionary,
     DictionaryError, DictionarySetting,
 };
-pub use reader::{WarcReader, read_records, zstd_dictionary};
+pub use reader::{
+    DICTIONARY_COPIES_DIR, MAX_BLOCK_IN_MEMORY, WarcReader, dictionary_copy_path,
+    is_oversized_record, read_records, zstd_dictionary,
+};
 pub use record::{Record, RecordId, dechunk, http_body_offset, sha1_digest};
+pub use repair::{
+    DAMAGED_REPORT_SUFFIX, DAMAGED_SUFFIX, DamagedSpan, Repair, RepairReport, repair_file,
+};
 pub use writer::{
     CORRUPT_SUFFIX, CaptureLocation, Compression, OPEN_SUFFIX, RecordLocation, RevisitOf,
     RevisitProfile, WarcWriter, WriterConfig, ZSTD_LEVEL, ZSTD_TEXT_LEVEL, metadata_date,

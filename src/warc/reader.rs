@@ -18,6 +18,10 @@ use super::{Record, WarcError};
 const MAX_LINE: u64 = 1 << 20;
 /// Largest header accepted.
 const MAX_HEADER: usize = 4 << 20;
+/// Largest record block read into memory: 64 MiB, three times the crawl's default
+/// `max_body_bytes`. A record claiming more is streamed past (never allocated) and
+/// reported as an error the reader continues after ([`WarcReader::resume_offset`]).
+pub const MAX_BLOCK_IN_MEMORY: u64 = 64 << 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -58,7 +62,7 @@ struct Units {
     gz: Option<flate2::bufread::GzDecoder<Counting>>,
     zstd: Option<zstd::stream::raw::Decoder<'static>>,
     /// The zstd dictionary of the file (IIPC WARC-zstd: a skippable frame at its start).
-    dict: Option<Vec<u8>>,
+    dict: Option<std::sync::Arc<[u8]>>,
     in_unit: bool,
     /// The current zstd frame is fully decoded.
     unit_done: bool,
@@ -98,7 +102,7 @@ impl Units {
                     d.reinit()?;
                 } else {
                     self.zstd = Some(match &self.dict {
-                        Some(dict) => zstd::stream::raw::Decoder::with_dictionary(dict)?,
+                        Some(dict) => zstd::stream::raw::Decoder::with_dictionary(&dict[..])?,
                         None => zstd::stream::raw::Decoder::new()?,
                     });
                 }
@@ -241,6 +245,29 @@ pub struct WarcReader {
     units: Units,
     done: bool,
     clean_end: Option<u64>,
+    /// Size of the file when opened (plain files: a claimed length is checked against it).
+    file_len: u64,
+    /// After an error the reader could step over (a record too large to hold): where
+    /// the next record starts.
+    resume: Option<u64>,
+}
+
+/// How the error about a well-framed record too large to hold starts (the record is
+/// intact: the reader steps over it, see [`is_oversized_record`]).
+const OVERSIZED_MESSAGE: &str = "record block too large to read";
+
+/// True when a reader's error message is about an intact record too large to hold in
+/// memory (reading went on after it): a repair keeps such a record.
+pub fn is_oversized_record(message: &str) -> bool {
+    message.starts_with(OVERSIZED_MESSAGE)
+}
+
+/// What reading one record gave.
+enum Next {
+    Record(u64, Record),
+    /// A well-framed record whose block is larger than [`MAX_BLOCK_IN_MEMORY`]: streamed
+    /// past; its offset and claimed length.
+    Oversized(u64, u64),
 }
 
 impl Iterator for WarcReader {
@@ -252,10 +279,27 @@ impl Iterator for WarcReader {
             return None;
         }
         self.clean_end = None;
+        self.resume = None;
         let mut offset = None;
         let res = self.read_record(&mut offset);
         match res {
-            Ok(Some(pair)) => Some(Ok(pair)),
+            Ok(Some(Next::Record(at, record))) => Some(Ok((at, record))),
+            Ok(Some(Next::Oversized(at, length))) => {
+                self.resume = self
+                    .clean_end
+                    .or_else(|| (self.units.kind == Kind::Plain).then_some(self.units.consumed));
+                if self.resume.is_none() {
+                    self.done = true;
+                }
+                Some(Err(WarcError::Malformed {
+                    path: self.path.clone(),
+                    offset: at,
+                    message: format!(
+                        "{OVERSIZED_MESSAGE} ({length} bytes, more than the {} MiB glaneur reads into memory): skipped",
+                        MAX_BLOCK_IN_MEMORY >> 20
+                    ),
+                }))
+            }
             Ok(None) => {
                 self.done = true;
                 None
@@ -312,10 +356,30 @@ impl WarcReader {
     /// Opens a file; the compression is told from its name.
     pub fn open(path: &Path) -> Result<WarcReader, WarcError> {
         let kind = kind_for(path)?;
+        let dict = if kind == Kind::Zstd {
+            zstd_dictionary(path)?.map(std::sync::Arc::from)
+        } else {
+            None
+        };
+        Self::open_with(path, kind, dict)
+    }
+
+    /// The zstd dictionary the reader decodes with (to open the same file again at
+    /// another offset without reading it again, see [`WarcReader::open_at_with`]).
+    pub fn dictionary(&self) -> Option<std::sync::Arc<[u8]>> {
+        self.units.dict.clone()
+    }
+
+    fn open_with(
+        path: &Path,
+        kind: Kind,
+        dict: Option<std::sync::Arc<[u8]>>,
+    ) -> Result<WarcReader, WarcError> {
         let file = File::open(path).map_err(|e| WarcError::Io {
             path: path.to_path_buf(),
             source: e,
         })?;
+        let file_len = file.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
         Ok(WarcReader {
             path: path.to_path_buf(),
             units: Units {
@@ -326,11 +390,7 @@ impl WarcReader {
                 }),
                 gz: None,
                 zstd: None,
-                dict: if kind == Kind::Zstd {
-                    zstd_dictionary(path)?
-                } else {
-                    None
-                },
+                dict,
                 in_unit: false,
                 unit_done: false,
                 unit_start: 0,
@@ -342,6 +402,8 @@ impl WarcReader {
             },
             done: false,
             clean_end: None,
+            file_len,
+            resume: None,
         })
     }
 
@@ -349,8 +411,27 @@ impl WarcReader {
     /// (or, in a plain file, the record) starts, as reported by this reader or an index.
     /// Offsets reported afterwards are file offsets.
     pub fn open_at(path: &Path, offset: u64) -> Result<WarcReader, WarcError> {
+        let reader = WarcReader::open(path)?;
+        reader.seek_to(offset)
+    }
+
+    /// Like [`WarcReader::open_at`], with the file's zstd dictionary already read (from
+    /// [`WarcReader::dictionary`]): opening a file at many offsets reads it once.
+    pub fn open_at_with(
+        path: &Path,
+        offset: u64,
+        dict: Option<std::sync::Arc<[u8]>>,
+    ) -> Result<WarcReader, WarcError> {
+        let kind = kind_for(path)?;
+        let dict = if kind == Kind::Zstd { dict } else { None };
+        Self::open_with(path, kind, dict)?.seek_to(offset)
+    }
+
+    fn seek_to(mut self, offset: u64) -> Result<WarcReader, WarcError> {
         use std::io::{Seek, SeekFrom};
-        let mut reader = WarcReader::open(path)?;
+        let path = self.path.clone();
+        let path = path.as_path();
+        let reader = &mut self;
         if offset > 0 {
             let input = reader.units.input().map_err(|e| WarcError::Io {
                 path: path.to_path_buf(),
@@ -368,7 +449,13 @@ impl WarcReader {
             reader.units.unit_start = offset;
             reader.units.buf_unit = offset;
         }
-        Ok(reader)
+        Ok(self)
+    }
+
+    /// After an error: the offset where the next record starts, when the reader could
+    /// step over the bad record (one too large to hold in memory) and iteration goes on.
+    pub fn resume_offset(&self) -> Option<u64> {
+        self.resume
     }
 
     /// After a record was returned: the file offset where the next frame/member (or, in
@@ -379,7 +466,8 @@ impl WarcReader {
         self.clean_end
     }
 
-    fn read_record(&mut self, offset: &mut Option<u64>) -> io::Result<Option<(u64, Record)>> {
+    fn read_record(&mut self, offset: &mut Option<u64>) -> io::Result<Option<Next>> {
+        let file_len = self.file_len;
         let units = &mut self.units;
         // Skip stray line ends between records.
         loop {
@@ -447,7 +535,28 @@ impl WarcReader {
             .1
             .parse()
             .map_err(|_| invalid("Content-Length is not a number"))?;
-        let mut block = Vec::with_capacity(length.min(64 << 20) as usize);
+        if units.kind == Kind::Plain {
+            // A claimed length is checked against the bytes really left in the file.
+            let left = file_len.saturating_sub(units.consumed);
+            if length.saturating_add(4) > left {
+                return Err(invalid(format!(
+                    "Content-Length {length} but only {left} bytes left in the file"
+                )));
+            }
+        }
+        if length > MAX_BLOCK_IN_MEMORY {
+            let skipped = io::copy(&mut (&mut *units).take(length), &mut io::sink())?;
+            if skipped < length {
+                return Err(invalid(format!(
+                    "block truncated: {skipped} of {length} bytes"
+                )));
+            }
+            read_trailer(units)?;
+            self.clean_end = clean_end_of(units)?;
+            return Ok(Some(Next::Oversized(start, length)));
+        }
+        // Never allocated from the claimed length: the block grows as bytes arrive.
+        let mut block = Vec::with_capacity(length.min(1 << 20) as usize);
         (&mut *units).take(length).read_to_end(&mut block)?;
         if (block.len() as u64) < length {
             return Err(invalid(format!(
@@ -455,29 +564,9 @@ impl WarcReader {
                 block.len()
             )));
         }
-        let mut trailer = [0u8; 4];
-        let mut got = 0;
-        while got < 4 {
-            let n = units.read(&mut trailer[got..])?;
-            if n == 0 {
-                break;
-            }
-            got += n;
-        }
-        if &trailer[..got] != b"\r\n\r\n" {
-            return Err(invalid(format!(
-                "record not followed by CRLF CRLF (found {:?}): wrong Content-Length?",
-                String::from_utf8_lossy(&trailer[..got])
-            )));
-        }
-        self.clean_end = if units.kind == Kind::Plain {
-            Some(units.consumed)
-        } else if units.at_unit_end()? {
-            Some(units.input()?.pos)
-        } else {
-            None
-        };
-        Ok(Some((
+        read_trailer(units)?;
+        self.clean_end = clean_end_of(units)?;
+        Ok(Some(Next::Record(
             start,
             Record {
                 version,
@@ -486,6 +575,38 @@ impl WarcReader {
             },
         )))
     }
+}
+
+/// Reads the `\r\n\r\n` that ends a record.
+fn read_trailer(units: &mut Units) -> io::Result<()> {
+    let mut trailer = [0u8; 4];
+    let mut got = 0;
+    while got < 4 {
+        let n = units.read(&mut trailer[got..])?;
+        if n == 0 {
+            break;
+        }
+        got += n;
+    }
+    if &trailer[..got] != b"\r\n\r\n" {
+        return Err(invalid(format!(
+            "record not followed by CRLF CRLF (found {:?}): wrong Content-Length?",
+            String::from_utf8_lossy(&trailer[..got])
+        )));
+    }
+    Ok(())
+}
+
+/// Where the next frame/member (or plain record) starts, if the record just read ended
+/// its frame/member.
+fn clean_end_of(units: &mut Units) -> io::Result<Option<u64>> {
+    Ok(if units.kind == Kind::Plain {
+        Some(units.consumed)
+    } else if units.at_unit_end()? {
+        Some(units.input()?.pos)
+    } else {
+        None
+    })
 }
 
 /// Reads one line (up to and including `\n`, at most `MAX_LINE` bytes) into `line`.
@@ -520,10 +641,101 @@ const DICT_FRAME_MAGIC: u32 = 0x184D_2A5D;
 /// Largest dictionary accepted.
 const MAX_DICT: u32 = 64 << 20;
 
+/// Folder of an archive holding a copy of every zstd dictionary its files use, named
+/// `<id>.zdict` (written by the writer): one damaged byte in a file's dictionary frame
+/// must not cost the whole file.
+pub const DICTIONARY_COPIES_DIR: &str = ".glaneur-dicts";
+
+/// Where the copy of dictionary `id` is kept for the WARC files of `archive`.
+pub fn dictionary_copy_path(archive: &Path, id: u32) -> PathBuf {
+    archive
+        .join(DICTIONARY_COPIES_DIR)
+        .join(format!("{id}.zdict"))
+}
+
 /// The dictionary of a `.warc.zst` file, per the IIPC WARC-zstd proposal: a skippable
 /// frame (magic `0x184D2A5D`) at the very start whose content is the dictionary,
-/// itself possibly zstd-compressed. `None` when the file does not start with one.
+/// itself possibly zstd-compressed. `None` when the file does not start with one and its
+/// records need none.
+///
+/// When the frame is damaged (its checksum fails, its size or magic is wrong, or it
+/// holds another dictionary than the records name), the dictionary is taken from its
+/// copy in the archive folder ([`DICTIONARY_COPIES_DIR`]); without a copy, an error.
 pub fn zstd_dictionary(path: &Path) -> Result<Option<Vec<u8>>, WarcError> {
+    let in_frame = dictionary_in_frame(path);
+    if let Ok(Some(dict)) = &in_frame
+        && dictionary_id(dict).is_some()
+    {
+        return in_frame;
+    }
+    let Some(needed) = first_frame_dictionary_id(path)? else {
+        // The records name no dictionary: the frame's content, if any, is a raw-content
+        // dictionary (or there is none).
+        return in_frame;
+    };
+    if let Ok(Some(dict)) = &in_frame
+        && dictionary_id(dict) == Some(needed)
+    {
+        return in_frame;
+    }
+    let copy = path
+        .parent()
+        .map(|dir| dictionary_copy_path(dir, needed))
+        .and_then(|p| std::fs::read(p).ok())
+        .filter(|d| dictionary_id(d) == Some(needed));
+    if let Some(copy) = copy {
+        tracing::warn!(
+            "{}: damaged zstd dictionary frame; using the copy of dictionary {needed} in {DICTIONARY_COPIES_DIR}",
+            path.display()
+        );
+        return Ok(Some(copy));
+    }
+    let why = match in_frame {
+        Err(e) => e.to_string(),
+        Ok(_) => "no usable dictionary frame".into(),
+    };
+    Err(WarcError::Malformed {
+        path: path.to_path_buf(),
+        offset: 0,
+        message: format!(
+            "its records need zstd dictionary {needed} ({why}), and no copy is in {DICTIONARY_COPIES_DIR}/"
+        ),
+    })
+}
+
+/// The id of a zstd dictionary (`ZDICT` format), if the bytes are one.
+fn dictionary_id(dict: &[u8]) -> Option<u32> {
+    if dict.len() < 8 || dict[..4] != super::dict::DICTIONARY_MAGIC.to_le_bytes() {
+        return None;
+    }
+    Some(u32::from_le_bytes([dict[4], dict[5], dict[6], dict[7]])).filter(|&id| id != 0)
+}
+
+/// The dictionary id named by the first zstd frame of the file that names one, looked
+/// for in its first 16 MiB (after the dictionary frame when its size reads).
+fn first_frame_dictionary_id(path: &Path) -> Result<Option<u32>, WarcError> {
+    let io_err = |e: io::Error| WarcError::Io {
+        path: path.to_path_buf(),
+        source: e,
+    };
+    let f = File::open(path).map_err(io_err)?;
+    let mut head = Vec::new();
+    f.take(16 << 20).read_to_end(&mut head).map_err(io_err)?;
+    const MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+    let mut i = 0;
+    while let Some(k) = head[i..].windows(4).position(|w| w == MAGIC) {
+        let at = i + k;
+        if let Some(id) = zstd_safe::get_dict_id_from_frame(&head[at..]) {
+            return Ok(Some(id.get()));
+        }
+        i = at + 1;
+    }
+    Ok(None)
+}
+
+/// The dictionary held by the file's dictionary frame, as [`zstd_dictionary`] reads it
+/// (no fallback).
+fn dictionary_in_frame(path: &Path) -> Result<Option<Vec<u8>>, WarcError> {
     let io_err = |e: io::Error| WarcError::Io {
         path: path.to_path_buf(),
         source: e,
@@ -548,8 +760,11 @@ pub fn zstd_dictionary(path: &Path) -> Result<Option<Vec<u8>>, WarcError> {
         offset: 0,
         message,
     };
-    if size > MAX_DICT {
-        return Err(malformed(format!("zstd dictionary frame of {size} bytes")));
+    let file_len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    if size > MAX_DICT || u64::from(size) > file_len.saturating_sub(8) {
+        return Err(malformed(format!(
+            "zstd dictionary frame of {size} bytes in a file of {file_len}"
+        )));
     }
     let mut dict = vec![0u8; size as usize];
     f.read_exact(&mut dict)

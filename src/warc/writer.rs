@@ -39,7 +39,7 @@ use zstd::zstd_safe;
 
 use super::dict::{Dictionary, Sampler};
 use super::record::{format_sha1, push_field, sha1_digest};
-use super::{RecordId, WarcError, WarcReader};
+use super::{RecordId, WarcError};
 use crate::capture::Capture;
 
 /// What the records of one exchange share: date, URI, address, file and the two ids.
@@ -621,6 +621,12 @@ impl WarcWriter {
             dictionary.id(),
             dictionary.as_bytes().len()
         );
+        if let Err(e) = save_dictionary_copy(&dir, &dictionary) {
+            tracing::warn!(
+                "could not keep a copy of zstd dictionary {}: {e} (a damaged dictionary frame would make its files unreadable)",
+                dictionary.id()
+            );
+        }
         self.dict = DictState::Active { dictionary, frame };
         Ok(())
     }
@@ -1146,6 +1152,25 @@ impl WarcWriter {
     }
 }
 
+/// Keeps a copy of `dictionary` in the archive folder (see
+/// [`super::DICTIONARY_COPIES_DIR`]), written durably before any file uses it.
+fn save_dictionary_copy(dir: &Path, dictionary: &Dictionary) -> io::Result<()> {
+    let path = super::dictionary_copy_path(dir, dictionary.id());
+    if std::fs::read(&path).is_ok_and(|b| b == dictionary.as_bytes()) {
+        return Ok(());
+    }
+    let parent = path
+        .parent()
+        .ok_or_else(|| io::Error::other("no parent folder"))?;
+    std::fs::create_dir_all(parent)?;
+    let tmp = path.with_extension("zdict.tmp");
+    let mut f = File::create(&tmp)?;
+    f.write_all(dictionary.as_bytes())?;
+    f.sync_all()?;
+    drop(f);
+    std::fs::rename(&tmp, &path)
+}
+
 fn unreachable_file<T>(dir: &Path) -> Result<T, WarcError> {
     Err(io_err(dir, io::Error::other("no WARC file open")))
 }
@@ -1161,8 +1186,10 @@ impl Drop for WarcWriter {
     }
 }
 
-/// Repairs `*.open` files left in `dir` by a crash: cuts each after its last complete
-/// record and renames it to its final name. Returns the repaired files.
+/// Repairs `*.open` files left in `dir` by a crash ([`super::repair_file`]): every intact
+/// record is kept at its offset, damaged parts are moved aside to a `.damaged` sidecar
+/// (described in `.damaged.json`), a torn tail is cut, and the file gets its final name.
+/// Returns the repaired files.
 ///
 /// A record counts as complete when its whole frame/member decodes (zstd checksum, gzip
 /// CRC) and holds whole records; in a plain file, when its block and trailing `\r\n\r\n`
@@ -1198,55 +1225,8 @@ pub fn repair_open_file(path: &Path) -> Result<Option<PathBuf>, WarcError> {
 }
 
 fn repair_one(path: &Path) -> Result<Option<PathBuf>, WarcError> {
-    let s = path.to_string_lossy();
-    let final_path = PathBuf::from(&s[..s.len() - OPEN_SUFFIX.len()]);
-    let len = std::fs::metadata(path).map_err(|e| io_err(path, e))?.len();
-    let mut good = 0u64;
-    {
-        let mut reader = WarcReader::open(path)?;
-        while let Some(Ok(_)) = reader.next() {
-            if let Some(end) = reader.clean_end() {
-                good = end;
-            }
-        }
-    }
-    if good == 0 {
-        if len == 0 {
-            std::fs::remove_file(path).map_err(|e| io_err(path, e))?;
-        } else {
-            let corrupt = PathBuf::from(format!("{}{CORRUPT_SUFFIX}", final_path.display()));
-            tracing::warn!(
-                "{}: no complete WARC record, renamed {}",
-                path.display(),
-                corrupt.display()
-            );
-            std::fs::rename(path, &corrupt).map_err(|e| io_err(path, e))?;
-        }
-        return Ok(None);
-    }
-    if good < len {
-        tracing::warn!(
-            "{}: cut after the last complete record ({good} of {len} bytes)",
-            path.display()
-        );
-        let f = OpenOptions::new()
-            .write(true)
-            .open(path)
-            .map_err(|e| io_err(path, e))?;
-        f.set_len(good).map_err(|e| io_err(path, e))?;
-        f.sync_all().map_err(|e| io_err(path, e))?;
-    }
-    if final_path.exists() {
-        return Err(io_err(
-            &final_path,
-            io::Error::new(
-                io::ErrorKind::AlreadyExists,
-                "cannot repair: final name already taken",
-            ),
-        ));
-    }
-    std::fs::rename(path, &final_path).map_err(|e| io_err(path, e))?;
-    Ok(Some(final_path))
+    let repair = super::repair_file(path)?;
+    Ok(repair.closed.then_some(repair.file))
 }
 
 #[cfg(test)]

@@ -543,3 +543,64 @@ fn robots_txt_is_fetched_once_and_shared() {
         RobotsClaim::Fetch
     );
 }
+
+/// After a repair moved damaged records aside: URLs whose capture was in a lost range
+/// forget it (fetched again as new), a URL whose article was lost keeps its capture but
+/// loses its validators; both are due again, the others untouched.
+pub(crate) fn requeue_lost_contract(f: &mut dyn Frontier) {
+    let urls: Vec<NewUrl> = (1..=3)
+        .map(|i| new_url(&format!("http://lost.test/a-{i}.html"), 1, UrlKind::Article))
+        .collect();
+    f.add(&urls).unwrap();
+    let now = Utc::now();
+    let claimed = f.claim("lost.test", now, 10).unwrap();
+    assert_eq!(claimed.len(), 3);
+    for c in &claimed {
+        let i: u64 = c.url.path()[3..4].parse().unwrap();
+        let cap = glaneur::frontier::CaptureState {
+            captured_at: now,
+            first_captured_at: now,
+            status: 200,
+            etag: Some("\"e\"".into()),
+            last_modified: None,
+            payload_digest: format!("sha1:D{i}"),
+            record: glaneur::frontier::StoredRecord {
+                file: "f.warc.zst".into(),
+                offset: i * 100,
+                id: format!("<urn:uuid:r{i}>"),
+                date: now,
+            },
+            described: true,
+        };
+        f.finish_capture(c.id, &Outcome::Fetched { status: 200 }, &cap, &[])
+            .unwrap();
+    }
+    let lost = glaneur::frontier::LostRecords {
+        file: "f.warc.zst".into(),
+        ranges: vec![(150, 250)],
+        undescribed: vec!["<urn:uuid:r3>".into()],
+    };
+    assert_eq!(f.requeue_lost(&lost, now).unwrap(), 2);
+    let again = f
+        .claim("lost.test", now + TimeDelta::seconds(1), 10)
+        .unwrap();
+    let paths: HashSet<&str> = again.iter().map(|c| c.url.path()).collect();
+    assert_eq!(paths, HashSet::from(["/a-2.html", "/a-3.html"]));
+    for c in &again {
+        match c.url.path() {
+            "/a-2.html" => assert_eq!(c.previous, None, "the lost capture is forgotten"),
+            _ => {
+                let p = c.previous.as_ref().expect("kept");
+                assert_eq!(p.record.offset, 300);
+                assert_eq!(p.etag, None, "no validators: the request is unconditional");
+                assert!(!p.described, "its article is written again");
+            }
+        }
+    }
+}
+
+#[test]
+fn requeue_lost_forgets_captures_moved_aside_by_a_repair() {
+    let db = TestDb::new("requeue_lost_forgets_captures_moved_aside_by_a_repair");
+    requeue_lost_contract(&mut open(&db, "w1"));
+}

@@ -265,3 +265,9 @@ fn throughput_of_add_claim_finish() {
         100.0 * in_add.as_secs_f64() / mixed_wall.as_secs_f64(),
     );
 }
+
+#[test]
+fn requeue_lost_forgets_captures_moved_aside_by_a_repair() {
+    let mut f = glaneur::frontier::SqliteFrontier::open_in_memory().expect("in memory");
+    crate::frontier_postgres::requeue_lost_contract(&mut f);
+}

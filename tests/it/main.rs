@@ -24,5 +24,6 @@ mod incremental;
 mod incremental_cli;
 mod politeness_robots;
 mod read_cli;
+mod robust;
 mod serve;
 mod warc_roundtrip;

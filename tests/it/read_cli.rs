@@ -304,7 +304,11 @@ async fn verify_finds_flipped_bytes_and_cut_files_others_read_the_rest() {
     );
     // Every other command still reads the other records: all articles but none lost
     // except, at most, the damaged page's own.
-    let after = glaneur(&["articles", "--archive", s(&archive)]);
+    // By default a read command that skipped damaged records says so in its exit code;
+    // --keep-going accepts the partial result.
+    let strict = glaneur(&["articles", "--archive", s(&archive)]);
+    assert_eq!(strict.status.code(), Some(1));
+    let after = glaneur(&["articles", "--archive", s(&archive), "--keep-going"]);
     assert!(after.status.success());
     assert_eq!(
         String::from_utf8_lossy(&after.stdout).lines().count(),

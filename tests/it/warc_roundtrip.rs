@@ -539,7 +539,19 @@ fn repair_cuts_after_the_last_complete_record() {
                 vec![dir.path().join(file.file_name().unwrap())],
                 "{comp:?} cut {cut}"
             );
-            assert_eq!(warc_files(dir.path()), repaired);
+            // The cut tail is kept aside, in a `.damaged` sidecar described by a report.
+            let sidecar = PathBuf::from(format!("{}.damaged", repaired[0].display()));
+            let report = PathBuf::from(format!("{}.damaged.json", repaired[0].display()));
+            let mut expected = repaired.clone();
+            if good < cut {
+                expected.extend([sidecar.clone(), report]);
+                assert_eq!(
+                    std::fs::read(&sidecar).unwrap(),
+                    &data[good as usize..cut as usize],
+                    "{comp:?} cut {cut}"
+                );
+            }
+            assert_eq!(warc_files(dir.path()), expected);
             assert_eq!(
                 std::fs::metadata(&repaired[0]).unwrap().len(),
                 good,

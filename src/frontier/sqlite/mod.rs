@@ -719,6 +719,47 @@ impl Frontier for SqliteFrontier {
         Ok(n as u64)
     }
 
+    fn requeue_lost(
+        &mut self,
+        lost: &super::LostRecords,
+        now: DateTime<Utc>,
+    ) -> Result<u64, FrontierError> {
+        let tx = begin_write(&mut self.conn, &mut self.batch)?;
+        let mut n = 0;
+        for &(start, end) in &lost.ranges {
+            n += tx
+                .prepare_cached(
+                    "UPDATE urls SET
+                         state = CASE WHEN state = 'in_flight' THEN state ELSE 'pending' END,
+                         due_at = ?4, attempts = 0, last_error = NULL, cap_at = NULL,
+                         cap_status = NULL, etag = NULL, last_modified = NULL,
+                         payload_digest = NULL, rec_file = NULL, rec_offset = NULL,
+                         rec_id = NULL, rec_date = NULL, described = 1
+                     WHERE rec_file = ?1 AND rec_offset >= ?2 AND rec_offset < ?3",
+                )?
+                .execute(params![
+                    lost.file,
+                    i64::try_from(start).unwrap_or(i64::MAX),
+                    i64::try_from(end).unwrap_or(i64::MAX),
+                    millis(now)
+                ])?;
+        }
+        for id in &lost.undescribed {
+            n += tx
+                .prepare_cached(
+                    "UPDATE urls SET
+                         state = CASE WHEN state = 'in_flight' THEN state ELSE 'pending' END,
+                         due_at = ?2, attempts = 0, last_error = NULL, etag = NULL,
+                         last_modified = NULL, described = 0
+                     WHERE rec_id = ?1",
+                )?
+                .execute(params![id, millis(now)])?;
+        }
+        tx.commit()?;
+        self.after_write()?;
+        Ok(n as u64)
+    }
+
     sql::shared_queries!();
 }
 
