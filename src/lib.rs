@@ -8,10 +8,12 @@
 pub mod capture;
 pub mod config;
 pub mod crawl;
+pub mod demo;
 pub mod discover;
 pub mod extract;
 pub mod fetch;
 pub mod frontier;
+pub mod metrics;
 pub mod politeness;
 pub mod read;
 pub mod serve;

@@ -20,6 +20,9 @@ pub enum ExitCode {
     Locked = 3,
     /// Stopped early (signal or --max-duration); state saved.
     Stopped = 4,
+    /// Nothing fetched: no start URL could be fetched at all (DNS, connection, refused
+    /// private address).
+    NothingFetched = 5,
 }
 
 fn main() {
@@ -27,6 +30,7 @@ fn main() {
     init_logging(&cli);
     let result = match &cli.command {
         Command::Crawl(args) => cli::crawl::run(args),
+        Command::Demo(args) => cli::demo::run(args),
         Command::Extract(args) => cli::extract::run(args).map(|()| ExitCode::Success),
         Command::Index(args) => cli::index::run(args),
         Command::Get(args) => cli::get::run(args),
@@ -37,6 +41,8 @@ fn main() {
         Command::Dict(args) => cli::dict::run(args),
 
         Command::Serve(args) => cli::serve::run(args),
+        Command::Completions(args) => cli::shell::completions(args),
+        Command::Man(args) => cli::shell::man(args),
     };
     let code = match result {
         Ok(code) => code,
@@ -50,7 +56,7 @@ fn main() {
                         | glaneur::crawl::LockError::WorkerTaken(_)
                 ))
             );
-            eprintln!("error: {}", error_message(&error));
+            cli::logging::error(&error_message(&error));
             if usage {
                 ExitCode::Usage
             } else if locked {
@@ -65,19 +71,13 @@ fn main() {
 
 fn init_logging(cli: &Cli) {
     use std::io::IsTerminal;
-    use tracing_subscriber::EnvFilter;
     let default = match &cli.command {
         Command::Crawl(args) if args.quiet => "error",
         Command::Crawl(args) if args.verbose => "glaneur=debug,info",
         Command::Crawl(_) if std::io::stderr().is_terminal() => "warn",
         _ => "info",
     };
-    let filter = EnvFilter::try_from_env("GLANEUR_LOG").unwrap_or_else(|_| EnvFilter::new(default));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .init();
+    cli::logging::init(cli.log_format, default);
 }
 
 /// The error and its causes on one line, without repeating a cause that a message already

@@ -13,7 +13,7 @@ use crate::ExitCode;
 
 /// Arguments of `glaneur get`.
 #[derive(Debug, clap::Args)]
-#[command(group(clap::ArgGroup::new("what").args(["body", "headers", "record", "article"])))]
+#[command(group(clap::ArgGroup::new("what").args(["body", "info", "headers", "record", "article"])))]
 pub struct GetArgs {
     /// The page URL.
     pub url: Url,
@@ -24,9 +24,14 @@ pub struct GetArgs {
     /// The archive folder.
     #[arg(long, default_value = "archive")]
     pub archive: PathBuf,
-    /// Write the body (transfer and content codings removed) to standard output.
+    /// Write the body (transfer and content codings removed) to standard output, as curl
+    /// would: the default.
     #[arg(long)]
     pub body: bool,
+    /// Describe the capture as JSON (time, status, MIME type, digest, WARC file and
+    /// offset, the record it revisits) instead of printing its body.
+    #[arg(long)]
+    pub info: bool,
     /// Write the HTTP response head.
     #[arg(long)]
     pub headers: bool,
@@ -58,9 +63,7 @@ pub fn run(args: &GetArgs) -> anyhow::Result<ExitCode> {
         eprintln!("warning: could not update the index: {e}");
     }
     let capture = find_capture(&args.archive, &args.url, at)?;
-    if args.body {
-        write_stdout(&capture.body()?)?;
-    } else if args.headers {
+    if args.headers {
         let head = capture
             .http_head()
             .context("the capture is not an HTTP response")?;
@@ -72,7 +75,7 @@ pub fn run(args: &GetArgs) -> anyhow::Result<ExitCode> {
         let mut out = record.block;
         out.push(b'\n');
         write_stdout(&out)?;
-    } else {
+    } else if args.info {
         let e = &capture.entry;
         let original = capture.original.as_ref().map(
             |(o, _)| json!({"timestamp": o.timestamp, "filename": o.filename, "offset": o.offset}),
@@ -89,6 +92,8 @@ pub fn run(args: &GetArgs) -> anyhow::Result<ExitCode> {
             "length": e.length,
             "revisit_of": original,
         }))?;
+    } else {
+        write_stdout(&capture.body()?)?;
     }
     Ok(ExitCode::Success)
 }

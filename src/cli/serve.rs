@@ -63,11 +63,11 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             .await
             .with_context(|| format!("cannot listen on {}", args.bind))?;
         let addr = listener.local_addr().unwrap_or(args.bind);
-        eprintln!(
+        super::logging::say(&format!(
             "glaneur serve: http://{addr}/ (archive {}, state {}); Ctrl-C to stop",
             args.archive.display(),
             app.state_dir().display()
-        );
+        ));
         tokio::spawn(refresh_loop(Arc::clone(&app), args.refresh));
         serve(app, listener, async {
             let _ = tokio::signal::ctrl_c().await;

@@ -124,6 +124,9 @@ pub struct CrawlSummary {
     pub requests: u64,
     /// URLs skipped because of robots.txt in this run.
     pub robots_denied: u64,
+    /// URLs not fetched because their host's address is on a private network that the
+    /// policy forbids (`--allow-private-networks` allows it).
+    pub refused_private: u64,
     /// Fetch errors in this run (retried or given up).
     pub errors: u64,
     /// Bytes written to WARC files in this run.
@@ -272,11 +275,24 @@ impl Shared {
     }
 }
 
+/// How to crawl a site on a private network, for messages about refused addresses.
+pub const PRIVATE_NETWORK_FIX: &str = "if this site is meant to be crawled on a private network, give --allow-private-networks (or allow_private_networks = true in the policy file)";
+
 /// Runs a crawl until nothing is left, a limit is reached or `stop` is cancelled
 /// (Ctrl-C: in-flight requests finish and are archived, the state is saved).
 pub async fn run(
     settings: CrawlSettings,
     stop: CancellationToken,
+) -> Result<CrawlSummary, CrawlError> {
+    run_observed(settings, stop, Arc::new(Counters::default())).await
+}
+
+/// [`run`], counting into `counters`, which the caller may read while the crawl runs
+/// (the metrics endpoint); the summary is read from them too.
+pub async fn run_observed(
+    settings: CrawlSettings,
+    stop: CancellationToken,
+    counters: Arc<Counters>,
 ) -> Result<CrawlSummary, CrawlError> {
     let started = Utc::now();
     std::fs::create_dir_all(&settings.archive_dir).map_err(|source| CrawlError::Io {
@@ -380,7 +396,6 @@ pub async fn run(
         source,
     })?;
 
-    let counters = Arc::new(Counters::default());
     let shared = Arc::new(Shared {
         frontier: Arc::clone(&frontier),
         fetcher,
@@ -487,6 +502,7 @@ pub async fn run(
         articles: counters.articles.load(Ordering::Relaxed),
         requests: counters.requests.load(Ordering::Relaxed),
         robots_denied: counters.robots_denied.load(Ordering::Relaxed),
+        refused_private: counters.refused_private.load(Ordering::Relaxed),
         errors: counters.errors.load(Ordering::Relaxed),
         bytes_written: counters.bytes_written.load(Ordering::Relaxed),
         warc_files,
@@ -803,6 +819,23 @@ async fn host_loop(shared: &Arc<Shared>, host: &str) {
             }
             continue;
         }
+        if let RobotsRules::Refused { reason } = &*rules {
+            // A private address the policy forbids: not a robots.txt decision.
+            shared.started_pages.fetch_sub(1, Ordering::SeqCst);
+            shared.counters.refused_private.fetch_add(1, Ordering::Relaxed);
+            shared.counters.failed.fetch_add(1, Ordering::Relaxed);
+            let id = url.id;
+            let error = format!("{reason}; {PRIVATE_NETWORK_FIX}");
+            if let Err(e) = db(&shared.frontier, move |f| {
+                f.finish(id, &Outcome::Failed { error })
+            })
+            .await
+            {
+                shared.fail(e);
+                break;
+            }
+            continue;
+        }
         if !rules.is_allowed(shared.policy.product_token(), &url.url) {
             shared.started_pages.fetch_sub(1, Ordering::SeqCst);
             shared
@@ -821,11 +854,15 @@ async fn host_loop(shared: &Arc<Shared>, host: &str) {
             }
             continue;
         }
+        let waiting = Instant::now();
         let permit = tokio::select! {
             biased;
             _ = shared.stop.cancelled() => break,
             permit = shared.gate.acquire(host, &policy) => match permit {
-                Ok(permit) => permit,
+                Ok(permit) => {
+                    shared.counters.record_rate_wait(host, waiting.elapsed());
+                    permit
+                }
                 Err(e) => {
                     shared.started_pages.fetch_sub(1, Ordering::SeqCst);
                     shared.fail(e.into());
@@ -924,6 +961,7 @@ async fn robots_for(
         let counters = Arc::clone(&shared.counters);
         let mut keep = move |capture: Capture| {
             counters.requests.fetch_add(1, Ordering::Relaxed);
+            counters.record_status(capture.status);
             archive.write_capture_detached(capture);
         };
         let (rules, stored) =
@@ -969,6 +1007,9 @@ async fn robots_for(
     }
     if let RobotsRules::DisallowAll { reason } = &rules {
         tracing::warn!("{origin}: {reason}; nothing will be fetched from this host");
+    }
+    if let RobotsRules::Refused { reason } = &rules {
+        tracing::warn!("{origin}: {reason}; nothing will be fetched from this host: {PRIVATE_NETWORK_FIX}");
     }
     if let Some(delay) = rules.crawl_delay(shared.policy.product_token()) {
         shared.gate.set_min_delay(&host, delay);
@@ -1084,10 +1125,19 @@ async fn fetch_one(
         read_timeout: policy.read_timeout,
     };
     shared.counters.requests.fetch_add(1, Ordering::Relaxed);
-    let capture = match shared.fetcher.fetch(&request).await {
-        Ok(capture) => capture,
+    shared.counters.in_flight.fetch_add(1, Ordering::Relaxed);
+    let fetched = shared.fetcher.fetch(&request).await;
+    shared.counters.in_flight.fetch_sub(1, Ordering::Relaxed);
+    let capture = match fetched {
+        Ok(capture) => {
+            shared.counters.record_status(capture.status);
+            let body = capture.body.len() as u64;
+            shared.counters.bytes_fetched.fetch_add(body, Ordering::Relaxed);
+            capture
+        }
         Err(error) => {
             shared.counters.errors.fetch_add(1, Ordering::Relaxed);
+            shared.counters.record_fetch_error(&error);
             shared.started_pages.fetch_sub(1, Ordering::SeqCst);
             let message = error.to_string();
             let id = url.id;
