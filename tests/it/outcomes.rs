@@ -182,6 +182,7 @@ fn metrics_follow_the_crawl_and_end_at_the_summary() {
         ])
         .current_dir(dir.path())
         .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
         .spawn()
         .expect("start glaneur demo");
     let mut seen: Vec<f64> = Vec::new();
@@ -194,7 +195,7 @@ fn metrics_follow_the_crawl_and_end_at_the_summary() {
                 break;
             }
             Some(text) => {
-                assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+                assert!(text.starts_with("HTTP/1.0 200"), "{text}");
                 assert!(text.contains("text/plain; version=0.0.4"), "{text}");
                 if let Some(pages) = sample(&text, "glaneur_pages_total") {
                     seen.push(pages);
