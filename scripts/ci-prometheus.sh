@@ -6,6 +6,8 @@
 #
 #   scripts/ci-prometheus.sh [ARTICLES]      (default 200; run from the repository root)
 #
+# GLANEUR_BIN=path/to/glaneur uses that binary instead of building the release one.
+#
 # Installs the package when `prometheus` is missing (apt-get). As root, Prometheus runs as
 # `nobody`. Everything listens on 127.0.0.1 and is removed at the end.
 set -euo pipefail
@@ -71,15 +73,20 @@ for _ in $(seq 1 60); do
 done
 curl -fsS "http://127.0.0.1:$prom_port/-/ready" >/dev/null || { cat "$work/prometheus.log" >&2; die "Prometheus did not start"; }
 
-cargo build --locked --release --quiet
-./target/release/glaneur demo --no-serve --json --quiet --articles "$ARTICLES" --rate 20 \
+bin=${GLANEUR_BIN:-}
+if [ -z "$bin" ]; then
+    cargo build --locked --release --quiet
+    bin=./target/release/glaneur
+fi
+"$bin" demo --no-serve --json --quiet --articles "$ARTICLES" --rate 20 \
     --archive "$work/archive" --metrics "127.0.0.1:$metrics_port" --metrics-linger 4s \
     >"$work/summary.json" &
 crawl_pid=$!
 
-query() {  # the latest glaneur_pages_total Prometheus has, or "none"
+query() {  # the latest glaneur_pages_total Prometheus has, or "none" (the series goes stale
+           # once the endpoint is gone: last_over_time still has its last sample)
     curl -fsS "http://127.0.0.1:$prom_port/api/v1/query" \
-        --data-urlencode 'query=glaneur_pages_total{job="glaneur"}' |
+        --data-urlencode 'query=last_over_time(glaneur_pages_total{job="glaneur"}[10m])' |
         python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else "none")'
 }
 

@@ -73,6 +73,7 @@ fn init_logging(cli: &Cli) {
     use std::io::IsTerminal;
     let default = match &cli.command {
         Command::Crawl(args) if args.quiet => "error",
+        Command::Demo(args) if args.quiet => "error",
         Command::Crawl(args) if args.verbose => "glaneur=debug,info",
         Command::Crawl(_) if std::io::stderr().is_terminal() => "warn",
         _ => "info",

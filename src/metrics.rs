@@ -47,7 +47,12 @@ impl CrawlMetrics {
         let get = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
         let mut out = String::with_capacity(4096);
         let up = u64::from(self.running.load(Ordering::Relaxed));
-        gauge(&mut out, "glaneur_up", "1 while the crawl runs, 0 once it ended.", up);
+        gauge(
+            &mut out,
+            "glaneur_up",
+            "1 while the crawl runs, 0 once it ended.",
+            up,
+        );
         let start = self.started.timestamp_millis() as f64 / 1000.0;
         metric(
             &mut out,
@@ -56,8 +61,18 @@ impl CrawlMetrics {
             "Start of the crawl, seconds since the Unix epoch.",
             &[(String::new(), format!("{start:.3}"))],
         );
-        counter(&mut out, "glaneur_pages_total", "Pages archived (robots.txt excluded).", get(&c.pages));
-        counter(&mut out, "glaneur_requests_total", "HTTP requests sent, robots.txt included.", get(&c.requests));
+        counter(
+            &mut out,
+            "glaneur_pages_total",
+            "Pages archived (robots.txt excluded).",
+            get(&c.pages),
+        );
+        counter(
+            &mut out,
+            "glaneur_requests_total",
+            "HTTP requests sent, robots.txt included.",
+            get(&c.requests),
+        );
         let classes: Vec<(String, String)> = c
             .status_classes
             .iter()
@@ -88,21 +103,71 @@ impl CrawlMetrics {
             "Fetch errors by kind (a retried URL counts once per attempt).",
             &errors,
         );
-        counter(&mut out, "glaneur_errors_total", "Errors, as in the crawl summary.", get(&c.errors));
-        counter(&mut out, "glaneur_robots_denied_total", "URLs skipped because robots.txt disallows them.", get(&c.robots_denied));
-        counter(&mut out, "glaneur_refused_private_total", "Requests refused: the address is on a private network.", get(&c.refused_private));
-        counter(&mut out, "glaneur_failed_urls_total", "URLs given up in this run.", get(&c.failed));
-        counter(&mut out, "glaneur_fetched_bytes_total", "Bytes of HTTP bodies received.", get(&c.bytes_fetched));
-        counter(&mut out, "glaneur_warc_bytes_written_total", "Bytes written to WARC files (compressed).", get(&c.bytes_written));
-        counter(&mut out, "glaneur_article_records_total", "Article metadata records written.", get(&c.articles));
-        gauge(&mut out, "glaneur_queue_length", "URLs waiting in the frontier.", get(&c.queued));
-        gauge(&mut out, "glaneur_in_flight", "Requests in flight.", get(&c.in_flight));
+        counter(
+            &mut out,
+            "glaneur_errors_total",
+            "Errors, as in the crawl summary.",
+            get(&c.errors),
+        );
+        counter(
+            &mut out,
+            "glaneur_robots_denied_total",
+            "URLs skipped because robots.txt disallows them.",
+            get(&c.robots_denied),
+        );
+        counter(
+            &mut out,
+            "glaneur_refused_private_total",
+            "Requests refused: the address is on a private network.",
+            get(&c.refused_private),
+        );
+        counter(
+            &mut out,
+            "glaneur_failed_urls_total",
+            "URLs given up in this run.",
+            get(&c.failed),
+        );
+        counter(
+            &mut out,
+            "glaneur_fetched_bytes_total",
+            "Bytes of HTTP bodies received.",
+            get(&c.bytes_fetched),
+        );
+        counter(
+            &mut out,
+            "glaneur_warc_bytes_written_total",
+            "Bytes written to WARC files (compressed).",
+            get(&c.bytes_written),
+        );
+        counter(
+            &mut out,
+            "glaneur_article_records_total",
+            "Article metadata records written.",
+            get(&c.articles),
+        );
+        gauge(
+            &mut out,
+            "glaneur_queue_length",
+            "URLs waiting in the frontier.",
+            get(&c.queued),
+        );
+        gauge(
+            &mut out,
+            "glaneur_in_flight",
+            "Requests in flight.",
+            get(&c.in_flight),
+        );
         let waits = c.rate_waits.lock().map(|w| w.clone()).unwrap_or_default();
         let mut hosts: Vec<_> = waits.into_iter().collect();
         hosts.sort_by(|a, b| a.0.cmp(&b.0));
         let counts: Vec<(String, String)> = hosts
             .iter()
-            .map(|(h, w)| (format!("{{host=\"{}\"}}", label_value(h)), w.count.to_string()))
+            .map(|(h, w)| {
+                (
+                    format!("{{host=\"{}\"}}", label_value(h)),
+                    w.count.to_string(),
+                )
+            })
             .collect();
         metric(
             &mut out,
@@ -113,7 +178,12 @@ impl CrawlMetrics {
         );
         let seconds: Vec<(String, String)> = hosts
             .iter()
-            .map(|(h, w)| (format!("{{host=\"{}\"}}", label_value(h)), format!("{:.3}", w.seconds)))
+            .map(|(h, w)| {
+                (
+                    format!("{{host=\"{}\"}}", label_value(h)),
+                    format!("{:.3}", w.seconds),
+                )
+            })
             .collect();
         metric(
             &mut out,
@@ -127,16 +197,32 @@ impl CrawlMetrics {
 }
 
 fn counter(out: &mut String, name: &str, help: &str, value: u64) {
-    metric(out, name, "counter", help, &[(String::new(), value.to_string())]);
+    metric(
+        out,
+        name,
+        "counter",
+        help,
+        &[(String::new(), value.to_string())],
+    );
 }
 
 fn gauge(out: &mut String, name: &str, help: &str, value: u64) {
-    metric(out, name, "gauge", help, &[(String::new(), value.to_string())]);
+    metric(
+        out,
+        name,
+        "gauge",
+        help,
+        &[(String::new(), value.to_string())],
+    );
 }
 
 /// One metric family: `# HELP`, `# TYPE`, then one sample per `(labels, value)`.
 fn metric(out: &mut String, name: &str, kind: &str, help: &str, samples: &[(String, String)]) {
-    let _ = writeln!(out, "# HELP {name} {}", help.replace('\\', "\\\\").replace('\n', "\\n"));
+    let _ = writeln!(
+        out,
+        "# HELP {name} {}",
+        help.replace('\\', "\\\\").replace('\n', "\\n")
+    );
     let _ = writeln!(out, "# TYPE {name} {kind}");
     for (labels, value) in samples {
         let _ = writeln!(out, "{name}{labels} {value}");

@@ -15,8 +15,8 @@ use glaneur::config::{Policy, SiteProfile, load_profiles};
 use glaneur::crawl::{
     self, Counters, CrawlSettings, CrawlSummary, OutputMode, StopReason, progress::human_bytes,
 };
-use glaneur::metrics::CrawlMetrics;
 use glaneur::frontier::{PostgresOptions, default_worker_name, is_postgres_url, valid_worker_name};
+use glaneur::metrics::CrawlMetrics;
 use glaneur::warc::{Compression, Dictionary, DictionarySetting};
 
 use super::logging;
@@ -333,7 +333,9 @@ fn apply_overrides(policy: &mut Policy, args: &CrawlArgs) -> Result<(), String> 
     }
     if let Some(n) = args.concurrency {
         if !(1..=64).contains(&n) {
-            return Err(format!("--concurrency {n}: give 1 to 64 requests in flight per host"));
+            return Err(format!(
+                "--concurrency {n}: give 1 to 64 requests in flight per host"
+            ));
         }
         policy.default.max_concurrent = n;
         for host in policy.hosts.values_mut() {

@@ -11,8 +11,8 @@ use tokio_util::sync::CancellationToken;
 use glaneur::crawl::OutputMode;
 use glaneur::demo::{self, DemoServer, DemoSite};
 
-use super::logging;
 use super::crawl::{UsageError, crawl_with_metrics, exit_code, print_summary, watch_signals};
+use super::logging;
 use crate::ExitCode;
 
 /// Arguments of `glaneur demo`.
@@ -76,7 +76,11 @@ pub struct DemoArgs {
 /// Runs `glaneur demo`.
 pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     if !(args.rate.is_finite() && args.rate > 0.0 && args.rate <= 1000.0) {
-        return Err(UsageError(format!("--rate {}: give more than 0, at most 1000", args.rate)).into());
+        return Err(UsageError(format!(
+            "--rate {}: give more than 0, at most 1000",
+            args.rate
+        ))
+        .into());
     }
     if args.articles == 0 || args.articles > demo::MAX_ARTICLES {
         return Err(UsageError(format!(
@@ -119,8 +123,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         settings.policy.default.requests_per_second = args.rate;
         let stop = CancellationToken::new();
         tokio::spawn(watch_signals(stop.clone()));
-        let summary =
-            crawl_with_metrics(settings, stop, args.metrics, args.metrics_linger).await;
+        let summary = crawl_with_metrics(settings, stop, args.metrics, args.metrics_linger).await;
         server.stop();
         summary
     })?;

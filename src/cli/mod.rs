@@ -31,7 +31,13 @@ pub struct Cli {
     /// Format of the logs on stderr: `text` (coloured on a terminal only; NO_COLOR and
     /// CLICOLOR_FORCE honoured) or `json` (one object per line: time, level, target,
     /// message, fields).
-    #[arg(long, global = true, value_enum, default_value_t, value_name = "FORMAT")]
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value_t,
+        value_name = "FORMAT"
+    )]
     pub log_format: logging::LogFormat,
 }
 

@@ -822,7 +822,10 @@ async fn host_loop(shared: &Arc<Shared>, host: &str) {
         if let RobotsRules::Refused { reason } = &*rules {
             // A private address the policy forbids: not a robots.txt decision.
             shared.started_pages.fetch_sub(1, Ordering::SeqCst);
-            shared.counters.refused_private.fetch_add(1, Ordering::Relaxed);
+            shared
+                .counters
+                .refused_private
+                .fetch_add(1, Ordering::Relaxed);
             shared.counters.failed.fetch_add(1, Ordering::Relaxed);
             let id = url.id;
             let error = format!("{reason}; {PRIVATE_NETWORK_FIX}");
@@ -1009,7 +1012,9 @@ async fn robots_for(
         tracing::warn!("{origin}: {reason}; nothing will be fetched from this host");
     }
     if let RobotsRules::Refused { reason } = &rules {
-        tracing::warn!("{origin}: {reason}; nothing will be fetched from this host: {PRIVATE_NETWORK_FIX}");
+        tracing::warn!(
+            "{origin}: {reason}; nothing will be fetched from this host: {PRIVATE_NETWORK_FIX}"
+        );
     }
     if let Some(delay) = rules.crawl_delay(shared.policy.product_token()) {
         shared.gate.set_min_delay(&host, delay);
@@ -1132,7 +1137,10 @@ async fn fetch_one(
         Ok(capture) => {
             shared.counters.record_status(capture.status);
             let body = capture.body.len() as u64;
-            shared.counters.bytes_fetched.fetch_add(body, Ordering::Relaxed);
+            shared
+                .counters
+                .bytes_fetched
+                .fetch_add(body, Ordering::Relaxed);
             capture
         }
         Err(error) => {

@@ -1,8 +1,8 @@
 //! What the crawl tells its user while it runs: a progress line on a terminal, plain
 //! periodic log lines otherwise, nothing when quiet.
 
-use std::io::IsTerminal;
 use std::collections::HashMap;
+use std::io::IsTerminal;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};

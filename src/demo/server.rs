@@ -94,7 +94,10 @@ async fn answer(State(shared): State<Shared>, request: Request) -> Response {
     };
     let etag = format!("\"{:016x}\"", fnv1a(page.body.as_bytes()));
     let mut headers = HeaderMap::new();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(page.content_type));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(page.content_type),
+    );
     if let Ok(value) = HeaderValue::from_str(&etag) {
         headers.insert(header::ETAG, value);
     }

@@ -402,11 +402,13 @@ fn plan_articles(rng: &mut Rng, count: u32) -> Vec<Planned> {
             .from_local_datetime(&day.and_hms_opt(hour, minute, 0).unwrap_or_default())
             .single()
             .unwrap_or_default();
-        let modified = (rng.range(0, 2) == 0).then(|| {
-            (published + Duration::hours(rng.range(20, 70) as i64)).to_rfc3339()
-        });
+        let modified = (rng.range(0, 2) == 0)
+            .then(|| (published + Duration::hours(rng.range(20, 70) as i64)).to_rfc3339());
         let paragraphs: Vec<String> = (0..rng.range(4, 7)).map(|_| text::paragraph(rng)).collect();
-        let words = paragraphs.iter().map(|p| p.split_whitespace().count()).sum();
+        let words = paragraphs
+            .iter()
+            .map(|p| p.split_whitespace().count())
+            .sum();
         let path = format!(
             "/{}/{}/{}-{id:04}/",
             day.format("%Y"),
@@ -571,7 +573,11 @@ mod tests {
             }
         }
         assert!(site.pages.contains_key("/page/2/"));
-        assert!(site.pages["/robots.txt"].body.contains("Sitemap: http://demo.test/sitemap.xml"));
+        assert!(
+            site.pages["/robots.txt"]
+                .body
+                .contains("Sitemap: http://demo.test/sitemap.xml")
+        );
     }
 
     #[test]

@@ -195,11 +195,8 @@ fn integrity_cell(s: &IntegrityState, damaged: &[String]) -> Markup {
 /// The overview page.
 pub fn overview(o: &Overview, c: &Catalog) -> Markup {
     let t = &o.totals;
-    let date = |d: &Option<DateTime<Utc>>| {
-        d.as_ref()
-            .map(utc_cell)
-            .unwrap_or_else(|| html! { "–" })
-    };
+    let date =
+        |d: &Option<DateTime<Utc>>| d.as_ref().map(utc_cell).unwrap_or_else(|| html! { "–" });
     layout(
         "Overview",
         &o.status,
@@ -642,7 +639,10 @@ mod date_tests {
 
     #[test]
     fn dates_read_as_in_french() {
-        assert_eq!(french_date("2024-03-12T14:05:00+01:00"), "12 mars 2024, 14:05");
+        assert_eq!(
+            french_date("2024-03-12T14:05:00+01:00"),
+            "12 mars 2024, 14:05"
+        );
         assert_eq!(french_date("2024-08-01"), "1 août 2024");
         assert_eq!(french_date("hier"), "hier");
     }

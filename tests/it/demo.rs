@@ -19,10 +19,18 @@ async fn a_crawl_of_the_demo_site_archives_every_article() {
         .expect("demo server");
     let dir = tempfile::tempdir().expect("tempdir");
     let archive = dir.path().join("archive");
-    let summary = crawl(demo::crawl_settings(&archive, server.addr(), OutputMode::Quiet)).await;
+    let summary = crawl(demo::crawl_settings(
+        &archive,
+        server.addr(),
+        OutputMode::Quiet,
+    ))
+    .await;
     assert_eq!(summary.stop_reason, StopReason::Completed);
     assert_eq!(summary.errors, 0, "{summary:?}");
-    assert!(summary.robots_denied >= 1, "the search page is disallowed: {summary:?}");
+    assert!(
+        summary.robots_denied >= 1,
+        "the search page is disallowed: {summary:?}"
+    );
     let archived: BTreeSet<String> = response_uris(&archive).into_iter().collect();
     for article in &site.articles {
         assert!(
@@ -52,7 +60,15 @@ fn glaneur_demo_no_serve_crawls_and_verify_passes() {
     let archive = dir.path().join("demo");
     let archive_arg = archive.to_str().expect("utf-8 path");
     let out = Command::new(env!("CARGO_BIN_EXE_glaneur"))
-        .args(["demo", "--no-serve", "--json", "--articles", "12", "--archive", archive_arg])
+        .args([
+            "demo",
+            "--no-serve",
+            "--json",
+            "--articles",
+            "12",
+            "--archive",
+            archive_arg,
+        ])
         .current_dir(dir.path())
         .output()
         .expect("run glaneur demo");
@@ -112,10 +128,27 @@ fn glaneur_demo_no_serve_crawls_and_verify_passes() {
     assert_eq!(article["title"], first.title.as_str());
 
     // `articles --format csv --bom` starts with a byte order mark, once.
-    let csv = run(&["articles", "--archive", archive_arg, "--format", "csv", "--bom"]);
+    let csv = run(&[
+        "articles",
+        "--archive",
+        archive_arg,
+        "--format",
+        "csv",
+        "--bom",
+    ]);
     assert!(csv.status.success());
-    assert!(csv.stdout.starts_with(b"\xEF\xBB\xBFurl,"), "{:?}", &csv.stdout[..16]);
-    assert_eq!(csv.stdout.windows(3).filter(|w| w == b"\xEF\xBB\xBF").count(), 1);
+    assert!(
+        csv.stdout.starts_with(b"\xEF\xBB\xBFurl,"),
+        "{:?}",
+        &csv.stdout[..16]
+    );
+    assert_eq!(
+        csv.stdout
+            .windows(3)
+            .filter(|w| w == b"\xEF\xBB\xBF")
+            .count(),
+        1
+    );
     let plain = run(&["articles", "--archive", archive_arg, "--format", "csv"]);
     assert!(plain.stdout.starts_with(b"url,"));
 }

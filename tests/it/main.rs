@@ -4,8 +4,8 @@
 
 #![allow(dead_code)]
 
-mod support;
 mod pg_support;
+mod support;
 
 mod cli;
 mod config_errors;

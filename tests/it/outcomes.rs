@@ -30,13 +30,22 @@ fn a_start_url_that_does_not_resolve_exits_5_within_10_seconds() {
     let started = Instant::now();
     let out = glaneur(
         dir.path(),
-        &["crawl", "http://glaneur-nowhere.invalid/", "--archive", "a", "--json"],
+        &[
+            "crawl",
+            "http://glaneur-nowhere.invalid/",
+            "--archive",
+            "a",
+            "--json",
+        ],
     );
     let elapsed = started.elapsed();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(5), "{stderr}");
     assert!(elapsed < Duration::from_secs(10), "took {elapsed:?}");
-    assert!(!stderr.contains('\u{1b}'), "escape characters in piped stderr: {stderr:?}");
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "escape characters in piped stderr: {stderr:?}"
+    );
     assert!(stderr.contains("nothing fetched"), "{stderr}");
     assert!(stderr.contains("placeholder contact"), "{stderr}");
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON summary");
@@ -50,7 +59,10 @@ fn a_start_url_without_a_scheme_gets_a_suggestion() {
     let out = glaneur(dir.path(), &["crawl", "www.example.org"]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("did you mean http://www.example.org"), "{stderr}");
+    assert!(
+        stderr.contains("did you mean http://www.example.org"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -89,7 +101,13 @@ async fn a_private_address_is_refused_and_counted_as_such() {
     let out = tokio::task::spawn_blocking(move || {
         glaneur(
             &cwd,
-            &["crawl", &format!("http://{addr}/"), "--archive", "b", "--json"],
+            &[
+                "crawl",
+                &format!("http://{addr}/"),
+                "--archive",
+                "b",
+                "--json",
+            ],
         )
     })
     .await
@@ -177,8 +195,20 @@ fn metrics_follow_the_crawl_and_end_at_the_summary() {
     let addr = format!("127.0.0.1:{port}");
     let child = Command::new(env!("CARGO_BIN_EXE_glaneur"))
         .args([
-            "demo", "--no-serve", "--json", "--quiet", "--articles", "40", "--rate", "25",
-            "--archive", "a", "--metrics", &addr, "--metrics-linger", "3s",
+            "demo",
+            "--no-serve",
+            "--json",
+            "--quiet",
+            "--articles",
+            "40",
+            "--rate",
+            "25",
+            "--archive",
+            "a",
+            "--metrics",
+            &addr,
+            "--metrics-linger",
+            "3s",
         ])
         .current_dir(dir.path())
         .stdout(std::process::Stdio::piped())
@@ -209,7 +239,11 @@ fn metrics_follow_the_crawl_and_end_at_the_summary() {
     assert!(out.status.success());
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     let final_pages = sample(&last, "glaneur_pages_total").expect("a last scrape after the crawl");
-    assert_eq!(Some(final_pages as u64), summary["pages"].as_u64(), "{last}");
+    assert_eq!(
+        Some(final_pages as u64),
+        summary["pages"].as_u64(),
+        "{last}"
+    );
     assert!(seen.windows(2).all(|w| w[1] >= w[0]), "{seen:?}");
     assert!(
         seen.windows(2).filter(|w| w[1] > w[0]).count() >= 2,

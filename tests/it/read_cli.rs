@@ -430,7 +430,15 @@ fn get_resolves_revisits_and_verify_checks_digests_in_plain_files() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(out.stdout, body);
-    let out = glaneur(&["get", url, "--archive", s(dir), "--at", "20240502", "--info"]);
+    let out = glaneur(&[
+        "get",
+        url,
+        "--archive",
+        s(dir),
+        "--at",
+        "20240502",
+        "--info",
+    ]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["record_type"], "response");
 

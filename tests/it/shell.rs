@@ -23,16 +23,26 @@ fn bash_completion_registers_after_sourcing() {
     std::fs::write(&script, &out.stdout).expect("write script");
     let check = Command::new("bash")
         .arg("-c")
-        .arg(format!("source '{}' && complete -p glaneur", script.display()))
+        .arg(format!(
+            "source '{}' && complete -p glaneur",
+            script.display()
+        ))
         .output()
         .expect("bash is installed");
     let registered = String::from_utf8_lossy(&check.stdout);
-    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
     assert!(registered.contains("glaneur"), "{registered}");
     for shell in ["zsh", "fish"] {
         let out = glaneur(dir.path(), &["completions", shell], &[]);
         assert!(out.status.success());
-        assert!(String::from_utf8_lossy(&out.stdout).contains("demo"), "{shell}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("demo"),
+            "{shell}"
+        );
     }
 }
 
@@ -51,7 +61,11 @@ fn the_man_page_renders() {
         .env("MANWIDTH", "100")
         .output()
         .expect("man is installed");
-    assert!(rendered.status.success(), "{}", String::from_utf8_lossy(&rendered.stderr));
+    assert!(
+        rendered.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rendered.stderr)
+    );
     let text = String::from_utf8_lossy(&rendered.stdout);
     for needle in ["glaneur", "SYNOPSIS", "crawl", "demo", "--max-pages"] {
         assert!(text.contains(needle), "{needle} missing from the man page");
@@ -90,20 +104,32 @@ fn json_logs_are_one_object_per_line() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = glaneur(
         dir.path(),
-        &["--log-format", "json", "demo", "--no-serve", "--articles", "3", "--archive", "a"],
+        &[
+            "--log-format",
+            "json",
+            "demo",
+            "--no-serve",
+            "--articles",
+            "3",
+            "--archive",
+            "a",
+        ],
         &[("GLANEUR_LOG", "glaneur=debug")],
     );
     assert_eq!(out.status.code(), Some(0));
     let stderr = String::from_utf8_lossy(&out.stderr);
     let mut lines = 0;
     for line in stderr.lines() {
-        let event: serde_json::Value = serde_json::from_str(line)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        let event: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
         for key in ["time", "level", "target", "message", "fields"] {
             assert!(event.get(key).is_some(), "{key} missing: {line}");
         }
         lines += 1;
     }
     assert!(lines > 2, "{stderr}");
-    assert!(stderr.contains("crawl complete"), "the summary is a log event too");
+    assert!(
+        stderr.contains("crawl complete"),
+        "the summary is a log event too"
+    );
 }
