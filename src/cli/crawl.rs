@@ -518,6 +518,7 @@ fn report_unreachable(problems: &[glaneur::config::StartProblem], json: bool) ->
             "pages": 0,
             "requests": 0,
             "errors": problems.len(),
+            "failed": problems.len(),
             "refused_private": refused_private,
             "problems": problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
         });

@@ -135,12 +135,15 @@ pub fn sentence(rng: &mut Rng) -> String {
                 rng.pick(OBJECTS)
             )
         }
-        2 => format!(
-            "« {} », explique un responsable du projet, qui {} {}.",
-            capitalise(rng.pick(QUOTES).as_ref()),
-            rng.pick(VERBS),
-            rng.pick(OBJECTS)
-        ),
+        2 => {
+            let quote = *rng.pick(QUOTES);
+            format!(
+                "« {} », explique un responsable du projet, qui {} {}.",
+                capitalise(quote),
+                rng.pick(VERBS),
+                rng.pick(OBJECTS)
+            )
+        }
         _ => format!(
             "{} {} {} {}, {}.",
             rng.pick(SUBJECTS),
@@ -160,11 +163,11 @@ pub fn paragraph(rng: &mut Rng) -> String {
 
 /// An article title.
 pub fn title(rng: &mut Rng) -> String {
-    let topic = rng.pick(TITLE_TOPICS);
+    let topic = *rng.pick(TITLE_TOPICS);
     match rng.range(0, 2) {
         0 => format!(
             "{} : {} {} {}",
-            capitalise(topic.as_ref()),
+            capitalise(topic),
             rng.pick(SUBJECTS).to_lowercase(),
             rng.pick(VERBS),
             rng.pick(OBJECTS)
