@@ -395,7 +395,9 @@ pub fn run(args: &CrawlArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    warn_placeholder_contact(&settings);
+    if !args.check {
+        warn_placeholder_contact(&settings);
+    }
     if let Some(code) = runtime.block_on(preflight(&settings, args.check, args.json)) {
         return Ok(code);
     }
@@ -487,7 +489,7 @@ async fn preflight(settings: &CrawlSettings, check: bool, json: bool) -> Option<
     }
     let urls: usize = settings.sites.iter().map(|s| s.start.len()).sum();
     if !check {
-        if urls > 0 && problems.len() == urls {
+        if urls > 0 && problems.len() == urls && !state_has_other_work(settings) {
             return Some(report_unreachable(&problems, json));
         }
         return None;
@@ -500,6 +502,21 @@ async fn preflight(settings: &CrawlSettings, check: bool, json: bool) -> Option<
         settings.sites.len()
     ));
     Some(ExitCode::Success)
+}
+
+/// Whether the crawl may have work besides the start URLs, or must report something else
+/// first: a shared (PostgreSQL) state, where other workers queue URLs, or a SQLite state
+/// whose lock another run holds (exit code 3). Then the crawl runs even when no start URL
+/// can be reached (and still ends with exit code 5 if it fetches nothing).
+fn state_has_other_work(settings: &CrawlSettings) -> bool {
+    if settings.shared_state.is_some() {
+        return true;
+    }
+    let lock = crawl::StateLock::path_for(&settings.state_path);
+    if !lock.parent().is_some_and(|dir| dir.exists()) {
+        return false; // no archive yet: no other run, nothing pending
+    }
+    crawl::StateLock::acquire(&settings.state_path).is_err()
 }
 
 /// Every start URL failed its check: says so (and prints the JSON summary under `json`).
