@@ -20,6 +20,9 @@ pub enum ExitCode {
     Locked = 3,
     /// Stopped early (signal or --max-duration); state saved.
     Stopped = 4,
+    /// Nothing fetched: no start URL could be fetched at all (DNS, connection, refused
+    /// private address).
+    NothingFetched = 5,
 }
 
 fn main() {
@@ -28,6 +31,7 @@ fn main() {
     let printer = cli.printer();
     let result = match &cli.command {
         Command::Crawl(args) => cli::crawl::run(args, printer),
+        Command::Demo(args) => cli::demo::run(args, printer),
         Command::Extract(args) => cli::extract::run(args, printer).map(|()| ExitCode::Success),
         Command::Index(args) => cli::index::run(args, printer),
         Command::Get(args) => cli::get::run(args, printer),
@@ -38,6 +42,8 @@ fn main() {
         Command::Dict(args) => cli::dict::run(args, printer),
 
         Command::Serve(args) => cli::serve::run(args, printer),
+        Command::Completions(args) => cli::shell::completions(args),
+        Command::Man(args) => cli::shell::man(args),
     };
     let code = match result {
         Ok(code) => code,
@@ -52,7 +58,7 @@ fn main() {
                         | glaneur::crawl::LockError::WorkerTaken(_)
                 ))
             );
-            eprintln!("error: {}", error_message(&error));
+            cli::logging::error(&error_message(&error));
             if usage {
                 ExitCode::Usage
             } else if locked {
@@ -67,19 +73,13 @@ fn main() {
 
 fn init_logging(cli: &Cli) {
     use std::io::IsTerminal;
-    use tracing_subscriber::EnvFilter;
     let default = match &cli.command {
-        Command::Crawl(_) if cli.quiet => "error",
-        Command::Crawl(_) if cli.verbose => "glaneur=debug,info",
+        Command::Crawl(_) | Command::Demo(_) if cli.quiet => "error",
+        Command::Crawl(_) | Command::Demo(_) if cli.verbose => "glaneur=debug,info",
         Command::Crawl(_) if std::io::stderr().is_terminal() => "warn",
         _ => "info",
     };
-    let filter = EnvFilter::try_from_env("GLANEUR_LOG").unwrap_or_else(|_| EnvFilter::new(default));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .init();
+    cli::logging::init(cli.log_format, default);
 }
 
 /// The error and its causes on one line, without repeating a cause that a message already

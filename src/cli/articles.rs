@@ -58,6 +58,10 @@ pub struct ArticlesArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "jsonl")]
     pub format: OutputFormat,
+    /// With `--format csv`: start with a UTF-8 byte order mark, so that spreadsheet
+    /// programs (Excel) read the accents right.
+    #[arg(long)]
+    pub bom: bool,
     /// Write to this file instead of standard output (written under a temporary name,
     /// renamed when complete).
     #[arg(long, short)]
@@ -106,6 +110,10 @@ pub fn run(args: &ArticlesArgs, printer: Printer) -> anyhow::Result<ExitCode> {
                 .into()
         ));
     }
+    if args.bom && format != Format::Csv {
+        anyhow::bail!(UsageError("--bom is for --format csv".into()));
+    }
+    let prefix: &'static [u8] = if args.bom { b"\xEF\xBB\xBF" } else { b"" };
     let start = Instant::now();
     let export = Export::plan(dir, &filter, args.all_captures)?;
     let stats = &export.stats;
@@ -121,8 +129,8 @@ pub fn run(args: &ArticlesArgs, printer: Printer) -> anyhow::Result<ExitCode> {
         ));
     }
     let report = match &args.output {
-        Some(path) => write_file(&export, format, path)?,
-        None => export.write(format, std::io::stdout())?,
+        Some(path) => write_file(&export, format, path, prefix)?,
+        None => export.write(format, Prefixed::new(prefix, std::io::stdout()))?,
     };
     for p in &report.problems {
         printer.warn(format_args!("article left out: {p}"));
@@ -139,20 +147,29 @@ pub fn run(args: &ArticlesArgs, printer: Printer) -> anyhow::Result<ExitCode> {
         stats.bytes as f64 / secs / 1e6,
         report.rows as f64 / secs,
     ));
-    Ok(super::damage_exit(stats.damaged.len(), args.keep_going, printer))
+    Ok(super::damage_exit(
+        stats.damaged.len(),
+        args.keep_going,
+        printer,
+    ))
 }
 
 /// Writes the export to `path`: a regular file is written under a temporary name in the
 /// same folder and renamed when complete (an interrupted export leaves no half file);
 /// anything else (`/dev/stdout`, a named pipe) is written directly.
-fn write_file(export: &Export, format: Format, path: &Path) -> anyhow::Result<WriteReport> {
+fn write_file(
+    export: &Export,
+    format: Format,
+    path: &Path,
+    prefix: &'static [u8],
+) -> anyhow::Result<WriteReport> {
     let regular = std::fs::metadata(path).map_or(true, |m| m.is_file());
     if !regular {
         let file = std::fs::OpenOptions::new()
             .write(true)
             .open(path)
             .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        return Ok(export.write(format, file)?);
+        return Ok(export.write(format, Prefixed::new(prefix, file))?);
     }
     let name = path
         .file_name()
@@ -162,7 +179,7 @@ fn write_file(export: &Export, format: Format, path: &Path) -> anyhow::Result<Wr
     let file =
         std::fs::File::create(&tmp).map_err(|e| anyhow::anyhow!("{}: {e}", tmp.display()))?;
     let res = export
-        .write(format, file)
+        .write(format, Prefixed::new(prefix, file))
         .map_err(anyhow::Error::from)
         .and_then(|r| {
             std::fs::rename(&tmp, path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
@@ -172,4 +189,33 @@ fn write_file(export: &Export, format: Format, path: &Path) -> anyhow::Result<Wr
         let _ = std::fs::remove_file(&tmp);
     }
     res
+}
+
+/// A writer that writes `prefix` (e.g. a byte order mark) before the first bytes.
+struct Prefixed<W> {
+    prefix: &'static [u8],
+    inner: W,
+}
+
+impl<W: std::io::Write> Prefixed<W> {
+    fn new(prefix: &'static [u8], inner: W) -> Prefixed<W> {
+        Prefixed { prefix, inner }
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for Prefixed<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if !self.prefix.is_empty() {
+            self.inner.write_all(self.prefix)?;
+            self.prefix = b"";
+        }
+        self.inner.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        if !self.prefix.is_empty() {
+            self.inner.write_all(self.prefix)?;
+            self.prefix = b"";
+        }
+        self.inner.flush()
+    }
 }

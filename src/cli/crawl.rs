@@ -2,6 +2,8 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -11,9 +13,10 @@ use url::Url;
 
 use glaneur::config::{Policy, SiteProfile, load_profiles};
 use glaneur::crawl::{
-    self, CrawlSettings, CrawlSummary, OutputMode, StopReason, progress::human_bytes,
+    self, Counters, CrawlSettings, CrawlSummary, OutputMode, StopReason, progress::human_bytes,
 };
 use glaneur::frontier::{PostgresOptions, default_worker_name, is_postgres_url, valid_worker_name};
+use glaneur::metrics::CrawlMetrics;
 use glaneur::warc::{Compression, Dictionary, DictionarySetting};
 
 use super::printer::Verbosity;
@@ -41,7 +44,9 @@ EXIT CODES:
     2  bad usage or configuration
     3  another run holds the lock of the state file (<state>.lock), or, with a PostgreSQL
        state, another live worker has the same --worker name
-    4  stopped early by a signal or --max-duration; the state is saved, run again to resume")]
+    4  stopped early by a signal or --max-duration; the state is saved, run again to resume
+    5  nothing fetched: no start URL could be fetched at all (host unknown or unreachable,
+       or a private address refused); --json says stop_reason \"nothing-fetched\"")]
 pub struct CrawlArgs {
     /// URLs to crawl with a generic profile (scope: the URL's host). When given, seeds/ is
     /// not read unless --seeds is given too.
@@ -109,6 +114,38 @@ pub struct CrawlArgs {
     #[arg(long)]
     pub json: bool,
 
+    /// User-Agent of every request, with a way to reach you, e.g. "my-archive/1.0
+    /// (+mailto:me@example.org)" [default: the policy's `user_agent`]
+    #[arg(long, value_name = "TEXT")]
+    pub user_agent: Option<String>,
+
+    /// Requests per second per host, for every host (overrides the policy file's
+    /// `requests_per_second`), e.g. 0.5 for one request every two seconds.
+    #[arg(long, value_name = "N")]
+    pub rate: Option<f64>,
+
+    /// Requests in flight per host, for every host (overrides the policy file's
+    /// `max_concurrent`).
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<u32>,
+
+    /// Allow addresses on private networks (loopback, RFC 1918, link-local): for sites on
+    /// this machine or an intranet (overrides the policy file's `allow_private_networks`).
+    #[arg(long)]
+    pub allow_private_networks: bool,
+
+    /// Serve Prometheus metrics of the crawl at http://ADDR/metrics while it runs
+    /// (pages, bytes, responses by status class, errors by kind, queue length, rate waits,
+    /// …), e.g. 127.0.0.1:9898.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics: Option<SocketAddr>,
+
+    /// Keep the metrics endpoint up this long after the crawl ends (`glaneur_up` 0), so
+    /// that a last scrape sees the final counts, e.g. 5s.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration,
+          default_value = "0s", requires = "metrics")]
+    pub metrics_linger: Duration,
+
     /// Only check: read the policy and the profiles, then try every start URL (DNS,
     /// address policy, TCP connection) and report each problem with its file and line;
     /// crawl nothing. Exit code 0 if all is well, 2 otherwise. Without --check the same
@@ -163,7 +200,14 @@ pub fn settings(args: &CrawlArgs, printer: Printer) -> anyhow::Result<CrawlSetti
         Vec::new()
     };
 
+    apply_overrides(&mut policy, args).map_err(usage)?;
+
     for raw in &args.urls {
+        if !raw.contains("://") {
+            return Err(usage(format!(
+                "{raw}: a start URL needs a scheme; did you mean http://{raw} (or https://{raw})?"
+            )));
+        }
         let url = Url::parse(raw).map_err(|e| usage(format!("{raw}: not a valid URL ({e})")))?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(usage(format!(
@@ -260,6 +304,71 @@ fn shared_state(args: &CrawlArgs, state: Option<&str>) -> anyhow::Result<Option<
     })
 }
 
+/// The command-line politeness options, over the policy file (every host).
+fn apply_overrides(policy: &mut Policy, args: &CrawlArgs) -> Result<(), String> {
+    if let Some(agent) = &args.user_agent {
+        if agent.trim().is_empty() || agent.chars().any(|c| c.is_control()) {
+            return Err("--user-agent: give a non-empty line of text".into());
+        }
+        policy.user_agent = agent.trim().to_string();
+    }
+    if let Some(rate) = args.rate {
+        if !(rate.is_finite() && rate > 0.0 && rate <= 1000.0) {
+            return Err(format!(
+                "--rate {rate}: give requests per second per host, more than 0 and at most 1000"
+            ));
+        }
+        policy.default.requests_per_second = rate;
+        for host in policy.hosts.values_mut() {
+            host.requests_per_second = rate;
+        }
+    }
+    if let Some(n) = args.concurrency {
+        if !(1..=64).contains(&n) {
+            return Err(format!(
+                "--concurrency {n}: give 1 to 64 requests in flight per host"
+            ));
+        }
+        policy.default.max_concurrent = n;
+        for host in policy.hosts.values_mut() {
+            host.max_concurrent = n;
+        }
+    }
+    if args.allow_private_networks {
+        policy.allow_private_networks = true;
+    }
+    Ok(())
+}
+
+/// The placeholder contact of the default User-Agent.
+const PLACEHOLDER_CONTACT: &str = "+https://example.org/contact";
+
+/// Warns when the User-Agent still has the placeholder contact and a start URL is not on
+/// this machine: site operators need a way to reach whoever crawls them.
+fn warn_placeholder_contact(settings: &CrawlSettings, printer: Printer) {
+    if !settings.policy.user_agent.contains(PLACEHOLDER_CONTACT) {
+        return;
+    }
+    let remote = settings.sites.iter().flat_map(|s| &s.start).find(|url| {
+        let host = url.host_str().unwrap_or("").trim_matches(['[', ']']);
+        let resolved_local = settings
+            .resolve
+            .iter()
+            .any(|(name, addr)| name == host && addr.ip().is_loopback());
+        let local = host == "localhost"
+            || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+            || resolved_local;
+        !local
+    });
+    if let Some(url) = remote {
+        printer.warn(format_args!(
+            "the User-Agent \"{}\" still has the placeholder contact {PLACEHOLDER_CONTACT}: the operators of {} cannot reach you; give yours with --user-agent \"name/1.0 (+mailto:you@example.org)\" or user_agent in the policy file",
+            settings.policy.user_agent,
+            url.host_str().unwrap_or("the site")
+        ));
+    }
+}
+
 fn parse_resolve(value: &str) -> Result<(String, SocketAddr), String> {
     let (host, addr) = value
         .split_once('=')
@@ -279,25 +388,79 @@ pub fn run(args: &CrawlArgs, printer: Printer) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
+    if !args.check {
+        warn_placeholder_contact(&settings, printer);
+    }
     if let Some(code) = runtime.block_on(preflight(&settings, args.check, printer)) {
         return Ok(code);
     }
     let summary = runtime.block_on(async {
         let stop = CancellationToken::new();
         tokio::spawn(watch_signals(stop.clone(), printer));
-        crawl::run(settings, stop).await
+        crawl_with_metrics(settings, stop, args.metrics, args.metrics_linger, printer).await
     })?;
     print_summary(&summary, printer)?;
-    Ok(match summary.stop_reason {
+    Ok(exit_code(&summary))
+}
+
+/// Runs the crawl; with `metrics`, serves its counters at `/metrics` meanwhile (and for
+/// `linger` after it ends).
+pub(crate) async fn crawl_with_metrics(
+    settings: CrawlSettings,
+    stop: CancellationToken,
+    metrics: Option<SocketAddr>,
+    linger: Duration,
+    printer: Printer,
+) -> anyhow::Result<CrawlSummary> {
+    let counters = Arc::new(Counters::default());
+    let watched = Arc::new(CrawlMetrics::new(Arc::clone(&counters)));
+    let endpoint = CancellationToken::new();
+    if let Some(addr) = metrics {
+        if !addr.ip().is_loopback() {
+            printer.warn(format_args!(
+                "--metrics {addr} is not a loopback address: anyone who can reach it sees the crawl's metrics"
+            ));
+        }
+        let bound = glaneur::metrics::serve(Arc::clone(&watched), addr, endpoint.clone())
+            .await
+            .map_err(|e| UsageError(format!("--metrics {addr}: cannot listen there ({e})")))?;
+        printer.info(format_args!("metrics at http://{bound}/metrics"));
+    }
+    let summary = crawl::run_observed(settings, stop, counters).await;
+    watched.running.store(false, Ordering::Relaxed);
+    if metrics.is_some() && !linger.is_zero() {
+        tokio::time::sleep(linger).await;
+    }
+    endpoint.cancel();
+    Ok(summary?)
+}
+
+/// True when a run that ran to its end fetched no page at all and failed on some: the
+/// sites could not be reached (a scheduler must not take it for a success).
+pub(crate) fn nothing_fetched(summary: &CrawlSummary) -> bool {
+    summary.stop_reason == StopReason::Completed
+        && summary.pages == 0
+        && (summary.failed > 0 || summary.errors > 0 || summary.refused_private > 0)
+}
+
+/// The exit code of a finished crawl.
+pub(crate) fn exit_code(summary: &CrawlSummary) -> ExitCode {
+    if nothing_fetched(summary) {
+        return ExitCode::NothingFetched;
+    }
+    match summary.stop_reason {
         StopReason::Completed | StopReason::MaxPages => ExitCode::Success,
         StopReason::MaxDuration | StopReason::Interrupted => ExitCode::Stopped,
         StopReason::Failed => ExitCode::Fatal,
-    })
+    }
 }
 
 /// Tries every start URL before crawling (see `--check`). With `check`, reports and returns
 /// the exit code; otherwise prints each problem as a warning and lets the crawl go on
 /// (the other sites are crawled; the unreachable URL is retried and recorded as failed).
+///
+/// When no start URL at all can be reached, nothing is crawled: exit code 5 ("nothing
+/// fetched"), with the JSON summary's `stop_reason` `nothing-fetched` under `json`.
 async fn preflight(settings: &CrawlSettings, check: bool, printer: Printer) -> Option<ExitCode> {
     let timeout = settings
         .policy
@@ -318,13 +481,16 @@ async fn preflight(settings: &CrawlSettings, check: bool, printer: Printer) -> O
             printer.warn(problem);
         }
     }
+    let urls: usize = settings.sites.iter().map(|s| s.start.len()).sum();
     if !check {
+        if urls > 0 && problems.len() == urls && !state_has_other_work(settings) {
+            return Some(report_unreachable(&problems, printer));
+        }
         return None;
     }
     if !problems.is_empty() {
         return Some(ExitCode::Usage);
     }
-    let urls: usize = settings.sites.iter().map(|s| s.start.len()).sum();
     printer.info(format_args!(
         "configuration OK: {} site profile(s), {urls} start URL(s) reachable",
         settings.sites.len()
@@ -332,8 +498,50 @@ async fn preflight(settings: &CrawlSettings, check: bool, printer: Printer) -> O
     Some(ExitCode::Success)
 }
 
+/// Whether the crawl may have work besides the start URLs, or must report something else
+/// first: a shared (PostgreSQL) state, where other workers queue URLs, or a SQLite state
+/// whose lock another run holds (exit code 3). Then the crawl runs even when no start URL
+/// can be reached (and still ends with exit code 5 if it fetches nothing).
+fn state_has_other_work(settings: &CrawlSettings) -> bool {
+    if settings.shared_state.is_some() {
+        return true;
+    }
+    let lock = crawl::StateLock::path_for(&settings.state_path);
+    if !lock.parent().is_some_and(|dir| dir.exists()) {
+        return false; // no archive yet: no other run, nothing pending
+    }
+    crawl::StateLock::acquire(&settings.state_path).is_err()
+}
+
+/// Every start URL failed its check: says so (and prints the JSON summary under `json`).
+fn report_unreachable(problems: &[glaneur::config::StartProblem], printer: Printer) -> ExitCode {
+    let refused_private = problems
+        .iter()
+        .filter(|p| p.problem.contains("private"))
+        .count();
+    printer.error(format_args!(
+        "nothing fetched: none of the {} start URL(s) can be reached (see above); nothing was crawled",
+        problems.len()
+    ));
+    if printer.json() {
+        let summary = serde_json::json!({
+            "stop_reason": "nothing-fetched",
+            "pages": 0,
+            "requests": 0,
+            "errors": problems.len(),
+            "failed": problems.len(),
+            "refused_private": refused_private,
+            "problems": problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        });
+        if let Err(e) = printer.out_json_line(&summary) {
+            printer.error(format_args!("cannot write the summary: {e}"));
+        }
+    }
+    ExitCode::NothingFetched
+}
+
 /// First Ctrl-C or SIGTERM: stop gracefully. Second: exit at once.
-async fn watch_signals(stop: CancellationToken, printer: Printer) {
+pub(crate) async fn watch_signals(stop: CancellationToken, printer: Printer) {
     let mut presses = 0;
     loop {
         let signal = wait_for_signal().await;
@@ -370,11 +578,13 @@ async fn wait_for_signal() -> bool {
     tokio::signal::ctrl_c().await.is_ok()
 }
 
-fn print_summary(summary: &CrawlSummary, printer: Printer) -> anyhow::Result<()> {
+/// The summary line on stderr (unless quiet), and the JSON summary on stdout with `--json`.
+pub(crate) fn print_summary(summary: &CrawlSummary, printer: Printer) -> anyhow::Result<()> {
     let secs = (summary.finished - summary.started).num_milliseconds() as f64 / 1000.0;
     printer.info(format_args!(
             "{}: {} pages ({:.1}/s; {} new, {} changed, {} unchanged, {} not modified), {} articles, {} requests, {} errors, {} robots-denied, {} written in {} WARC file(s); {} URLs pending",
             match summary.stop_reason {
+                _ if nothing_fetched(summary) => "nothing fetched (no page could be fetched)",
                 StopReason::Completed => "crawl complete",
                 StopReason::MaxPages => "stopped at --max-pages",
                 StopReason::MaxDuration => "stopped at --max-duration (run again to resume)",
@@ -394,10 +604,21 @@ fn print_summary(summary: &CrawlSummary, printer: Printer) -> anyhow::Result<()>
             human_bytes(summary.bytes_written),
             summary.warc_files.len(),
             summary.pending,
-    ));
+        ));
+    if summary.refused_private > 0 {
+        printer.warn(format_args!(
+            "{} URL(s) refused: their host is on a private network; {}",
+            summary.refused_private,
+            glaneur::crawl::PRIVATE_NETWORK_FIX
+        ));
+    }
     if printer.json() {
+        let mut value = serde_json::to_value(summary).context("cannot serialise the summary")?;
+        if nothing_fetched(summary) {
+            value["stop_reason"] = serde_json::Value::from("nothing-fetched");
+        }
         printer
-            .out_json_line(summary)
+            .out_json_line(&value)
             .context("cannot write the summary")?;
     }
     Ok(())

@@ -16,7 +16,8 @@ pub struct ExtractArgs {
     /// A saved HTML page (`.html` or `.html.gz`).
     #[arg(required_unless_present = "batch", conflicts_with = "batch")]
     pub file: Option<PathBuf>,
-    /// The page's URL (for relative links, dates in the URL, the site name).
+    /// The page's URL (for relative links, dates in the URL, the site name) [default: the
+    /// page's canonical URL when it names an absolute one]
     #[arg(long)]
     pub url: Option<Url>,
     /// A site profile (`seeds/x.toml`) whose `[selectors]` are tried first.
@@ -70,7 +71,22 @@ pub fn run(args: &ExtractArgs, printer: Printer) -> anyhow::Result<()> {
         bail!("give a FILE or --batch DIR");
     };
     let body = read_page(file)?;
-    let url = args.url.clone().unwrap_or_else(|| file_url(file));
-    let article = extract_saved(&body, &url, selectors.as_ref());
+    let article = match &args.url {
+        Some(url) => extract_saved(&body, url, selectors.as_ref()),
+        None => {
+            // The page's own canonical URL (absolute) stands for the page, else a
+            // file-name URL on localhost.
+            let guess = extract_saved(&body, &file_url(file), selectors.as_ref());
+            match guess
+                .canonical_url
+                .as_deref()
+                .and_then(|c| Url::parse(c).ok())
+                .filter(|u| matches!(u.scheme(), "http" | "https"))
+            {
+                Some(canonical) => extract_saved(&body, &canonical, selectors.as_ref()),
+                None => guess,
+            }
+        }
+    };
     printer.out_json(&article)
 }

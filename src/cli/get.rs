@@ -11,7 +11,7 @@ use crate::ExitCode;
 
 /// Arguments of `glaneur get`.
 #[derive(Debug, clap::Args)]
-#[command(group(clap::ArgGroup::new("what").args(["body", "headers", "record", "article"])))]
+#[command(group(clap::ArgGroup::new("what").args(["body", "info", "headers", "record", "article"])))]
 pub struct GetArgs {
     /// The page URL.
     pub url: Url,
@@ -22,9 +22,14 @@ pub struct GetArgs {
     /// The archive folder.
     #[command(flatten)]
     pub archive: ArchiveArg,
-    /// Write the body (transfer and content codings removed) to standard output.
+    /// Write the body (transfer and content codings removed) to standard output, as curl
+    /// would: the default.
     #[arg(long)]
     pub body: bool,
+    /// Describe the capture as JSON (time, status, MIME type, digest, WARC file and
+    /// offset, the record it revisits) instead of printing its body.
+    #[arg(long)]
+    pub info: bool,
     /// Write the HTTP response head.
     #[arg(long)]
     pub headers: bool,
@@ -56,9 +61,7 @@ pub fn run(args: &GetArgs, printer: Printer) -> anyhow::Result<ExitCode> {
         printer.warn(format_args!("could not update the index: {e}"));
     }
     let capture = find_capture(dir, &args.url, at)?;
-    if args.body {
-        printer.out(&capture.body()?)?;
-    } else if args.headers {
+    if args.headers {
         let head = capture
             .http_head()
             .context("the capture is not an HTTP response")?;
@@ -70,7 +73,7 @@ pub fn run(args: &GetArgs, printer: Printer) -> anyhow::Result<ExitCode> {
         let mut out = record.block;
         out.push(b'\n');
         printer.out(&out)?;
-    } else {
+    } else if args.info {
         let e = &capture.entry;
         let original = capture.original.as_ref().map(
             |(o, _)| json!({"timestamp": o.timestamp, "filename": o.filename, "offset": o.offset}),
@@ -87,6 +90,8 @@ pub fn run(args: &GetArgs, printer: Printer) -> anyhow::Result<ExitCode> {
             "length": e.length,
             "revisit_of": original,
         }))?;
+    } else {
+        printer.out(&capture.body()?)?;
     }
     Ok(ExitCode::Success)
 }

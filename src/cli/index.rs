@@ -51,5 +51,9 @@ pub fn run(args: &IndexArgs, printer: Printer) -> anyhow::Result<ExitCode> {
             report.total_lines
         ));
     }
-    Ok(super::damage_exit(report.errors.len(), args.keep_going, printer))
+    Ok(super::damage_exit(
+        report.errors.len(),
+        args.keep_going,
+        printer,
+    ))
 }

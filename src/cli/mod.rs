@@ -2,12 +2,15 @@
 
 pub mod articles;
 pub mod crawl;
+pub mod demo;
 pub mod dict;
 pub mod extract;
 pub mod get;
 pub mod index;
+pub mod logging;
 pub mod printer;
 pub mod serve;
+pub mod shell;
 pub mod stats;
 pub mod verify;
 pub mod workers;
@@ -98,6 +101,17 @@ pub struct Cli {
     /// More detail on standard error (every fetch, for `crawl`).
     #[arg(long, short, global = true)]
     pub verbose: bool,
+    /// Format of the logs on stderr: `text` (coloured on a terminal only; NO_COLOR and
+    /// CLICOLOR_FORCE honoured) or `json` (one object per line: time, level, target,
+    /// message, fields).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value_t,
+        value_name = "FORMAT"
+    )]
+    pub log_format: logging::LogFormat,
 }
 
 impl Cli {
@@ -110,6 +124,8 @@ impl Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Crawl the embedded demo news site into archive/demo, then browse it (start here).
+    Demo(demo::DemoArgs),
     /// Crawl sites into WARC files (resumes an interrupted crawl of the same state).
     Crawl(crawl::CrawlArgs),
     /// Extract the article of a saved page (or of every page of a folder) as JSON, to tune
@@ -135,4 +151,8 @@ pub enum Command {
 
     /// Browse and search the archive in a web browser (and a JSON API), on loopback.
     Serve(serve::ServeArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(shell::CompletionsArgs),
+    /// Print the man page (roff), e.g. `glaneur man | man -l -`.
+    Man(shell::ManArgs),
 }

@@ -1,7 +1,8 @@
 //! The one output path of the commands, in the manner of uv's `Printer`: results go to
 //! standard output, messages for people to standard error. `--quiet` keeps only
 //! warnings and errors, `--verbose` adds details, `--json` (per command) makes the
-//! result JSON. A closed standard output (`glaneur articles | head`) is not an error:
+//! result JSON. Messages go through `logging`, so `--log-format json` makes them JSON
+//! lines too. A closed standard output (`glaneur articles | head`) is not an error:
 //! writing stops and the command succeeds.
 
 use std::fmt::Display;
@@ -88,25 +89,25 @@ impl Printer {
     /// A summary line for people on standard error (not with `--quiet`).
     pub fn info(&self, line: impl Display) {
         if self.verbosity != Verbosity::Quiet {
-            eprintln!("{line}");
+            super::logging::say(&line.to_string());
         }
     }
 
     /// A detail on standard error (only with `--verbose`).
     pub fn detail(&self, line: impl Display) {
         if self.verbosity == Verbosity::Verbose {
-            eprintln!("{line}");
+            super::logging::say(&line.to_string());
         }
     }
 
     /// A warning on standard error (always).
     pub fn warn(&self, line: impl Display) {
-        eprintln!("warning: {line}");
+        super::logging::warn(&line.to_string());
     }
 
     /// An error line on standard error (always), for problems reported one by one.
     pub fn error(&self, line: impl Display) {
-        eprintln!("error: {line}");
+        super::logging::error(&line.to_string());
     }
 }
 

@@ -161,7 +161,7 @@ async fn check_one(
                 "{host} resolves to {}, a private, loopback or link-local address, and the policy has allow_private_networks = false",
                 addrs[0].ip()
             ),
-            "set `allow_private_networks = true` in the policy file if this site is meant to be crawled on a private network".into(),
+            "give --allow-private-networks (or set `allow_private_networks = true` in the policy file) if this site is meant to be crawled on a private network".into(),
         ));
     };
     let mut last_error = None;

@@ -171,11 +171,15 @@ async fn host_loop(shared: &Arc<Shared>, host: &str) {
             }
             Admission::Stop => break,
         }
+        let waiting = Instant::now();
         let permit = tokio::select! {
             biased;
             _ = shared.stop.cancelled() => break,
             permit = shared.gate.acquire(host, &policy) => match permit {
-                Ok(permit) => permit,
+                Ok(permit) => {
+                    shared.counters.record_rate_wait(host, waiting.elapsed());
+                    permit
+                }
                 Err(e) => {
                     shared.fail(e.into());
                     break;
@@ -262,6 +266,16 @@ async fn admit(shared: &Arc<Shared>, url: &ClaimedUrl, policy: &HostPolicy) -> A
         // (not robots-denied), so that the next run tries again.
         shared.counters.failed.fetch_add(1, Ordering::Relaxed);
         let error = format!("{reason} (after {} attempts)", policy.retries + 1);
+        return Admission::Finish(Outcome::Failed { error });
+    }
+    if let RobotsRules::Refused { reason } = &*rules {
+        // A private address the policy forbids: not a robots.txt decision.
+        shared
+            .counters
+            .refused_private
+            .fetch_add(1, Ordering::Relaxed);
+        shared.counters.failed.fetch_add(1, Ordering::Relaxed);
+        let error = format!("{reason}; {}", super::PRIVATE_NETWORK_FIX);
         return Admission::Finish(Outcome::Failed { error });
     }
     if !rules.is_allowed(shared.policy.product_token(), &url.url) {

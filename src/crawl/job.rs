@@ -41,10 +41,22 @@ pub(super) async fn fetch_one(
         read_timeout: policy.read_timeout,
     };
     shared.counters.requests.fetch_add(1, Ordering::Relaxed);
-    let capture = match shared.fetcher.fetch(&request).await {
-        Ok(capture) => capture,
+    shared.counters.in_flight.fetch_add(1, Ordering::Relaxed);
+    let fetched = shared.fetcher.fetch(&request).await;
+    shared.counters.in_flight.fetch_sub(1, Ordering::Relaxed);
+    let capture = match fetched {
+        Ok(capture) => {
+            shared.counters.record_status(capture.status);
+            let body = capture.body.len() as u64;
+            shared
+                .counters
+                .bytes_fetched
+                .fetch_add(body, Ordering::Relaxed);
+            capture
+        }
         Err(error) => {
             shared.counters.errors.fetch_add(1, Ordering::Relaxed);
+            shared.counters.record_fetch_error(&error);
             drop(page);
             return fetch_failed(shared, policy, &url, error).await;
         }

@@ -42,7 +42,7 @@ use archive::ArchiveHandle;
 pub use archive::{ArchiveClosed, Written};
 pub use lock::{LockError, StateLock};
 pub use progress::{Counters, OutputMode, Progress};
-pub use run::{CrawlSettings, CrawlSummary, StopReason, run};
+pub use run::{CrawlSettings, CrawlSummary, PRIVATE_NETWORK_FIX, StopReason, run, run_observed};
 
 /// A crawl that could not go on.
 #[derive(Debug, thiserror::Error)]

@@ -1,7 +1,9 @@
 //! What the crawl tells its user while it runs: a progress line on a terminal, plain
 //! periodic log lines otherwise, nothing when quiet.
 
+use std::collections::HashMap;
 use std::io::IsTerminal;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -44,11 +46,73 @@ pub struct Counters {
     pub not_modified: AtomicU64,
     /// URLs given up in this run.
     pub failed: AtomicU64,
+    /// URLs waiting in the frontier (a gauge, updated about once a second).
+    pub queued: AtomicU64,
+    /// Requests in flight (a gauge).
+    pub in_flight: AtomicU64,
+    /// Responses by status class: 1xx, 2xx, 3xx, 4xx, 5xx (robots.txt included).
+    pub status_classes: [AtomicU64; 5],
+    /// Fetch errors: no response within the timeout.
+    pub errors_timeout: AtomicU64,
+    /// Fetch errors: DNS, connection, TLS or protocol failures.
+    pub errors_network: AtomicU64,
+    /// Fetch errors of any other kind (bodies cut, bad redirects, …).
+    pub errors_other: AtomicU64,
+    /// Requests refused because the host's address is on a private network and the policy
+    /// does not allow private networks.
+    pub refused_private: AtomicU64,
+    /// Bytes of HTTP bodies received.
+    pub bytes_fetched: AtomicU64,
+    /// Waits for a host's request rate, by host.
+    pub rate_waits: Mutex<HashMap<String, RateWaits>>,
+}
+
+/// How often, and how long, requests to one host waited for its rate.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct RateWaits {
+    /// Requests that had to wait.
+    pub count: u64,
+    /// Seconds waited in all.
+    pub seconds: f64,
 }
 
 impl Counters {
     fn get(counter: &AtomicU64) -> u64 {
         counter.load(Ordering::Relaxed)
+    }
+
+    /// Counts a response of HTTP status `status`.
+    pub fn record_status(&self, status: u16) {
+        if let Some(class) = (status / 100).checked_sub(1).map(usize::from)
+            && let Some(counter) = self.status_classes.get(class)
+        {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Counts a failed fetch by kind (the caller counts it in `errors` too).
+    pub fn record_fetch_error(&self, error: &crate::fetch::FetchError) {
+        use crate::fetch::FetchError;
+        let counter = match error {
+            FetchError::Timeout { .. } => &self.errors_timeout,
+            FetchError::Network { .. } => &self.errors_network,
+            FetchError::Blocked { .. } => &self.refused_private,
+            _ => &self.errors_other,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a wait of `waited` for the rate of `host` (waits under a millisecond are not
+    /// waits).
+    pub fn record_rate_wait(&self, host: &str, waited: Duration) {
+        if waited < Duration::from_millis(1) {
+            return;
+        }
+        if let Ok(mut waits) = self.rate_waits.lock() {
+            let entry = waits.entry(host.to_string()).or_default();
+            entry.count += 1;
+            entry.seconds += waited.as_secs_f64();
+        }
     }
 }
 
@@ -81,6 +145,7 @@ impl Progress {
 
     /// Shows the current counters and queue length.
     pub fn update(&mut self, counters: &Counters, queued: u64) {
+        counters.queued.store(queued, Ordering::Relaxed);
         let pages = Counters::get(&counters.pages);
         let secs = self.started.elapsed().as_secs_f64().max(0.001);
         let line = format!(

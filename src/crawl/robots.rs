@@ -75,6 +75,12 @@ pub(super) async fn robots_for(
     if let RobotsRules::DisallowAll { reason } = &rules {
         tracing::warn!("{origin}: {reason}; nothing will be fetched from this host");
     }
+    if let RobotsRules::Refused { reason } = &rules {
+        tracing::warn!(
+            "{origin}: {reason}; nothing will be fetched from this host: {}",
+            super::PRIVATE_NETWORK_FIX
+        );
+    }
     if let Some(delay) = rules.crawl_delay(shared.policy.product_token()) {
         shared.gate.set_min_delay(&host, delay);
     }
@@ -154,6 +160,7 @@ async fn fetch_with_retries(
         let counters = Arc::clone(&shared.counters);
         let mut keep = move |capture: Capture| {
             counters.requests.fetch_add(1, Ordering::Relaxed);
+            counters.record_status(capture.status);
             archive.write_capture_detached(capture);
         };
         let (rules, stored) =

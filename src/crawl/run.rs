@@ -97,6 +97,9 @@ pub struct CrawlSummary {
     pub requests: u64,
     /// URLs skipped because of robots.txt in this run.
     pub robots_denied: u64,
+    /// URLs not fetched because their host's address is on a private network that the
+    /// policy forbids (`--allow-private-networks` allows it).
+    pub refused_private: u64,
     /// Fetch errors in this run (retried or given up).
     pub errors: u64,
     /// Bytes written to WARC files in this run.
@@ -115,6 +118,9 @@ pub struct CrawlSummary {
     /// URLs given up over all runs.
     pub failed_total: u64,
 }
+
+/// How to crawl a site on a private network, for messages about refused addresses.
+pub const PRIVATE_NETWORK_FIX: &str = "if this site is meant to be crawled on a private network, give --allow-private-networks (or allow_private_networks = true in the policy file)";
 
 /// What a run knows about itself besides its counters and the frontier's counts.
 struct RunRecord {
@@ -146,6 +152,7 @@ impl CrawlSummary {
             articles: count(&counters.articles),
             requests: count(&counters.requests),
             robots_denied: count(&counters.robots_denied),
+            refused_private: count(&counters.refused_private),
             errors: count(&counters.errors),
             bytes_written: count(&counters.bytes_written),
             warc_files: run.warc_files,
@@ -163,6 +170,16 @@ impl CrawlSummary {
 pub async fn run(
     settings: CrawlSettings,
     stop: CancellationToken,
+) -> Result<CrawlSummary, CrawlError> {
+    run_observed(settings, stop, Arc::new(Counters::default())).await
+}
+
+/// [`run`], counting into `counters`, which the caller may read while the crawl runs
+/// (the metrics endpoint); the summary is read from them too.
+pub async fn run_observed(
+    settings: CrawlSettings,
+    stop: CancellationToken,
+    counters: Arc<Counters>,
 ) -> Result<CrawlSummary, CrawlError> {
     let started = Utc::now();
     std::fs::create_dir_all(&settings.archive_dir).map_err(|source| CrawlError::Io {
@@ -184,7 +201,6 @@ pub async fn run(
     let frontier: SharedFrontier = Arc::new(Mutex::new(frontier));
     let plan = plan::plan(&settings)?;
     let rechecked = begin_run(&frontier, plan.rechecks, plan.seeds, &run_id).await?;
-    let counters = Arc::new(Counters::default());
     let (shared, archive_thread) = start(
         &settings,
         Arc::clone(&frontier),

@@ -56,6 +56,12 @@ pub enum RobotsRules {
         /// The server's `Retry-After`, if it sent one.
         retry_after: Option<Duration>,
     },
+    /// The host's address is on a private network that the policy forbids: nothing is
+    /// fetched, and that is no decision of robots.txt (counted as `refused_private`).
+    Refused {
+        /// Why, in words (the address refused).
+        reason: String,
+    },
     /// A parsed robots.txt.
     Parsed(Box<dyn RobotsMatcher>),
 }
@@ -70,7 +76,9 @@ impl RobotsRules {
     pub fn is_allowed(&self, agent: &str, url: &Url) -> bool {
         match self {
             RobotsRules::AllowAll => true,
-            RobotsRules::DisallowAll { .. } | RobotsRules::Unavailable { .. } => false,
+            RobotsRules::DisallowAll { .. }
+            | RobotsRules::Unavailable { .. }
+            | RobotsRules::Refused { .. } => false,
             RobotsRules::Parsed(matcher) => matcher.is_allowed(agent, url),
         }
     }
@@ -427,6 +435,11 @@ pub async fn fetch_robots(
         };
         let capture = match fetcher.fetch(&request).await {
             Ok(capture) => capture,
+            Err(e @ crate::fetch::FetchError::Blocked { .. }) => {
+                return RobotsRules::Refused {
+                    reason: e.to_string(),
+                };
+            }
             Err(e) if e.is_transient() => {
                 return RobotsRules::Unavailable {
                     reason: format!("robots.txt unreachable: {e}"),

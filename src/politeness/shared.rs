@@ -310,6 +310,11 @@ pub async fn fetch_robots_stored(
         RobotsRules::DisallowAll { reason } => StoredRobots::DisallowAll {
             reason: reason.clone(),
         },
+        // Refused here is refused by every worker of the same policy: not stored as a
+        // robots.txt answer, so that a worker allowed private networks asks for itself.
+        RobotsRules::Refused { reason } => StoredRobots::Unavailable {
+            reason: reason.clone(),
+        },
         RobotsRules::Unavailable { reason, .. } => StoredRobots::Unavailable {
             reason: reason.clone(),
         },

@@ -383,9 +383,7 @@ fn sniff_image(body: &[u8]) -> Option<&'static str> {
         [0x89, b'P', b'N', b'G', ..] => "image/png",
         [0xff, 0xd8, 0xff, ..] => "image/jpeg",
         [b'G', b'I', b'F', b'8', ..] => "image/gif",
-        _ if body.len() >= 12 && body.starts_with(WEBP.0) && &body[8..12] == WEBP.1 => {
-            "image/webp"
-        }
+        _ if body.len() >= 12 && body.starts_with(WEBP.0) && &body[8..12] == WEBP.1 => "image/webp",
         _ if body.len() >= 12 && &body[4..12] == b"ftypavif" => "image/avif",
         [0, 0, 1, 0, ..] => "image/x-icon",
         [b'B', b'M', ..] => "image/bmp",
@@ -525,8 +523,8 @@ impl Content<'_> {
         // HTML is always rewritten, whatever else the capture claims (a `Content-Type:
         // image/png, text/html` renders as HTML in browsers): the declared types and the
         // body are both looked at.
-        let sniff_html = self.mime.contains("html")
-            || crate::extract::is_html(self.content_type, &self.body);
+        let sniff_html =
+            self.mime.contains("html") || crate::extract::is_html(self.content_type, &self.body);
         // Other types are replayed only under one plain `type/subtype` token.
         let mime = if is_plain_media_type(&self.mime) {
             self.mime.as_str()

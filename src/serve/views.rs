@@ -24,6 +24,53 @@ pub fn fmt_date(d: &DateTime<Utc>) -> String {
     d.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
+const MONTHS_FR: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+
+/// A date for people, `12 mars 2024, 14:05` (`12 mars 2024` for a day alone), in the
+/// offset it was given in; the text itself when it is not a date.
+pub fn french_date(text: &str) -> String {
+    let month = |m: u32| MONTHS_FR[(m.clamp(1, 12) - 1) as usize];
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        use chrono::{Datelike, Timelike};
+        return format!(
+            "{} {} {}, {:02}:{:02}",
+            t.day(),
+            month(t.month()),
+            t.year(),
+            t.hour(),
+            t.minute()
+        );
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        use chrono::Datelike;
+        return format!("{} {} {}", d.day(), month(d.month()), d.year());
+    }
+    text.to_string()
+}
+
+/// A `<time>` element: the date for people, the ISO value in `datetime` and `title`.
+fn time_cell(iso: &str) -> Markup {
+    html! { time datetime=(iso) title=(iso) { (french_date(iso)) } }
+}
+
+/// [`time_cell`] of a UTC time.
+fn utc_cell(d: &DateTime<Utc>) -> Markup {
+    time_cell(&d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
+
 fn layout(title: &str, status: &Status, main: Markup) -> Markup {
     html! {
         (DOCTYPE)
@@ -133,7 +180,8 @@ fn integrity_cell(s: &IntegrityState, damaged: &[String]) -> Markup {
 /// The overview page.
 pub fn overview(o: &Overview, c: &Catalog) -> Markup {
     let t = &o.totals;
-    let date = |d: &Option<DateTime<Utc>>| d.as_ref().map(fmt_date).unwrap_or_else(|| "–".into());
+    let date =
+        |d: &Option<DateTime<Utc>>| d.as_ref().map(utc_cell).unwrap_or_else(|| html! { "–" });
     layout(
         "Overview",
         &o.status,
@@ -297,8 +345,8 @@ pub fn article_list(l: &ArticleList, c: &Catalog, status: &Status) -> Markup {
                             }
                             td { (a.site) }
                             td { (opt(&a.category)) }
-                            td.mono { (opt(&a.published)) }
-                            td.mono { (a.captured_at.as_ref().map(fmt_date).unwrap_or_default()) }
+                            td { @if let Some(p) = &a.published { (time_cell(p)) } @else { "–" } }
+                            td { @if let Some(c) = &a.captured_at { (utc_cell(c)) } }
                             td.num { (a.versions) }
                         }
                     }
@@ -366,7 +414,7 @@ pub fn search(s: Option<&SearchPage>, c: &Catalog, status: &Status) -> Markup {
                             div.meta {
                                 (h.article.site)
                                 @if let Some(cat) = &h.article.category { " · " (cat) }
-                                @if let Some(p) = &h.article.published { " · " (p) }
+                                @if let Some(p) = &h.article.published { " · " (time_cell(p)) }
                             }
                             p.snippet { (fragments(&h.snippet)) "…" }
                         }
@@ -382,7 +430,7 @@ fn capture_row(c: &CaptureItem, current: Option<&str>) -> Markup {
     let here = current == Some(c.timestamp.as_str());
     html! {
         tr.current[here] {
-            td.mono { a href=(capture_link(&c.url, &c.timestamp)) { (fmt_date(&c.date)) } }
+            td { a href=(capture_link(&c.url, &c.timestamp)) { (utc_cell(&c.date)) } }
             td { (c.kind.as_str()) @if let Some(o) = &c.revisit_of { " of " a href=(capture_link(&c.url, o)) { (o) } } }
             td.num { (c.status.map(|s| s.to_string()).unwrap_or_else(|| "–".into())) }
             td { (c.mime.as_deref().unwrap_or("–")) }
@@ -527,7 +575,7 @@ pub fn article(a: &ArticleView, status: &Status) -> Markup {
                                 @for v in &a.versions {
                                     tr {
                                         td { a href=(format!("/articles/{}?version={}", a.id, v.number)) { "v" (v.number) } }
-                                        td.mono { (fmt_date(&v.captured_at)) }
+                                        td { (utc_cell(&v.captured_at)) }
                                         td.num { (v.words) }
                                         td { @if v.number == 1 { "first" } @else if v.changed { "changed" } @else { "unchanged" } }
                                     }
@@ -561,7 +609,7 @@ pub fn capture(v: &CaptureView, status: &Status) -> Markup {
         html! {
             h1 { "Capture of " span.mono { (c.url) } }
             dl.summary {
-                div { dt { "Captured" } dd id="capture-date" { (fmt_date(&c.date)) } }
+                div { dt { "Captured" } dd id="capture-date" { (utc_cell(&c.date)) } }
                 div { dt { "Record" } dd { (c.kind.as_str()) } }
                 div { dt { "HTTP status" } dd { (c.status.map(|s| s.to_string()).unwrap_or_else(|| "–".into())) } }
                 div { dt { "Type" } dd { (c.mime.as_deref().unwrap_or("–")) } }
@@ -569,7 +617,7 @@ pub fn capture(v: &CaptureView, status: &Status) -> Markup {
             }
             @if let Some(p) = &v.payload {
                 p.notice { "A revisit: the page had not changed. Its content is that of the capture of "
-                    a href=(capture_link(&p.url, &p.timestamp)) { (fmt_date(&p.date)) } "." }
+                    a href=(capture_link(&p.url, &p.timestamp)) { (utc_cell(&p.date)) } "." }
             }
             @if let Some(a) = &v.article {
                 p { "Article: " a id="article-link" href=(format!("/articles/{}", a.id)) { (title_or_url(&a.title, &a.url)) } }
@@ -590,4 +638,19 @@ pub fn capture(v: &CaptureView, status: &Status) -> Markup {
             }
         },
     )
+}
+
+#[cfg(test)]
+mod date_tests {
+    use super::french_date;
+
+    #[test]
+    fn dates_read_as_in_french() {
+        assert_eq!(
+            french_date("2024-03-12T14:05:00+01:00"),
+            "12 mars 2024, 14:05"
+        );
+        assert_eq!(french_date("2024-08-01"), "1 août 2024");
+        assert_eq!(french_date("hier"), "hier");
+    }
 }

@@ -83,17 +83,23 @@ fn non_http_url_is_a_usage_error() {
 #[test]
 fn private_address_is_refused_by_default_and_reported() {
     // Default policy: allow_private_networks = false, so 127.0.0.1 is never contacted;
-    // the crawl still ends normally and says why nothing was fetched.
+    // nothing is fetched (exit code 5), and the message says why and how to allow it.
     let dir = tempfile::tempdir().expect("temp dir");
     let out = Command::new(env!("CARGO_BIN_EXE_glaneur"))
         .args(["crawl", "http://127.0.0.1:9/", "--archive", "out", "--json"])
         .current_dir(dir.path())
         .output()
         .expect("run glaneur");
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
     let summary: serde_json::Value =
         serde_json::from_slice(&out.stdout).expect("JSON summary on stdout");
     assert_eq!(summary["pages"], 0);
     assert_eq!(summary["requests"], 0, "{summary}");
-    assert!(stderr(&out).contains("refused"), "{}", stderr(&out));
+    assert_eq!(summary["refused_private"], 1, "{summary}");
+    assert_eq!(summary["stop_reason"], "nothing-fetched", "{summary}");
+    assert!(
+        stderr(&out).contains("--allow-private-networks"),
+        "{}",
+        stderr(&out)
+    );
 }

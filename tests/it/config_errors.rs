@@ -504,7 +504,7 @@ fn check_passes_when_every_start_url_answers() {
 }
 
 #[test]
-fn crawl_warns_at_once_about_an_unreachable_start_url_and_goes_on() {
+fn an_unreachable_only_start_url_is_reported_at_once_and_exits_5() {
     let port = closed_port();
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::create_dir(dir.path().join("seeds")).expect("seeds dir");
@@ -531,7 +531,7 @@ fn crawl_warns_at_once_about_an_unreachable_start_url_and_goes_on() {
         ],
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(out.status.code(), Some(5), "nothing fetched: {stderr}");
     let first = stderr.lines().next().unwrap_or_default();
     assert!(
         first.starts_with("warning: seeds/site.toml:2: start URL") && first.contains("refuses"),
@@ -540,4 +540,5 @@ fn crawl_warns_at_once_about_an_unreachable_start_url_and_goes_on() {
     let summary: serde_json::Value =
         serde_json::from_slice(&out.stdout).expect("JSON summary on stdout");
     assert_eq!(summary["failed"], 1, "{summary}");
+    assert_eq!(summary["stop_reason"], "nothing-fetched", "{summary}");
 }

@@ -1,10 +1,9 @@
 //! End-to-end tests of `glaneur::extract::analyze` on whole pages: a WordPress-like
 //! French article (profile and generic paths), an undeclared Latin-1 page, a legacy page
 //! with a French date only, relative dates in sidebars, non-HTML bodies, deep nesting,
-//! and the shared test site when its generator is available.
+//! and every article of the embedded demo site against its ground truth.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use chrono::{DateTime, TimeZone, Utc};
 use glaneur::config::SelectorConfig;
@@ -447,53 +446,31 @@ fn deep_nesting_on_a_small_stack() {
     assert!(body.contains("deep text"), "{body}");
 }
 
-/// The shared test site, when its generator is present: every article of a small site,
-/// with and without the profile.
+/// The embedded demo site: every article of a 60-article site, with and without the
+/// profile, against the site's ground truth.
 #[test]
-fn shared_test_site_sample() {
-    let generator = Path::new("/work/shared/testsite/generate.py");
-    if !generator.exists() {
-        eprintln!("shared test site generator not found; covered by the other tests");
-        return;
-    }
-    let dir = tempfile::tempdir().expect("tempdir");
-    let out = dir.path().join("site");
-    let status = std::process::Command::new("python3")
-        .arg(generator)
-        .args(["--articles", "60", "--out"])
-        .arg(&out)
-        .args(["--base-url", "http://127.0.0.1:18080"])
-        .status();
-    let Ok(status) = status else {
-        eprintln!("python3 not available");
-        return;
-    };
-    assert!(status.success());
-    let truth = std::fs::read_to_string(out.join("truth.jsonl")).expect("truth.jsonl");
+fn demo_site_articles_match_their_truth() {
+    let base = Url::parse("http://127.0.0.1:18080/").expect("base");
+    let site = glaneur::demo::DemoSite::generate(glaneur::demo::DEFAULT_SEED, 60, &base);
     let sel = profile();
     let mut n = 0;
-    for line in truth.lines() {
-        let t: serde_json::Value = serde_json::from_str(line).expect("json line");
-        let path = t["url"].as_str().expect("url");
-        let body = std::fs::read(out.join(path.trim_start_matches('/')).join("index.html"))
-            .expect("article file");
-        let u = Url::parse("http://127.0.0.1:18080/")
-            .expect("base")
-            .join(path)
-            .expect("url");
+    for t in &site.articles {
+        let body = site.pages[&t.path].body.as_bytes();
+        let u = base.join(&t.path).expect("url");
         for with_profile in [true, false] {
             let input = PageInput {
                 url: &u,
-                body: &body,
+                body,
                 content_type: Some("text/html"),
                 fetched_at: fetched(),
             };
             let r = analyze(&input, with_profile.then_some(&sel), true);
             let a = r.article.expect("article");
-            assert_eq!(a.title.as_deref(), t["title"].as_str(), "{path}");
+            let path = &t.path;
+            assert_eq!(a.title.as_deref(), Some(t.title.as_str()), "{path}");
             assert_eq!(
                 a.categories.first().map(String::as_str),
-                t["category"].as_str(),
+                Some(t.category.as_str()),
                 "{path}"
             );
             let mut related: Vec<String> = r
@@ -502,24 +479,20 @@ fn shared_test_site_sample() {
                 .filter(|l| l.related)
                 .map(|l| l.url.path().to_string())
                 .collect();
-            let mut truth_related: Vec<String> = t["related"]
-                .as_array()
-                .expect("related")
-                .iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect();
+            let mut truth_related = t.related.clone();
             related.sort();
             truth_related.sort();
-            truth_related.dedup();
             assert_eq!(related, truth_related, "{path}");
             let words = a.body.as_deref().unwrap_or("").split_whitespace().count();
-            assert_eq!(words as u64, t["words"].as_u64().expect("words"), "{path}");
-            let day = t["published"].as_str().expect("published").get(..10);
+            assert_eq!(words, t.words, "{path}");
             assert_eq!(
                 a.published.as_deref().and_then(|p| p.get(..10)),
-                day,
+                t.published.get(..10),
                 "{path}"
             );
+            if !with_profile {
+                assert_eq!(a.authors.first(), Some(&t.author), "{path}");
+            }
         }
         n += 1;
     }

@@ -252,8 +252,9 @@ async fn private_address_is_refused_and_disallows() {
     .await;
     let (rules, captures) = robots(&f, a).await;
     match &rules {
-        RobotsRules::DisallowAll { reason } => assert!(reason.contains("refused"), "{reason}"),
-        other => panic!("expected DisallowAll, got {other:?}"),
+        // Not a robots.txt decision: counted as refused_private by the crawl.
+        RobotsRules::Refused { reason } => assert!(reason.contains("refused"), "{reason}"),
+        other => panic!("expected Refused, got {other:?}"),
     }
     assert!(captures.is_empty());
 }

@@ -424,7 +424,7 @@ fn get_resolves_revisits_and_verify_checks_digests_in_plain_files() {
     let report = index_archive(dir).expect("index");
     assert_eq!(report.files_indexed, 1);
     assert_eq!(report.lines, 2);
-    let out = glaneur(&["get", url, "--archive", s(dir)]);
+    let out = glaneur(&["get", url, "--archive", s(dir), "--info"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["record_type"], "revisit");
     assert_eq!(v["revisit_of"]["timestamp"], "20240501100000");
@@ -435,7 +435,15 @@ fn get_resolves_revisits_and_verify_checks_digests_in_plain_files() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(out.stdout, body);
-    let out = glaneur(&["get", url, "--archive", s(dir), "--at", "20240502"]);
+    let out = glaneur(&[
+        "get",
+        url,
+        "--archive",
+        s(dir),
+        "--at",
+        "20240502",
+        "--info",
+    ]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["record_type"], "response");
 
