@@ -30,7 +30,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 SITES="bloc:twentytwentythree classique:twentytwentyone"
 PACKAGES="wordpress wordpress-l10n wordpress-theme-twentytwentythree \
-wordpress-theme-twentytwentyone mariadb-server php-fpm php-cli php-mysql nginx"
+wordpress-theme-twentytwentyone mariadb-server php-fpm php-cli php-mysql php-xml php-mbstring nginx"
 WP_SRC=/usr/share/wordpress
 
 die() { echo "wp-fixture: $*" >&2; exit 1; }
