@@ -10,8 +10,9 @@
 # usage: scripts/ci-wordpress.sh
 # Env:
 #   GLANEUR_WP_PORT   port of the fixture's nginx (default 18380)
-#   GLANEUR_WP_POSTS  posts per site (default 150)
+#   GLANEUR_WP_POSTS  posts per site (default 100)
 #   GLANEUR_WP_KEEP   set to a directory to keep the fixture's truth, exports and figures
+#   GLANEUR_WP_BIN    a glaneur binary to use instead of building the release one
 #   Bounds of the no-profile path (issue 15's acceptance figures by default; set one to
 #   0, or to a large value for the *_MAX ones, to only print that figure):
 #   WP_NOPROFILE_TITLE (1.0), WP_NOPROFILE_PUBLISHED (1.0), WP_NOPROFILE_MODIFIED (0.95),
@@ -24,7 +25,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT=${GLANEUR_WP_PORT:-18380}
-export WP_FIXTURE_POSTS=${GLANEUR_WP_POSTS:-150}
+export WP_FIXTURE_POSTS=${GLANEUR_WP_POSTS:-100}
 WORK=$(mktemp -d /tmp/glaneur-wp.XXXXXX)
 chmod 755 "$WORK"
 FX=$WORK/fixture
@@ -35,8 +36,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cargo build --release --locked --quiet
-BIN=$PWD/target/release/glaneur
+if [ -n "${GLANEUR_WP_BIN:-}" ]; then
+    BIN=$(realpath "$GLANEUR_WP_BIN")
+else
+    cargo build --release --locked --quiet
+    BIN=$PWD/target/release/glaneur
+fi
 
 t0=$SECONDS
 scripts/wordpress/wp-fixture.sh start "$FX" "$PORT" >/dev/null
@@ -102,7 +107,7 @@ for site in $SITES; do
         --max "$(np deleted_current "${WP_NOPROFILE_DELETED_CURRENT_MAX:-0}")" \
         --min profile:title=1.0 --min profile:published=1.0 --min profile:modified=1.0 \
         --min profile:category=1.0 --min profile:author=1.0 --min profile:body_f1=0.99 \
-        --min profile:once=1.0 --max profile:duplicates=0 \
+        --min profile:once=1.0 --max profile:duplicates=0 --min profile:once_after=1.0 \
         || status=1
 done
 

@@ -31,7 +31,8 @@ Figures, per run (posts = the truth's posts; a row = one exported article):
                string (?replytocom=…), or another URL with the post's exact title and body
   other_rows   rows that are no post (home, listings, pages…), for information
   once_after   share of live posts exported by exactly one row after the re-crawl
-  deleted_current  deleted posts exported after the re-crawl without status "gone"
+  deleted_current  deleted posts with a row (theirs or a duplicate's) exported after the
+               re-crawl without status "gone"
 """
 import argparse
 import json
@@ -216,7 +217,7 @@ def score_after(live, deleted, rows):
     once = sum(1 for p in live if len([r for r in assigned.get(norm_url(p["url"]), []) if not is_gone(r)]) == 1)
     figures["once_after"] = once / len(live) if live else None
     figures["deleted_current"] = sum(
-        1 for p in deleted for r in assigned.get(norm_url(p["url"]), []) if not is_gone(r))
+        1 for p in deleted if any(not is_gone(r) for r in assigned.get(norm_url(p["url"]), [])))
     return figures
 
 
