@@ -4,14 +4,15 @@
 
 #![allow(dead_code)]
 
-mod support;
 mod pg_support;
+mod support;
 
 mod cli;
 mod config_errors;
 mod crash_kill;
 mod crawl;
 mod crawl_postgres;
+mod extract_cms;
 mod extract_pages;
 mod extract_props;
 mod faults;

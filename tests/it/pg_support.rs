@@ -4,8 +4,6 @@
 //! a watchdog when the process exits). With `CI=true` and no PostgreSQL, tests fail;
 //! elsewhere they say loudly that they were skipped.
 
-
-
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 

@@ -1,8 +1,6 @@
 //! Test support: an in-process news site on loopback, several host names through DNS
 //! overrides, crawl settings for a temp archive, and helpers that read the records back.
 
-
-
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

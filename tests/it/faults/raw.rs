@@ -3,8 +3,6 @@
 //! connection, hang), chosen per request by a closure. It counts connections and records
 //! every request it parsed, so tests can assert what reached it and when.
 
-
-
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
