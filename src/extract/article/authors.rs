@@ -9,7 +9,7 @@ use regex::Regex;
 
 use super::super::dates::parse_date;
 use super::super::dom::collapse;
-use super::{Context, Found, dedup};
+use super::{Context, Found, NameSource, dedup};
 
 /// A byline's lead word ("Par", "By", "Von", "Por", "Di", "Door", "Texte :").
 static LEAD: LazyLock<Regex> = LazyLock::new(|| {
@@ -37,7 +37,7 @@ static NOT_NAME_CLASS: LazyLock<Regex> = LazyLock::new(|| {
 
 /// The article's authors.
 pub(super) fn authors(cx: &Context<'_, '_>) -> Option<Found<Vec<String>>> {
-    let sources: [(fn(&Context<'_, '_>) -> Vec<String>, &'static str); 8] = [
+    let sources: [NameSource; 8] = [
         (from_profile, "selector"),
         (from_json_ld, "json-ld"),
         (from_meta, "meta"),

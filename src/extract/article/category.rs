@@ -19,7 +19,7 @@ use super::super::dom::{Dom, NONE, collapse};
 use super::super::links::text_and_link_len;
 use super::super::meta::Crumb;
 use super::super::title::norm;
-use super::{Context, Found, anchor_texts, dedup};
+use super::{Context, Found, NameSource, anchor_texts, dedup};
 
 /// A label that introduces categories ("Catégories :", "Rubrique", "Filed under").
 static CATEGORY_LABEL: LazyLock<Regex> = LazyLock::new(|| {
@@ -79,7 +79,7 @@ pub(super) fn categories(cx: &Context<'_, '_>) -> Option<Found<Vec<String>>> {
         return Some((all, how));
     }
     // Weaker sources: the first that names something.
-    let weaker: [(fn(&Context<'_, '_>) -> Vec<String>, &'static str); 4] = [
+    let weaker: [NameSource; 4] = [
         (category_hrefs, "href"),
         (json_ld_breadcrumb, "breadcrumb"),
         (visible_breadcrumb, "breadcrumb"),

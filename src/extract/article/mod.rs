@@ -35,6 +35,9 @@ const MAX_TEASER_TEXT: u32 = 400;
 /// A value and the method that found it (see [`Article::methods`]).
 type Found<T> = (T, &'static str);
 
+/// A source of names (categories, authors) and the method it stands for.
+type NameSource = (fn(&Context<'_, '_>) -> Vec<String>, &'static str);
+
 /// What every field's extraction reads: the page, its flat DOM and metadata, the body
 /// measures, and which elements lie in noisy areas.
 struct Context<'a, 'b> {
