@@ -241,7 +241,7 @@ pub struct Article {
     /// the page's URL or byline shows the day before or after.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published_day: Option<String>,
-    /// Last modification date-time.
+    /// Last modification date-time (the publication date when the page shows no update).
     pub modified: Option<String>,
     /// Language (BCP 47, e.g. `fr`).
     pub language: Option<String>,
@@ -251,7 +251,8 @@ pub struct Article {
     pub related: Vec<String>,
     /// The method that found each field: field name → one of
     /// `selector`, `json-ld`, `meta`, `itemprop`, `time`, `text`, `url`, `relative`,
-    /// `search` (the most plausible date shown), `heuristic`, and for categories and
+    /// `search` (the most plausible date shown), `heuristic`, `published` (a modification
+    /// date that is the publication date, no update being shown), and for categories and
     /// authors `rel`, `class`, `href`, `breadcrumb`, `label`.
     pub methods: std::collections::BTreeMap<String, String>,
 }

@@ -150,6 +150,9 @@ fn ghost_post_without_json_ld() {
     let a = article(&page, "http://127.0.0.1:8084/notes-from-the-river/");
     assert_eq!(a.title.as_deref(), Some("Notes from the river"));
     assert_eq!(a.published.as_deref(), Some("2024-02-27"));
+    // No update shown: the article is as published.
+    assert_eq!(a.modified.as_deref(), Some("2024-02-27"));
+    assert_eq!(a.methods["modified"], "published");
     assert_eq!(a.authors, vec!["Jane Roe"]);
 }
 

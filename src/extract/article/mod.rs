@@ -156,6 +156,12 @@ pub fn build(
         methods.insert("published".into(), how.into());
     }
     article.modified = record(methods, "modified", modified::modified(&cx));
+    if article.modified.is_none() && article.published.is_some() {
+        // No update shown: the article is as published (WordPress themes, for one, show
+        // the update date only when it differs).
+        article.modified = article.published.clone();
+        methods.insert("modified".into(), "published".into());
+    }
     article.language = record(methods, "language", meta.language());
     article.description = record(methods, "description", description(meta));
     article.related = links
