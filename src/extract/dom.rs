@@ -181,17 +181,8 @@ impl<'a> Dom<'a> {
         out
     }
 
-    /// Element indices matching a selector, in document order.
-    pub fn select(&self, sel: &scraper::Selector) -> Vec<usize> {
-        let css = scraper::selector::ToCss::to_css_string(sel);
-        let mut parser = cssparser::Parser::new(&css);
-        let Ok(list) = SelectorList::<Simple>::parse(
-            &scraper::selector::Parser,
-            &mut parser,
-            ParseRelative::No,
-        ) else {
-            return Vec::new();
-        };
+    /// Element indices matching a compiled selector, in document order.
+    pub fn select(&self, sel: &CssSelector) -> Vec<usize> {
         let mut caches = SelectorCaches::default();
         let mut cx = MatchingContext::new(
             MatchingMode::Normal,
@@ -205,7 +196,8 @@ impl<'a> Dom<'a> {
             .filter(|&i| {
                 self.nodes[i].is_elem() && {
                     let el = El { dom: self, i };
-                    list.slice()
+                    sel.list
+                        .slice()
                         .iter()
                         .any(|s| matching::matches_selector(s, 0, None, &el, &mut cx))
                 }
@@ -216,6 +208,25 @@ impl<'a> Dom<'a> {
     /// True if `a` is `b` or an ancestor of `b`.
     pub fn contains(&self, a: usize, b: usize) -> bool {
         a <= b && b < self.nodes[a].end
+    }
+}
+
+/// A CSS selector (group) compiled once, matched on the flat view without re-parsing.
+#[derive(Debug, Clone)]
+pub struct CssSelector {
+    list: SelectorList<Simple>,
+}
+
+impl CssSelector {
+    /// Compiles a CSS selector group; the error says why it is invalid.
+    pub fn parse(css: &str) -> Result<CssSelector, String> {
+        // scraper's parser gives the readable error; the list is then built with the same
+        // parser implementation, so both accept the same selectors.
+        scraper::Selector::parse(css).map_err(|e| e.to_string())?;
+        let mut parser = cssparser::Parser::new(css);
+        SelectorList::<Simple>::parse(&scraper::selector::Parser, &mut parser, ParseRelative::No)
+            .map(|list| CssSelector { list })
+            .map_err(|e| format!("{:?}", e.kind))
     }
 }
 
@@ -509,8 +520,8 @@ mod tests {
     use super::super::html::parse;
     use super::*;
 
-    fn sel(css: &str) -> scraper::Selector {
-        scraper::Selector::parse(css).unwrap()
+    fn sel(css: &str) -> CssSelector {
+        CssSelector::parse(css).unwrap()
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Links of a page (anchors and page requisites) and the related-articles blocks
 //! ("À lire aussi", "Lire aussi", "Voir aussi", "Read also", "Related", "See also" …).
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use url::Url;
 
@@ -305,9 +305,14 @@ pub fn text_and_link_len(dom: &Dom<'_>, i: usize) -> (usize, usize) {
     (text, link)
 }
 
-/// Every link of the page, deduplicated, in document order. `related` holds container
-/// indices from [`related_blocks`].
-pub fn collect_links(dom: &Dom<'_>, page_url: &Url, related: &[usize]) -> Vec<FoundLink> {
+/// Every link of the page, deduplicated, in document order, at most `max_links` of them
+/// (the first ones). `related` holds container indices from [`related_blocks`].
+pub fn collect_links(
+    dom: &Dom<'_>,
+    page_url: &Url,
+    related: &[usize],
+    max_links: usize,
+) -> Vec<FoundLink> {
     // <base href> (the first one with an href), resolved against the page URL.
     let base = dom
         .nodes
@@ -317,12 +322,11 @@ pub fn collect_links(dom: &Dom<'_>, page_url: &Url, related: &[usize]) -> Vec<Fo
         .and_then(|h| page_url.join(h.trim()).ok())
         .filter(|u| matches!(u.scheme(), "http" | "https"))
         .unwrap_or_else(|| page_url.clone());
-    let mut seen: HashSet<String> = HashSet::new();
+    // Each absolute URL found: its link's index.
+    let mut seen: HashMap<String, usize> = HashMap::new();
     // Raw hrefs already resolved: their link's index (None: not a crawlable URL).
-    let mut done: std::collections::HashMap<(&str, LinkSource), Option<usize>> =
-        std::collections::HashMap::new();
+    let mut done: HashMap<(&str, LinkSource), Option<usize>> = HashMap::new();
     let mut out: Vec<FoundLink> = Vec::new();
-    // Related containers cover index ranges; walk in order with a pointer.
     let in_related = |i: usize| related.iter().any(|&c| dom.contains(c, i));
     for (i, n) in dom.nodes.iter().enumerate() {
         let (href, source) = match n.tag {
@@ -346,22 +350,29 @@ pub fn collect_links(dom: &Dom<'_>, page_url: &Url, related: &[usize]) -> Vec<Fo
             }
             continue;
         }
+        if out.len() >= max_links || done.len() >= max_links.saturating_mul(4) {
+            // The bound is reached: later links are not read (nor remembered).
+            break;
+        }
         let Some(url) = resolve(&base, href) else {
             done.insert((href, source), None);
             continue;
         };
-        let key = url.as_str().to_string();
-        if seen.insert(key) {
-            done.insert((href, source), Some(out.len()));
-            out.push(FoundLink {
-                url,
-                related,
-                source,
-            });
-        } else if let Some(k) = out.iter().position(|l| l.url == url) {
-            done.insert((href, source), Some(k));
-            if related {
-                out[k].related = true;
+        match seen.get(url.as_str()) {
+            Some(&k) => {
+                done.insert((href, source), Some(k));
+                if related {
+                    out[k].related = true;
+                }
+            }
+            None => {
+                seen.insert(url.as_str().to_string(), out.len());
+                done.insert((href, source), Some(out.len()));
+                out.push(FoundLink {
+                    url,
+                    related,
+                    source,
+                });
             }
         }
     }
@@ -411,7 +422,7 @@ mod tests {
         let doc = parse(html.into(), 512);
         let dom = Dom::new(&doc);
         let rel = related_blocks(&dom, &[]);
-        collect_links(&dom, &Url::parse(url).unwrap(), &rel)
+        collect_links(&dom, &Url::parse(url).unwrap(), &rel, 10_000)
     }
 
     #[test]

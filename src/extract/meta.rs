@@ -26,6 +26,15 @@ const ARTICLE_TYPES: &[&str] = &[
     "posting",
 ];
 
+/// One item of a breadcrumb trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Crumb {
+    /// The item's name.
+    pub name: String,
+    /// The item's URL, when given.
+    pub url: Option<String>,
+}
+
 /// Metadata gathered in one pass.
 #[derive(Debug, Default)]
 pub struct Meta {
@@ -37,14 +46,18 @@ pub struct Meta {
     pub ld_article: Option<Value>,
     /// True if a JSON-LD object has an article type.
     pub ld_is_article: bool,
-    /// Names of the JSON-LD breadcrumb items, in order.
-    pub ld_breadcrumbs: Vec<String>,
+    /// Names of the JSON-LD objects that have an `@id` (people referred to by id).
+    pub ld_names: HashMap<String, String>,
+    /// The JSON-LD breadcrumb items, in order.
+    pub ld_breadcrumbs: Vec<Crumb>,
     /// Microdata values by `itemprop` (first of each, from elements other than `<meta>`).
     pub itemprops: HashMap<String, String>,
     /// `<title>` text.
     pub title: Option<String>,
     /// `<link rel=canonical>`.
     pub canonical: Option<String>,
+    /// `<link rel=amphtml>`: the AMP version of the page.
+    pub amp_url: Option<String>,
     /// `<html lang>`.
     pub html_lang: Option<String>,
 }
@@ -91,6 +104,13 @@ impl Meta {
                 {
                     m.canonical = n.attr("href").map(|h| h.trim().to_string());
                 }
+                "link"
+                    if m.amp_url.is_none()
+                        && n.attr("rel")
+                            .is_some_and(|r| r.eq_ignore_ascii_case("amphtml")) =>
+                {
+                    m.amp_url = n.attr("href").map(|h| h.trim().to_string());
+                }
                 "script"
                     if n.attr("type")
                         .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/ld+json")) =>
@@ -131,6 +151,13 @@ impl Meta {
         // The best article object: article types first, the one with a headline and date.
         let mut best: Option<(i32, Value)> = None;
         for o in ld_objects {
+            if let (Some(id), Some(name)) = (
+                o.get("@id").and_then(Value::as_str),
+                o.get("name").and_then(Value::as_str),
+            ) && !m.ld_names.contains_key(id)
+            {
+                m.ld_names.insert(id.to_string(), collapse(name));
+            }
             let types = types_of(&o);
             if types.iter().any(|t| t == "breadcrumblist") {
                 if m.ld_breadcrumbs.is_empty() {
@@ -188,6 +215,31 @@ impl Meta {
             Value::String(s) => Some(html_unescape(s)),
             _ => None,
         }
+    }
+
+    /// The names of a JSON-LD article field whose values are people or organisations:
+    /// strings, objects with a `name`, or objects naming another one by `@id`.
+    pub fn ld_names_of(&self, key: &str) -> Vec<String> {
+        let Some(value) = self.ld_article.as_ref().and_then(|o| o.get(key)) else {
+            return Vec::new();
+        };
+        let items: Vec<&Value> = match value {
+            Value::Array(a) => a.iter().take(50).collect(),
+            v => vec![v],
+        };
+        items
+            .into_iter()
+            .flat_map(|item| match item {
+                Value::Object(o) if o.get("name").is_none() => o
+                    .get("@id")
+                    .and_then(Value::as_str)
+                    .and_then(|id| self.ld_names.get(id))
+                    .cloned()
+                    .into_iter()
+                    .collect(),
+                v => value_text(v),
+            })
+            .collect()
     }
 
     /// All strings of a JSON-LD article field (arrays, objects with `name`, comma lists kept).
@@ -286,22 +338,38 @@ fn types_of(o: &Value) -> Vec<String> {
     }
 }
 
-fn breadcrumb_names(o: &Value) -> Vec<String> {
+fn breadcrumb_names(o: &Value) -> Vec<Crumb> {
     let Some(Value::Array(items)) = o.get("itemListElement") else {
         return Vec::new();
     };
-    let mut v: Vec<(i64, String)> = items
+    let mut v: Vec<(i64, Crumb)> = items
         .iter()
         .filter_map(|it| {
             let pos = it
                 .get("position")
                 .and_then(|p| p.as_i64().or_else(|| p.as_str()?.parse().ok()))
                 .unwrap_or(0);
+            let item = it.get("item");
             let name = it
                 .get("name")
-                .or_else(|| it.get("item").and_then(|i| i.get("name")))
+                .or_else(|| item.and_then(|i| i.get("name")))
                 .and_then(Value::as_str)?;
-            Some((pos, collapse(name)))
+            let url = match item {
+                Some(Value::String(u)) => Some(u.clone()),
+                Some(i) => i
+                    .get("@id")
+                    .or_else(|| i.get("url"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                None => it.get("url").and_then(Value::as_str).map(str::to_string),
+            };
+            Some((
+                pos,
+                Crumb {
+                    name: collapse(name),
+                    url,
+                },
+            ))
         })
         .collect();
     v.sort_by_key(|p| p.0);
@@ -351,7 +419,8 @@ mod tests {
         assert!(m.declares_article());
         assert_eq!(m.ld_str("headline").as_deref(), Some("H & co"));
         assert_eq!(m.ld_strs("author"), vec!["Ann"]);
-        assert_eq!(m.ld_breadcrumbs, vec!["Home", "Cloud"]);
+        let crumbs: Vec<&str> = m.ld_breadcrumbs.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(crumbs, vec!["Home", "Cloud"]);
         assert_eq!(m.multi["article:tag"], vec!["a", "b"]);
         assert_eq!(m.title.as_deref(), Some("T - Site"));
         assert_eq!(m.itemprops["author"], "Bob");

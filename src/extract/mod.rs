@@ -20,10 +20,15 @@ mod meta;
 mod title;
 
 pub use dates::{ParsedDate, parse_date};
+pub use dom::CssSelector;
+pub use links::is_related_label;
 
 /// Elements nested deeper than this are flattened while parsing (see `html::parse`).
 const MAX_NESTING: usize = 512;
-pub use links::is_related_label;
+
+/// Links read from one page by [`analyze`] (the crawl's policy may pass its own bound to
+/// [`analyze_with_limit`]).
+pub const DEFAULT_MAX_LINKS: usize = 10_000;
 
 /// A page to read.
 #[derive(Debug, Clone, Copy)]
@@ -42,29 +47,29 @@ pub struct PageInput<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct ProfileSelectors {
     /// Article title.
-    pub title: Option<scraper::Selector>,
+    pub title: Option<CssSelector>,
     /// Body container(s).
-    pub body: Option<scraper::Selector>,
+    pub body: Option<CssSelector>,
     /// Category link(s) or label(s).
-    pub category: Option<scraper::Selector>,
+    pub category: Option<CssSelector>,
     /// Published date.
-    pub published: Option<scraper::Selector>,
+    pub published: Option<CssSelector>,
     /// Modified date.
-    pub modified: Option<scraper::Selector>,
+    pub modified: Option<CssSelector>,
     /// Author name(s).
-    pub author: Option<scraper::Selector>,
+    pub author: Option<CssSelector>,
     /// Related-links container(s).
-    pub related: Option<scraper::Selector>,
+    pub related: Option<CssSelector>,
 }
 
 impl ProfileSelectors {
     /// Compiles a profile's selectors (already validated when the profile was loaded).
     /// Empty selectors count as absent; the error names the field and the reason.
     pub fn compile(config: &SelectorConfig) -> Result<ProfileSelectors, String> {
-        fn one(name: &str, s: &Option<String>) -> Result<Option<scraper::Selector>, String> {
-            match s.as_deref().map(str::trim) {
+        fn one(name: &str, css: &Option<String>) -> Result<Option<CssSelector>, String> {
+            match css.as_deref().map(str::trim) {
                 None | Some("") => Ok(None),
-                Some(text) => scraper::Selector::parse(text)
+                Some(text) => CssSelector::parse(text)
                     .map(Some)
                     .map_err(|e| format!("selectors.{name}: invalid CSS selector {text:?}: {e}")),
             }
@@ -113,11 +118,22 @@ pub struct PageAnalysis {
 
 /// Reads a page once: links always, the article when `want_article` is true or the page
 /// declares itself an article (JSON-LD Article types, `og:type=article`). Non-HTML bodies
-/// give no links and no article.
+/// give no links and no article. At most [`DEFAULT_MAX_LINKS`] links are read.
 pub fn analyze(
     page: &PageInput<'_>,
     selectors: Option<&ProfileSelectors>,
     want_article: bool,
+) -> PageAnalysis {
+    analyze_with_limit(page, selectors, want_article, DEFAULT_MAX_LINKS)
+}
+
+/// [`analyze`] reading at most `max_links` distinct links (the first ones in document
+/// order): a page with a million links costs no more than one with `max_links`.
+pub fn analyze_with_limit(
+    page: &PageInput<'_>,
+    selectors: Option<&ProfileSelectors>,
+    want_article: bool,
+    max_links: usize,
 ) -> PageAnalysis {
     if !is_html(page.content_type, page.body) {
         return PageAnalysis {
@@ -138,7 +154,7 @@ pub fn analyze(
         .map(|sel| dom.select(sel))
         .unwrap_or_default();
     let related = links::related_blocks(&dom, &profile_related);
-    let links = links::collect_links(&dom, page.url, &related);
+    let links = links::collect_links(&dom, page.url, &related, max_links);
     let meta = meta::Meta::collect(&dom);
     let article = if want_article || meta.declares_article() {
         Some(article::build(
@@ -148,14 +164,6 @@ pub fn analyze(
         None
     };
     PageAnalysis { links, article }
-}
-
-/// Decodes and reads only the article (convenience for tools and tests).
-pub fn extract_article(
-    page: &PageInput<'_>,
-    selectors: Option<&ProfileSelectors>,
-) -> Option<Article> {
-    analyze(page, selectors, true).article
 }
 
 /// True if the body is HTML: an HTML/XHTML `Content-Type`, or a start that looks like HTML.
@@ -233,7 +241,7 @@ pub struct Article {
     /// the page's URL or byline shows the day before or after.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published_day: Option<String>,
-    /// Last modification date-time.
+    /// Last modification date-time (the publication date when the page shows no update).
     pub modified: Option<String>,
     /// Language (BCP 47, e.g. `fr`).
     pub language: Option<String>,
@@ -242,6 +250,9 @@ pub struct Article {
     /// Links of the related-articles block.
     pub related: Vec<String>,
     /// The method that found each field: field name → one of
-    /// `selector`, `json-ld`, `meta`, `itemprop`, `time`, `text`, `url`, `relative`, `heuristic`.
+    /// `selector`, `json-ld`, `meta`, `itemprop`, `time`, `text`, `url`, `relative`,
+    /// `search` (the most plausible date shown), `heuristic`, `published` (a modification
+    /// date that is the publication date, no update being shown), and for categories and
+    /// authors `rel`, `class`, `href`, `breadcrumb`, `label`.
     pub methods: std::collections::BTreeMap<String, String>,
 }

@@ -14,6 +14,7 @@ mod crash_kill;
 mod crawl;
 mod crawl_postgres;
 mod demo;
+mod extract_cms;
 mod extract_pages;
 mod extract_props;
 mod faults;

@@ -8,10 +8,16 @@
 //! The result is a [`Doc`]: nodes in document order (pre-order), each with its parent and
 //! the end of its subtree, so that a subtree is an index range. The content of scripts
 //! (except JSON-LD), styles, inline SVG/MathML, `<noscript>` and comments is skipped while
-//! lexing: most of a page's bytes and none of its text. Nesting is capped (deeper open tags
+//! lexing: most of a page's bytes and none of its text; an unclosed `<svg>` or `<math>`
+//! ends where a browser's would (at an HTML tag such as `<p>`, see `foreign`). Nesting is capped (deeper open tags
 //! are dropped, their text kept), so no input makes the parser slow or deep.
 
 use memchr::{memchr, memmem};
+
+mod foreign;
+mod refs;
+
+pub use refs::decode_refs;
 
 /// Sentinel for "no parent".
 pub const NO_PARENT: u32 = u32::MAX;
@@ -655,10 +661,23 @@ impl<'s> Builder<'s> {
         if raw == Raw::None {
             return end;
         }
+        let foreign = matches!(name, "svg" | "math");
         let close = if raw == Raw::Plaintext {
             self.src.len()
         } else if name == "script" {
             self.find_script_end(end)
+        } else if foreign {
+            match foreign::content_end(self.src, end, name) {
+                foreign::ForeignEnd::EndTag(at) => at,
+                foreign::ForeignEnd::Eof => self.src.len(),
+                foreign::ForeignEnd::Breakout(at) => {
+                    // An HTML tag ends the drawing: it is parsed as part of the page.
+                    if let Some(pos) = self.stack.iter().rposition(|e| e.0 == idx) {
+                        self.pop_to(pos);
+                    }
+                    return at;
+                }
+            }
         } else {
             self.find_close(end, name)
         };
@@ -867,277 +886,5 @@ impl<'s> Builder<'s> {
     }
 }
 
-/// Decodes character references (`&amp;`, `&#233;`, `&#x2019;`, `&eacute`). In attribute
-/// values, a reference without `;` followed by `=` or an alphanumeric is left as is.
-pub fn decode_refs(s: &str, in_attr: bool) -> String {
-    let b = s.as_bytes();
-    let mut out = String::with_capacity(s.len());
-    let mut copied = 0;
-    let mut i = 0;
-    while let Some(off) = memchr(b'&', &b[i..]) {
-        let p = i + off;
-        i = p + 1;
-        let Some((ch, len)) = char_ref(&b[p + 1..], in_attr) else {
-            continue;
-        };
-        out.push_str(&s[copied..p]);
-        out.push_str(&ch);
-        copied = p + 1 + len;
-        i = copied;
-    }
-    out.push_str(&s[copied..]);
-    out
-}
-
-/// One character reference after `&`: the decoded text and the bytes consumed.
-fn char_ref(b: &[u8], in_attr: bool) -> Option<(String, usize)> {
-    if b.first() == Some(&b'#') {
-        let (hex, start) = match b.get(1) {
-            Some(b'x' | b'X') => (true, 2),
-            _ => (false, 1),
-        };
-        let mut j = start;
-        let mut n: u32 = 0;
-        while j < b.len() && j < start + 8 {
-            let d = match (hex, b[j]) {
-                (_, c @ b'0'..=b'9') => (c - b'0') as u32,
-                (true, c @ b'a'..=b'f') => (c - b'a' + 10) as u32,
-                (true, c @ b'A'..=b'F') => (c - b'A' + 10) as u32,
-                _ => break,
-            };
-            n = n
-                .saturating_mul(if hex { 16 } else { 10 })
-                .saturating_add(d);
-            j += 1;
-        }
-        if j == start {
-            return None;
-        }
-        // Longer digit runs are consumed too.
-        while j < b.len() && (b[j].is_ascii_digit() || (hex && b[j].is_ascii_hexdigit())) {
-            n = u32::MAX;
-            j += 1;
-        }
-        if b.get(j) == Some(&b';') {
-            j += 1;
-        }
-        let c = match n {
-            0x80..=0x9f => html5ever::data::C1_REPLACEMENTS[(n - 0x80) as usize]
-                .unwrap_or(char::from_u32(n).unwrap_or('\u{fffd}')),
-            0 => '\u{fffd}',
-            n => char::from_u32(n).unwrap_or('\u{fffd}'),
-        };
-        return Some((c.to_string(), j));
-    }
-    let mut j = 0;
-    while j < b.len() && j < 40 && b[j].is_ascii_alphanumeric() {
-        j += 1;
-    }
-    if j == 0 {
-        return None;
-    }
-    // `b[..j]` is ASCII.
-    let name = std::str::from_utf8(&b[..j]).ok()?;
-    let ents = &html5ever::data::NAMED_ENTITIES;
-    if b.get(j) == Some(&b';') {
-        let mut key = String::with_capacity(j + 1);
-        key.push_str(name);
-        key.push(';');
-        if let Some(&(c1, c2)) = ents.get(key.as_str())
-            && c1 != 0
-        {
-            return Some((chars(c1, c2), j + 1));
-        }
-    }
-    // Legacy references without `;`: the longest known prefix.
-    for k in (2..=j.min(8)).rev() {
-        if let Some(&(c1, c2)) = ents.get(&name[..k])
-            && c1 != 0
-        {
-            if in_attr
-                && b.get(k)
-                    .is_some_and(|c| *c == b'=' || c.is_ascii_alphanumeric())
-            {
-                return None;
-            }
-            return Some((chars(c1, c2), k));
-        }
-    }
-    None
-}
-
-fn chars(c1: u32, c2: u32) -> String {
-    let mut s = String::new();
-    s.extend(char::from_u32(c1));
-    if c2 != 0 {
-        s.extend(char::from_u32(c2));
-    }
-    s
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A compact rendering of the tree: `tag(children)`, text in quotes.
-    fn tree(html: &str) -> String {
-        let doc = parse(html.into(), 512);
-        let mut out = String::new();
-        let mut ends: Vec<usize> = Vec::new();
-        for (i, n) in doc.nodes.iter().enumerate() {
-            while ends.last().is_some_and(|&e| e <= i) {
-                ends.pop();
-                out.push(')');
-            }
-            if n.tag.start == n.tag.end {
-                out.push_str(&format!("{:?}", doc.str(n.text)));
-            } else {
-                out.push_str(doc.str(n.tag));
-                out.push('(');
-                ends.push(n.end as usize);
-            }
-        }
-        for _ in ends {
-            out.push(')');
-        }
-        out
-    }
-
-    #[test]
-    fn implied_end_tags() {
-        assert_eq!(
-            tree("<p>a<p>b<div>c</div>"),
-            r#"html(body(p("a")p("b")div("c")))"#
-        );
-        assert_eq!(
-            tree("<ul><li>a<li>b<ul><li>c</ul><li>d</ul>"),
-            r#"html(body(ul(li("a")li("b"ul(li("c")))li("d"))))"#
-        );
-        assert_eq!(
-            tree("<dl><dt>a<dd>b<dt>c</dl>"),
-            r#"html(body(dl(dt("a")dd("b")dt("c"))))"#
-        );
-        assert_eq!(
-            tree("<table><tr><td>a<td>b<tr><td>c</table>x"),
-            r#"html(body(table(tr(td("a")td("b"))tr(td("c")))"x"))"#
-        );
-        assert_eq!(tree("<h2>a<h3>b</h3>"), r#"html(body(h2("a")h3("b")))"#);
-        assert_eq!(
-            tree("<a href=1>a<a href=2>b</a>"),
-            r#"html(body(a("a")a("b")))"#
-        );
-        assert_eq!(
-            tree("<select><option>a<option>b</select>"),
-            r#"html(body(select(option("a")option("b"))))"#
-        );
-    }
-
-    #[test]
-    fn end_tags_and_scopes() {
-        // A stray end tag does not close a block; `</div>` closes an open `<p>` in it.
-        assert_eq!(
-            tree("<div><p>a</span>b</div>c"),
-            r#"html(body(div(p("a""b"))"c"))"#
-        );
-        // A misnested formatting end tag closes what is inside it.
-        assert_eq!(
-            tree("<div><a href=x><div>t</a>u</div>v"),
-            r#"html(body(div(a(div("t"))"u")"v"))"#
-        );
-        // `</body>` and `</html>` are ignored: later content stays in the body.
-        assert_eq!(
-            tree("<body><p>a</p></body></html><p>b"),
-            r#"html(body(p("a")p("b")))"#
-        );
-        // `<div/>` opens a div; `<svg/>` does not.
-        assert_eq!(tree("<div/>a<svg/>b"), r#"html(body(div("a"svg()"b")))"#);
-    }
-
-    #[test]
-    fn head_and_body() {
-        assert_eq!(
-            tree(
-                "<!DOCTYPE html><html lang=fr><head><title>T &amp; U</title><meta charset=utf-8></head><body class=x>B</body></html>"
-            ),
-            r#"html(head(title("T & U")meta())body("B"))"#
-        );
-        // Body content without a body tag closes the head.
-        assert_eq!(
-            tree("<head><title>T</title><p>x"),
-            r#"html(head(title("T"))body(p("x")))"#
-        );
-        let doc = parse("<!-- c --><html lang=fr><p>x".into(), 512);
-        let root = &doc.nodes[0];
-        assert_eq!(doc.str(doc.attrs[root.attrs.0 as usize].value), "fr");
-    }
-
-    #[test]
-    fn raw_text_comments_and_references() {
-        assert_eq!(
-            tree(
-                "<p>a<script>if (a<b) x='</div>';</script>b<style>p{}</style><!-- <p>c --><noscript><p>n</noscript>d"
-            ),
-            r#"html(body(p("a"script()"b"style()noscript()"d")))"#
-        );
-        assert_eq!(
-            tree(r#"<script type="application/ld+json">{"a":"<b>&amp;"}</script>"#),
-            r#"html(script("{\"a\":\"<b>&amp;\"}"))"#
-        );
-        assert_eq!(
-            tree("<p>caf&eacute; &#233;&#x2019;&#150; &amp &notit; &bogus; a<b c</p>"),
-            r#"html(body(p("café é’– & ¬it; &bogus; a"b())))"#
-        );
-        let doc = parse(
-            r#"<a href="/x?a=1&amp;b=2&copy=3" TITLE='q'>x</a>"#.into(),
-            512,
-        );
-        let vals: Vec<_> = doc
-            .attrs
-            .iter()
-            .map(|a| (doc.str(a.name), doc.str(a.value)))
-            .collect();
-        assert_eq!(vals, vec![("href", "/x?a=1&b=2&copy=3"), ("title", "q")]);
-        assert_eq!(
-            tree("<svg><title>x</title><p>y</p></svg>z"),
-            r#"html(body(svg()"z"))"#
-        );
-        assert_eq!(tree("<P CLASS=a>x</P>"), r#"html(body(p("x")))"#);
-    }
-
-    #[test]
-    fn truncated_documents() {
-        for page in [
-            "<p>a<",
-            "<p>a</",
-            "<p a=\"x",
-            "<!-- x",
-            "<script>x",
-            "<p>&#",
-            "<a href=x",
-            "<",
-            "&",
-        ] {
-            let doc = parse(page.into(), 512);
-            assert!(!doc.nodes.is_empty(), "{page}");
-            assert!(doc.nodes.iter().all(|n| n.end as usize <= doc.nodes.len()));
-        }
-    }
-
-    #[test]
-    fn deep_nesting_is_capped_and_linear() {
-        let mut s = String::new();
-        for _ in 0..100_000 {
-            s.push_str("<div>");
-        }
-        s.push_str("deep");
-        for _ in 0..100_000 {
-            s.push_str("</span>");
-        }
-        let started = std::time::Instant::now();
-        let doc = parse(s.into(), 512);
-        assert_eq!(doc.nodes.len(), 100_003);
-        assert!(doc.nodes.iter().all(|n| n.end as usize <= doc.nodes.len()));
-        assert!(started.elapsed().as_secs() < 5);
-        assert!(doc.nodes.iter().any(|n| doc.str(n.text) == "deep"));
-    }
-}
+mod tests;

@@ -1,0 +1,269 @@
+//! Assembling an [`Article`], one field at a time: the profile's selectors first, then
+//! JSON-LD, meta tags, microdata, `<time>` elements, visible text, the URL, and relative
+//! dates as a last resort. Each field lives in its own file:
+//!
+//! - `heading`: the title and the article's main heading;
+//! - `text`: the body (generic or profile), with the stand-first;
+//! - `category`: categories and tags;
+//! - `authors`: author names;
+//! - `published` and `modified`: the dates (`date_signals`: what they share),
+//!   `date_search`: the last resort over the visible text.
+//!
+//! Every field records the method that found it in [`Article::methods`].
+
+mod authors;
+mod category;
+mod date_search;
+mod date_signals;
+mod heading;
+mod modified;
+mod published;
+mod text;
+
+use std::collections::BTreeMap;
+
+use super::body::Measures;
+use super::dom::{Dom, NONE, collapse};
+use super::hints;
+use super::meta::Meta;
+use super::{Article, FoundLink, LinkSource, PageInput, ProfileSelectors};
+
+/// Paragraph text of a teaser at most (characters): a longer post-like element without
+/// the heading is the article's body.
+const MAX_TEASER_TEXT: u32 = 400;
+
+/// A value and the method that found it (see [`Article::methods`]).
+type Found<T> = (T, &'static str);
+
+/// A source of names (categories, authors) and the method it stands for.
+type NameSource = (fn(&Context<'_, '_>) -> Vec<String>, &'static str);
+
+/// What every field's extraction reads: the page, its flat DOM and metadata, the body
+/// measures, and which elements lie in noisy areas.
+struct Context<'a, 'b> {
+    page: &'b PageInput<'b>,
+    dom: &'b Dom<'a>,
+    meta: &'b Meta,
+    measures: Measures,
+    /// Elements in noisy areas (comments, sidebars, related, page footer).
+    noise: Vec<bool>,
+    /// Numeric dates are read month first (`en`, `en-US` pages).
+    month_first: bool,
+    profile: Option<&'b ProfileSelectors>,
+    /// The first `h1` outside noisy areas: the article's heading.
+    heading: Option<usize>,
+}
+
+impl<'a, 'b> Context<'a, 'b> {
+    fn new(
+        page: &'b PageInput<'b>,
+        dom: &'b Dom<'a>,
+        meta: &'b Meta,
+        profile: Option<&'b ProfileSelectors>,
+    ) -> Self {
+        let measures = Measures::new(dom);
+        let noise = noise_flags(dom, &measures);
+        let month_first = meta
+            .language()
+            .is_some_and(|(lang, _)| lang == "en-US" || lang == "en");
+        let heading = (0..dom.nodes.len()).find(|&i| dom.nodes[i].tag == "h1" && !noise[i]);
+        Context {
+            heading,
+            page,
+            dom,
+            meta,
+            measures,
+            noise,
+            month_first,
+            profile,
+        }
+    }
+
+    /// The page's own URLs: as fetched, canonical, `og:url`, AMP version.
+    fn own_urls(&self) -> impl Iterator<Item = &str> {
+        [
+            Some(self.page.url.as_str()),
+            self.meta.canonical.as_deref(),
+            self.meta.tag(&["og:url"]),
+            self.meta.amp_url.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+    }
+
+    /// Lower-case `class id` of an element.
+    fn class_and_id(&self, i: usize) -> String {
+        let n = &self.dom.nodes[i];
+        format!("{} {}", n.class, n.id).to_ascii_lowercase()
+    }
+
+    /// True if `i` belongs to another post than the article (a teaser, a "More posts"
+    /// loop): its nearest post-like ancestor (`<article>`, `.hentry`, `.type-post`,
+    /// `.wp-block-post`) does not hold the article's heading.
+    fn in_other_post(&self, i: usize) -> bool {
+        let Some(heading) = self.heading else {
+            return false;
+        };
+        let dom = self.dom;
+        let post = dom.ancestors(i).find(|&a| {
+            let n = &dom.nodes[a];
+            n.tag == "article"
+                || n.class.split_ascii_whitespace().any(|c| {
+                    ["hentry", "type-post", "wp-block-post"]
+                        .iter()
+                        .any(|w| c.eq_ignore_ascii_case(w))
+                })
+        });
+        // A teaser is short: an article's body outside the heading's container is not one.
+        post.is_some_and(|p| !dom.contains(p, heading) && self.measures.good[p] < MAX_TEASER_TEXT)
+    }
+
+    /// The first `h1` of the page (noisy areas included).
+    fn first_h1(&self) -> Option<usize> {
+        self.dom.nodes.iter().position(|n| n.tag == "h1")
+    }
+}
+
+/// Builds the article of a page.
+pub fn build(
+    page: &PageInput<'_>,
+    dom: &Dom<'_>,
+    meta: &Meta,
+    profile: Option<&ProfileSelectors>,
+    related: &[usize],
+    links: &[FoundLink],
+) -> Article {
+    let cx = Context::new(page, dom, meta, profile);
+    let mut article = Article {
+        url: page.url.to_string(),
+        canonical_url: canonical_url(page, meta),
+        ..Article::default()
+    };
+    let methods = &mut article.methods;
+    article.title = record(methods, "title", heading::title(&cx));
+    let body = text::body(&cx, article.title.as_deref(), related);
+    article.body = record(methods, "body", body.text);
+    article.categories =
+        record(methods, "categories", category::categories(&cx)).unwrap_or_default();
+    article.tags = record(methods, "tags", category::tags(&cx)).unwrap_or_default();
+    article.authors = record(methods, "authors", authors::authors(&cx)).unwrap_or_default();
+    let heading = body
+        .heading
+        .or_else(|| heading::main_heading(&cx, article.title.as_deref(), &body.roots));
+    if let Some((date, how)) = published::publication(&cx, heading) {
+        article.published = Some(date.when);
+        article.published_day = Some(date.day);
+        methods.insert("published".into(), how.into());
+    }
+    article.modified = record(methods, "modified", modified::modified(&cx));
+    if article.modified.is_none() && article.published.is_some() {
+        // No update shown: the article is as published (WordPress themes, for one, show
+        // the update date only when it differs).
+        article.modified = article.published.clone();
+        methods.insert("modified".into(), "published".into());
+    }
+    article.language = record(methods, "language", meta.language());
+    article.description = record(methods, "description", description(meta));
+    article.related = links
+        .iter()
+        .filter(|l| l.related && l.source == LinkSource::Anchor)
+        .map(|l| l.url.to_string())
+        .collect();
+    if !article.related.is_empty() {
+        let how = if profile.and_then(|s| s.related.as_ref()).is_some() {
+            "selector"
+        } else {
+            "text"
+        };
+        methods.insert("related".into(), how.into());
+    }
+    article
+}
+
+/// Keeps a found value and writes its method in the trace.
+fn record<T>(
+    methods: &mut BTreeMap<String, String>,
+    field: &str,
+    found: Option<Found<T>>,
+) -> Option<T> {
+    let (value, how) = found?;
+    methods.insert(field.to_string(), how.to_string());
+    Some(value)
+}
+
+/// `<link rel="canonical">` or `og:url`, absolute, http(s) only.
+fn canonical_url(page: &PageInput<'_>, meta: &Meta) -> Option<String> {
+    meta.canonical
+        .as_deref()
+        .or(meta.tag(&["og:url"]))
+        .and_then(|c| page.url.join(c).ok())
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .map(|u| u.to_string())
+}
+
+fn description(meta: &Meta) -> Option<Found<String>> {
+    if let Some(d) = meta.tag(&["description", "og:description", "twitter:description"]) {
+        return Some((d.to_string(), "meta"));
+    }
+    meta.ld_str("description").map(|d| (d, "json-ld"))
+}
+
+/// Elements in noisy areas (comments, sidebars, related, page footer) for dates and categories.
+fn noise_flags(dom: &Dom<'_>, measures: &Measures) -> Vec<bool> {
+    let count = dom.nodes.len();
+    let mut noisy_area = vec![false; count];
+    let mut in_article = vec![false; count];
+    for i in 0..count {
+        let node = &dom.nodes[i];
+        let parent = node.parent;
+        let inherited = parent != NONE && noisy_area[parent];
+        in_article[i] =
+            (parent != NONE && in_article[parent]) || matches!(node.tag, "article" | "main");
+        if inherited || !node.is_elem() {
+            noisy_area[i] = inherited;
+            continue;
+        }
+        let footer_named = measures.hint[i] & hints::FOOTER != 0;
+        let noise_named = measures.hint[i] & hints::NOISE != 0;
+        let page_footer = (node.tag == "footer" || footer_named) && !in_article[i];
+        noisy_area[i] = matches!(node.tag, "aside" | "nav")
+            || page_footer
+            || matches!(node.role, "complementary" | "navigation" | "contentinfo")
+            || (noise_named && !matches!(node.tag, "body" | "html" | "article" | "main"));
+    }
+    noisy_area
+}
+
+/// Matches that are not inside an earlier match.
+fn top_level(dom: &Dom<'_>, mut matches: Vec<usize>) -> Vec<usize> {
+    matches.sort_unstable();
+    let mut out: Vec<usize> = Vec::new();
+    for i in matches {
+        if out.last().is_some_and(|&o| dom.contains(o, i)) {
+            continue;
+        }
+        out.push(i);
+    }
+    out
+}
+
+/// Strings with whitespace collapsed, empty ones and case-insensitive repeats removed.
+fn dedup(values: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for value in values {
+        let value = collapse(&value);
+        if !value.is_empty() && !out.iter().any(|o| o.eq_ignore_ascii_case(&value)) {
+            out.push(value);
+        }
+    }
+    out
+}
+
+/// Texts of the links under `i`.
+fn anchor_texts(dom: &Dom<'_>, i: usize) -> Vec<String> {
+    (i..dom.nodes[i].end)
+        .filter(|&j| dom.nodes[j].tag == "a")
+        .map(|j| dom.text(j))
+        .filter(|t| !t.is_empty())
+        .collect()
+}

@@ -1,0 +1,289 @@
+//! The publication date: the profile's selector, JSON-LD, meta tags, microdata, `<time>`
+//! elements (not those labelled as updates), dates written in date-like elements, the date
+//! in the page's URL, relative dates near the title, and last the most plausible visible
+//! date (`date_search`). UTC instants are shown in the publisher's time zone when the
+//! page gives it, and the publisher's day is kept apart.
+
+use chrono::NaiveDate;
+
+use super::super::dates::{self, ParsedDate, parse_date};
+use super::super::hints;
+use super::date_search;
+use super::date_signals::{
+    Label, PUBLISHED_META, UPDATED_LABEL, element_date, in_updated_class, label_before,
+    selector_date, text_date,
+};
+use super::{Context, Found};
+
+/// A publication date as the article shows it.
+pub(super) struct Publication {
+    /// RFC 3339 (or a day, or a local time) in the publisher's time zone when known.
+    pub when: String,
+    /// The publisher's day, `YYYY-MM-DD`.
+    pub day: String,
+}
+
+/// The publication date and its method (`heading`: the article's main heading, near
+/// which a shown day is looked for).
+pub(super) fn publication(
+    cx: &Context<'_, '_>,
+    heading: Option<usize>,
+) -> Option<Found<Publication>> {
+    let (mut date, mut how) = published(cx)?;
+    // A full date in the URL is written once, at publication: it wins over a different
+    // day found by the generic sources.
+    if matches!(how, "time" | "text" | "search")
+        && let Some(url_day) = url_date(cx)
+        && date.day() != url_day
+    {
+        date = ParsedDate::Day(url_day);
+        how = "url";
+    }
+    let date = localize(date, &page_offsets(cx));
+    let day = local_day(cx, date, heading).unwrap_or(date.day());
+    Some((
+        Publication {
+            when: date.to_rfc(),
+            day: day.format("%Y-%m-%d").to_string(),
+        },
+        how,
+    ))
+}
+
+/// The date in the page's own URLs (as fetched, canonical, `og:url`, AMP).
+pub(super) fn url_date(cx: &Context<'_, '_>) -> Option<NaiveDate> {
+    cx.own_urls().find_map(dates::date_from_url)
+}
+
+fn published(cx: &Context<'_, '_>) -> Option<Found<ParsedDate>> {
+    let Some(from_selector) = cx
+        .profile
+        .and_then(|s| s.published.as_ref())
+        .and_then(|s| selector_date(cx, s))
+    else {
+        return generic_published(cx);
+    };
+    // A day from the selector: a generic source with the same day and a time is better.
+    if !matches!(from_selector, ParsedDate::Instant(_))
+        && let Some((generic @ ParsedDate::Instant(_), how)) = generic_published(cx)
+        && generic.day() == from_selector.day()
+    {
+        return Some((generic, how));
+    }
+    Some((from_selector, "selector"))
+}
+
+fn generic_published(cx: &Context<'_, '_>) -> Option<Found<ParsedDate>> {
+    let meta = cx.meta;
+    for key in ["datePublished", "dateCreated", "uploadDate"] {
+        if let Some(d) = meta.ld_str(key).and_then(|s| parse_date(&s)) {
+            return Some((d, "json-ld"));
+        }
+    }
+    for key in PUBLISHED_META {
+        if let Some(d) = meta.tags.get(*key).and_then(|s| parse_date(s)) {
+            return Some((d, "meta"));
+        }
+    }
+    for key in ["datePublished", "dateCreated"] {
+        if let Some(d) = meta.itemprops.get(key).and_then(|s| parse_date(s)) {
+            return Some((d, "itemprop"));
+        }
+    }
+    if let Some(d) = time_element(cx) {
+        return Some((d, "time"));
+    }
+    // Visible text in date-like elements ("Publié le 3 août 2023 à 10h30").
+    if let Some(d) = text_date(cx, false).filter(|d| not_future(cx, d)) {
+        return Some((d, "text"));
+    }
+    if let Some(d) = url_date(cx) {
+        return Some((ParsedDate::Day(d), "url"));
+    }
+    if let Some(d) = relative_date(cx) {
+        return Some((d, "relative"));
+    }
+    date_search::most_plausible(cx).map(|d| (d, "search"))
+}
+
+/// True unless the date is after the day the page was fetched.
+pub(super) fn not_future(cx: &Context<'_, '_>, date: &ParsedDate) -> bool {
+    date.day() <= cx.page.fetched_at.date_naive() + chrono::Duration::days(1)
+}
+
+/// `<time>` elements outside noisy areas: one named as the publication first, else the
+/// first one that is not an update (by class or by the label before it).
+fn time_element(cx: &Context<'_, '_>) -> Option<ParsedDate> {
+    let dom = cx.dom;
+    let mut first_time: Option<ParsedDate> = None;
+    for (i, n) in dom.nodes.iter().enumerate() {
+        if n.tag != "time" || cx.noise[i] || cx.in_other_post(i) {
+            continue;
+        }
+        let Some(d) = element_date(cx, i, false).filter(|d| not_future(cx, d)) else {
+            continue;
+        };
+        let names = cx.class_and_id(i);
+        let label = label_before(cx, i);
+        let named_published = n.attr("pubdate").is_some()
+            || names.contains("publish")
+            || names.contains("pubdate")
+            || names.contains("entry-date")
+            || names.contains("created");
+        let updated =
+            (in_updated_class(cx, i) && !names.contains("publish")) || label == Label::Updated;
+        if (named_published || label == Label::Published) && !updated {
+            return Some(d);
+        }
+        if first_time.is_none() && !updated {
+            first_time = Some(d);
+        }
+    }
+    first_time
+}
+
+/// The instants with a non-UTC offset among the page's machine-readable dates (meta
+/// tags, JSON-LD, microdata, `<time datetime>`): the publisher's time zone.
+pub(super) fn page_offsets(cx: &Context<'_, '_>) -> Vec<chrono::DateTime<chrono::FixedOffset>> {
+    let mut out = Vec::new();
+    let mut add = |s: &str| {
+        if let Some(ParsedDate::Instant(d)) = parse_date(s)
+            && d.offset().local_minus_utc() != 0
+            && !out.contains(&d)
+        {
+            out.push(d);
+        }
+    };
+    let meta = cx.meta;
+    for (k, v) in &meta.tags {
+        if k.contains("date")
+            || k.contains("time")
+            || k.contains("publish")
+            || k.contains("modified")
+        {
+            add(v);
+        }
+    }
+    for key in ["datePublished", "dateModified", "dateCreated"] {
+        if let Some(v) = meta.ld_str(key) {
+            add(&v);
+        }
+        if let Some(v) = meta.itemprops.get(key) {
+            add(v);
+        }
+    }
+    for n in &cx.dom.nodes {
+        if n.tag == "time"
+            && let Some(v) = n.attr("datetime")
+        {
+            add(v);
+        }
+    }
+    out
+}
+
+/// A UTC instant re-expressed in the publisher's time zone when the page gives it: the
+/// same instant written with an offset elsewhere, else the one offset its dates use.
+pub(super) fn localize(
+    d: ParsedDate,
+    offsets: &[chrono::DateTime<chrono::FixedOffset>],
+) -> ParsedDate {
+    let ParsedDate::Instant(t) = d else {
+        return d;
+    };
+    if t.offset().local_minus_utc() != 0 {
+        return d;
+    }
+    if let Some(same) = offsets.iter().find(|o| **o == t) {
+        return ParsedDate::Instant(t.with_timezone(same.offset()));
+    }
+    let first = offsets.first().map(|o| *o.offset());
+    if let Some(off) = first
+        && offsets.iter().all(|o| *o.offset() == off)
+    {
+        return ParsedDate::Instant(t.with_timezone(&off));
+    }
+    d
+}
+
+/// The publisher's day of a publication date: its own day, unless it is a UTC instant
+/// and the page's URL or byline shows the day before or after (a local day that the UTC
+/// time crossed).
+fn local_day(cx: &Context<'_, '_>, p: ParsedDate, h1: Option<usize>) -> Option<chrono::NaiveDate> {
+    let day = p.day();
+    let ParsedDate::Instant(t) = p else {
+        return Some(day);
+    };
+    if t.offset().local_minus_utc() != 0 {
+        return Some(day);
+    }
+    let near = |d: chrono::NaiveDate| (d - day).num_days().abs() == 1;
+    let url_day = url_date(cx);
+    if let Some(d) = url_day {
+        return Some(if near(d) { d } else { day });
+    }
+    // The text of a `<time>` element or of the byline, next to the article's heading
+    // (not a date shown in the page header).
+    let h1 = h1?;
+    let near_h1 = |i: usize| i > h1.saturating_sub(40) && i < h1 + 300;
+    let shown = cx
+        .dom
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(i, n)| n.tag == "time" && !cx.noise[*i] && near_h1(*i))
+        .find_map(|(i, _)| {
+            let t = cx.dom.text(i);
+            (t.chars().count() < 100)
+                .then(|| dates::find_date_in_text(&t, cx.month_first))
+                .flatten()
+        })
+        .or_else(|| {
+            (h1.saturating_sub(40)..(h1 + 300).min(cx.dom.nodes.len())).find_map(|i| {
+                let n = &cx.dom.nodes[i];
+                if !n.is_elem()
+                    || cx.noise[i]
+                    || cx.measures.skip[i]
+                    || n.end - i > 40
+                    || cx.measures.hint[i] & hints::DATE == 0
+                {
+                    return None;
+                }
+                let t = cx.dom.text(i);
+                if t.chars().count() > 200 || UPDATED_LABEL.is_match(&t) {
+                    return None;
+                }
+                dates::find_date_in_text(&t, cx.month_first)
+            })
+        });
+    match shown {
+        Some(s) if near(s.day()) => Some(s.day()),
+        _ => Some(day),
+    }
+}
+
+/// A relative date ("il y a 3 jours") in a date-like element near the title, never in sidebars.
+fn relative_date(cx: &Context<'_, '_>) -> Option<ParsedDate> {
+    let dom = cx.dom;
+    let h1 = dom.nodes.iter().position(|n| n.tag == "h1")?;
+    for i in h1..dom.nodes.len().min(h1 + 80) {
+        let n = &dom.nodes[i];
+        if !n.is_elem()
+            || cx.noise[i]
+            || cx.measures.unlikely[i] && cx.measures.hint[i] & hints::DATE == 0
+        {
+            continue;
+        }
+        if n.end - i > 10 {
+            continue;
+        }
+        let t = dom.text(i);
+        if t.chars().count() > 100 {
+            continue;
+        }
+        if let Some(d) = dates::parse_relative(&t, cx.page.fetched_at) {
+            return Some(d);
+        }
+    }
+    None
+}

@@ -1,0 +1,112 @@
+//! The article's body: the profile's containers, else the generic main-text search with
+//! the stand-first under the title, else schema.org `articleBody` when the page shows much
+//! less of the text.
+
+use super::super::body::{self, Clean};
+use super::super::dom::collapse;
+use super::heading::main_heading;
+use super::{Context, Found, top_level};
+
+/// The body and what later fields reuse from finding it.
+pub(super) struct Body {
+    /// The text and its method, when any.
+    pub text: Option<Found<String>>,
+    /// The containers the text was read from.
+    pub roots: Vec<usize>,
+    /// The article's main heading, when the generic path found it.
+    pub heading: Option<usize>,
+}
+
+/// Cleaning of the profile path: the selector already chose the text.
+const PROFILE_CLEANING: Clean = Clean {
+    drop_link_paragraphs: false,
+    drop_unlikely: false,
+};
+
+/// Cleaning of the generic path.
+const GENERIC_CLEANING: Clean = Clean {
+    drop_link_paragraphs: true,
+    drop_unlikely: true,
+};
+
+/// Shorter generic texts are replaced by the whole page, cleaned, when that gives more.
+const MIN_GENERIC_CHARS: usize = 200;
+
+/// The article's body (`title`: the title found, to locate the heading).
+pub(super) fn body(cx: &Context<'_, '_>, title: Option<&str>, related: &[usize]) -> Body {
+    let dom = cx.dom;
+    let profile_roots = cx
+        .profile
+        .and_then(|s| s.body.as_ref())
+        .map(|s| top_level(dom, dom.select(s)))
+        .unwrap_or_default();
+    if !profile_roots.is_empty() {
+        let text = body::emit(dom, &cx.measures, &profile_roots, related, PROFILE_CLEANING);
+        return Body {
+            text: (!text.is_empty()).then_some((text, "selector")),
+            roots: profile_roots,
+            heading: None,
+        };
+    }
+    let roots = body::find_roots(dom, &cx.measures, related);
+    let mut text = body::emit(dom, &cx.measures, &roots, related, GENERIC_CLEANING);
+    if text.chars().count() < MIN_GENERIC_CHARS
+        && let Some(page_body) = dom.nodes.iter().position(|n| n.tag == "body")
+    {
+        // Nothing article-like found: the whole page, cleaned, if it gives more.
+        let whole = body::emit(dom, &cx.measures, &[page_body], related, GENERIC_CLEANING);
+        if whole.chars().count() > text.chars().count() {
+            text = whole;
+        }
+    }
+    let heading = main_heading(cx, title, &roots);
+    if let Some(standfirst) = heading.and_then(|h| standfirst(cx, &roots, h, related))
+        && !text.contains(&standfirst)
+    {
+        text = if text.is_empty() {
+            standfirst
+        } else {
+            format!("{standfirst}\n\n{text}")
+        };
+    }
+    let mut how = "heuristic";
+    if let Some(ld_body) = json_ld_body(cx, &text) {
+        text = ld_body;
+        how = "json-ld";
+    }
+    Body {
+        text: (!text.is_empty()).then_some((text, how)),
+        roots,
+        heading,
+    }
+}
+
+/// The stand-first under the heading, cleaned.
+fn standfirst(
+    cx: &Context<'_, '_>,
+    roots: &[usize],
+    heading: usize,
+    related: &[usize],
+) -> Option<String> {
+    let description = cx
+        .meta
+        .tag(&["description", "og:description", "twitter:description"]);
+    let dek = body::find_dek(cx.dom, &cx.measures, roots, heading, description)?;
+    let text = body::emit(cx.dom, &cx.measures, &[dek], related, GENERIC_CLEANING);
+    (!text.is_empty()).then_some(text)
+}
+
+/// schema.org `articleBody`, when it is long and the page shows less than half of it.
+fn json_ld_body(cx: &Context<'_, '_>, shown: &str) -> Option<String> {
+    let ld = cx.meta.ld_str_raw("articleBody")?;
+    let ld_len = ld.chars().count();
+    if ld_len < 500 || shown.chars().count() * 2 >= ld_len {
+        return None;
+    }
+    let paragraphs: Vec<String> = ld
+        .split('\n')
+        .map(collapse)
+        .filter(|p| !p.is_empty())
+        .collect();
+    Some(paragraphs.join("\n\n"))
+}
