@@ -33,6 +33,9 @@ pub struct HostPolicy {
     pub max_body_bytes: u64,
     /// Retries after a timeout, connection error, 429 or 5xx.
     pub retries: u32,
+    /// Links read from one page at most (the rest are ignored): bounds the memory and
+    /// the frontier work of a hostile or broken page.
+    pub max_links_per_page: usize,
 }
 
 /// The whole politeness policy.
@@ -61,7 +64,8 @@ pub struct Policy {
 
 impl Default for HostPolicy {
     /// The defaults of the `[default]` table: 1 request/s, burst 1, 2 in flight, 30 s total,
-    /// 10 s connect and 30 s read-idle timeouts, 20 MB bodies, 3 retries.
+    /// 10 s connect and 30 s read-idle timeouts, 20 MB bodies, 3 retries, 10,000 links
+    /// per page.
     fn default() -> Self {
         HostPolicy {
             requests_per_second: 1.0,
@@ -72,6 +76,7 @@ impl Default for HostPolicy {
             read_timeout: Duration::from_secs(30),
             max_body_bytes: 20_000_000,
             retries: 3,
+            max_links_per_page: crate::extract::DEFAULT_MAX_LINKS,
         }
     }
 }
@@ -103,6 +108,7 @@ struct RawHost {
     read_timeout_secs: Option<Spanned<f64>>,
     max_body_bytes: Option<Spanned<u64>>,
     retries: Option<Spanned<u32>>,
+    max_links_per_page: Option<Spanned<u32>>,
 }
 
 /// Validates positive integers and seconds, with the file context for errors.
@@ -185,6 +191,9 @@ impl Checker<'_> {
         }
         if let Some(v) = &raw.retries {
             out.retries = *v.get_ref();
+        }
+        if let Some(v) = &raw.max_links_per_page {
+            out.max_links_per_page = self.positive("max_links_per_page", v)? as usize;
         }
         Ok(out)
     }
@@ -392,6 +401,7 @@ mod tests {
         assert_eq!(p.default.connect_timeout, Duration::from_secs(10));
         assert_eq!(p.default.read_timeout, Duration::from_secs(30));
         assert_eq!(p.default.max_body_bytes, 20_000_000);
+        assert_eq!(p.default.max_links_per_page, 10_000);
         assert_eq!(p.default.retries, 3);
         assert!(p.hosts.is_empty());
         assert_eq!(p.product_token(), "glaneur");
@@ -524,6 +534,7 @@ retries = 0
                 "read_timeout_secs",
             ),
             ("[default]\nmax_body_bytes = 0\n", 2, "max_body_bytes"),
+            ("[default]\nmax_links_per_page = 0\n", 2, "max_links_per_page"),
             ("user_agent = \"  \"\n", 1, "user_agent"),
             (
                 "obey_robots = true\nwarc_max_bytes = 0\n",

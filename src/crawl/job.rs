@@ -130,6 +130,7 @@ fn start_reading(
     let decode_limit = policy.max_body_bytes.saturating_mul(5).max(10_000_000);
     let capture = capture.clone();
     let is_start = url.kind == UrlKind::Start;
+    let max_links = policy.max_links_per_page;
     tokio::task::spawn_blocking(move || {
         read_page(
             &capture,
@@ -137,6 +138,7 @@ fn start_reading(
             want_article,
             decode_limit,
             is_start,
+            max_links,
         )
     })
 }
@@ -466,6 +468,7 @@ fn read_page(
     want_article: bool,
     decode_limit: u64,
     is_start: bool,
+    max_links: usize,
 ) -> PageRead {
     let mut read = PageRead::default();
     if !(200..300).contains(&capture.status) {
@@ -496,7 +499,12 @@ fn read_page(
         content_type: capture.content_type(),
         fetched_at: capture.started,
     };
-    read.analysis = Some(extract::analyze(&page, selectors, want_article));
+    read.analysis = Some(extract::analyze_with_limit(
+        &page,
+        selectors,
+        want_article,
+        max_links,
+    ));
     read
 }
 

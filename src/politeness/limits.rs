@@ -474,6 +474,7 @@ mod tests {
             read_timeout: Duration::from_secs(30),
             max_body_bytes: 1 << 20,
             retries: 3,
+            ..HostPolicy::default()
         }
     }
 
