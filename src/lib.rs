@@ -16,4 +16,5 @@ pub mod politeness;
 pub mod read;
 pub mod serve;
 pub mod urls;
+pub mod wacz;
 pub mod warc;

@@ -37,6 +37,9 @@ fn main() {
         Command::Dict(args) => cli::dict::run(args),
 
         Command::Serve(args) => cli::serve::run(args),
+
+        Command::Wacz(args) => cli::share::run_wacz(args),
+        Command::Convert(args) => cli::share::run_convert(args),
     };
     let code = match result {
         Ok(code) => code,

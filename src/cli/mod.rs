@@ -8,6 +8,7 @@ pub mod get;
 pub mod index;
 mod read_util;
 pub mod serve;
+pub mod share;
 pub mod stats;
 pub mod verify;
 pub mod workers;
@@ -54,4 +55,9 @@ pub enum Command {
 
     /// Browse and search the archive in a web browser (and a JSON API), on loopback.
     Serve(serve::ServeArgs),
+
+    /// Package the archive (or part of it) as a WACZ file for ReplayWeb.page and pywb.
+    Wacz(share::WaczArgs),
+    /// Recompress WARC files record by record (zstd ↔ gzip), digests unchanged.
+    Convert(share::ConvertArgs),
 }

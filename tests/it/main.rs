@@ -24,3 +24,4 @@ mod politeness_robots;
 mod read_cli;
 mod serve;
 mod warc_roundtrip;
+mod wacz;
