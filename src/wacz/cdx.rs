@@ -89,7 +89,8 @@ pub fn cdx_line(record: &RawRecord, filename: &str, offset: u64, length: u64) ->
 }
 
 fn short_mime(v: &str) -> String {
-    v.split([';', ' ', '\t'])
+    v.trim()
+        .split([';', ' ', '\t'])
         .next()
         .unwrap_or("")
         .trim()

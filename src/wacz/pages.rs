@@ -150,7 +150,7 @@ mod tests {
         let mut pages = PageLines::default();
         let meta = record(
             &[("WARC-Type", "metadata"), ("Content-Type", "application/json")],
-            "{\"not\": \"an article\"}",
+            "{\"url\": 5, \"title\": [1]}",
         );
         assert_eq!(pages.line_for(&meta), None);
         assert_eq!(pages.skipped, 1);

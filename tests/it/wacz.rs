@@ -116,7 +116,8 @@ fn open_package(path: &Path) -> Package {
         let mut entry = zip.by_index(i).expect("entry");
         let mut data = Vec::new();
         entry.read_to_end(&mut data).expect("read entry");
-        entries.insert(entry.name().to_string(), (entry.compression(), data));
+        let name = entry.name().expect("entry name").to_string();
+        entries.insert(name, (entry.compression(), data));
     }
     Package { entries }
 }
