@@ -190,7 +190,11 @@ def check_pywb(site_dir, wayback, coll, n):
     origin = os.environ["SITE_ORIGIN"].rstrip("/")
     for a in picked:
         url = f"{base}/{coll}/2100mp_/{origin}{a['url']}"
-        body = urllib.request.urlopen(url, timeout=30).read().decode("utf-8", "replace")
+        raw = urllib.request.urlopen(url, timeout=30).read()
+        try:
+            body = raw.decode("utf-8")
+        except UnicodeDecodeError:  # the site's ISO-8859-1 articles
+            body = raw.decode("cp1252", "replace")
         m = re.search(r"<title>(.*?)</title>", body, re.S)
         shown = html.unescape(m.group(1)) if m else ""
         if a["title"] not in shown:

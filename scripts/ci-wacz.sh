@@ -14,7 +14,7 @@
 # usage: scripts/ci-wacz.sh [ARTICLES]      (default 200)
 # Needs: python3 (venv), nginx (serve.sh installs it), node + npm, chromium (installed with
 # apt-get if missing). Env: GLANEUR_BIN (a glaneur binary instead of a release build),
-# GLANEUR_SHARED (default ../shared), GLANEUR_WACZ_PORT (default 18391; pywb uses +1, the
+# GLANEUR_SHARED (default ../shared), GLANEUR_WACZ_PORT (default 18461; pywb uses +1, the
 # ReplayWeb.page origin +2), GLANEUR_WACZ_VENV (default /tmp/glaneur-wacz/venv), KEEP=1 keeps
 # the work folder.
 set -euo pipefail
@@ -22,7 +22,7 @@ cd "$(dirname "$0")/.."
 ARTICLES=${1:-200}
 SHARED=${GLANEUR_SHARED:-../shared}
 SHARED=$(cd "$SHARED" && pwd)
-PORT=${GLANEUR_WACZ_PORT:-18391}
+PORT=${GLANEUR_WACZ_PORT:-18461}
 PYWB_PORT=$((PORT + 1))
 RWP_PORT=$((PORT + 2))
 VENV=${GLANEUR_WACZ_VENV:-/tmp/glaneur-wacz/venv}

@@ -48,6 +48,9 @@ context.on('request', (r) => {
 });
 const page = context.pages()[0] || (await context.newPage());
 
+/** Text compared as shown: NFC, runs of white space (no-break spaces too) as one space. */
+const norm = (t) => t.normalize('NFC').replace(/\s+/g, ' ').trim();
+
 /** Waits until `fn` returns a truthy value (polling), or `ms` elapse. */
 async function waitFor(fn, ms) {
   const end = Date.now() + ms;
@@ -63,8 +66,22 @@ try {
   // 1. The page list of the package.
   const source = encodeURIComponent(`${base}${wacz}`);
   await page.goto(`${base}/?source=${source}#view=pages`);
-  const listed = await waitFor(async () => (await page.getByText(title, { exact: false }).count()) > 0, 60000);
-  check('the page list shows the article title (pages.jsonl)', !!listed);
+  const count = await waitFor(async () => {
+    const t = await page.getByText(/^\d+ pages?$/).first().textContent({ timeout: 1000 });
+    return t && Number(t.split(' ')[0]) > 0 ? t : null;
+  }, 60000);
+  check('the page list is loaded (pages.jsonl)', !!count, 'no page count shown');
+  // The list is long: search it for the article's title, as a user would.
+  await page.getByPlaceholder(/Search by Page URL/).fill(title);
+  // Matched words are highlighted one by one: compare the whole text of the result's
+  // title paragraph.
+  let shown = [];
+  const listed = await waitFor(async () => {
+    shown = (await page.locator('a p', { hasText: title.split(' ')[0] }).allTextContents())
+      .map(norm);
+    return shown.includes(norm(title));
+  }, 30000);
+  check('searching the page list finds the article by its title', !!listed, `shown: ${JSON.stringify(shown)}`);
   await page.screenshot({ path: path.join(shots, 'rwp-pages.png') });
 
   // 2. The article replayed from the archive.
