@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use super::encode::{BATCH_BYTES, Encoding};
-use super::raw::{RawReader, RawRecord, SourceKind};
+use super::raw::{Batches, RawReader, SourceKind};
 use super::{WaczError, output_stem, warc_files_in};
 use crate::warc::{
     DEFAULT_DICTIONARY_SIZE, DEFAULT_TRAINING_RECORDS, Dictionary, WarcReader, zstd_dictionary,
@@ -179,18 +179,8 @@ fn write_converted(
     let mut hasher = Sha256::new();
     let mut offsets = Vec::new();
     let mut records = 0u64;
-    let mut batch: Vec<RawRecord> = Vec::new();
-    let mut batch_bytes = 0usize;
-    let mut reader = RawReader::open(source)?.peekable();
-    while reader.peek().is_some() {
-        for record in reader.by_ref() {
-            let record = record?;
-            batch_bytes += record.bytes.len();
-            batch.push(record);
-            if batch_bytes >= BATCH_BYTES {
-                break;
-            }
-        }
+    for batch in Batches::open(source, BATCH_BYTES)? {
+        let batch = batch?;
         let parts = encoding.encode_all(&batch).map_err(WaczError::io(partial))?;
         for (record, part) in batch.iter().zip(&parts) {
             hasher.update(&record.bytes);
@@ -199,8 +189,6 @@ fn write_converted(
             offset += part.len() as u64;
             records += 1;
         }
-        batch.clear();
-        batch_bytes = 0;
     }
     let file = out
         .into_inner()

@@ -13,7 +13,7 @@ use crate::warc::Dictionary;
 pub const GZIP_LEVEL: u32 = 6;
 
 /// Records gathered before they are compressed together (in bytes, uncompressed).
-pub const BATCH_BYTES: usize = 16 << 20;
+pub const BATCH_BYTES: usize = 8 << 20;
 
 /// The output compression of a record.
 #[derive(Debug, Clone)]

@@ -16,7 +16,7 @@ use zip::{CompressionMethod, ZipWriter};
 use super::cdx::{ExternalSort, cdx_line};
 use super::encode::{BATCH_BYTES, Encoding};
 use super::pages::{PageLines, header_line};
-use super::raw::{RawReader, RawRecord};
+use super::raw::{Batches, RawReader, RawRecord};
 use super::{WaczError, output_stem, warc_files_in};
 
 /// The WACZ version written.
@@ -225,46 +225,47 @@ fn add_warc<W: Write + std::io::Seek>(
     let filename = format!("{}.warc.gz", output_stem(file));
     let path = format!("archive/{filename}");
     let mut warcinfo: Vec<RawRecord> = Vec::new();
-    let mut batch: Vec<RawRecord> = Vec::new();
-    let mut batch_bytes = 0;
     let mut entry: Option<Hashing<'_, ZipWriter<W>>> = None;
     let mut zip_slot = Some(zip);
     let mut offset = 0u64;
-    for record in RawReader::open(file)? {
-        let record = record?;
-        let keep = !options.filtered()
-            || options.selects(&record)
-            || record
-                .header("WARC-Record-ID")
-                .is_some_and(|id| referred.contains(id));
-        if !keep {
-            if record.record_type() == Some("warcinfo") {
-                warcinfo.push(record);
+    for batch in Batches::open(file, BATCH_BYTES)? {
+        let mut batch = batch?;
+        if options.filtered() {
+            let mut kept = Vec::with_capacity(batch.len());
+            for record in batch {
+                if options.selects(&record)
+                    || record
+                        .header("WARC-Record-ID")
+                        .is_some_and(|id| referred.contains(id))
+                {
+                    kept.push(record);
+                } else if record.record_type() == Some("warcinfo") {
+                    warcinfo.push(record);
+                }
             }
+            batch = kept;
+        }
+        if batch.is_empty() {
             continue;
         }
-        if entry.is_none() {
-            let zip = zip_slot.take().ok_or_else(|| WaczError::Zip("no zip".into()))?;
-            // An entry may grow past 4 GiB when its source is large: ZIP64 fields then.
-            let stored = SimpleFileOptions::default()
-                .compression_method(CompressionMethod::Stored)
-                .large_file(source_len > 512 << 20);
-            zip.start_file(path.as_str(), stored).map_err(zip_err)?;
-            entry = Some(Hashing::new(zip));
-            batch.append(&mut warcinfo);
-        }
-        batch_bytes += record.bytes.len();
-        batch.push(record);
-        if batch_bytes >= BATCH_BYTES {
-            let out = entry.as_mut().ok_or_else(|| WaczError::Zip("no entry".into()))?;
-            write_batch(out, &mut batch, &filename, &mut offset, parts)
-                .map_err(WaczError::io(file))?;
-            batch_bytes = 0;
-        }
+        let out = match &mut entry {
+            Some(out) => out,
+            None => {
+                let zip = zip_slot.take().ok_or_else(|| WaczError::Zip("no zip".into()))?;
+                // An entry may grow past 4 GiB when its source is large: ZIP64 fields then.
+                let stored = SimpleFileOptions::default()
+                    .compression_method(CompressionMethod::Stored)
+                    .large_file(source_len > 512 << 20);
+                zip.start_file(path.as_str(), stored).map_err(zip_err)?;
+                // The warcinfo records met before the first selected record lead the file.
+                warcinfo.append(&mut batch);
+                batch = std::mem::take(&mut warcinfo);
+                entry.insert(Hashing::new(zip))
+            }
+        };
+        write_batch(out, &batch, &filename, &mut offset, parts).map_err(WaczError::io(file))?;
     }
-    if let Some(mut out) = entry {
-        write_batch(&mut out, &mut batch, &filename, &mut offset, parts)
-            .map_err(WaczError::io(file))?;
+    if let Some(out) = entry {
         parts.resources.push(out.resource(&path));
         parts.report.archive_files += 1;
     }
@@ -274,7 +275,7 @@ fn add_warc<W: Write + std::io::Seek>(
 /// Compresses and writes a batch of records; records their index and page lines.
 fn write_batch<W: Write>(
     out: &mut Hashing<'_, W>,
-    batch: &mut Vec<RawRecord>,
+    batch: &[RawRecord],
     filename: &str,
     offset: &mut u64,
     parts: &mut Parts,
@@ -294,7 +295,6 @@ fn write_batch<W: Write>(
         *offset += length;
         parts.report.records += 1;
     }
-    batch.clear();
     Ok(())
 }
 

@@ -249,6 +249,72 @@ impl Iterator for RawReader {
     }
 }
 
+/// Batches of records of one file (about `batch_bytes` each), read ahead on a thread of
+/// their own so that decoding overlaps the caller's work; at most two batches wait.
+pub struct Batches {
+    receiver: std::sync::mpsc::Receiver<Result<Vec<RawRecord>, WaczError>>,
+    reader: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Batches {
+    /// Starts reading `path`.
+    pub fn open(path: &Path, batch_bytes: usize) -> Result<Batches, WaczError> {
+        let records = RawReader::open(path)?;
+        let (sender, receiver) = std::sync::mpsc::sync_channel(1);
+        let reader = std::thread::Builder::new()
+            .name("warc-reader".into())
+            .spawn(move || {
+                let mut batch = Vec::new();
+                let mut bytes = 0usize;
+                for record in records {
+                    match record {
+                        Ok(r) => {
+                            bytes += r.bytes.len();
+                            batch.push(r);
+                            if bytes >= batch_bytes {
+                                bytes = 0;
+                                if sender.send(Ok(std::mem::take(&mut batch))).is_err() {
+                                    return;
+                                }
+                            }
+                        }
+                        Err(e) => {
+                            if !batch.is_empty() {
+                                let _ = sender.send(Ok(std::mem::take(&mut batch)));
+                            }
+                            let _ = sender.send(Err(e));
+                            return;
+                        }
+                    }
+                }
+                if !batch.is_empty() {
+                    let _ = sender.send(Ok(batch));
+                }
+            })
+            .map_err(WaczError::io(path))?;
+        Ok(Batches {
+            receiver,
+            reader: Some(reader),
+        })
+    }
+}
+
+impl Iterator for Batches {
+    type Item = Result<Vec<RawRecord>, WaczError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self.receiver.recv() {
+            Ok(item) => Some(item),
+            Err(_) => {
+                if let Some(reader) = self.reader.take() {
+                    let _ = reader.join();
+                }
+                None
+            }
+        }
+    }
+}
+
 fn malformed(path: &Path, position: u64, message: impl Into<String>) -> WaczError {
     WaczError::Malformed {
         path: path.to_path_buf(),
