@@ -113,7 +113,10 @@ pub fn run_wacz(args: &WaczArgs) -> anyhow::Result<ExitCode> {
 pub fn run_convert(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
     for p in &args.paths {
         if !p.exists() {
-            anyhow::bail!(UsageError(format!("{}: no such file or folder", p.display())));
+            anyhow::bail!(UsageError(format!(
+                "{}: no such file or folder",
+                p.display()
+            )));
         }
     }
     let start = Instant::now();

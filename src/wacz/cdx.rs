@@ -51,9 +51,11 @@ pub fn cdx_line(record: &RawRecord, filename: &str, offset: u64, length: u64) ->
     let url = record.target_uri()?;
     let key = crate::urls::surt(&Url::parse(url).ok()?);
     let ts = timestamp14(record.header("WARC-Date")?)?;
-    let is_http = record
-        .header("Content-Type")
-        .is_some_and(|c| c.trim().to_ascii_lowercase().starts_with("application/http"));
+    let is_http = record.header("Content-Type").is_some_and(|c| {
+        c.trim()
+            .to_ascii_lowercase()
+            .starts_with("application/http")
+    });
     let head = if is_http {
         let block = record.block();
         crate::warc::http_body_offset(block).map(|off| &block[..off])
@@ -111,7 +113,10 @@ fn http_content_type(head: &[u8]) -> Option<String> {
     head.split(|&b| b == b'\n').skip(1).find_map(|line| {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let colon = line.iter().position(|&b| b == b':')?;
-        if !line[..colon].trim_ascii().eq_ignore_ascii_case(b"content-type") {
+        if !line[..colon]
+            .trim_ascii()
+            .eq_ignore_ascii_case(b"content-type")
+        {
             return None;
         }
         let mime = short_mime(&String::from_utf8_lossy(&line[colon + 1..]));
@@ -224,7 +229,10 @@ mod tests {
             ("WARC-Type".into(), "response".into()),
             ("WARC-Date".into(), "2024-05-01T10:00:00Z".into()),
             ("WARC-Target-URI".into(), uri.into()),
-            ("Content-Type".into(), "application/http;msgtype=response".into()),
+            (
+                "Content-Type".into(),
+                "application/http;msgtype=response".into(),
+            ),
             ("WARC-Payload-Digest".into(), "sha1:ABC".into()),
         ];
         RawRecord {
@@ -236,7 +244,10 @@ mod tests {
 
     #[test]
     fn response_line_has_key_status_mime_and_location() {
-        let r = response("http://www.Example.com/a?b=1", "Content-Type: text/HTML; charset=utf-8");
+        let r = response(
+            "http://www.Example.com/a?b=1",
+            "Content-Type: text/HTML; charset=utf-8",
+        );
         let line = cdx_line(&r, "x.warc.gz", 10, 20).expect("line");
         assert_eq!(
             line,
@@ -252,27 +263,43 @@ mod tests {
         r.fields[0].1 = "request".into();
         assert_eq!(cdx_line(&r, "x", 0, 1), None);
         r.fields[0].1 = "revisit".into();
-        assert!(cdx_line(&r, "x", 0, 1).expect("line").contains(r#""mime":"warc/revisit""#));
+        assert!(
+            cdx_line(&r, "x", 0, 1)
+                .expect("line")
+                .contains(r#""mime":"warc/revisit""#)
+        );
     }
 
     #[test]
     fn external_sort_merges_spilled_runs() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut sort = ExternalSort::with_limit(dir.path(), 100);
-        let mut want: Vec<String> = (0..500).map(|i| format!("k{:05} {}", (i * 7919) % 1000, i)).collect();
+        let mut want: Vec<String> = (0..500)
+            .map(|i| format!("k{:05} {}", (i * 7919) % 1000, i))
+            .collect();
         for l in &want {
             sort.push(l.clone()).expect("push");
         }
         let mut out = Vec::new();
         assert_eq!(sort.finish(&mut out).expect("finish"), 500);
         want.sort();
-        assert_eq!(String::from_utf8(out).expect("utf8"), want.join("\n") + "\n");
-        assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 0, "runs removed");
+        assert_eq!(
+            String::from_utf8(out).expect("utf8"),
+            want.join("\n") + "\n"
+        );
+        assert_eq!(
+            std::fs::read_dir(dir.path()).expect("dir").count(),
+            0,
+            "runs removed"
+        );
     }
 
     #[test]
     fn timestamps_keep_fourteen_digits() {
-        assert_eq!(timestamp14("2024-05-01T10:00:00.123Z").as_deref(), Some("20240501100000"));
+        assert_eq!(
+            timestamp14("2024-05-01T10:00:00.123Z").as_deref(),
+            Some("20240501100000")
+        );
         assert_eq!(timestamp14("2024-05-01"), None);
     }
 }

@@ -93,13 +93,15 @@ pub fn convert(
         files.extend(warc_files_in(input)?);
     }
     if files.is_empty() {
-        return Err(WaczError::NoWarcFiles(inputs.first().cloned().unwrap_or_default()));
+        return Err(WaczError::NoWarcFiles(
+            inputs.first().cloned().unwrap_or_default(),
+        ));
     }
     std::fs::create_dir_all(output_dir).map_err(WaczError::io(output_dir))?;
     let fixed = match dict {
-        DictChoice::File(path) => Some(
-            Dictionary::load(path).map_err(|e| WaczError::Source(e.to_string()))?,
-        ),
+        DictChoice::File(path) => {
+            Some(Dictionary::load(path).map_err(|e| WaczError::Source(e.to_string()))?)
+        }
         _ => None,
     };
     let mut done = Vec::with_capacity(files.len());
@@ -138,7 +140,10 @@ fn auto_dictionary(file: &Path) -> Result<Option<Dictionary>, WaczError> {
 fn convert_file(source: &Path, output: &Path, encoding: &Encoding) -> Result<Converted, WaczError> {
     let partial = output.with_file_name(format!(
         ".{}.partial",
-        output.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
+        output
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default()
     ));
     let result = write_converted(source, &partial, encoding).and_then(|(written, offsets)| {
         verify_output(&partial, &written, &offsets)?;
@@ -181,7 +186,9 @@ fn write_converted(
     let mut records = 0u64;
     for batch in Batches::open(source, BATCH_BYTES)? {
         let batch = batch?;
-        let parts = encoding.encode_all(&batch).map_err(WaczError::io(partial))?;
+        let parts = encoding
+            .encode_all(&batch)
+            .map_err(WaczError::io(partial))?;
         for (record, part) in batch.iter().zip(&parts) {
             hasher.update(&record.bytes);
             out.write_all(part).map_err(WaczError::io(partial))?;

@@ -136,7 +136,11 @@ fn zstd_context(dict: Option<&Dictionary>) -> io::Result<zstd_safe::CCtx<'static
     Ok(cctx)
 }
 
-fn zstd_frame_with(cctx: &mut zstd_safe::CCtx<'static>, data: &[u8], level: i32) -> io::Result<Vec<u8>> {
+fn zstd_frame_with(
+    cctx: &mut zstd_safe::CCtx<'static>,
+    data: &[u8],
+    level: i32,
+) -> io::Result<Vec<u8>> {
     cctx.set_parameter(zstd_safe::CParameter::CompressionLevel(level))
         .map_err(zstd_err)?;
     let mut out: Vec<u8> = Vec::with_capacity(zstd_safe::compress_bound(data.len()));

@@ -251,7 +251,9 @@ fn add_warc<W: Write + std::io::Seek>(
         let out = match &mut entry {
             Some(out) => out,
             None => {
-                let zip = zip_slot.take().ok_or_else(|| WaczError::Zip("no zip".into()))?;
+                let zip = zip_slot
+                    .take()
+                    .ok_or_else(|| WaczError::Zip("no zip".into()))?;
                 // An entry may grow past 4 GiB when its source is large: ZIP64 fields then.
                 let stored = SimpleFileOptions::default()
                     .compression_method(CompressionMethod::Stored)
@@ -309,7 +311,8 @@ fn finish_package<W: Write + std::io::Seek>(
         .large_file(true);
     let zerr = |e: zip::result::ZipError| std::io::Error::other(e.to_string());
 
-    zip.start_file("indexes/index.cdx", deflated).map_err(zerr)?;
+    zip.start_file("indexes/index.cdx", deflated)
+        .map_err(zerr)?;
     let index = std::mem::replace(&mut parts.index, ExternalSort::new(Path::new(".")));
     let mut out = Hashing::new(zip);
     parts.report.index_lines = index.finish(&mut out)?;
@@ -317,7 +320,8 @@ fn finish_package<W: Write + std::io::Seek>(
 
     parts.pages.flush()?;
     let title = options.title.as_deref().unwrap_or("glaneur archive");
-    zip.start_file("pages/pages.jsonl", deflated).map_err(zerr)?;
+    zip.start_file("pages/pages.jsonl", deflated)
+        .map_err(zerr)?;
     let mut out = Hashing::new(zip);
     out.write_all(header_line(title).as_bytes())?;
     out.write_all(b"\n")?;
@@ -353,4 +357,49 @@ fn finish_package<W: Write + std::io::Seek>(
         .map_err(zerr)?;
     zip.write_all(&serde_json::to_vec_pretty(&digest)?)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(uri: Option<&str>, date: &str) -> RawRecord {
+        let mut fields = vec![("WARC-Date".to_string(), date.to_string())];
+        if let Some(u) = uri {
+            fields.push(("WARC-Target-URI".into(), u.into()));
+        }
+        RawRecord {
+            bytes: b"WARC/1.1\r\n\r\n\r\n\r\n".to_vec(),
+            header_len: 12,
+            fields,
+        }
+    }
+
+    #[test]
+    fn site_takes_subdomains_and_days_are_inclusive() {
+        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+        let options = WaczOptions {
+            site: Some("News.test".into()),
+            from: day("2024-05-01"),
+            to: day("2024-05-31"),
+            title: None,
+        };
+        assert!(options.filtered());
+        assert!(options.selects(&record(Some("http://news.test/a"), "2024-05-01T00:00:00Z")));
+        assert!(options.selects(&record(
+            Some("https://www.news.test/"),
+            "2024-05-31T23:59:59Z"
+        )));
+        assert!(!options.selects(&record(
+            Some("http://othernews.test/"),
+            "2024-05-10T00:00:00Z"
+        )));
+        assert!(!options.selects(&record(Some("http://news.test/"), "2024-06-01T00:00:00Z")));
+        assert!(!options.selects(&record(Some("http://news.test/"), "2024-04-30T23:59:59Z")));
+        assert!(
+            !options.selects(&record(None, "2024-05-10T00:00:00Z")),
+            "warcinfo goes with its file"
+        );
+        assert!(!WaczOptions::default().filtered());
+    }
 }

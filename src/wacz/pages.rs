@@ -43,9 +43,11 @@ impl PageLines {
                 None
             }
             "metadata" => {
-                let is_json = record
-                    .header("Content-Type")
-                    .is_some_and(|c| c.trim().to_ascii_lowercase().starts_with("application/json"));
+                let is_json = record.header("Content-Type").is_some_and(|c| {
+                    c.trim()
+                        .to_ascii_lowercase()
+                        .starts_with("application/json")
+                });
                 if !is_json {
                     return None;
                 }
@@ -149,7 +151,10 @@ mod tests {
     fn other_metadata_is_no_page() {
         let mut pages = PageLines::default();
         let meta = record(
-            &[("WARC-Type", "metadata"), ("Content-Type", "application/json")],
+            &[
+                ("WARC-Type", "metadata"),
+                ("Content-Type", "application/json"),
+            ],
             "{\"url\": 5, \"title\": [1]}",
         );
         assert_eq!(pages.line_for(&meta), None);

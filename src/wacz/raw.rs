@@ -151,7 +151,10 @@ impl RawReader {
             if buf.is_empty() {
                 return Ok(None);
             }
-            let k = buf.iter().take_while(|&&b| b == b'\r' || b == b'\n').count();
+            let k = buf
+                .iter()
+                .take_while(|&&b| b == b'\r' || b == b'\n')
+                .count();
             if k == 0 {
                 break;
             }

@@ -23,5 +23,5 @@ mod incremental_cli;
 mod politeness_robots;
 mod read_cli;
 mod serve;
-mod warc_roundtrip;
 mod wacz;
+mod warc_roundtrip;

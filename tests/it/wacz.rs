@@ -42,7 +42,11 @@ async fn crawled_archive(dir: &Path) -> PathBuf {
     settings.max_depth = Some(20);
     settings.compression = Compression::Zstd;
     let summary = crawl(settings).await;
-    assert!(summary.articles >= u64::from(N), "articles: {}", summary.articles);
+    assert!(
+        summary.articles >= u64::from(N),
+        "articles: {}",
+        summary.articles
+    );
     dir.join("archive")
 }
 
@@ -53,7 +57,9 @@ fn decoded(path: &Path) -> Vec<u8> {
     let mut out = Vec::new();
     let name = path.to_string_lossy();
     if name.ends_with(".zst") {
-        let dict = zstd_dictionary(path).expect("dictionary").unwrap_or_default();
+        let dict = zstd_dictionary(path)
+            .expect("dictionary")
+            .unwrap_or_default();
         zstd::stream::read::Decoder::with_dictionary(std::io::BufReader::new(file), &dict)
             .expect("decoder")
             .read_to_end(&mut out)
@@ -76,7 +82,11 @@ fn gzip_members(data: &[u8]) -> Vec<(u64, u64, Vec<u8>)> {
         let mut record = Vec::new();
         decoder.read_to_end(&mut record).expect("gzip member");
         let used = data.len() - pos - decoder.into_inner().len();
-        assert_eq!(one_record_len(&record), record.len(), "one record per member at {pos}");
+        assert_eq!(
+            one_record_len(&record),
+            record.len(),
+            "one record per member at {pos}"
+        );
         members.push((pos as u64, used as u64, record));
         pos += used;
     }
@@ -85,7 +95,11 @@ fn gzip_members(data: &[u8]) -> Vec<(u64, u64, Vec<u8>)> {
 
 /// The length of the first record in `bytes` (header + Content-Length + 4).
 fn one_record_len(bytes: &[u8]) -> usize {
-    let end = bytes.windows(4).position(|w| w == b"\r\n\r\n").expect("header end") + 4;
+    let end = bytes
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("header end")
+        + 4;
     let head = String::from_utf8_lossy(&bytes[..end]);
     let length: usize = head
         .lines()
@@ -99,10 +113,13 @@ fn one_record_len(bytes: &[u8]) -> usize {
 
 fn header<'a>(record: &'a [u8], name: &str) -> Option<&'a str> {
     let end = record.windows(4).position(|w| w == b"\r\n\r\n")?;
-    std::str::from_utf8(&record[..end]).ok()?.lines().find_map(|l| {
-        let (n, v) = l.split_once(':')?;
-        n.eq_ignore_ascii_case(name).then(|| v.trim())
-    })
+    std::str::from_utf8(&record[..end])
+        .ok()?
+        .lines()
+        .find_map(|l| {
+            let (n, v) = l.split_once(':')?;
+            n.eq_ignore_ascii_case(name).then(|| v.trim())
+        })
 }
 
 struct Package {
@@ -123,7 +140,10 @@ fn open_package(path: &Path) -> Package {
 }
 
 fn hex_sha256(data: &[u8]) -> String {
-    format!("sha256:{}", data_encoding::HEXLOWER.encode(&Sha256::digest(data)))
+    format!(
+        "sha256:{}",
+        data_encoding::HEXLOWER.encode(&Sha256::digest(data))
+    )
 }
 
 #[tokio::test]
@@ -131,7 +151,14 @@ async fn wacz_of_a_crawl_holds_every_record_indexed_listed_and_hashed() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let archive = crawled_archive(tmp.path()).await;
     let wacz = tmp.path().join("news.wacz");
-    ok(&glaneur(&["wacz", s(&archive), "--output", s(&wacz), "--title", "Test News"]));
+    ok(&glaneur(&[
+        "wacz",
+        s(&archive),
+        "--output",
+        s(&wacz),
+        "--title",
+        "Test News",
+    ]));
     let package = open_package(&wacz);
 
     // datapackage.json: every other file, with its size and SHA-256.
@@ -139,7 +166,12 @@ async fn wacz_of_a_crawl_holds_every_record_indexed_listed_and_hashed() {
     let dp_json: serde_json::Value = serde_json::from_slice(dp).expect("datapackage.json");
     assert_eq!(dp_json["wacz_version"], "1.1.1");
     assert_eq!(dp_json["title"], "Test News");
-    assert!(dp_json["software"].as_str().expect("software").starts_with("glaneur "));
+    assert!(
+        dp_json["software"]
+            .as_str()
+            .expect("software")
+            .starts_with("glaneur ")
+    );
     assert!(dp_json["created"].as_str().expect("created").ends_with('Z'));
     let resources = dp_json["resources"].as_array().expect("resources");
     assert_eq!(resources.len(), package.entries.len() - 2);
@@ -160,10 +192,17 @@ async fn wacz_of_a_crawl_holds_every_record_indexed_listed_and_hashed() {
         let name = source.file_name().and_then(|n| n.to_str()).expect("name");
         let gz_name = name.replace(".warc.zst", ".warc.gz");
         let (method, data) = &package.entries[&format!("archive/{gz_name}")];
-        assert_eq!(*method, zip::CompressionMethod::Stored, "{gz_name} must be stored");
+        assert_eq!(
+            *method,
+            zip::CompressionMethod::Stored,
+            "{gz_name} must be stored"
+        );
         let members = gzip_members(data);
         let joined: Vec<u8> = members.iter().flat_map(|m| m.2.clone()).collect();
-        assert!(joined == decoded(source), "{gz_name}: records differ from the source");
+        assert!(
+            joined == decoded(source),
+            "{gz_name}: records differ from the source"
+        );
         members_by_file.insert(gz_name, members);
     }
     assert_eq!(members_by_file.len(), sources.len());
@@ -215,7 +254,11 @@ async fn wacz_of_a_crawl_holds_every_record_indexed_listed_and_hashed() {
             .find(|p| p["url"] == url.as_str())
             .unwrap_or_else(|| panic!("{url} not in pages.jsonl"));
         assert_eq!(page["title"], format!("Titre de l'article {i}"));
-        assert!(page["text"].as_str().is_some_and(|t| t.contains(&format!("article {i}"))));
+        assert!(
+            page["text"]
+                .as_str()
+                .is_some_and(|t| t.contains(&format!("article {i}")))
+        );
     }
     assert_eq!(pages.len() - 1, N as usize, "only article pages are listed");
 
@@ -247,7 +290,10 @@ fn response(id: u32, url: &str, date: &str, body: &[u8]) -> Record {
     record(
         &[
             ("WARC-Type", "response"),
-            ("WARC-Record-ID", &format!("<urn:uuid:00000000-0000-4000-8000-{id:012}>")),
+            (
+                "WARC-Record-ID",
+                &format!("<urn:uuid:00000000-0000-4000-8000-{id:012}>"),
+            ),
             ("WARC-Date", date),
             ("WARC-Target-URI", url),
             ("Content-Type", "application/http;msgtype=response"),
@@ -269,14 +315,20 @@ fn filters_keep_revisits_with_the_captures_they_refer_to() {
     let revisit = record(
         &[
             ("WARC-Type", "revisit"),
-            ("WARC-Record-ID", "<urn:uuid:00000000-0000-4000-8000-000000000004>"),
+            (
+                "WARC-Record-ID",
+                "<urn:uuid:00000000-0000-4000-8000-000000000004>",
+            ),
             ("WARC-Date", "2024-06-01T10:00:00Z"),
             ("WARC-Target-URI", "http://www.news.test/page"),
             (
                 "WARC-Profile",
                 "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest",
             ),
-            ("WARC-Refers-To", "<urn:uuid:00000000-0000-4000-8000-000000000001>"),
+            (
+                "WARC-Refers-To",
+                "<urn:uuid:00000000-0000-4000-8000-000000000001>",
+            ),
             ("WARC-Refers-To-Target-URI", "http://news.test/page"),
             ("WARC-Refers-To-Date", "2024-05-01T10:00:00Z"),
             ("Content-Type", "application/http;msgtype=response"),
@@ -291,7 +343,14 @@ fn filters_keep_revisits_with_the_captures_they_refer_to() {
 
     let wacz = tmp.path().join("june.wacz");
     ok(&glaneur(&[
-        "wacz", s(&dir), "--output", s(&wacz), "--site", "news.test", "--from", "2024-06-01",
+        "wacz",
+        s(&dir),
+        "--output",
+        s(&wacz),
+        "--site",
+        "news.test",
+        "--from",
+        "2024-06-01",
     ]));
     let package = open_package(&wacz);
     let ids: Vec<String> = package
@@ -302,7 +361,11 @@ fn filters_keep_revisits_with_the_captures_they_refer_to() {
         .filter_map(|m| header(&m.2, "WARC-Record-ID").map(str::to_string))
         .collect();
     let ids: HashSet<&str> = ids.iter().map(|i| &i[i.len() - 3..i.len() - 1]).collect();
-    assert_eq!(ids, HashSet::from(["01", "04"]), "the revisit and its original only");
+    assert_eq!(
+        ids,
+        HashSet::from(["01", "04"]),
+        "the revisit and its original only"
+    );
     let index = String::from_utf8(package.entries["indexes/index.cdx"].1.clone()).expect("utf-8");
     assert_eq!(index.lines().count(), 2, "{index}");
     assert!(index.contains("warc/revisit"));
@@ -312,7 +375,14 @@ fn filters_keep_revisits_with_the_captures_they_refer_to() {
     let out = glaneur(&["wacz", s(&dir), "--output", s(&bad), "--from", "2024-13-01"]);
     assert_eq!(out.status.code(), Some(2));
     let out = glaneur(&[
-        "wacz", s(&dir), "--output", s(&bad), "--from", "2024-06-02", "--to", "2024-06-01",
+        "wacz",
+        s(&dir),
+        "--output",
+        s(&bad),
+        "--from",
+        "2024-06-02",
+        "--to",
+        "2024-06-01",
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(!bad.exists());
@@ -323,23 +393,44 @@ async fn convert_round_trip_keeps_every_record_byte_for_byte() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let archive = crawled_archive(tmp.path()).await;
     let gz_dir = tmp.path().join("gz");
-    ok(&glaneur(&["convert", s(&archive), "--to", "gzip", "--output", s(&gz_dir)]));
+    ok(&glaneur(&[
+        "convert",
+        s(&archive),
+        "--to",
+        "gzip",
+        "--output",
+        s(&gz_dir),
+    ]));
     let sources = warc_files(&archive);
     for source in &sources {
         let name = source.file_name().and_then(|n| n.to_str()).expect("name");
         let gz = gz_dir.join(name.replace(".warc.zst", ".warc.gz"));
         let members = gzip_members(&std::fs::read(&gz).expect("converted file"));
         let joined: Vec<u8> = members.into_iter().flat_map(|m| m.2).collect();
-        assert!(joined == decoded(source), "{}: records differ", gz.display());
+        assert!(
+            joined == decoded(source),
+            "{}: records differ",
+            gz.display()
+        );
     }
 
     // Back to zstd with a dictionary (trained, as gzip files carry none).
     let zst_dir = tmp.path().join("zst");
-    ok(&glaneur(&["convert", s(&gz_dir), "--to", "zstd", "--output", s(&zst_dir)]));
+    ok(&glaneur(&[
+        "convert",
+        s(&gz_dir),
+        "--to",
+        "zstd",
+        "--output",
+        s(&zst_dir),
+    ]));
     for source in &sources {
         let name = source.file_name().and_then(|n| n.to_str()).expect("name");
         let back = zst_dir.join(name);
-        assert!(decoded(&back) == decoded(source), "{name}: round trip differs");
+        assert!(
+            decoded(&back) == decoded(source),
+            "{name}: round trip differs"
+        );
         let records = read_records_of(&back);
         assert!(records.iter().all(|r| r.verify_digests().is_ok()));
     }
@@ -350,7 +441,14 @@ async fn convert_round_trip_keeps_every_record_byte_for_byte() {
     assert!(with_dict >= 1, "the largest file gets a trained dictionary");
 
     // Existing outputs are refused and left alone; a damaged source leaves nothing behind.
-    let out = glaneur(&["convert", s(&gz_dir), "--to", "zstd", "--output", s(&zst_dir)]);
+    let out = glaneur(&[
+        "convert",
+        s(&gz_dir),
+        "--to",
+        "zstd",
+        "--output",
+        s(&zst_dir),
+    ]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("exists already"));
     let damaged_dir = tmp.path().join("damaged");
@@ -358,7 +456,14 @@ async fn convert_round_trip_keeps_every_record_byte_for_byte() {
     let plain = decoded(&sources[0]);
     std::fs::write(damaged_dir.join("cut.warc"), &plain[..plain.len() - 10]).expect("write");
     let out_dir = tmp.path().join("out");
-    let out = glaneur(&["convert", s(&damaged_dir), "--to", "gzip", "--output", s(&out_dir)]);
+    let out = glaneur(&[
+        "convert",
+        s(&damaged_dir),
+        "--to",
+        "gzip",
+        "--output",
+        s(&out_dir),
+    ]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cut.warc"));
     assert_eq!(std::fs::read_dir(&out_dir).expect("out dir").count(), 0);
