@@ -81,9 +81,6 @@ pub fn links_to_queue(
         if !profile.allows(&url) {
             continue;
         }
-        let Some(host) = urls::host_key(&url) else {
-            continue;
-        };
         let kind = if link.source == LinkSource::Asset {
             UrlKind::Other
         } else if is_article(profile, &url) {
@@ -93,14 +90,13 @@ pub fn links_to_queue(
         } else {
             UrlKind::Other
         };
-        out.push(NewUrl {
+        out.extend(super::plan::new_url(
             url,
-            host,
-            site: profile.name.clone(),
-            depth: next_depth,
+            &profile.name,
+            next_depth,
             kind,
-            found_on: Some(page.clone()),
-        });
+            Some(page),
+        ));
     }
     out
 }

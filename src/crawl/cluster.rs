@@ -297,15 +297,12 @@ impl Cluster {
 async fn take_over_gone_workers(cluster: &Cluster, shared: &Arc<Shared>) -> Result<(), CrawlError> {
     let dir = cluster.archive_dir.clone();
     let worker = Arc::clone(&cluster.worker);
-    let join = |e: tokio::task::JoinError| CrawlError::Settings(format!("task failed: {e}"));
     let gone = tokio::task::spawn_blocking(move || {
-        let mut w = worker
-            .lock()
-            .map_err(|_| CrawlError::Settings("worker lock poisoned".into()))?;
+        let mut w = worker.lock().map_err(|_| CrawlError::Poisoned("worker"))?;
         find_gone_workers(&dir, &mut w)
     })
     .await
-    .map_err(join)??;
+    .map_err(CrawlError::task("finding gone workers"))??;
     if gone.is_empty() {
         return Ok(());
     }
@@ -315,7 +312,7 @@ async fn take_over_gone_workers(cluster: &Cluster, shared: &Arc<Shared>) -> Resu
         repair_gone_workers(&dir, &mut gone).map(|()| gone)
     })
     .await
-    .map_err(join)??;
+    .map_err(CrawlError::task("repairing the files of gone workers"))??;
     let worker = Arc::clone(&cluster.worker);
     db(&shared.frontier, move |f: &mut dyn Frontier| {
         let mut w = worker
@@ -369,7 +366,7 @@ pub(super) async fn maintain(cluster: &Cluster, shared: Arc<Shared>, done: Cance
         match cluster.call(move |w| w.heartbeat(pages, rate)).await {
             Ok(Beat::Alive) => last_beat = Instant::now(),
             Ok(Beat::Evicted) => {
-                shared.fail(CrawlError::Settings(format!(
+                shared.fail(CrawlError::WorkerLost(format!(
                     "worker {} was declared dead by another worker (no heartbeat within {}s) and its work handed out: stopping",
                     cluster.name,
                     cluster.lease.as_secs_f64()
@@ -377,7 +374,7 @@ pub(super) async fn maintain(cluster: &Cluster, shared: Arc<Shared>, done: Cance
                 return;
             }
             Err(e) if last_beat.elapsed() >= cluster.lease => {
-                shared.fail(CrawlError::Settings(format!(
+                shared.fail(CrawlError::WorkerLost(format!(
                     "worker {}: no heartbeat for {:.0}s, its leases have expired ({e}): stopping",
                     cluster.name,
                     last_beat.elapsed().as_secs_f64()

@@ -1,0 +1,276 @@
+//! One task per host with due URLs: it claims them, asks robots.txt, waits at the host's
+//! gate and spawns a fetch job per URL, within the `--max-pages` budget.
+
+use std::collections::{HashSet, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use tokio::task::JoinSet;
+
+use super::{CrawlError, Progress, Shared, StopReason, db, job, robots};
+use crate::config::HostPolicy;
+use crate::frontier::{ClaimedUrl, Outcome};
+use crate::politeness::RobotsRules;
+
+/// A page of the `--max-pages` budget, taken before a URL is claimed. It is given back
+/// when dropped, unless [`PageReservation::keep`] says the page was fetched: a URL that
+/// is skipped, denied, failed or left in flight costs no page.
+pub(super) struct PageReservation {
+    shared: Arc<Shared>,
+    kept: bool,
+}
+
+impl PageReservation {
+    /// Takes a page of the budget; `None` (and nothing taken) when it is spent.
+    fn take(shared: &Arc<Shared>) -> Option<PageReservation> {
+        let taken_before = shared.started_pages.fetch_add(1, Ordering::SeqCst);
+        let reservation = PageReservation {
+            shared: Arc::clone(shared),
+            kept: false,
+        };
+        // Over the budget: dropping the reservation gives the page back.
+        shared
+            .max_pages
+            .is_none_or(|max| taken_before < max)
+            .then_some(reservation)
+    }
+
+    /// The page was fetched: it counts.
+    pub(super) fn keep(mut self) {
+        self.kept = true;
+    }
+}
+
+impl Drop for PageReservation {
+    fn drop(&mut self) {
+        if !self.kept {
+            self.shared.started_pages.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+}
+
+/// Starts a task for every host with due URLs, until nothing is left or the crawl stops.
+pub(super) async fn schedule(shared: &Arc<Shared>, progress: &mut Progress) {
+    let mut hosts: JoinSet<String> = JoinSet::new();
+    let mut active: HashSet<String> = HashSet::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_progress = Instant::now();
+    let mut queued = 0;
+    loop {
+        if !shared.stop.is_cancelled() {
+            match db(&shared.frontier, |f| f.ready_hosts(Utc::now())).await {
+                Ok(ready) => {
+                    for host in ready {
+                        if active.insert(host.clone()) {
+                            let shared = Arc::clone(shared);
+                            hosts.spawn(async move {
+                                host_loop(&shared, &host).await;
+                                host
+                            });
+                        }
+                    }
+                }
+                Err(e) => shared.fail(e),
+            }
+        }
+        if hosts.is_empty() {
+            if shared.stop.is_cancelled() || !wait_for_due(shared).await {
+                break;
+            }
+        } else {
+            tokio::select! {
+                done = hosts.join_next() => {
+                    match done {
+                        Some(Ok(host)) => { active.remove(&host); }
+                        Some(Err(e)) => shared.fail(CrawlError::task("a host task")(e)),
+                        None => {}
+                    }
+                }
+                _ = tick.tick() => {}
+            }
+        }
+        if last_progress.elapsed() >= Duration::from_secs(1) {
+            last_progress = Instant::now();
+            if let Ok(stats) = db(&shared.frontier, |f| f.stats()).await {
+                queued = stats.pending;
+            }
+            progress.update(&shared.counters, queued);
+        }
+    }
+    while let Some(done) = hosts.join_next().await {
+        if let Err(e) = done {
+            shared.fail(CrawlError::task("a host task")(e));
+        }
+    }
+}
+
+/// With no host task running: waits (a second at most) for the next URL to be due.
+/// `false` when nothing is left to fetch (or the frontier failed).
+async fn wait_for_due(shared: &Arc<Shared>) -> bool {
+    match db(&shared.frontier, |f| f.next_due()).await {
+        Ok(None) => false,
+        Ok(Some(due)) => {
+            let wait = (due - Utc::now()).to_std().unwrap_or_default();
+            tokio::select! {
+                _ = tokio::time::sleep(wait.min(Duration::from_secs(1))) => {}
+                _ = shared.stop.cancelled() => {}
+            }
+            true
+        }
+        Err(e) => {
+            shared.fail(e);
+            false
+        }
+    }
+}
+
+/// Fetches the due URLs of one host, within its politeness limits, until none is left.
+async fn host_loop(shared: &Arc<Shared>, host: &str) {
+    let policy = shared.host_policy(host).clone();
+    let mut jobs: JoinSet<()> = JoinSet::new();
+    let mut claims = Claims::new(shared, host, &policy);
+    loop {
+        if shared.stop.is_cancelled() {
+            break;
+        }
+        // Reserve a page of the --max-pages budget before claiming.
+        let Some(page) = PageReservation::take(shared) else {
+            shared.request_stop(StopReason::MaxPages);
+            break;
+        };
+        let url = match claims.next(shared).await {
+            Ok(Some(url)) => url,
+            Ok(None) => {
+                drop(page);
+                // Nothing due now: wait for running jobs, which may queue more for this host.
+                match jobs.join_next().await {
+                    Some(_) => continue,
+                    None => break,
+                }
+            }
+            Err(e) => {
+                shared.fail(e);
+                break;
+            }
+        };
+        match admit(shared, &url, &policy).await {
+            Admission::Fetch => {}
+            Admission::Finish(outcome) => {
+                drop(page);
+                let id = url.id;
+                match db(&shared.frontier, move |f| f.finish(id, &outcome)).await {
+                    Ok(()) => continue,
+                    Err(e) => {
+                        shared.fail(e);
+                        break;
+                    }
+                }
+            }
+            Admission::Stop => break,
+        }
+        let permit = tokio::select! {
+            biased;
+            _ = shared.stop.cancelled() => break,
+            permit = shared.gate.acquire(host, &policy) => match permit {
+                Ok(permit) => permit,
+                Err(e) => {
+                    shared.fail(e.into());
+                    break;
+                }
+            },
+        };
+        if shared.stop.is_cancelled() {
+            break;
+        }
+        let shared_job = Arc::clone(shared);
+        let policy_job = policy.clone();
+        jobs.spawn(async move {
+            let _permit = permit;
+            if let Err(e) = job::fetch_one(&shared_job, &policy_job, url, page).await {
+                shared_job.fail(e);
+            }
+        });
+        // Reap finished jobs without waiting.
+        while jobs.try_join_next().is_some() {}
+    }
+    while jobs.join_next().await.is_some() {}
+}
+
+/// The URLs of one host, claimed several at a time (as many as may be in flight): one
+/// frontier transaction, and one commit of the grouped outcome writes, per batch rather
+/// than per page. With `--max-pages`, one at a time, so no URL is claimed beyond the
+/// budget. URLs claimed but not started when the crawl stops stay in flight, like the
+/// one a stopping host loop holds, and are queued again by the next run.
+struct Claims {
+    host: String,
+    batch: usize,
+    ahead: VecDeque<ClaimedUrl>,
+}
+
+impl Claims {
+    fn new(shared: &Shared, host: &str, policy: &HostPolicy) -> Claims {
+        let batch = if shared.max_pages.is_some() {
+            1
+        } else {
+            usize::try_from(policy.max_concurrent)
+                .unwrap_or(1)
+                .clamp(1, 64)
+        };
+        Claims {
+            host: host.to_string(),
+            batch,
+            ahead: VecDeque::new(),
+        }
+    }
+
+    /// The next URL due for this host, `None` when none is due now.
+    async fn next(&mut self, shared: &Shared) -> Result<Option<ClaimedUrl>, CrawlError> {
+        if let Some(url) = self.ahead.pop_front() {
+            return Ok(Some(url));
+        }
+        let (host, batch) = (self.host.clone(), self.batch);
+        let claimed = db(&shared.frontier, move |f| f.claim(&host, Utc::now(), batch)).await?;
+        self.ahead.extend(claimed);
+        Ok(self.ahead.pop_front())
+    }
+}
+
+/// What robots.txt makes of a claimed URL.
+enum Admission {
+    /// Allowed: fetch it.
+    Fetch,
+    /// Disallowed, or robots.txt still unavailable: the URL ends without a fetch.
+    Finish(Outcome),
+    /// The crawl stops (or failed): the URL stays claimed and is recovered.
+    Stop,
+}
+
+/// Asks robots.txt about `url`: the outcome of a URL it disallows, or whose robots.txt
+/// is still unavailable after its retries, is counted here and left to record.
+async fn admit(shared: &Arc<Shared>, url: &ClaimedUrl, policy: &HostPolicy) -> Admission {
+    let Some(rules) = robots::robots_for(shared, url, policy).await else {
+        return Admission::Stop;
+    };
+    if let RobotsRules::Unavailable { reason, .. } = &*rules {
+        if shared.stop.is_cancelled() {
+            return Admission::Stop; // left in flight: queued again by the next run
+        }
+        // Still unavailable after the retries: this run gives the URL up as failed
+        // (not robots-denied), so that the next run tries again.
+        shared.counters.failed.fetch_add(1, Ordering::Relaxed);
+        let error = format!("{reason} (after {} attempts)", policy.retries + 1);
+        return Admission::Finish(Outcome::Failed { error });
+    }
+    if !rules.is_allowed(shared.policy.product_token(), &url.url) {
+        shared
+            .counters
+            .robots_denied
+            .fetch_add(1, Ordering::Relaxed);
+        tracing::debug!("robots.txt disallows {}", url.url);
+        return Admission::Finish(Outcome::RobotsDenied);
+    }
+    Admission::Fetch
+}

@@ -1,0 +1,730 @@
+//! One fetch job: fetches a claimed URL, archives the exchange, reads the page off the
+//! reactor, archives its article, then queues its links and records the outcome (in that
+//! order: a crash can cost a re-fetch, never a capture).
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::task::JoinHandle;
+use url::Url;
+
+use super::host::PageReservation;
+use super::{CrawlError, Shared, Site, Written, classify, db, plan};
+use crate::capture::Capture;
+use crate::config::HostPolicy;
+use crate::discover::{self, Discovery, DocumentKind};
+use crate::extract::{self, PageAnalysis, PageInput, ProfileSelectors};
+use crate::fetch::{FetchError, FetchRequest, decode_content};
+use crate::frontier::{CaptureState, ClaimedUrl, NewUrl, Outcome, StoredRecord, UrlKind};
+use crate::politeness::{backoff_delay, parse_retry_after};
+use crate::urls;
+use crate::warc::{RevisitOf, RevisitProfile};
+
+/// Redirect hops allowed past a profile's `max_depth`.
+const MAX_REDIRECT_HOPS: u32 = 5;
+
+/// Fetches one URL, archives the exchange, reads the page and queues its links. `page`
+/// is its page of the `--max-pages` budget: kept once the server answered.
+pub(super) async fn fetch_one(
+    shared: &Arc<Shared>,
+    policy: &HostPolicy,
+    url: ClaimedUrl,
+    page: PageReservation,
+) -> Result<(), CrawlError> {
+    let request = FetchRequest {
+        url: url.url.clone(),
+        headers: conditional_headers(url.previous.as_ref()),
+        max_body_bytes: policy.max_body_bytes,
+        timeout: policy.timeout,
+        read_timeout: policy.read_timeout,
+    };
+    shared.counters.requests.fetch_add(1, Ordering::Relaxed);
+    let capture = match shared.fetcher.fetch(&request).await {
+        Ok(capture) => capture,
+        Err(error) => {
+            shared.counters.errors.fetch_add(1, Ordering::Relaxed);
+            drop(page);
+            return fetch_failed(shared, policy, &url, error).await;
+        }
+    };
+    page.keep();
+    tracing::debug!("{} {}", capture.status, capture.url);
+
+    // Read the page off the reactor while the writer thread archives it.
+    let site = shared.site(&url.site);
+    let reading = start_reading(site, &url, &capture, policy);
+    let written = archive_capture(shared, &url, &capture).await?;
+    let read = reading.await.unwrap_or_else(|e| {
+        tracing::error!("reading {} failed: {e}", url.url);
+        PageRead::default()
+    });
+    let found = match site {
+        Some(site) => Found {
+            queue: links_to_queue(site, &url, &capture, &read),
+            changed_since: read
+                .discovery
+                .as_ref()
+                .map(|discovery| lastmod_changes(site, discovery))
+                .unwrap_or_default(),
+        },
+        None => Found::default(),
+    };
+    archive_article(shared, &url, &capture, &written, read.analysis).await?;
+    record_outcome(shared, policy, &url, &capture, &written, found).await
+}
+
+/// A fetch that got no response: retried later while retries remain (a transient error),
+/// else given up.
+async fn fetch_failed(
+    shared: &Arc<Shared>,
+    policy: &HostPolicy,
+    url: &ClaimedUrl,
+    error: FetchError,
+) -> Result<(), CrawlError> {
+    let message = error.to_string();
+    let id = url.id;
+    if error.is_transient() && url.attempts < policy.retries {
+        let delay = backoff_delay(
+            url.attempts,
+            Duration::from_secs(2),
+            Duration::from_secs(600),
+        );
+        tracing::warn!("{message}; retrying in {}s", delay.as_secs());
+        shared.gate.pause(&url.host, delay);
+        let at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
+        db(&shared.frontier, move |f| f.retry_at(id, at, &message)).await?;
+    } else {
+        tracing::warn!("{message}; giving up");
+        shared.counters.failed.fetch_add(1, Ordering::Relaxed);
+        db(&shared.frontier, move |f| {
+            f.finish(id, &Outcome::Failed { error: message })
+        })
+        .await?;
+    }
+    Ok(())
+}
+
+/// Starts reading the page on a blocking thread (see [`read_page`]).
+fn start_reading(
+    site: Option<&Site>,
+    url: &ClaimedUrl,
+    capture: &Capture,
+    policy: &HostPolicy,
+) -> JoinHandle<PageRead> {
+    let selectors = site.map(|s| s.selectors.clone());
+    let want_article = site.is_some_and(|s| classify::is_article(&s.profile, &url.url));
+    let decode_limit = policy.max_body_bytes.saturating_mul(5).max(10_000_000);
+    let capture = capture.clone();
+    let is_start = url.kind == UrlKind::Start;
+    tokio::task::spawn_blocking(move || {
+        read_page(
+            &capture,
+            selectors.as_ref(),
+            want_article,
+            decode_limit,
+            is_start,
+        )
+    })
+}
+
+/// Archives the exchange: a response record, or a revisit of the last capture when the
+/// server says it did not change (304) or sent the same payload again.
+async fn archive_capture(
+    shared: &Shared,
+    url: &ClaimedUrl,
+    capture: &Capture,
+) -> Result<Written, CrawlError> {
+    let previous = url.previous.as_ref().map(|p| {
+        (
+            p.status,
+            RevisitOf {
+                record_id: p.record.id.clone(),
+                target_uri: url.url.to_string(),
+                date: p.record.date,
+                payload_digest: p.payload_digest.clone(),
+            },
+        )
+    });
+    let written = shared
+        .archive
+        .write_recapture(capture.clone(), previous)
+        .await??;
+    let counters = &shared.counters;
+    counters.pages.fetch_add(1, Ordering::Relaxed);
+    let counter = match (written.revisit, &url.previous) {
+        (Some(RevisitProfile::ServerNotModified), _) => &counters.not_modified,
+        (Some(RevisitProfile::IdenticalPayloadDigest), _) => &counters.unchanged,
+        (None, Some(_)) => &counters.changed,
+        (None, None) => &counters.new,
+    };
+    counter.fetch_add(1, Ordering::Relaxed);
+    let location = &written.location;
+    counters.bytes_written.fetch_add(
+        location.request.length + location.response.length,
+        Ordering::Relaxed,
+    );
+    Ok(written)
+}
+
+/// Archives the article of a page as a metadata record. An unchanged page has the article
+/// of its last full capture: no new record (unless that capture's record may be missing).
+async fn archive_article(
+    shared: &Shared,
+    url: &ClaimedUrl,
+    capture: &Capture,
+    written: &Written,
+    analysis: Option<PageAnalysis>,
+) -> Result<(), CrawlError> {
+    let Some(article) = analysis.and_then(|a| a.article).filter(|_| {
+        written.revisit.is_none() || url.previous.as_ref().is_some_and(|p| !p.described)
+    }) else {
+        return Ok(());
+    };
+    let json = match serde_json::to_vec(&article) {
+        Ok(json) => json,
+        Err(e) => {
+            tracing::error!("cannot serialise the article of {}: {e}", url.url);
+            return Ok(());
+        }
+    };
+    let meta = shared
+        .archive
+        .write_metadata(
+            capture.url.to_string(),
+            written.location.response.id.clone(),
+            crate::warc::metadata_date(capture),
+            "application/json",
+            json,
+        )
+        .await??;
+    shared.counters.articles.fetch_add(1, Ordering::Relaxed);
+    shared
+        .counters
+        .bytes_written
+        .fetch_add(meta.length, Ordering::Relaxed);
+    Ok(())
+}
+
+/// What a page leads to.
+#[derive(Default)]
+struct Found {
+    /// The URLs to queue (see [`links_to_queue`]).
+    queue: Vec<NewUrl>,
+    /// The URLs a feed or sitemap says changed, and when (see [`lastmod_changes`]).
+    changed_since: Vec<(Url, DateTime<Utc>)>,
+}
+
+/// Records the outcome of a fetched URL with what it leads to, or its retry when the
+/// server asked to come back later (429, 5xx) and retries remain.
+async fn record_outcome(
+    shared: &Shared,
+    policy: &HostPolicy,
+    url: &ClaimedUrl,
+    capture: &Capture,
+    written: &Written,
+    found: Found,
+) -> Result<(), CrawlError> {
+    let id = url.id;
+    let status = capture.status;
+    let retry = retry_delay(capture, url.attempts, policy);
+    if let Some(delay) = retry.or_else(|| asked_delay(capture)) {
+        // A Retry-After pauses the host even when this URL has no retry left.
+        shared.gate.pause(&url.host, delay);
+    }
+    let outcome_message = format!("HTTP {status}");
+    let state = capture_state(capture, written, url.previous.as_ref());
+    let Found {
+        queue,
+        changed_since,
+    } = found;
+    db(&shared.frontier, move |f| match retry {
+        Some(delay) => {
+            if !queue.is_empty() {
+                f.add(&queue)?;
+            }
+            let at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
+            f.retry_at(id, at, &outcome_message)
+        }
+        None => {
+            if !changed_since.is_empty() {
+                f.recheck_if_older(&changed_since, Utc::now())?;
+            }
+            f.finish_capture(id, &Outcome::Fetched { status }, &state, &queue)
+                .map(|_| ())
+        }
+    })
+    .await?;
+    if retry.is_some() {
+        shared.counters.errors.fetch_add(1, Ordering::Relaxed);
+    }
+    Ok(())
+}
+
+/// The URLs a fetched page leads to, in this order: its redirect target, the entries of a
+/// feed or sitemap, the feeds a start page announces, the links of an HTML page. Only
+/// URLs in the site's scope, within its depth (a redirect may go
+/// [`MAX_REDIRECT_HOPS`] past it).
+fn links_to_queue(
+    site: &Site,
+    claimed: &ClaimedUrl,
+    capture: &Capture,
+    page: &PageRead,
+) -> Vec<NewUrl> {
+    let mut queue = Vec::new();
+    if let Some(target) = capture
+        .redirect_target()
+        .and_then(|t| plan::in_scope(site, &t))
+        .filter(|_| claimed.depth < site.max_depth + MAX_REDIRECT_HOPS)
+    {
+        let kind = if classify::is_article(&site.profile, &target) {
+            UrlKind::Article
+        } else {
+            claimed.kind
+        };
+        // Each hop counts, so a redirect chain or loop ends; a page at the depth limit
+        // may still be reached through a few redirects.
+        let depth = claimed.depth + 1;
+        queue.extend(plan::new_url(
+            target,
+            &claimed.site,
+            depth,
+            kind,
+            Some(&claimed.url),
+        ));
+    }
+    if let Some(discovery) = &page.discovery {
+        queue.extend(discovered_to_queue(site, claimed, discovery));
+    }
+    for feed in &page.feeds {
+        // The scope is checked on the URL as the page announces it.
+        let Some(canonical) = urls::canonicalize(feed).filter(|_| site.profile.allows(feed)) else {
+            continue;
+        };
+        let (depth, found_on) = (claimed.depth, Some(&claimed.url));
+        queue.extend(plan::new_url(
+            canonical,
+            &claimed.site,
+            depth,
+            UrlKind::Start,
+            found_on,
+        ));
+    }
+    if let Some(analysis) = &page.analysis {
+        queue.extend(classify::links_to_queue(
+            &site.profile,
+            site.max_depth,
+            &claimed.url,
+            claimed.depth,
+            &analysis.links,
+        ));
+    }
+    queue
+}
+
+/// The URLs a feed or sitemap leads to: the sitemaps of an index at the index's depth,
+/// the entries of a feed or sitemap one deeper (at most the site's `max_depth`).
+fn discovered_to_queue(site: &Site, page: &ClaimedUrl, discovery: &Discovery) -> Vec<NewUrl> {
+    let index = discovery.kind == DocumentKind::SitemapIndex;
+    let deeper = (page.depth + 1).min(site.max_depth);
+    discovery
+        .entries
+        .iter()
+        .filter_map(|entry| plan::in_scope(site, &entry.url))
+        .filter_map(|url| {
+            let (depth, kind) = if index {
+                (page.depth, UrlKind::Other)
+            } else if classify::is_article(&site.profile, &url) {
+                (deeper, UrlKind::Article)
+            } else {
+                (deeper, UrlKind::Other)
+            };
+            plan::new_url(url, &page.site, depth, kind, Some(&page.url))
+        })
+        .collect()
+}
+
+/// The in-scope URLs of a feed or sitemap with the date it says they last changed.
+fn lastmod_changes(site: &Site, discovery: &Discovery) -> Vec<(Url, DateTime<Utc>)> {
+    discovery
+        .entries
+        .iter()
+        .filter_map(|entry| Some((plan::in_scope(site, &entry.url)?, entry.modified?)))
+        .collect()
+}
+
+/// `If-None-Match` / `If-Modified-Since` from the last capture, when it was a complete 200.
+fn conditional_headers(previous: Option<&CaptureState>) -> Vec<(String, String)> {
+    let mut headers = Vec::new();
+    if let Some(p) = previous.filter(|p| p.status == 200) {
+        if let Some(etag) = &p.etag {
+            headers.push(("If-None-Match".to_string(), etag.clone()));
+        }
+        if let Some(lm) = &p.last_modified {
+            headers.push(("If-Modified-Since".to_string(), lm.clone()));
+        }
+    }
+    headers
+}
+
+/// A validator header worth keeping: printable, bounded.
+fn validator(capture: &Capture, name: &str) -> Option<String> {
+    capture
+        .header(name)
+        .map(str::trim)
+        .filter(|v| !v.is_empty() && v.len() <= 512)
+        .map(str::to_string)
+}
+
+/// The state to keep about a URL after this capture: a full response becomes the record
+/// later revisits refer to; a revisit keeps the earlier record and refreshes the validators.
+fn capture_state(
+    capture: &Capture,
+    written: &Written,
+    previous: Option<&CaptureState>,
+) -> CaptureState {
+    let complete = capture.truncated.is_none();
+    let etag = validator(capture, "etag").filter(|_| complete);
+    let last_modified = validator(capture, "last-modified").filter(|_| complete);
+    match (written.revisit, previous) {
+        (Some(_), Some(p)) => CaptureState {
+            captured_at: capture.started,
+            first_captured_at: p.first_captured_at,
+            status: p.status,
+            etag: etag.or_else(|| p.etag.clone()),
+            last_modified: last_modified.or_else(|| p.last_modified.clone()),
+            payload_digest: p.payload_digest.clone(),
+            record: p.record.clone(),
+            described: true,
+        },
+        _ => CaptureState {
+            captured_at: capture.started,
+            first_captured_at: previous.map_or(capture.started, |p| p.first_captured_at),
+            status: capture.status,
+            etag,
+            last_modified,
+            payload_digest: written.location.payload_digest.clone(),
+            record: StoredRecord {
+                file: written.location.response.file.clone(),
+                offset: written.location.response.offset,
+                id: written.location.response.id.0.clone(),
+                date: capture.started,
+            },
+            described: true,
+        },
+    }
+}
+
+/// When a response asks to come back later (429, 5xx) and retries remain: how long to wait.
+fn retry_delay(capture: &Capture, attempts: u32, policy: &HostPolicy) -> Option<Duration> {
+    let status = capture.status;
+    if !(status == 429 || (500..600).contains(&status)) || attempts >= policy.retries {
+        return None;
+    }
+    let backoff = backoff_delay(attempts, Duration::from_secs(2), Duration::from_secs(600));
+    Some(asked_delay(capture).unwrap_or(backoff))
+}
+
+/// The `Retry-After` of a 429 or 503 (seconds or HTTP-date), at least 100 ms.
+fn asked_delay(capture: &Capture) -> Option<Duration> {
+    (capture.status == 429 || capture.status == 503)
+        .then(|| capture.header("retry-after"))
+        .flatten()
+        .and_then(|v| parse_retry_after(v, std::time::SystemTime::now()))
+        .map(|d| d.max(Duration::from_millis(100)))
+}
+
+/// What was read from a page.
+#[derive(Default)]
+struct PageRead {
+    /// Links and article of an HTML page.
+    analysis: Option<PageAnalysis>,
+    /// Entries of a feed or sitemap.
+    discovery: Option<Discovery>,
+    /// Feeds announced by a start page.
+    feeds: Vec<Url>,
+}
+
+/// Decodes and reads a 2xx page: a feed or sitemap, or an HTML page (links and, when
+/// wanted, the article; on a start page, the feeds it announces).
+fn read_page(
+    capture: &Capture,
+    selectors: Option<&ProfileSelectors>,
+    want_article: bool,
+    decode_limit: u64,
+    is_start: bool,
+) -> PageRead {
+    let mut read = PageRead::default();
+    if !(200..300).contains(&capture.status) {
+        return read;
+    }
+    let body = match decode_content(capture, decode_limit) {
+        Ok(body) => body,
+        Err(e) => {
+            tracing::warn!("{}: {e}; links not followed", capture.url);
+            return read;
+        }
+    };
+    if discover::looks_like_feed_or_sitemap(capture.content_type(), &capture.url, &body) {
+        match discover::parse(&body, &capture.url) {
+            Ok(discovery) => {
+                read.discovery = Some(discovery);
+                return read;
+            }
+            Err(e) => tracing::debug!("{}: {e}", capture.url),
+        }
+    }
+    if is_start {
+        read.feeds = discover::feed_links(&String::from_utf8_lossy(&body), &capture.url);
+    }
+    let page = PageInput {
+        url: &capture.url,
+        body: &body,
+        content_type: capture.content_type(),
+        fetched_at: capture.started,
+    };
+    read.analysis = Some(extract::analyze(&page, selectors, want_article));
+    read
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SiteProfile;
+    use crate::discover::Entry;
+    use crate::extract::{FoundLink, LinkSource};
+
+    fn u(s: &str) -> Url {
+        Url::parse(s).expect("test url")
+    }
+
+    /// A site in `http://news.test/` (not its `/private/`), articles end in `-<id>.html`.
+    fn site(max_depth: u32) -> Site {
+        let text = format!(
+            "name = \"news\"\nstart = [\"http://news.test/\"]\ndeny = ['/private/']\n\
+             article = '-\\d+\\.html$'\nmax_depth = {max_depth}\n"
+        );
+        let profile =
+            SiteProfile::parse(&text, std::path::Path::new("news.toml")).expect("test profile");
+        Site {
+            selectors: ProfileSelectors::compile(&profile.selectors).expect("no selectors"),
+            max_depth: profile.max_depth,
+            profile,
+        }
+    }
+
+    fn claimed(url: &str, depth: u32, kind: UrlKind) -> ClaimedUrl {
+        ClaimedUrl {
+            id: 7,
+            url: u(url),
+            host: "news.test".into(),
+            site: "news".into(),
+            depth,
+            kind,
+            attempts: 0,
+            previous: None,
+        }
+    }
+
+    fn capture(url: &str, status: u16, location: Option<&str>) -> Capture {
+        let mut headers = http::HeaderMap::new();
+        if let Some(location) = location {
+            headers.insert("location", location.parse().expect("header value"));
+        }
+        Capture {
+            url: u(url),
+            started: Utc::now(),
+            ip: None,
+            request: Vec::new(),
+            status,
+            response_head: Vec::new(),
+            headers,
+            body: bytes::Bytes::new(),
+            truncated: None,
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    fn entry(url: &str, modified: Option<&str>) -> Entry {
+        Entry {
+            url: u(url),
+            modified: modified.map(|d| d.parse().expect("test date")),
+        }
+    }
+
+    /// (url, depth, kind) of each queued URL, in order.
+    fn summary(queue: &[NewUrl]) -> Vec<(&str, u32, UrlKind)> {
+        queue
+            .iter()
+            .map(|n| (n.url.as_str(), n.depth, n.kind))
+            .collect()
+    }
+
+    #[test]
+    fn a_redirect_in_scope_is_followed_one_hop_deeper() {
+        let site = site(2);
+        let page = claimed("http://news.test/old", 1, UrlKind::Related);
+        let moved = capture("http://news.test/old", 301, Some("/new?utm_source=feed"));
+        let queue = links_to_queue(&site, &page, &moved, &PageRead::default());
+        assert_eq!(
+            summary(&queue),
+            vec![("http://news.test/new", 2, UrlKind::Related)]
+        );
+        assert_eq!(queue[0].found_on.as_ref(), Some(&page.url));
+        assert_eq!(
+            (queue[0].host.as_str(), queue[0].site.as_str()),
+            ("news.test", "news")
+        );
+
+        let to_article = capture("http://news.test/old", 302, Some("/a-12345.html"));
+        let queue = links_to_queue(&site, &page, &to_article, &PageRead::default());
+        assert_eq!(
+            summary(&queue),
+            vec![("http://news.test/a-12345.html", 2, UrlKind::Article)]
+        );
+    }
+
+    #[test]
+    fn a_redirect_out_of_scope_or_past_its_hops_is_not_followed() {
+        let site = site(2);
+        let page = claimed("http://news.test/old", 1, UrlKind::Other);
+        for target in ["http://elsewhere.test/", "/private/x", "mailto:a@b.c"] {
+            let moved = capture("http://news.test/old", 301, Some(target));
+            assert!(
+                links_to_queue(&site, &page, &moved, &PageRead::default()).is_empty(),
+                "{target}"
+            );
+        }
+        let moved = capture("http://news.test/old", 301, Some("/new"));
+        let deep = claimed(
+            "http://news.test/old",
+            2 + MAX_REDIRECT_HOPS - 1,
+            UrlKind::Other,
+        );
+        assert_eq!(
+            links_to_queue(&site, &deep, &moved, &PageRead::default()).len(),
+            1
+        );
+        let deeper = claimed(
+            "http://news.test/old",
+            2 + MAX_REDIRECT_HOPS,
+            UrlKind::Other,
+        );
+        assert!(links_to_queue(&site, &deeper, &moved, &PageRead::default()).is_empty());
+        let not_a_redirect = capture("http://news.test/old", 200, Some("/new"));
+        assert!(links_to_queue(&site, &page, &not_a_redirect, &PageRead::default()).is_empty());
+    }
+
+    #[test]
+    fn sitemap_entries_go_one_deeper_at_most_to_the_limit_index_entries_stay() {
+        let site = site(2);
+        let page = claimed("http://news.test/sitemap.xml", 2, UrlKind::Other);
+        let ok = capture("http://news.test/sitemap.xml", 200, None);
+        let sitemap = PageRead {
+            discovery: Some(Discovery {
+                kind: DocumentKind::Sitemap,
+                entries: vec![
+                    entry("http://news.test/a-1234.html", Some("2026-11-01T00:00:00Z")),
+                    entry("http://news.test/private/b", Some("2026-11-01T00:00:00Z")),
+                    entry("http://other.test/c", None),
+                    entry("http://news.test/rubrique/", None),
+                ],
+            }),
+            ..PageRead::default()
+        };
+        assert_eq!(
+            summary(&links_to_queue(&site, &page, &ok, &sitemap)),
+            vec![
+                ("http://news.test/a-1234.html", 2, UrlKind::Article),
+                ("http://news.test/rubrique/", 2, UrlKind::Other),
+            ]
+        );
+        let changes = lastmod_changes(&site, sitemap.discovery.as_ref().expect("set"));
+        assert_eq!(changes.len(), 1, "only in-scope entries with a date");
+        assert_eq!(changes[0].0.as_str(), "http://news.test/a-1234.html");
+
+        let index = PageRead {
+            discovery: Some(Discovery {
+                kind: DocumentKind::SitemapIndex,
+                entries: vec![entry("http://news.test/sitemap-1.xml", None)],
+            }),
+            ..PageRead::default()
+        };
+        let top = claimed("http://news.test/sitemap.xml", 1, UrlKind::Other);
+        assert_eq!(
+            summary(&links_to_queue(&site, &top, &ok, &index)),
+            vec![("http://news.test/sitemap-1.xml", 1, UrlKind::Other)]
+        );
+    }
+
+    #[test]
+    fn announced_feeds_and_page_links_are_queued_after_the_redirect_in_order() {
+        let site = site(3);
+        let page = claimed("http://news.test/", 0, UrlKind::Start);
+        let ok = capture("http://news.test/", 200, None);
+        let link = |url: &str, related: bool, source: LinkSource| FoundLink {
+            url: u(url),
+            related,
+            source,
+        };
+        let read = PageRead {
+            feeds: vec![u("http://news.test/feed/"), u("http://other.test/feed/")],
+            analysis: Some(PageAnalysis {
+                links: vec![
+                    link("http://news.test/a-99999.html", false, LinkSource::Anchor),
+                    link("http://news.test/dossier/", true, LinkSource::Anchor),
+                    link("http://news.test/style.css", false, LinkSource::Asset),
+                    link("http://other.test/x", false, LinkSource::Anchor),
+                ],
+                article: None,
+            }),
+            ..PageRead::default()
+        };
+        assert_eq!(
+            summary(&links_to_queue(&site, &page, &ok, &read)),
+            vec![
+                ("http://news.test/feed/", 0, UrlKind::Start),
+                ("http://news.test/a-99999.html", 1, UrlKind::Article),
+                ("http://news.test/dossier/", 1, UrlKind::Related),
+                ("http://news.test/style.css", 1, UrlKind::Other),
+            ]
+        );
+    }
+
+    #[test]
+    fn conditional_requests_use_the_validators_of_the_last_200() {
+        let previous = CaptureState {
+            captured_at: Utc::now(),
+            first_captured_at: "2026-01-01T00:00:00Z".parse().expect("date"),
+            status: 200,
+            etag: Some("\"old\"".into()),
+            last_modified: None,
+            payload_digest: "sha1:OLD".into(),
+            record: StoredRecord {
+                file: "a.warc.zst".into(),
+                offset: 10,
+                id: "<urn:uuid:1>".into(),
+                date: Utc::now(),
+            },
+            described: false,
+        };
+        let headers = conditional_headers(Some(&previous));
+        assert_eq!(
+            headers,
+            vec![("If-None-Match".to_string(), "\"old\"".to_string())]
+        );
+        let gone = CaptureState {
+            status: 404,
+            ..previous.clone()
+        };
+        assert!(conditional_headers(Some(&gone)).is_empty());
+        assert!(conditional_headers(None).is_empty());
+        let mut not_modified = capture("http://news.test/a", 304, None);
+        not_modified
+            .headers
+            .insert("etag", "\"new\"".parse().expect("header value"));
+        assert_eq!(validator(&not_modified, "etag").as_deref(), Some("\"new\""));
+        assert_eq!(validator(&not_modified, "last-modified"), None);
+    }
+}
