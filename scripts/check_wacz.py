@@ -85,15 +85,19 @@ def split_records(data):
 
 
 def gzip_members(data):
-    """(offset, length, decompressed) of every gzip member."""
-    members, pos = [], 0
+    """(offset, length, decompressed) of every gzip member (fed in slices: linear time)."""
+    members, pos, view = [], 0, memoryview(data)
     while pos < len(data):
         d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        record = d.decompress(data[pos:])
-        if not d.eof:
-            fail(f"truncated gzip member at {pos}")
-        used = len(data) - pos - len(d.unused_data)
-        members.append((pos, used, record))
+        out, fed = [], pos
+        while not d.eof:
+            if fed >= len(data):
+                fail(f"truncated gzip member at {pos}")
+            chunk = view[fed : fed + 65536]
+            fed += len(chunk)
+            out.append(d.decompress(chunk))
+        used = fed - len(d.unused_data) - pos
+        members.append((pos, used, b"".join(out)))
         pos += used
     return members
 
