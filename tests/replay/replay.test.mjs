@@ -67,8 +67,8 @@ try {
   const source = encodeURIComponent(`${base}${wacz}`);
   await page.goto(`${base}/?source=${source}#view=pages`);
   const count = await waitFor(async () => {
-    const t = await page.getByText(/^\d+ pages?$/).first().textContent({ timeout: 1000 });
-    return t && Number(t.split(' ')[0]) > 0 ? t : null;
+    const t = await page.getByText(/^[\d,.\s]+ pages?$/).first().textContent({ timeout: 1000 });
+    return t && Number(t.replace(/\D/g, '')) > 0 ? t : null;
   }, 60000);
   check('the page list is loaded (pages.jsonl)', !!count, 'no page count shown');
   // The list is long: search it for the article's title, as a user would.
@@ -85,16 +85,24 @@ try {
   await page.screenshot({ path: path.join(shots, 'rwp-pages.png') });
 
   // 2. The article replayed from the archive.
-  await page.goto(`${base}/?source=${source}#view=replay&url=${encodeURIComponent(pageUrl)}`);
-  const frame = await waitFor(async () => {
-    for (const f of page.frames()) {
-      if (f.url().includes(`mp_/${pageUrl}`)) {
-        const t = await f.title();
-        if (t) return { f, t };
+  // The index of a large package may still be loading when the page is first asked
+  // for: the page is loaded again until its title shows, for up to two minutes.
+  let frame = null;
+  let lastTitle = '';
+  for (let attempt = 0; attempt < 4 && !(frame && frame.t.includes(title)); attempt += 1) {
+    await page.goto(`${base}/?source=${source}#view=replay&url=${encodeURIComponent(pageUrl)}`);
+    frame = await waitFor(async () => {
+      for (const f of page.frames()) {
+        if (f.url().includes(`mp_/${pageUrl}`)) {
+          const t = await f.title();
+          if (t) lastTitle = t;
+          if (t && t.includes(title)) return { f, t };
+        }
       }
-    }
-    return null;
-  }, 60000);
+      return null;
+    }, 30000);
+  }
+  if (!frame && lastTitle) frame = { t: lastTitle };
   check('the archived article is replayed', !!frame, `frames: ${page.frames().map((f) => f.url()).join(' ')}`);
   if (frame) {
     check('its title is the article title', frame.t.includes(title), `shown "${frame.t}"`);
