@@ -20,4 +20,5 @@ pub mod read;
 pub mod serve;
 pub mod store;
 pub mod urls;
+pub mod wacz;
 pub mod warc;

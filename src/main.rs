@@ -44,6 +44,9 @@ fn main() {
         Command::Serve(args) => cli::serve::run(args, printer),
         Command::Completions(args) => cli::shell::completions(args),
         Command::Man(args) => cli::shell::man(args),
+
+        Command::Wacz(args) => cli::share::run_wacz(args, printer),
+        Command::Convert(args) => cli::share::run_convert(args, printer),
     };
     let code = match result {
         Ok(code) => code,

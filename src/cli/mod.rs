@@ -11,6 +11,7 @@ pub mod logging;
 pub mod printer;
 pub mod serve;
 pub mod shell;
+pub mod share;
 pub mod stats;
 pub mod verify;
 pub mod workers;
@@ -155,4 +156,9 @@ pub enum Command {
     Completions(shell::CompletionsArgs),
     /// Print the man page (roff), e.g. `glaneur man | man -l -`.
     Man(shell::ManArgs),
+
+    /// Package the archive (or part of it) as a WACZ file for ReplayWeb.page and pywb.
+    Wacz(share::WaczArgs),
+    /// Recompress WARC files record by record (zstd ↔ gzip), digests unchanged.
+    Convert(share::ConvertArgs),
 }

@@ -30,4 +30,5 @@ mod read_cli;
 mod robust;
 mod serve;
 mod shell;
+mod wacz;
 mod warc_roundtrip;
