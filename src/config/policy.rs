@@ -534,7 +534,11 @@ retries = 0
                 "read_timeout_secs",
             ),
             ("[default]\nmax_body_bytes = 0\n", 2, "max_body_bytes"),
-            ("[default]\nmax_links_per_page = 0\n", 2, "max_links_per_page"),
+            (
+                "[default]\nmax_links_per_page = 0\n",
+                2,
+                "max_links_per_page",
+            ),
             ("user_agent = \"  \"\n", 1, "user_agent"),
             (
                 "obey_robots = true\nwarc_max_bytes = 0\n",
