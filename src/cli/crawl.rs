@@ -500,17 +500,23 @@ async fn preflight(settings: &CrawlSettings, check: bool, printer: Printer) -> O
 
 /// Whether the crawl may have work besides the start URLs, or must report something else
 /// first: a shared (PostgreSQL) state, where other workers queue URLs, or a SQLite state
-/// whose lock another run holds (exit code 3). Then the crawl runs even when no start URL
+/// or archive folder whose lock another run holds (exit code 3). Then the crawl runs even when no start URL
 /// can be reached (and still ends with exit code 5 if it fetches nothing).
 fn state_has_other_work(settings: &CrawlSettings) -> bool {
     if settings.shared_state.is_some() {
         return true;
     }
     let lock = crawl::StateLock::path_for(&settings.state_path);
-    if !lock.parent().is_some_and(|dir| dir.exists()) {
+    let state_dir_exists = lock.parent().is_some_and(|dir| dir.exists());
+    if !state_dir_exists && !settings.archive_dir.exists() {
         return false; // no archive yet: no other run, nothing pending
     }
-    crawl::StateLock::acquire(&settings.state_path).is_err()
+    // Another writer holds the state or the archive folder: the crawl reports it (exit 3).
+    if settings.archive_dir.exists() {
+        crawl::StateLock::acquire_with_archive(&settings.state_path, &settings.archive_dir).is_err()
+    } else {
+        crawl::StateLock::acquire(&settings.state_path).is_err()
+    }
 }
 
 /// Every start URL failed its check: says so (and prints the JSON summary under `json`).
