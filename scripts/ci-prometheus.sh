@@ -37,7 +37,11 @@ free_port() {
 work=$(mktemp -d /tmp/glaneur-prom.XXXXXX)
 prom_pid=""
 cleanup() {
-    [ -n "$prom_pid" ] && kill "$prom_pid" 2>/dev/null && wait "$prom_pid" 2>/dev/null
+    # Prometheus ends on the TERM sent here: its status is not the script's.
+    if [ -n "$prom_pid" ]; then
+        kill "$prom_pid" 2>/dev/null || true
+        wait "$prom_pid" 2>/dev/null || true
+    fi
     rm -rf "$work"
 }
 trap cleanup EXIT
