@@ -17,7 +17,11 @@ die() { echo "ci-prometheus: $*" >&2; exit 1; }
 
 if ! command -v prometheus >/dev/null 2>&1; then
     echo "ci-prometheus: installing prometheus (apt-get)" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus >/dev/null
+    # A fresh machine may have no package lists yet: update them when the first try fails.
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus >/dev/null \
+        || { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive \
+            apt-get install -y --no-install-recommends prometheus >/dev/null; } \
+        || die "apt-get install prometheus failed"
 fi
 command -v curl >/dev/null || die "curl is needed"
 command -v python3 >/dev/null || die "python3 is needed"
