@@ -170,6 +170,9 @@ fn selector_problem(error: &scraper::error::SelectorErrorKind) -> String {
     }
 }
 
+/// The start URLs of a profile, the line of each, and its scope prefixes.
+struct StartAndScope(Vec<Url>, Vec<(Url, usize)>, Vec<String>);
+
 struct Ctx<'a> {
     path: &'a Path,
     text: &'a str,
@@ -281,10 +284,7 @@ impl Ctx<'_> {
 
     /// The `start` URLs (canonicalised, each once, with the line of each) and the `scope`
     /// prefixes (by default the start URLs' origins), every start URL inside the scope.
-    fn start_and_scope(
-        &self,
-        raw: &RawProfile,
-    ) -> Result<(Vec<Url>, Vec<(Url, usize)>, Vec<String>), ConfigError> {
+    fn start_and_scope(&self, raw: &RawProfile) -> Result<StartAndScope, ConfigError> {
         let Some(start_list) = &raw.start else {
             return Err(ConfigError::at(
                 self.path,
@@ -358,7 +358,7 @@ impl Ctx<'_> {
                 );
             }
         }
-        Ok((start, start_lines, scope))
+        Ok(StartAndScope(start, start_lines, scope))
     }
 }
 
@@ -438,7 +438,7 @@ impl SiteProfile {
             );
         }
 
-        let (start, start_lines, scope) = cx.start_and_scope(&raw)?;
+        let StartAndScope(start, start_lines, scope) = cx.start_and_scope(&raw)?;
 
         let deny = raw
             .deny

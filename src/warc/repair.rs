@@ -363,8 +363,12 @@ pub fn repair_file(path: &Path) -> Result<Repair, WarcError> {
             ),
         ));
     }
-    let (mut spans, planned, records_kept, cut_at) =
-        plan_spans(&found, container_of(&final_path), len);
+    let Plan {
+        mut spans,
+        planned,
+        records_kept,
+        cut_at,
+    } = plan_spans(&found, container_of(&final_path), len);
     let undescribed = found.undescribed(&found.middles);
     let sidecar = if spans.is_empty() {
         None
@@ -417,14 +421,22 @@ fn set_aside_recordless(path: &Path, final_path: &Path, len: u64) -> Result<Repa
     })
 }
 
+/// What a repair does to a file: see [`plan_spans`].
+struct Plan {
+    /// The damaged spans, in order (a tail span last).
+    spans: Vec<DamagedSpan>,
+    /// The fillers to write over the damaged middles: offset and bytes.
+    planned: Vec<(u64, Vec<u8>)>,
+    /// The number of records kept.
+    records_kept: u64,
+    /// The offset the file is cut at (nothing is cut when it is the file's length).
+    cut_at: u64,
+}
+
 /// What to do with the damage `found` in a file of `len` bytes: the damaged spans, the
 /// fillers to write over the middle ones, the number of records kept, and where the
 /// file is cut.
-fn plan_spans(
-    found: &Layout,
-    container: Container,
-    len: u64,
-) -> (Vec<DamagedSpan>, Vec<(u64, Vec<u8>)>, u64, u64) {
+fn plan_spans(found: &Layout, container: Container, len: u64) -> Plan {
     let mut spans: Vec<DamagedSpan> = Vec::new();
     let mut planned: Vec<(u64, Vec<u8>)> = Vec::new();
     let mut records_kept = found.records.len() as u64 + found.oversized;
@@ -475,7 +487,12 @@ fn plan_spans(
             tail: true,
         });
     }
-    (spans, planned, records_kept, cut_at)
+    Plan {
+        spans,
+        planned,
+        records_kept,
+        cut_at,
+    }
 }
 
 /// Writes the fillers of `planned` (those before `cut_at`) over the damaged middles of
