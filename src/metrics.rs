@@ -43,32 +43,45 @@ impl CrawlMetrics {
 
     /// The exposition text.
     pub fn render(&self) -> String {
-        let c = &self.counters;
-        let get = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
         let mut out = String::with_capacity(4096);
+        self.render_liveness(&mut out);
+        self.render_requests(&mut out);
+        self.render_outcomes(&mut out);
+        self.render_rate_waits(&mut out);
+        out
+    }
+
+    /// `glaneur_up` and `glaneur_start_time_seconds`.
+    fn render_liveness(&self, out: &mut String) {
         let up = u64::from(self.running.load(Ordering::Relaxed));
         gauge(
-            &mut out,
+            out,
             "glaneur_up",
             "1 while the crawl runs, 0 once it ended.",
             up,
         );
         let start = self.started.timestamp_millis() as f64 / 1000.0;
         metric(
-            &mut out,
+            out,
             "glaneur_start_time_seconds",
             "gauge",
             "Start of the crawl, seconds since the Unix epoch.",
             &[(String::new(), format!("{start:.3}"))],
         );
+    }
+
+    /// Pages, requests, responses by status class and fetch errors by kind.
+    fn render_requests(&self, out: &mut String) {
+        let c = &self.counters;
+        let get = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
         counter(
-            &mut out,
+            out,
             "glaneur_pages_total",
             "Pages archived (robots.txt excluded).",
             get(&c.pages),
         );
         counter(
-            &mut out,
+            out,
             "glaneur_requests_total",
             "HTTP requests sent, robots.txt included.",
             get(&c.requests),
@@ -80,7 +93,7 @@ impl CrawlMetrics {
             .map(|(i, n)| (format!("{{class=\"{}xx\"}}", i + 1), get(n).to_string()))
             .collect();
         metric(
-            &mut out,
+            out,
             "glaneur_responses_total",
             "counter",
             "HTTP responses by status class.",
@@ -97,66 +110,77 @@ impl CrawlMetrics {
             .map(|(kind, n)| (format!("{{kind=\"{kind}\"}}"), n.to_string()))
             .collect();
         metric(
-            &mut out,
+            out,
             "glaneur_fetch_errors_total",
             "counter",
             "Fetch errors by kind (a retried URL counts once per attempt).",
             &errors,
         );
+    }
+
+    /// The summary's totals (errors, denials, bytes, articles) and the frontier's gauges.
+    fn render_outcomes(&self, out: &mut String) {
+        let c = &self.counters;
+        let get = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
         counter(
-            &mut out,
+            out,
             "glaneur_errors_total",
             "Errors, as in the crawl summary.",
             get(&c.errors),
         );
         counter(
-            &mut out,
+            out,
             "glaneur_robots_denied_total",
             "URLs skipped because robots.txt disallows them.",
             get(&c.robots_denied),
         );
         counter(
-            &mut out,
+            out,
             "glaneur_refused_private_total",
             "Requests refused: the address is on a private network.",
             get(&c.refused_private),
         );
         counter(
-            &mut out,
+            out,
             "glaneur_failed_urls_total",
             "URLs given up in this run.",
             get(&c.failed),
         );
         counter(
-            &mut out,
+            out,
             "glaneur_fetched_bytes_total",
             "Bytes of HTTP bodies received.",
             get(&c.bytes_fetched),
         );
         counter(
-            &mut out,
+            out,
             "glaneur_warc_bytes_written_total",
             "Bytes written to WARC files (compressed).",
             get(&c.bytes_written),
         );
         counter(
-            &mut out,
+            out,
             "glaneur_article_records_total",
             "Article metadata records written.",
             get(&c.articles),
         );
         gauge(
-            &mut out,
+            out,
             "glaneur_queue_length",
             "URLs waiting in the frontier.",
             get(&c.queued),
         );
         gauge(
-            &mut out,
+            out,
             "glaneur_in_flight",
             "Requests in flight.",
             get(&c.in_flight),
         );
+    }
+
+    /// The waits for each host's rate: how many, and how long.
+    fn render_rate_waits(&self, out: &mut String) {
+        let c = &self.counters;
         let waits = c.rate_waits.lock().map(|w| w.clone()).unwrap_or_default();
         let mut hosts: Vec<_> = waits.into_iter().collect();
         hosts.sort_by(|a, b| a.0.cmp(&b.0));
@@ -170,7 +194,7 @@ impl CrawlMetrics {
             })
             .collect();
         metric(
-            &mut out,
+            out,
             "glaneur_rate_waits_total",
             "counter",
             "Requests that waited for their host's rate, by host.",
@@ -186,13 +210,12 @@ impl CrawlMetrics {
             })
             .collect();
         metric(
-            &mut out,
+            out,
             "glaneur_rate_wait_seconds_total",
             "counter",
             "Seconds spent waiting for the host's rate, by host.",
             &seconds,
         );
-        out
     }
 }
 

@@ -261,51 +261,11 @@ fn found_words(found: &str) -> String {
 /// `key = value` line) and `line` that line's text.
 pub(crate) fn explain(raw: &str, key: Option<&str>, line: &str) -> String {
     let raw = raw.trim();
-    let like = |k: &str| {
-        example(k)
-            .map(|e| format!("; write it like `{e}`"))
-            .unwrap_or_default()
-    };
-
     // Unknown keys (serde: "unknown field `x`, expected one of `a`, `b`").
     if let Some(rest) = raw.strip_prefix("unknown field `")
         && let Some((unknown, tail)) = rest.split_once('`')
     {
-        let valid = backquoted(tail);
-        let mut message = format!("unknown key `{unknown}`");
-        if let Some(meant) = suggest(unknown, &valid) {
-            message.push_str(&format!("; did you mean `{meant}`?"));
-            return message;
-        }
-        // A key of the other kind of file (or a typo of one)?
-        let policy_keys: Vec<&str> = POLICY_KEYS.iter().map(|(k, _)| *k).collect();
-        let profile_keys: Vec<&str> = PROFILE_KEYS.iter().map(|(k, _)| *k).collect();
-        let here_policy = valid.iter().any(|v| policy_keys.contains(v));
-        let elsewhere = if here_policy {
-            suggest(unknown, &profile_keys).map(|k| {
-                (
-                    k,
-                    "a site-profile key: put it in a profile under seeds/, not in the policy file",
-                )
-            })
-        } else {
-            suggest(unknown, &policy_keys).map(|k| (k, "a politeness setting: put it in the policy file (robots-policy.toml), not in a site profile"))
-        };
-        if let Some((key, where_)) = elsewhere {
-            if key == unknown {
-                message.push_str(&format!("; it is {where_}"));
-            } else {
-                message.push_str(&format!("; did you mean `{key}`? It is {where_}"));
-            }
-        } else if valid.is_empty() {
-            message.push_str("; this table takes no keys: remove the line");
-        } else {
-            message.push_str(&format!(
-                "; fix its spelling or remove it (keys allowed here: {})",
-                valid.join(", ")
-            ));
-        }
-        return message;
+        return explain_unknown_key(unknown, tail);
     }
 
     // Wrong types (serde: "invalid type: string \"two\", expected u32").
@@ -324,7 +284,7 @@ pub(crate) fn explain(raw: &str, key: Option<&str>, line: &str) -> String {
             "{what}expected {}, found {}{}",
             expected_words(expected),
             found_words(found),
-            key.map(like).unwrap_or_default()
+            key.map(write_it_like).unwrap_or_default()
         );
     }
 
@@ -341,11 +301,56 @@ pub(crate) fn explain(raw: &str, key: Option<&str>, line: &str) -> String {
         return format!(
             "{what}expected {range}, found {}{}",
             found_words(found),
-            key.map(like).unwrap_or_default()
+            key.map(write_it_like).unwrap_or_default()
         );
     }
 
-    // TOML syntax.
+    explain_syntax(raw, key, line)
+}
+
+/// The message for an unknown key `unknown` (serde's `tail` lists the valid keys): a
+/// near spelling, the other kind of file it belongs to, or the keys allowed.
+fn explain_unknown_key(unknown: &str, tail: &str) -> String {
+    let valid = backquoted(tail);
+    let mut message = format!("unknown key `{unknown}`");
+    if let Some(meant) = suggest(unknown, &valid) {
+        message.push_str(&format!("; did you mean `{meant}`?"));
+        return message;
+    }
+    // A key of the other kind of file (or a typo of one)?
+    let policy_keys: Vec<&str> = POLICY_KEYS.iter().map(|(k, _)| *k).collect();
+    let profile_keys: Vec<&str> = PROFILE_KEYS.iter().map(|(k, _)| *k).collect();
+    let here_policy = valid.iter().any(|v| policy_keys.contains(v));
+    let elsewhere = if here_policy {
+        suggest(unknown, &profile_keys).map(|k| {
+            (
+                k,
+                "a site-profile key: put it in a profile under seeds/, not in the policy file",
+            )
+        })
+    } else {
+        suggest(unknown, &policy_keys).map(|k| (k, "a politeness setting: put it in the policy file (robots-policy.toml), not in a site profile"))
+    };
+    if let Some((key, where_)) = elsewhere {
+        if key == unknown {
+            message.push_str(&format!("; it is {where_}"));
+        } else {
+            message.push_str(&format!("; did you mean `{key}`? It is {where_}"));
+        }
+    } else if valid.is_empty() {
+        message.push_str("; this table takes no keys: remove the line");
+    } else {
+        message.push_str(&format!(
+            "; fix its spelling or remove it (keys allowed here: {})",
+            valid.join(", ")
+        ));
+    }
+    message
+}
+
+/// The message for a TOML syntax error `raw` at `line` (in the value of `key`, if
+/// known): the parser's own words, then how to fix the line.
+fn explain_syntax(raw: &str, key: Option<&str>, line: &str) -> String {
     let what = key.map(|k| format!("`{k}`: ")).unwrap_or_default();
     let value = line.split_once('=').map(|(_, v)| v.trim()).unwrap_or("");
     let fix = if raw.starts_with("missing escaped value") || raw.contains("invalid escape") {
@@ -353,12 +358,12 @@ pub(crate) fn explain(raw: &str, key: Option<&str>, line: &str) -> String {
     } else if raw.starts_with("string values must be quoted") && value.is_empty() {
         return format!(
             "{what}the value is missing after `=`{}",
-            key.map(like).unwrap_or_default()
+            key.map(write_it_like).unwrap_or_default()
         );
     } else if raw.starts_with("string values must be quoted") {
         return format!(
             "{what}text must be in quotes{}",
-            key.map(like)
+            key.map(write_it_like)
                 .unwrap_or_else(|| "; write it like `name = \"example\"`".into())
         );
     } else if raw.starts_with("missing comma between array elements") {
@@ -379,7 +384,7 @@ pub(crate) fn explain(raw: &str, key: Option<&str>, line: &str) -> String {
     } else if raw.starts_with("missing value") || raw.starts_with("key with no value") {
         format!(
             "give a value after `=`{}",
-            key.map(like).unwrap_or_default()
+            key.map(write_it_like).unwrap_or_default()
         )
     } else {
         "check the TOML syntax of this line: `key = value`, text in quotes, lists in [brackets], tables as [name]".into()
@@ -387,6 +392,13 @@ pub(crate) fn explain(raw: &str, key: Option<&str>, line: &str) -> String {
     // The parser's own words first (its "expected" list is noise once the fix is given).
     let head = raw.split(", expected").next().unwrap_or(raw).trim();
     format!("{what}{head}; {fix}")
+}
+
+/// "; write it like `…`" with the example of key `k`, if there is one.
+fn write_it_like(k: &str) -> String {
+    example(k)
+        .map(|e| format!("; write it like `{e}`"))
+        .unwrap_or_default()
 }
 
 /// 1-based line number of byte `offset` in `text`.

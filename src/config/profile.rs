@@ -170,6 +170,9 @@ fn selector_problem(error: &scraper::error::SelectorErrorKind) -> String {
     }
 }
 
+/// The start URLs of a profile, the line of each, and its scope prefixes.
+struct StartAndScope(Vec<Url>, Vec<(Url, usize)>, Vec<String>);
+
 struct Ctx<'a> {
     path: &'a Path,
     text: &'a str,
@@ -278,6 +281,85 @@ impl Ctx<'_> {
             ),
         }
     }
+
+    /// The `start` URLs (canonicalised, each once, with the line of each) and the `scope`
+    /// prefixes (by default the start URLs' origins), every start URL inside the scope.
+    fn start_and_scope(&self, raw: &RawProfile) -> Result<StartAndScope, ConfigError> {
+        let Some(start_list) = &raw.start else {
+            return Err(ConfigError::at(
+                self.path,
+                self.text,
+                Some(0),
+                "missing key `start` (the start URLs); add a line like `start = [\"https://www.example.org/\"]`",
+            ));
+        };
+        if start_list.get_ref().is_empty() {
+            return self.err(
+                start_list.span(),
+                "`start` must list at least one URL; write it like `start = [\"https://www.example.org/\"]`".into(),
+            );
+        }
+        let mut start = Vec::new();
+        let mut start_lines = Vec::new();
+        for v in start_list.get_ref() {
+            let url = self.http_url("start", v)?;
+            let url = crate::urls::canonicalize(&url).unwrap_or(url);
+            if !start.contains(&url) {
+                start_lines.push((url.clone(), super::line_of(self.text, v.span().start)));
+                start.push(url);
+            }
+        }
+
+        let mut scope: Vec<String> = Vec::new();
+        match &raw.scope {
+            Some(list) => {
+                if list.get_ref().is_empty() {
+                    return self.err(
+                        list.span(),
+                        "`scope` must list at least one URL prefix; remove the line to crawl the start URLs' hosts, or write it like `scope = [\"https://www.example.org/news/\"]`".into(),
+                    );
+                }
+                for v in list.get_ref() {
+                    let prefix = self.http_url("scope", v)?.to_string();
+                    if !scope.contains(&prefix) {
+                        scope.push(prefix);
+                    }
+                }
+            }
+            None => {
+                for url in &start {
+                    let prefix = origin_prefix(url);
+                    if !scope.contains(&prefix) {
+                        scope.push(prefix);
+                    }
+                }
+            }
+        }
+        for url in &start {
+            if !scope.iter().any(|p| url.as_str().starts_with(p.as_str())) {
+                let at = start_list
+                    .get_ref()
+                    .iter()
+                    .find(|v| {
+                        Url::parse(v.get_ref().trim())
+                            .ok()
+                            .and_then(|u| crate::urls::canonicalize(&u))
+                            .as_ref()
+                            == Some(url)
+                    })
+                    .map(|v| v.span())
+                    .unwrap_or_else(|| start_list.span());
+                return self.err(
+                    at,
+                    format!(
+                        "start URL {url} is outside every `scope` prefix; add a prefix of it to `scope`, like \"{}\", or remove `scope`",
+                        origin_prefix(url)
+                    ),
+                );
+            }
+        }
+        Ok(StartAndScope(start, start_lines, scope))
+    }
 }
 
 impl SiteProfile {
@@ -339,7 +421,7 @@ impl SiteProfile {
             toml::from_str(text).map_err(|e| ConfigError::from_toml(path, text, &e))?;
         let cx = Ctx { path, text };
 
-        let Some(name) = raw.name else {
+        let Some(name) = &raw.name else {
             return Err(ConfigError::at(
                 path,
                 text,
@@ -356,79 +438,7 @@ impl SiteProfile {
             );
         }
 
-        let Some(start_list) = raw.start else {
-            return Err(ConfigError::at(
-                path,
-                text,
-                Some(0),
-                "missing key `start` (the start URLs); add a line like `start = [\"https://www.example.org/\"]`",
-            ));
-        };
-        if start_list.get_ref().is_empty() {
-            return cx.err(
-                start_list.span(),
-                "`start` must list at least one URL; write it like `start = [\"https://www.example.org/\"]`".into(),
-            );
-        }
-        let mut start = Vec::new();
-        let mut start_lines = Vec::new();
-        for v in start_list.get_ref() {
-            let url = cx.http_url("start", v)?;
-            let url = crate::urls::canonicalize(&url).unwrap_or(url);
-            if !start.contains(&url) {
-                start_lines.push((url.clone(), super::line_of(text, v.span().start)));
-                start.push(url);
-            }
-        }
-
-        let mut scope: Vec<String> = Vec::new();
-        match &raw.scope {
-            Some(list) => {
-                if list.get_ref().is_empty() {
-                    return cx.err(
-                        list.span(),
-                        "`scope` must list at least one URL prefix; remove the line to crawl the start URLs' hosts, or write it like `scope = [\"https://www.example.org/news/\"]`".into(),
-                    );
-                }
-                for v in list.get_ref() {
-                    let prefix = cx.http_url("scope", v)?.to_string();
-                    if !scope.contains(&prefix) {
-                        scope.push(prefix);
-                    }
-                }
-            }
-            None => {
-                for url in &start {
-                    let prefix = origin_prefix(url);
-                    if !scope.contains(&prefix) {
-                        scope.push(prefix);
-                    }
-                }
-            }
-        }
-        for url in &start {
-            if !scope.iter().any(|p| url.as_str().starts_with(p.as_str())) {
-                let at = start_list
-                    .get_ref()
-                    .iter()
-                    .find(|v| {
-                        Url::parse(v.get_ref().trim())
-                            .ok()
-                            .and_then(|u| crate::urls::canonicalize(&u))
-                            .as_ref()
-                            == Some(url)
-                    })
-                    .map(|v| v.span())
-                    .unwrap_or_else(|| start_list.span());
-                return cx.err(
-                    at,
-                    format!(
-                        "start URL {url} is outside every `scope` prefix; add a prefix of it to `scope`, like \"{}\", or remove `scope`",
-                        origin_prefix(url)
-                    ),
-                );
-            }
-        }
+        let StartAndScope(start, start_lines, scope) = cx.start_and_scope(&raw)?;
 
         let deny = raw
             .deny

@@ -155,26 +155,10 @@ pub fn parse(body: &[u8], base: &Url) -> Result<Discovery, DiscoverError> {
                 let name = e.local_name();
                 let name = name.as_ref();
                 let Some(k) = kind else {
-                    kind = Some(match name {
-                        b"rss" | b"RDF" => DocumentKind::Rss,
-                        b"feed" => DocumentKind::Atom,
-                        b"urlset" => DocumentKind::Sitemap,
-                        b"sitemapindex" => DocumentKind::SitemapIndex,
-                        other => {
-                            return Err(DiscoverError::NotAFeed(
-                                String::from_utf8_lossy(other).into_owned(),
-                            ));
-                        }
-                    });
+                    kind = Some(document_kind(name)?);
                     continue;
                 };
-                let entry_name: &[u8] = match k {
-                    DocumentKind::Rss => b"item",
-                    DocumentKind::Atom => b"entry",
-                    DocumentKind::Sitemap => b"url",
-                    DocumentKind::SitemapIndex => b"sitemap",
-                };
-                if name == entry_name && !is_empty {
+                if name == entry_element(k) && !is_empty {
                     in_entry = true;
                     loc = None;
                     modified = None;
@@ -183,26 +167,9 @@ pub fn parse(body: &[u8], base: &Url) -> Result<Discovery, DiscoverError> {
                 if !in_entry {
                     continue;
                 }
-                match (k, name) {
-                    (DocumentKind::Atom, b"link") => {
-                        let rel = attribute(e, b"rel");
-                        if matches!(rel.as_deref(), None | Some("alternate"))
-                            && let Some(href) = attribute(e, b"href")
-                        {
-                            loc.get_or_insert(href);
-                        }
-                    }
-                    (DocumentKind::Rss, b"link") | (_, b"loc") if !is_empty => {
-                        field = Field::Loc;
-                        text.clear();
-                    }
-                    (_, b"lastmod" | b"updated" | b"pubDate" | b"date" | b"modified")
-                        if !is_empty =>
-                    {
-                        field = Field::Modified;
-                        text.clear();
-                    }
-                    _ => {}
+                if let Some(f) = field_of_element(k, e, is_empty, &mut loc) {
+                    field = f;
+                    text.clear();
                 }
             }
             Event::Text(ref t) if field != Field::None => {
@@ -229,33 +196,12 @@ pub fn parse(body: &[u8], base: &Url) -> Result<Discovery, DiscoverError> {
             Event::End(ref e) => {
                 let name = e.local_name();
                 let name = name.as_ref();
-                match field {
-                    Field::Loc => {
-                        if loc.is_none() && !text.trim().is_empty() {
-                            loc = Some(text.trim().to_string());
-                        }
-                        field = Field::None;
-                        continue;
-                    }
-                    Field::Modified => {
-                        let date = parse_date(&text);
-                        // The latest of several dates (pubDate and updated, say).
-                        modified = match (modified, date) {
-                            (Some(a), Some(b)) => Some(a.max(b)),
-                            (a, b) => a.or(b),
-                        };
-                        field = Field::None;
-                        continue;
-                    }
-                    Field::None => {}
+                if field != Field::None {
+                    finish_field(field, &text, &mut loc, &mut modified);
+                    field = Field::None;
+                    continue;
                 }
-                let entry_name: &[u8] = match kind {
-                    Some(DocumentKind::Rss) => b"item",
-                    Some(DocumentKind::Atom) => b"entry",
-                    Some(DocumentKind::Sitemap) => b"url",
-                    Some(DocumentKind::SitemapIndex) => b"sitemap",
-                    None => b"",
-                };
+                let entry_name = kind.map(entry_element).unwrap_or(b"");
                 if in_entry && name == entry_name {
                     in_entry = false;
                     if let Some(url) = loc.take().and_then(|l| resolve(base, &l)) {
@@ -277,6 +223,83 @@ pub fn parse(body: &[u8], base: &Url) -> Result<Discovery, DiscoverError> {
     match kind {
         Some(kind) => Ok(Discovery { kind, entries }),
         None => Err(DiscoverError::Malformed("no root element".into())),
+    }
+}
+
+/// The kind of document whose root element is `name`; an error for any other root.
+fn document_kind(name: &[u8]) -> Result<DocumentKind, DiscoverError> {
+    Ok(match name {
+        b"rss" | b"RDF" => DocumentKind::Rss,
+        b"feed" => DocumentKind::Atom,
+        b"urlset" => DocumentKind::Sitemap,
+        b"sitemapindex" => DocumentKind::SitemapIndex,
+        other => {
+            return Err(DiscoverError::NotAFeed(
+                String::from_utf8_lossy(other).into_owned(),
+            ));
+        }
+    })
+}
+
+/// The name of the element holding one entry in a document of kind `k`.
+fn entry_element(k: DocumentKind) -> &'static [u8] {
+    match k {
+        DocumentKind::Rss => b"item",
+        DocumentKind::Atom => b"entry",
+        DocumentKind::Sitemap => b"url",
+        DocumentKind::SitemapIndex => b"sitemap",
+    }
+}
+
+/// The field whose text element `e` (inside an entry of a document of kind `k`) holds,
+/// if any; an Atom `<link>` gives its `href` to `loc` at once instead.
+fn field_of_element(
+    k: DocumentKind,
+    e: &quick_xml::events::BytesStart<'_>,
+    is_empty: bool,
+    loc: &mut Option<String>,
+) -> Option<Field> {
+    match (k, e.local_name().as_ref()) {
+        (DocumentKind::Atom, b"link") => {
+            let rel = attribute(e, b"rel");
+            if matches!(rel.as_deref(), None | Some("alternate"))
+                && let Some(href) = attribute(e, b"href")
+            {
+                loc.get_or_insert(href);
+            }
+            None
+        }
+        (DocumentKind::Rss, b"link") | (_, b"loc") if !is_empty => Some(Field::Loc),
+        (_, b"lastmod" | b"updated" | b"pubDate" | b"date" | b"modified") if !is_empty => {
+            Some(Field::Modified)
+        }
+        _ => None,
+    }
+}
+
+/// Stores the collected `text` of `field` (not `Field::None`): the first location, or
+/// the latest of the dates.
+fn finish_field(
+    field: Field,
+    text: &str,
+    loc: &mut Option<String>,
+    modified: &mut Option<DateTime<Utc>>,
+) {
+    match field {
+        Field::Loc => {
+            if loc.is_none() && !text.trim().is_empty() {
+                *loc = Some(text.trim().to_string());
+            }
+        }
+        Field::Modified => {
+            let date = parse_date(text);
+            // The latest of several dates (pubDate and updated, say).
+            *modified = match (*modified, date) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            };
+        }
+        Field::None => {}
     }
 }
 

@@ -158,74 +158,7 @@ impl Measures {
             good: vec![0; n],
             value: vec![0.0; n],
         };
-        let mut in_link = vec![false; n];
-        // Nearest block-level ancestor (or self) of each node: its "unit".
-        let mut unit = vec![0usize; n];
-        let mut cache = hints::Cache::default();
-        // Top-down: skip, in-link, units, hints.
-        for i in 0..n {
-            let node = &dom.nodes[i];
-            let p = node.parent;
-            let (pskip, plink, punit) = if p == NONE {
-                (false, false, i)
-            } else {
-                (m.skip[p], in_link[p], unit[p])
-            };
-            m.skip[i] = pskip || (node.is_elem() && (ignored_tag(node.tag) || node.hidden));
-            in_link[i] = plink || node.tag == "a";
-            unit[i] = if node.is_elem() && (p == NONE || is_block(node.tag)) {
-                i
-            } else {
-                punit
-            };
-            if !node.is_elem() {
-                continue;
-            }
-            let f = cache.get(node.class, node.id);
-            m.hint[i] = f;
-            let mut h = if f & hints::HARD != 0 {
-                if f & hints::CONTENT != 0 {
-                    Hint::Soft
-                } else {
-                    Hint::Hard
-                }
-            } else if f & hints::SOFT != 0 {
-                Hint::Soft
-            } else {
-                Hint::None
-            };
-            if matches!(node.tag, "html" | "body" | "main" | "a") {
-                h = Hint::None;
-            } else if hard_role(node.role) || boilerplate_tag(node.tag) {
-                h = Hint::Hard;
-            } else if node.tag == "header" && h == Hint::None {
-                h = Hint::Soft;
-            }
-            m.hard_at[i] = h == Hint::Hard;
-            // A form asking for an e-mail address, a password, a search or a comment is
-            // boilerplate (newsletter, login, search box, comment form); other forms (a
-            // shop's product form, a page-wide ASP.NET form) are judged by their content.
-            let asks = match node.tag {
-                "textarea" => true,
-                "input" => node.attr("type").is_some_and(|t| {
-                    matches!(
-                        t.to_ascii_lowercase().as_str(),
-                        "email" | "password" | "search"
-                    )
-                }),
-                _ => false,
-            };
-            if asks
-                && let Some(f) = dom
-                    .ancestors(i)
-                    .take(30)
-                    .find(|&a| dom.nodes[a].tag == "form")
-            {
-                m.hard_at[f] = true;
-                m.soft_at[f] = false;
-            }
-            m.soft_at[i] = h == Hint::Soft;
-        }
+        let (in_link, unit) = m.mark_top_down(dom);
         // Bottom-up: text sums and unit measures.
         let mut direct = vec![0u32; n];
         let mut direct_link = vec![0u32; n];
@@ -300,17 +233,96 @@ impl Measures {
             }
             m.unlikely[i] = inherited || m.hard_at[i];
         }
-        // Net values, bottom-up: paragraph text counts, link text and short lines count
-        // against, boilerplate regions a quarter (the cleaning walk drops them anyway).
-        for i in (0..n).rev() {
-            if m.skip[i] {
+        m.add_net_values(dom, &direct, &direct_link, &para);
+        m
+    }
+
+    /// Top-down pass: skip, hints and boilerplate starts of each node; returns whether
+    /// each node is inside a link, and its unit (nearest block-level ancestor or self).
+    fn mark_top_down(&mut self, dom: &Dom<'_>) -> (Vec<bool>, Vec<usize>) {
+        let n = dom.nodes.len();
+        let mut in_link = vec![false; n];
+        // Nearest block-level ancestor (or self) of each node: its "unit".
+        let mut unit = vec![0usize; n];
+        let mut cache = hints::Cache::default();
+        for i in 0..n {
+            let node = &dom.nodes[i];
+            let p = node.parent;
+            let (pskip, plink, punit) = if p == NONE {
+                (false, false, i)
+            } else {
+                (self.skip[p], in_link[p], unit[p])
+            };
+            self.skip[i] = pskip || (node.is_elem() && (ignored_tag(node.tag) || node.hidden));
+            in_link[i] = plink || node.tag == "a";
+            unit[i] = if node.is_elem() && (p == NONE || is_block(node.tag)) {
+                i
+            } else {
+                punit
+            };
+            if !node.is_elem() {
+                continue;
+            }
+            let f = cache.get(node.class, node.id);
+            self.hint[i] = f;
+            let mut h = if f & hints::HARD != 0 {
+                if f & hints::CONTENT != 0 {
+                    Hint::Soft
+                } else {
+                    Hint::Hard
+                }
+            } else if f & hints::SOFT != 0 {
+                Hint::Soft
+            } else {
+                Hint::None
+            };
+            if matches!(node.tag, "html" | "body" | "main" | "a") {
+                h = Hint::None;
+            } else if hard_role(node.role) || boilerplate_tag(node.tag) {
+                h = Hint::Hard;
+            } else if node.tag == "header" && h == Hint::None {
+                h = Hint::Soft;
+            }
+            self.hard_at[i] = h == Hint::Hard;
+            // A form asking for an e-mail address, a password, a search or a comment is
+            // boilerplate (newsletter, login, search box, comment form); other forms (a
+            // shop's product form, a page-wide ASP.NET form) are judged by their content.
+            let asks = match node.tag {
+                "textarea" => true,
+                "input" => node.attr("type").is_some_and(|t| {
+                    matches!(
+                        t.to_ascii_lowercase().as_str(),
+                        "email" | "password" | "search"
+                    )
+                }),
+                _ => false,
+            };
+            if asks
+                && let Some(f) = dom
+                    .ancestors(i)
+                    .take(30)
+                    .find(|&a| dom.nodes[a].tag == "form")
+            {
+                self.hard_at[f] = true;
+                self.soft_at[f] = false;
+            }
+            self.soft_at[i] = h == Hint::Soft;
+        }
+        (in_link, unit)
+    }
+
+    /// Net values, bottom-up: paragraph text counts, link text and short lines count
+    /// against, boilerplate regions a quarter (the cleaning walk drops them anyway).
+    fn add_net_values(&mut self, dom: &Dom<'_>, direct: &[u32], links: &[u32], para: &[bool]) {
+        for i in (0..dom.nodes.len()).rev() {
+            if self.skip[i] {
                 continue;
             }
             let l = direct[i];
             if l > 0 {
-                let k = direct_link[i] as f32;
+                let k = links[i] as f32;
                 let l = l as f32;
-                m.value[i] += if m.unlikely[i] {
+                self.value[i] += if self.unlikely[i] {
                     -0.25 * l
                 } else if k > 0.7 * l {
                     -l
@@ -325,10 +337,9 @@ impl Measures {
             }
             let p = dom.nodes[i].parent;
             if p != NONE {
-                m.value[p] += m.value[i];
+                self.value[p] += self.value[i];
             }
         }
-        m
     }
 
     /// Link density of a subtree.

@@ -125,48 +125,62 @@ impl Meta {
                 }
                 _ => {}
             }
-            if n.is_elem()
-                && n.tag != "meta"
-                && let Some(prop) = Some(n.itemprop).filter(|p| !p.is_empty())
-            {
-                let prop = prop.trim().to_string();
-                if let std::collections::hash_map::Entry::Vacant(e) = m.itemprops.entry(prop) {
-                    let v = n
-                        .attr("content")
-                        .or(n.attr("datetime"))
-                        .map(collapse)
-                        .unwrap_or_else(|| {
-                            if n.end - i < 50 {
-                                dom.text(i)
-                            } else {
-                                String::new()
-                            }
-                        });
-                    if !v.is_empty() && v.len() < 500 {
-                        e.insert(v);
-                    }
+            m.note_itemprop(dom, i);
+        }
+        m.choose_ld_article(ld_objects);
+        m
+    }
+
+    /// Keeps the first microdata value of node `i`'s `itemprop` (not of a `<meta>`):
+    /// its `content` or `datetime`, else the text of a small element.
+    fn note_itemprop(&mut self, dom: &Dom<'_>, i: usize) {
+        let n = &dom.nodes[i];
+        if n.is_elem()
+            && n.tag != "meta"
+            && let Some(prop) = Some(n.itemprop).filter(|p| !p.is_empty())
+        {
+            let prop = prop.trim().to_string();
+            if let std::collections::hash_map::Entry::Vacant(e) = self.itemprops.entry(prop) {
+                let v = n
+                    .attr("content")
+                    .or(n.attr("datetime"))
+                    .map(collapse)
+                    .unwrap_or_else(|| {
+                        if n.end - i < 50 {
+                            dom.text(i)
+                        } else {
+                            String::new()
+                        }
+                    });
+                if !v.is_empty() && v.len() < 500 {
+                    e.insert(v);
                 }
             }
         }
-        // The best article object: article types first, the one with a headline and date.
+    }
+
+    /// Notes the names of the JSON-LD `objects` with an `@id` and the first breadcrumb
+    /// trail, and keeps the best article object: article types first, the one with a
+    /// headline and date.
+    fn choose_ld_article(&mut self, objects: Vec<Value>) {
         let mut best: Option<(i32, Value)> = None;
-        for o in ld_objects {
+        for o in objects {
             if let (Some(id), Some(name)) = (
                 o.get("@id").and_then(Value::as_str),
                 o.get("name").and_then(Value::as_str),
-            ) && !m.ld_names.contains_key(id)
+            ) && !self.ld_names.contains_key(id)
             {
-                m.ld_names.insert(id.to_string(), collapse(name));
+                self.ld_names.insert(id.to_string(), collapse(name));
             }
             let types = types_of(&o);
             if types.iter().any(|t| t == "breadcrumblist") {
-                if m.ld_breadcrumbs.is_empty() {
-                    m.ld_breadcrumbs = breadcrumb_names(&o);
+                if self.ld_breadcrumbs.is_empty() {
+                    self.ld_breadcrumbs = breadcrumb_names(&o);
                 }
                 continue;
             }
             let is_article = types.iter().any(|t| ARTICLE_TYPES.contains(&t.as_str()));
-            m.ld_is_article |= is_article;
+            self.ld_is_article |= is_article;
             let mut score = if is_article {
                 10
             } else if types.iter().any(|t| t == "webpage" || t == "itempage") {
@@ -184,8 +198,7 @@ impl Meta {
                 best = Some((score, o));
             }
         }
-        m.ld_article = best.map(|b| b.1);
-        m
+        self.ld_article = best.map(|b| b.1);
     }
 
     /// True if the page says it is an article (JSON-LD type or `og:type=article`).

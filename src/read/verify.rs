@@ -112,6 +112,18 @@ pub fn verify_file(path: &Path) -> FileReport {
             return report;
         }
     };
+    let (tail, digest_bad) = scan_problems(path, scan, &mut report);
+    let hints = repair_hints(path, &mut report, tail, digest_bad);
+    if !hints.is_empty() {
+        report.repair = Some(hints.join("; "));
+    }
+    report
+}
+
+/// Reads every record of `scan` into `report`: counts the records and notes each digest
+/// mismatch and each damaged or truncated stretch. Returns the offset of an unreadable
+/// tail (if any) and whether a digest did not match.
+fn scan_problems(path: &Path, scan: Scan, report: &mut FileReport) -> (Option<u64>, bool) {
     let mut tail: Option<u64> = None;
     let mut digest_bad = false;
     for item in scan {
@@ -158,9 +170,20 @@ pub fn verify_file(path: &Path) -> FileReport {
             }
         }
     }
-    let shown = path.display();
+    (tail, digest_bad)
+}
+
+/// The advice for what `report` found (an empty file, a torn tail, records too large,
+/// damage in the middle, altered records), in that order; marks the oversized records
+/// as `too_large` and an empty file as `empty` on the way.
+fn repair_hints(
+    path: &Path,
+    report: &mut FileReport,
+    tail: Option<u64>,
+    digest_bad: bool,
+) -> Vec<String> {
+    let open = report.open;
     let mut hints = Vec::new();
-    let symlink = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
     if report.bytes == 0 && report.problems.is_empty() {
         report.problems.push(Problem {
             kind: "empty".into(),
@@ -175,32 +198,7 @@ pub fn verify_file(path: &Path) -> FileReport {
         hints.push("an empty file holds nothing to lose; nothing to repair".into());
     }
     if let Some(t) = tail {
-        // Never advise a command that could remove an intact record: not through a
-        // symbolic link, not when nothing read (not a WARC file, or its dictionary is
-        // lost), not when the unreadable tail holds other frame/member starts (another
-        // file joined to this one, records this reader cannot decode).
-        let other_starts = tail_has_unit_starts(path, t);
-        if symlink {
-            hints.push(format!(
-                "{shown} is a symbolic link: check the file it points to, not the link"
-            ));
-        } else if report.records == 0 {
-            hints.push("no record reads: not a WARC file, or one whose zstd dictionary is lost; nothing was changed and nothing should be cut".into());
-        } else if other_starts {
-            hints.push(format!(
-                "the unreadable part from offset {t} holds what look like other records (another file joined to this one?): keep the file as it is; do not cut it"
-            ));
-        } else if open {
-            hints.push(format!(
-                "unfinished file left by a crash: the next `glaneur crawl` on this archive repairs it (keeps the {} complete records, moves the torn tail from offset {t} to a .damaged sidecar, then renames it)",
-                report.records
-            ));
-        } else {
-            hints.push(format!(
-                "cut the damaged tail: `truncate -s {t} {shown}` keeps the {} complete records before it",
-                report.records
-            ));
-        }
+        hints.push(tail_hint(path, report.records, open, t));
     }
     for p in report.problems.iter_mut() {
         if p.kind == "damaged" && crate::warc::is_oversized_record(&p.message) {
@@ -223,10 +221,38 @@ pub fn verify_file(path: &Path) -> FileReport {
     if digest_bad {
         hints.push("records whose digests do not match were altered after writing: restore the file from a copy if you have one".into());
     }
-    if !hints.is_empty() {
-        report.repair = Some(hints.join("; "));
+    hints
+}
+
+/// The advice for a file whose reading stopped at offset `t` (`records` read before it):
+/// never a command that could remove an intact record.
+fn tail_hint(path: &Path, records: u64, open: bool, t: u64) -> String {
+    let shown = path.display();
+    let symlink = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    // Never advise a command that could remove an intact record: not through a
+    // symbolic link, not when nothing read (not a WARC file, or its dictionary is
+    // lost), not when the unreadable tail holds other frame/member starts (another
+    // file joined to this one, records this reader cannot decode).
+    let other_starts = tail_has_unit_starts(path, t);
+    if symlink {
+        format!("{shown} is a symbolic link: check the file it points to, not the link")
+    } else if records == 0 {
+        "no record reads: not a WARC file, or one whose zstd dictionary is lost; nothing was changed and nothing should be cut".into()
+    } else if other_starts {
+        format!(
+            "the unreadable part from offset {t} holds what look like other records (another file joined to this one?): keep the file as it is; do not cut it"
+        )
+    } else if open {
+        format!(
+            "unfinished file left by a crash: the next `glaneur crawl` on this archive repairs it (keeps the {} complete records, moves the torn tail from offset {t} to a .damaged sidecar, then renames it)",
+            records
+        )
+    } else {
+        format!(
+            "cut the damaged tail: `truncate -s {t} {shown}` keeps the {} complete records before it",
+            records
+        )
     }
-    report
 }
 
 /// True when the bytes of `path` after `from` hold the start of another zstd frame (or

@@ -352,25 +352,7 @@ pub fn repair_file(path: &Path) -> Result<Repair, WarcError> {
     let len = std::fs::metadata(path).map_err(|e| io_err(path, e))?.len();
     let found = layout(path)?;
     if found.records.is_empty() || found.good_end == 0 {
-        let corrupt = PathBuf::from(format!("{}{CORRUPT_SUFFIX}", final_path.display()));
-        if len == 0 {
-            std::fs::remove_file(path).map_err(|e| io_err(path, e))?;
-        } else {
-            tracing::warn!(
-                "{}: no complete WARC record, renamed {}",
-                path.display(),
-                corrupt.display()
-            );
-            std::fs::rename(path, &corrupt).map_err(|e| io_err(path, e))?;
-        }
-        return Ok(Repair {
-            file: corrupt,
-            closed: false,
-            records_kept: 0,
-            damaged: Vec::new(),
-            sidecar: None,
-            undescribed: Vec::new(),
-        });
+        return set_aside_recordless(path, &final_path, len);
     }
     if final_path.exists() {
         return Err(io_err(
@@ -381,7 +363,80 @@ pub fn repair_file(path: &Path) -> Result<Repair, WarcError> {
             ),
         ));
     }
-    let container = container_of(&final_path);
+    let Plan {
+        mut spans,
+        planned,
+        records_kept,
+        cut_at,
+    } = plan_spans(&found, container_of(&final_path), len);
+    let undescribed = found.undescribed(&found.middles);
+    let sidecar = if spans.is_empty() {
+        None
+    } else {
+        Some(move_aside(path, &final_path, &mut spans, &undescribed)?)
+    };
+    patch_in_place(path, &planned, cut_at, len)?;
+    for d in &spans {
+        tracing::warn!(
+            "{}: {} bytes at offset {} {} ({}); the intact records around them are kept",
+            final_path.display(),
+            d.length,
+            d.offset,
+            if d.tail { "cut off" } else { "moved aside" },
+            d.reason
+        );
+    }
+    std::fs::rename(path, &final_path).map_err(|e| io_err(path, e))?;
+    Ok(Repair {
+        file: final_path,
+        closed: true,
+        records_kept,
+        damaged: spans,
+        sidecar,
+        undescribed,
+    })
+}
+
+/// A file without one complete record: removed when empty, else renamed with the
+/// corrupt suffix (nothing in it to keep).
+fn set_aside_recordless(path: &Path, final_path: &Path, len: u64) -> Result<Repair, WarcError> {
+    let corrupt = PathBuf::from(format!("{}{CORRUPT_SUFFIX}", final_path.display()));
+    if len == 0 {
+        std::fs::remove_file(path).map_err(|e| io_err(path, e))?;
+    } else {
+        tracing::warn!(
+            "{}: no complete WARC record, renamed {}",
+            path.display(),
+            corrupt.display()
+        );
+        std::fs::rename(path, &corrupt).map_err(|e| io_err(path, e))?;
+    }
+    Ok(Repair {
+        file: corrupt,
+        closed: false,
+        records_kept: 0,
+        damaged: Vec::new(),
+        sidecar: None,
+        undescribed: Vec::new(),
+    })
+}
+
+/// What a repair does to a file: see [`plan_spans`].
+struct Plan {
+    /// The damaged spans, in order (a tail span last).
+    spans: Vec<DamagedSpan>,
+    /// The fillers to write over the damaged middles: offset and bytes.
+    planned: Vec<(u64, Vec<u8>)>,
+    /// The number of records kept.
+    records_kept: u64,
+    /// The offset the file is cut at (nothing is cut when it is the file's length).
+    cut_at: u64,
+}
+
+/// What to do with the damage `found` in a file of `len` bytes: the damaged spans, the
+/// fillers to write over the middle ones, the number of records kept, and where the
+/// file is cut.
+fn plan_spans(found: &Layout, container: Container, len: u64) -> Plan {
     let mut spans: Vec<DamagedSpan> = Vec::new();
     let mut planned: Vec<(u64, Vec<u8>)> = Vec::new();
     let mut records_kept = found.records.len() as u64 + found.oversized;
@@ -432,17 +487,27 @@ pub fn repair_file(path: &Path) -> Result<Repair, WarcError> {
             tail: true,
         });
     }
-    let undescribed = found.undescribed(&found.middles);
-    let sidecar = if spans.is_empty() {
-        None
-    } else {
-        Some(move_aside(path, &final_path, &mut spans, &undescribed)?)
-    };
+    Plan {
+        spans,
+        planned,
+        records_kept,
+        cut_at,
+    }
+}
+
+/// Writes the fillers of `planned` (those before `cut_at`) over the damaged middles of
+/// `path`, cuts it at `cut_at` if shorter than `len`, and syncs it.
+fn patch_in_place(
+    path: &Path,
+    planned: &[(u64, Vec<u8>)],
+    cut_at: u64,
+    len: u64,
+) -> Result<(), WarcError> {
     let file = OpenOptions::new()
         .write(true)
         .open(path)
         .map_err(|e| io_err(path, e))?;
-    for (offset, bytes) in &planned {
+    for (offset, bytes) in planned {
         if *offset < cut_at {
             file.write_all_at(bytes, *offset)
                 .map_err(|e| io_err(path, e))?;
@@ -452,26 +517,7 @@ pub fn repair_file(path: &Path) -> Result<Repair, WarcError> {
         file.set_len(cut_at).map_err(|e| io_err(path, e))?;
     }
     file.sync_all().map_err(|e| io_err(path, e))?;
-    drop(file);
-    for d in &spans {
-        tracing::warn!(
-            "{}: {} bytes at offset {} {} ({}); the intact records around them are kept",
-            final_path.display(),
-            d.length,
-            d.offset,
-            if d.tail { "cut off" } else { "moved aside" },
-            d.reason
-        );
-    }
-    std::fs::rename(path, &final_path).map_err(|e| io_err(path, e))?;
-    Ok(Repair {
-        file: final_path,
-        closed: true,
-        records_kept,
-        damaged: spans,
-        sidecar,
-        undescribed,
-    })
+    Ok(())
 }
 
 /// Copies the bytes of `spans` to the sidecar (appended, if one exists from an earlier
