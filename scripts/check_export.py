@@ -39,10 +39,14 @@ TYPES = {
     "warc_file": pa.string(),
     "warc_offset": pa.int64(),
     "categories": "list<string>",
+    "status": pa.string(),
+    "gone_since": UTC_TS,
+    "versions": pa.int64(),
+    "last_changed": UTC_TS,
     "published_text": pa.string(),
     "modified_text": pa.string(),
 }
-CSV_COLUMNS = list(TYPES)[:12]
+CSV_COLUMNS = list(TYPES)[:16]
 
 
 def expected_instant(text):
@@ -86,6 +90,12 @@ def main() -> int:
     for r in rows:
         if r["captured_at"] is None or r["warc_offset"] is None or r["warc_offset"] < 0:
             problems.append(f"{r['url']}: captured_at/warc_offset missing")
+        # One crawl of a site where nothing was deleted: every article is current.
+        if r["status"] != "current" or r["gone_since"] is not None or r["versions"] < 1:
+            problems.append(
+                f"{r['url']}: status {r['status']}, gone_since {r['gone_since']}, "
+                f"versions {r['versions']} (expected current, none, >= 1)"
+            )
         for col in ("published", "modified"):
             text = r[f"{col}_text"]
             if text is None:
