@@ -30,20 +30,6 @@ const AUTHORS: &[&str] = &[
     "Julien Garnier",
     "Sophie Perrin",
 ];
-const MONTHS: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
 
 /// What an article page says, as an extractor should find it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -515,7 +501,8 @@ fn parse_time(rfc3339: &str) -> DateTime<Utc> {
 pub fn french_date(rfc3339: &str) -> String {
     match DateTime::parse_from_rfc3339(rfc3339) {
         Ok(t) => {
-            let month = MONTHS[t.format("%m").to_string().parse::<usize>().unwrap_or(1) - 1];
+            let month = crate::extract::FRENCH_MONTHS
+                [t.format("%m").to_string().parse::<usize>().unwrap_or(1) - 1];
             format!("{} {month} {}", t.format("%-d"), t.format("%Y"))
         }
         Err(_) => rfc3339.to_string(),

@@ -43,6 +43,22 @@ impl ParsedDate {
     }
 }
 
+/// The French month names, January first, as written in dates ("12 mars 2024").
+pub const FRENCH_MONTHS: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+
 const MONTHS: &[(&str, u32)] = &[
     // French
     ("janvier", 1),

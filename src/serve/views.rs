@@ -24,25 +24,10 @@ pub fn fmt_date(d: &DateTime<Utc>) -> String {
     d.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
-const MONTHS_FR: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
-
 /// A date for people, `12 mars 2024, 14:05` (`12 mars 2024` for a day alone), in the
 /// offset it was given in; the text itself when it is not a date.
 pub fn french_date(text: &str) -> String {
-    let month = |m: u32| MONTHS_FR[(m.clamp(1, 12) - 1) as usize];
+    let month = |m: u32| crate::extract::FRENCH_MONTHS[(m.clamp(1, 12) - 1) as usize];
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         use chrono::{Datelike, Timelike};
         return format!(
