@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
 use url::Url;
 
 use super::text::{self, Rng};
@@ -501,9 +501,8 @@ fn parse_time(rfc3339: &str) -> DateTime<Utc> {
 pub fn french_date(rfc3339: &str) -> String {
     match DateTime::parse_from_rfc3339(rfc3339) {
         Ok(t) => {
-            let month = crate::extract::FRENCH_MONTHS
-                [t.format("%m").to_string().parse::<usize>().unwrap_or(1) - 1];
-            format!("{} {month} {}", t.format("%-d"), t.format("%Y"))
+            let month = crate::extract::FRENCH_MONTHS[t.month0() as usize];
+            format!("{} {month} {}", t.day(), t.year())
         }
         Err(_) => rfc3339.to_string(),
     }
