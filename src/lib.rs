@@ -16,6 +16,7 @@ pub mod fetch;
 pub mod frontier;
 pub mod metrics;
 pub mod politeness;
+pub mod profile;
 pub mod read;
 pub mod serve;
 pub mod store;

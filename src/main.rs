@@ -23,6 +23,8 @@ pub enum ExitCode {
     /// Nothing fetched: no start URL could be fetched at all (DNS, connection, refused
     /// private address).
     NothingFetched = 5,
+    /// `profile check`: a profile's selector no longer matches its site.
+    ProfileBroken = 6,
 }
 
 fn main() {
@@ -37,6 +39,7 @@ fn main() {
         Command::Get(args) => cli::get::run(args, printer),
         Command::Articles(args) => cli::articles::run(args, printer),
         Command::Verify(args) => cli::verify::run(args, printer),
+        Command::Profile(args) => cli::profile::run(args, printer),
         Command::Stats(args) => cli::stats::run(args, printer),
         Command::Workers(args) => cli::workers::run(args, printer),
         Command::Dict(args) => cli::dict::run(args, printer),

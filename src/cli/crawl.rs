@@ -369,7 +369,7 @@ fn warn_placeholder_contact(settings: &CrawlSettings, printer: Printer) {
     }
 }
 
-fn parse_resolve(value: &str) -> Result<(String, SocketAddr), String> {
+pub(crate) fn parse_resolve(value: &str) -> Result<(String, SocketAddr), String> {
     let (host, addr) = value
         .split_once('=')
         .ok_or_else(|| format!("--resolve {value}: expected HOST=ADDR"))?;

@@ -9,6 +9,7 @@ pub mod get;
 pub mod index;
 pub mod logging;
 pub mod printer;
+pub mod profile;
 pub mod serve;
 pub mod share;
 pub mod shell;
@@ -142,6 +143,9 @@ pub enum Command {
     Articles(articles::ArticlesArgs),
     /// Check every record's framing and digests; find truncated or damaged files.
     Verify(verify::VerifyArgs),
+    /// Write a site profile from a polite sample of the site (`profile new`), or check
+    /// that profiles still match their sites (`profile check`, exit 6 when a field broke).
+    Profile(profile::ProfileArgs),
     /// Captures by host, status, MIME type and day; bytes; first and last capture.
     Stats(stats::StatsArgs),
     /// The workers sharing a PostgreSQL state: live ones, their leases and rates, and the

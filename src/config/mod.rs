@@ -7,7 +7,7 @@ mod profile;
 mod reach;
 
 pub use policy::{HostPolicy, Policy};
-pub use profile::{SelectorConfig, SiteProfile, load_profiles};
+pub use profile::{DEFAULT_MAX_DEPTH, SelectorConfig, SiteProfile, load_profiles};
 pub use reach::{StartProblem, check_start_urls};
 
 use std::path::PathBuf;

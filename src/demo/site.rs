@@ -108,6 +108,33 @@ impl DemoSite {
             .unwrap_or_else(|_| path.to_string())
     }
 
+    /// The article template's classes that [`DemoSite::redesign`] renames, old → new.
+    pub const REDESIGN: &'static [(&'static str, &'static str)] = &[
+        ("entry-title", "post-heading"),
+        ("entry-meta", "post-byline"),
+        ("entry-date published", "post-date"),
+        ("updated", "post-update"),
+        ("entry-content", "post-text"),
+        ("entry-footer", "post-tail"),
+        ("cat-links", "post-topics"),
+        ("lire-aussi", "a-voir"),
+    ];
+
+    /// The site after a redesign of its article template: every article page's classes
+    /// renamed as [`DemoSite::REDESIGN`] says (text, links, dates and ground truth
+    /// unchanged), as when a publisher changes theme. Tests of `profile check` use it.
+    pub fn redesign(&mut self) {
+        for article in &self.articles {
+            if let Some(page) = self.pages.get_mut(&article.path) {
+                for (old, new) in Self::REDESIGN {
+                    page.body = page
+                        .body
+                        .replace(&format!("class=\"{old}\""), &format!("class=\"{new}\""));
+                }
+            }
+        }
+    }
+
     /// Paths that robots.txt disallows (linked from every page).
     pub fn disallowed_paths(&self) -> Vec<String> {
         vec!["/recherche/?q=cloud".to_string()]

@@ -26,6 +26,7 @@ mod incremental;
 mod incremental_cli;
 mod outcomes;
 mod politeness_robots;
+mod profile;
 mod read_cli;
 mod robust;
 mod serve;
