@@ -85,7 +85,8 @@ pub fn read_page(page: SampledPage) -> ReadPage {
 
 /// Escapes a literal for a regex.
 fn lit(s: &str) -> String {
-    regex::escape(s)
+    // `-` needs no escape outside a class: keep URLs readable.
+    regex::escape(s).replace(r"\-", "-")
 }
 
 /// The narrowest class of a set of path segments at one position: a literal when all are

@@ -373,6 +373,9 @@ fn extract_with(page: &ReadPage, config: &SelectorConfig) -> Option<Article> {
 #[derive(Debug, Clone, Default)]
 struct Score {
     agree: usize,
+    /// Sum over agreeing articles of the overlap with the reference (1 for an equal
+    /// value; the word F1 for the body).
+    quality: f64,
     used: usize,
     total: usize,
     example: Option<String>,
@@ -413,6 +416,11 @@ fn score_rounds(
                         score.total += 1;
                         if used && agrees(*field, &w, &g) {
                             score.agree += 1;
+                            score.quality += if *field == Field::Body {
+                                word_f1(&w, &g)
+                            } else {
+                                1.0
+                            };
                             score.used += 1;
                             if score.example.is_none() {
                                 score.example = Some(g);
@@ -515,15 +523,17 @@ fn choose(
         .filter(|a| value(&a.article, field).is_some())
         .count();
     let list = finalists.get(&field).map(Vec::as_slice).unwrap_or(&[]);
+    // Most agreements, then closest to the reference, then simplest, then first listed.
     let best = list
         .iter()
         .enumerate()
         .filter_map(|(i, (css, cost))| scores.get(&(field, i)).map(|s| (css, *cost, s)))
         .filter(|(_, _, s)| s.used > 0)
-        .max_by(|a, b| {
-            a.2.agree
-                .cmp(&b.2.agree)
-                .then_with(|| b.1.total_cmp(&a.1))
+        .min_by(|a, b| {
+            b.2.agree
+                .cmp(&a.2.agree)
+                .then_with(|| b.2.quality.total_cmp(&a.2.quality))
+                .then_with(|| a.1.total_cmp(&b.1))
         });
     let Some((css, _, score)) = best else {
         let note = if with_value == 0 {
