@@ -173,10 +173,11 @@ fn run_new(args: &NewArgs, printer: Printer) -> anyhow::Result<ExitCode> {
         "sampling {} ({} pages at most, {} request(s)/s)…",
         options.start,
         options.pages,
-        options
-            .policy
-            .for_host(&glaneur::urls::host_key(&options.start).unwrap_or_default())
-            .requests_per_second
+        profile::host_policy(
+            &options.policy,
+            &glaneur::urls::host_key(&options.start).unwrap_or_default()
+        )
+        .requests_per_second
     ));
     let inferred = runtime()?.block_on(profile::infer(&options))?;
     let text = write::to_toml(&inferred);
@@ -194,7 +195,7 @@ fn run_new(args: &NewArgs, printer: Printer) -> anyhow::Result<ExitCode> {
         let Some(choice) = inferred.selectors.get(&field) else {
             continue;
         };
-        let agreement = if choice.total > 0 {
+        let agreement = if choice.total > 0 && (choice.agree > 0 || choice.selector.is_some()) {
             format!("{}/{}", choice.agree, choice.total)
         } else {
             "-".into()
@@ -209,12 +210,14 @@ fn run_new(args: &NewArgs, printer: Printer) -> anyhow::Result<ExitCode> {
     }
     printer.out(table.as_bytes())?;
     printer.info(format_args!(
-        "wrote {}: {} pages sampled ({} articles), {} requests in {:.1} s; article = {}",
+        "wrote {}: {} pages sampled ({} articles), {} requests in {:.1} s at {} request(s)/s, inference {:.1} s; article = {}",
         out.display(),
         inferred.pages,
         inferred.articles,
         inferred.requests,
-        inferred.elapsed.as_secs_f64(),
+        inferred.sampling.as_secs_f64(),
+        inferred.rate,
+        (inferred.elapsed - inferred.sampling).as_secs_f64(),
         inferred.article.as_deref().unwrap_or("(none)")
     ));
     for url in &inferred.article_conflicts {
@@ -229,7 +232,9 @@ fn run_check(args: &CheckArgs, printer: Printer) -> anyhow::Result<ExitCode> {
     let printer = printer.with_json(args.json);
     for path in &args.profiles {
         if !path.exists() {
-            return Err(UsageError(format!("{}: no such file or directory", path.display())).into());
+            return Err(
+                UsageError(format!("{}: no such file or directory", path.display())).into(),
+            );
         }
     }
     let profiles = load_profiles(&args.profiles).map_err(|e| UsageError(e.to_string()))?;
@@ -278,7 +283,10 @@ fn run_check(args: &CheckArgs, printer: Printer) -> anyhow::Result<ExitCode> {
                     .suggestion
                     .as_deref()
                     .map(|s| format!("; suggested replacement: {} = \"{s}\"", f.field))
-                    .unwrap_or_else(|| "; no replacement found: remove it to let the generic extractor decide".into());
+                    .unwrap_or_else(|| {
+                        "; no replacement found: remove it to let the generic extractor decide"
+                            .into()
+                    });
                 text.push_str(&format!("    {problem}{fix}\n"));
             }
         }

@@ -48,7 +48,9 @@ fn post_count(html: &str) -> usize {
 /// types, `og:type=article`), listed in the feed, or shaped like one (a title, a date,
 /// a body of [`MIN_ARTICLE_WORDS`] words or more, one post on the page).
 pub fn read_page(page: SampledPage) -> ReadPage {
-    let declared = extract::analyze(&input(&page), None, false).article.is_some();
+    let declared = extract::analyze(&input(&page), None, false)
+        .article
+        .is_some();
     let article = extract::analyze(&input(&page), None, true).article;
     let article = article.unwrap_or_default();
     let html = String::from_utf8_lossy(&page.body);
@@ -111,7 +113,8 @@ fn segment_class(values: &[&str]) -> String {
     }
     let ends_with_id = |v: &str| {
         let stem = v.trim_end_matches(".html").trim_end_matches(".htm");
-        stem.rsplit_once('-').is_some_and(|(a, b)| !a.is_empty() && digits(b))
+        stem.rsplit_once('-')
+            .is_some_and(|(a, b)| !a.is_empty() && digits(b))
     };
     let html = all(&|v| v.ends_with(".html"));
     match (all(&ends_with_id), html) {

@@ -33,10 +33,14 @@ pub enum ProfileError {
     #[error("cannot fetch: {0}")]
     Fetch(String),
     /// The start page gave nothing (network error, error status, robots.txt).
-    #[error("the start page {0} could not be fetched (see the warnings above); check the URL, --resolve and the policy's allow_private_networks")]
+    #[error(
+        "the start page {0} could not be fetched (see the warnings above); check the URL, --resolve and the policy's allow_private_networks"
+    )]
     Start(Url),
     /// No sampled page looks like an article.
-    #[error("none of the {0} pages sampled looks like an article (no JSON-LD or og:type article, no dated page with a long body): give a start page that links to articles, or more --pages")]
+    #[error(
+        "none of the {0} pages sampled looks like an article (no JSON-LD or og:type article, no dated page with a long body): give a start page that links to articles, or more --pages"
+    )]
     NoArticles(usize),
 }
 
@@ -84,10 +88,25 @@ pub struct Inferred {
     pub article_evidence: BTreeMap<&'static str, usize>,
     /// HTTP requests made.
     pub requests: u32,
-    /// Time spent.
+    /// Time spent, in all.
     pub elapsed: Duration,
+    /// Of which fetching (robots.txt, feed, sitemap, pages).
+    pub sampling: Duration,
     /// The policy's rate for the site's host (requests per second).
     pub rate: f64,
+}
+
+/// The policy of a host key (`name` or `name:port`), as the crawler looks it up: an
+/// exact entry first, then the name without its port.
+pub fn host_policy<'a>(policy: &'a Policy, host: &str) -> &'a crate::config::HostPolicy {
+    if let Some(p) = policy.hosts.get(host) {
+        return p;
+    }
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name,
+        _ => host,
+    };
+    policy.for_host(name)
 }
 
 /// The site's origin as a scope prefix (`scheme://host[:port]/`).
@@ -102,6 +121,7 @@ pub async fn infer(options: &NewOptions) -> Result<Inferred, ProfileError> {
     let mut sampler = sample::Sampler::new(&options.policy, &options.resolve)?;
     let sample = sample::sample_site(&mut sampler, &start, &scope, options.pages).await?;
     let pages = sample.pages.len();
+    let sampling = sampler.elapsed();
     let read: Vec<ReadPage> = sample
         .pages
         .iter()
@@ -144,7 +164,8 @@ pub async fn infer(options: &NewOptions) -> Result<Inferred, ProfileError> {
         article_evidence,
         requests: sampler.requests(),
         elapsed: sampler.elapsed(),
-        rate: options.policy.for_host(&host).requests_per_second,
+        sampling,
+        rate: host_policy(&options.policy, &host).requests_per_second,
         start,
     })
 }

@@ -12,7 +12,7 @@ use url::Url;
 use crate::config::Policy;
 use crate::discover::{self, DocumentKind};
 use crate::extract::{self, PageInput};
-use crate::fetch::{Fetcher, FetcherConfig, FetchRequest, decode_content};
+use crate::fetch::{FetchRequest, Fetcher, FetcherConfig, decode_content};
 use crate::politeness::{HostGate, RobotsRules, fetch_robots};
 
 use super::ProfileError;
@@ -110,7 +110,7 @@ impl Sampler {
             return;
         }
         let host = crate::urls::host_key(origin).unwrap_or_default();
-        let host_policy = self.policy.for_host(&host).clone();
+        let host_policy = super::host_policy(&self.policy, &host).clone();
         let rules = {
             let _permit = self.gate.acquire(&host, &host_policy).await;
             self.requests += 1;
@@ -146,7 +146,7 @@ impl Sampler {
                 return None;
             }
             let host = crate::urls::host_key(&url)?;
-            let host_policy = self.policy.for_host(&host).clone();
+            let host_policy = super::host_policy(&self.policy, &host).clone();
             let request = FetchRequest {
                 url: url.clone(),
                 headers: Vec::new(),
@@ -238,7 +238,12 @@ fn shape(url: &Url) -> String {
             parts.push("*".into());
         }
     }
-    format!("{}:{}{}", n, parts.join("/"), url.query().map_or("", |_| "?"))
+    format!(
+        "{}:{}{}",
+        n,
+        parts.join("/"),
+        url.query().map_or("", |_| "?")
+    )
 }
 
 /// Samples up to `pages` HTML pages of the site at `start`, in scope `scope` (URL
@@ -255,7 +260,8 @@ pub async fn sample_site(
     let Some((start_url, body, content_type)) = sampler.get(start).await else {
         return Err(ProfileError::Start(start.clone()));
     };
-    let in_scope = |u: &Url| u.as_str().starts_with(scope) || u.as_str().starts_with(start_url.as_str());
+    let in_scope =
+        |u: &Url| u.as_str().starts_with(scope) || u.as_str().starts_with(start_url.as_str());
     let start_html = String::from_utf8_lossy(&body).into_owned();
     sample.feeds = discover::feed_links(&start_html, &start_url)
         .into_iter()
@@ -264,18 +270,15 @@ pub async fn sample_site(
     let mut seen: HashSet<Url> = HashSet::from([start.clone(), start_url.clone()]);
     let mut all_links: HashSet<Url> = HashSet::new();
     let mut queues = ShapeQueues::default();
-    let enqueue = |queues: &mut ShapeQueues,
-                   seen: &mut HashSet<Url>,
-                   url: Url,
-                   depth: u32,
-                   in_feed: bool| {
-        if in_scope(&url)
-            && !discover::looks_like_feed_or_sitemap(None, &url, b"")
-            && seen.insert(url.clone())
-        {
-            queues.push(url, depth, in_feed);
-        }
-    };
+    let enqueue =
+        |queues: &mut ShapeQueues, seen: &mut HashSet<Url>, url: Url, depth: u32, in_feed: bool| {
+            if in_scope(&url)
+                && !discover::looks_like_feed_or_sitemap(None, &url, b"")
+                && seen.insert(url.clone())
+            {
+                queues.push(url, depth, in_feed);
+            }
+        };
     let first = page_of(start_url.clone(), body, content_type, 0, false);
     for link in page_links(&first) {
         all_links.insert(link.clone());

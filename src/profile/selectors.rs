@@ -20,6 +20,8 @@ use super::classify::{ReadPage, input};
 pub const MIN_AGREEMENT: f64 = 0.9;
 /// Candidates per field scored on every article (after a first pass on a few).
 const FINALISTS: usize = 8;
+/// Candidates per field, cheapest first, given the first pass.
+const MAX_CANDIDATES: usize = 48;
 /// Articles of the first, cheap pass.
 const FIRST_PASS: usize = 4;
 /// Ancestors looked at above a target element.
@@ -146,11 +148,18 @@ fn word_f1(a: &str, b: &str) -> f64 {
         return 0.0;
     }
     let (p, r) = (common / total_b, common / total_a);
-    if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
+    if p + r == 0.0 {
+        0.0
+    } else {
+        2.0 * p * r / (p + r)
+    }
 }
 
 fn same_instant(a: &str, b: &str) -> bool {
-    match (DateTime::parse_from_rfc3339(a), DateTime::parse_from_rfc3339(b)) {
+    match (
+        DateTime::parse_from_rfc3339(a),
+        DateTime::parse_from_rfc3339(b),
+    ) {
         (Ok(x), Ok(y)) => x == y,
         _ => a == b,
     }
@@ -161,9 +170,7 @@ pub fn agrees(field: Field, want: &str, found: &str) -> bool {
     match field {
         Field::Body => word_f1(want, found) >= 0.9,
         Field::Published | Field::Modified => same_instant(want, found),
-        Field::Category | Field::Author => {
-            want.split(" | ").next() == found.split(" | ").next()
-        }
+        Field::Category | Field::Author => want.split(" | ").next() == found.split(" | ").next(),
         Field::Related => {
             let a: HashSet<&str> = want.split(" | ").collect();
             let b: HashSet<&str> = found.split(" | ").collect();
@@ -194,9 +201,11 @@ pub fn is_generated_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     name.is_empty()
         || name.bytes().any(|b| b.is_ascii_digit())
-        || ["css-", "sc-", "jsx-", "emotion-", "svelte-", "styled-", "chakra-"]
-            .iter()
-            .any(|p| lower.starts_with(p))
+        || [
+            "css-", "sc-", "jsx-", "emotion-", "svelte-", "styled-", "chakra-",
+        ]
+        .iter()
+        .any(|p| lower.starts_with(p))
         || name.contains("__") && name.rsplit("__").next().is_some_and(|t| t.len() <= 6)
         || (name.len() >= 6
             && name.bytes().any(|b| b.is_ascii_uppercase())
@@ -213,8 +222,65 @@ fn plain_ident(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
-/// Simple selectors for one element, with their cost (simpler is cheaper).
-fn simple_selectors(el: &ElementRef<'_>, with_tag_only: bool) -> Vec<(String, f64)> {
+/// True for a class naming a layout or a state rather than what the element holds
+/// (`alignwide`, `container`, `has-…`, `is-…`): poor anchors for a selector.
+fn is_layout_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [
+        "align",
+        "container",
+        "wrapper",
+        "wrap",
+        "row",
+        "col",
+        "grid",
+        "flex",
+        "layout",
+        "clearfix",
+        "has-",
+        "is-",
+        "wp-block-group",
+        "wp-container",
+        "site-main",
+        "inner",
+    ]
+    .iter()
+    .any(|w| lower.starts_with(w))
+}
+
+/// Words that name what a field holds, in classes and ids.
+fn field_words(field: Field) -> &'static [&'static str] {
+    match field {
+        Field::Title => &["title", "headline", "heading", "titre"],
+        Field::Body => &["content", "body", "text", "article", "contenu"],
+        Field::Category => &["cat", "topic", "section", "rubrique", "taxonomy"],
+        Field::Published => &["date", "time", "published", "posted"],
+        Field::Modified => &["updated", "modified", "update"],
+        Field::Author => &["author", "byline", "auteur"],
+        Field::Related => &["related", "aussi", "more", "see-also"],
+    }
+}
+
+/// The cost of a class or id as a selector part: cheaper when it names the field,
+/// dearer when it names a layout.
+fn name_cost(name: &str, field: Field) -> f64 {
+    let lower = name.to_ascii_lowercase();
+    if is_layout_name(name) {
+        1.6
+    } else if field_words(field).iter().any(|w| lower.contains(w)) {
+        0.8
+    } else {
+        1.0
+    }
+}
+
+/// Simple selectors for one element, with their cost (simpler is cheaper). A bare tag
+/// costs `tag_cost` (dear alone, cheap under an ancestor's class).
+fn simple_selectors(
+    el: &ElementRef<'_>,
+    field: Field,
+    tag_cost: Option<f64>,
+) -> Vec<(String, f64)> {
     let e = el.value();
     let tag = e.name();
     let mut out = Vec::new();
@@ -222,31 +288,39 @@ fn simple_selectors(el: &ElementRef<'_>, with_tag_only: bool) -> Vec<(String, f6
         && plain_ident(id)
         && !is_generated_name(id)
     {
-        out.push((format!("#{id}"), 1.0));
+        out.push((format!("#{id}"), name_cost(id, field)));
     }
-    for class in e.classes().filter(|c| plain_ident(c) && !is_generated_name(c)).take(4) {
-        out.push((format!(".{class}"), 1.0));
-        out.push((format!("{tag}.{class}"), 1.2));
+    for class in e
+        .classes()
+        .filter(|c| plain_ident(c) && !is_generated_name(c))
+        .take(6)
+    {
+        let cost = name_cost(class, field);
+        out.push((format!(".{class}"), cost));
+        out.push((format!("{tag}.{class}"), cost + 0.2));
     }
     if let Some(prop) = e.attr("itemprop").filter(|p| plain_ident(p)) {
         out.push((format!("[itemprop='{prop}']"), 1.1));
     }
     if let Some(rel) = e.attr("rel") {
         for token in rel.split_ascii_whitespace().filter(|t| plain_ident(t)) {
-            out.push((format!("{tag}[rel~='{token}']"), 1.3));
+            out.push((
+                format!("{tag}[rel~='{token}']"),
+                name_cost(token, field) + 0.3,
+            ));
         }
     }
-    if with_tag_only {
-        out.push((tag.to_string(), 1.5));
+    if let Some(cost) = tag_cost {
+        out.push((tag.to_string(), cost));
     }
     out
 }
 
 /// Candidate selectors for a target element: its own simple selectors, and each under an
 /// ancestor's id or class.
-fn candidates_for(el: &ElementRef<'_>, datetime_bonus: bool) -> Vec<(String, f64)> {
-    let own = simple_selectors(el, true);
-    let mut out: Vec<(String, f64)> = own.clone();
+fn candidates_for(el: &ElementRef<'_>, field: Field, datetime_bonus: bool) -> Vec<(String, f64)> {
+    let mut out: Vec<(String, f64)> = simple_selectors(el, field, Some(2.5));
+    let inner = simple_selectors(el, field, Some(0.5));
     let mut level = 0;
     for node in el.ancestors() {
         let Some(anc) = ElementRef::wrap(node) else {
@@ -259,14 +333,14 @@ fn candidates_for(el: &ElementRef<'_>, datetime_bonus: bool) -> Vec<(String, f64
         if level > ANCESTOR_LEVELS {
             break;
         }
-        for (outer, outer_cost) in simple_selectors(&anc, false)
+        for (outer, outer_cost) in simple_selectors(&anc, field, None)
             .into_iter()
             .filter(|(s, _)| s.starts_with(['#', '.']))
-            .take(4)
+            .take(6)
         {
-            for (inner, inner_cost) in own.iter().filter(|(s, _)| !s.starts_with('#')) {
+            for (part, inner_cost) in inner.iter().filter(|(s, _)| !s.starts_with('#')) {
                 out.push((
-                    format!("{outer} {inner}"),
+                    format!("{outer} {part}"),
                     outer_cost + inner_cost + 0.05 * level as f64,
                 ));
             }
@@ -287,7 +361,10 @@ fn collapse(text: &str) -> String {
 /// The elements of `doc` holding the reference value of `field`, best first, each with
 /// whether it carries a machine-readable date.
 fn targets<'a>(doc: &'a Html, field: Field, want: &str) -> Vec<(ElementRef<'a>, bool)> {
-    let all = doc.root_element().descendants().filter_map(ElementRef::wrap);
+    let all = doc
+        .root_element()
+        .descendants()
+        .filter_map(ElementRef::wrap);
     match field {
         Field::Title | Field::Author | Field::Category => {
             let first = want.split(" | ").next().unwrap_or(want);
@@ -338,7 +415,12 @@ fn targets<'a>(doc: &'a Html, field: Field, want: &str) -> Vec<(ElementRef<'a>, 
                 })
                 .collect();
             // The innermost holder and two of its ancestors.
-            holders.into_iter().rev().take(3).map(|e| (e, false)).collect()
+            holders
+                .into_iter()
+                .rev()
+                .take(3)
+                .map(|e| (e, false))
+                .collect()
         }
         Field::Related => {
             let hrefs: Vec<&str> = want.split(" | ").collect();
@@ -349,10 +431,17 @@ fn targets<'a>(doc: &'a Html, field: Field, want: &str) -> Vec<(ElementRef<'a>, 
                         .select(&Selector::parse("a[href]").expect("constant selector"))
                         .filter_map(|a| a.value().attr("href"))
                         .collect();
-                    hrefs.iter().all(|h| links.iter().any(|l| h.ends_with(l.trim())))
+                    hrefs
+                        .iter()
+                        .all(|h| links.iter().any(|l| h.ends_with(l.trim())))
                 })
                 .collect();
-            holders.into_iter().rev().take(2).map(|e| (e, false)).collect()
+            holders
+                .into_iter()
+                .rev()
+                .take(2)
+                .map(|e| (e, false))
+                .collect()
         }
     }
 }
@@ -409,8 +498,7 @@ fn score_rounds(
                 let got = value(&found, *field);
                 let used = found.methods.get(field.method_key()).map(String::as_str)
                     == Some("selector")
-                    || Selector::parse(css)
-                        .is_ok_and(|s| sampled.doc.select(&s).next().is_some());
+                    || Selector::parse(css).is_ok_and(|s| sampled.doc.select(&s).next().is_some());
                 match (want, got) {
                     (Some(w), Some(g)) => {
                         score.total += 1;
@@ -455,7 +543,7 @@ fn gather(articles: &[Sampled<'_>]) -> BTreeMap<Field, Vec<(String, f64)>> {
                 continue;
             };
             for (el, datetime) in targets(&sampled.doc, field, &want) {
-                for (css, cost) in candidates_for(&el, datetime) {
+                for (css, cost) in candidates_for(&el, field, datetime) {
                     let slot = seen.entry(css).or_insert(cost);
                     *slot = slot.min(cost);
                 }
@@ -466,6 +554,7 @@ fn gather(articles: &[Sampled<'_>]) -> BTreeMap<Field, Vec<(String, f64)>> {
             .filter(|(css, _)| Selector::parse(css).is_ok())
             .collect();
         list.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+        list.truncate(MAX_CANDIDATES);
         lists.insert(field, list);
     }
     lists
@@ -490,9 +579,7 @@ pub fn infer(articles: &[&ReadPage]) -> BTreeMap<Field, FieldChoice> {
         ranked.sort_by(|(i, a), (j, b)| {
             let (sa, sb) = (first.get(&(*field, *i)), first.get(&(*field, *j)));
             let agree = |s: Option<&Score>| s.map_or(0, |s| s.agree);
-            agree(sb)
-                .cmp(&agree(sa))
-                .then_with(|| a.1.total_cmp(&b.1))
+            agree(sb).cmp(&agree(sa)).then_with(|| a.1.total_cmp(&b.1))
         });
         finalists.insert(
             *field,
@@ -583,10 +670,21 @@ mod tests {
 
     #[test]
     fn generated_names_are_refused() {
-        for name in ["css-1x2y3z", "sc-bdVaJa", "postid-12", "Title__abc12", "jsx-123"] {
+        for name in [
+            "css-1x2y3z",
+            "sc-bdVaJa",
+            "postid-12",
+            "Title__abc12",
+            "jsx-123",
+        ] {
             assert!(is_generated_name(name), "{name}");
         }
-        for name in ["entry-title", "wp-block-post-date", "cat-links", "published"] {
+        for name in [
+            "entry-title",
+            "wp-block-post-date",
+            "cat-links",
+            "published",
+        ] {
             assert!(!is_generated_name(name), "{name}");
         }
     }
@@ -598,7 +696,10 @@ mod tests {
         );
         let sel = Selector::parse("time").expect("selector");
         let el = doc.select(&sel).next().expect("time");
-        let list: Vec<String> = candidates_for(&el, true).into_iter().map(|c| c.0).collect();
+        let list: Vec<String> = candidates_for(&el, Field::Published, true)
+            .into_iter()
+            .map(|c| c.0)
+            .collect();
         assert!(list.contains(&".published".to_string()), "{list:?}");
         assert!(list.contains(&".entry-meta time".to_string()), "{list:?}");
         assert!(list.iter().all(|c| !c.contains("nth")), "{list:?}");
@@ -613,7 +714,11 @@ mod tests {
         ));
         assert!(agrees(Field::Category, "Cloud | IA", "Cloud"));
         assert!(!agrees(Field::Category, "Cloud", "IA | Cloud"));
-        assert!(agrees(Field::Body, "un deux trois quatre", "un deux trois quatre"));
+        assert!(agrees(
+            Field::Body,
+            "un deux trois quatre",
+            "un deux trois quatre"
+        ));
         assert!(!agrees(Field::Body, "un deux trois quatre", "cinq six"));
     }
 }

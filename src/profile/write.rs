@@ -38,14 +38,14 @@ pub fn to_toml(p: &Inferred) -> String {
     let _ = writeln!(
         out,
         "# Site profile for {}, written by `glaneur profile new` from {} sampled pages\n\
-         # ({} of them articles) in {:.1} s and {} requests at {} request(s)/s.\n\
+         # ({} of them articles): {} requests in {:.1} s at {} request(s)/s.\n\
          # Every choice below says its evidence; check it, then edit by hand if needed\n\
          # (docs/profiles.md). `glaneur profile check` tells when the site's templates change.\n",
         p.start,
         p.pages,
         p.articles,
-        p.elapsed.as_secs_f64(),
         p.requests,
+        p.sampling.as_secs_f64(),
         p.rate
     );
     let _ = writeln!(

@@ -79,8 +79,16 @@ fn crawl_and_export(
     let profile = profile.to_str().expect("utf-8 path");
     let crawl = glaneur(
         &[
-            "crawl", "--quiet", "--seeds", profile, "--policy", "policy.toml", "--archive",
-            archive, "--resolve", &resolve(served),
+            "crawl",
+            "--quiet",
+            "--seeds",
+            profile,
+            "--policy",
+            "policy.toml",
+            "--archive",
+            archive,
+            "--resolve",
+            &resolve(served),
         ],
         dir,
     );
@@ -128,7 +136,11 @@ fn shingle_f1(truth: &str, found: &str) -> f64 {
         return 0.0;
     }
     let (p, r) = (common as f64 / nf as f64, common as f64 / nt as f64);
-    if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
+    if p + r == 0.0 {
+        0.0
+    } else {
+        2.0 * p * r / (p + r)
+    }
 }
 
 /// Field accuracy of exported rows against the site's truth: (title, published,
@@ -173,8 +185,15 @@ fn profile_new_reproduces_the_hand_written_profile_on_the_demo_site() {
     let start = demo::base_url().to_string();
     let new = glaneur(
         &[
-            "profile", "new", &start, "--out", "generated.toml", "--policy", "policy.toml",
-            "--resolve", &resolve(&served),
+            "profile",
+            "new",
+            &start,
+            "--out",
+            "generated.toml",
+            "--policy",
+            "policy.toml",
+            "--resolve",
+            &resolve(&served),
         ],
         dir,
     );
@@ -182,7 +201,14 @@ fn profile_new_reproduces_the_hand_written_profile_on_the_demo_site() {
     let generated = std::fs::read_to_string(dir.join("generated.toml")).expect("written");
     // The table names every field; the file gives its evidence.
     let table = String::from_utf8_lossy(&new.stdout);
-    for field in ["title", "body", "category", "published", "modified", "author"] {
+    for field in [
+        "title",
+        "body",
+        "category",
+        "published",
+        "modified",
+        "author",
+    ] {
         assert!(table.contains(field), "{table}");
     }
     assert!(generated.contains("sampled articles"), "{generated}");
@@ -198,11 +224,19 @@ fn profile_new_reproduces_the_hand_written_profile_on_the_demo_site() {
     ] {
         assert!(field.is_some(), "a selector is missing:\n{generated}");
     }
-    assert!(profile.deny.iter().any(|d| d.is_match("http://echo-numerique.test/recherche/?q=x")));
+    assert!(
+        profile
+            .deny
+            .iter()
+            .any(|d| d.is_match("http://echo-numerique.test/recherche/?q=x"))
+    );
     assert_eq!(profile.feeds.len(), 1, "{generated}");
     // 40 pages at most, and the requests for robots.txt, the feed and the sitemap.
     let requests = served.server.requests();
-    assert!((40..=46).contains(&requests), "{requests} requests\n{generated}");
+    assert!(
+        (40..=46).contains(&requests),
+        "{requests} requests\n{generated}"
+    );
 
     let hand = crawl_and_export(dir, &served, &fixture(), "hand");
     let auto = crawl_and_export(dir, &served, &dir.join("generated.toml"), "auto");
@@ -261,7 +295,11 @@ fn profile_new_never_overwrites_without_force() {
         std::fs::read_to_string(dir.join("mine.toml")).expect("kept"),
         "# my own profile\n"
     );
-    assert_eq!(served.server.requests(), 0, "nothing fetched before refusing");
+    assert_eq!(
+        served.server.requests(),
+        0,
+        "nothing fetched before refusing"
+    );
     let forced = Command::new(env!("CARGO_BIN_EXE_glaneur"))
         .args(args(true))
         .current_dir(dir)
@@ -273,7 +311,14 @@ fn profile_new_never_overwrites_without_force() {
     // The default name is seeds/<host>.toml.
     let default = glaneur(
         &[
-            "profile", "new", &start, "--pages", "6", "--policy", "policy.toml", "--resolve",
+            "profile",
+            "new",
+            &start,
+            "--pages",
+            "6",
+            "--policy",
+            "policy.toml",
+            "--resolve",
             &resolve(&served),
         ],
         dir,
@@ -294,7 +339,13 @@ fn profile_check_is_healthy_then_names_the_fields_a_redesign_broke() {
     let check = |served: &Served| {
         glaneur(
             &[
-                "profile", "check", fixture, "--json", "--policy", "policy.toml", "--resolve",
+                "profile",
+                "check",
+                fixture,
+                "--json",
+                "--policy",
+                "policy.toml",
+                "--resolve",
                 &resolve(served),
             ],
             dir,
@@ -304,7 +355,11 @@ fn profile_check_is_healthy_then_names_the_fields_a_redesign_broke() {
     assert_eq!(healthy.status.code(), Some(0), "{}", text(&healthy));
     let report: serde_json::Value = serde_json::from_slice(&healthy.stdout).expect("JSON");
     assert_eq!(report["healthy"], true, "{report}");
-    assert_eq!(report["articles"].as_array().map(Vec::len), Some(5), "{report}");
+    assert_eq!(
+        report["articles"].as_array().map(Vec::len),
+        Some(5),
+        "{report}"
+    );
 
     // The publisher renames the article template's classes.
     drop(served);
@@ -316,9 +371,10 @@ fn profile_check_is_healthy_then_names_the_fields_a_redesign_broke() {
     let report: serde_json::Value = serde_json::from_slice(&broken.stdout).expect("JSON");
     let fields = report["fields"].as_array().expect("fields");
     let renamed = |css: &str| {
-        DemoSite::REDESIGN
-            .iter()
-            .any(|(old, _)| old.split(' ').any(|class| css.contains(&format!(".{class}"))))
+        DemoSite::REDESIGN.iter().any(|(old, _)| {
+            old.split(' ')
+                .any(|class| css.contains(&format!(".{class}")))
+        })
     };
     let mut broken_names = Vec::new();
     for f in fields {
@@ -333,28 +389,44 @@ fn profile_check_is_healthy_then_names_the_fields_a_redesign_broke() {
         assert_eq!(is_broken, renamed(css), "{f}");
         if is_broken {
             broken_names.push(f["field"].as_str().unwrap_or("").to_string());
-            assert!(f["problem"].as_str().is_some_and(|p| p.contains(css)), "{f}");
+            assert!(
+                f["problem"].as_str().is_some_and(|p| p.contains(css)),
+                "{f}"
+            );
         }
     }
     for field in ["title", "body", "category", "published"] {
         assert!(broken_names.iter().any(|b| b == field), "{field}: {report}");
     }
     // Suggestions use the new classes.
-    let title = fields.iter().find(|f| f["field"] == "title").expect("title");
+    let title = fields
+        .iter()
+        .find(|f| f["field"] == "title")
+        .expect("title");
     assert!(
-        title["suggestion"].as_str().is_some_and(|s| s.contains("post-heading")),
+        title["suggestion"]
+            .as_str()
+            .is_some_and(|s| s.contains("post-heading")),
         "{title}"
     );
     // The text output names the field, its selector and the replacement.
     let plain = glaneur(
         &[
-            "profile", "check", fixture, "--policy", "policy.toml", "--resolve",
+            "profile",
+            "check",
+            fixture,
+            "--policy",
+            "policy.toml",
+            "--resolve",
             &resolve(&served),
         ],
         dir,
     );
     assert_eq!(plain.status.code(), Some(6));
     let out = String::from_utf8_lossy(&plain.stdout);
-    assert!(out.contains("BROKEN") && out.contains("h1.entry-title"), "{out}");
+    assert!(
+        out.contains("BROKEN") && out.contains("h1.entry-title"),
+        "{out}"
+    );
     assert!(out.contains("suggested replacement: title = "), "{out}");
 }
