@@ -430,3 +430,34 @@ fn profile_check_is_healthy_then_names_the_fields_a_redesign_broke() {
     );
     assert!(out.contains("suggested replacement: title = "), "{out}");
 }
+
+#[test]
+fn profile_new_keeps_the_policy_rate() {
+    let site = DemoSite::generate(5, 30, &demo::base_url());
+    let served = serve(site);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = dir.path();
+    let slow = POLICY
+        .replace("requests_per_second = 100.0", "requests_per_second = 20.0")
+        .replace("burst = 8", "burst = 1");
+    std::fs::write(dir.join("policy.toml"), slow).expect("policy");
+    let start = demo::base_url().to_string();
+    let began = std::time::Instant::now();
+    let new = glaneur(
+        &[
+            "profile", "new", &start, "--out", "p.toml", "--pages", "16", "--policy",
+            "policy.toml", "--resolve", &resolve(&served),
+        ],
+        dir,
+    );
+    let took = began.elapsed().as_secs_f64();
+    assert_eq!(new.status.code(), Some(0), "{}", text(&new));
+    let requests = served.server.requests();
+    // 16 pages, robots.txt, the feed and the sitemap.
+    assert!((16..=22).contains(&requests), "{requests} requests");
+    // One request per 50 ms at most: the first is free, the others wait their turn.
+    let least = (requests - 1) as f64 / 20.0;
+    assert!(took >= least, "{requests} requests in {took:.2} s (at least {least:.2} s)");
+    let log = String::from_utf8_lossy(&new.stderr);
+    assert!(log.contains(&format!("{requests} requests")), "{log}");
+}
