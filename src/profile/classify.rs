@@ -35,13 +35,28 @@ pub fn input(page: &SampledPage) -> PageInput<'_> {
     }
 }
 
-/// Post-like elements of a page (`<article>`, `.hentry`, `.wp-block-post`, `.type-post`):
-/// more than one makes a listing.
+/// Post-like elements of a page (`<article>`, `.hentry`, `.wp-block-post`, `.type-post`),
+/// comments left out (themes mark each comment up as an `<article>`): more than one
+/// makes a listing.
 fn post_count(html: &str) -> usize {
     let doc = scraper::Html::parse_document(html);
-    scraper::Selector::parse("article, .hentry, .wp-block-post, .type-post")
-        .map(|s| doc.select(&s).count())
-        .unwrap_or(0)
+    let Ok(posts) = scraper::Selector::parse("article, .hentry, .wp-block-post, .type-post") else {
+        return 0;
+    };
+    let is_comment = |e: &scraper::ElementRef<'_>| {
+        let v = e.value();
+        let named = format!("{} {}", v.attr("class").unwrap_or(""), v.id().unwrap_or(""));
+        named.to_ascii_lowercase().contains("comment")
+    };
+    doc.select(&posts)
+        .filter(|e| {
+            !is_comment(e)
+                && !e
+                    .ancestors()
+                    .filter_map(scraper::ElementRef::wrap)
+                    .any(|a| is_comment(&a))
+        })
+        .count()
 }
 
 /// Reads a page and decides whether it is an article: declared as one (JSON-LD Article

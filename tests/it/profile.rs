@@ -445,8 +445,17 @@ fn profile_new_keeps_the_policy_rate() {
     let began = std::time::Instant::now();
     let new = glaneur(
         &[
-            "profile", "new", &start, "--out", "p.toml", "--pages", "16", "--policy",
-            "policy.toml", "--resolve", &resolve(&served),
+            "profile",
+            "new",
+            &start,
+            "--out",
+            "p.toml",
+            "--pages",
+            "16",
+            "--policy",
+            "policy.toml",
+            "--resolve",
+            &resolve(&served),
         ],
         dir,
     );
@@ -457,7 +466,10 @@ fn profile_new_keeps_the_policy_rate() {
     assert!((16..=22).contains(&requests), "{requests} requests");
     // One request per 50 ms at most: the first is free, the others wait their turn.
     let least = (requests - 1) as f64 / 20.0;
-    assert!(took >= least, "{requests} requests in {took:.2} s (at least {least:.2} s)");
+    assert!(
+        took >= least,
+        "{requests} requests in {took:.2} s (at least {least:.2} s)"
+    );
     let log = String::from_utf8_lossy(&new.stderr);
     assert!(log.contains(&format!("{requests} requests")), "{log}");
 }
