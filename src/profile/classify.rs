@@ -140,6 +140,9 @@ fn segment_class(values: &[&str]) -> String {
     }
 }
 
+/// A path's segment count and whether it ends with `/`.
+type PathShape = (usize, bool);
+
 /// The path segments of a URL and whether its path ends with `/`.
 fn segments(url: &Url) -> (Vec<String>, bool) {
     let path = url.path();
@@ -157,7 +160,7 @@ fn segments(url: &Url) -> (Vec<String>, bool) {
 /// without articles.
 pub fn article_regex(articles: &[&Url]) -> Option<String> {
     let origin = articles.first()?.origin().ascii_serialization();
-    let mut groups: Vec<((usize, bool), Vec<Vec<String>>)> = Vec::new();
+    let mut groups: Vec<(PathShape, Vec<Vec<String>>)> = Vec::new();
     for url in articles {
         let (segs, slash) = segments(url);
         let key = (segs.len(), slash);

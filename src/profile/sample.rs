@@ -315,7 +315,7 @@ pub async fn sample_site(
     let mut picks = 0usize;
     while sample.pages.len() < pages {
         picks += 1;
-        let next = if picks % 3 == 0 {
+        let next = if picks.is_multiple_of(3) {
             queues.pop().or_else(|| listed.pop())
         } else {
             listed.pop().or_else(|| queues.pop())
