@@ -450,3 +450,53 @@ pub async fn recent_urls(sampler: &mut Sampler, feeds: &[Url]) -> Vec<Url> {
     }
     Vec::new()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn u(s: &str) -> Url {
+        Url::parse(s).expect("url")
+    }
+
+    #[test]
+    fn shapes_group_articles_apart_from_listings() {
+        assert_eq!(
+            shape(&u("http://x.test/2024/01/un-titre-0001/")),
+            shape(&u("http://x.test/2023/12/autre-0042/"))
+        );
+        assert_ne!(
+            shape(&u("http://x.test/2024/01/un-titre-0001/")),
+            shape(&u("http://x.test/categorie/cloud/"))
+        );
+        assert_ne!(
+            shape(&u("http://x.test/categorie/cloud/")),
+            shape(&u("http://x.test/auteur/sophie/"))
+        );
+    }
+
+    #[test]
+    fn shape_queues_take_turns() {
+        let mut q = ShapeQueues::default();
+        for s in [
+            "http://x.test/2024/01/a-1/",
+            "http://x.test/2024/01/b-2/",
+            "http://x.test/2024/01/c-3/",
+            "http://x.test/categorie/cloud/",
+        ] {
+            q.push(u(s), 1, false);
+        }
+        let order: Vec<String> = std::iter::from_fn(|| q.pop())
+            .map(|(url, _, _)| url.path().to_string())
+            .collect();
+        assert_eq!(
+            order,
+            vec![
+                "/2024/01/a-1/",
+                "/categorie/cloud/",
+                "/2024/01/b-2/",
+                "/2024/01/c-3/"
+            ]
+        );
+    }
+}

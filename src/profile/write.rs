@@ -167,3 +167,80 @@ fn write_selectors(out: &mut String, p: &Inferred) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+    use std::time::Duration;
+
+    use url::Url;
+
+    use super::*;
+    use crate::config::SiteProfile;
+    use crate::profile::selectors::FieldChoice;
+
+    #[test]
+    fn the_written_profile_loads_with_its_choices() {
+        let mut selectors = BTreeMap::new();
+        selectors.insert(
+            Field::Title,
+            FieldChoice {
+                selector: Some("h1.entry-title".into()),
+                agree: 38,
+                total: 40,
+                example: Some("Un \"titre\" # avec\tdes signes".into()),
+                note: None,
+            },
+        );
+        selectors.insert(
+            Field::Category,
+            FieldChoice {
+                selector: Some("a[rel~='category']".into()),
+                agree: 40,
+                total: 40,
+                example: None,
+                note: None,
+            },
+        );
+        selectors.insert(
+            Field::Modified,
+            FieldChoice {
+                note: Some("no stable selector".into()),
+                ..FieldChoice::default()
+            },
+        );
+        let start = Url::parse("http://x.test:8080/").expect("url");
+        let inferred = Inferred {
+            name: "x.test:8080".into(),
+            scope: "http://x.test:8080/".into(),
+            deny: vec![(r"[?&]share=".into(), "sharing".into(), 3)],
+            article: Some(r"^http://x\.test:8080/\d{4}/[^/?#]+/$".into()),
+            article_conflicts: Vec::new(),
+            max_depth: 5,
+            feeds: vec![Url::parse("http://x.test:8080/feed/").expect("url")],
+            selectors,
+            pages: 40,
+            articles: 30,
+            article_evidence: BTreeMap::from([("listed in the feed", 30)]),
+            requests: 44,
+            elapsed: Duration::from_secs(50),
+            sampling: Duration::from_secs(45),
+            rate: 1.0,
+            start,
+        };
+        let text = to_toml(&inferred);
+        assert!(
+            text.contains("# title: matches 38/40 sampled articles"),
+            "{text}"
+        );
+        let p = SiteProfile::parse(&text, Path::new("x.toml"))
+            .unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert_eq!(p.selectors.title.as_deref(), Some("h1.entry-title"));
+        assert_eq!(p.selectors.category.as_deref(), Some("a[rel~='category']"));
+        assert_eq!(p.selectors.modified, None);
+        assert_eq!(p.max_depth, 5);
+        assert!(p.is_article(&Url::parse("http://x.test:8080/2024/un-titre/").expect("url")));
+        assert!(!p.allows(&Url::parse("http://x.test:8080/a?share=x").expect("url")));
+    }
+}
