@@ -37,6 +37,9 @@ pub enum ProfileError {
         "the start page {0} could not be fetched (see the warnings above); check the URL, --resolve and the policy's allow_private_networks"
     )]
     Start(Url),
+    /// robots.txt disallows the start page for our user agent.
+    #[error("robots.txt of {0} disallows it for this user agent: nothing sampled")]
+    RobotsDenied(Url),
     /// No sampled page looks like an article.
     #[error(
         "none of the {0} pages sampled looks like an article (no JSON-LD or og:type article, no dated page with a long body): give a start page that links to articles, or more --pages"
@@ -114,6 +117,23 @@ pub fn origin_prefix(url: &Url) -> String {
     format!("{}/", url.origin().ascii_serialization())
 }
 
+/// The deny rules that stop none of the articles and none of the feeds.
+fn safe_deny(
+    rules: Vec<(String, String, usize)>,
+    articles: &[&Url],
+    feeds: &[Url],
+) -> Vec<(String, String, usize)> {
+    rules
+        .into_iter()
+        .filter(|(pattern, _, _)| {
+            regex::Regex::new(pattern).is_ok_and(|re| {
+                !articles.iter().any(|u| re.is_match(u.as_str()))
+                    && !feeds.iter().any(|u| re.is_match(u.as_str()))
+            })
+        })
+        .collect()
+}
+
 /// Samples the site and infers its profile.
 pub async fn infer(options: &NewOptions) -> Result<Inferred, ProfileError> {
     let start = crate::urls::canonicalize(&options.start).unwrap_or(options.start.clone());
@@ -153,7 +173,11 @@ pub async fn infer(options: &NewOptions) -> Result<Inferred, ProfileError> {
     Ok(Inferred {
         name,
         scope,
-        deny: classify::deny_rules(&sample.links),
+        deny: safe_deny(
+            classify::deny_rules(&sample.links),
+            &article_urls,
+            &sample.feeds,
+        ),
         article,
         article_conflicts,
         max_depth: classify::max_depth(&articles),

@@ -257,6 +257,9 @@ pub async fn sample_site(
 ) -> Result<Sample, ProfileError> {
     sampler.load_robots(start).await;
     let mut sample = Sample::default();
+    if !sampler.allowed(start) {
+        return Err(ProfileError::RobotsDenied(start.clone()));
+    }
     let Some((start_url, body, content_type)) = sampler.get(start).await else {
         return Err(ProfileError::Start(start.clone()));
     };
@@ -284,6 +287,7 @@ pub async fn sample_site(
         all_links.insert(link.clone());
         enqueue(&mut queues, &mut seen, link, 1, false);
     }
+    all_links.extend(head_links(&first));
     sample.pages.push(first);
 
     // Feed and sitemap entries: likely articles, two of every three pages fetched.
@@ -342,6 +346,7 @@ pub async fn sample_site(
             all_links.insert(link.clone());
             enqueue(&mut queues, &mut seen, link, depth + 1, false);
         }
+        all_links.extend(head_links(&page));
         sample.pages.push(page);
     }
     let mut links: Vec<Url> = all_links.into_iter().collect();
@@ -412,6 +417,21 @@ fn page_links(page: &SampledPage) -> Vec<Url> {
         .into_iter()
         .filter(|l| l.source == extract::LinkSource::Anchor)
         .map(|l| l.url)
+        .collect()
+}
+
+/// The `<link href>` URLs of a page (feeds, API and edit endpoints, AMP copies): not
+/// followed, but evidence for `deny`.
+fn head_links(page: &SampledPage) -> Vec<Url> {
+    let html = String::from_utf8_lossy(&page.body);
+    let doc = scraper::Html::parse_document(&html);
+    let Ok(links) = scraper::Selector::parse("link[href]") else {
+        return Vec::new();
+    };
+    doc.select(&links)
+        .filter_map(|l| l.value().attr("href"))
+        .filter_map(|href| page.url.join(href.trim()).ok())
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
         .collect()
 }
 
