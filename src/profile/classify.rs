@@ -79,8 +79,16 @@ pub fn read_page(page: SampledPage) -> ReadPage {
         && words >= MIN_ARTICLE_WORDS
         && posts <= 1;
     let root = page.url.path() == "/";
+    // A page naming another address as canonical (`?replytocom=`, print copies) is a copy.
+    let copy = article
+        .canonical_url
+        .as_deref()
+        .and_then(|c| page.url.join(c).ok())
+        .is_some_and(|c| c.path() != page.url.path() || c.query() != page.url.query());
     let (is_article, evidence) = if root {
         (false, "the start page")
+    } else if copy {
+        (false, "a copy of its canonical URL")
     } else if declared && posts <= 1 {
         (true, "declared (JSON-LD or og:type)")
     } else if page.in_feed && words > 0 {
