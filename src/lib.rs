@@ -17,6 +17,7 @@ pub mod frontier;
 pub mod metrics;
 pub mod politeness;
 pub mod read;
+pub mod render;
 pub mod serve;
 pub mod store;
 pub mod urls;

@@ -27,6 +27,8 @@ mod incremental_cli;
 mod outcomes;
 mod politeness_robots;
 mod read_cli;
+#[cfg(feature = "chromium-tests")]
+mod render;
 mod robust;
 mod serve;
 mod shell;
