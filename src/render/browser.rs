@@ -87,16 +87,12 @@ impl Browser {
             .disable_cache()
             .launch_timeout(Duration::from_secs(30))
             .request_timeout(settings.page_timeout + Duration::from_secs(10))
-            .args([
-                "--proxy-server=127.0.0.1:9",
-                "--proxy-bypass-list=<-loopback>",
-                "--host-resolver-rules=MAP * ~NOTFOUND",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--mute-audio",
-            ]);
+            .disable_https_first()
+            // No network of its own: every request is glaneur's (see the module notes).
+            .arg(("proxy-server", "127.0.0.1:9"))
+            .arg(("proxy-bypass-list", "<-loopback>"))
+            .arg(("host-resolver-rules", "MAP * ~NOTFOUND"))
+            .args(["disable-component-update", "mute-audio"]);
         if running_as_root() {
             // Chromium refuses to start its sandbox as root.
             builder = builder.no_sandbox();
