@@ -161,9 +161,9 @@ pub struct CrawlArgs {
     pub render: Option<RenderMode>,
 
     /// Pages rendered at once (tabs of the browser).
-    #[arg(long, value_name = "N", default_value_t = glaneur::render::DEFAULT_TABS,
-          value_parser = clap::value_parser!(usize).range(1..=64))]
-    pub render_tabs: usize,
+    #[arg(long, value_name = "N", default_value = "2",
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub render_tabs: u16,
 
     /// Longest time to render one page (loading, scrolling, network idle); a page still
     /// busy then is captured as it is.
@@ -297,7 +297,7 @@ pub fn settings(args: &CrawlArgs, printer: Printer) -> anyhow::Result<CrawlSetti
         output: output_mode(printer),
         render: glaneur::render::RenderSettings {
             mode: args.render.clone(),
-            tabs: args.render_tabs,
+            tabs: usize::from(args.render_tabs),
             page_timeout: args.render_timeout,
             chromium: None,
         },

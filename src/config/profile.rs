@@ -631,6 +631,19 @@ related = "  "
         assert!(p.allows(&url("http://example.org:8080/zzz")));
         assert!(!p.allows(&url("http://example.org/zzz")));
         assert!(!p.is_article(&url("http://example.org:8080/a-1.html")));
+        assert!(matches!(p.render, RenderMode::Never));
+    }
+
+    #[test]
+    fn render_is_a_mode_or_a_regex_and_a_bad_one_names_its_line() {
+        let base = "name = \"x\"\nstart = [\"http://a.test/\"]\n";
+        let auto = parse(&format!("{base}render = \"auto\"\n")).expect("auto");
+        assert!(matches!(auto.render, RenderMode::Auto));
+        let some = parse(&format!("{base}render = '/live/\\d+'\n")).expect("regex");
+        assert!(matches!(some.render, RenderMode::Matching(_)));
+        let (at, message) = fails(&format!("{base}render = '(unclosed'\n"));
+        assert!(at.is_some() && message.contains("render"), "{message}");
+        assert!(message.contains("\"auto\""), "{message}");
     }
 
     #[test]

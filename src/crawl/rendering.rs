@@ -14,6 +14,7 @@ use super::job::{PageRead, start_reading};
 use super::{CrawlError, Shared, Site, Written, classify, robots};
 use crate::capture::Capture;
 use crate::config::HostPolicy;
+use crate::extract::LinkSource;
 use crate::fetch::{FetchRequest, decode_content};
 use crate::frontier::{ClaimedUrl, UrlKind};
 use crate::politeness::{GatePermit, RobotsRules};
@@ -69,7 +70,8 @@ impl Rendering {
 /// After the HTTP fetch of a page and its reading: when the page is to be rendered, the
 /// host's slot (`permit`) is given back (the page's own requests need it), the page is
 /// rendered, its DOM archived as a `conversion` record referring to the page's response
-/// and read instead. Returns what to use of the page, and whether it was rendered.
+/// and read instead (its links, but not its requisites: the browser fetched those).
+/// Returns what to use of the page, and whether it was rendered.
 pub(super) async fn render_if_needed(
     shared: &Arc<Shared>,
     policy: &HostPolicy,
@@ -130,6 +132,10 @@ pub(super) async fn render_if_needed(
         .await
         .map_err(CrawlError::task("reading a rendered page"))?;
     reread.feeds = read.feeds;
+    if let Some(analysis) = reread.analysis.as_mut() {
+        // The page's requisites came through the browser, archived already.
+        analysis.links.retain(|link| link.source != LinkSource::Asset);
+    }
     Ok((reread, true))
 }
 

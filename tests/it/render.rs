@@ -203,8 +203,7 @@ async fn auto_renders_the_script_built_articles_and_nothing_else() {
     // Every article read from its rendered DOM: title, body, date; the record says so.
     let mut articles: HashMap<String, serde_json::Value> = HashMap::new();
     for r in records.iter().filter(|r| record_type(r) == "metadata") {
-        let payload = r.payload().expect("payload");
-        let value: serde_json::Value = serde_json::from_slice(&payload).expect("article JSON");
+        let value: serde_json::Value = serde_json::from_slice(&r.block).expect("article JSON");
         articles.insert(uri(r).to_string(), value);
     }
     for id in 1..=ARTICLES {
