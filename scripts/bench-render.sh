@@ -30,7 +30,7 @@ python3 scripts/jssite.py "$WORK/site" "$ARTICLES"
 cat >"$WORK/js.toml" <<TOML
 name = "js"
 start = ["http://127.0.0.1:$PORT/"]
-article = '/a/\\d+\\.html\$'
+article = '/(a|static)/\\d+\\.html\$'
 max_depth = 6
 TOML
 

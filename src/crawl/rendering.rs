@@ -134,7 +134,9 @@ pub(super) async fn render_if_needed(
     reread.feeds = read.feeds;
     if let Some(analysis) = reread.analysis.as_mut() {
         // The page's requisites came through the browser, archived already.
-        analysis.links.retain(|link| link.source != LinkSource::Asset);
+        analysis
+            .links
+            .retain(|link| link.source != LinkSource::Asset);
     }
     Ok((reread, true))
 }

@@ -16,6 +16,7 @@ use chromiumoxide::cdp::browser_protocol::fetch::{
 };
 use chromiumoxide::cdp::browser_protocol::network::{ErrorReason, ResourceType};
 use chromiumoxide::cdp::browser_protocol::page::NavigateParams;
+use chromiumoxide::cdp::browser_protocol::target::CreateTargetParams;
 use futures_util::StreamExt;
 use tokio::sync::Semaphore;
 use tokio::task::{JoinHandle, JoinSet};
@@ -136,8 +137,16 @@ impl Browser {
             .map_err(|e| failed(e.to_string()))?;
         let tab = {
             let browser = self.browser.lock().await;
+            // A window of its own: a background tab is hidden, and a hidden page runs
+            // no intersection observers (no lazy images).
+            let target = CreateTargetParams::builder()
+                .url("about:blank")
+                .new_window(true)
+                .background(false)
+                .build()
+                .map_err(failed)?;
             browser
-                .new_page("about:blank")
+                .new_page(target)
                 .await
                 .map_err(|e| failed(format!("new tab: {e}")))?
         };
@@ -271,6 +280,9 @@ async fn load_and_settle(tab: &Page, url: &Url, activity: &Activity, deadline: I
     }
     if !wait_idle(activity, deadline).await {
         return true;
+    }
+    if let Err(e) = tab.bring_to_front().await {
+        tracing::debug!("showing {url}: {e}");
     }
     for _ in 0..MAX_SCROLL_STEPS {
         let step = tab.evaluate(

@@ -183,7 +183,7 @@ async fn auto_renders_the_script_built_articles_and_nothing_else() {
     let start = format!("http://{HOST}/");
     let mut settings = settings(dir.path(), &server, &[HOST], &[&start]);
     let profile = format!(
-        "name = \"js\"\nstart = [\"{start}\"]\narticle = '/a/\\d+\\.html$'\nmax_depth = 6\n"
+        "name = \"js\"\nstart = [\"{start}\"]\narticle = '/(a|static)/\\d+\\.html$'\nmax_depth = 6\n"
     );
     settings.sites =
         vec![SiteProfile::parse(&profile, std::path::Path::new("js.toml")).expect("profile")];
@@ -245,9 +245,14 @@ async fn auto_renders_the_script_built_articles_and_nothing_else() {
         }
         for k in 0..3 {
             let url = format!("http://{HOST}/img/{id}-{k}.png");
-            let record = responses
-                .get(url.as_str())
-                .unwrap_or_else(|| panic!("{url}"));
+            let record = responses.get(url.as_str()).unwrap_or_else(|| {
+                let page = format!("http://{HOST}/a/{id}.html");
+                let dom = records
+                    .iter()
+                    .find(|r| record_type(r) == "conversion" && uri(r) == page)
+                    .map(|r| String::from_utf8_lossy(&r.block).into_owned());
+                panic!("{url} not archived; the rendered page: {dom:?}")
+            });
             let block = record.payload().expect("payload");
             assert!(block.ends_with(PNG), "{url}: raw PNG bytes");
         }
