@@ -158,7 +158,7 @@ pub struct CrawlArgs {
     /// glaneur's politeness and archive): never, auto (pages built by script), always, or
     /// a regex of the URLs to render [default: each profile's `render`, else never].
     #[arg(long, value_name = "never|auto|always|REGEX", value_parser = parse_render_mode)]
-    pub render: Option<RenderMode>,
+    pub render: Option<String>,
 
     /// Pages rendered at once (tabs of the browser).
     #[arg(long, value_name = "N", default_value = "2",
@@ -172,8 +172,14 @@ pub struct CrawlArgs {
     pub render_timeout: Duration,
 }
 
-/// `--render`: a mode or a regex of URLs.
-fn parse_render_mode(text: &str) -> Result<RenderMode, String> {
+/// `--render`: a mode or a regex of URLs (checked here, kept as text: see
+/// [`render_mode`]).
+fn parse_render_mode(text: &str) -> Result<String, String> {
+    render_mode(text).map(|_| text.to_string())
+}
+
+/// The mode `--render` names.
+fn render_mode(text: &str) -> Result<RenderMode, String> {
     RenderMode::parse(text).map_err(|e| {
         format!(
             "expected never, auto, always or a regex of URLs ({})",
@@ -296,7 +302,12 @@ pub fn settings(args: &CrawlArgs, printer: Printer) -> anyhow::Result<CrawlSetti
         resolve,
         output: output_mode(printer),
         render: glaneur::render::RenderSettings {
-            mode: args.render.clone(),
+            mode: args
+                .render
+                .as_deref()
+                .map(render_mode)
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("--render: {e}"))?,
             tabs: usize::from(args.render_tabs),
             page_timeout: args.render_timeout,
             chromium: None,

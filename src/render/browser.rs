@@ -389,10 +389,10 @@ fn fulfilment(
         .filter(|(name, _)| !DROPPED_HEADERS.contains(&name.as_str()))
         .filter_map(|(name, value)| Some(HeaderEntry::new(name.as_str(), value.to_str().ok()?)))
         .collect();
-    Ok(FulfillRequestParams::builder()
+    FulfillRequestParams::builder()
         .request_id(event.request_id.clone())
         .response_code(i64::from(capture.status))
         .response_headers(headers)
         .body(data_encoding::BASE64.encode(&body))
-        .build()?)
+        .build()
 }

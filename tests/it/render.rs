@@ -165,11 +165,11 @@ setInterval(() => fetch('/api/tick.json?t=' + Date.now()).catch(() => {}), 150);
     pages
 }
 
-fn record_type<'a>(r: &'a Record) -> &'a str {
+fn record_type(r: &Record) -> &str {
     r.header("WARC-Type").unwrap_or("")
 }
 
-fn uri<'a>(r: &'a Record) -> &'a str {
+fn uri(r: &Record) -> &str {
     r.header("WARC-Target-URI").unwrap_or("")
 }
 
