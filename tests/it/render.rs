@@ -307,11 +307,20 @@ async fn auto_renders_the_script_built_articles_and_nothing_else() {
         .map(|h| h.at)
         .collect();
     times.sort();
-    let least = Duration::from_secs_f64(0.8 / RATE);
-    for pair in times.windows(2) {
-        let gap = pair[1] - pair[0];
-        assert!(gap >= least, "two requests {gap:?} apart (rate {RATE}/s)");
+    // As scripts/check_rate.py reads nginx's log: no one-second window holds more requests
+    // than the rate allows (plus the burst of one).
+    let allowed = RATE as usize + 1;
+    for (i, first) in times.iter().enumerate() {
+        let within = times[i..]
+            .iter()
+            .take_while(|t| **t - *first < Duration::from_secs(1))
+            .count();
+        assert!(
+            within <= allowed,
+            "{within} requests within a second (rate {RATE}/s)"
+        );
     }
+    assert!(times.len() > 300, "{} requests", times.len());
 }
 
 /// A gate for the browser test below: glaneur's fetcher with private networks refused.
