@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod politeness;
 pub mod profile;
 pub mod read;
+pub mod render;
 pub mod serve;
 pub mod store;
 pub mod urls;

@@ -17,6 +17,7 @@ use glaneur::crawl::{
 };
 use glaneur::frontier::{PostgresOptions, default_worker_name, is_postgres_url, valid_worker_name};
 use glaneur::metrics::CrawlMetrics;
+use glaneur::render::RenderMode;
 use glaneur::warc::{Compression, Dictionary, DictionarySetting};
 
 use super::printer::Verbosity;
@@ -152,6 +153,39 @@ pub struct CrawlArgs {
     /// start-URL check runs before every crawl and its problems are printed as warnings.
     #[arg(long)]
     pub check: bool,
+
+    /// Render pages in a headless Chromium (every request they make goes through
+    /// glaneur's politeness and archive): never, auto (pages built by script), always, or
+    /// a regex of the URLs to render [default: each profile's `render`, else never].
+    #[arg(long, value_name = "never|auto|always|REGEX", value_parser = parse_render_mode)]
+    pub render: Option<String>,
+
+    /// Pages rendered at once (tabs of the browser).
+    #[arg(long, value_name = "N", default_value = "2",
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub render_tabs: u16,
+
+    /// Longest time to render one page (loading, scrolling, network idle); a page still
+    /// busy then is captured as it is.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration,
+          default_value = "20s")]
+    pub render_timeout: Duration,
+}
+
+/// `--render`: a mode or a regex of URLs (checked here, kept as text: see
+/// [`render_mode`]).
+fn parse_render_mode(text: &str) -> Result<String, String> {
+    render_mode(text).map(|_| text.to_string())
+}
+
+/// The mode `--render` names.
+fn render_mode(text: &str) -> Result<RenderMode, String> {
+    RenderMode::parse(text).map_err(|e| {
+        format!(
+            "expected never, auto, always or a regex of URLs ({})",
+            e.to_string().lines().last().unwrap_or("")
+        )
+    })
 }
 
 /// The crawl's output mode for the printer's verbosity.
@@ -267,6 +301,17 @@ pub fn settings(args: &CrawlArgs, printer: Printer) -> anyhow::Result<CrawlSetti
         compression: args.compression,
         resolve,
         output: output_mode(printer),
+        render: glaneur::render::RenderSettings {
+            mode: args
+                .render
+                .as_deref()
+                .map(render_mode)
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("--render: {e}"))?,
+            tabs: usize::from(args.render_tabs),
+            page_timeout: args.render_timeout,
+            chromium: None,
+        },
     })
 }
 

@@ -4,6 +4,7 @@
 
 mod policy;
 mod profile;
+mod profile_hints;
 mod reach;
 
 pub use policy::{HostPolicy, Policy};
@@ -106,6 +107,7 @@ const PROFILE_KEYS: &[(&str, &str)] = &[
     ("feeds", "feeds = [\"https://www.example.org/feed\"]"),
     ("recheck_articles", "recheck_articles = \"7d\""),
     ("fresh_articles", "fresh_articles = \"2d\""),
+    ("render", "render = \"auto\""),
     ("selectors", "[selectors]"),
     ("title", "title = \"h1.entry-title\""),
     ("body", "body = \"div.entry-content\""),

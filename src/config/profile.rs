@@ -9,7 +9,9 @@ use serde::Deserialize;
 use serde_spanned::Spanned;
 use url::Url;
 
+use super::profile_hints::{regex_fix, selector_problem};
 use super::{ConfigError, read_file};
+use crate::render::RenderMode;
 
 /// Default `max_depth`.
 pub const DEFAULT_MAX_DEPTH: u32 = 4;
@@ -62,6 +64,8 @@ pub struct SiteProfile {
     /// from its URLs besides [`crate::urls::DUPLICATE_PARAMS`] (`duplicate_params =
     /// ["xtor", "ref_*"]`; a name ending in `*` is a prefix).
     pub duplicate_params: Vec<String>,
+    /// When its pages are rendered in a browser (`render = "auto"`; see [`RenderMode`]).
+    pub render: RenderMode,
     /// The file this profile came from (None for a generic profile built from a bare URL).
     pub source: Option<PathBuf>,
     /// The 1-based line of each start URL in [`SiteProfile::source`] (see
@@ -88,6 +92,7 @@ struct RawProfile {
     fresh_articles: Option<Spanned<String>>,
     #[serde(default)]
     duplicate_params: Vec<String>,
+    render: Option<Spanned<String>>,
 }
 
 /// Default `recheck_articles`: a week.
@@ -113,60 +118,6 @@ fn origin_prefix(url: &Url) -> String {
     match crate::urls::host_key(url) {
         Some(host) => format!("{}://{host}/", url.scheme()),
         None => url.as_str().to_string(),
-    }
-}
-
-/// How to fix a regex, from the last line of the `regex` crate's error.
-fn regex_fix(reason: &str) -> &'static str {
-    let reason = reason.trim_start_matches("error: ");
-    if reason.starts_with("unclosed group") {
-        "close the group with `)`, or write `\\(` to match a parenthesis"
-    } else if reason.starts_with("unopened group") {
-        "remove the `)` or write `\\)` to match a parenthesis"
-    } else if reason.starts_with("unclosed character class") {
-        "close the class with `]`, or write `\\[` to match a bracket"
-    } else if reason.starts_with("invalid character class range") {
-        "put the smaller character first, like `[a-z]`"
-    } else if reason.starts_with("repetition operator missing expression") {
-        "put something before `*`, `+` or `?`, or escape it (`\\*`, `\\+`, `\\?`) to match it literally"
-    } else if reason.starts_with("unrecognized escape sequence") {
-        "remove the backslash, or double it (`\\\\`) to match a backslash"
-    } else if reason.contains("size limit") {
-        "make the pattern smaller (fewer alternatives or repetitions)"
-    } else {
-        "fix the pattern (Rust regex syntax; write it in 'single quotes' so backslashes stay as they are, and escape `. ? + * ( ) [ ]` with a backslash to match them literally)"
-    }
-}
-
-/// What is wrong with a CSS selector, in words (the parser's own words are often
-/// "Unexpected error occurred").
-fn selector_problem(error: &scraper::error::SelectorErrorKind) -> String {
-    use scraper::error::SelectorErrorKind as K;
-    match error {
-        K::EndOfLine => {
-            "it ends too early (an unclosed `[` or `(`, or nothing after a combinator)".into()
-        }
-        K::UnexpectedToken => "unexpected character or word".into(),
-        K::ExpectedColonOnPseudoElement | K::ExpectedIdentityOnPseudoElement => {
-            "incomplete pseudo-element (`::name`)".into()
-        }
-        K::UnexpectedSelectorParseError(kind) => match format!("{kind:?}").as_str() {
-            "DanglingCombinator" => {
-                "it ends with a combinator (`>`, `+` or `~`) with nothing after it".into()
-            }
-            "EmptySelector" => {
-                "an empty selector (two commas in a row, or a trailing comma?)".into()
-            }
-            "UnsupportedPseudoClassOrElement" | "NoIdentForPseudo" => {
-                "unknown pseudo-class or pseudo-element".into()
-            }
-            "ClassNeedsIdent" => "a `.` must be followed by a class name".into(),
-            "UnexpectedTokenInAttributeSelector" | "BadValueInAttr" | "ExpectedBarInAttr" => {
-                "malformed attribute test (quote the value: `a[rel='x y']`)".into()
-            }
-            other => format!("malformed selector ({other})"),
-        },
-        other => other.to_string(),
     }
 }
 
@@ -380,6 +331,7 @@ impl SiteProfile {
             recheck_articles: DEFAULT_RECHECK_ARTICLES,
             fresh_articles: DEFAULT_FRESH_ARTICLES,
             duplicate_params: Vec::new(),
+            render: RenderMode::Never,
             source: None,
             start_lines: Vec::new(),
         }
@@ -466,6 +418,19 @@ impl SiteProfile {
             &raw.fresh_articles,
             DEFAULT_FRESH_ARTICLES,
         )?;
+        let render = match &raw.render {
+            Some(v) => RenderMode::parse(v.get_ref()).or_else(|e| {
+                let fix = "write \"never\", \"auto\", \"always\" or a regex of the URLs to render";
+                cx.err(
+                    v.span(),
+                    format!(
+                        "bad `render` ({}): {fix}",
+                        e.to_string().lines().last().unwrap_or("")
+                    ),
+                )
+            })?,
+            None => RenderMode::Never,
+        };
         let s = &raw.selectors;
         let selectors = SelectorConfig {
             title: cx.selector("title", &s.title)?,
@@ -489,6 +454,7 @@ impl SiteProfile {
                 recheck_articles,
                 fresh_articles,
                 duplicate_params: raw.duplicate_params.clone(),
+                render,
                 source: None,
                 start_lines,
             },
@@ -665,6 +631,19 @@ related = "  "
         assert!(p.allows(&url("http://example.org:8080/zzz")));
         assert!(!p.allows(&url("http://example.org/zzz")));
         assert!(!p.is_article(&url("http://example.org:8080/a-1.html")));
+        assert!(matches!(p.render, RenderMode::Never));
+    }
+
+    #[test]
+    fn render_is_a_mode_or_a_regex_and_a_bad_one_names_its_line() {
+        let base = "name = \"x\"\nstart = [\"http://a.test/\"]\n";
+        let auto = parse(&format!("{base}render = \"auto\"\n")).expect("auto");
+        assert!(matches!(auto.render, RenderMode::Auto));
+        let some = parse(&format!("{base}render = '/live/\\d+'\n")).expect("regex");
+        assert!(matches!(some.render, RenderMode::Matching(_)));
+        let (at, message) = fails(&format!("{base}render = '(unclosed'\n"));
+        assert!(at.is_some() && message.contains("render"), "{message}");
+        assert!(message.contains("\"auto\""), "{message}");
     }
 
     #[test]

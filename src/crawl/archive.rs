@@ -68,6 +68,8 @@ enum Command {
         reply: oneshot::Sender<Result<Written, WarcError>>,
     },
     Metadata {
+        /// `metadata` or `conversion`.
+        warc_type: &'static str,
         target_uri: String,
         refers_to: RecordId,
         date: DateTime<Utc>,
@@ -138,6 +140,7 @@ fn run(
                 }
             }
             Command::Metadata {
+                warc_type,
                 target_uri,
                 refers_to,
                 date,
@@ -145,8 +148,11 @@ fn run(
                 block,
                 reply,
             } => {
-                let result =
-                    writer.write_metadata(&target_uri, &refers_to, date, &content_type, &block);
+                let result = if warc_type == "conversion" {
+                    writer.write_conversion(&target_uri, &refers_to, date, &content_type, &block)
+                } else {
+                    writer.write_metadata(&target_uri, &refers_to, date, &content_type, &block)
+                };
                 let failed = result.is_err();
                 let _ = reply.send(result);
                 if failed {
@@ -197,9 +203,43 @@ impl ArchiveHandle {
         content_type: &str,
         block: Vec<u8>,
     ) -> Result<Result<RecordLocation, WarcError>, ArchiveClosed> {
+        self.write_referring("metadata", target_uri, refers_to, date, content_type, block)
+            .await
+    }
+
+    /// Writes a conversion record (e.g. a rendered DOM) referring to `refers_to`.
+    pub async fn write_conversion(
+        &self,
+        target_uri: String,
+        refers_to: RecordId,
+        date: DateTime<Utc>,
+        content_type: &str,
+        block: Vec<u8>,
+    ) -> Result<Result<RecordLocation, WarcError>, ArchiveClosed> {
+        self.write_referring(
+            "conversion",
+            target_uri,
+            refers_to,
+            date,
+            content_type,
+            block,
+        )
+        .await
+    }
+
+    async fn write_referring(
+        &self,
+        warc_type: &'static str,
+        target_uri: String,
+        refers_to: RecordId,
+        date: DateTime<Utc>,
+        content_type: &str,
+        block: Vec<u8>,
+    ) -> Result<Result<RecordLocation, WarcError>, ArchiveClosed> {
         let (reply, answer) = oneshot::channel();
         self.sender
             .send(Command::Metadata {
+                warc_type,
                 target_uri,
                 refers_to,
                 date,

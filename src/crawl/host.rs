@@ -192,8 +192,7 @@ async fn host_loop(shared: &Arc<Shared>, host: &str) {
         let shared_job = Arc::clone(shared);
         let policy_job = policy.clone();
         jobs.spawn(async move {
-            let _permit = permit;
-            if let Err(e) = job::fetch_one(&shared_job, &policy_job, url, page).await {
+            if let Err(e) = job::fetch_one(&shared_job, &policy_job, url, page, permit).await {
                 shared_job.fail(e);
             }
         });

@@ -11,14 +11,14 @@ use tokio::task::JoinHandle;
 use url::Url;
 
 use super::host::PageReservation;
-use super::{CrawlError, Shared, Site, Written, classify, db, plan};
+use super::{CrawlError, Shared, Site, Written, classify, db, plan, rendering};
 use crate::capture::Capture;
 use crate::config::HostPolicy;
 use crate::discover::{self, Discovery, DocumentKind};
 use crate::extract::{self, PageAnalysis, PageInput, ProfileSelectors};
 use crate::fetch::{FetchError, FetchRequest, decode_content};
 use crate::frontier::{CaptureState, ClaimedUrl, NewUrl, Outcome, StoredRecord, UrlKind};
-use crate::politeness::{backoff_delay, parse_retry_after};
+use crate::politeness::{GatePermit, backoff_delay, parse_retry_after};
 use crate::urls;
 use crate::warc::{RevisitOf, RevisitProfile};
 
@@ -26,12 +26,14 @@ use crate::warc::{RevisitOf, RevisitProfile};
 const MAX_REDIRECT_HOPS: u32 = 5;
 
 /// Fetches one URL, archives the exchange, reads the page and queues its links. `page`
-/// is its page of the `--max-pages` budget: kept once the server answered.
+/// is its page of the `--max-pages` budget: kept once the server answered; `permit` the
+/// host's slot, held until the page is read (or given back before rendering it).
 pub(super) async fn fetch_one(
     shared: &Arc<Shared>,
     policy: &HostPolicy,
     url: ClaimedUrl,
     page: PageReservation,
+    permit: GatePermit,
 ) -> Result<(), CrawlError> {
     let request = FetchRequest {
         url: url.url.clone(),
@@ -72,6 +74,8 @@ pub(super) async fn fetch_one(
         tracing::error!("reading {} failed: {e}", url.url);
         PageRead::default()
     });
+    let (read, rendered) =
+        rendering::render_if_needed(shared, policy, &url, &capture, &written, read, permit).await?;
     let found = match site {
         Some(site) => Found {
             queue: links_to_queue(site, &url, &capture, &read),
@@ -83,7 +87,7 @@ pub(super) async fn fetch_one(
         },
         None => Found::default(),
     };
-    archive_article(shared, &url, &capture, &written, read.analysis).await?;
+    archive_article(shared, &url, &capture, &written, read.analysis, rendered).await?;
     record_outcome(shared, policy, &url, &capture, &written, found).await
 }
 
@@ -119,7 +123,7 @@ async fn fetch_failed(
 }
 
 /// Starts reading the page on a blocking thread (see [`read_page`]).
-fn start_reading(
+pub(super) fn start_reading(
     site: Option<&Site>,
     url: &ClaimedUrl,
     capture: &Capture,
@@ -184,19 +188,26 @@ async fn archive_capture(
 
 /// Archives the article of a page as a metadata record. An unchanged page has the article
 /// of its last full capture: no new record (unless that capture's record may be missing).
+/// The article of a page rendered in a browser says so (`"rendered": true`).
 async fn archive_article(
     shared: &Shared,
     url: &ClaimedUrl,
     capture: &Capture,
     written: &Written,
     analysis: Option<PageAnalysis>,
+    rendered: bool,
 ) -> Result<(), CrawlError> {
     let Some(article) = analysis.and_then(|a| a.article).filter(|_| {
         written.revisit.is_none() || url.previous.as_ref().is_some_and(|p| !p.described)
     }) else {
         return Ok(());
     };
-    let json = match serde_json::to_vec(&article) {
+    let json = match serde_json::to_value(&article).and_then(|mut value| {
+        if let (true, Some(fields)) = (rendered, value.as_object_mut()) {
+            fields.insert("rendered".into(), serde_json::Value::Bool(true));
+        }
+        serde_json::to_vec(&value)
+    }) {
         Ok(json) => json,
         Err(e) => {
             tracing::error!("cannot serialise the article of {}: {e}", url.url);
@@ -451,13 +462,13 @@ fn asked_delay(capture: &Capture) -> Option<Duration> {
 
 /// What was read from a page.
 #[derive(Default)]
-struct PageRead {
+pub(super) struct PageRead {
     /// Links and article of an HTML page.
-    analysis: Option<PageAnalysis>,
+    pub(super) analysis: Option<PageAnalysis>,
     /// Entries of a feed or sitemap.
-    discovery: Option<Discovery>,
+    pub(super) discovery: Option<Discovery>,
     /// Feeds announced by a start page.
-    feeds: Vec<Url>,
+    pub(super) feeds: Vec<Url>,
 }
 
 /// Decodes and reads a 2xx page: a feed or sitemap, or an HTML page (links and, when

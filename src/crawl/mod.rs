@@ -22,6 +22,7 @@ mod lock;
 mod plan;
 pub mod progress;
 mod recover;
+mod rendering;
 mod robots;
 mod run;
 
@@ -157,6 +158,8 @@ struct Shared {
     /// Pages of the `--max-pages` budget taken (see [`host::PageReservation`]).
     started_pages: AtomicU64,
     max_pages: Option<u64>,
+    /// The browser for pages to render, and what `render = "auto"` learnt.
+    rendering: rendering::Rendering,
 }
 
 impl Shared {

@@ -105,6 +105,7 @@ mod tests {
             compression: Compression::Zstd,
             resolve: Vec::new(),
             output: OutputMode::Quiet,
+            render: Default::default(),
         }
     }
 

@@ -63,6 +63,10 @@ pub struct Counters {
     pub refused_private: AtomicU64,
     /// Bytes of HTTP bodies received.
     pub bytes_fetched: AtomicU64,
+    /// Pages rendered in a browser.
+    pub rendered: AtomicU64,
+    /// Requests rendered pages made, fetched by glaneur and archived (page requisites).
+    pub requisites: AtomicU64,
     /// Waits for a host's request rate, by host.
     pub rate_waits: Mutex<HashMap<String, RateWaits>>,
 }

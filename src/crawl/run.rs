@@ -48,6 +48,8 @@ pub struct CrawlSettings {
     pub resolve: Vec<(String, SocketAddr)>,
     /// Output mode.
     pub output: OutputMode,
+    /// Rendering pages in a browser (`--render`, `--render-tabs`).
+    pub render: crate::render::RenderSettings,
 }
 
 /// Why a crawl ended.
@@ -93,6 +95,10 @@ pub struct CrawlSummary {
     pub pages: u64,
     /// Article metadata records written in this run.
     pub articles: u64,
+    /// Pages rendered in a browser in this run.
+    pub rendered: u64,
+    /// Requests of rendered pages fetched and archived in this run (page requisites).
+    pub requisites: u64,
     /// Requests made in this run (robots.txt included).
     pub requests: u64,
     /// URLs skipped because of robots.txt in this run.
@@ -150,6 +156,8 @@ impl CrawlSummary {
             stop_reason: run.stop_reason,
             pages: count(&counters.pages),
             articles: count(&counters.articles),
+            rendered: count(&counters.rendered),
+            requisites: count(&counters.requisites),
             requests: count(&counters.requests),
             robots_denied: count(&counters.robots_denied),
             refused_private: count(&counters.refused_private),
@@ -182,6 +190,7 @@ pub async fn run_observed(
     counters: Arc<Counters>,
 ) -> Result<CrawlSummary, CrawlError> {
     let started = Utc::now();
+    check_browser(&settings)?;
     std::fs::create_dir_all(&settings.archive_dir).map_err(|source| CrawlError::Io {
         context: format!(
             "cannot create the archive directory {}",
@@ -211,6 +220,7 @@ pub async fn run_observed(
         stop.clone(),
     )?;
     crawl(&settings, Arc::clone(&shared), cluster.as_ref()).await;
+    shared.rendering.close().await;
 
     // Every task has ended: drop the last handle so the writer thread closes its files.
     let Shared {
@@ -255,6 +265,20 @@ pub async fn run_observed(
         repaired_files,
     };
     Ok(CrawlSummary::new(record, &counters, &stats))
+}
+
+/// When some site may be rendered: the browser must be there (a clear error before
+/// anything is fetched rather than at the first page to render).
+fn check_browser(settings: &CrawlSettings) -> Result<(), CrawlError> {
+    let may_render = match &settings.render.mode {
+        Some(mode) => mode.may_render(),
+        None => settings.sites.iter().any(|s| s.render.may_render()),
+    };
+    if may_render {
+        crate::render::find_chromium(settings.render.chromium.as_deref())
+            .map_err(|e| CrawlError::Settings(e.to_string()))?;
+    }
+    Ok(())
 }
 
 /// Queues the seeds and, when the last run completed, the rechecks; records the run's
@@ -322,6 +346,7 @@ fn start(
         fatal: Mutex::new(None),
         started_pages: AtomicU64::new(0),
         max_pages: settings.max_pages,
+        rendering: super::rendering::Rendering::new(settings.render.clone()),
     });
     Ok((shared, archive_thread))
 }

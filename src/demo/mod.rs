@@ -63,5 +63,6 @@ pub fn crawl_settings(archive: &Path, server: SocketAddr, output: OutputMode) ->
         compression: Compression::Zstd,
         resolve: vec![(DEMO_HOST.to_string(), server)],
         output,
+        render: Default::default(),
     }
 }

@@ -47,6 +47,7 @@ fn settings_at(dir: &Path, addr: SocketAddr, hosts: &[&str], start: &[&str]) -> 
         compression: Compression::Zstd,
         resolve: hosts.iter().map(|h| (h.to_string(), addr)).collect(),
         output: OutputMode::Quiet,
+        render: Default::default(),
     }
 }
 

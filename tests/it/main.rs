@@ -28,6 +28,8 @@ mod outcomes;
 mod politeness_robots;
 mod profile;
 mod read_cli;
+#[cfg(feature = "chromium-tests")]
+mod render;
 mod robust;
 mod serve;
 mod shell;

@@ -361,6 +361,7 @@ pub fn settings(dir: &Path, server: &TestServer, hosts: &[&str], start: &[&str])
         compression: Compression::Zstd,
         resolve: hosts.iter().map(|h| (h.to_string(), server.addr)).collect(),
         output: OutputMode::Quiet,
+        render: Default::default(),
     }
 }
 

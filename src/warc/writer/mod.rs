@@ -451,7 +451,8 @@ impl WarcWriter {
         content_type: &str,
         block: &[u8],
     ) -> Result<RecordLocation, WarcError> {
-        let res = self.write_metadata_inner(target_uri, refers_to, date, content_type, block);
+        let res =
+            self.write_referring("metadata", target_uri, refers_to, date, content_type, block);
         self.after_write(res)
     }
 
@@ -607,8 +608,10 @@ impl WarcWriter {
         Ok(ex.locations(request, revisit, of.payload_digest.clone()))
     }
 
-    fn write_metadata_inner(
+    /// Writes a record of `warc_type` (`metadata`, `conversion`) referring to `refers_to`.
+    fn write_referring(
         &mut self,
+        warc_type: &str,
         target_uri: &str,
         refers_to: &RecordId,
         date: DateTime<Utc>,
@@ -627,7 +630,7 @@ impl WarcWriter {
         let ctype = clean(content_type);
         let digest = sha1_digest(block);
         let fields: [(&str, &str); 8] = [
-            ("WARC-Type", "metadata"),
+            ("WARC-Type", warc_type),
             ("WARC-Record-ID", &id.0),
             ("WARC-Date", &date),
             ("WARC-Target-URI", &uri),
@@ -875,6 +878,7 @@ impl Drop for WarcWriter {
 }
 
 mod codec;
+mod conversion;
 mod files;
 mod head;
 #[cfg(test)]

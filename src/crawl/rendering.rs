@@ -1,0 +1,314 @@
+//! Rendering in a browser within the crawl: which fetched pages go to the browser (the
+//! site's `render` mode, or `--render`), the gate every request of a rendered page goes
+//! through (robots.txt, the host's rate and concurrency, the SSRF guard, limits; each
+//! exchange archived), and the rendered DOM archived as a `conversion` record and read
+//! in place of the page the server sent.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use chrono::Utc;
+use url::Url;
+
+use super::job::{PageRead, start_reading};
+use super::{CrawlError, Shared, Site, Written, classify, robots};
+use crate::capture::Capture;
+use crate::config::HostPolicy;
+use crate::extract::LinkSource;
+use crate::fetch::{FetchRequest, decode_content};
+use crate::frontier::{ClaimedUrl, UrlKind};
+use crate::politeness::{GatePermit, RobotsRules};
+use crate::render::auto::{self, HttpView, KindsRendered};
+use crate::render::{Browser, RenderMode, RenderSettings, RequisiteFuture, Requisites};
+use crate::urls;
+
+/// The crawl's browser, started on the first page to render, and what `auto` learnt.
+pub(super) struct Rendering {
+    settings: RenderSettings,
+    browser: tokio::sync::Mutex<Option<Arc<Browser>>>,
+    kinds: KindsRendered,
+}
+
+impl Rendering {
+    pub(super) fn new(settings: RenderSettings) -> Rendering {
+        Rendering {
+            settings,
+            browser: tokio::sync::Mutex::new(None),
+            kinds: KindsRendered::default(),
+        }
+    }
+
+    /// The mode for a site's pages: `--render` when given, else the profile's.
+    fn mode<'a>(&'a self, site: &'a Site) -> &'a RenderMode {
+        self.settings.mode.as_ref().unwrap_or(&site.profile.render)
+    }
+
+    /// The browser, started on first use.
+    async fn browser(&self) -> Result<Arc<Browser>, CrawlError> {
+        let mut slot = self.browser.lock().await;
+        if let Some(browser) = slot.as_ref() {
+            return Ok(Arc::clone(browser));
+        }
+        let browser = Arc::new(
+            Browser::launch(&self.settings)
+                .await
+                .map_err(|e| CrawlError::Settings(e.to_string()))?,
+        );
+        *slot = Some(Arc::clone(&browser));
+        Ok(browser)
+    }
+
+    /// Closes the browser, when one was started and no page uses it any more.
+    pub(super) async fn close(&self) {
+        let taken = self.browser.lock().await.take();
+        if let Some(browser) = taken.and_then(|b| Arc::try_unwrap(b).ok()) {
+            browser.close().await;
+        }
+    }
+}
+
+/// After the HTTP fetch of a page and its reading: when the page is to be rendered, the
+/// host's slot (`permit`) is given back (the page's own requests need it), the page is
+/// rendered, its DOM archived as a `conversion` record referring to the page's response
+/// and read instead (its links, but not its requisites: the browser fetched those).
+/// Returns what to use of the page, and whether it was rendered.
+pub(super) async fn render_if_needed(
+    shared: &Arc<Shared>,
+    policy: &HostPolicy,
+    url: &ClaimedUrl,
+    capture: &Capture,
+    written: &Written,
+    read: PageRead,
+    permit: GatePermit,
+) -> Result<(PageRead, bool), CrawlError> {
+    let Some(site) = shared.site(&url.site) else {
+        return Ok((read, false));
+    };
+    if !wants_render(shared, site, url, capture, &read).await {
+        return Ok((read, false));
+    }
+    drop(permit);
+    let browser = shared.rendering.browser().await?;
+    let requisites = Arc::new(PageRequisites {
+        shared: Arc::clone(shared),
+        site: url.site.clone(),
+        page: url.url.clone(),
+    });
+    let rendered = match browser.render(capture, requisites).await {
+        Ok(rendered) => rendered,
+        Err(e) => {
+            tracing::warn!("{e}; the page is read as the server sent it");
+            return Ok((read, false));
+        }
+    };
+    if rendered.timed_out {
+        tracing::info!("{}: not idle in time, captured as it was", url.url);
+    }
+    let dom = rendered.dom.into_bytes();
+    let conversion = shared
+        .archive
+        .write_conversion(
+            capture.url.to_string(),
+            written.location.response.id.clone(),
+            Utc::now(),
+            "text/html; charset=utf-8",
+            dom.clone(),
+        )
+        .await??;
+    let counters = &shared.counters;
+    counters.rendered.fetch_add(1, Ordering::Relaxed);
+    counters
+        .bytes_written
+        .fetch_add(conversion.length, Ordering::Relaxed);
+    let mut as_rendered = capture.clone();
+    as_rendered.body = dom.into();
+    as_rendered.truncated = None;
+    as_rendered.headers = http::HeaderMap::new();
+    as_rendered.headers.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    let mut reread = start_reading(Some(site), url, &as_rendered, policy)
+        .await
+        .map_err(CrawlError::task("reading a rendered page"))?;
+    reread.feeds = read.feeds;
+    if let Some(analysis) = reread.analysis.as_mut() {
+        // The page's requisites came through the browser, archived already.
+        analysis
+            .links
+            .retain(|link| link.source != LinkSource::Asset);
+    }
+    Ok((reread, true))
+}
+
+/// Whether the page goes to the browser: a 2xx HTML page, by the site's mode; with
+/// `auto`, when a page of its kind needed it already or the page shows it is built by
+/// script (then its kind is remembered).
+async fn wants_render(
+    shared: &Shared,
+    site: &Site,
+    url: &ClaimedUrl,
+    capture: &Capture,
+    read: &PageRead,
+) -> bool {
+    let html = capture
+        .content_type()
+        .is_some_and(|t| t.to_ascii_lowercase().contains("html"));
+    if !(200..300).contains(&capture.status) || !html || read.discovery.is_some() {
+        return false;
+    }
+    match shared.rendering.mode(site) {
+        RenderMode::Never => false,
+        RenderMode::Always => true,
+        RenderMode::Matching(re) => re.is_match(url.url.as_str()),
+        RenderMode::Auto => {
+            let kinds = &shared.rendering.kinds;
+            if kinds.contains(&url.site, &url.url) {
+                return true;
+            }
+            let needs = script_built(site, url, capture, read).await;
+            if needs {
+                tracing::info!(
+                    "{}: built by script; pages of its kind ({}) are rendered",
+                    url.url,
+                    auto::page_kind(&url.url)
+                );
+                kinds.insert(&url.site, &url.url);
+            }
+            needs
+        }
+    }
+}
+
+/// [`auto::looks_script_built`] on what the HTTP fetch gave (decoded off the reactor).
+async fn script_built(site: &Site, url: &ClaimedUrl, capture: &Capture, read: &PageRead) -> bool {
+    let article = read.analysis.as_ref().and_then(|a| a.article.as_ref());
+    let is_article = article.is_some() || classify::is_article(&site.profile, &url.url);
+    let body_chars = article
+        .and_then(|a| a.body.as_ref())
+        .map(|b| b.chars().count());
+    let body_selector_missed = site.profile.selectors.body.is_some()
+        && article.is_some_and(|a| a.methods.get("body").map(String::as_str) != Some("selector"));
+    let links = read.analysis.as_ref().map_or(0, |a| a.links.len());
+    let capture = capture.clone();
+    tokio::task::spawn_blocking(move || {
+        let Ok(body) = decode_content(&capture, 50_000_000) else {
+            return false;
+        };
+        let html = String::from_utf8_lossy(&body);
+        auto::looks_script_built(&HttpView {
+            html: &html,
+            is_article,
+            body_chars,
+            body_selector_missed,
+            links,
+        })
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// The gate of a rendered page's requests.
+struct PageRequisites {
+    shared: Arc<Shared>,
+    site: String,
+    page: Url,
+}
+
+impl Requisites for PageRequisites {
+    fn fetch(&self, url: Url) -> RequisiteFuture<'_> {
+        Box::pin(fetch_requisite(self, url))
+    }
+}
+
+/// Fetches a request of a rendered page as the crawl fetches a page: robots.txt of its
+/// origin, the host's rate and concurrency slot, glaneur's fetcher (SSRF guard, body and
+/// time limits, a `Referer` naming the page), the exchange archived as a request/response
+/// pair. Hosts out of the site's scope go through the same gate.
+async fn fetch_requisite(requisites: &PageRequisites, url: Url) -> Result<Capture, String> {
+    let shared = &requisites.shared;
+    let stopping = || "the crawl is stopping".to_string();
+    if shared.stop.is_cancelled() {
+        return Err(stopping());
+    }
+    let host = urls::host_key(&url).ok_or_else(|| format!("{url} has no host"))?;
+    let policy = shared.host_policy(&host).clone();
+    let claimed = ClaimedUrl {
+        id: 0,
+        url: url.clone(),
+        host: host.clone(),
+        site: requisites.site.clone(),
+        depth: 0,
+        kind: UrlKind::Other,
+        attempts: 0,
+        previous: None,
+    };
+    let rules = robots::robots_for(shared, &claimed, &policy)
+        .await
+        .ok_or_else(stopping)?;
+    match &*rules {
+        RobotsRules::Unavailable { reason, .. } => {
+            return Err(format!("robots.txt unavailable: {reason}"));
+        }
+        RobotsRules::Refused { reason } => {
+            shared
+                .counters
+                .refused_private
+                .fetch_add(1, Ordering::Relaxed);
+            return Err(reason.clone());
+        }
+        _ if !rules.is_allowed(shared.policy.product_token(), &url) => {
+            return Err("robots.txt disallows it".into());
+        }
+        _ => {}
+    }
+    let permit = tokio::select! {
+        biased;
+        _ = shared.stop.cancelled() => return Err(stopping()),
+        permit = shared.gate.acquire(&host, &policy) => permit.map_err(|e| e.to_string())?,
+    };
+    let request = FetchRequest {
+        url,
+        headers: vec![("Referer".to_string(), requisites.page.to_string())],
+        max_body_bytes: policy.max_body_bytes,
+        timeout: policy.timeout,
+        read_timeout: policy.read_timeout,
+    };
+    let counters = &shared.counters;
+    counters.requests.fetch_add(1, Ordering::Relaxed);
+    counters.in_flight.fetch_add(1, Ordering::Relaxed);
+    let fetched = shared.fetcher.fetch(&request).await;
+    counters.in_flight.fetch_sub(1, Ordering::Relaxed);
+    drop(permit);
+    let capture = match fetched {
+        Ok(capture) => capture,
+        Err(error) => {
+            counters.errors.fetch_add(1, Ordering::Relaxed);
+            counters.record_fetch_error(&error);
+            return Err(error.to_string());
+        }
+    };
+    counters.record_status(capture.status);
+    counters
+        .bytes_fetched
+        .fetch_add(capture.body.len() as u64, Ordering::Relaxed);
+    let written = match shared.archive.write_recapture(capture.clone(), None).await {
+        Ok(Ok(written)) => written,
+        Ok(Err(e)) => {
+            let message = e.to_string();
+            shared.fail(e.into());
+            return Err(message);
+        }
+        Err(closed) => {
+            shared.fail(closed.into());
+            return Err("the WARC writer has stopped".into());
+        }
+    };
+    let location = &written.location;
+    counters.bytes_written.fetch_add(
+        location.request.length + location.response.length,
+        Ordering::Relaxed,
+    );
+    counters.requisites.fetch_add(1, Ordering::Relaxed);
+    Ok(capture)
+}
