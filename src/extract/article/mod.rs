@@ -137,6 +137,7 @@ pub fn build(
     let mut article = Article {
         url: page.url.to_string(),
         canonical_url: canonical_url(page, meta),
+        noindex: meta.noindex(),
         ..Article::default()
     };
     let methods = &mut article.methods;
