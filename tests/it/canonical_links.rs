@@ -3,6 +3,8 @@
 //! anchor links to it) and is grouped under it in the export; a `noindex` page with a
 //! canonical elsewhere (on the site or off it) is archived but is no article; a
 //! `rel="nofollow"` link that only adds query parameters to a known URL is not followed.
+//! And the category the crawl gives an article whose page names none: the URL segment of
+//! a listing page captured in the crawl.
 
 use crate::support;
 
@@ -120,4 +122,78 @@ async fn canonical_urls_are_queued_and_grouped_noindex_copies_are_no_articles() 
         rows.iter()
             .all(|r| r.title.as_deref() == Some("Titre de l'article 7"))
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_article_without_a_category_gets_the_listing_page_of_its_url_segment() {
+    let no_category = |id: u32, title: &str| {
+        let html = article_html(id, title, &[]);
+        let start = html
+            .find("<div class=\"cat-links\">")
+            .expect("category block");
+        let end = start + html[start..].find("</div>").expect("its end") + "</div>".len();
+        let html = format!("{}{}", &html[..start], &html[end..]);
+        // Its canonical link is its own address.
+        html.replace(
+            &format!("/2024/05/article-numero-{id:04}/"),
+            &format!("/economie/entreprises/titre-numero-{id}-sans-rubrique/"),
+        )
+    };
+    let mut pages = HashMap::new();
+    let listing = |links: &str| {
+        Page::html(format!(
+            "<html><body><h1>Rubrique</h1>{links}</body></html>"
+        ))
+    };
+    pages.insert(
+        "/".to_string(),
+        listing("<a href=\"/economie/\">Économie</a> <a href=\"/economie/entreprises/\">Entreprises</a>"),
+    );
+    pages.insert(
+        "/economie/".to_string(),
+        listing("<a href=\"/economie/entreprises/titre-numero-1-sans-rubrique/\">1</a>"),
+    );
+    pages.insert(
+        "/economie/entreprises/".to_string(),
+        listing(
+            "<a href=\"/economie/entreprises/titre-numero-2-sans-rubrique/\">2</a> \
+                 <a href=\"/2024/05/article-numero-0003/\">3</a>",
+        ),
+    );
+    for id in [1, 2] {
+        pages.insert(
+            format!("/economie/entreprises/titre-numero-{id}-sans-rubrique/"),
+            Page::html(no_category(id, &format!("Sans rubrique {id}"))),
+        );
+    }
+    // An article whose page names its category keeps it.
+    pages.insert(
+        "/2024/05/article-numero-0003/".to_string(),
+        Page::html(article_html(3, "Avec rubrique", &[])),
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = TestServer::start(HashMap::from([(HOST.to_string(), pages)])).await;
+    let mut s = settings(dir.path(), &server, &[HOST], &[&url("/")]);
+    s.max_depth = Some(3);
+    let archive = s.archive_dir.clone();
+    crawl(s).await;
+
+    let export = Export::plan(&archive, &Filter::default(), false).expect("plan");
+    let mut categories = HashMap::new();
+    for (batch, problems) in export.batches(64) {
+        assert!(problems.is_empty(), "{problems:?}");
+        for r in batch {
+            categories.insert(r.url.clone(), (r.category.clone(), r.categories.clone()));
+        }
+    }
+    assert_eq!(categories.len(), 3, "{categories:?}");
+    for id in [1, 2] {
+        let got = &categories[&url(&format!(
+            "/economie/entreprises/titre-numero-{id}-sans-rubrique/"
+        ))];
+        assert_eq!(got.0.as_deref(), Some("entreprises"), "{got:?}");
+        assert_eq!(got.1, ["entreprises", "economie"]);
+    }
+    let got = &categories[&url("/2024/05/article-numero-0003/")];
+    assert_eq!(got.1, ["Cloud"], "{got:?}");
 }
