@@ -18,6 +18,7 @@ mod date_signals;
 mod heading;
 mod modified;
 mod published;
+mod script_dates;
 mod text;
 
 use std::collections::BTreeMap;
