@@ -8,7 +8,7 @@
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Datelike};
-use regex::Regex;
+use regex::bytes::Regex;
 
 use super::super::dates::{ParsedDate, parse_date};
 use super::Context;
@@ -16,6 +16,7 @@ use super::published::not_future;
 
 /// A publication key and its value: a quoted date, or a Unix time in seconds or
 /// milliseconds. Keys are matched whole (`"datePublished"`, `publishedAt:`), case aside.
+/// On bytes: the keys and dates are ASCII in every charset a page may use.
 static KEYED_DATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r#"(?i)["']?\b(?:date_?published|published_?(?:at|date|time|on)|publish_?(?:date|time|at)|publication_?date|first_?published_?(?:at|date)|pub_?date)["']?\s*[:=]\s*(?:["']([0-9][0-9T:.+\-/ Z]{7,34})["']|([0-9]{10}(?:[0-9]{3})?)\b)"#,
@@ -23,57 +24,50 @@ static KEYED_DATE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
-/// Script text read per page (the state of a page is near its start; a huge bundle
-/// costs no more than this).
-const MAX_SCRIPT_BYTES: usize = 2_000_000;
+/// Source read per page (the state of a page is near its start; a huge page costs no
+/// more than this).
+const MAX_SOURCE_BYTES: usize = 2_000_000;
 
 /// Earlier years are not publication dates of a web page.
 const FIRST_YEAR: i32 = 1995;
 
-/// The first publication date named in the page's inline scripts (not JSON-LD).
+/// The first publication date named in the page's inline scripts. The parse keeps no
+/// script text but JSON-LD's, so the page's source is read: a match counts when the
+/// last `<script` tag before it is not yet closed.
 pub(super) fn script_date(cx: &Context<'_, '_>) -> Option<ParsedDate> {
-    let dom = cx.dom;
-    let mut budget = MAX_SCRIPT_BYTES;
-    for (i, n) in dom.nodes.iter().enumerate() {
-        if n.tag != "script" || n.attr("src").is_some() {
-            continue;
-        }
-        let kind = n.attr("type").unwrap_or("").trim().to_ascii_lowercase();
-        if kind == "application/ld+json" || kind.contains("template") || kind.contains("html") {
-            continue;
-        }
-        for t in &dom.nodes[i + 1..n.end] {
-            if budget == 0 {
-                return None;
-            }
-            let text = clip(t.text, budget);
-            budget -= text.len();
-            if let Some(d) = KEYED_DATE
-                .captures_iter(text)
-                .filter_map(|c| match (c.get(1), c.get(2)) {
-                    (Some(v), _) => parse_date(v.as_str()),
-                    (None, Some(ts)) => unix_time(ts.as_str()),
-                    _ => None,
-                })
-                .find(|d| d.day().year() >= FIRST_YEAR && not_future(cx, d))
-            {
-                return Some(d);
-            }
-        }
-    }
-    None
+    let body = cx.page.body;
+    let source = &body[..body.len().min(MAX_SOURCE_BYTES)];
+    KEYED_DATE
+        .captures_iter(source)
+        .filter(|c| c.get(0).is_some_and(|m| in_script(&source[..m.start()])))
+        .filter_map(|c| keyed_date(&c))
+        .find(|d| d.day().year() >= FIRST_YEAR && not_future(cx, d))
 }
 
-/// At most `max` bytes of `s`, cut at a character boundary.
-fn clip(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
+/// The date of a match of [`KEYED_DATE`].
+fn keyed_date(c: &regex::bytes::Captures<'_>) -> Option<ParsedDate> {
+    match (c.get(1), c.get(2)) {
+        (Some(v), _) => parse_date(std::str::from_utf8(v.as_bytes()).ok()?),
+        (None, Some(ts)) => unix_time(std::str::from_utf8(ts.as_bytes()).ok()?),
+        _ => None,
     }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
+}
+
+/// True when the source before a point ends inside a `<script>` element.
+fn in_script(before: &[u8]) -> bool {
+    let last = |needle: &[u8]| {
+        memchr::memmem::rfind_iter(before, needle)
+            .next()
+            .or_else(|| {
+                let upper = needle.to_ascii_uppercase();
+                memchr::memmem::rfind_iter(before, &upper).next()
+            })
+    };
+    match (last(b"<script"), last(b"</script")) {
+        (Some(open), Some(close)) => open > close,
+        (Some(_), None) => true,
+        _ => false,
     }
-    &s[..end]
 }
 
 /// A Unix time of 10 digits (seconds) or 13 (milliseconds), as a UTC instant.
@@ -88,41 +82,63 @@ fn unix_time(digits: &str) -> Option<ParsedDate> {
 mod tests {
     use super::*;
 
-    fn found(script: &str) -> Vec<String> {
+    fn found(source: &str) -> Vec<String> {
         KEYED_DATE
-            .captures_iter(script)
-            .filter_map(|c| match (c.get(1), c.get(2)) {
-                (Some(v), _) => parse_date(v.as_str()),
-                (None, Some(ts)) => unix_time(ts.as_str()),
-                _ => None,
+            .captures_iter(source.as_bytes())
+            .filter(|c| {
+                c.get(0)
+                    .is_some_and(|m| in_script(&source.as_bytes()[..m.start()]))
             })
+            .filter_map(|c| keyed_date(&c))
             .map(|d| d.to_rfc())
             .collect()
+    }
+
+    fn script(s: &str) -> String {
+        format!("<p>x</p><script>{s}</script>")
     }
 
     #[test]
     fn publication_keys_with_quoted_dates_or_unix_times() {
         assert_eq!(
-            found(
+            found(&script(
                 r#"window.__STATE__={"article":{"id":4,"publishedAt":"2024-03-05T09:00:00+01:00","updatedAt":"2024-03-06T10:00:00Z"}}"#
-            ),
+            )),
             ["2024-03-05T09:00:00+01:00"]
         );
         assert_eq!(
-            found(r#"dataLayer.push({'publish_date': '2023-11-02', 'page_type': 'article'});"#),
+            found(&script(
+                r#"dataLayer.push({'publish_date': '2023-11-02', 'page_type': 'article'});"#
+            )),
             ["2023-11-02"]
         );
         assert_eq!(
-            found(r#"{"first_published_at":1709629200,"x":1}"#),
+            found(&script(r#"{"first_published_at":1709629200,"x":1}"#)),
             ["2024-03-05T09:00:00+00:00"]
         );
         assert_eq!(
-            found(r#"{"datePublished":1709629200000}"#),
+            found(&script(r#"{"datePublished":1709629200000}"#)),
             ["2024-03-05T09:00:00+00:00"]
         );
         // Other keys, and keys that merely contain a publication word, are not read.
-        assert!(found(r#"{"updatedAt":"2024-03-06","modified":"2024-03-06"}"#).is_empty());
-        assert!(found(r#"{"unpublished_atlas":"2024-03-06","date":"2024-03-07"}"#).is_empty());
-        assert!(found(r#"{"publishedAt":"soon"}"#).is_empty());
+        assert!(
+            found(&script(
+                r#"{"updatedAt":"2024-03-06","modified":"2024-03-06"}"#
+            ))
+            .is_empty()
+        );
+        assert!(
+            found(&script(
+                r#"{"unpublished_atlas":"2024-03-06","date":"2024-03-07"}"#
+            ))
+            .is_empty()
+        );
+        assert!(found(&script(r#"{"publishedAt":"soon"}"#)).is_empty());
+    }
+
+    #[test]
+    fn only_inside_scripts() {
+        let page = r#"<SCRIPT>var a={"pubDate":"2024-01-02"}</SCRIPT><p>"pubdate": "2024-01-03"</p><div data-pubdate="2024-01-04"></div><script type="application/json">{"publishedAt":"2024-01-05"}"#;
+        assert_eq!(found(page), ["2024-01-02", "2024-01-05"]);
     }
 }
