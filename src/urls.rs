@@ -15,6 +15,14 @@ pub const DUPLICATE_PARAMS: &[&str] = &[
     "utm_*",
     "fbclid",
     "gclid",
+    "gclsrc",
+    "dclid",
+    "msclkid",
+    "yclid",
+    "igshid",
+    "mkt_tok",
+    "_hsenc",
+    "_hsmi",
     "mc_cid",
     "mc_eid",
     "replytocom",
@@ -526,6 +534,12 @@ mod tests {
         assert_eq!(
             canon("https://example.com/?xutm_a=1&gclid2=3").as_deref(),
             Some("https://example.com/?xutm_a=1&gclid2=3")
+        );
+        // Click ids of other ad and mail networks, WordPress reply and share links.
+        assert_eq!(
+            canon("https://example.com/a?msclkid=1&id=2&igshid=3&_hsenc=4&replytocom=5&share=x")
+                .as_deref(),
+            Some("https://example.com/a?id=2")
         );
     }
 

@@ -133,6 +133,11 @@ impl UrlHistory {
         self.absent.first().map(|((d, _, _), _)| *d)
     }
 
+    /// True when some capture found the page there (2xx, 304).
+    pub fn seen_present(&self) -> bool {
+        self.last_present.is_some()
+    }
+
     /// The status this history gives.
     pub fn status(&self, is_article: impl Fn(&str) -> bool) -> ArticleStatus {
         match self.gone_since(is_article) {

@@ -59,7 +59,9 @@ pub fn is_article(profile: &SiteProfile, url: &Url) -> bool {
 
 /// The frontier entries for the links of a page at `depth`, within the profile's scope
 /// and `max_depth`. Page requisites (stylesheets, scripts, images) of a page at the
-/// depth limit are still taken, so the last pages can be replayed.
+/// depth limit are still taken, so the last pages can be replayed. The page's canonical
+/// URL, when it names another page in scope, is queued at the page's own depth (it is
+/// the same document under its preferred address), so the article is captured there.
 pub fn links_to_queue(
     profile: &SiteProfile,
     max_depth: u32,
@@ -69,7 +71,10 @@ pub fn links_to_queue(
 ) -> Vec<NewUrl> {
     let mut out = Vec::new();
     for link in links {
-        let next_depth = depth + 1;
+        let next_depth = match link.source {
+            LinkSource::Canonical => depth,
+            LinkSource::Anchor | LinkSource::Asset => depth + 1,
+        };
         let over = next_depth > max_depth;
         if over && !(link.source == LinkSource::Asset && depth <= max_depth) {
             continue;
@@ -77,7 +82,7 @@ pub fn links_to_queue(
         let Some(url) = profile.canonicalize(&link.url) else {
             continue;
         };
-        if !profile.allows(&url) {
+        if !profile.allows(&url) || (link.source == LinkSource::Canonical && &url == page) {
             continue;
         }
         let kind = if link.source == LinkSource::Asset {
@@ -125,5 +130,51 @@ mod tests {
         )));
         assert!(!looks_like_article(&u("http://127.0.0.1:8080/a-propos/")));
         assert!(!looks_like_article(&u("http://127.0.0.1:8080/")));
+    }
+
+    #[test]
+    fn the_canonical_link_is_queued_at_the_page_depth_when_it_names_another_page() {
+        let profile = SiteProfile::generic(&u("http://n.test/"));
+        let page = u("http://n.test/2024/05/titre-copie-de-l-article/");
+        let link = |url: &str, source: LinkSource| FoundLink {
+            url: u(url),
+            related: false,
+            source,
+        };
+        let canonical = link(
+            "http://n.test/2024/05/titre-de-l-article/",
+            LinkSource::Canonical,
+        );
+        let queued = links_to_queue(&profile, 2, &page, 2, std::slice::from_ref(&canonical));
+        let got: Vec<_> = queued
+            .iter()
+            .map(|n| (n.url.as_str(), n.depth, n.kind))
+            .collect();
+        assert_eq!(
+            got,
+            vec![(
+                "http://n.test/2024/05/titre-de-l-article/",
+                2,
+                UrlKind::Article
+            )]
+        );
+        // An anchor to the same URL from that depth would be past the limit.
+        let anchor = link(
+            "http://n.test/2024/05/titre-de-l-article/",
+            LinkSource::Anchor,
+        );
+        assert!(links_to_queue(&profile, 2, &page, 2, &[anchor]).is_empty());
+        // Its own address (after canonicalisation), or a page out of scope: nothing.
+        for own in [
+            "http://n.test/2024/05/titre-copie-de-l-article/",
+            "http://n.test/2024/05/titre-copie-de-l-article/?utm_source=x#top",
+            "http://elsewhere.test/2024/05/titre-de-l-article/",
+        ] {
+            let canonical = link(own, LinkSource::Canonical);
+            assert!(
+                links_to_queue(&profile, 2, &page, 1, &[canonical]).is_empty(),
+                "{own}"
+            );
+        }
     }
 }

@@ -197,8 +197,10 @@ async fn archive_article(
     analysis: Option<PageAnalysis>,
     rendered: bool,
 ) -> Result<(), CrawlError> {
-    let Some(article) = analysis.and_then(|a| a.article).filter(|_| {
-        written.revisit.is_none() || url.previous.as_ref().is_some_and(|p| !p.described)
+    // A `noindex` page naming another as canonical is archived but is no article.
+    let Some(article) = analysis.and_then(|a| a.article).filter(|a| {
+        !a.defers_to_canonical()
+            && (written.revisit.is_none() || url.previous.as_ref().is_some_and(|p| !p.described))
     }) else {
         return Ok(());
     };

@@ -306,7 +306,11 @@ pub fn text_and_link_len(dom: &Dom<'_>, i: usize) -> (usize, usize) {
 }
 
 /// Every link of the page, deduplicated, in document order, at most `max_links` of them
-/// (the first ones). `related` holds container indices from [`related_blocks`].
+/// (the first ones). `related` holds container indices from [`related_blocks`]. The
+/// page's first `<link rel="canonical">` is a link too ([`LinkSource::Canonical`]).
+/// Anchors marked `rel="nofollow"` whose URL differs from a known one (the page's own,
+/// or another link of the page) only by added query parameters are left out (see
+/// [`drop_nofollow_variants`]).
 pub fn collect_links(
     dom: &Dom<'_>,
     page_url: &Url,
@@ -327,26 +331,34 @@ pub fn collect_links(
     // Raw hrefs already resolved: their link's index (None: not a crawlable URL).
     let mut done: HashMap<(&str, LinkSource), Option<usize>> = HashMap::new();
     let mut out: Vec<FoundLink> = Vec::new();
+    // Parallel to `out`: every occurrence of the link so far was a nofollow anchor.
+    let mut nofollow_only: Vec<bool> = Vec::new();
+    let mut canonical_seen = false;
     let in_related = |i: usize| related.iter().any(|&c| dom.contains(c, i));
     for (i, n) in dom.nodes.iter().enumerate() {
+        let rel = || n.attr("rel").unwrap_or("");
+        let has_rel = |word: &str| {
+            rel()
+                .split_ascii_whitespace()
+                .any(|r| r.eq_ignore_ascii_case(word))
+        };
         let (href, source) = match n.tag {
             "a" | "area" => (n.attr("href"), LinkSource::Anchor),
-            "link" => {
-                let rel = n.attr("rel").unwrap_or("").to_ascii_lowercase();
-                if rel.split_ascii_whitespace().any(|r| r == "stylesheet") {
-                    (n.attr("href"), LinkSource::Asset)
-                } else {
-                    continue;
-                }
+            "link" if has_rel("stylesheet") => (n.attr("href"), LinkSource::Asset),
+            "link" if has_rel("canonical") && !canonical_seen => {
+                canonical_seen = true;
+                (n.attr("href"), LinkSource::Canonical)
             }
             "script" | "img" => (n.attr("src"), LinkSource::Asset),
             _ => continue,
         };
         let Some(href) = href else { continue };
         let related = source == LinkSource::Anchor && in_related(i);
+        let nofollow = source == LinkSource::Anchor && has_rel("nofollow");
         if let Some(&known) = done.get(&(href, source)) {
-            if related && let Some(k) = known {
-                out[k].related = true;
+            if let Some(k) = known {
+                out[k].related |= related;
+                nofollow_only[k] &= nofollow;
             }
             continue;
         }
@@ -361,9 +373,8 @@ pub fn collect_links(
         match seen.get(url.as_str()) {
             Some(&k) => {
                 done.insert((href, source), Some(k));
-                if related {
-                    out[k].related = true;
-                }
+                out[k].related |= related;
+                nofollow_only[k] &= nofollow;
             }
             None => {
                 seen.insert(url.as_str().to_string(), out.len());
@@ -373,10 +384,67 @@ pub fn collect_links(
                     related,
                     source,
                 });
+                nofollow_only.push(nofollow);
             }
         }
     }
-    out
+    drop_nofollow_variants(out, &nofollow_only, page_url)
+}
+
+/// The query pairs of a URL (raw `name=value` texts, empty ones left out).
+fn query_pairs(url: &Url) -> Vec<&str> {
+    url.query()
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// Leaves out the links that were only ever nofollow anchors (`nofollow_only`, parallel
+/// to `links`) and whose URL is a known URL (the page's own or another link's) with
+/// query parameters added: comment-reply links (`?replytocom=5`), share and like buttons
+/// (`?share=x`, `?like_comment=3`), calendar or sort switches of the same page. Such links
+/// lead to copies of a page the crawl already has; a nofollow link to another path, or
+/// one whose query differs in a parameter the known URL has, is kept.
+fn drop_nofollow_variants(
+    links: Vec<FoundLink>,
+    nofollow_only: &[bool],
+    page: &Url,
+) -> Vec<FoundLink> {
+    let candidate =
+        |i: usize| nofollow_only[i] && links[i].url.query().is_some_and(|q| !q.is_empty());
+    if !(0..links.len()).any(candidate) {
+        return links;
+    }
+    // Known URLs by everything before the query: their query pairs.
+    let mut known: HashMap<&str, Vec<Vec<&str>>> = HashMap::new();
+    let before_query = |u: &Url| u[..url::Position::AfterPath].to_string();
+    let keys: Vec<String> = links.iter().map(|l| before_query(&l.url)).collect();
+    let page_key = before_query(page);
+    known.entry(&page_key).or_default().push(query_pairs(page));
+    for (i, link) in links.iter().enumerate() {
+        if !candidate(i) {
+            known
+                .entry(&keys[i])
+                .or_default()
+                .push(query_pairs(&link.url));
+        }
+    }
+    let variant = |i: usize| {
+        let pairs = query_pairs(&links[i].url);
+        known.get(keys[i].as_str()).is_some_and(|sets| {
+            sets.iter()
+                .any(|k| k.len() < pairs.len() && k.iter().all(|p| pairs.contains(p)))
+        })
+    };
+    let drop: Vec<bool> = (0..links.len())
+        .map(|i| candidate(i) && variant(i))
+        .collect();
+    links
+        .into_iter()
+        .zip(drop)
+        .filter_map(|(link, drop)| (!drop).then_some(link))
+        .collect()
 }
 
 /// Resolves an href: http(s) only, fragment removed.
@@ -465,6 +533,51 @@ mod tests {
         let l = links(page, "http://h.test/a/b");
         let urls: Vec<_> = l.iter().map(|l| l.url.as_str()).collect();
         assert_eq!(urls, vec!["http://other.test/dir/x", "http://other.test/y"]);
+    }
+
+    #[test]
+    fn the_canonical_link_is_a_link_of_its_own_kind() {
+        let page = r#"<head><link rel="canonical" href="/a/"><link rel="canonical" href="/b/"><link rel="alternate" href="/feed/"></head><body><a href="/c">c</a></body>"#;
+        let l = links(page, "http://h.test/a/?p=1");
+        let got: Vec<_> = l.iter().map(|l| (l.url.path(), l.source)).collect();
+        assert_eq!(
+            got,
+            vec![("/a/", LinkSource::Canonical), ("/c", LinkSource::Anchor)]
+        );
+    }
+
+    #[test]
+    fn nofollow_links_adding_a_query_to_a_known_url_are_left_out() {
+        let page = r#"<body><a href="/post/">post</a><a href="/autre/?p=3">autre</a>
+<a rel="nofollow" class="comment-reply-link" href="?replytocom=5#respond">Répondre</a>
+<a rel="nofollow ugc" href="/post/?like=1">like</a>
+<a rel="NoFollow" href="/autre/?p=3&amp;share=x">share</a>
+<a rel="nofollow" href="/autre/?p=4">other value</a>
+<a rel="nofollow" href="/login/?redirect_to=%2Fpost%2F">login</a>
+<a rel="nofollow" href="/post/?page=2">page 2</a><a href="/post/?page=2">page 2 again</a>
+<a href="/post/?print=1">print (followed)</a></body>"#;
+        let l = links(page, "http://h.test/post/");
+        let got: Vec<_> = l
+            .iter()
+            .map(|l| &l.url.as_str()["http://h.test".len()..])
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                "/post/",
+                "/autre/?p=3",
+                "/autre/?p=4",
+                "/login/?redirect_to=%2Fpost%2F",
+                "/post/?page=2",
+                "/post/?print=1",
+            ]
+        );
+        // Without a known URL to vary, nofollow links with a query stay.
+        let alone = links(
+            r#"<a rel="nofollow" href="/x/?a=1">x</a>"#,
+            "http://h.test/",
+        );
+        assert_eq!(alone.len(), 1);
     }
 
     #[test]

@@ -216,6 +216,17 @@ impl Meta {
             .find_map(|k| self.tags.get(*k).map(String::as_str))
     }
 
+    /// True when a robots meta tag (`robots`, `googlebot`, `bingbot`) says `noindex`
+    /// (or `none`, which means `noindex, nofollow`).
+    pub fn noindex(&self) -> bool {
+        ["robots", "googlebot", "bingbot"]
+            .iter()
+            .filter_map(|k| self.multi.get(*k))
+            .flatten()
+            .flat_map(|v| v.split([',', ' ']))
+            .any(|d| d.eq_ignore_ascii_case("noindex") || d.eq_ignore_ascii_case("none"))
+    }
+
     /// A string field of the JSON-LD article.
     pub fn ld_str(&self, key: &str) -> Option<String> {
         let v = self.ld_article.as_ref()?.get(key)?;
@@ -419,6 +430,27 @@ fn html_unescape(s: &str) -> String {
 mod tests {
     use super::super::html::parse;
     use super::*;
+
+    #[test]
+    fn noindex_is_read_from_the_robots_meta_tags() {
+        let meta = |head: &str| {
+            let doc = parse(
+                format!("<html><head>{head}</head><body></body></html>").into(),
+                64,
+            );
+            Meta::collect(&Dom::new(&doc))
+        };
+        assert!(meta(r#"<meta name="robots" content="noindex, follow">"#).noindex());
+        assert!(meta(r#"<meta name="ROBOTS" content="NOINDEX">"#).noindex());
+        assert!(meta(r#"<meta name="googlebot" content="none">"#).noindex());
+        assert!(
+            meta(r#"<meta name="robots" content="max-image-preview:large"><meta name="robots" content="noindex">"#)
+                .noindex()
+        );
+        assert!(!meta(r#"<meta name="robots" content="index, follow, noarchive">"#).noindex());
+        assert!(!meta(r#"<meta name="description" content="noindex">"#).noindex());
+        assert!(!meta("").noindex());
+    }
 
     #[test]
     fn json_ld_graph_and_meta() {

@@ -94,6 +94,8 @@ pub enum LinkSource {
     Anchor,
     /// A page requisite: stylesheet `<link>`, `<script src>`, `<img src>`.
     Asset,
+    /// The page's `<link rel="canonical">`: another address of the same document.
+    Canonical,
 }
 
 /// A link found on a page.
@@ -213,6 +215,32 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
     memchr::memmem::find(hay, needle).is_some()
 }
 
+impl Article {
+    /// True when the page is not an article of its own: it asks not to be indexed
+    /// (`noindex`) and names another URL as canonical (on its site or elsewhere). The
+    /// crawl archives such a page but writes no article record for it.
+    pub fn defers_to_canonical(&self) -> bool {
+        self.noindex
+            && self
+                .canonical_url
+                .as_deref()
+                .is_some_and(|c| !same_address(&self.url, c))
+    }
+}
+
+/// True when two absolute URLs name the same resource once canonicalised
+/// ([`crate::urls::canonicalize`]); an unparsable one is compared as written.
+fn same_address(a: &str, b: &str) -> bool {
+    let canonical = |s: &str| {
+        Url::parse(s)
+            .ok()
+            .and_then(|u| crate::urls::canonicalize(&u))
+            .map(String::from)
+            .unwrap_or_else(|| s.to_string())
+    };
+    canonical(a) == canonical(b)
+}
+
 /// The fields of a news article, each with the method that found it.
 ///
 /// Stored as JSON in the crawl's `metadata` records; every field has a default, so records
@@ -249,10 +277,54 @@ pub struct Article {
     pub description: Option<String>,
     /// Links of the related-articles block.
     pub related: Vec<String>,
+    /// The page asks not to be indexed (`<meta name="robots" content="noindex">`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub noindex: bool,
     /// The method that found each field: field name → one of
     /// `selector`, `json-ld`, `meta`, `itemprop`, `time`, `text`, `url`, `relative`,
-    /// `search` (the most plausible date shown), `heuristic`, `published` (a modification
-    /// date that is the publication date, no update being shown), and for categories and
-    /// authors `rel`, `class`, `href`, `breadcrumb`, `label`.
+    /// `script` (a publication key in an inline script), `search` (the most plausible
+    /// date shown), `heuristic`, `published` (a modification date that is the
+    /// publication date, no update being shown), and for categories and authors `rel`,
+    /// `class`, `href`, `breadcrumb`, `label`.
     pub methods: std::collections::BTreeMap<String, String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_noindex_page_with_a_canonical_elsewhere_defers_to_it() {
+        let page = |noindex: bool, canonical: Option<&str>| Article {
+            url: "http://h.test/post/?comments=all".into(),
+            canonical_url: canonical.map(str::to_string),
+            noindex,
+            ..Article::default()
+        };
+        assert!(page(true, Some("http://h.test/post/")).defers_to_canonical());
+        assert!(page(true, Some("https://other.test/original")).defers_to_canonical());
+        // Its own address (once canonicalised), no canonical, or indexable: an article.
+        assert!(
+            !page(
+                true,
+                Some("http://H.test/post/?comments=all&utm_source=x#c")
+            )
+            .defers_to_canonical()
+        );
+        assert!(!page(true, None).defers_to_canonical());
+        assert!(!page(false, Some("http://h.test/post/")).defers_to_canonical());
+    }
+
+    #[test]
+    fn noindex_is_stored_only_when_set() {
+        let plain = serde_json::to_string(&Article::default()).expect("json");
+        assert!(!plain.contains("noindex"), "{plain}");
+        let marked = Article {
+            noindex: true,
+            ..Article::default()
+        };
+        let json = serde_json::to_string(&marked).expect("json");
+        let back: Article = serde_json::from_str(&json).expect("read back");
+        assert!(back.noindex);
+    }
 }

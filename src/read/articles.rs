@@ -126,6 +126,11 @@ struct Found {
     own: bool,
     /// Digest of its body (tells versions apart).
     body_digest: String,
+    /// The page named no category.
+    no_category: bool,
+    /// Categories from the crawl's listing pages, for a page that named none (filled
+    /// once every file is read, see [`super::listing`]).
+    listing_categories: Vec<String>,
     /// Filled once every file is read.
     life: Lifecycle,
     captured_at: DateTime<Utc>,
@@ -185,6 +190,8 @@ fn file_articles(path: &Path, (file, rank): (usize, u32), filter: &Filter) -> Fi
                 own: url == a.url,
                 url,
                 body_digest: a.body_digest.clone(),
+                no_category: a.categories.is_empty(),
+                listing_categories: Vec::new(),
                 life: Lifecycle::default(),
                 captured_at,
                 file,
@@ -253,9 +260,29 @@ fn by_article(
             continue;
         }
         let keep = if all_captures { group } else { &group[n - 1..] };
-        out.extend(keep.iter().cloned().map(|f| Found { life, ..f }));
+        let listing_categories = if keep.iter().any(|f| f.no_category) {
+            // A listing page: a page captured that is no article.
+            super::listing::categories_from_listings(&first.url, |k| {
+                !articles.contains(k) && histories.get(k).is_some_and(UrlHistory::seen_present)
+            })
+        } else {
+            Vec::new()
+        };
+        out.extend(keep.iter().cloned().map(|f| Found {
+            life,
+            listing_categories: listing_categories.clone(),
+            ..f
+        }));
     }
     out
+}
+
+/// Gives a row whose page named no category the categories of the crawl's listing pages.
+fn with_listing_categories(row: &mut ArticleRow, f: &Found) {
+    if row.categories.is_empty() && !f.listing_categories.is_empty() {
+        row.categories = f.listing_categories.clone();
+        row.category = row.categories.first().cloned();
+    }
 }
 
 impl ArticleRow {
@@ -400,6 +427,7 @@ impl Export {
         if let Some(row) = &f.row {
             let mut row = (**row).clone();
             row.url = f.url.clone();
+            with_listing_categories(&mut row, f);
             return Ok(f.life.apply(row));
         }
         let name = &self.names[f.file];
@@ -423,6 +451,7 @@ impl Export {
         }
         let mut row = row(article, f.captured_at, name.clone(), f.warc_offset);
         row.url = f.url.clone();
+        with_listing_categories(&mut row, f);
         Ok(f.life.apply(row))
     }
 

@@ -9,6 +9,7 @@
 pub mod articles;
 pub mod get;
 pub mod index;
+pub mod listing;
 pub mod stats;
 pub mod table;
 pub mod verify;

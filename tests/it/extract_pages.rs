@@ -498,3 +498,25 @@ fn demo_site_articles_match_their_truth() {
     }
     assert_eq!(n, 60);
 }
+
+#[test]
+fn a_publication_key_in_the_page_state_script_is_the_date_of_last_resort_but_one() {
+    // No structured, visible or URL date: the front-end's state names the publication
+    // (after a script that only names an update).
+    let page = format!(
+        r#"<!DOCTYPE html><html><head><script>var meta = {{"updatedAt":"2024-04-01T08:00:00Z"}};</script>
+<script id="__NEXT_DATA__" type="application/json">{{"props":{{"article":{{"title":"H","publishedAt":"2024-03-05T09:00:00+01:00"}},"more":[{{"publishedAt":"2024-02-01T09:00:00Z"}}]}}}}</script></head>
+<body><h1>H</h1><div class="body"><p>{PARA}</p></div></body></html>"#
+    );
+    let a = generic(&page, "https://news.test/story");
+    assert_eq!(a.published.as_deref(), Some("2024-03-05T09:00:00+01:00"));
+    assert_eq!(a.methods["published"], "script");
+    // A date shown under the title is more trusted than the script.
+    let shown = page.replace("<h1>H</h1>", "<h1>H</h1><p>Le 12 janvier 2024</p>");
+    let a = generic(&shown, "https://news.test/story");
+    assert_eq!(a.published.as_deref(), Some("2024-01-12"));
+    // A date after the fetch is never one.
+    let future = page.replace("2024-03-05T09:00:00+01:00", "2099-03-05T09:00:00+01:00");
+    let a = generic(&future, "https://news.test/story");
+    assert_ne!(a.published.as_deref(), Some("2099-03-05T09:00:00+01:00"));
+}

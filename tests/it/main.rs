@@ -8,6 +8,7 @@ mod pg_support;
 mod support;
 
 mod article_lifecycle;
+mod canonical_links;
 mod cli;
 mod config_errors;
 mod crash_kill;

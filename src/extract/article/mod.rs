@@ -18,6 +18,7 @@ mod date_signals;
 mod heading;
 mod modified;
 mod published;
+mod script_dates;
 mod text;
 
 use std::collections::BTreeMap;
@@ -137,6 +138,7 @@ pub fn build(
     let mut article = Article {
         url: page.url.to_string(),
         canonical_url: canonical_url(page, meta),
+        noindex: meta.noindex(),
         ..Article::default()
     };
     let methods = &mut article.methods;

@@ -1,19 +1,20 @@
 //! The publication date: the profile's selector, JSON-LD, meta tags, microdata, `<time>`
 //! elements (not those labelled as updates), dates written in date-like elements, the date
-//! in the page's URL, relative dates near the title, and last the most plausible visible
-//! date (`date_search`). UTC instants are shown in the publisher's time zone when the
+//! in the page's URL, relative dates near the title, a publication key in the page's
+//! inline scripts (`script_dates`), and last the most plausible visible date
+//! (`date_search`). UTC instants are shown in the publisher's time zone when the
 //! page gives it, and the publisher's day is kept apart.
 
 use chrono::NaiveDate;
 
 use super::super::dates::{self, ParsedDate, parse_date};
 use super::super::hints;
-use super::date_search;
 use super::date_signals::{
     Label, PUBLISHED_META, UPDATED_LABEL, element_date, in_updated_class, label_before,
     selector_date, text_date,
 };
 use super::{Context, Found};
+use super::{date_search, script_dates};
 
 /// A publication date as the article shows it.
 pub(super) struct Publication {
@@ -102,6 +103,9 @@ fn generic_published(cx: &Context<'_, '_>) -> Option<Found<ParsedDate>> {
     }
     if let Some(d) = relative_date(cx) {
         return Some((d, "relative"));
+    }
+    if let Some(d) = script_dates::script_date(cx) {
+        return Some((d, "script"));
     }
     date_search::most_plausible(cx).map(|d| (d, "search"))
 }
