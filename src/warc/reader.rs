@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use zstd::stream::raw::Operation;
 use zstd::zstd_safe;
 
-use super::{Record, WarcError};
+use super::{Compression, Record, WarcError};
 
 /// Longest header line accepted.
 const MAX_LINE: u64 = 1 << 20;
@@ -328,19 +328,22 @@ impl Iterator for WarcReader {
     }
 }
 
-fn kind_for(path: &Path) -> Result<Kind, WarcError> {
+/// How a WARC file is compressed: told from its name (`.zst`, `.gz`, `.warc`, an `.open`
+/// suffix ignored), else from its magic number (plain when neither gzip nor zstd). The
+/// one test of every reader of WARC files (this reader, `wacz`, `convert`).
+pub fn compression_of(path: &Path) -> Result<Compression, WarcError> {
     let name = path.to_string_lossy().to_ascii_lowercase();
     let name = name
         .strip_suffix(super::writer::OPEN_SUFFIX)
         .unwrap_or(&name);
     if name.ends_with(".zst") {
-        return Ok(Kind::Zstd);
+        return Ok(Compression::Zstd);
     }
     if name.ends_with(".gz") {
-        return Ok(Kind::Gzip);
+        return Ok(Compression::Gzip);
     }
     if name.ends_with(".warc") {
-        return Ok(Kind::Plain);
+        return Ok(Compression::None);
     }
     // Unknown name: sniff the magic number.
     let mut head = [0u8; 4];
@@ -353,9 +356,17 @@ fn kind_for(path: &Path) -> Result<Kind, WarcError> {
         source: e,
     })?;
     Ok(match &head[..n] {
-        [0x1f, 0x8b, ..] => Kind::Gzip,
-        [0x28, 0xb5, 0x2f, 0xfd] | [0x5d, 0x2a, 0x4d, 0x18] => Kind::Zstd,
-        _ => Kind::Plain,
+        [0x1f, 0x8b, ..] => Compression::Gzip,
+        [0x28, 0xb5, 0x2f, 0xfd] | [0x5d, 0x2a, 0x4d, 0x18] => Compression::Zstd,
+        _ => Compression::None,
+    })
+}
+
+fn kind_for(path: &Path) -> Result<Kind, WarcError> {
+    Ok(match compression_of(path)? {
+        Compression::None => Kind::Plain,
+        Compression::Gzip => Kind::Gzip,
+        Compression::Zstd => Kind::Zstd,
     })
 }
 
