@@ -165,5 +165,34 @@ async fn files_compressed_as_one_stream_are_read_indexed_and_looked_up() {
                 assert_eq!(one, base, "{what} of {url} in the .{ext} files");
             }
         }
+
+        // serve: each capture and article read at its place in the stream.
+        let router = crate::robust::served(&dir, &tmp.path().join(format!("state-{ext}")));
+        for i in [1, N / 2, N] {
+            let url = format!("http://{NEWS}/2024/05/article-numero-{i:04}/");
+            let (status, _, body) =
+                crate::robust::answer(&router, &format!("/api/capture?url={url}")).await;
+            assert_eq!(status, 200, "{body}");
+            let view: serde_json::Value = serde_json::from_str(&body).expect("capture JSON");
+            let target = view["warc_headers"]
+                .as_array()
+                .expect("headers")
+                .iter()
+                .find(|h| h[0] == "WARC-Target-URI")
+                .map(|h| h[1].clone());
+            assert_eq!(target, Some(serde_json::Value::from(url.clone())), ".{ext}");
+            let id = glaneur::archive::scan::article_id(&url);
+            let (status, _, body) =
+                crate::robust::answer(&router, &format!("/api/articles/{id}")).await;
+            assert_eq!(status, 200, "{body}");
+            let view: serde_json::Value = serde_json::from_str(&body).expect("article JSON");
+            assert_eq!(view["article"]["url"], url.as_str(), ".{ext}");
+            assert!(
+                view["article"]["body"]
+                    .as_str()
+                    .is_some_and(|b| !b.is_empty()),
+                "{body}"
+            );
+        }
     }
 }
