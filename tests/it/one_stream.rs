@@ -196,3 +196,28 @@ async fn files_compressed_as_one_stream_are_read_indexed_and_looked_up() {
         }
     }
 }
+
+/// A place past the end of the stream (a stale index) is a clear error, not a hang or a
+/// record read from elsewhere.
+#[test]
+fn a_place_past_the_end_of_the_stream_is_a_clear_error() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let plain = tmp.path().join("two.warc");
+    let record = |n: u32| {
+        format!(
+            "WARC/1.1\r\nWARC-Type: resource\r\nWARC-Target-URI: http://a.test/{n}\r\nContent-Length: 2\r\n\r\nok\r\n\r\n"
+        )
+    };
+    std::fs::write(&plain, format!("{}{}", record(1), record(2))).expect("write");
+    let gz = tmp.path().join("two.warc.gz");
+    std::fs::write(&gz, gzip_whole(&plain)).expect("write");
+    let second = record(1).len() as u64;
+    let mut reader = glaneur::warc::WarcReader::open_at_inner(&gz, 0, second, None).expect("open");
+    let (offset, rec) = reader.next().expect("a record").expect("readable");
+    assert_eq!((offset, reader.inner_offset()), (0, second));
+    assert_eq!(rec.header("WARC-Target-URI"), Some("http://a.test/2"));
+    let err = glaneur::warc::WarcReader::open_at_inner(&gz, 0, 10 * second, None)
+        .err()
+        .expect("refused");
+    assert!(err.to_string().contains("no record at"), "{err}");
+}
