@@ -31,6 +31,9 @@ pub struct ArticleVersion {
     pub file: String,
     /// Offset of the article record.
     pub offset: u64,
+    /// Where it starts in the decoded bytes of its frame/member.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub inner: u64,
     /// When the page was fetched (the referred response's date, else the record's).
     pub captured_at: DateTime<Utc>,
     /// The response record the article was extracted from.
@@ -279,6 +282,7 @@ impl Catalog {
         ArticleVersion {
             file: scans[file as usize].name.clone(),
             offset: a.offset,
+            inner: a.inner,
             captured_at,
             refers_to: a.refers_to.clone(),
             body_digest: a.body_digest.clone(),
@@ -423,6 +427,10 @@ impl Catalog {
     }
 }
 
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -449,6 +457,7 @@ mod tests {
             record_id: id.into(),
             offset: 0,
             length: 0,
+            inner: 0,
             digest: None,
             refers_to: refers.map(str::to_string),
             refers_to_url: None,
@@ -468,6 +477,7 @@ mod tests {
             refers_to: Some(refers.into()),
             offset: 10,
             length: 0,
+            inner: 0,
             body_digest: refers.into(),
             words: 3,
         }

@@ -212,6 +212,7 @@ mod tests {
             record_id: String::new(),
             offset: 0,
             length: 1,
+            inner: 0,
             digest: None,
             refers_to: None,
             refers_to_url: None,

@@ -177,6 +177,7 @@ pub fn capture_entry(row: &CaptureRow, filename: &str) -> Option<CdxjEntry> {
         digest: row.digest.clone(),
         length: row.length,
         offset: row.offset,
+        inner: row.inner,
         filename: filename.to_string(),
     })
 }
@@ -193,6 +194,7 @@ pub fn metadata_entry(row: &MetadataRow, filename: &str) -> Option<CdxjEntry> {
         digest: row.digest.clone(),
         length: row.length,
         offset: row.offset,
+        inner: row.inner,
         filename: filename.to_string(),
     })
 }
@@ -215,23 +217,15 @@ fn index_file(path: &Path) -> FileLines {
     if let Some(d) = scan.damaged.last() {
         out.error = Some(format!("{}: {d} (run `glaneur verify`)", path.display()));
     }
-    let unframed = |offset: u64| {
-        format!(
-            "{}: record at {offset} shares its frame with the next one: not indexable",
-            path.display()
-        )
-    };
+    // A record sharing its frame/member with others (a file compressed as one stream)
+    // is indexed by its place in the decoded bytes (`inner_offset`).
     for row in &scan.captures {
-        if row.length == 0 {
-            out.error = Some(unframed(row.offset));
-        } else if let Some(e) = capture_entry(row, &scan.name) {
+        if let Some(e) = capture_entry(row, &scan.name) {
             out.main.push(e.to_line());
         }
     }
     for row in &scan.metadata {
-        if row.length == 0 {
-            out.error = Some(unframed(row.offset));
-        } else if let Some(e) = metadata_entry(row, &scan.name) {
+        if let Some(e) = metadata_entry(row, &scan.name) {
             out.meta.push(e.to_line());
         }
     }

@@ -21,7 +21,7 @@ use crate::read::{Item, Scan, is_article_record, parse_warc_date};
 use crate::warc::{Record, sha1_digest};
 
 /// Bumped when [`FileScan`] changes shape: older cached scans are then read again.
-pub const SCAN_FORMAT: u32 = 2;
+pub const SCAN_FORMAT: u32 = 3;
 
 /// Size and modification time of a WARC file: a scan of it is valid while they match.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,6 +154,10 @@ pub struct CaptureRow {
     pub offset: u64,
     /// Length of the frame/member (0 when the record shares its frame with the next).
     pub length: u64,
+    /// Where the record starts in the decoded bytes of its frame/member (0 but in a file
+    /// compressed as one stream; see [`crate::warc::WarcReader::inner_offset`]).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub inner: u64,
     /// `WARC-Payload-Digest` (computed when the header is missing).
     pub digest: Option<String>,
     /// For a revisit: `WARC-Refers-To` (the record holding the payload).
@@ -189,6 +193,10 @@ pub struct MetadataRow {
     pub offset: u64,
     /// Length of the frame/member (0 when unknown).
     pub length: u64,
+    /// Where the record starts in the decoded bytes of its frame/member (0 but in a file
+    /// compressed as one stream; see [`crate::warc::WarcReader::inner_offset`]).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub inner: u64,
 }
 
 /// One article record (`metadata` record holding the extracted article as JSON), without
@@ -215,6 +223,10 @@ pub struct ArticleSummary {
     /// Length of its frame/member (0 when it shares it with the next record).
     #[serde(default)]
     pub length: u64,
+    /// Where the record starts in the decoded bytes of its frame/member (0 but in a file
+    /// compressed as one stream; see [`crate::warc::WarcReader::inner_offset`]).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub inner: u64,
     /// A short digest of the body (tells whether the body changed between captures).
     pub body_digest: String,
     /// Words in the body.
@@ -259,6 +271,8 @@ pub struct ScannedArticle {
     pub offset: u64,
     /// Length of its frame/member (0 when it shares it with the next record).
     pub length: u64,
+    /// Where it starts in the decoded bytes of its frame/member (see [`CaptureRow::inner`]).
+    pub inner: u64,
     /// The article.
     pub article: Article,
 }
@@ -357,9 +371,15 @@ fn scan(path: &Path, articles: bool, mut keep: impl FnMut(ScannedArticle)) -> Fi
             Item::Record {
                 offset,
                 length,
+                inner,
                 record,
             } => {
-                if let Some(a) = out.add(&record, offset, length.unwrap_or(0), articles) {
+                let place = Place {
+                    offset,
+                    length: length.unwrap_or(0),
+                    inner,
+                };
+                if let Some(a) = out.add(&record, place, articles) {
                     keep(a);
                 }
             }
@@ -373,18 +393,17 @@ fn scan(path: &Path, articles: bool, mut keep: impl FnMut(ScannedArticle)) -> Fi
 
 impl FileScan {
     /// Adds one record; returns the article it holds, if any.
-    fn add(
-        &mut self,
-        record: &Record,
-        offset: u64,
-        length: u64,
-        articles: bool,
-    ) -> Option<ScannedArticle> {
+    fn add(&mut self, record: &Record, place: Place, articles: bool) -> Option<ScannedArticle> {
+        let Place {
+            offset,
+            length,
+            inner,
+        } = place;
         self.records += 1;
         let rtype = record.record_type().unwrap_or("-");
         *self.record_types.entry(rtype.to_string()).or_default() += 1;
         if let Some(kind) = CaptureKind::of(rtype) {
-            if let Some(row) = capture_row(record, kind, offset, length) {
+            if let Some(row) = capture_row(record, kind, place) {
                 self.payload_bytes += record.payload().map_or(0, |p| p.len() as u64);
                 self.captures.push(row);
             }
@@ -413,6 +432,7 @@ impl FileScan {
                 digest: record.header("WARC-Block-Digest").map(str::to_string),
                 offset,
                 length,
+                inner,
             });
         }
         if !is_article_record(record) {
@@ -449,19 +469,33 @@ impl FileScan {
                 .map(|v| v.trim().to_string()),
             offset,
             length,
+            inner,
             body_digest: body_digest(body),
             words: body.split_whitespace().count(),
         });
         Some(ScannedArticle {
             offset,
             length,
+            inner,
             article,
         })
     }
 }
 
+/// Where a record is in its file.
+#[derive(Debug, Clone, Copy)]
+struct Place {
+    offset: u64,
+    length: u64,
+    inner: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 /// The row of a capture record, or `None` when its URL or date is unreadable.
-fn capture_row(record: &Record, kind: CaptureKind, offset: u64, length: u64) -> Option<CaptureRow> {
+fn capture_row(record: &Record, kind: CaptureKind, place: Place) -> Option<CaptureRow> {
     let url = clean_uri(record.header("WARC-Target-URI")?);
     url::Url::parse(&url).ok()?;
     let date = parse_warc_date(record.header("WARC-Date")?)?;
@@ -500,8 +534,9 @@ fn capture_row(record: &Record, kind: CaptureKind, offset: u64, length: u64) -> 
             .unwrap_or("")
             .trim()
             .to_string(),
-        offset,
-        length,
+        offset: place.offset,
+        length: place.length,
+        inner: place.inner,
         digest,
         refers_to: record
             .header("WARC-Refers-To")

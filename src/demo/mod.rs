@@ -19,7 +19,7 @@ use crate::crawl::{CrawlSettings, OutputMode};
 use crate::warc::Compression;
 
 pub use server::DemoServer;
-pub use site::{ArticleTruth, DemoPage, DemoSite, MAX_ARTICLES, PER_PAGE, SITE_NAME, french_date};
+pub use site::{ArticleTruth, DemoPage, DemoSite, MAX_ARTICLES, PER_PAGE, SITE_NAME};
 
 /// The host name of the demo site (`.test` is reserved: it never resolves elsewhere).
 pub const DEMO_HOST: &str = "echo-numerique.test";

@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
+use crate::extract::french_date;
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
 use url::Url;
 
 use super::text::{self, Rng};
@@ -164,7 +165,7 @@ impl DemoSite {
         let modified = t.modified.as_deref().map_or(String::new(), |m| {
             format!(
                 " · mis à jour le <time class=\"updated\" datetime=\"{m}\">{}</time>",
-                french_date(m)
+                french_date(m, false)
             )
         });
         let popular: String = (0..3)
@@ -193,7 +194,7 @@ impl DemoSite {
             author = esc(&t.author),
             author_slug = text::slugify(&t.author, 40),
             published = t.published,
-            published_fr = french_date(&t.published),
+            published_fr = french_date(&t.published, false),
             cat_name = esc(cat_name),
             footer = page_footer(),
         )
@@ -259,7 +260,7 @@ impl DemoSite {
                         a.path,
                         esc(&a.title),
                         a.published,
-                        french_date(&a.published),
+                        french_date(&a.published, false),
                         esc(a.paragraphs.first().map_or("", |p| first_sentence(p)))
                     )
                 })
@@ -524,17 +525,6 @@ fn parse_time(rfc3339: &str) -> DateTime<Utc> {
         .unwrap_or_default()
 }
 
-/// `2024-03-12T14:05:00+01:00` → `12 mars 2024` (the date as written, in its own offset).
-pub fn french_date(rfc3339: &str) -> String {
-    match DateTime::parse_from_rfc3339(rfc3339) {
-        Ok(t) => {
-            let month = crate::extract::FRENCH_MONTHS[t.month0() as usize];
-            format!("{} {month} {}", t.day(), t.year())
-        }
-        Err(_) => rfc3339.to_string(),
-    }
-}
-
 /// Escapes text for HTML content and double-quoted attributes.
 fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -595,6 +585,9 @@ mod tests {
 
     #[test]
     fn dates_are_written_in_french() {
-        assert_eq!(french_date("2024-03-12T14:05:00+01:00"), "12 mars 2024");
+        assert_eq!(
+            french_date("2024-03-12T14:05:00+01:00", false),
+            "12 mars 2024"
+        );
     }
 }

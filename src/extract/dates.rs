@@ -59,6 +59,30 @@ pub const FRENCH_MONTHS: [&str; 12] = [
     "décembre",
 ];
 
+/// A date for people, in French, in the offset it was written in: `12 mars 2024` for a
+/// day (`YYYY-MM-DD`) or an RFC 3339 instant, `12 mars 2024, 14:05` for an instant when
+/// `with_time`; the text itself when it is not a date. The one formatter of the demo
+/// site's pages and of `serve`.
+pub fn french_date(text: &str, with_time: bool) -> String {
+    use chrono::{Datelike, Timelike};
+    let day = |d: &dyn Fn() -> (u32, u32, i32)| {
+        let (day, month0, year) = d();
+        format!("{day} {} {year}", FRENCH_MONTHS[month0 as usize % 12])
+    };
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        let date = day(&|| (t.day(), t.month0(), t.year()));
+        return if with_time {
+            format!("{date}, {:02}:{:02}", t.hour(), t.minute())
+        } else {
+            date
+        };
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return day(&|| (d.day(), d.month0(), d.year()));
+    }
+    text.to_string()
+}
+
 const MONTHS: &[(&str, u32)] = &[
     // French
     ("janvier", 1),
@@ -434,6 +458,20 @@ pub fn parse_relative(s: &str, now: DateTime<Utc>) -> Option<ParsedDate> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn dates_read_as_in_french_with_or_without_the_time() {
+        assert_eq!(
+            french_date("2024-03-12T14:05:00+01:00", true),
+            "12 mars 2024, 14:05"
+        );
+        assert_eq!(
+            french_date("2024-03-12T14:05:00+01:00", false),
+            "12 mars 2024"
+        );
+        assert_eq!(french_date("2024-08-01", true), "1 août 2024");
+        assert_eq!(french_date("hier", true), "hier");
+    }
     use super::*;
 
     fn d(s: &str) -> String {

@@ -19,7 +19,7 @@ mod links;
 mod meta;
 mod title;
 
-pub use dates::{FRENCH_MONTHS, ParsedDate, parse_date};
+pub use dates::{FRENCH_MONTHS, ParsedDate, french_date, parse_date};
 pub use dom::CssSelector;
 pub use links::is_related_label;
 

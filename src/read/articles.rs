@@ -139,6 +139,8 @@ struct Found {
     warc_offset: u64,
     /// Offset of the metadata record's frame/member.
     meta_offset: u64,
+    /// Where the metadata record starts in the decoded bytes of its frame/member.
+    meta_inner: u64,
     /// The row itself, for a record that cannot be read again on its own (it shares its
     /// compressed member with the next record; never in glaneur's files).
     row: Option<Box<ArticleRow>>,
@@ -154,13 +156,15 @@ struct FileArticles {
 
 /// The articles of one WARC file (index `file` in the export's list, `rank` by name).
 fn file_articles(path: &Path, (file, rank): (usize, u32), filter: &Filter) -> FileArticles {
-    let mut matching: HashSet<u64> = HashSet::new();
-    let mut unframed: HashMap<u64, Article> = HashMap::new();
+    // Records are told apart by (offset, inner offset): in a file compressed as one
+    // stream, every record is in the frame/member at offset 0.
+    let mut matching: HashSet<(u64, u64)> = HashSet::new();
+    let mut unframed: HashMap<(u64, u64), Article> = HashMap::new();
     let scan = scan_file(path, |a| {
         if filter.matches(&facts(&a.article)) {
-            matching.insert(a.offset);
+            matching.insert((a.offset, a.inner));
             if a.length == 0 {
-                unframed.insert(a.offset, a.article);
+                unframed.insert((a.offset, a.inner), a.article);
             }
         }
     });
@@ -175,7 +179,7 @@ fn file_articles(path: &Path, (file, rank): (usize, u32), filter: &Filter) -> Fi
     let found = scan
         .articles
         .iter()
-        .filter(|a| matching.contains(&a.offset))
+        .filter(|a| matching.contains(&(a.offset, a.inner)))
         .map(|a| {
             let (warc_offset, captured_at) = a
                 .refers_to
@@ -183,7 +187,7 @@ fn file_articles(path: &Path, (file, rank): (usize, u32), filter: &Filter) -> Fi
                 .and_then(|id| captures.get(id).copied())
                 .unwrap_or((a.offset, a.date));
             let row = unframed
-                .remove(&a.offset)
+                .remove(&(a.offset, a.inner))
                 .map(|article| Box::new(row(article, captured_at, name.clone(), warc_offset)));
             let url = canonical_of(&a.url, a.canonical_url.as_deref()).to_string();
             Found {
@@ -197,6 +201,7 @@ fn file_articles(path: &Path, (file, rank): (usize, u32), filter: &Filter) -> Fi
                 file,
                 warc_offset,
                 meta_offset: a.offset,
+                meta_inner: a.inner,
                 row,
             }
         })
@@ -438,7 +443,7 @@ impl Export {
                 f.meta_offset
             )
         };
-        let record = super::read_record_at(&self.dir, name, f.meta_offset)
+        let record = super::read_record_at(&self.dir, name, f.meta_offset, f.meta_inner)
             .map_err(|e| format!("{}: {e}", at()))?;
         let article = serde_json::from_slice::<Article>(&record.block)
             .map_err(|e| format!("{}: metadata record is not an Article: {e}", at()))?;

@@ -105,15 +105,26 @@ fn http_header_all(head: &[u8], name: &str) -> Vec<String> {
         .collect()
 }
 
-/// Reads the record whose frame/member starts at `offset` in `dir/filename`.
-pub fn read_record_at(dir: &Path, filename: &str, offset: u64) -> Result<Record, ReadError> {
+/// Reads the record whose frame/member starts at `offset` in `dir/filename`, `inner`
+/// bytes into its decoded bytes (0 but for a file compressed as one stream).
+pub fn read_record_at(
+    dir: &Path,
+    filename: &str,
+    offset: u64,
+    inner: u64,
+) -> Result<Record, ReadError> {
     if filename.contains('/') || filename.contains('\\') || filename.starts_with("..") {
         return Err(ReadError::NotFound(format!(
             "bad file name in index: {filename:?}"
         )));
     }
     let path = dir.join(filename);
-    let mut reader = WarcReader::open_at(&path, offset)?;
+    let mut reader = if inner == 0 {
+        WarcReader::open_at(&path, offset)?
+    } else {
+        let dict = WarcReader::open(&path)?.dictionary();
+        WarcReader::open_at_inner(&path, offset, inner, dict)?
+    };
     match reader.next() {
         Some(Ok((_, record))) => Ok(record),
         Some(Err(e)) => Err(e.into()),
@@ -153,7 +164,7 @@ pub fn find_capture(
             ReadError::NotFound(format!("{url}: not in the index of {}", dir.display()))
         })?
         .clone();
-    let record = read_record_at(dir, &entry.filename, entry.offset)?;
+    let record = read_record_at(dir, &entry.filename, entry.offset, entry.inner)?;
     let original = if record.record_type() == Some("revisit") {
         Some(resolve_revisit(dir, &record)?)
     } else {
@@ -204,7 +215,7 @@ fn resolve_revisit(dir: &Path, revisit: &Record) -> Result<(CdxjEntry, Record), 
         });
         let mut found = None;
         for e in candidates {
-            let rec = read_record_at(dir, &e.filename, e.offset)?;
+            let rec = read_record_at(dir, &e.filename, e.offset, e.inner)?;
             if refers_to.is_some_and(|id| rec.header("WARC-Record-ID").map(str::trim) != Some(id)) {
                 continue;
             }
@@ -253,7 +264,7 @@ pub fn find_article(dir: &Path, capture: &Capture) -> Result<(CdxjEntry, Record)
         }
     });
     for e in entries {
-        let rec = read_record_at(dir, &e.filename, e.offset)?;
+        let rec = read_record_at(dir, &e.filename, e.offset, e.inner)?;
         if rec
             .header("WARC-Refers-To")
             .is_some_and(|r| ids.contains(&r.trim()))

@@ -47,6 +47,9 @@ pub struct CdxjEntry {
     pub length: u64,
     /// Offset of the record's frame/member in the file.
     pub offset: u64,
+    /// Where the record starts in the decoded bytes of that frame/member (JSON key
+    /// `inner_offset`, written when not 0: a file compressed as one stream).
+    pub inner: u64,
     /// WARC file name, relative to the archive folder.
     pub filename: String,
 }
@@ -62,6 +65,12 @@ struct Json {
     digest: Option<String>,
     length: serde_json::Value,
     offset: serde_json::Value,
+    #[serde(
+        rename = "inner_offset",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
+    inner: Option<u64>,
     filename: String,
 }
 
@@ -82,6 +91,7 @@ impl CdxjEntry {
             digest: self.digest.clone(),
             length: self.length.to_string().into(),
             offset: self.offset.to_string().into(),
+            inner: (self.inner > 0).then_some(self.inner),
             filename: self.filename.clone(),
         };
         let json = serde_json::to_string(&json).unwrap_or_else(|_| "{}".to_string());
@@ -104,6 +114,7 @@ impl CdxjEntry {
             digest: j.digest,
             length: number(&j.length).ok_or("bad length")?,
             offset: number(&j.offset).ok_or("bad offset")?,
+            inner: j.inner.unwrap_or(0),
             filename: j.filename,
         })
     }
@@ -207,6 +218,7 @@ mod tests {
             digest: Some("sha1:AAAA".into()),
             length: 1234,
             offset: 56,
+            inner: 0,
             filename: "x.warc.gz".into(),
         };
         let line = e.to_line();

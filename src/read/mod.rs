@@ -242,6 +242,10 @@ pub enum Item {
         offset: u64,
         /// Length of its frame/member, when it ends one (always for glaneur's files).
         length: Option<u64>,
+        /// Where it starts in the decoded bytes of the frame/member at `offset`: 0 but
+        /// for the records after the first of a file compressed as one stream (see
+        /// [`crate::warc::WarcReader::inner_offset`]).
+        inner: u64,
         /// The record.
         record: crate::warc::Record,
     },
@@ -342,11 +346,13 @@ impl Scan {
                     && let Some(Ok((offset, record))) = r.next()
                 {
                     let length = r.clean_end().map(|e| e - offset);
+                    let inner = r.inner_offset();
                     return Some((
                         r,
                         Item::Record {
                             offset,
                             length,
+                            inner,
                             record,
                         },
                     ));
@@ -409,6 +415,7 @@ impl Iterator for Scan {
                 Some(Item::Record {
                     offset,
                     length,
+                    inner: reader.inner_offset(),
                     record,
                 })
             }

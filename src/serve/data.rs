@@ -335,6 +335,8 @@ pub struct CaptureItem {
     pub offset: u64,
     /// Length of the record.
     pub length: u64,
+    /// Where the record starts in the decoded bytes of its frame/member.
+    pub inner: u64,
     /// `WARC-Record-ID`.
     pub record_id: String,
     /// For a revisit: timestamp of the capture holding the payload.
@@ -368,6 +370,7 @@ pub fn capture_item(c: &Catalog, r: CaptureRef, article: Option<&ArticleEntry>) 
         file: c.file_name(r).to_string(),
         offset: row.offset,
         length: row.length,
+        inner: row.inner,
         record_id: row.record_id.clone(),
         revisit_of,
         article_version,
@@ -471,7 +474,7 @@ pub fn capture_view(
         .ok_or_else(|| AppError::NotFound(format!("{url}: not in this archive")))?;
     let article = catalog.article_by_url(url);
     let item = capture_item(&catalog, r, article);
-    let record = crate::read::read_record_at(app.archive(), &item.file, item.offset)?;
+    let record = crate::read::read_record_at(app.archive(), &item.file, item.offset, item.inner)?;
     let payload = catalog.payload_capture(r).filter(|p| *p != r);
     // The HTTP head of the capture itself (a revisit has its own, e.g. 304).
     let (http_status_line, http_headers) = match record.http_head() {

@@ -317,10 +317,10 @@ impl App {
             self.set_status(|s| s.files_done += 1);
             (scan, kept)
         });
-        let mut bodies: HashMap<(String, u64), StoredArticle> = HashMap::new();
+        let mut bodies: HashMap<Place, StoredArticle> = HashMap::new();
         for (scan, kept) in read {
             for a in kept {
-                bodies.insert((scan.name.clone(), a.offset), a.article);
+                bodies.insert((scan.name.clone(), a.offset, a.inner), a.article);
             }
             scans.push(Arc::new(scan));
         }
@@ -351,7 +351,7 @@ impl App {
     fn sync_search(
         &self,
         catalog: &Catalog,
-        mut bodies: HashMap<(String, u64), StoredArticle>,
+        mut bodies: HashMap<Place, StoredArticle>,
     ) -> Result<(usize, usize), ServeError> {
         let indexed = self.search.indexed();
         let mut wanted: Vec<(usize, String)> = Vec::new();
@@ -359,7 +359,10 @@ impl App {
         for (i, a) in catalog.articles.iter().enumerate() {
             ids.insert(a.id.as_str());
             let Some(v) = a.latest() else { continue };
-            let key = format!("{}@{}", v.file, v.offset);
+            let key = match v.inner {
+                0 => format!("{}@{}", v.file, v.offset),
+                inner => format!("{}@{}+{inner}", v.file, v.offset),
+            };
             if indexed.get(&a.id) != Some(&key) {
                 wanted.push((i, key));
             }
@@ -370,17 +373,20 @@ impl App {
             .cloned()
             .collect();
         // Read the missing bodies, file by file.
-        let mut missing: HashMap<String, HashSet<u64>> = HashMap::new();
+        let mut missing: HashMap<String, HashSet<(u64, u64)>> = HashMap::new();
         for (i, _) in &wanted {
             if let Some(v) = catalog.articles[*i].latest()
-                && !bodies.contains_key(&(v.file.clone(), v.offset))
+                && !bodies.contains_key(&(v.file.clone(), v.offset, v.inner))
             {
-                missing.entry(v.file.clone()).or_default().insert(v.offset);
+                missing
+                    .entry(v.file.clone())
+                    .or_default()
+                    .insert((v.offset, v.inner));
             }
         }
-        for (file, offsets) in missing {
-            read_articles(&self.archive, &file, &offsets, |offset, a| {
-                bodies.insert((file.clone(), offset), a);
+        for (file, places) in missing {
+            read_articles(&self.archive, &file, &places, |(offset, inner), a| {
+                bodies.insert((file.clone(), offset, inner), a);
             });
         }
         let n = wanted.len();
@@ -392,7 +398,7 @@ impl App {
                     let a = &catalog.articles[*i];
                     let stored = a
                         .latest()
-                        .and_then(|v| bodies.remove(&(v.file.clone(), v.offset)))
+                        .and_then(|v| bodies.remove(&(v.file.clone(), v.offset, v.inner)))
                         .unwrap_or_default();
                     (
                         SearchDoc {
@@ -429,9 +435,15 @@ impl App {
         self.integrity.run_pending(&self.archive, &files);
     }
 
-    /// Reads the full article record at `offset` of `file`.
-    pub fn read_article(&self, file: &str, offset: u64) -> Result<StoredArticle, ServeError> {
-        let record = crate::read::read_record_at(&self.archive, file, offset)?;
+    /// Reads the full article record at `offset` of `file` (`inner` bytes into its
+    /// decoded frame/member: 0 but in a file compressed as one stream).
+    pub fn read_article(
+        &self,
+        file: &str,
+        offset: u64,
+        inner: u64,
+    ) -> Result<StoredArticle, ServeError> {
+        let record = crate::read::read_record_at(&self.archive, file, offset, inner)?;
         serde_json::from_slice(&record.block).map_err(|e| {
             crate::read::ReadError::NotFound(format!(
                 "{file} at offset {offset}: not an article record ({e})"
@@ -441,20 +453,25 @@ impl App {
     }
 }
 
-/// Reads the article records at `offsets` of one WARC file: one by one when there are
-/// few, else in one pass over the file.
+/// A record's place: WARC file name, offset of its frame/member, offset in its decoded
+/// bytes.
+type Place = (String, u64, u64);
+
+/// Reads the article records at `places` (offset, inner offset) of one WARC file: one by
+/// one when there are few (and each starts its frame/member), else in one pass over the
+/// file.
 fn read_articles(
     archive: &Path,
     file: &str,
-    offsets: &HashSet<u64>,
-    mut found: impl FnMut(u64, StoredArticle),
+    places: &HashSet<(u64, u64)>,
+    mut found: impl FnMut((u64, u64), StoredArticle),
 ) {
-    if offsets.len() <= 16 {
-        for &offset in offsets {
-            match crate::read::read_record_at(archive, file, offset) {
+    if places.len() <= 16 && places.iter().all(|&(_, inner)| inner == 0) {
+        for &(offset, inner) in places {
+            match crate::read::read_record_at(archive, file, offset, inner) {
                 Ok(r) => {
                     if let Ok(a) = serde_json::from_slice(&r.block) {
-                        found(offset, a);
+                        found((offset, inner), a);
                     }
                 }
                 Err(e) => tracing::warn!("{file} at {offset}: {e}"),
@@ -466,11 +483,16 @@ fn read_articles(
         return;
     };
     for item in scan {
-        if let crate::read::Item::Record { offset, record, .. } = item
-            && offsets.contains(&offset)
+        if let crate::read::Item::Record {
+            offset,
+            inner,
+            record,
+            ..
+        } = item
+            && places.contains(&(offset, inner))
             && let Ok(a) = serde_json::from_slice(&record.block)
         {
-            found(offset, a);
+            found((offset, inner), a);
         }
     }
 }

@@ -437,8 +437,12 @@ pub fn replay_content(app: &App, uri: &Uri) -> Response {
         );
     };
     let row = catalog.row(pr);
-    let record = match crate::read::read_record_at(app.archive(), catalog.file_name(pr), row.offset)
-    {
+    let record = match crate::read::read_record_at(
+        app.archive(),
+        catalog.file_name(pr),
+        row.offset,
+        row.inner,
+    ) {
         Ok(rec) => rec,
         Err(e) => {
             return replay_notice(

@@ -18,37 +18,16 @@ use super::params::Filter;
 use super::search::{Fragment, SearchSort};
 use crate::archive::catalog::{Catalog, NO_CATEGORY};
 use crate::archive::human_bytes;
+use crate::extract::french_date;
 
 /// A date as `YYYY-MM-DD hh:mm:ss UTC`.
 pub fn fmt_date(d: &DateTime<Utc>) -> String {
     d.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
-/// A date for people, `12 mars 2024, 14:05` (`12 mars 2024` for a day alone), in the
-/// offset it was given in; the text itself when it is not a date.
-pub fn french_date(text: &str) -> String {
-    let month = |m: u32| crate::extract::FRENCH_MONTHS[(m.clamp(1, 12) - 1) as usize];
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        use chrono::{Datelike, Timelike};
-        return format!(
-            "{} {} {}, {:02}:{:02}",
-            t.day(),
-            month(t.month()),
-            t.year(),
-            t.hour(),
-            t.minute()
-        );
-    }
-    if let Ok(d) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        use chrono::Datelike;
-        return format!("{} {} {}", d.day(), month(d.month()), d.year());
-    }
-    text.to_string()
-}
-
 /// A `<time>` element: the date for people, the ISO value in `datetime` and `title`.
 fn time_cell(iso: &str) -> Markup {
-    html! { time datetime=(iso) title=(iso) { (french_date(iso)) } }
+    html! { time datetime=(iso) title=(iso) { (french_date(iso, true)) } }
 }
 
 /// [`time_cell`] of a UTC time.
@@ -623,19 +602,4 @@ pub fn capture(v: &CaptureView, status: &Status) -> Markup {
             }
         },
     )
-}
-
-#[cfg(test)]
-mod date_tests {
-    use super::french_date;
-
-    #[test]
-    fn dates_read_as_in_french() {
-        assert_eq!(
-            french_date("2024-03-12T14:05:00+01:00"),
-            "12 mars 2024, 14:05"
-        );
-        assert_eq!(french_date("2024-08-01"), "1 août 2024");
-        assert_eq!(french_date("hier"), "hier");
-    }
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use super::encode::{BATCH_BYTES, Encoding};
-use super::raw::{Batches, RawReader, SourceKind};
+use super::raw::{Batches, RawReader};
 use super::{WaczError, output_stem, warc_files_in};
 use crate::warc::{
     DEFAULT_DICTIONARY_SIZE, DEFAULT_TRAINING_RECORDS, Dictionary, WarcReader, zstd_dictionary,
@@ -125,7 +125,8 @@ pub fn convert(
 
 /// The source's dictionary, or one trained on its first records.
 fn auto_dictionary(file: &Path) -> Result<Option<Dictionary>, WaczError> {
-    if SourceKind::of(file)? == SourceKind::Zstd
+    if crate::warc::compression_of(file).map_err(|e| WaczError::Source(e.to_string()))?
+        == crate::warc::Compression::Zstd
         && let Some(bytes) = zstd_dictionary(file).map_err(|e| WaczError::Source(e.to_string()))?
     {
         return Ok(Dictionary::from_bytes(bytes).ok());

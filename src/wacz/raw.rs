@@ -14,46 +14,12 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use super::WaczError;
+use crate::warc::Compression;
 
 /// Longest header line accepted.
 const MAX_LINE: u64 = 1 << 20;
 /// Largest WARC header accepted.
 const MAX_HEADER: usize = 4 << 20;
-
-/// How a WARC file is compressed, told from its name (or its first bytes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SourceKind {
-    /// `.warc`.
-    Plain,
-    /// `.warc.gz`.
-    Gzip,
-    /// `.warc.zst`.
-    Zstd,
-}
-
-impl SourceKind {
-    /// The kind of `path`: by its extension, else by its magic number.
-    pub fn of(path: &Path) -> Result<SourceKind, WaczError> {
-        let name = path.to_string_lossy().to_ascii_lowercase();
-        if name.ends_with(".zst") {
-            return Ok(SourceKind::Zstd);
-        }
-        if name.ends_with(".gz") {
-            return Ok(SourceKind::Gzip);
-        }
-        if name.ends_with(".warc") {
-            return Ok(SourceKind::Plain);
-        }
-        let mut head = [0u8; 4];
-        let mut file = File::open(path).map_err(WaczError::io(path))?;
-        let n = file.read(&mut head).map_err(WaczError::io(path))?;
-        Ok(match &head[..n] {
-            [0x1f, 0x8b, ..] => SourceKind::Gzip,
-            [0x28, 0xb5, 0x2f, 0xfd] | [0x5d, 0x2a, 0x4d, 0x18] => SourceKind::Zstd,
-            _ => SourceKind::Plain,
-        })
-    }
-}
 
 /// One record, byte for byte as in the source.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,16 +75,17 @@ pub struct RawReader {
 impl RawReader {
     /// Opens a `.warc`, `.warc.gz` or `.warc.zst` file (dictionary frame honoured).
     pub fn open(path: &Path) -> Result<RawReader, WaczError> {
-        let kind = SourceKind::of(path)?;
+        let kind =
+            crate::warc::compression_of(path).map_err(|e| WaczError::Source(e.to_string()))?;
         let file = File::open(path).map_err(WaczError::io(path))?;
         let file = BufReader::with_capacity(256 * 1024, file);
         let input: Box<dyn BufRead + Send> = match kind {
-            SourceKind::Plain => Box::new(file),
-            SourceKind::Gzip => Box::new(BufReader::with_capacity(
+            Compression::None => Box::new(file),
+            Compression::Gzip => Box::new(BufReader::with_capacity(
                 256 * 1024,
                 flate2::bufread::MultiGzDecoder::new(file),
             )),
-            SourceKind::Zstd => {
+            Compression::Zstd => {
                 let dict = crate::warc::zstd_dictionary(path)
                     .map_err(|e| WaczError::Source(e.to_string()))?;
                 let decoder = match dict {

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use zstd::stream::raw::Operation;
 use zstd::zstd_safe;
 
-use super::{Record, WarcError};
+use super::{Compression, Record, WarcError};
 
 /// Longest header line accepted.
 const MAX_LINE: u64 = 1 << 20;
@@ -74,6 +74,9 @@ struct Units {
     buf_unit: u64,
     /// Decoded bytes consumed so far (the file offset, for plain files).
     consumed: u64,
+    /// `consumed` when the current unit started: a record's offset in the decoded bytes
+    /// of its unit is `consumed - unit_decoded_start` when it starts.
+    unit_decoded_start: u64,
 }
 
 fn invalid(msg: impl Into<String>) -> io::Error {
@@ -217,6 +220,7 @@ impl BufRead for Units {
                         return Ok(&[]);
                     }
                     self.unit_start = self.input()?.pos;
+                    self.unit_decoded_start = self.consumed;
                     self.start_unit()?;
                 }
                 let n = self.read_unit()?;
@@ -250,6 +254,9 @@ pub struct WarcReader {
     /// After an error the reader could step over (a record too large to hold): where
     /// the next record starts.
     resume: Option<u64>,
+    /// Where the last record returned starts in the decoded bytes of its unit (0 when it
+    /// starts its frame/member, and always in a plain file).
+    inner: u64,
 }
 
 /// How the error about a well-framed record too large to hold starts (the record is
@@ -321,19 +328,22 @@ impl Iterator for WarcReader {
     }
 }
 
-fn kind_for(path: &Path) -> Result<Kind, WarcError> {
+/// How a WARC file is compressed: told from its name (`.zst`, `.gz`, `.warc`, an `.open`
+/// suffix ignored), else from its magic number (plain when neither gzip nor zstd). The
+/// one test of every reader of WARC files (this reader, `wacz`, `convert`).
+pub fn compression_of(path: &Path) -> Result<Compression, WarcError> {
     let name = path.to_string_lossy().to_ascii_lowercase();
     let name = name
         .strip_suffix(super::writer::OPEN_SUFFIX)
         .unwrap_or(&name);
     if name.ends_with(".zst") {
-        return Ok(Kind::Zstd);
+        return Ok(Compression::Zstd);
     }
     if name.ends_with(".gz") {
-        return Ok(Kind::Gzip);
+        return Ok(Compression::Gzip);
     }
     if name.ends_with(".warc") {
-        return Ok(Kind::Plain);
+        return Ok(Compression::None);
     }
     // Unknown name: sniff the magic number.
     let mut head = [0u8; 4];
@@ -346,9 +356,17 @@ fn kind_for(path: &Path) -> Result<Kind, WarcError> {
         source: e,
     })?;
     Ok(match &head[..n] {
-        [0x1f, 0x8b, ..] => Kind::Gzip,
-        [0x28, 0xb5, 0x2f, 0xfd] | [0x5d, 0x2a, 0x4d, 0x18] => Kind::Zstd,
-        _ => Kind::Plain,
+        [0x1f, 0x8b, ..] => Compression::Gzip,
+        [0x28, 0xb5, 0x2f, 0xfd] | [0x5d, 0x2a, 0x4d, 0x18] => Compression::Zstd,
+        _ => Compression::None,
+    })
+}
+
+fn kind_for(path: &Path) -> Result<Kind, WarcError> {
+    Ok(match compression_of(path)? {
+        Compression::None => Kind::Plain,
+        Compression::Gzip => Kind::Gzip,
+        Compression::Zstd => Kind::Zstd,
     })
 }
 
@@ -399,11 +417,13 @@ impl WarcReader {
                 cap: 0,
                 buf_unit: 0,
                 consumed: 0,
+                unit_decoded_start: 0,
             },
             done: false,
             clean_end: None,
             file_len,
             resume: None,
+            inner: 0,
         })
     }
 
@@ -425,6 +445,50 @@ impl WarcReader {
         let kind = kind_for(path)?;
         let dict = if kind == Kind::Zstd { dict } else { None };
         Self::open_with(path, kind, dict)?.seek_to(offset)
+    }
+
+    /// Opens a file at the record that starts `inner` bytes into the decoded bytes of
+    /// the frame/member at `offset` (a record of a file compressed as one stream, as
+    /// [`WarcReader::inner_offset`] reported it; `inner` 0 is [`WarcReader::open_at_with`]).
+    /// The bytes before it are decoded and dropped: memory stays one buffer, time grows
+    /// with `inner`.
+    pub fn open_at_inner(
+        path: &Path,
+        offset: u64,
+        inner: u64,
+        dict: Option<std::sync::Arc<[u8]>>,
+    ) -> Result<WarcReader, WarcError> {
+        let mut reader = Self::open_at_with(path, offset, dict)?;
+        if inner > 0 {
+            let skipped =
+                io::copy(&mut (&mut reader.units).take(inner), &mut io::sink()).map_err(|e| {
+                    WarcError::Malformed {
+                        path: path.to_path_buf(),
+                        offset,
+                        message: e.to_string(),
+                    }
+                })?;
+            if skipped < inner {
+                return Err(WarcError::Malformed {
+                    path: path.to_path_buf(),
+                    offset,
+                    message: format!(
+                        "the frame/member holds {skipped} decoded bytes, no record at {inner}"
+                    ),
+                });
+            }
+        }
+        Ok(reader)
+    }
+
+    /// After a record was returned: where it starts in the decoded bytes of the
+    /// frame/member at its offset. 0 for a record that starts its frame/member (every
+    /// record glaneur writes, every record of a plain file); more for the records after
+    /// the first of a file compressed as one gzip member or zstd frame (as `gzip` of a
+    /// whole `.warc` writes it). Such a record is read again with
+    /// [`WarcReader::open_at_inner`].
+    pub fn inner_offset(&self) -> u64 {
+        self.inner
     }
 
     fn seek_to(mut self, offset: u64) -> Result<WarcReader, WarcError> {
@@ -490,6 +554,11 @@ impl WarcReader {
             units.buf_unit
         };
         *offset = Some(start);
+        self.inner = if units.kind == Kind::Plain {
+            0
+        } else {
+            units.consumed - units.unit_decoded_start
+        };
 
         let mut line = Vec::with_capacity(128);
         read_line(units, &mut line)?;

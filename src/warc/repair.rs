@@ -247,6 +247,7 @@ pub(crate) fn layout(path: &Path) -> Result<Layout, WarcError> {
                 offset,
                 length,
                 record,
+                ..
             } => {
                 if let Some(len) = length {
                     clean_end = offset + len;

@@ -25,6 +25,7 @@ mod frontier_postgres;
 mod frontier_sqlite;
 mod incremental;
 mod incremental_cli;
+mod one_stream;
 mod outcomes;
 mod politeness_robots;
 mod profile;

@@ -749,7 +749,8 @@ fn exports_stream_in_batches_latest_capture_first_and_parquet_matches_jsonl() {
         assert_eq!(r.categories, ["Cloud", "IA"]);
         assert_eq!(r.category.as_deref(), Some("Cloud"));
         // warc_offset is the page's response record.
-        let rec = glaneur::read::read_record_at(dir, &r.warc_file, r.warc_offset).expect("record");
+        let rec =
+            glaneur::read::read_record_at(dir, &r.warc_file, r.warc_offset, 0).expect("record");
         assert_eq!(rec.record_type(), Some("response"));
         assert_eq!(rec.header("WARC-Target-URI"), Some(r.url.as_str()));
     }

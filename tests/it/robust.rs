@@ -587,7 +587,7 @@ fn serve_refuses_foreign_host_names_with_421() {
 }
 
 /// An app over `archive` (read completely) and its router.
-fn served(archive: &Path, state: &Path) -> axum::Router {
+pub(crate) fn served(archive: &Path, state: &Path) -> axum::Router {
     let app = glaneur::serve::App::open(&glaneur::serve::ServeConfig {
         archive: archive.to_path_buf(),
         state_dir: Some(state.to_path_buf()),
@@ -598,7 +598,7 @@ fn served(archive: &Path, state: &Path) -> axum::Router {
     glaneur::serve::router(app)
 }
 
-async fn answer(router: &axum::Router, uri: &str) -> (u16, http::HeaderMap, String) {
+pub(crate) async fn answer(router: &axum::Router, uri: &str) -> (u16, http::HeaderMap, String) {
     use tower::ServiceExt;
     let res = router
         .clone()

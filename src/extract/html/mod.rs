@@ -25,6 +25,12 @@ pub const NO_PARENT: u32 = u32::MAX;
 /// Largest input parsed (bytes); the rest of a larger page is ignored.
 pub const MAX_INPUT: usize = 1 << 30;
 
+/// Most nodes built for one page; the rest of a page with more is ignored. The largest
+/// real article pages have some tens of thousands; a page made of a million links would
+/// otherwise cost about 170 bytes per node here and in the extractor's view of it (20×
+/// the page). At the cap, the nodes and their views take about 45 MB.
+pub const MAX_NODES: usize = 250_000;
+
 /// Marks a span into the side buffer while parsing (fixed up at the end).
 const SIDE: u32 = 1 << 31;
 
@@ -218,8 +224,8 @@ pub fn parse(text: std::borrow::Cow<'_, str>, max_depth: usize) -> Doc<'_> {
         let mut b = Builder {
             src: &text,
             side: String::new(),
-            nodes: Vec::with_capacity(text.len() / 40),
-            attrs: Vec::with_capacity(text.len() / 60),
+            nodes: Vec::with_capacity((text.len() / 40).min(MAX_NODES)),
+            attrs: Vec::with_capacity((text.len() / 60).min(MAX_NODES)),
             stack: Vec::with_capacity(64),
             head: None,
             body: None,
@@ -272,7 +278,7 @@ impl<'s> Builder<'s> {
         self.nodes[0].tag = html_tag;
         self.stack.push((0, K::Html));
         let mut i = 0usize;
-        while i < b.len() {
+        while i < b.len() && self.nodes.len() < MAX_NODES {
             let Some(off) = memchr(b'<', &b[i..]) else {
                 self.text(i, b.len());
                 break;

@@ -186,3 +186,21 @@ fn deep_nesting_is_capped_and_linear() {
     assert!(started.elapsed().as_secs() < 5);
     assert!(doc.nodes.iter().any(|n| doc.str(n.text) == "deep"));
 }
+
+#[test]
+fn a_page_of_a_million_links_stops_at_the_node_cap_keeping_its_start() {
+    let mut s = String::from("<html><body><h1>Titre</h1><p>Le début de l'article.</p>");
+    for i in 0..1_000_000 {
+        s.push_str(&format!("<a href=\"/p/{i}\">l{i}</a>\n"));
+    }
+    s.push_str("<p>fin</p></body></html>");
+    let doc = parse(s.into(), 512);
+    assert_eq!(doc.nodes.len(), MAX_NODES);
+    assert!(doc.nodes.iter().all(|n| n.end as usize <= doc.nodes.len()));
+    assert!(
+        doc.nodes
+            .iter()
+            .any(|n| doc.str(n.text) == "Le début de l'article.")
+    );
+    assert!(!doc.nodes.iter().any(|n| doc.str(n.text) == "fin"));
+}

@@ -214,12 +214,12 @@ fn diff_view(
     shown: &StoredArticle,
 ) -> Result<DiffView, AppError> {
     let (va, vb) = (&a.versions[from - 1], &a.versions[to - 1]);
-    let old = app.read_article(&va.file, va.offset)?;
+    let old = app.read_article(&va.file, va.offset, va.inner)?;
     let read_new;
     let new = if to == version {
         shown
     } else {
-        read_new = app.read_article(&vb.file, vb.offset)?;
+        read_new = app.read_article(&vb.file, vb.offset, vb.inner)?;
         &read_new
     };
     let (lines, stats) = diff_bodies(
@@ -245,7 +245,7 @@ pub fn article_view(app: &App, id: &str, choice: VersionChoice) -> Result<Articl
     let n = a.versions.len();
     let version = in_range("version", choice.version.unwrap_or(n), n.max(1))?;
     let v = &a.versions[version - 1];
-    let stored = app.read_article(&v.file, v.offset)?;
+    let stored = app.read_article(&v.file, v.offset, v.inner)?;
     let pair = match (choice.from, choice.to) {
         (None, None) => default_diff_pair(a),
         (from, to) => {
