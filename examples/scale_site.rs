@@ -177,10 +177,7 @@ async fn answer(State(site): State<Arc<Site>>, request: Request) -> Response {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     host.hash(&mut hasher);
     let variant = (hasher.finish() % site.variants.len() as u64) as usize;
-    let path = request
-        .uri()
-        .path_and_query()
-        .map_or("/", |p| p.as_str());
+    let path = request.uri().path_and_query().map_or("/", |p| p.as_str());
     let Some(page) = site.variants[variant].get(path) else {
         return (StatusCode::NOT_FOUND, "page introuvable\n").into_response();
     };

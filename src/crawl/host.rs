@@ -264,7 +264,11 @@ fn claim_batch(policy: &HostPolicy, budgeted: bool) -> usize {
     let in_flight = usize::try_from(policy.max_concurrent).unwrap_or(1);
     let by_rate = (policy.requests_per_second * CLAIM_AHEAD.as_secs_f64()).ceil();
     // Saturating float-to-int cast: an unlimited rate claims the most.
-    let by_rate = if by_rate.is_finite() { by_rate as usize } else { 64 };
+    let by_rate = if by_rate.is_finite() {
+        by_rate as usize
+    } else {
+        64
+    };
     in_flight.max(by_rate).clamp(1, 64)
 }
 

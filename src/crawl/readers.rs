@@ -33,7 +33,11 @@ impl PageReaders {
 
     /// Runs `read` on the blocking pool once a slot is free; `fallback` of the panic
     /// message if `read` panicked.
-    pub(super) fn spawn<T, F>(&self, read: F, fallback: impl FnOnce(String) -> T + Send + 'static) -> JoinHandle<T>
+    pub(super) fn spawn<T, F>(
+        &self,
+        read: F,
+        fallback: impl FnOnce(String) -> T + Send + 'static,
+    ) -> JoinHandle<T>
     where
         T: Send + 'static,
         F: FnOnce() -> T + Send + 'static,
@@ -89,7 +93,10 @@ mod tests {
     #[tokio::test]
     async fn a_reader_that_panics_gives_the_fallback() {
         let readers = PageReaders::new(1);
-        let read = readers.spawn(|| -> String { panic!("bad page") }, |e| format!("failed: {e}"));
+        let read = readers.spawn(
+            || -> String { panic!("bad page") },
+            |e| format!("failed: {e}"),
+        );
         assert!(read.await.expect("task").starts_with("failed:"));
         // The slot was given back.
         let next = readers.spawn(|| "read".to_string(), |e| e);
