@@ -137,15 +137,15 @@ impl Site {
             return;
         };
         let hits = hosts.entry(host.to_string()).or_default();
-        if hits.recent.len() == self.per_second {
-            if let Some(oldest) = hits.recent.pop_front() {
-                let spanned = at.duration_since(oldest);
-                if spanned < Duration::from_secs(1) {
-                    self.strict_violations.fetch_add(1, Ordering::Relaxed);
-                }
-                if spanned + Duration::from_millis(10) < Duration::from_secs(1) {
-                    self.violations.fetch_add(1, Ordering::Relaxed);
-                }
+        if hits.recent.len() == self.per_second
+            && let Some(oldest) = hits.recent.pop_front()
+        {
+            let spanned = at.duration_since(oldest);
+            if spanned < Duration::from_secs(1) {
+                self.strict_violations.fetch_add(1, Ordering::Relaxed);
+            }
+            if spanned + Duration::from_millis(10) < Duration::from_secs(1) {
+                self.violations.fetch_add(1, Ordering::Relaxed);
             }
         }
         hits.recent.push_back(at);
@@ -205,7 +205,7 @@ async fn answer(State(site): State<Arc<Site>>, request: Request) -> Response {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
-    if args.variants == 0 || args.pages_per_host < 10 || !(args.rate > 0.0) {
+    if args.variants == 0 || args.pages_per_host < 10 || args.rate.is_nan() || args.rate <= 0.0 {
         return Err("--variants must be positive, --pages-per-host at least 10, --rate > 0".into());
     }
     let base = Url::parse(&format!("{PLACEHOLDER}/"))?;
