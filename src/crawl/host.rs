@@ -58,6 +58,8 @@ pub(super) async fn schedule(shared: &Arc<Shared>, progress: &mut Progress) {
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_progress = Instant::now();
+    let mut count_every = Duration::from_secs(1);
+    let mut last_count: Option<Instant> = None;
     let mut queued = 0;
     loop {
         if !shared.stop.is_cancelled() {
@@ -94,8 +96,13 @@ pub(super) async fn schedule(shared: &Arc<Shared>, progress: &mut Progress) {
         }
         if last_progress.elapsed() >= Duration::from_secs(1) {
             last_progress = Instant::now();
-            if let Ok(stats) = db(&shared.frontier, |f| f.stats()).await {
-                queued = stats.pending;
+            if last_count.is_none_or(|at| at.elapsed() >= count_every) {
+                let counting = Instant::now();
+                if let Ok(pending) = db(&shared.frontier, |f| f.pending()).await {
+                    queued = pending;
+                }
+                last_count = Some(Instant::now());
+                count_every = count_interval(counting.elapsed());
             }
             progress.update(&shared.counters, queued);
         }
@@ -105,6 +112,14 @@ pub(super) async fn schedule(shared: &Arc<Shared>, progress: &mut Progress) {
             shared.fail(CrawlError::task("a host task")(e));
         }
     }
+}
+
+/// How long the queue length shown is kept before it is counted again, given how long
+/// the last count took: a second, or 50 times as long (counting reads every pending URL;
+/// on a queue of millions it would otherwise take a growing share of the frontier's time,
+/// which every page waits for: here at most 2 %).
+fn count_interval(took: Duration) -> Duration {
+    took.saturating_mul(50).max(Duration::from_secs(1))
 }
 
 /// With no host task running: waits (a second at most) for the next URL to be due.
@@ -215,16 +230,9 @@ struct Claims {
 
 impl Claims {
     fn new(shared: &Shared, host: &str, policy: &HostPolicy) -> Claims {
-        let batch = if shared.max_pages.is_some() {
-            1
-        } else {
-            usize::try_from(policy.max_concurrent)
-                .unwrap_or(1)
-                .clamp(1, 64)
-        };
         Claims {
             host: host.to_string(),
-            batch,
+            batch: claim_batch(policy, shared.max_pages.is_some()),
             ahead: VecDeque::new(),
         }
     }
@@ -239,6 +247,28 @@ impl Claims {
         self.ahead.extend(claimed);
         Ok(self.ahead.pop_front())
     }
+}
+
+/// How far ahead of its fetches a host claims: [`CLAIM_AHEAD`] of its rate.
+const CLAIM_AHEAD: Duration = Duration::from_secs(2);
+
+/// URLs claimed per frontier call for a host: as many as may be in flight, or as its rate
+/// fetches in [`CLAIM_AHEAD`] if more (a host at one request per second claims two at a
+/// time: one claim, which commits at once, per two pages instead of per page); at most
+/// 64; one at a time with `--max-pages` (`budgeted`).
+fn claim_batch(policy: &HostPolicy, budgeted: bool) -> usize {
+    if budgeted {
+        return 1;
+    }
+    let in_flight = usize::try_from(policy.max_concurrent).unwrap_or(1);
+    let by_rate = (policy.requests_per_second * CLAIM_AHEAD.as_secs_f64()).ceil();
+    // Saturating float-to-int cast: an unlimited rate claims the most.
+    let by_rate = if by_rate.is_finite() {
+        by_rate as usize
+    } else {
+        64
+    };
+    in_flight.max(by_rate).clamp(1, 64)
 }
 
 /// What robots.txt makes of a claimed URL.
@@ -286,4 +316,42 @@ async fn admit(shared: &Arc<Shared>, url: &ClaimedUrl, policy: &HostPolicy) -> A
         return Admission::Finish(Outcome::RobotsDenied);
     }
     Admission::Fetch
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_claim_two_seconds_of_their_rate_or_their_slots_at_most_64() {
+        let policy = |rps: f64, slots: u32| HostPolicy {
+            requests_per_second: rps,
+            max_concurrent: slots,
+            ..HostPolicy::default()
+        };
+        assert_eq!(claim_batch(&policy(1.0, 1), false), 2);
+        assert_eq!(claim_batch(&policy(2.0, 1), false), 4);
+        assert_eq!(claim_batch(&policy(0.5, 1), false), 1);
+        assert_eq!(claim_batch(&policy(0.5, 6), false), 6);
+        assert_eq!(claim_batch(&policy(1_000_000.0, 16), false), 64);
+        assert_eq!(claim_batch(&policy(f64::INFINITY, 1), false), 64);
+        assert_eq!(claim_batch(&policy(0.1, 100), false), 64);
+        assert_eq!(claim_batch(&policy(5.0, 4), true), 1, "--max-pages");
+    }
+
+    #[test]
+    fn the_queue_is_counted_at_most_a_fiftieth_of_the_time() {
+        assert_eq!(
+            count_interval(Duration::from_millis(3)),
+            Duration::from_secs(1)
+        );
+        assert_eq!(
+            count_interval(Duration::from_millis(100)),
+            Duration::from_secs(5)
+        );
+        assert_eq!(
+            count_interval(Duration::from_millis(400)),
+            Duration::from_secs(20)
+        );
+    }
 }

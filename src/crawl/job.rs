@@ -68,7 +68,7 @@ pub(super) async fn fetch_one(
 
     // Read the page off the reactor while the writer thread archives it.
     let site = shared.site(&url.site);
-    let reading = start_reading(site, &url, &capture, policy);
+    let reading = start_reading(shared, site, &url, &capture, policy);
     let written = archive_capture(shared, &url, &capture).await?;
     let read = reading.await.unwrap_or_else(|e| {
         tracing::error!("reading {} failed: {e}", url.url);
@@ -122,8 +122,10 @@ async fn fetch_failed(
     Ok(())
 }
 
-/// Starts reading the page on a blocking thread (see [`read_page`]).
+/// Starts reading the page on a blocking thread, once a reading slot is free (see
+/// [`read_page`]).
 pub(super) fn start_reading(
+    shared: &Shared,
     site: Option<&Site>,
     url: &ClaimedUrl,
     capture: &Capture,
@@ -135,16 +137,23 @@ pub(super) fn start_reading(
     let capture = capture.clone();
     let is_start = url.kind == UrlKind::Start;
     let max_links = policy.max_links_per_page;
-    tokio::task::spawn_blocking(move || {
-        read_page(
-            &capture,
-            selectors.as_ref(),
-            want_article,
-            decode_limit,
-            is_start,
-            max_links,
-        )
-    })
+    let page = capture.url.clone();
+    shared.readers.spawn(
+        move || {
+            read_page(
+                &capture,
+                selectors.as_ref(),
+                want_article,
+                decode_limit,
+                is_start,
+                max_links,
+            )
+        },
+        move |e| {
+            tracing::error!("reading {page} failed: {e}");
+            PageRead::default()
+        },
+    )
 }
 
 /// Archives the exchange: a response record, or a revisit of the last capture when the

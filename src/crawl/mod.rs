@@ -21,6 +21,7 @@ mod job;
 mod lock;
 mod plan;
 pub mod progress;
+mod readers;
 mod recover;
 mod rendering;
 mod robots;
@@ -104,7 +105,10 @@ impl CrawlError {
     }
 }
 
-type SharedFrontier = Arc<Mutex<Box<dyn Frontier>>>;
+/// The frontier, shared by every task: an async lock, so that calls waiting for their turn
+/// wait as tasks, not as threads of the blocking pool (with a thousand hosts, a thousand
+/// jobs may want the frontier at once).
+type SharedFrontier = Arc<tokio::sync::Mutex<Box<dyn Frontier>>>;
 
 /// Runs a blocking frontier call off the reactor.
 async fn db<T, F>(frontier: &SharedFrontier, call: F) -> Result<T, CrawlError>
@@ -116,20 +120,14 @@ where
 }
 
 /// Runs a blocking call on the frontier off the reactor (a call that may fail otherwise
-/// than the frontier).
+/// than the frontier), once it is this call's turn: one blocking thread at a time.
 async fn on_frontier<T, F>(frontier: &SharedFrontier, call: F) -> Result<T, CrawlError>
 where
     T: Send + 'static,
     F: FnOnce(&mut dyn Frontier) -> Result<T, CrawlError> + Send + 'static,
 {
-    let frontier = Arc::clone(frontier);
-    let result = tokio::task::spawn_blocking(move || {
-        let mut guard = frontier
-            .lock()
-            .map_err(|_| CrawlError::Poisoned("frontier"))?;
-        call(guard.as_mut())
-    })
-    .await;
+    let mut guard = Arc::clone(frontier).lock_owned().await;
+    let result = tokio::task::spawn_blocking(move || call(guard.as_mut())).await;
     result.map_err(CrawlError::task("a frontier task"))?
 }
 
@@ -147,6 +145,8 @@ struct Shared {
     /// Politeness: in this process, or shared by every worker of a PostgreSQL state.
     gate: Gate,
     archive: ArchiveHandle,
+    /// Where pages are read, a few at a time.
+    readers: readers::PageReaders,
     policy: Policy,
     sites: HashMap<String, Site>,
     /// robots.txt rules by origin, and when they expire.

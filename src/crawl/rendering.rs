@@ -128,7 +128,7 @@ pub(super) async fn render_if_needed(
         http::header::CONTENT_TYPE,
         http::HeaderValue::from_static("text/html; charset=utf-8"),
     );
-    let mut reread = start_reading(Some(site), url, &as_rendered, policy)
+    let mut reread = start_reading(shared, Some(site), url, &as_rendered, policy)
         .await
         .map_err(CrawlError::task("reading a rendered page"))?;
     reread.feeds = read.feeds;

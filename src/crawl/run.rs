@@ -207,7 +207,7 @@ pub async fn run_observed(
         _lock,
     } = open_state(&settings).await?;
     let run_id = uuid::Uuid::new_v4().to_string();
-    let frontier: SharedFrontier = Arc::new(Mutex::new(frontier));
+    let frontier: SharedFrontier = Arc::new(tokio::sync::Mutex::new(frontier));
     let plan = plan::plan(&settings)?;
     let rechecked = begin_run(&frontier, plan.rechecks, plan.seeds, &run_id).await?;
     let (shared, archive_thread) = start(
@@ -337,6 +337,7 @@ fn start(
         fetcher,
         gate,
         archive,
+        readers: super::readers::PageReaders::per_core(),
         policy: settings.policy.clone(),
         sites,
         robots: Mutex::new(std::collections::HashMap::new()),

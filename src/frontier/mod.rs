@@ -423,6 +423,12 @@ pub trait Frontier: Send {
     /// Counts by state.
     fn stats(&mut self) -> Result<FrontierStats, FrontierError>;
 
+    /// The number of pending URLs (the queue length), which a store may count more cheaply
+    /// than [`Frontier::stats`] (which reads every URL).
+    fn pending(&mut self) -> Result<u64, FrontierError> {
+        Ok(self.stats()?.pending)
+    }
+
     /// Counts by state for each kind of URL (kinds without URLs are left out).
     fn stats_by_kind(&mut self) -> Result<Vec<(UrlKind, FrontierStats)>, FrontierError>;
 

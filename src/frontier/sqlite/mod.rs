@@ -111,6 +111,11 @@ const HOST_HAS_DUE: &str = "SELECT 1 FROM urls INDEXED BY urls_claim
 const FIRST_DUE: &str = "SELECT MIN(due_at) FROM urls INDEXED BY urls_claim
      WHERE state = 'pending'";
 
+/// The pending URLs, counted on the claim index (which holds only them) rather than the
+/// table.
+const COUNT_PENDING: &str = "SELECT count(*) FROM urls INDEXED BY urls_claim
+     WHERE state = 'pending'";
+
 /// A SQLite row as the frontier reads it (times are stored as Unix milliseconds).
 impl StoredRow for rusqlite::Row<'_> {
     fn int(&self, i: usize) -> Result<Option<i64>, FrontierError> {
@@ -597,6 +602,15 @@ impl Frontier for SqliteFrontier {
         tx.commit()?;
         self.after_write()?;
         Ok(n)
+    }
+
+    fn pending(&mut self) -> Result<u64, FrontierError> {
+        self.commit_if_old()?;
+        let n: i64 = self
+            .conn
+            .prepare_cached(COUNT_PENDING)?
+            .query_row([], |r| r.get(0))?;
+        Ok(to_u64(n))
     }
 
     fn ready_hosts(&mut self, now: DateTime<Utc>) -> Result<Vec<String>, FrontierError> {

@@ -192,3 +192,28 @@ fn claim_uses_the_partial_index() {
     assert!(plan.contains("urls_claim"), "{plan}");
     assert!(!plan.contains("TEMP B-TREE"), "claim sorts: {plan}");
 }
+
+#[test]
+fn the_pending_count_of_the_claim_index_matches_the_counts_by_state() {
+    let mut f = SqliteFrontier::open_in_memory().unwrap();
+    f.batch_commits(64, Duration::from_secs(3600));
+    let urls: Vec<NewUrl> = (0..10)
+        .map(|i| new_url(&format!("http://a.test/{i}"), 1, UrlKind::Other))
+        .chain((0..5).map(|i| new_url(&format!("http://b.test/{i}"), 1, UrlKind::Other)))
+        .collect();
+    f.add(&urls).unwrap();
+    assert_eq!(f.pending().unwrap(), 15);
+    let now = Utc::now();
+    let claimed = f.claim("a.test", now, 4).unwrap();
+    assert_eq!(f.pending().unwrap(), 11);
+    f.finish(claimed[0].id, &Outcome::Fetched { status: 200 })
+        .unwrap();
+    f.retry_at(claimed[1].id, now + TimeDelta::hours(1), "later")
+        .unwrap();
+    // A retry is pending again (not due yet); two are still in flight.
+    assert_eq!(f.pending().unwrap(), 12);
+    let stats = f.stats().unwrap();
+    assert_eq!(stats.pending, 12);
+    assert_eq!(stats.in_flight, 2);
+    assert_eq!(stats.fetched, 1);
+}
