@@ -10,7 +10,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SHARED=${SHARED:-$ROOT/../shared}
-[ -d "$SHARED/testsite" ] || SHARED=/work/shared
+[ -d "$SHARED/testsite" ] || { echo "no shared material at $SHARED (set SHARED=DIR)" >&2; exit 2; }
 WORK=${WORK:-/tmp/glaneur-eval}
 mkdir -p "$WORK"
 cd "$ROOT"
