@@ -780,8 +780,9 @@ fn dictionary_id(dict: &[u8]) -> Option<u32> {
     Some(u32::from_le_bytes([dict[4], dict[5], dict[6], dict[7]])).filter(|&id| id != 0)
 }
 
-/// The dictionary id named by the first zstd frame of the file that names one, looked
-/// for in its first 16 MiB (after the dictionary frame when its size reads).
+/// The dictionary id the file's zstd frames name, looked for in the first 16 frames of its
+/// first 16 MiB: the id most of them name (`None` when most name none), so that one damaged
+/// frame header cannot name a dictionary the file never used.
 fn first_frame_dictionary_id(path: &Path) -> Result<Option<u32>, WarcError> {
     let io_err = |e: io::Error| WarcError::Io {
         path: path.to_path_buf(),
@@ -791,15 +792,22 @@ fn first_frame_dictionary_id(path: &Path) -> Result<Option<u32>, WarcError> {
     let mut head = Vec::new();
     f.take(16 << 20).read_to_end(&mut head).map_err(io_err)?;
     const MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+    let mut votes: std::collections::HashMap<Option<u32>, usize> = Default::default();
     let mut i = 0;
-    while let Some(k) = head[i..].windows(4).position(|w| w == MAGIC) {
+    let mut frames = 0;
+    while frames < 16
+        && let Some(k) = head[i..].windows(4).position(|w| w == MAGIC)
+    {
         let at = i + k;
-        if let Some(id) = zstd_safe::get_dict_id_from_frame(&head[at..]) {
-            return Ok(Some(id.get()));
-        }
+        let id = zstd_safe::get_dict_id_from_frame(&head[at..]).map(|id| id.get());
+        *votes.entry(id).or_default() += 1;
+        frames += 1;
         i = at + 1;
     }
-    Ok(None)
+    Ok(votes
+        .into_iter()
+        .max_by_key(|(id, n)| (*n, id.is_some()))
+        .and_then(|(id, _)| id))
 }
 
 /// The dictionary held by the file's dictionary frame, as [`zstd_dictionary`] reads it
