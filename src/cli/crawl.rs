@@ -545,8 +545,9 @@ async fn preflight(settings: &CrawlSettings, check: bool, printer: Printer) -> O
 
 /// Whether the crawl may have work besides the start URLs, or must report something else
 /// first: a shared (PostgreSQL) state, where other workers queue URLs, or a SQLite state
-/// or archive folder whose lock another run holds (exit code 3). Then the crawl runs even when no start URL
-/// can be reached (and still ends with exit code 5 if it fetches nothing).
+/// or archive folder whose lock another run holds (exit code 3), or a SQLite state that an
+/// interrupted run left with URLs to fetch. Then the crawl runs even when no start URL can
+/// be reached (and still ends with exit code 5 if it fetches nothing).
 fn state_has_other_work(settings: &CrawlSettings) -> bool {
     if settings.shared_state.is_some() {
         return true;
@@ -557,10 +558,29 @@ fn state_has_other_work(settings: &CrawlSettings) -> bool {
         return false; // no archive yet: no other run, nothing pending
     }
     // Another writer holds the state or the archive folder: the crawl reports it (exit 3).
-    if settings.archive_dir.exists() {
-        crawl::StateLock::acquire_with_archive(&settings.state_path, &settings.archive_dir).is_err()
+    let lock = if settings.archive_dir.exists() {
+        crawl::StateLock::acquire_with_archive(&settings.state_path, &settings.archive_dir)
     } else {
-        crawl::StateLock::acquire(&settings.state_path).is_err()
+        crawl::StateLock::acquire(&settings.state_path)
+    };
+    match lock {
+        Err(_) => true,
+        Ok(_held_while_reading) => state_has_queued_urls(&settings.state_path),
+    }
+}
+
+/// Whether the SQLite state at `path` still holds URLs to fetch: pending ones, or ones a
+/// killed run left in flight. An interrupted crawl resumes them even when its start URLs
+/// cannot be reached today. A state that cannot be read counts as holding work: the crawl
+/// then opens it and reports the problem itself.
+fn state_has_queued_urls(path: &std::path::Path) -> bool {
+    if !path.exists() {
+        return false;
+    }
+    use glaneur::frontier::Frontier as _;
+    match glaneur::frontier::SqliteFrontier::open(path).and_then(|mut f| f.stats()) {
+        Ok(stats) => stats.pending + stats.in_flight > 0,
+        Err(_) => true,
     }
 }
 

@@ -347,6 +347,19 @@ pub enum FrontierError {
     },
 }
 
+/// What became of a claimed URL, written by one [`Frontier::complete`] call.
+#[derive(Debug, Clone, Copy)]
+pub struct Completion<'a> {
+    /// The claimed URL's id.
+    pub id: i64,
+    /// Its outcome.
+    pub outcome: &'a Outcome,
+    /// Its capture, kept as its last capture (for conditional requests and revisits).
+    pub capture: Option<&'a CaptureState>,
+    /// The links found on it.
+    pub links: &'a [NewUrl],
+}
+
 /// The frontier store. Calls block (disk I/O): call them off the async reactor.
 pub trait Frontier: Send {
     /// Adds URLs not yet known (by canonical URL); returns how many were new.
@@ -368,19 +381,39 @@ pub trait Frontier: Send {
         limit: usize,
     ) -> Result<Vec<ClaimedUrl>, FrontierError>;
 
-    /// Records the outcome of a claimed URL. An error if `id` is not in flight.
-    fn finish(&mut self, id: i64, outcome: &Outcome) -> Result<(), FrontierError>;
+    /// Records what became of a claimed URL in one transaction: its outcome, its capture
+    /// (stored as its last capture) and the links found on it, so that a crash can neither
+    /// lose the links of a fetched page nor leave it to be fetched again. Returns how many
+    /// links were new. An error if the URL is not in flight.
+    fn complete(&mut self, done: Completion<'_>) -> Result<usize, FrontierError>;
 
-    /// Records the outcome of a claimed URL, stores `capture` as its last capture and adds
-    /// the links found on it, in one transaction (a crash can neither lose the links of a
-    /// fetched page nor leave it to be fetched again); returns how many links were new.
+    /// Records the outcome of a claimed URL. An error if `id` is not in flight.
+    fn finish(&mut self, id: i64, outcome: &Outcome) -> Result<(), FrontierError> {
+        let done = Completion {
+            id,
+            outcome,
+            capture: None,
+            links: &[],
+        };
+        self.complete(done).map(|_| ())
+    }
+
+    /// Records the outcome of a fetched URL with its capture and links (see
+    /// [`Frontier::complete`]); returns how many links were new.
     fn finish_capture(
         &mut self,
         id: i64,
         outcome: &Outcome,
         capture: &CaptureState,
         links: &[NewUrl],
-    ) -> Result<usize, FrontierError>;
+    ) -> Result<usize, FrontierError> {
+        self.complete(Completion {
+            id,
+            outcome,
+            capture: Some(capture),
+            links,
+        })
+    }
 
     /// Starts an incremental run of one site: puts its fetched (and given up) URLs back to
     /// pending when they are due a recheck: start and other non-article pages always,

@@ -24,7 +24,8 @@ use postgres::types::Type;
 
 use super::sql::{self, StoredRow, capture_columns, to_u64};
 use super::{
-    CaptureState, ClaimedUrl, Frontier, FrontierError, NewUrl, Outcome, Recheck, UrlKind, UrlState,
+    CaptureState, ClaimedUrl, Completion, Frontier, FrontierError, NewUrl, Outcome, Recheck,
+    UrlKind, UrlState,
 };
 use crate::store::postgres::{
     ADVISORY_KEY, Conn, PostgresOptions, StoreError, TxError, connect_migrated, in_transaction,
@@ -394,13 +395,13 @@ impl PostgresFrontier {
         }
     }
 
-    fn finish_all(
-        &mut self,
-        id: i64,
-        outcome: &Outcome,
-        capture: Option<&CaptureState>,
-        links: &[NewUrl],
-    ) -> Result<usize, FrontierError> {
+    fn finish_all(&mut self, done: Completion<'_>) -> Result<usize, FrontierError> {
+        let Completion {
+            id,
+            outcome,
+            capture,
+            links,
+        } = done;
         let worker = self.worker.clone();
         let known = &self.known;
         let client = self.conn.client()?;
@@ -551,18 +552,8 @@ impl Frontier for PostgresFrontier {
         Ok(paired.into_iter().map(|(_, c)| c).collect())
     }
 
-    fn finish(&mut self, id: i64, outcome: &Outcome) -> Result<(), FrontierError> {
-        self.finish_all(id, outcome, None, &[]).map(|_| ())
-    }
-
-    fn finish_capture(
-        &mut self,
-        id: i64,
-        outcome: &Outcome,
-        capture: &CaptureState,
-        links: &[NewUrl],
-    ) -> Result<usize, FrontierError> {
-        self.finish_all(id, outcome, Some(capture), links)
+    fn complete(&mut self, done: Completion<'_>) -> Result<usize, FrontierError> {
+        self.finish_all(done)
     }
 
     fn reschedule(&mut self, recheck: &Recheck) -> Result<u64, FrontierError> {

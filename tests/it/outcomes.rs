@@ -255,3 +255,70 @@ fn metrics_follow_the_crawl_and_end_at_the_summary() {
     );
     assert!(sample(&last, "glaneur_responses_total{class=\"2xx\"}").unwrap_or(0.0) > 0.0);
 }
+
+/// An interrupted crawl resumes the URLs its state still holds even when no start URL can
+/// be reached today: here the start page's host is down, the articles' host is up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_crawl_resumes_its_queue_when_the_start_host_is_down() {
+    let site = Arc::new(DemoSite::generate(1, 8, &demo::base_url()));
+    let server = DemoServer::start(site, "127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("demo server");
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("portail.toml"),
+        r#"name = "portail"
+start = ["http://portail.test/"]
+scope = ["http://portail.test/", "http://echo-numerique.test/"]
+"#,
+    )
+    .expect("write the profile");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port");
+    let run = |portail: String, max_pages: Option<&'static str>| {
+        let cwd = dir.path().to_path_buf();
+        let articles = format!("{}={}", demo::DEMO_HOST, server.addr());
+        tokio::task::spawn_blocking(move || {
+            let mut args = vec![
+                "crawl".to_string(),
+                "--seeds".into(),
+                "portail.toml".into(),
+                "--resolve".into(),
+                format!("portail.test={portail}"),
+                "--resolve".into(),
+                articles,
+                "--allow-private-networks".into(),
+                "--rate".into(),
+                "50".into(),
+                "--archive".into(),
+                "a".into(),
+                "--json".into(),
+            ];
+            if let Some(n) = max_pages {
+                args.extend(["--max-pages".into(), n.into()]);
+            }
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            glaneur(&cwd, &args)
+        })
+    };
+    let first = run(server.addr().to_string(), Some("3"))
+        .await
+        .expect("join");
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let before = all_records(&dir.path().join("a")).len();
+
+    // The start page's host no longer answers (a closed port): the queued articles remain.
+    let second = run(closed.to_string(), None).await.expect("join");
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(!stderr.contains("nothing was crawled"), "{stderr}");
+    let summary: serde_json::Value = serde_json::from_slice(&second.stdout).expect("JSON summary");
+    assert!(summary["pages"].as_u64().unwrap_or(0) > 0, "{summary}");
+    let after = all_records(&dir.path().join("a")).len();
+    assert!(after > before, "{before} records before, {after} after");
+}

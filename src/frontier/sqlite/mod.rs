@@ -25,7 +25,8 @@ use super::checkpoint::Checkpointer;
 use super::known::{KnownUrls, UrlKey, priority8};
 use super::sql::{self, StoredRow, capture_columns, to_u32, to_u64};
 use super::{
-    CaptureState, ClaimedUrl, Frontier, FrontierError, NewUrl, Outcome, Recheck, UrlRecord,
+    CaptureState, ClaimedUrl, Completion, Frontier, FrontierError, NewUrl, Outcome, Recheck,
+    UrlRecord,
 };
 
 /// Schema version written to `PRAGMA user_version`.
@@ -545,17 +546,13 @@ impl Frontier for SqliteFrontier {
         Ok(added)
     }
 
-    fn finish_capture(
-        &mut self,
-        id: i64,
-        outcome: &Outcome,
-        capture: &CaptureState,
-        links: &[NewUrl],
-    ) -> Result<usize, FrontierError> {
+    fn complete(&mut self, done: Completion<'_>) -> Result<usize, FrontierError> {
         let tx = begin_write(&mut self.conn, &mut self.batch)?;
-        finish_in(&tx, id, outcome)?;
-        store_capture(&tx, id, capture)?;
-        let (added, seen) = add_in(&tx, &self.known, links)?;
+        finish_in(&tx, done.id, done.outcome)?;
+        if let Some(capture) = done.capture {
+            store_capture(&tx, done.id, capture)?;
+        }
+        let (added, seen) = add_in(&tx, &self.known, done.links)?;
         tx.commit()?;
         self.after_write()?;
         self.remember(seen);
@@ -677,14 +674,6 @@ impl Frontier for SqliteFrontier {
         tx.commit()?;
         self.after_write()?;
         Ok(claimed)
-    }
-
-    fn finish(&mut self, id: i64, outcome: &Outcome) -> Result<(), FrontierError> {
-        let tx = begin_write(&mut self.conn, &mut self.batch)?;
-        finish_in(&tx, id, outcome)?;
-        tx.commit()?;
-        self.after_write()?;
-        Ok(())
     }
 
     fn retry_at(&mut self, id: i64, at: DateTime<Utc>, error: &str) -> Result<(), FrontierError> {
