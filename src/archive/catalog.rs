@@ -13,6 +13,7 @@ use serde::Serialize;
 use super::filter::{parse_article_date, site_of};
 pub use super::history::url_key;
 use super::history::{ArticleStatus, UrlHistory, canonical_of};
+use super::listing::categories_from_listings;
 use super::scan::{ArticleSummary, CaptureKind, CaptureRow, FileScan, article_id};
 
 /// A capture of the catalog: which file, and the row.
@@ -299,6 +300,16 @@ impl Catalog {
             for key in urls.filter_map(|u| url_key(u)) {
                 self.article_by_key.entry(key).or_insert(i as u32);
             }
+        }
+        for a in articles.iter_mut().filter(|a| a.categories.is_empty()) {
+            a.categories = categories_from_listings(&a.url, |k| self.is_listing_page(k));
+            a.category_keys = a
+                .categories
+                .iter()
+                .map(|c| c.trim().to_lowercase())
+                .collect();
+        }
+        for a in &articles {
             *self.articles_by_site.entry(a.site.clone()).or_default() += 1;
             *self
                 .articles_by_category
@@ -318,6 +329,19 @@ impl Catalog {
         }
         self.totals.articles = articles.len() as u64;
         self.articles = articles;
+    }
+
+    /// True when the page of URL key `key` is a listing page of the crawl: captured
+    /// present, and no article (see [`categories_from_listings`]).
+    fn is_listing_page(&self, key: &str) -> bool {
+        if self.article_by_key.contains_key(key) {
+            return false;
+        }
+        let mut history = UrlHistory::default();
+        for r in self.captures_by_key.get(key).into_iter().flatten() {
+            history.add(self.row(*r), r.file);
+        }
+        history.seen_present()
     }
 
     /// The article with this id.
@@ -481,6 +505,60 @@ mod tests {
             body_digest: refers.into(),
             words: 3,
         }
+    }
+
+    #[test]
+    fn an_article_without_category_gets_the_listing_pages_of_the_crawl() {
+        let art = "http://news.test/economie/entreprises/une-usine-ferme/";
+        let mut no_category = article(art, "2024-05-01T10:00:02Z", "<r1>", "2024-04-30", "");
+        no_category.categories.clear();
+        // A listing page that was not found is no listing page.
+        let mut gone_listing = capture(
+            "http://news.test/economie",
+            "2024-05-01T10:00:03Z",
+            CaptureKind::Response,
+            "<r3>",
+            None,
+        );
+        gone_listing.status = Some(404);
+        let scan = FileScan {
+            format: SCAN_FORMAT,
+            name: "f1.warc.zst".into(),
+            stamp: Stamp {
+                size: 1,
+                mtime_ns: 1,
+            },
+            records: 3,
+            record_types: BTreeMap::new(),
+            payload_bytes: 0,
+            damaged: vec![],
+            metadata: vec![],
+            article_records: 1,
+            captures: vec![
+                capture(
+                    art,
+                    "2024-05-01T10:00:00Z",
+                    CaptureKind::Response,
+                    "<r1>",
+                    None,
+                ),
+                capture(
+                    "http://news.test/economie/entreprises/",
+                    "2024-05-01T10:00:01Z",
+                    CaptureKind::Response,
+                    "<r2>",
+                    None,
+                ),
+                gone_listing,
+            ],
+            articles: vec![no_category],
+        };
+        let c = Catalog::build(vec![Arc::new(scan)]);
+        let entry = c.article_by_url(art).expect("the article");
+        assert_eq!(entry.categories, ["entreprises"]);
+        assert_eq!(entry.category_keys, ["entreprises"]);
+        assert_eq!(c.articles_by_category.get("entreprises"), Some(&1));
+        assert_eq!(c.articles_by_category.get(NO_CATEGORY), None);
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod catalog;
 pub mod filter;
 pub mod history;
 pub mod index;
+pub mod listing;
 pub mod scan;
 
 pub use catalog::Catalog;

@@ -267,7 +267,7 @@ fn by_article(
         let keep = if all_captures { group } else { &group[n - 1..] };
         let listing_categories = if keep.iter().any(|f| f.no_category) {
             // A listing page: a page captured that is no article.
-            super::listing::categories_from_listings(&first.url, |k| {
+            crate::archive::listing::categories_from_listings(&first.url, |k| {
                 !articles.contains(k) && histories.get(k).is_some_and(UrlHistory::seen_present)
             })
         } else {

@@ -9,7 +9,6 @@
 pub mod articles;
 pub mod get;
 pub mod index;
-pub mod listing;
 pub mod stats;
 pub mod table;
 pub mod verify;
