@@ -391,7 +391,7 @@ fn lastmod_changes(site: &Site, discovery: &Discovery) -> Vec<(Url, DateTime<Utc
 }
 
 /// `If-None-Match` / `If-Modified-Since` from the last capture, when it was a complete 200.
-pub(super) fn conditional_headers(previous: Option<&CaptureState>) -> Vec<(String, String)> {
+fn conditional_headers(previous: Option<&CaptureState>) -> Vec<(String, String)> {
     let mut headers = Vec::new();
     if let Some(p) = previous.filter(|p| p.status == 200) {
         if let Some(etag) = &p.etag {

@@ -1,8 +1,8 @@
 //! The requests of rendered pages (their requisites: scripts, JSON calls, images, frames),
 //! fetched and archived as pages are: robots.txt, the host's rate and concurrency, the
-//! SSRF guard and limits; on a re-crawl a conditional request (`If-None-Match`,
-//! `If-Modified-Since`) from the last capture and a `revisit` record when unchanged; a 429
-//! or 503 pauses the host for every request (its `Retry-After`, else a short backoff).
+//! SSRF guard and limits; a `revisit` record (identical payload digest) when unchanged
+//! since its last capture, in this run or an earlier one; a 429 or 503 pauses the host
+//! for every request (its `Retry-After`, else a short backoff).
 //!
 //! Requisites are not URLs of the frontier: the last capture of each is kept in a SQLite
 //! file of the archive folder, `requisites.sqlite` (one row per URL, written after its
@@ -17,7 +17,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use url::Url;
 
-use super::job::{asked_delay, capture_state, conditional_headers};
+use super::job::{asked_delay, capture_state};
 use super::{Shared, Written, robots};
 use crate::capture::Capture;
 use crate::fetch::FetchRequest;
@@ -25,7 +25,7 @@ use crate::frontier::{CaptureState, ClaimedUrl, StoredRecord, UrlKind};
 use crate::politeness::{RobotsRules, backoff_delay};
 use crate::render::page_requisites::{REQUISITE_FIELDS_TYPE, requisite_fields};
 use crate::urls;
-use crate::warc::{Record, RevisitOf, WarcReader};
+use crate::warc::RevisitOf;
 
 /// File name of the store of the requisites' last captures, in the archive folder.
 pub const STORE_FILE: &str = "requisites.sqlite";
@@ -198,13 +198,13 @@ async fn on_store<T: Send + 'static>(
         .map_err(|e| format!("the requisite store task failed: {e}"))?
 }
 
-/// Fetches a request of a rendered page (`page`, of site `site`) as the crawl fetches a
-/// page: robots.txt of its origin, the host's rate and concurrency slot, glaneur's
-/// fetcher (SSRF guard, body and time limits, a `Referer` naming the page, a conditional
-/// request when captured before), the exchange archived as a request/response pair, or a
-/// revisit when unchanged. Hosts out of the site's scope go through the same gate. The
-/// capture returned is what the browser gets: on a 304, the last full response, read
-/// back from the archive.
+/// Fetches a request of a rendered page (`of`) as the crawl fetches a page: robots.txt
+/// of its origin, the host's rate and concurrency slot, glaneur's fetcher (SSRF guard,
+/// body and time limits, a `Referer` naming the page), the exchange archived as a
+/// request/response pair, or as a revisit of its last capture when the payload is the
+/// same. Hosts out of the site's scope go through the same gate. Never a conditional
+/// request: pywb replays a `server-not-modified` revisit as an empty 304 (it serves a
+/// 3xx revisit with its own head), which would break the replayed page's script.
 pub(super) async fn fetch_requisite(
     shared: &Arc<Shared>,
     of: &PageOf,
@@ -220,7 +220,7 @@ pub(super) async fn fetch_requisite(
                 None
             })
     };
-    let capture = fetch_through_gate(shared, site, page, &url, previous.as_ref()).await?;
+    let capture = fetch_through_gate(shared, site, page, &url).await?;
     let written = archive_requisite(shared, &url, &capture, previous.as_ref()).await?;
     describe_requisite(shared, of, &url, &capture, &written).await?;
     let state = capture_state(&capture, &written, previous.as_ref());
@@ -228,27 +228,15 @@ pub(super) async fn fetch_requisite(
     if let Err(e) = on_store(shared, move |store| store.put(&key, &state)).await {
         tracing::warn!("{e}: the next run fetches {url} in full");
     }
-    match previous.filter(|_| capture.status == 304) {
-        Some(previous) => match last_response(shared, &previous).await {
-            Ok(full) => Ok(as_served(capture, full)),
-            Err(e) => {
-                // The record is gone (moved, damaged): ask for the whole resource.
-                tracing::warn!("{e}; {url} fetched again in full");
-                fetch_through_gate(shared, site, page, &url, None).await
-            }
-        },
-        None => Ok(capture),
-    }
+    Ok(capture)
 }
 
-/// Asks robots.txt, waits for the host's slot and rate, fetches (conditionally, from
-/// `previous`), and pauses the host when the server asks (`Retry-After` on a 429 or 503).
+/// Asks robots.txt, waits for the host's slot and rate, fetches, and pauses the host when the server asks (`Retry-After` on a 429 or 503).
 async fn fetch_through_gate(
     shared: &Arc<Shared>,
     site: &str,
     page: &Url,
     url: &Url,
-    previous: Option<&CaptureState>,
 ) -> Result<Capture, String> {
     let stopping = || "the crawl is stopping".to_string();
     if shared.stop.is_cancelled() {
@@ -290,11 +278,9 @@ async fn fetch_through_gate(
         _ = shared.stop.cancelled() => return Err(stopping()),
         permit = shared.gate.acquire(&host, &policy) => permit.map_err(|e| e.to_string())?,
     };
-    let mut headers = vec![("Referer".to_string(), page.to_string())];
-    headers.extend(conditional_headers(previous));
     let request = FetchRequest {
         url: url.clone(),
-        headers,
+        headers: vec![("Referer".to_string(), page.to_string())],
         max_body_bytes: policy.max_body_bytes,
         timeout: policy.timeout,
         read_timeout: policy.read_timeout,
@@ -383,66 +369,6 @@ async fn archive_requisite(
         counters.requisite_revisits.fetch_add(1, Ordering::Relaxed);
     }
     Ok(written)
-}
-
-/// The last full response of a requisite, read back from its WARC file.
-async fn last_response(shared: &Arc<Shared>, previous: &CaptureState) -> Result<Record, String> {
-    let path = shared
-        .rendering
-        .requisite_store
-        .archive_dir
-        .join(&previous.record.file);
-    let (offset, id) = (previous.record.offset, previous.record.id.clone());
-    tokio::task::spawn_blocking(move || {
-        let mut reader = WarcReader::open_at(&path, offset)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        match reader.next() {
-            Some(Ok((_, record))) if record.header("WARC-Record-ID") == Some(id.as_str()) => {
-                Ok(record)
-            }
-            Some(Err(e)) => Err(format!("{}: {e}", path.display())),
-            _ => Err(format!(
-                "{}: no record {id} at offset {offset}",
-                path.display()
-            )),
-        }
-    })
-    .await
-    .map_err(|e| format!("reading a requisite's last capture: {e}"))?
-}
-
-
-/// What the browser gets for a 304: the status, headers and body of the last full
-/// response (the browser asked unconditionally; it has no cache).
-fn as_served(not_modified: Capture, full: Record) -> Capture {
-    let mut capture = not_modified;
-    let head = full.http_head().unwrap_or_default();
-    let text = String::from_utf8_lossy(head);
-    let mut lines = text.split("\r\n");
-    capture.status = lines
-        .next()
-        .and_then(|status_line| status_line.split_whitespace().nth(1))
-        .and_then(|code| code.parse().ok())
-        .unwrap_or(200);
-    let mut headers = http::HeaderMap::new();
-    for line in lines {
-        let Some((name, value)) = line.split_once(':') else {
-            continue;
-        };
-        if let (Ok(name), Ok(value)) = (
-            http::HeaderName::from_bytes(name.trim().as_bytes()),
-            http::HeaderValue::from_str(value.trim()),
-        ) {
-            headers.append(name, value);
-        }
-    }
-    // The payload is stored with its transfer coding removed.
-    headers.remove(http::header::TRANSFER_ENCODING);
-    capture.headers = headers;
-    capture.body = full.payload().map(|p| p.into_owned()).unwrap_or_default().into();
-    capture.response_head = head.to_vec();
-    capture.truncated = None;
-    capture
 }
 
 #[cfg(test)]

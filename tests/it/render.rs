@@ -194,7 +194,7 @@ async fn auto_renders_the_script_built_articles_and_nothing_else() {
     settings.render = RenderSettings {
         mode: Some(RenderMode::Auto),
         tabs: 2,
-        page_timeout: Duration::from_secs(4),
+        page_timeout: Duration::from_secs(8),
         ..RenderSettings::default()
     };
     let summary = crawl(settings).await;
@@ -256,7 +256,14 @@ async fn auto_renders_the_script_built_articles_and_nothing_else() {
                     .iter()
                     .find(|r| record_type(r) == "conversion" && uri(r) == page)
                     .map(|r| String::from_utf8_lossy(&r.block).into_owned());
-                panic!("{url} not archived; the rendered page: {dom:?}")
+                let first = server.hits().first().map(|h| h.at);
+                let asked: Vec<String> = server
+                    .hits()
+                    .iter()
+                    .filter(|h| h.path.contains(&format!("/{id}")))
+                    .map(|h| format!("{} at {:?}", h.path, first.map(|f| h.at - f)))
+                    .collect();
+                panic!("{url} not archived; the page's requests: {asked:?}; the rendered page: {dom:?}")
             });
             let block = record.payload().expect("payload");
             assert!(block.ends_with(PNG), "{url}: raw PNG bytes");
@@ -434,7 +441,8 @@ fetch('/secret').then(r => r.text()).then(t => { document.getElementById('out').
 
 /// A small site of `n` articles built by script (the same shell, script and JSON as
 /// [`js_site`], related blocks within the site): a home page linking to every article;
-/// app.js with an `ETag`, the images with a `Last-Modified`, the JSON with no validator.
+/// app.js with an `ETag`, the images with a `Last-Modified`, the JSON with no validator
+/// (validators or not, requisites are asked for without conditions).
 fn small_js_site(n: u32) -> Pages {
     let mut pages = Pages::new();
     let links: String = (1..=n)
@@ -504,11 +512,11 @@ fn requisites_of(id: u32) -> Vec<String> {
     paths.into_iter().map(|p| format!("http://{HOST}{p}")).collect()
 }
 
-/// A second crawl of the same site: the requisites fetched through the browser's gate get
-/// conditional requests from their last capture and are archived as revisits (304:
-/// server-not-modified; the same bytes: identical-payload-digest), never as a second full
-/// response; the browser, which asked without conditions, still gets the whole body (read
-/// back from the archive on a 304) and renders the article.
+/// A second crawl of the same site: the requisites fetched through the browser's gate
+/// are archived as revisits of their last capture (identical payload digest), never as a
+/// second full response — and within a run, the script every page loads too. They are
+/// asked without conditions (a `server-not-modified` revisit would replay in pywb as an
+/// empty 304), so the browser gets them whole and renders the article again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_recrawl_archives_unchanged_requisites_as_revisits() {
     const N: u32 = 4;
@@ -525,12 +533,9 @@ async fn a_recrawl_archives_unchanged_requisites_as_revisits() {
     assert_eq!(second.rendered, u64::from(N), "{second:?}");
     let hits = server.hits();
     let app = hits.iter().find(|h| h.path == "/app.js").expect("app.js asked again");
-    assert_eq!(app.if_none_match.as_deref(), Some("\"app-v1\""));
+    assert_eq!(app.if_none_match, None, "no conditional request for a requisite");
     let image = hits.iter().find(|h| h.path == "/img/1-0.png").expect("image asked again");
-    assert_eq!(
-        image.if_modified_since.as_deref(),
-        Some("Mon, 05 Oct 2026 08:00:00 GMT")
-    );
+    assert_eq!(image.if_modified_since, None);
 
     let records = all_records(&dir.path().join("archive"));
     let count = |kind: &str, url: &str| {
@@ -551,7 +556,7 @@ async fn a_recrawl_archives_unchanged_requisites_as_revisits() {
     let app_full = count("response", &app_url);
     assert!((1..=2).contains(&app_full), "app.js: {app_full} full responses");
     assert_eq!(count("revisit", &app_url), 2 * N as usize - app_full);
-    assert!(profile_of(&app_url).ends_with("server-not-modified"));
+    assert!(profile_of(&app_url).ends_with("identical-payload-digest"));
     let mut urls = Vec::new();
     for id in 1..=N {
         urls.extend(requisites_of(id));
@@ -560,16 +565,11 @@ async fn a_recrawl_archives_unchanged_requisites_as_revisits() {
         assert_eq!(count("response", url), 1, "{url}: one full response");
         assert_eq!(count("revisit", url), 1, "{url}: one revisit");
         let profile = profile_of(url);
-        let want = if url.ends_with(".json") {
-            "identical-payload-digest"
-        } else {
-            "server-not-modified"
-        };
-        assert!(profile.ends_with(want), "{url}: {profile}");
+        assert!(profile.ends_with("identical-payload-digest"), "{url}: {profile}");
     }
-    assert_eq!(
-        second.requisite_revisits,
-        urls.len() as u64 + u64::from(N),
+    // (The browser may ask for /favicon.ico too: a 404, unchanged, so a revisit as well.)
+    assert!(
+        second.requisite_revisits >= urls.len() as u64 + u64::from(N),
         "every requisite of the second run is a revisit: {second:?}"
     );
     assert_eq!(second.requisites, second.requisite_revisits, "{second:?}");
@@ -584,7 +584,12 @@ async fn a_recrawl_archives_unchanged_requisites_as_revisits() {
         .lines()
         .map(|l| serde_json::from_str(l).expect("a JSON line"))
         .collect();
-    let mut listed_urls: Vec<&str> = listed.iter().filter_map(|r| r["url"].as_str()).collect();
+    // (The browser's own /favicon.ico request is a requisite too.)
+    let mut listed_urls: Vec<&str> = listed
+        .iter()
+        .filter_map(|r| r["url"].as_str())
+        .filter(|u| !u.ends_with("/favicon.ico"))
+        .collect();
     listed_urls.sort();
     let mut want: Vec<String> = requisites_of(1);
     want.push(app_url.clone());
@@ -592,7 +597,7 @@ async fn a_recrawl_archives_unchanged_requisites_as_revisits() {
     assert_eq!(listed_urls, want, "{listed:?}");
     assert!(listed.iter().all(|r| r["record_type"] == "revisit"), "{listed:?}");
 
-    // The second rendering had app.js from the archive (a 304): the article was built.
+    // The second rendering built the article again.
     for id in 1..=N {
         let page = format!("http://{HOST}/a/{id}.html");
         let doms: Vec<String> = records
