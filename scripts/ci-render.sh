@@ -75,6 +75,9 @@ rendered=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["rend
 mkdir "$WORK/pywb"
 (cd "$WORK/pywb" && "$VENV/bin/wb-manager" init render >/dev/null \
     && "$VENV/bin/wb-manager" add --unpack-wacz render "$WORK/render.wacz" >/dev/null)
+# Frameless replay: the page itself at the replay URL (framed, Chromium's --dump-dom
+# would show pywb's top frame, not the article).
+echo "framed_replay: false" >"$WORK/pywb/config.yaml"
 (cd "$WORK/pywb" && exec "$VENV/bin/wayback" -b 127.0.0.1 -p "$PYWB_PORT" >"$WORK/pywb.log" 2>&1) &
 pywb_pid=$!
 for _ in $(seq 100); do

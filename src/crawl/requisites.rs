@@ -62,10 +62,7 @@ impl RequisiteStore {
     }
 
     /// Runs `call` on the open database (opened, and created, on first use).
-    fn with<T>(
-        &self,
-        call: impl FnOnce(&Connection) -> rusqlite::Result<T>,
-    ) -> Result<T, String> {
+    fn with<T>(&self, call: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, String> {
         let mut slot = self
             .connection
             .lock()
@@ -165,7 +162,13 @@ async fn describe_requisite(
     let refers_to = written.location.response.id.clone();
     match shared
         .archive
-        .write_metadata(url.to_string(), refers_to, capture.started, REQUISITE_FIELDS_TYPE, fields)
+        .write_metadata(
+            url.to_string(),
+            refers_to,
+            capture.started,
+            REQUISITE_FIELDS_TYPE,
+            fields,
+        )
         .await
     {
         Ok(Ok(location)) => {
@@ -322,9 +325,10 @@ fn slow_down(capture: &Capture) -> Option<Duration> {
     if !matches!(capture.status, 429 | 503) {
         return None;
     }
-    Some(asked_delay(capture).unwrap_or_else(|| {
-        backoff_delay(0, Duration::from_secs(2), Duration::from_secs(600))
-    }))
+    Some(
+        asked_delay(capture)
+            .unwrap_or_else(|| backoff_delay(0, Duration::from_secs(2), Duration::from_secs(600))),
+    )
 }
 
 /// Archives a requisite's exchange: a revisit of its last full response when the server

@@ -174,7 +174,10 @@ mod tests {
     fn a_requisite_record_names_its_page() {
         let page = Url::parse("http://a.test/a/1.html").expect("url");
         let fields = requisite_fields(&page, 2);
-        assert_eq!(fields, "via: http://a.test/a/1.html\r\nhopsFromSeed: LLE\r\n");
+        assert_eq!(
+            fields,
+            "via: http://a.test/a/1.html\r\nhopsFromSeed: LLE\r\n"
+        );
         let record = Record {
             version: "WARC/1.1".into(),
             headers: vec![

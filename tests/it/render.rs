@@ -263,7 +263,9 @@ async fn auto_renders_the_script_built_articles_and_nothing_else() {
                     .filter(|h| h.path.contains(&format!("/{id}")))
                     .map(|h| format!("{} at {:?}", h.path, first.map(|f| h.at - f)))
                     .collect();
-                panic!("{url} not archived; the page's requests: {asked:?}; the rendered page: {dom:?}")
+                panic!(
+                    "{url} not archived; the page's requests: {asked:?}; the rendered page: {dom:?}"
+                )
             });
             let block = record.payload().expect("payload");
             assert!(block.ends_with(PNG), "{url}: raw PNG bytes");
@@ -454,7 +456,10 @@ fn small_js_site(n: u32) -> Pages {
             "<!DOCTYPE html><html><head><title>JS Info</title></head><body><ul>{links}</ul></body></html>"
         )),
     );
-    pages.insert("/robots.txt".into(), Page::text(200, "User-agent: *\nDisallow: /api/secret/\n"));
+    pages.insert(
+        "/robots.txt".into(),
+        Page::text(200, "User-agent: *\nDisallow: /api/secret/\n"),
+    );
     pages.insert(
         "/app.js".into(),
         Page::text(200, APP_JS)
@@ -464,13 +469,19 @@ fn small_js_site(n: u32) -> Pages {
     for id in 1..=n {
         pages.insert(format!("/a/{id}.html"), Page::html(shell(id)));
         pages.insert(format!("/api/article/{id}.json"), json(article_json(id)));
-        pages.insert(format!("/api/related/{id}.json"), json(format!("[{}]", id % n + 1)));
+        pages.insert(
+            format!("/api/related/{id}.json"),
+            json(format!("[{}]", id % n + 1)),
+        );
         for k in 0..3 {
             let mut image = Page::text(200, "");
             image.body = PNG.to_vec();
             image.headers = vec![
                 ("content-type".into(), "image/png".into()),
-                ("last-modified".into(), "Mon, 05 Oct 2026 08:00:00 GMT".into()),
+                (
+                    "last-modified".into(),
+                    "Mon, 05 Oct 2026 08:00:00 GMT".into(),
+                ),
             ];
             pages.insert(format!("/img/{id}-{k}.png"), image);
         }
@@ -509,7 +520,10 @@ fn requisites_of(id: u32) -> Vec<String> {
         format!("/api/related/{id}.json"),
     ];
     paths.extend((0..3).map(|k| format!("/img/{id}-{k}.png")));
-    paths.into_iter().map(|p| format!("http://{HOST}{p}")).collect()
+    paths
+        .into_iter()
+        .map(|p| format!("http://{HOST}{p}"))
+        .collect()
 }
 
 /// A second crawl of the same site: the requisites fetched through the browser's gate
@@ -532,9 +546,18 @@ async fn a_recrawl_archives_unchanged_requisites_as_revisits() {
     let second = crawl(settings).await;
     assert_eq!(second.rendered, u64::from(N), "{second:?}");
     let hits = server.hits();
-    let app = hits.iter().find(|h| h.path == "/app.js").expect("app.js asked again");
-    assert_eq!(app.if_none_match, None, "no conditional request for a requisite");
-    let image = hits.iter().find(|h| h.path == "/img/1-0.png").expect("image asked again");
+    let app = hits
+        .iter()
+        .find(|h| h.path == "/app.js")
+        .expect("app.js asked again");
+    assert_eq!(
+        app.if_none_match, None,
+        "no conditional request for a requisite"
+    );
+    let image = hits
+        .iter()
+        .find(|h| h.path == "/img/1-0.png")
+        .expect("image asked again");
     assert_eq!(image.if_modified_since, None);
 
     let records = all_records(&dir.path().join("archive"));
@@ -554,7 +577,10 @@ async fn a_recrawl_archives_unchanged_requisites_as_revisits() {
     };
     let app_url = format!("http://{HOST}/app.js");
     let app_full = count("response", &app_url);
-    assert!((1..=2).contains(&app_full), "app.js: {app_full} full responses");
+    assert!(
+        (1..=2).contains(&app_full),
+        "app.js: {app_full} full responses"
+    );
     assert_eq!(count("revisit", &app_url), 2 * N as usize - app_full);
     assert!(profile_of(&app_url).ends_with("identical-payload-digest"));
     let mut urls = Vec::new();
@@ -565,7 +591,10 @@ async fn a_recrawl_archives_unchanged_requisites_as_revisits() {
         assert_eq!(count("response", url), 1, "{url}: one full response");
         assert_eq!(count("revisit", url), 1, "{url}: one revisit");
         let profile = profile_of(url);
-        assert!(profile.ends_with("identical-payload-digest"), "{url}: {profile}");
+        assert!(
+            profile.ends_with("identical-payload-digest"),
+            "{url}: {profile}"
+        );
     }
     // (The browser may ask for /favicon.ico too: a 404, unchanged, so a revisit as well.)
     assert!(
@@ -575,11 +604,20 @@ async fn a_recrawl_archives_unchanged_requisites_as_revisits() {
     assert_eq!(second.requisites, second.requisite_revisits, "{second:?}");
     // `glaneur get --requisites` lists the page's requisites: all revisits in run two.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_glaneur"))
-        .args(["get", &format!("http://{HOST}/a/1.html"), "--requisites", "--archive"])
+        .args([
+            "get",
+            &format!("http://{HOST}/a/1.html"),
+            "--requisites",
+            "--archive",
+        ])
         .arg(dir.path().join("archive"))
         .output()
         .expect("glaneur runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let listed: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).expect("a JSON line"))
@@ -595,7 +633,10 @@ async fn a_recrawl_archives_unchanged_requisites_as_revisits() {
     want.push(app_url.clone());
     want.sort();
     assert_eq!(listed_urls, want, "{listed:?}");
-    assert!(listed.iter().all(|r| r["record_type"] == "revisit"), "{listed:?}");
+    assert!(
+        listed.iter().all(|r| r["record_type"] == "revisit"),
+        "{listed:?}"
+    );
 
     // The second rendering built the article again.
     for id in 1..=N {
@@ -606,7 +647,10 @@ async fn a_recrawl_archives_unchanged_requisites_as_revisits() {
             .map(|r| String::from_utf8_lossy(&r.block).into_owned())
             .collect();
         assert_eq!(doms.len(), 2, "{page}: rendered in both runs");
-        assert!(doms.iter().all(|d| d.contains(&marker(id))), "{page}: {doms:?}");
+        assert!(
+            doms.iter().all(|d| d.contains(&marker(id))),
+            "{page}: {doms:?}"
+        );
     }
 }
 
@@ -631,7 +675,10 @@ async fn a_requisite_answered_429_slows_the_whole_host() {
         .await
         .expect("the crawl ends (no rendering hangs)");
     assert_eq!(summary.rendered, u64::from(N), "{summary:?}");
-    assert!(started.elapsed() >= Duration::from_secs(2), "the host was paused");
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "the host was paused"
+    );
     let hits = server.hits();
     let refused = hits
         .iter()
@@ -641,11 +688,15 @@ async fn a_requisite_answered_429_slows_the_whole_host() {
     let during: Vec<&str> = hits
         .iter()
         .filter(|h| {
-            h.at > refused + Duration::from_millis(100) && h.at < refused + Duration::from_millis(1900)
+            h.at > refused + Duration::from_millis(100)
+                && h.at < refused + Duration::from_millis(1900)
         })
         .map(|h| h.path.as_str())
         .collect();
-    assert!(during.is_empty(), "requests while the host was paused: {during:?}");
+    assert!(
+        during.is_empty(),
+        "requests while the host was paused: {during:?}"
+    );
     let after: Vec<&str> = hits
         .iter()
         .filter(|h| h.at >= refused + Duration::from_millis(1900))
@@ -653,7 +704,9 @@ async fn a_requisite_answered_429_slows_the_whole_host() {
         .collect();
     assert!(
         after.iter().any(|p| p.starts_with("/a/"))
-            && after.iter().any(|p| p.starts_with("/api/") || p.starts_with("/img/")),
+            && after
+                .iter()
+                .any(|p| p.starts_with("/api/") || p.starts_with("/img/")),
         "pages and requisites after the pause: {after:?}"
     );
     let records = all_records(&dir.path().join("archive"));
