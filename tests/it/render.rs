@@ -206,7 +206,7 @@ async fn auto_renders_the_script_built_articles_and_nothing_else() {
     let is_json = |r: &Record| r.header("Content-Type") == Some("application/json");
     for r in records
         .iter()
-        .filter(|r| record_type(r) == "metadata" && is_json(*r))
+        .filter(|r| record_type(r) == "metadata" && is_json(r))
     {
         let value: serde_json::Value = serde_json::from_slice(&r.block).expect("article JSON");
         articles.insert(uri(r).to_string(), value);
