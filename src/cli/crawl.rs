@@ -165,6 +165,12 @@ pub struct CrawlArgs {
           value_parser = clap::value_parser!(u16).range(1..=64))]
     pub render_tabs: u16,
 
+    /// Pages that may wait for a tab; when that many wait, hosts whose pages may be
+    /// rendered start no new fetch until a tab is free.
+    #[arg(long, value_name = "N", default_value = "8",
+          value_parser = clap::value_parser!(u16).range(0..=1024))]
+    pub render_queue: u16,
+
     /// Longest time to render one page (loading, scrolling, network idle); a page still
     /// busy then is captured as it is.
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration,
@@ -309,6 +315,7 @@ pub fn settings(args: &CrawlArgs, printer: Printer) -> anyhow::Result<CrawlSetti
                 .transpose()
                 .map_err(|e| anyhow::anyhow!("--render: {e}"))?,
             tabs: usize::from(args.render_tabs),
+            queue: usize::from(args.render_queue),
             page_timeout: args.render_timeout,
             chromium: None,
         },

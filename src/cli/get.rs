@@ -3,6 +3,7 @@
 use anyhow::Context;
 use glaneur::archive::index_archive;
 use glaneur::read::{find_article, find_capture, parse_user_date};
+use glaneur::render::page_requisites::page_requisites;
 use serde_json::json;
 use url::Url;
 
@@ -11,7 +12,7 @@ use crate::ExitCode;
 
 /// Arguments of `glaneur get`.
 #[derive(Debug, clap::Args)]
-#[command(group(clap::ArgGroup::new("what").args(["body", "info", "headers", "record", "article"])))]
+#[command(group(clap::ArgGroup::new("what").args(["body", "info", "headers", "record", "article", "requisites"])))]
 pub struct GetArgs {
     /// The page URL.
     pub url: Url,
@@ -39,6 +40,10 @@ pub struct GetArgs {
     /// Write the extracted article (JSON).
     #[arg(long)]
     pub article: bool,
+    /// List the requisites of a page rendered in a browser (scripts, JSON calls, images
+    /// it loaded), one JSON object a line: URL, record type, status, date, record id.
+    #[arg(long)]
+    pub requisites: bool,
     /// Do not bring the index up to date first.
     #[arg(long)]
     pub no_update: bool,
@@ -73,6 +78,10 @@ pub fn run(args: &GetArgs, printer: Printer) -> anyhow::Result<ExitCode> {
         let mut out = record.block;
         out.push(b'\n');
         printer.out(&out)?;
+    } else if args.requisites {
+        for requisite in page_requisites(dir, &capture)? {
+            printer.out_json_line(&requisite)?;
+        }
     } else if args.info {
         let e = &capture.entry;
         let original = capture.original.as_ref().map(

@@ -186,6 +186,8 @@ async fn host_loop(shared: &Arc<Shared>, host: &str) {
             }
             Admission::Stop => break,
         }
+        // Pages waiting for a browser tab hold back new fetches (bounded backlog).
+        super::rendering::wait_for_room(shared, &url.site).await;
         let waiting = Instant::now();
         let permit = tokio::select! {
             biased;

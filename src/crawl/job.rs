@@ -415,7 +415,7 @@ fn validator(capture: &Capture, name: &str) -> Option<String> {
 
 /// The state to keep about a URL after this capture: a full response becomes the record
 /// later revisits refer to; a revisit keeps the earlier record and refreshes the validators.
-fn capture_state(
+pub(super) fn capture_state(
     capture: &Capture,
     written: &Written,
     previous: Option<&CaptureState>,
@@ -463,7 +463,7 @@ fn retry_delay(capture: &Capture, attempts: u32, policy: &HostPolicy) -> Option<
 }
 
 /// The `Retry-After` of a 429 or 503 (seconds or HTTP-date), at least 100 ms.
-fn asked_delay(capture: &Capture) -> Option<Duration> {
+pub(super) fn asked_delay(capture: &Capture) -> Option<Duration> {
     (capture.status == 429 || capture.status == 503)
         .then(|| capture.header("retry-after"))
         .flatten()

@@ -24,6 +24,7 @@ pub mod progress;
 mod readers;
 mod recover;
 mod rendering;
+mod requisites;
 mod robots;
 mod run;
 

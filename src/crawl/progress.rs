@@ -67,6 +67,10 @@ pub struct Counters {
     pub rendered: AtomicU64,
     /// Requests rendered pages made, fetched by glaneur and archived (page requisites).
     pub requisites: AtomicU64,
+    /// Of those, archived as revisits (unchanged since the last run).
+    pub requisite_revisits: AtomicU64,
+    /// Most pages chosen for rendering at once (in a tab or waiting for one).
+    pub render_backlog_peak: AtomicU64,
     /// Waits for a host's request rate, by host.
     pub rate_waits: Mutex<HashMap<String, RateWaits>>,
 }

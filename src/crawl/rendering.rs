@@ -4,37 +4,49 @@
 //! exchange archived), and the rendered DOM archived as a `conversion` record and read
 //! in place of the page the server sent.
 
+use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::Utc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
 use super::job::{PageRead, start_reading};
-use super::{CrawlError, Shared, Site, Written, classify, robots};
+use super::requisites::{self, PageOf, RequisiteStore};
+use super::{CrawlError, Shared, Site, Written, classify};
 use crate::capture::Capture;
 use crate::config::HostPolicy;
 use crate::extract::LinkSource;
-use crate::fetch::{FetchRequest, decode_content};
-use crate::frontier::{ClaimedUrl, UrlKind};
-use crate::politeness::{GatePermit, RobotsRules};
+use crate::fetch::decode_content;
+use crate::frontier::ClaimedUrl;
+use crate::politeness::GatePermit;
 use crate::render::auto::{self, HttpView, KindsRendered};
 use crate::render::{Browser, RenderMode, RenderSettings, RequisiteFuture, Requisites};
-use crate::urls;
 
 /// The crawl's browser, started on the first page to render, and what `auto` learnt.
 pub(super) struct Rendering {
     settings: RenderSettings,
     browser: tokio::sync::Mutex<Option<Arc<Browser>>>,
     kinds: KindsRendered,
+    /// The last capture of each requisite, for revisits on re-crawls.
+    pub(super) requisite_store: RequisiteStore,
+    /// Places for pages chosen for rendering, `tabs + queue`: a page holds one from the
+    /// moment it is chosen until rendered (see [`wait_for_room`]).
+    places: Arc<Semaphore>,
+    /// Pages holding a place or waiting for one.
+    backlog: AtomicU64,
 }
 
 impl Rendering {
-    pub(super) fn new(settings: RenderSettings) -> Rendering {
+    pub(super) fn new(settings: RenderSettings, archive_dir: &Path) -> Rendering {
         Rendering {
-            settings,
             browser: tokio::sync::Mutex::new(None),
             kinds: KindsRendered::default(),
+            requisite_store: RequisiteStore::new(archive_dir),
+            places: Arc::new(Semaphore::new(settings.tabs.max(1) + settings.queue)),
+            backlog: AtomicU64::new(0),
+            settings,
         }
     }
 
@@ -88,11 +100,17 @@ pub(super) async fn render_if_needed(
         return Ok((read, false));
     }
     drop(permit);
+    let Some(_place) = take_place(shared).await else {
+        return Ok((read, false)); // the crawl stops: the page is kept as the server sent it
+    };
     let browser = shared.rendering.browser().await?;
     let requisites = Arc::new(PageRequisites {
         shared: Arc::clone(shared),
-        site: url.site.clone(),
-        page: url.url.clone(),
+        of: PageOf {
+            site: url.site.clone(),
+            page: url.url.clone(),
+            depth: url.depth,
+        },
     });
     let rendered = match browser.render(capture, requisites).await {
         Ok(rendered) => rendered,
@@ -139,6 +157,54 @@ pub(super) async fn render_if_needed(
             .retain(|link| link.source != LinkSource::Asset);
     }
     Ok((reread, true))
+}
+
+/// Back-pressure of the host loops: before a host whose site may render starts a fetch,
+/// waits until a place for rendering is free (behind the pages already waiting for one),
+/// so that the pages waiting for a tab stay within `tabs + queue` (plus the pages being
+/// fetched when the places ran out). Returns at once for sites that never render, or
+/// when the crawl stops.
+pub(super) async fn wait_for_room(shared: &Shared, site: &str) {
+    let Some(site) = shared.site(site) else {
+        return;
+    };
+    if !shared.rendering.mode(site).may_render() {
+        return;
+    }
+    let places = &shared.rendering.places;
+    tokio::select! {
+        biased;
+        _ = shared.stop.cancelled() => {}
+        place = places.acquire() => drop(place),
+    }
+}
+
+/// A place for a page chosen for rendering, held until it is rendered; counts the backlog
+/// (pages holding a place or waiting for one) and its peak. `None` when the crawl stops.
+async fn take_place(shared: &Shared) -> Option<(Backlog<'_>, OwnedSemaphorePermit)> {
+    let rendering = &shared.rendering;
+    let now = rendering.backlog.fetch_add(1, Ordering::SeqCst) + 1;
+    let counted = Backlog(&rendering.backlog);
+    shared
+        .counters
+        .render_backlog_peak
+        .fetch_max(now, Ordering::Relaxed);
+    tokio::select! {
+        biased;
+        _ = shared.stop.cancelled() => None,
+        permit = Arc::clone(&rendering.places).acquire_owned() => {
+            permit.ok().map(|permit| (counted, permit))
+        }
+    }
+}
+
+/// One page of the rendering backlog, taken off when dropped.
+struct Backlog<'a>(&'a AtomicU64);
+
+impl Drop for Backlog<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// Whether the page goes to the browser: a 2xx HTML page, by the site's mode; with
@@ -211,104 +277,11 @@ async fn script_built(site: &Site, url: &ClaimedUrl, capture: &Capture, read: &P
 /// The gate of a rendered page's requests.
 struct PageRequisites {
     shared: Arc<Shared>,
-    site: String,
-    page: Url,
+    of: PageOf,
 }
 
 impl Requisites for PageRequisites {
     fn fetch(&self, url: Url) -> RequisiteFuture<'_> {
-        Box::pin(fetch_requisite(self, url))
+        Box::pin(requisites::fetch_requisite(&self.shared, &self.of, url))
     }
-}
-
-/// Fetches a request of a rendered page as the crawl fetches a page: robots.txt of its
-/// origin, the host's rate and concurrency slot, glaneur's fetcher (SSRF guard, body and
-/// time limits, a `Referer` naming the page), the exchange archived as a request/response
-/// pair. Hosts out of the site's scope go through the same gate.
-async fn fetch_requisite(requisites: &PageRequisites, url: Url) -> Result<Capture, String> {
-    let shared = &requisites.shared;
-    let stopping = || "the crawl is stopping".to_string();
-    if shared.stop.is_cancelled() {
-        return Err(stopping());
-    }
-    let host = urls::host_key(&url).ok_or_else(|| format!("{url} has no host"))?;
-    let policy = shared.host_policy(&host).clone();
-    let claimed = ClaimedUrl {
-        id: 0,
-        url: url.clone(),
-        host: host.clone(),
-        site: requisites.site.clone(),
-        depth: 0,
-        kind: UrlKind::Other,
-        attempts: 0,
-        previous: None,
-    };
-    let rules = robots::robots_for(shared, &claimed, &policy)
-        .await
-        .ok_or_else(stopping)?;
-    match &*rules {
-        RobotsRules::Unavailable { reason, .. } => {
-            return Err(format!("robots.txt unavailable: {reason}"));
-        }
-        RobotsRules::Refused { reason } => {
-            shared
-                .counters
-                .refused_private
-                .fetch_add(1, Ordering::Relaxed);
-            return Err(reason.clone());
-        }
-        _ if !rules.is_allowed(shared.policy.product_token(), &url) => {
-            return Err("robots.txt disallows it".into());
-        }
-        _ => {}
-    }
-    let permit = tokio::select! {
-        biased;
-        _ = shared.stop.cancelled() => return Err(stopping()),
-        permit = shared.gate.acquire(&host, &policy) => permit.map_err(|e| e.to_string())?,
-    };
-    let request = FetchRequest {
-        url,
-        headers: vec![("Referer".to_string(), requisites.page.to_string())],
-        max_body_bytes: policy.max_body_bytes,
-        timeout: policy.timeout,
-        read_timeout: policy.read_timeout,
-    };
-    let counters = &shared.counters;
-    counters.requests.fetch_add(1, Ordering::Relaxed);
-    counters.in_flight.fetch_add(1, Ordering::Relaxed);
-    let fetched = shared.fetcher.fetch(&request).await;
-    counters.in_flight.fetch_sub(1, Ordering::Relaxed);
-    drop(permit);
-    let capture = match fetched {
-        Ok(capture) => capture,
-        Err(error) => {
-            counters.errors.fetch_add(1, Ordering::Relaxed);
-            counters.record_fetch_error(&error);
-            return Err(error.to_string());
-        }
-    };
-    counters.record_status(capture.status);
-    counters
-        .bytes_fetched
-        .fetch_add(capture.body.len() as u64, Ordering::Relaxed);
-    let written = match shared.archive.write_recapture(capture.clone(), None).await {
-        Ok(Ok(written)) => written,
-        Ok(Err(e)) => {
-            let message = e.to_string();
-            shared.fail(e.into());
-            return Err(message);
-        }
-        Err(closed) => {
-            shared.fail(closed.into());
-            return Err("the WARC writer has stopped".into());
-        }
-    };
-    let location = &written.location;
-    counters.bytes_written.fetch_add(
-        location.request.length + location.response.length,
-        Ordering::Relaxed,
-    );
-    counters.requisites.fetch_add(1, Ordering::Relaxed);
-    Ok(capture)
 }

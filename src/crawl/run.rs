@@ -99,6 +99,11 @@ pub struct CrawlSummary {
     pub rendered: u64,
     /// Requests of rendered pages fetched and archived in this run (page requisites).
     pub requisites: u64,
+    /// Of those, archived as revisits of the last run's capture (unchanged).
+    pub requisite_revisits: u64,
+    /// Most pages chosen for rendering at once, in a tab or waiting for one (bounded by
+    /// `--render-tabs` + `--render-queue`, plus the pages being fetched when it filled).
+    pub render_backlog_peak: u64,
     /// Requests made in this run (robots.txt included).
     pub requests: u64,
     /// URLs skipped because of robots.txt in this run.
@@ -158,6 +163,8 @@ impl CrawlSummary {
             articles: count(&counters.articles),
             rendered: count(&counters.rendered),
             requisites: count(&counters.requisites),
+            requisite_revisits: count(&counters.requisite_revisits),
+            render_backlog_peak: count(&counters.render_backlog_peak),
             requests: count(&counters.requests),
             robots_denied: count(&counters.robots_denied),
             refused_private: count(&counters.refused_private),
@@ -347,7 +354,7 @@ fn start(
         fatal: Mutex::new(None),
         started_pages: AtomicU64::new(0),
         max_pages: settings.max_pages,
-        rendering: super::rendering::Rendering::new(settings.render.clone()),
+        rendering: super::rendering::Rendering::new(settings.render.clone(), &settings.archive_dir),
     });
     Ok((shared, archive_thread))
 }

@@ -285,9 +285,15 @@ async fn load_and_settle(tab: &Page, url: &Url, activity: &Activity, deadline: I
         tracing::debug!("showing {url}: {e}");
     }
     for _ in 0..MAX_SCROLL_STEPS {
+        // Resolved two frames after the scroll (the intersection observers have run and
+        // started their requests: on a busy machine 100 ms may not be enough), or after
+        // 300 ms when the page draws no frame.
         let step = tab.evaluate(
-            "(() => { window.scrollBy(0, window.innerHeight); \
-             return window.scrollY + window.innerHeight >= document.documentElement.scrollHeight - 2; })()",
+            "new Promise(done => { window.scrollBy(0, window.innerHeight); \
+             const atEnd = () => done(window.scrollY + window.innerHeight >= \
+                 document.documentElement.scrollHeight - 2); \
+             requestAnimationFrame(() => requestAnimationFrame(atEnd)); \
+             setTimeout(atEnd, 300); })",
         );
         let at_end = match tokio::time::timeout_at(deadline, step).await {
             Err(_) => return true,

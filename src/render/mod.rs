@@ -13,6 +13,7 @@
 
 pub mod auto;
 mod browser;
+pub mod page_requisites;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -66,6 +67,8 @@ impl std::fmt::Display for RenderMode {
 
 /// Default `--render-tabs`.
 pub const DEFAULT_TABS: usize = 2;
+/// Default `--render-queue`: pages chosen for rendering that may wait for a tab.
+pub const DEFAULT_QUEUE: usize = 8;
 /// Default `--render-timeout`: a page not idle by then is captured as it is.
 pub const DEFAULT_PAGE_TIMEOUT: Duration = Duration::from_secs(20);
 /// A page is idle when no request has been in flight for this long.
@@ -78,6 +81,9 @@ pub struct RenderSettings {
     pub mode: Option<RenderMode>,
     /// Pages rendered at once (`--render-tabs`).
     pub tabs: usize,
+    /// Pages that may wait for a tab (`--render-queue`): once `tabs + queue` pages are
+    /// rendering or waiting, hosts whose pages may be rendered start no new fetch.
+    pub queue: usize,
     /// Longest time for one page: loading, scrolling and network idle (`--render-timeout`).
     pub page_timeout: Duration,
     /// The browser to run; `None`: `GLANEUR_CHROMIUM`, else `chromium` on `PATH`.
@@ -89,6 +95,7 @@ impl Default for RenderSettings {
         RenderSettings {
             mode: None,
             tabs: DEFAULT_TABS,
+            queue: DEFAULT_QUEUE,
             page_timeout: DEFAULT_PAGE_TIMEOUT,
             chromium: None,
         }

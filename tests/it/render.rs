@@ -11,6 +11,7 @@ use std::time::Duration;
 use glaneur::capture::Capture;
 use glaneur::config::SiteProfile;
 use glaneur::fetch::{FetchRequest, Fetcher, FetcherConfig};
+use glaneur::render::page_requisites::requisite_page;
 use glaneur::render::{Browser, RenderMode, RenderSettings, Requisites};
 use glaneur::warc::Record;
 
@@ -193,8 +194,8 @@ async fn auto_renders_the_script_built_articles_and_nothing_else() {
     settings.render = RenderSettings {
         mode: Some(RenderMode::Auto),
         tabs: 2,
-        page_timeout: Duration::from_secs(4),
-        chromium: None,
+        page_timeout: Duration::from_secs(8),
+        ..RenderSettings::default()
     };
     let summary = crawl(settings).await;
     let archive = dir.path().join("archive");
@@ -202,7 +203,11 @@ async fn auto_renders_the_script_built_articles_and_nothing_else() {
 
     // Every article read from its rendered DOM: title, body, date; the record says so.
     let mut articles: HashMap<String, serde_json::Value> = HashMap::new();
-    for r in records.iter().filter(|r| record_type(r) == "metadata") {
+    let is_json = |r: &Record| r.header("Content-Type") == Some("application/json");
+    for r in records
+        .iter()
+        .filter(|r| record_type(r) == "metadata" && is_json(r))
+    {
         let value: serde_json::Value = serde_json::from_slice(&r.block).expect("article JSON");
         articles.insert(uri(r).to_string(), value);
     }
@@ -251,11 +256,39 @@ async fn auto_renders_the_script_built_articles_and_nothing_else() {
                     .iter()
                     .find(|r| record_type(r) == "conversion" && uri(r) == page)
                     .map(|r| String::from_utf8_lossy(&r.block).into_owned());
-                panic!("{url} not archived; the rendered page: {dom:?}")
+                let first = server.hits().first().map(|h| h.at);
+                let asked: Vec<String> = server
+                    .hits()
+                    .iter()
+                    .filter(|h| h.path.contains(&format!("/{id}")))
+                    .map(|h| format!("{} at {:?}", h.path, first.map(|f| h.at - f)))
+                    .collect();
+                panic!(
+                    "{url} not archived; the page's requests: {asked:?}; the rendered page: {dom:?}"
+                )
             });
             let block = record.payload().expect("payload");
             assert!(block.ends_with(PNG), "{url}: raw PNG bytes");
         }
+    }
+
+    // Each requisite's metadata record names its page (`via`), referring to its response.
+    let record_ids: HashSet<&str> = records
+        .iter()
+        .filter_map(|r| r.header("WARC-Record-ID"))
+        .collect();
+    for id in 1..=ARTICLES {
+        let page = format!("http://{HOST}/a/{id}.html");
+        let url = format!("http://{HOST}/api/article/{id}.json");
+        let described = records
+            .iter()
+            .find(|r| requisite_page(r) == Some(page.as_str()) && uri(r) == url)
+            .unwrap_or_else(|| panic!("no metadata record naming {page} for {url}"));
+        let refers = described.header("WARC-Refers-To").expect("WARC-Refers-To");
+        assert!(record_ids.contains(refers), "{url}: refers to {refers}");
+        let fields = String::from_utf8_lossy(&described.block);
+        assert!(fields.contains("hopsFromSeed: L"), "{fields}");
+        assert!(fields.trim_end().ends_with('E'), "{fields}");
     }
 
     // One conversion record per rendered page, referring to the page's response.
@@ -406,4 +439,320 @@ fetch('/secret').then(r => r.text()).then(t => { document.getElementById('out').
     );
     assert!(rendered.refused >= 1, "{rendered:?}");
     assert!(server.hits().is_empty(), "the private server was reached");
+}
+
+/// A small site of `n` articles built by script (the same shell, script and JSON as
+/// [`js_site`], related blocks within the site): a home page linking to every article;
+/// app.js with an `ETag`, the images with a `Last-Modified`, the JSON with no validator
+/// (validators or not, requisites are asked for without conditions).
+fn small_js_site(n: u32) -> Pages {
+    let mut pages = Pages::new();
+    let links: String = (1..=n)
+        .map(|id| format!("<li><a href=\"/a/{id}.html\">Article {id}</a></li>"))
+        .collect();
+    pages.insert(
+        "/".into(),
+        Page::html(format!(
+            "<!DOCTYPE html><html><head><title>JS Info</title></head><body><ul>{links}</ul></body></html>"
+        )),
+    );
+    pages.insert(
+        "/robots.txt".into(),
+        Page::text(200, "User-agent: *\nDisallow: /api/secret/\n"),
+    );
+    pages.insert(
+        "/app.js".into(),
+        Page::text(200, APP_JS)
+            .with_header("content-type", "text/javascript")
+            .with_header("etag", "\"app-v1\""),
+    );
+    for id in 1..=n {
+        pages.insert(format!("/a/{id}.html"), Page::html(shell(id)));
+        pages.insert(format!("/api/article/{id}.json"), json(article_json(id)));
+        pages.insert(
+            format!("/api/related/{id}.json"),
+            json(format!("[{}]", id % n + 1)),
+        );
+        for k in 0..3 {
+            let mut image = Page::text(200, "");
+            image.body = PNG.to_vec();
+            image.headers = vec![
+                ("content-type".into(), "image/png".into()),
+                (
+                    "last-modified".into(),
+                    "Mon, 05 Oct 2026 08:00:00 GMT".into(),
+                ),
+            ];
+            pages.insert(format!("/img/{id}-{k}.png"), image);
+        }
+    }
+    pages
+}
+
+/// Crawl settings for the small site: its articles rendered (`tabs`, `queue`), `rate`
+/// requests per second and two in flight for the host.
+fn small_site_settings(
+    dir: &std::path::Path,
+    server: &TestServer,
+    rate: f64,
+    tabs: usize,
+    queue: usize,
+) -> glaneur::crawl::CrawlSettings {
+    let start = format!("http://{HOST}/");
+    let mut settings = settings(dir, server, &[HOST], &[&start]);
+    settings.policy.default.requests_per_second = rate;
+    settings.policy.default.burst = 1;
+    settings.policy.default.max_concurrent = 2;
+    settings.render = RenderSettings {
+        mode: Some(RenderMode::parse(r"/a/\d+\.html$").expect("regex")),
+        tabs,
+        queue,
+        page_timeout: Duration::from_secs(8),
+        chromium: None,
+    };
+    settings
+}
+
+/// The requisite URLs of article `id` of the small site.
+fn requisites_of(id: u32) -> Vec<String> {
+    let mut paths = vec![
+        format!("/api/article/{id}.json"),
+        format!("/api/related/{id}.json"),
+    ];
+    paths.extend((0..3).map(|k| format!("/img/{id}-{k}.png")));
+    paths
+        .into_iter()
+        .map(|p| format!("http://{HOST}{p}"))
+        .collect()
+}
+
+/// A second crawl of the same site: the requisites fetched through the browser's gate
+/// are archived as revisits of their last capture (identical payload digest), never as a
+/// second full response — and within a run, the script every page loads too. They are
+/// asked without conditions (a `server-not-modified` revisit would replay in pywb as an
+/// empty 304), so the browser gets them whole and renders the article again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_recrawl_archives_unchanged_requisites_as_revisits() {
+    const N: u32 = 4;
+    let server = TestServer::start(HashMap::from([(HOST.to_string(), small_js_site(N))])).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let settings = small_site_settings(dir.path(), &server, 100.0, 2, 8);
+    let first = crawl(settings.clone()).await;
+    assert_eq!(first.rendered, u64::from(N), "{first:?}");
+    // Within a run, only app.js (every page loads it) is asked again: a revisit.
+    assert!(first.requisite_revisits < u64::from(N), "{first:?}");
+    server.clear_hits();
+
+    let second = crawl(settings).await;
+    assert_eq!(second.rendered, u64::from(N), "{second:?}");
+    let hits = server.hits();
+    let app = hits
+        .iter()
+        .find(|h| h.path == "/app.js")
+        .expect("app.js asked again");
+    assert_eq!(
+        app.if_none_match, None,
+        "no conditional request for a requisite"
+    );
+    let image = hits
+        .iter()
+        .find(|h| h.path == "/img/1-0.png")
+        .expect("image asked again");
+    assert_eq!(image.if_modified_since, None);
+
+    let records = all_records(&dir.path().join("archive"));
+    let count = |kind: &str, url: &str| {
+        records
+            .iter()
+            .filter(|r| record_type(r) == kind && uri(r) == url)
+            .count()
+    };
+    let profile_of = |url: &str| {
+        records
+            .iter()
+            .find(|r| record_type(r) == "revisit" && uri(r) == url)
+            .and_then(|r| r.header("WARC-Profile"))
+            .unwrap_or("")
+            .to_string()
+    };
+    let app_url = format!("http://{HOST}/app.js");
+    let app_full = count("response", &app_url);
+    assert!(
+        (1..=2).contains(&app_full),
+        "app.js: {app_full} full responses"
+    );
+    assert_eq!(count("revisit", &app_url), 2 * N as usize - app_full);
+    assert!(profile_of(&app_url).ends_with("identical-payload-digest"));
+    let mut urls = Vec::new();
+    for id in 1..=N {
+        urls.extend(requisites_of(id));
+    }
+    for url in &urls {
+        assert_eq!(count("response", url), 1, "{url}: one full response");
+        assert_eq!(count("revisit", url), 1, "{url}: one revisit");
+        let profile = profile_of(url);
+        assert!(
+            profile.ends_with("identical-payload-digest"),
+            "{url}: {profile}"
+        );
+    }
+    // (The browser may ask for /favicon.ico too: a 404, unchanged, so a revisit as well.)
+    assert!(
+        second.requisite_revisits >= urls.len() as u64 + u64::from(N),
+        "every requisite of the second run is a revisit: {second:?}"
+    );
+    assert_eq!(second.requisites, second.requisite_revisits, "{second:?}");
+    // `glaneur get --requisites` lists the page's requisites: all revisits in run two.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_glaneur"))
+        .args([
+            "get",
+            &format!("http://{HOST}/a/1.html"),
+            "--requisites",
+            "--archive",
+        ])
+        .arg(dir.path().join("archive"))
+        .output()
+        .expect("glaneur runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listed: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    // (The browser's own /favicon.ico request is a requisite too.)
+    let mut listed_urls: Vec<&str> = listed
+        .iter()
+        .filter_map(|r| r["url"].as_str())
+        .filter(|u| !u.ends_with("/favicon.ico"))
+        .collect();
+    listed_urls.sort();
+    let mut want: Vec<String> = requisites_of(1);
+    want.push(app_url.clone());
+    want.sort();
+    assert_eq!(listed_urls, want, "{listed:?}");
+    assert!(
+        listed.iter().all(|r| r["record_type"] == "revisit"),
+        "{listed:?}"
+    );
+
+    // The second rendering built the article again.
+    for id in 1..=N {
+        let page = format!("http://{HOST}/a/{id}.html");
+        let doms: Vec<String> = records
+            .iter()
+            .filter(|r| record_type(r) == "conversion" && uri(r) == page)
+            .map(|r| String::from_utf8_lossy(&r.block).into_owned())
+            .collect();
+        assert_eq!(doms.len(), 2, "{page}: rendered in both runs");
+        assert!(
+            doms.iter().all(|d| d.contains(&marker(id))),
+            "{page}: {doms:?}"
+        );
+    }
+}
+
+/// A requisite answered 429 with `Retry-After: 2` pauses its host for every request —
+/// the pages' own fetches and the other pages' requisites — and the rendering goes on
+/// (no hang): the page is captured, the crawl ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_requisite_answered_429_slows_the_whole_host() {
+    const N: u32 = 6;
+    let mut site = small_js_site(N);
+    site.insert(
+        "/api/related/2.json".into(),
+        Page::text(429, "slow down").with_header("retry-after", "2"),
+    );
+    let server = TestServer::start(HashMap::from([(HOST.to_string(), site)])).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    // One tab and no queue: the articles are fetched one after another, some after the
+    // pause.
+    let settings = small_site_settings(dir.path(), &server, 100.0, 1, 0);
+    let started = std::time::Instant::now();
+    let summary = tokio::time::timeout(Duration::from_secs(120), crawl(settings))
+        .await
+        .expect("the crawl ends (no rendering hangs)");
+    assert_eq!(summary.rendered, u64::from(N), "{summary:?}");
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "the host was paused"
+    );
+    let hits = server.hits();
+    let refused = hits
+        .iter()
+        .find(|h| h.path == "/api/related/2.json")
+        .expect("the 429 requisite asked")
+        .at;
+    let during: Vec<&str> = hits
+        .iter()
+        .filter(|h| {
+            h.at > refused + Duration::from_millis(100)
+                && h.at < refused + Duration::from_millis(1900)
+        })
+        .map(|h| h.path.as_str())
+        .collect();
+    assert!(
+        during.is_empty(),
+        "requests while the host was paused: {during:?}"
+    );
+    let after: Vec<&str> = hits
+        .iter()
+        .filter(|h| h.at >= refused + Duration::from_millis(1900))
+        .map(|h| h.path.as_str())
+        .collect();
+    assert!(
+        after.iter().any(|p| p.starts_with("/a/"))
+            && after
+                .iter()
+                .any(|p| p.starts_with("/api/") || p.starts_with("/img/")),
+        "pages and requisites after the pause: {after:?}"
+    );
+    let records = all_records(&dir.path().join("archive"));
+    let page2 = format!("http://{HOST}/a/2.html");
+    let dom = records
+        .iter()
+        .find(|r| record_type(r) == "conversion" && uri(r) == page2)
+        .map(|r| String::from_utf8_lossy(&r.block).into_owned())
+        .expect("article 2 captured");
+    assert!(dom.contains(&marker(2)), "{dom}");
+}
+
+/// With every tab busy, the pages chosen for rendering stay within `tabs + queue` (plus
+/// the pages being fetched when the places ran out: two in flight here): the host loop
+/// waits instead of fetching every article and holding it for a tab.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pages_waiting_for_a_tab_are_bounded() {
+    const N: u32 = 14;
+    let server = TestServer::start(HashMap::from([(HOST.to_string(), small_js_site(N))])).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (tabs, queue, in_flight) = (1, 1, 2);
+    let settings = small_site_settings(dir.path(), &server, 200.0, tabs, queue);
+    let summary = crawl(settings).await;
+    assert_eq!(summary.rendered, u64::from(N), "{summary:?}");
+    let bound = (tabs + queue + in_flight) as u64;
+    assert!(
+        summary.render_backlog_peak <= bound,
+        "{} pages chosen for rendering at once (bound {bound})",
+        summary.render_backlog_peak
+    );
+    assert!(summary.render_backlog_peak >= 2, "{summary:?}");
+    // Seen from the server: article shells fetched ahead of the articles' own calls.
+    let hits = server.hits();
+    let mut ahead = 0i64;
+    let mut most_ahead = 0i64;
+    for h in &hits {
+        if h.path.starts_with("/a/") {
+            ahead += 1;
+        } else if h.path.starts_with("/api/related/") {
+            ahead -= 1; // the page's last call: its rendering is nearly done
+        }
+        most_ahead = most_ahead.max(ahead);
+    }
+    // (Those chosen, plus those being fetched: never all fourteen.)
+    assert!(
+        most_ahead <= (bound + in_flight as u64) as i64,
+        "{most_ahead} article pages fetched ahead of their rendering"
+    );
 }
