@@ -79,7 +79,7 @@ say "serving $HOSTS hosts x $PER_HOST pages"
 "$SITE_BIN" --pages-per-host "$PER_HOST" --rate "$RATE" \
     --stats "$OUT/site.stats" >"$OUT/site.out" 2>"$OUT/site.err" &
 SERVER_PID=$!
-for _ in $(seq 300); do grep -q '^pages_per_host=' "$OUT/site.out" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 1200); do grep -q '^pages_per_host=' "$OUT/site.out" 2>/dev/null && break; sleep 0.1; done
 ADDR=$(sed -n 's/^addr=//p' "$OUT/site.out")
 [[ -n $ADDR ]] || { echo "the site did not start: $(cat "$OUT/site.err")" >&2; exit 1; }
 PORT=${ADDR##*:}

@@ -310,10 +310,21 @@ mod tests {
         let mut cache = RobotsCache::default();
         cache.insert("http://a.test".into(), rules(), ROBOTS_TTL, start);
         cache.insert("http://b.test".into(), rules(), ROBOTS_TTL, start);
-        cache.insert("http://c.test".into(), rules(), Duration::from_secs(5), start);
-        assert!(cache.get("http://c.test", start + Duration::from_secs(4)).is_some());
+        cache.insert(
+            "http://c.test".into(),
+            rules(),
+            Duration::from_secs(5),
+            start,
+        );
         assert!(
-            cache.get("http://c.test", start + Duration::from_secs(5)).is_none(),
+            cache
+                .get("http://c.test", start + Duration::from_secs(4))
+                .is_some()
+        );
+        assert!(
+            cache
+                .get("http://c.test", start + Duration::from_secs(5))
+                .is_none(),
             "expired rules are not used"
         );
         // a.test stays in use; b.test and the expired c.test are idle past the limit.
