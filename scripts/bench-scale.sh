@@ -28,7 +28,8 @@
 #
 # Environment: GLANEUR_BENCH_DIR (default: a new /tmp/glaneur-scale.XXXXXX, kept),
 #              BENCH_NO_BUILD=1 (use the binaries already in target/release),
-#              GLANEUR_BIN (the glaneur binary to measure; default target/release/glaneur).
+#              GLANEUR_BIN (the glaneur binary to measure; default target/release/glaneur),
+#              SCALE_SITE_BIN (the site server; default target/release/examples/scale_site).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -43,7 +44,7 @@ while [[ $# -gt 0 ]]; do
     --seconds) SECONDS_MAX=$2; shift 2 ;;
     --interval) INTERVAL=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
-    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -65,6 +66,7 @@ if [[ -z ${BENCH_NO_BUILD:-} ]]; then
     cargo build --release --locked --quiet --bin glaneur --example scale_site
 fi
 BIN=${GLANEUR_BIN:-$ROOT/target/release/glaneur}
+SITE_BIN=${SCALE_SITE_BIN:-$ROOT/target/release/examples/scale_site}
 
 SERVER_PID="" CRAWL_PID=""
 cleanup() {
@@ -74,10 +76,10 @@ cleanup() {
 trap cleanup EXIT
 
 say "serving $HOSTS hosts x $PER_HOST pages"
-"$ROOT/target/release/examples/scale_site" --pages-per-host "$PER_HOST" --rate "$RATE" \
+"$SITE_BIN" --pages-per-host "$PER_HOST" --rate "$RATE" \
     --stats "$OUT/site.stats" >"$OUT/site.out" 2>"$OUT/site.err" &
 SERVER_PID=$!
-for _ in $(seq 300); do grep -q '^pages_per_host=' "$OUT/site.out" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 1200); do grep -q '^pages_per_host=' "$OUT/site.out" 2>/dev/null && break; sleep 0.1; done
 ADDR=$(sed -n 's/^addr=//p' "$OUT/site.out")
 [[ -n $ADDR ]] || { echo "the site did not start: $(cat "$OUT/site.err")" >&2; exit 1; }
 PORT=${ADDR##*:}

@@ -6,6 +6,12 @@ use clap::Parser;
 
 use cli::{Cli, Command};
 
+/// mimalloc instead of the system allocator: glibc's malloc and free took about a fifth of
+/// the crawl's CPU at 2,000 hosts (page parsing, HTTP, SQLite all allocate per page), and
+/// its per-thread arenas kept freed memory resident (BENCHMARKS.md, Scale).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The process exit codes (documented in `glaneur crawl --help` and the README).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitCode {

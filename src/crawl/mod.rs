@@ -31,7 +31,6 @@ mod run;
 use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
 use tokio_util::sync::CancellationToken;
 
@@ -39,7 +38,7 @@ use crate::config::{HostPolicy, Policy, SiteProfile};
 use crate::extract::ProfileSelectors;
 use crate::fetch::Fetcher;
 use crate::frontier::{Frontier, FrontierError};
-use crate::politeness::{Gate, RobotsRules, SharedStoreError};
+use crate::politeness::{Gate, SharedStoreError};
 
 use archive::ArchiveHandle;
 pub use archive::{ArchiveClosed, Written};
@@ -151,7 +150,7 @@ struct Shared {
     policy: Policy,
     sites: HashMap<String, Site>,
     /// robots.txt rules by origin, and when they expire.
-    robots: Mutex<HashMap<String, (Arc<RobotsRules>, Instant)>>,
+    robots: Mutex<robots::RobotsCache>,
     counters: Arc<Counters>,
     stop: CancellationToken,
     stop_reason: Mutex<Option<StopReason>>,

@@ -12,7 +12,7 @@ use crate::capture::Capture;
 use crate::config::HostPolicy;
 use crate::frontier::{ClaimedUrl, NewUrl, UrlKind};
 use crate::politeness::{
-    RobotsClaim, RobotsRules, SharedStoreError, StoredRobots, fetch_robots_stored,
+    IDLE_EVICTION, RobotsClaim, RobotsRules, SharedStoreError, StoredRobots, fetch_robots_stored,
     robots_retry_delay,
 };
 use crate::urls;
@@ -40,11 +40,13 @@ pub(super) async fn robots_for(
         return Some(Arc::new(RobotsRules::AllowAll));
     }
     let origin = url.origin().ascii_serialization();
-    if let Ok(cache) = shared.robots.lock()
-        && let Some((rules, expires)) = cache.get(&origin)
-        && Instant::now() < *expires
+    if let Some(rules) = shared
+        .robots
+        .lock()
+        .ok()
+        .and_then(|mut cache| cache.get(&origin, Instant::now()))
     {
-        return Some(Arc::clone(rules));
+        return Some(rules);
     }
     let Some(host) = urls::host_key(url) else {
         return Some(Arc::new(RobotsRules::AllowAll));
@@ -206,9 +208,68 @@ fn robots_ttl(rules: &RobotsRules) -> Duration {
 /// Caches the rules of `origin` in this process for `ttl`.
 fn remember_robots(shared: &Shared, origin: String, rules: &Arc<RobotsRules>, ttl: Duration) {
     if let Ok(mut cache) = shared.robots.lock() {
-        cache.insert(origin, (Arc::clone(rules), Instant::now() + ttl));
+        cache.insert(origin, Arc::clone(rules), ttl, Instant::now());
     }
 }
+
+/// An origin's robots.txt rules in [`RobotsCache`].
+struct CachedRobots {
+    rules: Arc<RobotsRules>,
+    expires: Instant,
+    last_used: Instant,
+}
+
+/// The robots.txt rules of the origins this process crawls, each until its expiry, and
+/// only while its host is crawled: rules unused for [`IDLE_EVICTION`] (as the host's
+/// limiter state) are dropped by a sweep every [`SWEEP_EVERY`], and fetched again if the
+/// host comes back. Its size follows the hosts crawled in the last minutes, not every
+/// host ever crawled (a robots.txt may hold up to 500 KiB).
+#[derive(Default)]
+pub(super) struct RobotsCache {
+    map: std::collections::HashMap<String, CachedRobots>,
+    last_sweep: Option<Instant>,
+}
+
+impl RobotsCache {
+    /// The fresh rules of `origin`, marked as used at `now`.
+    fn get(&mut self, origin: &str, now: Instant) -> Option<Arc<RobotsRules>> {
+        let cached = self.map.get_mut(origin)?;
+        if now >= cached.expires {
+            return None;
+        }
+        cached.last_used = now;
+        Some(Arc::clone(&cached.rules))
+    }
+
+    /// Keeps `rules` for `origin` for `ttl`, after dropping the expired and idle entries
+    /// at most every [`SWEEP_EVERY`].
+    fn insert(&mut self, origin: String, rules: Arc<RobotsRules>, ttl: Duration, now: Instant) {
+        if self
+            .last_sweep
+            .is_none_or(|at| now.saturating_duration_since(at) >= SWEEP_EVERY)
+        {
+            self.last_sweep = Some(now);
+            self.map.retain(|_, c| {
+                now < c.expires && now.saturating_duration_since(c.last_used) < IDLE_EVICTION
+            });
+        }
+        let cached = CachedRobots {
+            rules,
+            expires: now + ttl,
+            last_used: now,
+        };
+        self.map.insert(origin, cached);
+    }
+
+    /// Number of origins whose rules are kept.
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.map.len()
+    }
+}
+
+/// How often [`RobotsCache`] drops its idle entries.
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
 /// Queues the in-scope `Sitemap:` URLs of a robots.txt (fetched every run: kind `Other`).
 async fn queue_sitemaps(
@@ -232,5 +293,47 @@ async fn queue_sitemaps(
     }
     if let Err(e) = db(&shared.frontier, move |f| f.add(&sitemaps)).await {
         shared.fail(e);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules() -> Arc<RobotsRules> {
+        Arc::new(RobotsRules::AllowAll)
+    }
+
+    #[test]
+    fn robots_rules_expire_and_idle_origins_are_dropped_by_the_sweep() {
+        let start = Instant::now();
+        let mut cache = RobotsCache::default();
+        cache.insert("http://a.test".into(), rules(), ROBOTS_TTL, start);
+        cache.insert("http://b.test".into(), rules(), ROBOTS_TTL, start);
+        cache.insert(
+            "http://c.test".into(),
+            rules(),
+            Duration::from_secs(5),
+            start,
+        );
+        assert!(
+            cache
+                .get("http://c.test", start + Duration::from_secs(4))
+                .is_some()
+        );
+        assert!(
+            cache
+                .get("http://c.test", start + Duration::from_secs(5))
+                .is_none(),
+            "expired rules are not used"
+        );
+        // a.test stays in use; b.test and the expired c.test are idle past the limit.
+        let later = start + IDLE_EVICTION - Duration::from_secs(1);
+        assert!(cache.get("http://a.test", later).is_some());
+        let swept = start + IDLE_EVICTION + SWEEP_EVERY;
+        cache.insert("http://d.test".into(), rules(), ROBOTS_TTL, swept);
+        assert_eq!(cache.len(), 2, "a.test (used) and d.test (new) are kept");
+        assert!(cache.get("http://a.test", swept).is_some());
+        assert!(cache.get("http://b.test", swept).is_none());
     }
 }

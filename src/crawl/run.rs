@@ -347,7 +347,7 @@ fn start(
         readers: super::readers::PageReaders::per_core(),
         policy: settings.policy.clone(),
         sites,
-        robots: Mutex::new(std::collections::HashMap::new()),
+        robots: Mutex::new(super::robots::RobotsCache::default()),
         counters,
         stop,
         stop_reason: Mutex::new(None),

@@ -29,6 +29,9 @@ use super::{
     UrlRecord,
 };
 
+/// The SQLite page cache of the crawl's connection, in KiB (the bound of its memory).
+pub const SQLITE_CACHE_KIB: i64 = 64 * 1024;
+
 /// Schema version written to `PRAGMA user_version`.
 pub const SCHEMA_VERSION: i64 = 3;
 
@@ -266,9 +269,11 @@ impl SqliteFrontier {
         let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
-        // Up to 256 MiB of page cache (the default is 2 MiB; filled only as the file grows):
-        // the upper levels of the indexes of a 10-million-URL frontier stay in memory.
-        conn.pragma_update(None, "cache_size", -262_144)?;
+        // Up to 64 MiB of page cache (the default is 2 MiB; filled only as the file grows):
+        // the upper levels of the indexes of a 10-million-URL frontier (about a fiftieth of
+        // their size) stay in memory, the leaves come from the OS's file cache. 256 MiB made
+        // the crawl's resident size follow the state's size up to that bound.
+        conn.pragma_update(None, "cache_size", -SQLITE_CACHE_KIB)?;
         // The WAL is checkpointed by a thread of its own (`checkpoint`); past 64 MiB of
         // WAL the writer checkpoints too.
         conn.pragma_update(None, "wal_autocheckpoint", 16_384)?;
