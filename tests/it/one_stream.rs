@@ -209,9 +209,14 @@ fn article_places_read_back(dir: &Path, articles: &str, ext: &str) {
         let url = row["url"].as_str().expect("url");
         let file = row["warc_file"].as_str().expect("warc_file");
         let offset = row["warc_offset"].as_u64().expect("warc_offset");
-        let inner = row["warc_inner_offset"].as_u64().expect("warc_inner_offset");
+        let inner = row["warc_inner_offset"]
+            .as_u64()
+            .expect("warc_inner_offset");
         assert_eq!(offset, 0, ".{ext}: one stream, one member/frame: {line}");
-        assert!(places.insert((file.to_string(), inner)), "{url}: place shared");
+        assert!(
+            places.insert((file.to_string(), inner)),
+            "{url}: place shared"
+        );
         let record = glaneur::read::read_record_at(dir, file, offset, inner).expect("record");
         assert_eq!(record.record_type(), Some("response"), "{url} .{ext}");
         assert_eq!(record.header("WARC-Target-URI"), Some(url), ".{ext}");
@@ -222,7 +227,11 @@ fn article_places_read_back(dir: &Path, articles: &str, ext: &str) {
         let info: serde_json::Value = serde_json::from_str(&info).expect("info JSON");
         assert_eq!(
             (&info["filename"], &info["offset"], &info["inner_offset"]),
-            (&row["warc_file"], &row["warc_offset"], &row["warc_inner_offset"]),
+            (
+                &row["warc_file"],
+                &row["warc_offset"],
+                &row["warc_inner_offset"]
+            ),
             "get --info and articles name one place for {url} (.{ext})"
         );
     }
