@@ -365,7 +365,7 @@ mod tests {
         assert!(text.starts_with("url,title,published"));
         assert!(text.contains("\"Un \"\"titre\"\", virgule\""));
         assert!(
-            text.contains("2023-11-14T22:13:20Z,f.warc.zst,42,C,current,,1,2023-11-14T22:13:20Z")
+            text.contains("2023-11-14T22:13:20Z,f.warc.zst,42,0,C,current,,1,2023-11-14T22:13:20Z")
         );
     }
 
