@@ -118,6 +118,49 @@ def truth(site_dir):
     return [json.loads(l) for l in open(os.path.join(site_dir, "truth.jsonl"), encoding="utf-8")]
 
 
+def index_lines(z, names):
+    """The CDXJ lines of the package: indexes/index.cdx, or the ZipNum pair
+    indexes/index.cdx.gz + indexes/index.idx (never both), every block checked: stored
+    entry, one gzip member at the offset and length its .idx line names, SHA-256 right,
+    starting with the key named, blocks in order and covering the whole file."""
+    plain = "indexes/index.cdx" in names
+    zipnum = "indexes/index.cdx.gz" in names
+    if plain == zipnum:
+        fail(f"expected index.cdx or index.cdx.gz + index.idx, found {names}")
+    if plain:
+        return z.read("indexes/index.cdx").decode("utf-8").splitlines()
+    if z.getinfo("indexes/index.cdx.gz").compress_type != zipfile.ZIP_STORED:
+        fail("indexes/index.cdx.gz is not stored")
+    data = z.read("indexes/index.cdx.gz")
+    idx = z.read("indexes/index.idx").decode("utf-8").splitlines()
+    meta = json.loads(idx[0].split(" ", 2)[2]) if idx and idx[0].startswith("!meta 0 ") else fail("no !meta line")
+    if meta.get("format") != "cdxj-gzip-1.0" or meta.get("filename") != "index.cdx.gz":
+        fail(f"index.idx meta line: {idx[0]}")
+    lines, end = [], 0
+    for entry in idx[1:]:
+        prefix, js = entry.split(" {", 1)
+        j = json.loads("{" + js)
+        off, length = int(j["offset"]), int(j["length"])
+        if off != end:
+            fail(f"index.idx: block at {off}, expected {end}")
+        block = data[off:off + length]
+        if j.get("digest") != "sha256:" + hashlib.sha256(block).hexdigest():
+            fail(f"index.idx: digest of the block at {off}")
+        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        text = d.decompress(block).decode("utf-8")
+        if not d.eof or d.unused_data:
+            fail(f"index.cdx.gz: the block at {off} is not one gzip member")
+        block_lines = text.splitlines()
+        if not block_lines[0].startswith(prefix + " "):
+            fail(f"index.idx: block at {off} starts with {block_lines[0][:80]}, not {prefix}")
+        lines += block_lines
+        end = off + length
+    if end != len(data):
+        fail(f"index.cdx.gz: {len(data) - end} bytes after the last block")
+    print(f"ZipNum index: {len(idx) - 1} blocks, {len(lines)} lines")
+    return lines
+
+
 def check_package(site_dir, archive_dir, wacz):
     src = source_records(archive_dir)
     z = zipfile.ZipFile(wacz)
@@ -159,8 +202,7 @@ def check_package(site_dir, archive_dir, wacz):
             seen += 1
     if seen != len(src):
         fail(f"{seen} records in the package, {len(src)} in the source")
-    index_name = "indexes/index.cdx"
-    lines = z.read(index_name).decode("utf-8").splitlines()
+    lines = index_lines(z, names)
     if lines != sorted(lines):
         fail("index not sorted")
     for line in lines:

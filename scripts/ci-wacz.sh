@@ -66,7 +66,12 @@ TOML
 "$SHARED/testsite/serve.sh" --stop "$PORT" >/dev/null 2>&1
 
 echo "== 2. glaneur wacz; wacz validate; independent checks"
-"$BIN" wacz "$WORK/archive" --output "$WORK/site.wacz" --title "Silicon Lab (test site)"
+# The ZipNum index (index.cdx.gz + index.idx) that large packages get: what every reader
+# below must open (the plain index.cdx of small packages is checked by tests/it/wacz.rs).
+"$BIN" wacz "$WORK/archive" --output "$WORK/site.wacz" --title "Silicon Lab (test site)" \
+    --index zipnum
+"$PY" -c 'import sys, zipfile; sys.exit("indexes/index.idx" not in zipfile.ZipFile(sys.argv[1]).namelist())' \
+    "$WORK/site.wacz" || { echo "FAIL: no ZipNum index"; exit 1; }
 "$VENV/bin/wacz" validate -f "$WORK/site.wacz" | tail -1 | tee "$WORK/validate.txt"
 grep -q 'Validation succeeded' "$WORK/validate.txt" || { echo "FAIL: wacz validate"; exit 1; }
 "$PY" scripts/check_wacz.py package "$WORK/site" "$WORK/archive" "$WORK/site.wacz"

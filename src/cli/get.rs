@@ -85,7 +85,7 @@ pub fn run(args: &GetArgs, printer: Printer) -> anyhow::Result<ExitCode> {
     } else if args.info {
         let e = &capture.entry;
         let original = capture.original.as_ref().map(
-            |(o, _)| json!({"timestamp": o.timestamp, "filename": o.filename, "offset": o.offset}),
+            |(o, _)| json!({"timestamp": o.timestamp, "filename": o.filename, "offset": o.offset, "inner_offset": o.inner}),
         );
         printer.out_json(&json!({
             "url": e.url,
@@ -96,6 +96,7 @@ pub fn run(args: &GetArgs, printer: Printer) -> anyhow::Result<ExitCode> {
             "digest": e.digest,
             "filename": e.filename,
             "offset": e.offset,
+            "inner_offset": e.inner,
             "length": e.length,
             "revisit_of": original,
         }))?;

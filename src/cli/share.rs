@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use chrono::NaiveDate;
-use glaneur::wacz::{DictChoice, Target, WaczOptions, convert, write_wacz};
+use glaneur::wacz::{DictChoice, IndexFormat, Target, WaczOptions, convert, write_wacz};
 
 use super::{Printer, UsageError};
 use crate::ExitCode;
@@ -32,6 +32,14 @@ pub struct WaczArgs {
     /// The package title (shown by ReplayWeb.page).
     #[arg(long)]
     pub title: Option<String>,
+    /// gzip level of the records (0 to 9): 1 by default, about twice as fast as 6 for a
+    /// package about 16 % larger.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(0..=9))]
+    pub gzip_level: Option<u32>,
+    /// The index: `cdx` (plain `indexes/index.cdx`), `zipnum` (`index.cdx.gz` +
+    /// `index.idx`, loaded a block at a time), or `auto` (ZipNum past 20,000 lines).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub index: IndexFormat,
     /// Print the report as JSON on standard output.
     #[arg(long)]
     pub json: bool,
@@ -86,6 +94,8 @@ pub fn run_wacz(args: &WaczArgs, printer: Printer) -> anyhow::Result<ExitCode> {
         from: args.from,
         to: args.to,
         title: args.title.clone(),
+        gzip_level: args.gzip_level,
+        index: args.index,
     };
     let start = Instant::now();
     let report = write_wacz(&args.archive, &args.output, &options)

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 use crate::frontier::{CaptureState, Frontier, FrontierError, LostRecords, StoredRecord};
-use crate::warc::{Record, RepairReport, WarcReader};
+use crate::warc::{DamagedSpan, Record, RepairReport, WarcReader};
 
 /// The files a killed run may have left orphan responses in: the repaired `.open` files
 /// and the closed WARC files of `dir` not yet in its index, sorted by name (oldest first).
@@ -160,18 +160,7 @@ pub fn reconcile_repairs(
         for report in reports.iter_mut().filter(|r| !r.reconciled) {
             let lost = LostRecords {
                 file: report.file.clone(),
-                ranges: report
-                    .spans
-                    .iter()
-                    .map(|d| {
-                        let end = if d.tail {
-                            u64::MAX
-                        } else {
-                            d.offset + d.length
-                        };
-                        (d.offset, end)
-                    })
-                    .collect(),
+                ranges: report.spans.iter().map(DamagedSpan::lost_range).collect(),
                 undescribed: report.undescribed.clone(),
             };
             let n = frontier.requeue_lost(&lost, Utc::now())?;

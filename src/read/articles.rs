@@ -53,8 +53,13 @@ pub struct ArticleRow {
     /// The WARC file holding the page's response record.
     pub warc_file: String,
     /// Offset of the response record in that file (of the metadata record when the
-    /// response is in another file).
+    /// response is in another file): where its gzip member or zstd frame starts.
     pub warc_offset: u64,
+    /// Where the record starts in the decoded bytes of the member/frame at `warc_offset`:
+    /// 0 for glaneur's files (one member/frame per record); in a file compressed as one
+    /// stream every record is at `warc_offset` 0 and this tells them apart (as the
+    /// index's `inner_offset` does). [`super::read_record_at`] takes both.
+    pub warc_inner_offset: u64,
     /// All categories, primary first.
     pub categories: Vec<String>,
     /// `current`, or `gone` when its latest capture is a 404/410 or a redirect away.
@@ -137,6 +142,8 @@ struct Found {
     /// Index into [`Export::names`].
     file: usize,
     warc_offset: u64,
+    /// Where the response record starts in the decoded bytes of its frame/member.
+    warc_inner: u64,
     /// Offset of the metadata record's frame/member.
     meta_offset: u64,
     /// Where the metadata record starts in the decoded bytes of its frame/member.
@@ -169,26 +176,26 @@ fn file_articles(path: &Path, (file, rank): (usize, u32), filter: &Filter) -> Fi
         }
     });
     let name = scan.name.clone();
-    // Responses (and revisits) of this file: record id -> (offset, date).
-    let captures: HashMap<&str, (u64, DateTime<Utc>)> = scan
+    // Responses (and revisits) of this file: record id -> ((offset, inner), date).
+    let captures: HashMap<&str, ((u64, u64), DateTime<Utc>)> = scan
         .captures
         .iter()
         .filter(|c| c.kind != CaptureKind::Resource)
-        .map(|c| (c.record_id.as_str(), (c.offset, c.date)))
+        .map(|c| (c.record_id.as_str(), ((c.offset, c.inner), c.date)))
         .collect();
     let found = scan
         .articles
         .iter()
         .filter(|a| matching.contains(&(a.offset, a.inner)))
         .map(|a| {
-            let (warc_offset, captured_at) = a
+            let (place, captured_at) = a
                 .refers_to
                 .as_deref()
                 .and_then(|id| captures.get(id).copied())
-                .unwrap_or((a.offset, a.date));
+                .unwrap_or(((a.offset, a.inner), a.date));
             let row = unframed
                 .remove(&(a.offset, a.inner))
-                .map(|article| Box::new(row(article, captured_at, name.clone(), warc_offset)));
+                .map(|article| Box::new(row(article, captured_at, name.clone(), place)));
             let url = canonical_of(&a.url, a.canonical_url.as_deref()).to_string();
             Found {
                 own: url == a.url,
@@ -199,7 +206,8 @@ fn file_articles(path: &Path, (file, rank): (usize, u32), filter: &Filter) -> Fi
                 life: Lifecycle::default(),
                 captured_at,
                 file,
-                warc_offset,
+                warc_offset: place.0,
+                warc_inner: place.1,
                 meta_offset: a.offset,
                 meta_inner: a.inner,
                 row,
@@ -219,8 +227,17 @@ fn file_articles(path: &Path, (file, rank): (usize, u32), filter: &Filter) -> Fi
     }
 }
 
-fn row(a: Article, captured_at: DateTime<Utc>, warc_file: String, warc_offset: u64) -> ArticleRow {
-    ArticleRow::new(a, captured_at, warc_file, warc_offset)
+/// The row of an article whose page's record is at `(offset, inner offset)` of `warc_file`.
+fn row(
+    a: Article,
+    captured_at: DateTime<Utc>,
+    warc_file: String,
+    (warc_offset, warc_inner_offset): (u64, u64),
+) -> ArticleRow {
+    ArticleRow {
+        warc_inner_offset,
+        ..ArticleRow::new(a, captured_at, warc_file, warc_offset)
+    }
 }
 
 /// Groups the records found by article (canonical URL), fills in their lifecycle,
@@ -312,6 +329,7 @@ impl ArticleRow {
             captured_at,
             warc_file,
             warc_offset,
+            warc_inner_offset: 0,
             categories: a.categories,
             status: ArticleStatus::Current,
             gone_since: None,
@@ -380,6 +398,7 @@ impl Export {
                 a.captured_at,
                 names[a.file].as_str(),
                 a.warc_offset,
+                a.warc_inner,
             )
                 .cmp(&(
                     b.url.as_str(),
@@ -387,6 +406,7 @@ impl Export {
                     b.captured_at,
                     names[b.file].as_str(),
                     b.warc_offset,
+                    b.warc_inner,
                 ))
         });
         let found = by_article(found, &histories, filter, all_captures);
@@ -454,7 +474,12 @@ impl Export {
                 article.url
             ));
         }
-        let mut row = row(article, f.captured_at, name.clone(), f.warc_offset);
+        let mut row = row(
+            article,
+            f.captured_at,
+            name.clone(),
+            (f.warc_offset, f.warc_inner),
+        );
         row.url = f.url.clone();
         with_listing_categories(&mut row, f);
         Ok(f.life.apply(row))

@@ -26,7 +26,7 @@ pub enum Format {
 
 /// The export column names, in order (JSON Lines and CSV; Parquet adds
 /// `published_text` and `modified_text`).
-pub const COLUMNS: [&str; 16] = [
+pub const COLUMNS: [&str; 17] = [
     "url",
     "title",
     "published",
@@ -38,6 +38,7 @@ pub const COLUMNS: [&str; 16] = [
     "captured_at",
     "warc_file",
     "warc_offset",
+    "warc_inner_offset",
     "categories",
     "status",
     "gone_since",
@@ -129,6 +130,7 @@ impl<W: Write + Send> RowWriter<W> {
             Sink::Csv(w) => {
                 for r in rows {
                     let offset = r.warc_offset.to_string();
+                    let inner = r.warc_inner_offset.to_string();
                     let captured = r
                         .captured_at
                         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -152,6 +154,7 @@ impl<W: Write + Send> RowWriter<W> {
                         captured.as_str(),
                         r.warc_file.as_str(),
                         offset.as_str(),
+                        inner.as_str(),
                         categories.as_str(),
                         r.status.as_str(),
                         gone_since.as_str(),
@@ -202,7 +205,7 @@ const ROW_GROUP_BYTES: usize = 64 << 20;
 /// | `published`, `modified` | Timestamp(µs, "UTC"); a date without time is midnight UTC |
 /// | `authors`, `categories` | `List<Utf8>`, not null (empty when none) |
 /// | `captured_at` | Timestamp(µs, "UTC"), not null |
-/// | `warc_offset`, `versions` | Int64, not null |
+/// | `warc_offset`, `warc_inner_offset`, `versions` | Int64, not null |
 /// | `status` | Utf8, not null (`current` or `gone`) |
 /// | `gone_since`, `last_changed` | Timestamp(µs, "UTC") |
 /// | `published_text`, `modified_text` | Utf8: the value as found (offset, or date only) |
@@ -221,6 +224,7 @@ pub fn parquet_schema() -> Schema {
         Field::new("captured_at", ts(), false),
         Field::new("warc_file", DataType::Utf8, false),
         Field::new("warc_offset", DataType::Int64, false),
+        Field::new("warc_inner_offset", DataType::Int64, false),
         Field::new("categories", list(), false),
         Field::new("status", DataType::Utf8, false),
         Field::new("gone_since", ts(), true),
@@ -301,6 +305,11 @@ fn record_batch(rows: &[ArticleRow]) -> std::io::Result<RecordBatch> {
                 .map(|r| i64::try_from(r.warc_offset).unwrap_or(i64::MAX))
                 .collect::<Int64Array>(),
         ),
+        Arc::new(
+            rows.iter()
+                .map(|r| i64::try_from(r.warc_inner_offset).unwrap_or(i64::MAX))
+                .collect::<Int64Array>(),
+        ),
         lists(&|r| &r.categories),
         strings(&|r| Some(r.status.as_str())),
         dates(&|r| r.gone_since.as_ref().map(micros)),
@@ -356,7 +365,7 @@ mod tests {
         assert!(text.starts_with("url,title,published"));
         assert!(text.contains("\"Un \"\"titre\"\", virgule\""));
         assert!(
-            text.contains("2023-11-14T22:13:20Z,f.warc.zst,42,C,current,,1,2023-11-14T22:13:20Z")
+            text.contains("2023-11-14T22:13:20Z,f.warc.zst,42,0,C,current,,1,2023-11-14T22:13:20Z")
         );
     }
 

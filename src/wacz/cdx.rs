@@ -9,6 +9,7 @@ use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
+use sha2::Digest;
 use url::Url;
 
 use super::raw::RawRecord;
@@ -124,6 +125,128 @@ fn http_content_type(head: &[u8]) -> Option<String> {
     })
 }
 
+/// The form of a package's index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum IndexFormat {
+    /// `indexes/index.cdx` up to [`ZIPNUM_FROM_LINES`] lines, ZipNum past that.
+    #[default]
+    Auto,
+    /// `indexes/index.cdx`: plain CDXJ, which readers load whole.
+    Cdx,
+    /// `indexes/index.cdx.gz` + `indexes/index.idx` (ZipNum): blocks of
+    /// [`ZIPNUM_BLOCK_LINES`] lines, each one gzip member, and the first key of each block
+    /// with its place, so that a reader loads only the blocks a lookup needs.
+    Zipnum,
+}
+
+impl IndexFormat {
+    /// Whether an index of `lines` lines is written as ZipNum.
+    pub fn zipnum_for(self, lines: u64) -> bool {
+        match self {
+            IndexFormat::Auto => lines > ZIPNUM_FROM_LINES,
+            IndexFormat::Cdx => false,
+            IndexFormat::Zipnum => true,
+        }
+    }
+}
+
+/// Index lines past which `--index auto` writes ZipNum: about 5 MB of CDXJ, which
+/// ReplayWeb.page would otherwise load whole before showing anything.
+pub const ZIPNUM_FROM_LINES: u64 = 20_000;
+
+/// CDXJ lines per ZipNum block (py-wacz writes 1024 too).
+pub const ZIPNUM_BLOCK_LINES: usize = 1024;
+
+/// The ZipNum format named in the first line of `index.idx`, as py-wacz and ReplayWeb.page
+/// write and read it.
+pub const ZIPNUM_FORMAT: &str = "cdxj-gzip-1.0";
+
+/// Writes sorted CDXJ lines (given as bytes, each line ending with `\n`) as ZipNum
+/// blocks: every [`ZIPNUM_BLOCK_LINES`] lines one gzip member written to `inner`, and
+/// for each block one `index.idx` line: `<key> <timestamp> {"offset", "length",
+/// "digest", "filename"}` (the block's first key, its place in `filename`, the SHA-256 of
+/// its compressed bytes).
+pub struct ZipNumWriter<W: Write> {
+    inner: W,
+    filename: String,
+    block: Vec<u8>,
+    lines_in_block: usize,
+    per_block: usize,
+    offset: u64,
+    idx: Vec<String>,
+}
+
+impl<W: Write> ZipNumWriter<W> {
+    /// A writer of blocks of `per_block` lines into `inner`, the file named `filename`
+    /// in the index folder.
+    pub fn new(inner: W, filename: &str, per_block: usize) -> ZipNumWriter<W> {
+        ZipNumWriter {
+            inner,
+            filename: filename.to_string(),
+            block: Vec::new(),
+            lines_in_block: 0,
+            per_block: per_block.max(1),
+            offset: 0,
+            idx: vec![format!(
+                "!meta 0 {}",
+                serde_json::json!({"format": ZIPNUM_FORMAT, "filename": filename})
+            )],
+        }
+    }
+
+    fn flush_block(&mut self) -> io::Result<()> {
+        if self.block.is_empty() {
+            return Ok(());
+        }
+        let first = self.block.split(|&b| b == b'\n').next().unwrap_or(&[]);
+        let first = String::from_utf8_lossy(first);
+        let prefix = first
+            .split_once(" {")
+            .map_or(first.trim(), |(p, _)| p.trim());
+        let member = super::encode::gzip_member_at(&self.block, 6)?;
+        let digest = sha2::Sha256::digest(&member);
+        let json = serde_json::json!({
+            "offset": self.offset,
+            "length": member.len(),
+            "digest": format!("sha256:{}", data_encoding::HEXLOWER.encode(&digest)),
+            "filename": self.filename,
+        });
+        self.idx.push(format!("{prefix} {json}"));
+        self.inner.write_all(&member)?;
+        self.offset += member.len() as u64;
+        self.block.clear();
+        self.lines_in_block = 0;
+        Ok(())
+    }
+
+    /// Writes the last block; returns the inner writer and the lines of `index.idx`
+    /// (without line ends; the first is the `!meta` line).
+    pub fn finish(mut self) -> io::Result<(W, Vec<String>)> {
+        self.flush_block()?;
+        Ok((self.inner, self.idx))
+    }
+}
+
+impl<W: Write> Write for ZipNumWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut rest = buf;
+        while let Some(i) = rest.iter().position(|&b| b == b'\n') {
+            self.block.extend_from_slice(&rest[..=i]);
+            rest = &rest[i + 1..];
+            self.lines_in_block += 1;
+            if self.lines_in_block == self.per_block {
+                self.flush_block()?;
+            }
+        }
+        self.block.extend_from_slice(rest);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// Sorts lines with bounded memory: runs of [`RUN_BYTES`] are sorted and written to
 /// temporary files in `dir`, then merged.
 pub struct ExternalSort {
@@ -132,6 +255,7 @@ pub struct ExternalSort {
     bytes: usize,
     runs: Vec<PathBuf>,
     limit: usize,
+    pushed: u64,
 }
 
 impl ExternalSort {
@@ -148,12 +272,24 @@ impl ExternalSort {
             bytes: 0,
             runs: Vec::new(),
             limit,
+            pushed: 0,
         }
+    }
+
+    /// Lines pushed so far.
+    pub fn len(&self) -> u64 {
+        self.pushed
+    }
+
+    /// True when no line was pushed.
+    pub fn is_empty(&self) -> bool {
+        self.pushed == 0
     }
 
     /// Adds a line (without line end).
     pub fn push(&mut self, line: String) -> io::Result<()> {
         self.bytes += line.len() + 24;
+        self.pushed += 1;
         self.lines.push(line);
         if self.bytes >= self.limit {
             self.spill()?;
@@ -292,6 +428,66 @@ mod tests {
             0,
             "runs removed"
         );
+    }
+
+    /// A ZipNum index reads back as the plain lines: every block one gzip member at the
+    /// place its `.idx` line names, starting with the key named, its digest right.
+    #[test]
+    fn zipnum_blocks_hold_the_lines_at_the_places_the_idx_names() {
+        use std::io::Read;
+        let lines: Vec<String> = (0..2500)
+            .map(|i| {
+                format!(
+                    "com,example)/p{i:05} 20240501100000 {{\"url\":\"http://example.com/p{i:05}\"}}"
+                )
+            })
+            .collect();
+        let mut z = ZipNumWriter::new(Vec::new(), "index.cdx.gz", 1000);
+        for l in &lines {
+            z.write_all(l.as_bytes()).expect("write");
+            z.write_all(b"\n").expect("write");
+        }
+        let (data, idx) = z.finish().expect("finish");
+        let meta: serde_json::Value =
+            serde_json::from_str(idx[0].strip_prefix("!meta 0 ").expect("meta line"))
+                .expect("meta JSON");
+        assert_eq!(
+            (meta["format"].as_str(), meta["filename"].as_str()),
+            (Some(ZIPNUM_FORMAT), Some("index.cdx.gz"))
+        );
+        assert_eq!(idx.len(), 4, "3 blocks: 1000, 1000, 500 lines");
+        let mut all = String::new();
+        let mut end = 0;
+        for (n, line) in idx[1..].iter().enumerate() {
+            let (prefix, json) = line.split_once(" {").expect("prefix and JSON");
+            assert_eq!(
+                prefix,
+                &lines[n * 1000][..lines[n * 1000].find(" {").expect("{")]
+            );
+            let j: serde_json::Value = serde_json::from_str(&format!("{{{json}")).expect("json");
+            let (offset, length) = (
+                j["offset"].as_u64().expect("offset") as usize,
+                j["length"].as_u64().expect("length") as usize,
+            );
+            assert_eq!(offset, end, "blocks follow each other");
+            end = offset + length;
+            let member = &data[offset..end];
+            let digest = sha2::Sha256::digest(member);
+            assert_eq!(
+                j["digest"],
+                format!("sha256:{}", data_encoding::HEXLOWER.encode(&digest))
+            );
+            let mut d = flate2::read::GzDecoder::new(member);
+            let mut text = String::new();
+            d.read_to_string(&mut text).expect("one gzip member");
+            assert_eq!(d.into_inner().len(), 0, "one member per block");
+            all.push_str(&text);
+        }
+        assert_eq!(end, data.len());
+        assert_eq!(all, lines.join("\n") + "\n");
+        assert!(IndexFormat::Auto.zipnum_for(ZIPNUM_FROM_LINES + 1));
+        assert!(!IndexFormat::Auto.zipnum_for(ZIPNUM_FROM_LINES));
+        assert!(IndexFormat::Zipnum.zipnum_for(1) && !IndexFormat::Cdx.zipnum_for(u64::MAX));
     }
 
     #[test]

@@ -111,7 +111,7 @@ pub fn convert(
             return Err(WaczError::Exists(output));
         }
         let encoding = match target {
-            Target::Gzip => Encoding::Gzip,
+            Target::Gzip => Encoding::Gzip(super::encode::GZIP_LEVEL),
             Target::Zstd => Encoding::Zstd(match dict {
                 DictChoice::Off => None,
                 DictChoice::File(_) => fixed.clone(),

@@ -19,6 +19,7 @@ pub mod raw;
 
 use std::path::{Path, PathBuf};
 
+pub use cdx::IndexFormat;
 pub use convert::{Converted, DictChoice, Target, convert};
 pub use package::{WACZ_VERSION, WaczOptions, WaczReport, write_wacz};
 

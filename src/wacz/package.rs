@@ -13,8 +13,8 @@ use sha2::{Digest, Sha256};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
-use super::cdx::{ExternalSort, cdx_line};
-use super::encode::{BATCH_BYTES, Encoding};
+use super::cdx::{ExternalSort, IndexFormat, ZIPNUM_BLOCK_LINES, ZipNumWriter, cdx_line};
+use super::encode::{BATCH_BYTES, Encoding, WACZ_GZIP_LEVEL};
 use super::pages::{PageLines, header_line};
 use super::raw::{Batches, RawReader, RawRecord};
 use super::{WaczError, output_stem, warc_files_in};
@@ -33,6 +33,10 @@ pub struct WaczOptions {
     pub to: Option<NaiveDate>,
     /// The package title (default: "glaneur archive").
     pub title: Option<String>,
+    /// gzip level of the records (default [`WACZ_GZIP_LEVEL`]).
+    pub gzip_level: Option<u32>,
+    /// The form of the index.
+    pub index: IndexFormat,
 }
 
 impl WaczOptions {
@@ -265,7 +269,9 @@ fn add_warc<W: Write + std::io::Seek>(
                 entry.insert(Hashing::new(zip))
             }
         };
-        write_batch(out, &batch, &filename, &mut offset, parts).map_err(WaczError::io(file))?;
+        let encoding = Encoding::Gzip(options.gzip_level.unwrap_or(WACZ_GZIP_LEVEL));
+        write_batch(out, &batch, (&filename, &encoding), &mut offset, parts)
+            .map_err(WaczError::io(file))?;
     }
     if let Some(out) = entry {
         parts.resources.push(out.resource(&path));
@@ -278,11 +284,11 @@ fn add_warc<W: Write + std::io::Seek>(
 fn write_batch<W: Write>(
     out: &mut Hashing<'_, W>,
     batch: &[RawRecord],
-    filename: &str,
+    (filename, encoding): (&str, &Encoding),
     offset: &mut u64,
     parts: &mut Parts,
 ) -> std::io::Result<()> {
-    let members = Encoding::Gzip.encode_all(batch)?;
+    let members = encoding.encode_all(batch)?;
     for (record, member) in batch.iter().zip(&members) {
         out.write_all(member)?;
         let length = member.len() as u64;
@@ -300,6 +306,35 @@ fn write_batch<W: Write>(
     Ok(())
 }
 
+/// Writes the index as ZipNum: `indexes/index.cdx.gz` (stored: its blocks are gzip
+/// members a reader fetches by range) and `indexes/index.idx`.
+fn write_zipnum<W: Write + std::io::Seek>(
+    zip: &mut ZipWriter<W>,
+    index: ExternalSort,
+    parts: &mut Parts,
+) -> std::io::Result<()> {
+    let zerr = |e: zip::result::ZipError| std::io::Error::other(e.to_string());
+    let stored = SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Stored)
+        .large_file(true);
+    zip.start_file("indexes/index.cdx.gz", stored)
+        .map_err(zerr)?;
+    let mut blocks = ZipNumWriter::new(Hashing::new(zip), "index.cdx.gz", ZIPNUM_BLOCK_LINES);
+    parts.report.index_lines = index.finish(&mut blocks)?;
+    let (out, idx) = blocks.finish()?;
+    parts.resources.push(out.resource("indexes/index.cdx.gz"));
+    let deflated = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
+    zip.start_file("indexes/index.idx", deflated)
+        .map_err(zerr)?;
+    let mut out = Hashing::new(zip);
+    for line in &idx {
+        out.write_all(line.as_bytes())?;
+        out.write_all(b"\n")?;
+    }
+    parts.resources.push(out.resource("indexes/index.idx"));
+    Ok(())
+}
+
 /// Writes the index, the page list, `datapackage.json` and `datapackage-digest.json`.
 fn finish_package<W: Write + std::io::Seek>(
     zip: &mut ZipWriter<W>,
@@ -311,12 +346,16 @@ fn finish_package<W: Write + std::io::Seek>(
         .large_file(true);
     let zerr = |e: zip::result::ZipError| std::io::Error::other(e.to_string());
 
-    zip.start_file("indexes/index.cdx", deflated)
-        .map_err(zerr)?;
     let index = std::mem::replace(&mut parts.index, ExternalSort::new(Path::new(".")));
-    let mut out = Hashing::new(zip);
-    parts.report.index_lines = index.finish(&mut out)?;
-    parts.resources.push(out.resource("indexes/index.cdx"));
+    if options.index.zipnum_for(index.len()) {
+        write_zipnum(zip, index, parts)?;
+    } else {
+        zip.start_file("indexes/index.cdx", deflated)
+            .map_err(zerr)?;
+        let mut out = Hashing::new(zip);
+        parts.report.index_lines = index.finish(&mut out)?;
+        parts.resources.push(out.resource("indexes/index.cdx"));
+    }
 
     parts.pages.flush()?;
     let title = options.title.as_deref().unwrap_or("glaneur archive");
@@ -382,7 +421,7 @@ mod tests {
             site: Some("News.test".into()),
             from: day("2024-05-01"),
             to: day("2024-05-31"),
-            title: None,
+            ..Default::default()
         };
         assert!(options.filtered());
         assert!(options.selects(&record(Some("http://news.test/a"), "2024-05-01T00:00:00Z")));

@@ -110,23 +110,10 @@ impl RawReader {
 
     fn read_record(&mut self) -> Result<Option<RawRecord>, WaczError> {
         // Stray line ends between records are not part of any record.
-        loop {
-            let buf = self
-                .input
-                .fill_buf()
-                .map_err(|e| malformed(&self.path, self.position, e.to_string()))?;
-            if buf.is_empty() {
-                return Ok(None);
-            }
-            let k = buf
-                .iter()
-                .take_while(|&&b| b == b'\r' || b == b'\n')
-                .count();
-            if k == 0 {
-                break;
-            }
-            self.input.consume(k);
-            self.position += k as u64;
+        match crate::warc::skip_line_ends(&mut self.input) {
+            Ok(Some(k)) => self.position += k,
+            Ok(None) => return Ok(None),
+            Err(e) => return Err(malformed(&self.path, self.position, e.to_string())),
         }
         let mut bytes = Vec::with_capacity(4096);
         let first = self.read_line(&mut bytes)?;

@@ -13,7 +13,7 @@ pub use dict::{
 };
 pub use reader::{
     DICTIONARY_COPIES_DIR, MAX_BLOCK_IN_MEMORY, WarcReader, compression_of, dictionary_copy_path,
-    is_oversized_record, read_records, zstd_dictionary,
+    is_oversized_record, read_records, skip_line_ends, zstd_dictionary,
 };
 pub use record::{Record, RecordId, dechunk, http_body_offset, sha1_digest};
 pub use repair::{

@@ -533,20 +533,8 @@ impl WarcReader {
     fn read_record(&mut self, offset: &mut Option<u64>) -> io::Result<Option<Next>> {
         let file_len = self.file_len;
         let units = &mut self.units;
-        // Skip stray line ends between records.
-        loop {
-            let buf = units.fill_buf()?;
-            if buf.is_empty() {
-                return Ok(None);
-            }
-            let k = buf
-                .iter()
-                .take_while(|&&b| b == b'\r' || b == b'\n')
-                .count();
-            if k == 0 {
-                break;
-            }
-            units.consume(k);
+        if skip_line_ends(units)?.is_none() {
+            return Ok(None);
         }
         let start = if units.kind == Kind::Plain {
             units.consumed
@@ -703,6 +691,29 @@ fn read_line(units: &mut Units, line: &mut Vec<u8>) -> io::Result<()> {
 fn trim_eol(line: &[u8]) -> &[u8] {
     let l = line.strip_suffix(b"\n").unwrap_or(line);
     l.strip_suffix(b"\r").unwrap_or(l)
+}
+
+/// Skips the line ends (`\r`, `\n`) that may stand between records: returns how many
+/// bytes it skipped, or `None` at the end of the input. Used by [`WarcReader`] and by the
+/// raw record reader of WACZ packages and conversions, which must agree on where a record
+/// starts.
+pub fn skip_line_ends<R: BufRead + ?Sized>(input: &mut R) -> io::Result<Option<u64>> {
+    let mut skipped = 0u64;
+    loop {
+        let buf = input.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(None);
+        }
+        let k = buf
+            .iter()
+            .take_while(|&&b| b == b'\r' || b == b'\n')
+            .count();
+        if k == 0 {
+            return Ok(Some(skipped));
+        }
+        input.consume(k);
+        skipped += k as u64;
+    }
 }
 
 /// Magic number of the zstd skippable frame that holds a WARC-zstd dictionary.

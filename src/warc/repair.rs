@@ -54,6 +54,19 @@ pub struct DamagedSpan {
     pub tail: bool,
 }
 
+impl DamagedSpan {
+    /// The byte range `[start, end)` of the WARC file whose records are gone (the torn
+    /// tail reaches to the end of any offset).
+    pub fn lost_range(&self) -> (u64, u64) {
+        let end = if self.tail {
+            u64::MAX
+        } else {
+            self.offset + self.length
+        };
+        (self.offset, end)
+    }
+}
+
 /// What repairing one `.open` file did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Repair {
@@ -121,17 +134,7 @@ impl Repair {
     /// Byte ranges `[start, end)` of the repaired file whose records are gone (the torn
     /// tail reaches to the end of any offset).
     pub fn lost_ranges(&self) -> Vec<(u64, u64)> {
-        self.damaged
-            .iter()
-            .map(|d| {
-                let end = if d.tail {
-                    u64::MAX
-                } else {
-                    d.offset + d.length
-                };
-                (d.offset, end)
-            })
-            .collect()
+        self.damaged.iter().map(DamagedSpan::lost_range).collect()
     }
 
     /// True when records were damaged in the middle of the file (not just a torn tail,
@@ -564,115 +567,202 @@ fn move_aside(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::warc::{Compression, WarcWriter, WriterConfig};
+    use crate::warc::Compression;
     use rand::{Rng, SeedableRng};
 
-    /// Writes `n` captures with `compression` into `dir` and returns the closed file and
-    /// every record's (offset, frame length, id).
-    fn written(
-        dir: &Path,
-        compression: Compression,
-        n: usize,
-    ) -> (PathBuf, Vec<(u64, u64, String)>) {
-        let mut config = WriterConfig::new(dir);
-        config.compression = compression;
-        let mut writer = WarcWriter::new(config).unwrap();
-        for i in 0..n {
-            let body = format!(
-                "<html><body><p>page {i}</p>{}</body></html>",
-                "x".repeat(i * 37)
-            );
-            let capture = crate::capture::Capture {
-                url: url::Url::parse(&format!("http://r.test/{i}")).unwrap(),
-                started: chrono::Utc::now(),
-                ip: None,
-                request: b"GET / HTTP/1.1\r\nHost: r.test\r\n\r\n".to_vec(),
-                status: 200,
-                response_head: format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\n\r\n",
-                    body.len()
-                )
-                .into_bytes(),
-                headers: http::HeaderMap::new(),
-                body: bytes::Bytes::from(body),
-                truncated: None,
-                elapsed: std::time::Duration::from_millis(1),
-            };
-            writer.write_capture(&capture).unwrap();
-        }
-        let file = writer.finish().unwrap().remove(0);
-        let mut reader = crate::warc::WarcReader::open(&file).unwrap();
-        let mut places = Vec::new();
-        while let Some(Ok((offset, record))) = reader.next() {
-            let end = reader.clean_end().unwrap();
-            places.push((
-                offset,
-                end - offset,
-                record.header("WARC-Record-ID").unwrap().to_string(),
-            ));
-        }
-        (file, places)
+    /// A file of `n` records that is the same on every run (fixed ids, dates and bodies;
+    /// the dictionary trained on fixed samples), so that the seeded damage below always
+    /// hits the same bytes: its bytes, its dictionary (zstd) and every record's (offset,
+    /// member/frame length, id).
+    struct Sample {
+        bytes: Vec<u8>,
+        dict: Option<crate::warc::Dictionary>,
+        places: Vec<(u64, u64, String)>,
+        /// Length of the dictionary frame at the start (0 without one).
+        dict_frame: u64,
     }
 
-    /// Property: after random byte flips (and a random torn tail) in an `.open` file, the
-    /// repair keeps, at its offset, every record whose bytes were not touched.
+    fn page_record(i: usize) -> Vec<u8> {
+        let block = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<html><body><p>page {i}</p>{}</body></html>",
+            "texte ".repeat(i * 7)
+        );
+        crate::warc::Record {
+            version: "WARC/1.1".into(),
+            headers: vec![
+                ("WARC-Type".into(), "response".into()),
+                (
+                    "WARC-Record-ID".into(),
+                    format!("<urn:uuid:00000000-0000-4000-8000-{i:012}>"),
+                ),
+                ("WARC-Date".into(), "2024-05-01T08:00:00Z".into()),
+                ("WARC-Target-URI".into(), format!("http://r.test/{i}")),
+                (
+                    "Content-Type".into(),
+                    "application/http;msgtype=response".into(),
+                ),
+            ],
+            block: block.into_bytes(),
+        }
+        .to_bytes()
+    }
+
+    fn sample(compression: Compression, n: usize) -> Sample {
+        use crate::wacz::encode::{gzip_member, zstd_frame};
+        let dict = (compression == Compression::Zstd).then(|| {
+            let training: Vec<Vec<u8>> = (0..64).map(page_record).collect();
+            crate::warc::Dictionary::train(&training, 4096).unwrap()
+        });
+        let mut bytes = match &dict {
+            Some(d) => d.frame().unwrap(),
+            None => Vec::new(),
+        };
+        let dict_frame = bytes.len() as u64;
+        let mut places = Vec::new();
+        for i in 0..n {
+            let record = page_record(i);
+            let part = match compression {
+                Compression::Zstd => zstd_frame(&record, 3, dict.as_ref()).unwrap(),
+                Compression::Gzip => gzip_member(&record).unwrap(),
+                Compression::None => record,
+            };
+            let id = format!("<urn:uuid:00000000-0000-4000-8000-{i:012}>");
+            places.push((bytes.len() as u64, part.len() as u64, id));
+            bytes.extend_from_slice(&part);
+        }
+        Sample {
+            bytes,
+            dict,
+            places,
+            dict_frame,
+        }
+    }
+
+    /// The records a repaired file reads, by (offset, id).
+    fn kept_records(repair: &Repair) -> std::collections::HashSet<(u64, String)> {
+        if !repair.closed {
+            return Default::default();
+        }
+        let Ok(scan) = crate::read::Scan::open(&repair.file) else {
+            return Default::default();
+        };
+        scan.filter_map(|i| match i {
+            crate::read::Item::Record { offset, record, .. } => Some((
+                offset,
+                record.header("WARC-Record-ID").unwrap_or("").to_string(),
+            )),
+            _ => None,
+        })
+        .collect()
+    }
+
+    /// Seeded damage: 1 to 3 byte flips (the first byte of the file, the dictionary
+    /// frame included, as likely as any other), and in 3 rounds out of 10 a torn tail.
+    /// Returns the damaged bytes and the offsets touched.
+    fn damage(rng: &mut rand::rngs::StdRng, original: &[u8]) -> (Vec<u8>, Vec<u64>) {
+        let mut bytes = original.to_vec();
+        let mut touched = Vec::new();
+        for _ in 0..rng.random_range(1..4) {
+            let at = rng.random_range(0..bytes.len());
+            bytes[at] ^= rng.random_range(1..=255u8);
+            touched.push(at as u64);
+        }
+        if rng.random_bool(0.3) {
+            let cut = rng.random_range(bytes.len() / 2..bytes.len());
+            bytes.truncate(cut);
+            touched.extend(cut as u64..original.len() as u64);
+        }
+        (bytes, touched)
+    }
+
+    /// Property (deterministic: fixed file contents and a seeded generator): after byte
+    /// flips (and a torn tail) in an `.open` file, the repair keeps, at its offset, every
+    /// record whose bytes were not touched. Damage to a zstd file's dictionary frame costs
+    /// nothing while the archive keeps a copy of the dictionary; without the copy it may
+    /// cost the records, but only with a clear error (or the file set aside), never a
+    /// panic.
     #[test]
     fn repair_keeps_every_untouched_record_whatever_the_damage() {
         let mut rng = rand::rngs::StdRng::seed_from_u64(16);
-        for compression in [Compression::Zstd, Compression::Gzip, Compression::None] {
+        let cases = [
+            (Compression::Zstd, true),
+            (Compression::Zstd, false),
+            (Compression::Gzip, false),
+            (Compression::None, false),
+        ];
+        let mut dictionary_hits = 0;
+        for (compression, with_copy) in cases {
+            let s = sample(compression, 24);
+            assert_eq!(s.bytes, sample(compression, 24).bytes, "not deterministic");
             let dir = tempfile::tempdir().unwrap();
-            let (file, places) = written(dir.path(), compression, 24);
-            let original = std::fs::read(&file).unwrap();
-            for round in 0..60 {
-                let mut bytes = original.clone();
-                let mut touched = Vec::new();
-                for _ in 0..rng.random_range(1..4) {
-                    let at = rng.random_range(0..bytes.len());
-                    bytes[at] ^= rng.random_range(1..=255u8);
-                    touched.push(at as u64);
-                }
-                if rng.random_bool(0.3) {
-                    let cut = rng.random_range(bytes.len() / 2..bytes.len());
-                    bytes.truncate(cut);
-                    touched.push(cut as u64);
-                    touched.extend(cut as u64..original.len() as u64);
-                }
-                let open = PathBuf::from(format!("{}{OPEN_SUFFIX}", file.display()));
+            if let (Some(d), true) = (&s.dict, with_copy) {
+                let copy = crate::warc::dictionary_copy_path(dir.path(), d.id());
+                std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+                std::fs::write(&copy, d.as_bytes()).unwrap();
+            }
+            let file = dir
+                .path()
+                .join(format!("sample{}", compression.extension()));
+            let open = PathBuf::from(format!("{}{OPEN_SUFFIX}", file.display()));
+            for round in 0..80 {
+                let (bytes, touched) = damage(&mut rng, &s.bytes);
+                let dictionary_hit = touched.iter().any(|&t| t < s.dict_frame);
+                dictionary_hits += usize::from(dictionary_hit);
                 std::fs::write(&open, &bytes).unwrap();
-                let moved = file.with_extension("orig");
-                std::fs::rename(&file, &moved).unwrap();
-                let repair = repair_file(&open).unwrap();
-                let kept: std::collections::HashSet<(u64, String)> = if repair.closed {
-                    crate::read::Scan::open(&repair.file)
-                        .unwrap()
-                        .filter_map(|i| match i {
-                            crate::read::Item::Record { offset, record, .. } => Some((
-                                offset,
-                                record.header("WARC-Record-ID").unwrap_or("").to_string(),
-                            )),
-                            _ => None,
-                        })
-                        .collect()
-                } else {
-                    Default::default()
-                };
-                for (offset, len, id) in &places {
-                    let hit = touched.iter().any(|t| (*offset..offset + len).contains(t));
-                    if !hit {
+                let what = format!("{compression:?} (copy: {with_copy}) round {round}");
+                let kept = match repair_file(&open) {
+                    Ok(repair) => kept_records(&repair),
+                    Err(e) => {
+                        // Only a lost dictionary may make the repair fail, and it says so.
                         assert!(
-                            kept.contains(&(*offset, id.clone())),
-                            "{compression:?} round {round}: record at {offset} lost ({touched:?}; {repair:?})"
+                            dictionary_hit && !with_copy,
+                            "{what}: repair failed: {e} ({touched:?})"
                         );
+                        assert!(e.to_string().contains("dictionary"), "{what}: {e}");
+                        Default::default()
                     }
+                };
+                let excused = dictionary_hit && !with_copy;
+                for (offset, len, id) in &s.places {
+                    let hit = touched.iter().any(|t| (*offset..offset + len).contains(t));
+                    assert!(
+                        hit || excused || kept.contains(&(*offset, id.clone())),
+                        "{what}: record at {offset} lost ({touched:?})"
+                    );
                 }
-                for extra in [
-                    &repair.file,
-                    &PathBuf::from(format!("{}{DAMAGED_SUFFIX}", file.display())),
-                    &PathBuf::from(format!("{}{DAMAGED_REPORT_SUFFIX}", file.display())),
+                for leftover in [
+                    open.clone(),
+                    file.clone(),
+                    PathBuf::from(format!("{}{CORRUPT_SUFFIX}", file.display())),
+                    PathBuf::from(format!("{}{DAMAGED_SUFFIX}", file.display())),
+                    PathBuf::from(format!("{}{DAMAGED_REPORT_SUFFIX}", file.display())),
                 ] {
-                    let _ = std::fs::remove_file(extra);
+                    let _ = std::fs::remove_file(leftover);
                 }
-                std::fs::rename(&moved, &file).unwrap();
+            }
+        }
+        // The seed does damage the dictionary frame (with and without its copy).
+        assert!(dictionary_hits >= 2, "{dictionary_hits}");
+    }
+
+    /// A dictionary frame destroyed (its first bytes zeroed) with no copy of the
+    /// dictionary: the repair does not panic; it fails naming the dictionary, or sets
+    /// the file aside untouched.
+    #[test]
+    fn a_lost_dictionary_without_copy_is_a_clear_error() {
+        let s = sample(Compression::Zstd, 6);
+        let dir = tempfile::tempdir().unwrap();
+        let open = dir.path().join("lost.warc.zst.open");
+        let mut bytes = s.bytes.clone();
+        for b in &mut bytes[8..24] {
+            *b = 0;
+        }
+        std::fs::write(&open, &bytes).unwrap();
+        match repair_file(&open) {
+            Err(e) => assert!(e.to_string().contains("dictionary"), "{e}"),
+            Ok(repair) => {
+                assert!(!repair.closed, "{repair:?}");
+                assert_eq!(std::fs::read(&repair.file).unwrap(), bytes);
             }
         }
     }

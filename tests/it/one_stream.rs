@@ -152,6 +152,7 @@ async fn files_compressed_as_one_stream_are_read_indexed_and_looked_up() {
         };
         assert_eq!(titles(&articles).len(), N as usize, ".{ext}");
         assert_eq!(titles(&articles), titles(&plain_articles), ".{ext}");
+        article_places_read_back(&dir, &articles, ext);
 
         // Each article page and its extracted article, looked up through the index.
         for i in 1..=N {
@@ -195,6 +196,49 @@ async fn files_compressed_as_one_stream_are_read_indexed_and_looked_up() {
             );
         }
     }
+}
+
+/// Each article row of one-stream files names its page's response record by
+/// (`warc_offset`, `warc_inner_offset`): every record is in the stream at offset 0, so
+/// the inner offsets tell them apart, the record read there is the page's response, and
+/// `get --info` finds the same place through the index.
+fn article_places_read_back(dir: &Path, articles: &str, ext: &str) {
+    let mut places = std::collections::HashSet::new();
+    for line in articles.lines() {
+        let row: serde_json::Value = serde_json::from_str(line).expect("row");
+        let url = row["url"].as_str().expect("url");
+        let file = row["warc_file"].as_str().expect("warc_file");
+        let offset = row["warc_offset"].as_u64().expect("warc_offset");
+        let inner = row["warc_inner_offset"]
+            .as_u64()
+            .expect("warc_inner_offset");
+        assert_eq!(offset, 0, ".{ext}: one stream, one member/frame: {line}");
+        assert!(
+            places.insert((file.to_string(), inner)),
+            "{url}: place shared"
+        );
+        let record = glaneur::read::read_record_at(dir, file, offset, inner).expect("record");
+        assert_eq!(record.record_type(), Some("response"), "{url} .{ext}");
+        assert_eq!(record.header("WARC-Target-URI"), Some(url), ".{ext}");
+        let info = ok(
+            &glaneur(&["get", url, "--archive", s(dir), "--info", "--no-update"]),
+            url,
+        );
+        let info: serde_json::Value = serde_json::from_str(&info).expect("info JSON");
+        assert_eq!(
+            (&info["filename"], &info["offset"], &info["inner_offset"]),
+            (
+                &row["warc_file"],
+                &row["warc_offset"],
+                &row["warc_inner_offset"]
+            ),
+            "get --info and articles name one place for {url} (.{ext})"
+        );
+    }
+    assert!(
+        places.iter().filter(|(_, inner)| *inner > 0).count() >= N as usize - 1,
+        ".{ext}: {places:?}"
+    );
 }
 
 /// A place past the end of the stream (a stale index) is a clear error, not a hang or a
