@@ -183,6 +183,50 @@ const MONTHS: &[(&str, u32)] = &[
     ("maart", 3),
     ("mei", 5),
     ("augustus", 8),
+    ("ene", 1),
+    ("abr", 4),
+    ("ago", 8),
+    ("dic", 12),
+    ("maj", 5),
+    ("mär", 3),
+    ("mrz", 3),
+    ("mrt", 3),
+    // Russian and Polish (genitive, as written in dates), Turkish
+    ("января", 1),
+    ("февраля", 2),
+    ("марта", 3),
+    ("апреля", 4),
+    ("мая", 5),
+    ("июня", 6),
+    ("июля", 7),
+    ("августа", 8),
+    ("сентября", 9),
+    ("октября", 10),
+    ("ноября", 11),
+    ("декабря", 12),
+    ("stycznia", 1),
+    ("lutego", 2),
+    ("marca", 3),
+    ("kwietnia", 4),
+    ("maja", 5),
+    ("czerwca", 6),
+    ("lipca", 7),
+    ("sierpnia", 8),
+    ("września", 9),
+    ("października", 10),
+    ("listopada", 11),
+    ("grudnia", 12),
+    ("ocak", 1),
+    ("şubat", 2),
+    ("nisan", 4),
+    ("mayıs", 5),
+    ("haziran", 6),
+    ("temmuz", 7),
+    ("ağustos", 8),
+    ("eylül", 9),
+    ("ekim", 10),
+    ("kasım", 11),
+    ("aralık", 12),
 ];
 
 fn month_alt() -> String {
@@ -208,7 +252,7 @@ static ISO: LazyLock<Regex> = LazyLock::new(|| {
 
 static DMY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?i)\b(\d{{1,2}})(?:er|st|nd|rd|th|º|\.)?\s*(?:de\s+)?({})\.?,?\s*(?:de\s+)?(\d{{4}})\b",
+        r"(?i)\b(\d{{1,2}})(?:er|st|nd|rd|th|º|\.)?\s*(?:de\s+|of\s+)?({})\.?,?\s*(?:de\s+)?(\d{{4}})\b",
         month_alt()
     ))
     .expect("constant regex")
@@ -222,8 +266,17 @@ static MDY: LazyLock<Regex> = LazyLock::new(|| {
     .expect("constant regex")
 });
 
-static NUMERIC: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b(\d{1,2})[/.](\d{1,2})[/.](\d{4})\b").expect("constant regex"));
+/// `dd/mm/yyyy`, `dd.mm.yyyy`, `dd-mm-yyyy` (one separator throughout), and `dd.mm.yy`.
+static NUMERIC: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(\d{1,2})([/.\-])(\d{1,2})([/.\-])(\d{4}|\d{2})(?:$|[^\d.]|\.(?:$|\D))")
+        .expect("constant regex")
+});
+
+/// Year, month and day written with the CJK units (`2021年4月8日`, `2021년 4월 8일`).
+static CJK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"((?:19|20)\d{2})\s*[年년]\s*(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日일]")
+        .expect("constant regex")
+});
 
 static TIME_AFTER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^[\s,\-–—|]*(?:à|a|at|um|alle|às|om|@|-)?\s*(\d{1,2})\s*(?:h|:)\s*(\d{2})?(?::\d{2})?\s*(a\.?m\.?|p\.?m\.?)?")
@@ -354,6 +407,11 @@ pub fn parse_date(s: &str) -> Option<ParsedDate> {
     if let Ok(d) = DateTime::parse_from_rfc2822(s) {
         return Some(ParsedDate::Instant(d)).filter(ParsedDate::plausible);
     }
+    // A compact day (`20190304`) in meta tags.
+    if s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) {
+        let date = NaiveDate::parse_from_str(s, "%Y%m%d").ok()?;
+        return Some(ParsedDate::Day(date)).filter(ParsedDate::plausible);
+    }
     // Unix timestamps (seconds or milliseconds) in meta tags.
     if s.len() >= 9 && s.len() <= 13 && s.bytes().all(|b| b.is_ascii_digit()) {
         let n: i64 = s.parse().ok()?;
@@ -374,12 +432,33 @@ pub fn find_date_in_text(s: &str, month_first: bool) -> Option<ParsedDate> {
         (Some(a), Some(b)) => Some(if a.1 <= b.1 { a } else { b }),
         (a, b) => a.or(b),
     };
-    if best.is_none()
-        && let Some(c) = NUMERIC.captures(s)
-    {
-        let a: u32 = c[1].parse().ok()?;
-        let b: u32 = c[2].parse().ok()?;
-        let y: i32 = c[3].parse().ok()?;
+    if best.is_none() {
+        best = numeric_at(s, month_first).or_else(|| cjk_at(s));
+    }
+    best.map(|b| b.0)
+}
+
+/// A numeric day (`05.10.2023`, `10/05/2023` month first when `month_first`, `21-08-2020`,
+/// `17.11.21`): the same separator twice; a two-digit year only with dots (the German and
+/// Dutch short form), read in this century unless that would be more than a year ahead.
+fn numeric_at(s: &str, month_first: bool) -> Option<(ParsedDate, usize)> {
+    for c in NUMERIC.captures_iter(s) {
+        if c[2] != c[4] {
+            continue;
+        }
+        let (Ok(a), Ok(b)) = (c[1].parse::<u32>(), c[3].parse::<u32>()) else {
+            continue;
+        };
+        let year = &c[5];
+        let y: i32 = match year.len() {
+            4 => year.parse().ok()?,
+            _ if &c[2] == "." => {
+                let yy: i32 = year.parse().ok()?;
+                let this = Utc::now().year() % 100;
+                if yy <= this + 1 { 2000 + yy } else { 1900 + yy }
+            }
+            _ => continue,
+        };
         let (d, m) = if a > 12 {
             (a, b)
         } else if b > 12 || month_first {
@@ -387,15 +466,23 @@ pub fn find_date_in_text(s: &str, month_first: bool) -> Option<ParsedDate> {
         } else {
             (a, b)
         };
-        if let Some(date) = NaiveDate::from_ymd_opt(y, m, d) {
-            let end = c.get(0).map_or(0, |m| m.end());
-            let pd = build(date, time_after(&s[end..]), None);
-            if pd.plausible() {
-                best = Some((pd, 0));
-            }
+        let Some(date) = NaiveDate::from_ymd_opt(y, m, d) else {
+            continue;
+        };
+        let end = c.get(5).map_or(0, |m| m.end());
+        let pd = build(date, time_after(&s[end..]), None);
+        if pd.plausible() {
+            return Some((pd, c.get(0).map_or(0, |m| m.start())));
         }
     }
-    best.map(|b| b.0)
+    None
+}
+
+/// A day written with CJK units.
+fn cjk_at(s: &str) -> Option<(ParsedDate, usize)> {
+    let c = CJK.captures(s)?;
+    let date = NaiveDate::from_ymd_opt(c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?)?;
+    Some((ParsedDate::Day(date), c.get(0).map_or(0, |m| m.start())))
 }
 
 /// A date in a URL path (`/2016/11/28/`, `/20161128`, `-2016-11-28`); day only.
@@ -507,6 +594,39 @@ mod tests {
         assert_eq!(d("28th November 2016"), "2016-11-28");
         assert_eq!(d("28. Dezember 2016"), "2016-12-28");
         assert_eq!(d("5 de mayo de 2020"), "2020-05-05");
+    }
+
+    #[test]
+    fn numeric_forms_and_their_ambiguity() {
+        let t = |s: &str, month_first: bool| {
+            find_date_in_text(s, month_first)
+                .map(|d| d.to_rfc())
+                .unwrap_or_default()
+        };
+        assert_eq!(t("05.10.2023, 14:20 Uhr", false), "2023-10-05T14:20:00");
+        assert_eq!(t("21-08-2020", false), "2020-08-21");
+        assert_eq!(t("07/04/2023", true), "2023-07-04");
+        assert_eq!(t("07/04/2023", false), "2023-04-07");
+        assert_eq!(t("Stand: 17.11.21", false), "2021-11-17");
+        assert_eq!(t("Am 12.03.2019. Dann", false), "2019-03-12");
+        // Mixed separators, two-digit years with slashes and version numbers are no dates.
+        assert_eq!(t("05.10-2023", false), "");
+        assert_eq!(t("5/10/23", false), "");
+        assert_eq!(t("version 3.1.19.2", false), "");
+        assert_eq!(t("2021年4月8日", false), "2021-04-08");
+        assert_eq!(t("2021년 4월 8일", false), "2021-04-08");
+    }
+
+    #[test]
+    fn more_languages_and_compact_meta_days() {
+        assert_eq!(d("5th of October 2023"), "2023-10-05");
+        assert_eq!(d("4. Mär 2019"), "2019-03-04");
+        assert_eq!(d("12 марта 2021"), "2021-03-12");
+        assert_eq!(d("3 października 2020"), "2020-10-03");
+        assert_eq!(d("14 Şubat 2022"), "2022-02-14");
+        assert_eq!(d("12 de ago de 2020"), "2020-08-12");
+        assert_eq!(d("20190304"), "2019-03-04");
+        assert_eq!(d("20191304"), "");
     }
 
     #[test]

@@ -77,7 +77,8 @@ impl Meta {
                         .attr("property")
                         .or(n.attr("name"))
                         .or(Some(n.itemprop).filter(|p| !p.is_empty()))
-                        .or(n.attr("http-equiv"));
+                        .or(n.attr("http-equiv"))
+                        .or(n.attr("pubdate").map(|_| "pubdate"));
                     if let (Some(k), Some(v)) = (key, n.attr("content")) {
                         let v = collapse(v);
                         if v.is_empty() {

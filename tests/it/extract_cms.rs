@@ -225,7 +225,8 @@ fn the_most_plausible_visible_date_when_nothing_else_says_it() {
     );
     let a = article(&page, "http://127.0.0.1:8087/marche-couvert");
     assert_eq!(a.published.as_deref(), Some("2024-03-04"));
-    assert_eq!(a.methods["published"], "search");
+    // "rédigé le" labels the date: the labelled-line fallback answers before the search.
+    assert_eq!(a.methods["published"], "label");
     // Only a copyright line, comments and future dates: no date at all.
     let page = format!(
         r#"<html><head><title>Sans date</title></head><body><h1>Sans date</h1>{body}

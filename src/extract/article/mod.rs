@@ -13,6 +13,7 @@
 
 mod authors;
 mod category;
+mod date_fallbacks;
 mod date_search;
 mod date_signals;
 mod heading;
@@ -53,6 +54,9 @@ struct Context<'a, 'b> {
     profile: Option<&'b ProfileSelectors>,
     /// The first `h1` outside noisy areas: the article's heading.
     heading: Option<usize>,
+    /// The address a browser noted when the page was saved to disk
+    /// (`<!-- saved from url=(0042)https://… -->`).
+    saved_from: Option<String>,
 }
 
 impl<'a, 'b> Context<'a, 'b> {
@@ -69,6 +73,7 @@ impl<'a, 'b> Context<'a, 'b> {
             .is_some_and(|(lang, _)| lang == "en-US" || lang == "en");
         let heading = (0..dom.nodes.len()).find(|&i| dom.nodes[i].tag == "h1" && !noise[i]);
         Context {
+            saved_from: saved_from_url(page.body),
             heading,
             page,
             dom,
@@ -87,6 +92,7 @@ impl<'a, 'b> Context<'a, 'b> {
             self.meta.canonical.as_deref(),
             self.meta.tag(&["og:url"]),
             self.meta.amp_url.as_deref(),
+            self.saved_from.as_deref(),
         ]
         .into_iter()
         .flatten()
@@ -123,6 +129,25 @@ impl<'a, 'b> Context<'a, 'b> {
     fn first_h1(&self) -> Option<usize> {
         self.dom.nodes.iter().position(|n| n.tag == "h1")
     }
+}
+
+/// Bytes at the start of a page where a browser writes the address it was saved from.
+const SAVED_FROM_WINDOW: usize = 1024;
+
+/// The address in a "saved from url" comment at the start of a page saved by a browser.
+fn saved_from_url(body: &[u8]) -> Option<String> {
+    let head = &body[..body.len().min(SAVED_FROM_WINDOW)];
+    let at = memchr::memmem::find(head, b"saved from url=(")?;
+    let rest = &head[at + b"saved from url=(".len()..];
+    let close = memchr::memchr(b')', rest)?;
+    let url: Vec<u8> = rest[close + 1..]
+        .iter()
+        .take_while(|b| !b.is_ascii_whitespace())
+        .copied()
+        .collect();
+    let url = String::from_utf8(url).ok()?;
+    let url = url.strip_suffix("-->").unwrap_or(&url).to_string();
+    url.starts_with("http").then_some(url)
 }
 
 /// Builds the article of a page.

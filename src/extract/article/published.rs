@@ -14,7 +14,7 @@ use super::date_signals::{
     selector_date, text_date,
 };
 use super::{Context, Found};
-use super::{date_search, script_dates};
+use super::{date_fallbacks, date_search, script_dates};
 
 /// A publication date as the article shows it.
 pub(super) struct Publication {
@@ -33,8 +33,10 @@ pub(super) fn publication(
     let (mut date, mut how) = published(cx)?;
     // A full date in the URL is written once, at publication: it wins over a different
     // day found by the generic sources.
-    if matches!(how, "time" | "text" | "search")
-        && let Some(url_day) = url_date(cx)
+    if matches!(
+        how,
+        "time" | "attribute" | "text" | "label" | "search" | "title"
+    ) && let Some(url_day) = url_date(cx)
         && date.day() != url_day
     {
         date = ParsedDate::Day(url_day);
@@ -87,7 +89,13 @@ fn generic_published(cx: &Context<'_, '_>) -> Option<Found<ParsedDate>> {
         }
     }
     for key in ["datePublished", "dateCreated"] {
-        if let Some(d) = meta.itemprops.get(key).and_then(|s| parse_date(s)) {
+        let value = meta.itemprops.get(key).or_else(|| {
+            meta.itemprops
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                .map(|(_, v)| v)
+        });
+        if let Some(d) = value.and_then(|s| parse_date(s)) {
             return Some((d, "itemprop"));
         }
     }
@@ -98,6 +106,9 @@ fn generic_published(cx: &Context<'_, '_>) -> Option<Found<ParsedDate>> {
     if let Some(d) = text_date(cx, false).filter(|d| not_future(cx, d)) {
         return Some((d, "text"));
     }
+    if let Some(d) = date_fallbacks::attribute_date(cx) {
+        return Some((d, "attribute"));
+    }
     if let Some(d) = url_date(cx) {
         return Some((ParsedDate::Day(d), "url"));
     }
@@ -107,7 +118,13 @@ fn generic_published(cx: &Context<'_, '_>) -> Option<Found<ParsedDate>> {
     if let Some(d) = script_dates::script_date(cx) {
         return Some((d, "script"));
     }
-    date_search::most_plausible(cx).map(|d| (d, "search"))
+    if let Some(d) = date_fallbacks::labelled_date(cx) {
+        return Some((d, "label"));
+    }
+    if let Some(d) = date_search::most_plausible(cx) {
+        return Some((d, "search"));
+    }
+    date_fallbacks::title_date(cx).map(|d| (d, "title"))
 }
 
 /// True unless the date is after the day the page was fetched.

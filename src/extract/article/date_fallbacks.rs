@@ -1,0 +1,188 @@
+//! Weaker evidence of the publication date, each tried only when the stronger sources
+//! (`published`) found nothing: dates kept in attributes (`<abbr class="published"
+//! title="…">`, `data-timestamp`, `data-published`), a date right after a publication
+//! label in a longer line ("This entry was posted on …", "Article publié le …", "Dieser
+//! Beitrag wurde am … veröffentlicht"), and last a date written in the title.
+
+use std::sync::LazyLock;
+
+use chrono::Datelike;
+use regex::Regex;
+
+use super::super::dates::{self, ParsedDate, parse_date};
+use super::super::hints;
+use super::Context;
+use super::date_signals::{UPDATED_LABEL, is_updated_class};
+use super::published::not_future;
+
+/// Earlier years are not publication dates of a web page.
+const FIRST_YEAR: i32 = 1995;
+/// A labelled line longer than this is a paragraph of the text, not a byline.
+const MAX_LINE_CHARS: usize = 400;
+/// The label starts a byline: within this many characters of the line's start.
+const LABEL_WITHIN: usize = 80;
+/// The date follows its label within this many characters.
+const DATE_WITHIN: usize = 60;
+/// Elements larger than this (nodes) are containers, not lines.
+const MAX_LINE_NODES: usize = 30;
+
+/// Words that introduce the publication date in a byline or a post's closing line.
+static BYLINE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:posted|published|publié|publiée|mis en ligne|paru|écrit|rédigé|veröffentlicht|erschienen|geschrieben|wurde am|erstellt|publicado|escrito|pubblicato|scritto|gepubliceerd|geplaatst)\b",
+    )
+    .expect("constant regex")
+});
+
+/// True for a usable publication date: not before the web, not after the fetch.
+fn plausible(cx: &Context<'_, '_>, d: &ParsedDate) -> bool {
+    d.day().year() >= FIRST_YEAR && not_future(cx, d)
+}
+
+/// A date kept in an attribute of an element outside noisy areas: the `title` of an
+/// `<abbr>` named as the publication (microformats), or a `data-*` attribute named as a
+/// time or a publication on a date-like element (`data-timestamp="1600000000"`,
+/// `data-published="2022-05-17T06:00:00Z"`). Updates are skipped.
+pub(super) fn attribute_date(cx: &Context<'_, '_>) -> Option<ParsedDate> {
+    let dom = cx.dom;
+    for (i, n) in dom.nodes.iter().enumerate() {
+        if !n.is_elem() || cx.noise[i] || cx.in_other_post(i) {
+            continue;
+        }
+        let names = cx.class_and_id(i);
+        if is_updated_class(&names) && !names.contains("publish") {
+            continue;
+        }
+        if n.tag == "abbr"
+            && (names.contains("publish") || names.contains("dtstart") || names.contains("date"))
+            && let Some(d) = n
+                .attr("title")
+                .and_then(parse_date)
+                .filter(|d| plausible(cx, d))
+        {
+            return Some(d);
+        }
+        let hinted = cx.measures.hint[i] & hints::DATE != 0;
+        for (name, value) in n.attrs() {
+            let name = name.to_ascii_lowercase();
+            let Some(rest) = name.strip_prefix("data-") else {
+                continue;
+            };
+            let named_publication = rest.contains("publish") || rest.contains("pubdate");
+            let named_time = ["timestamp", "time", "date", "utime", "epoch", "created"]
+                .iter()
+                .any(|w| rest.contains(w));
+            if rest.contains("updat") || rest.contains("modif") {
+                continue;
+            }
+            if (named_publication || (hinted && named_time))
+                && let Some(d) = parse_date(value).filter(|d| plausible(cx, d))
+            {
+                return Some(d);
+            }
+        }
+    }
+    None
+}
+
+/// A date right after a publication label in a short line of the page outside noisy
+/// areas ("This entry was posted on Thursday, October 5th, 2023 at 9:12 am and is filed
+/// under …"): the label near the start of the line, the date within a few words of it.
+pub(super) fn labelled_date(cx: &Context<'_, '_>) -> Option<ParsedDate> {
+    let dom = cx.dom;
+    for (i, n) in dom.nodes.iter().enumerate() {
+        if !n.is_elem()
+            || n.end - i > MAX_LINE_NODES
+            || cx.noise[i]
+            || cx.measures.skip[i]
+            || cx.in_other_post(i)
+            || matches!(n.tag, "script" | "style" | "a" | "h1" | "title" | "head")
+        {
+            continue;
+        }
+        let text = dom.text(i);
+        if text.chars().count() > MAX_LINE_CHARS {
+            continue;
+        }
+        if let Some(d) = date_after_label(&text, cx.month_first).filter(|d| plausible(cx, d)) {
+            return Some(d);
+        }
+    }
+    None
+}
+
+/// The date that follows a publication label near the start of a line (not an update).
+fn date_after_label(line: &str, month_first: bool) -> Option<ParsedDate> {
+    let label = BYLINE_LABEL.find(line)?;
+    if line[..label.start()].chars().count() > LABEL_WITHIN {
+        return None;
+    }
+    let after = &line[label.end()..];
+    let window: String = after.chars().take(DATE_WITHIN + 40).collect();
+    if UPDATED_LABEL
+        .find(&window)
+        .is_some_and(|u| u.start() < DATE_WITHIN)
+    {
+        return None;
+    }
+    let d = dates::find_date_in_text(&window, month_first)?;
+    // The date must start close to the label: find where its year is written.
+    let year = d.day().year().to_string();
+    let at = window.find(&year)?;
+    (window[..at].chars().count() <= DATE_WITHIN + 10).then_some(d)
+}
+
+/// A date written in the article's heading or the page title ("Board minutes,
+/// 2022-11-30"), the last resort.
+pub(super) fn title_date(cx: &Context<'_, '_>) -> Option<ParsedDate> {
+    let heading = cx.heading.map(|h| cx.dom.text(h));
+    heading
+        .iter()
+        .map(String::as_str)
+        .chain(cx.meta.title.as_deref())
+        .filter(|t| t.chars().count() <= 300)
+        .find_map(|t| dates::find_date_in_text(t, cx.month_first))
+        .filter(|d| plausible(cx, d))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::date_after_label;
+
+    fn day(line: &str) -> Option<String> {
+        date_after_label(line, false).map(|d| d.day().to_string())
+    }
+
+    #[test]
+    fn a_date_after_a_publication_label_in_a_long_line() {
+        assert_eq!(
+            day("This entry was posted on Thursday, October 5th, 2023 at 9:12 am and is filed under News.").as_deref(),
+            Some("2023-10-05")
+        );
+        assert_eq!(
+            day("Dieser Beitrag wurde am 12. Januar 2022 von Redaktion veröffentlicht.").as_deref(),
+            Some("2022-01-12")
+        );
+        assert_eq!(
+            day("Article publié le 9 février 2020 par la rédaction").as_deref(),
+            Some("2020-02-09")
+        );
+    }
+
+    #[test]
+    fn no_date_far_from_its_label_nor_after_an_update_label() {
+        assert_eq!(
+            day(
+                "Posted in News, Harbour, Boats, Tides, Weather, Fishing, Local politics and everything else you could think of, 3 March 2020"
+            ),
+            None
+        );
+        assert_eq!(day("Published: updated on 3 March 2020"), None);
+        assert_eq!(
+            day(
+                "In the long report that the ministry sent to every harbour of the coast last winter, which was posted on 3 March 2020"
+            ),
+            None
+        );
+    }
+}
