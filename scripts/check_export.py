@@ -4,7 +4,7 @@
 usage: check_export.py SITE_DIR ARTICLES.parquet ARTICLES.csv
 
 - the Parquet file loads in pyarrow, with the documented column types (Utf8 texts,
-  timestamp[us, tz=UTC] dates, list<string> authors and categories, int64 warc_offset);
+  timestamp[us, tz=UTC] dates, list<string> authors and categories, int64 warc_offset and warc_inner_offset);
 - it has exactly one row per article of SITE_DIR/truth.jsonl (rows of other pages, if
   the extractor found articles there, are counted, not failed);
 - `published`/`modified` agree with `published_text`/`modified_text` (a day alone is
@@ -38,6 +38,7 @@ TYPES = {
     "captured_at": UTC_TS,
     "warc_file": pa.string(),
     "warc_offset": pa.int64(),
+    "warc_inner_offset": pa.int64(),
     "categories": "list<string>",
     "status": pa.string(),
     "gone_since": UTC_TS,
@@ -46,7 +47,7 @@ TYPES = {
     "published_text": pa.string(),
     "modified_text": pa.string(),
 }
-CSV_COLUMNS = list(TYPES)[:16]
+CSV_COLUMNS = list(TYPES)[:17]
 
 
 def expected_instant(text):
@@ -133,6 +134,7 @@ def main() -> int:
             and row["body"] == (r["body"] or "")
             and row["authors"] == "; ".join(r["authors"])
             and int(row["warc_offset"]) == r["warc_offset"]
+            and int(row["warc_inner_offset"]) == r["warc_inner_offset"]
         )
         if not same:
             problems.append(f"CSV and Parquet rows differ for {r['url']}")
