@@ -15,13 +15,6 @@ use support::*;
 const NEWS: &str = "news.test";
 const N: u32 = 12;
 
-fn glaneur(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_glaneur"))
-        .args(args)
-        .output()
-        .expect("run glaneur")
-}
-
 fn s(path: &Path) -> &str {
     path.to_str().expect("utf-8 path")
 }

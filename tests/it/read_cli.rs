@@ -6,7 +6,7 @@ use crate::support;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 use glaneur::archive::index_archive;
 use glaneur::read::{CdxjEntry, INDEX_FILE};
@@ -15,13 +15,6 @@ use support::*;
 
 const NEWS: &str = "news.test";
 const N: u32 = 12;
-
-fn glaneur(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_glaneur"))
-        .args(args)
-        .output()
-        .expect("run glaneur")
-}
 
 fn article_url(i: u32) -> String {
     format!("http://{NEWS}/2024/05/article-numero-{i:04}/")

@@ -407,3 +407,11 @@ pub fn response_uris(dir: &Path) -> Vec<String> {
         .filter_map(|r| r.header("WARC-Target-URI").map(str::to_string))
         .collect()
 }
+
+/// Runs the `glaneur` binary of this build with `args`, in the current directory.
+pub fn glaneur(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_glaneur"))
+        .args(args)
+        .output()
+        .expect("run glaneur")
+}

@@ -8,7 +8,7 @@ use crate::support;
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use glaneur::warc::{Compression, Record, sha1_digest, zstd_dictionary};
 use sha2::{Digest, Sha256};
@@ -16,13 +16,6 @@ use support::*;
 
 const NEWS: &str = "news.test";
 const N: u32 = 12;
-
-fn glaneur(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_glaneur"))
-        .args(args)
-        .output()
-        .expect("run glaneur")
-}
 
 fn ok(out: &Output) {
     assert!(
