@@ -19,6 +19,7 @@
 # Env: GLANEUR_RENDER_REPLAY_PORT (default 18471; pywb uses +1), GLANEUR_WACZ_VENV
 # (default /tmp/glaneur-wacz/venv), REPLAY_ARTICLES (default 6), KEEP=1 keeps the work folder.
 set -euo pipefail
+. "$(dirname "$0")/lib/pywb.sh"
 cd "$(dirname "$0")/.."
 PORT=${GLANEUR_RENDER_REPLAY_PORT:-18471}
 PYWB_PORT=$((PORT + 1))
@@ -38,18 +39,14 @@ cargo test --locked --features chromium-tests --test it render:: -- --test-threa
 echo "== 2. pywb replay of rendered articles"
 WORK=$(mktemp -d /tmp/glaneur-render-replay.XXXXXX)
 site_pid=
-pywb_pid=
+PYWB_PID=
 cleanup() {
     if [ -n "$site_pid" ]; then kill "$site_pid" 2>/dev/null || true; fi
-    if [ -n "$pywb_pid" ]; then kill "$pywb_pid" 2>/dev/null || true; fi
+    if [ -n "$PYWB_PID" ]; then kill "$PYWB_PID" 2>/dev/null || true; fi
     if [ -z "${KEEP:-}" ]; then rm -rf "$WORK"; else echo "work folder kept: $WORK"; fi
 }
 trap cleanup EXIT
-if ! "$VENV/bin/python" -c 'import pywb' 2>/dev/null; then
-    echo "installing pywb into $VENV"
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet 'pywb==2.10.0'
-fi
+venv_with "$VENV" pywb 'pywb==2.10.0'
 # The binary the tests above built (a separate `cargo build` would build every dependency
 # again, without the tests' dev-dependency features).
 BIN=${CARGO_TARGET_DIR:-$PWD/target}/debug/glaneur
@@ -72,18 +69,10 @@ kill "$site_pid"; wait "$site_pid" 2>/dev/null || true; site_pid=
 rendered=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["rendered"])' "$WORK/summary.json")
 [ "$rendered" -ge "$ARTICLES" ] || { echo "FAIL: $rendered pages rendered, $ARTICLES wanted"; exit 1; }
 "$BIN" wacz "$WORK/archive" --output "$WORK/render.wacz" --title "JS Info (rendered)"
-mkdir "$WORK/pywb"
-(cd "$WORK/pywb" && "$VENV/bin/wb-manager" init render >/dev/null \
-    && "$VENV/bin/wb-manager" add --unpack-wacz render "$WORK/render.wacz" >/dev/null)
 # Frameless replay: the page itself at the replay URL (framed, Chromium's --dump-dom
 # would show pywb's top frame, not the article).
-echo "framed_replay: false" >"$WORK/pywb/config.yaml"
-(cd "$WORK/pywb" && exec "$VENV/bin/wayback" -b 127.0.0.1 -p "$PYWB_PORT" >"$WORK/pywb.log" 2>&1) &
-pywb_pid=$!
-for _ in $(seq 100); do
-    curl -fs "http://127.0.0.1:$PYWB_PORT/" >/dev/null 2>&1 && break
-    sleep 0.2
-done
+pywb_serve_wacz "$VENV" "$WORK/pywb" render "$WORK/render.wacz" "$PYWB_PORT" \
+    "framed_replay: false"
 "$VENV/bin/python" scripts/check_render_replay.py "$WORK/site" "http://127.0.0.1:$PYWB_PORT" \
     render "$ORIGIN" "$CHROMIUM" "$ARTICLES"
 echo "ci-render: all checks passed"
