@@ -33,6 +33,9 @@
 #   BENCH_FRONTIER_URLS   URLs of the frontier benchmark (default 10000000)
 #   BENCH_HOSTS_SECS      duration of the many-hosts benchmark in seconds (default 30)
 #   BENCH_CONCURRENCY     glaneur's max_concurrent per host (default 16, as the peers)
+#   BENCH_BASELINE_BIN    another glaneur binary (a build of an earlier commit): run in every
+#                         round as the tool "baseline" with glaneur's command line, and
+#                         compared with it in the report (before/after a change, same run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -48,6 +51,11 @@ SCALE=${BENCH_SCALE:-1}
 FRONTIER_URLS=${BENCH_FRONTIER_URLS:-10000000}
 HOSTS_SECS=${BENCH_HOSTS_SECS:-30}
 CONCURRENCY=${BENCH_CONCURRENCY:-16}
+BASELINE_BIN=${BENCH_BASELINE_BIN:-}
+if [[ -n $BASELINE_BIN ]]; then
+    [[ -x $BASELINE_BIN ]] || { echo "BENCH_BASELINE_BIN=$BASELINE_BIN is not an executable" >&2; exit 2; }
+    TOOLS="$TOOLS baseline"
+fi
 KEEP=0
 if [[ -n "${GLANEUR_BENCH_DIR:-}" ]]; then WORK=$GLANEUR_BENCH_DIR; KEEP=1; mkdir -p "$WORK";
 else WORK=$(mktemp -d /tmp/glaneur-bench.XXXXXX); fi
@@ -144,6 +152,9 @@ for round in $(seq "$REPEAT"); do
         glaneur)
             run_tool glaneur "$WORK/out/glaneur" "$BIN" crawl "$URL" --quiet \
                 --policy "$WORK/policy.toml" --archive "$WORK/out/glaneur" --dict auto --max-depth 1000 ;;
+        baseline)
+            run_tool baseline "$WORK/out/baseline" "$BASELINE_BIN" crawl "$URL" --quiet \
+                --policy "$WORK/policy.toml" --archive "$WORK/out/baseline" --dict auto --max-depth 1000 ;;
         glaneur-nodict)
             run_tool glaneur-nodict "$WORK/out/glaneur-nodict" "$BIN" crawl "$URL" --quiet \
                 --policy "$WORK/policy.toml" --archive "$WORK/out/glaneur-nodict" --dict off --max-depth 1000 ;;
@@ -218,6 +229,12 @@ if g:
         check("CPU-ms/page vs spider (<= 3)", f"{g['cpu_ms']/s['cpu_ms']:.2f}x", g["cpu_ms"] / s["cpu_ms"] <= 3)
         print(f"- pages/s vs spider: {g['pps']/s['pps']:.2f}x (information)")
     check("peak RSS of the crawl (< 150 MiB)", f"{g['rss']/1024:.1f} MiB", g["rss"] / 1024 < 150)
+    check("full pipeline CPU-ms/page (<= 1.0)", f"{g['cpu_ms']:.2f}", g["cpu_ms"] <= 1.0)
+    if "baseline" in rows:
+        b = rows["baseline"]
+        print(f"- against the baseline binary: pages/s {g['pps']/b['pps']:.2f}x, "
+              f"CPU-ms/page {g['cpu_ms']/b['cpu_ms']:.2f}x, peak RSS {g['rss']/b['rss']:.2f}x, "
+              f"bytes {g['bytes']/b['bytes']:.3f}x (information)")
 scale = {}
 for line in open(sys.argv[2]):
     if "=" in line and " " not in line.strip():
