@@ -10,11 +10,12 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::filter::{parse_article_date, site_of};
+use super::filter::parse_article_date;
 pub use super::history::url_key;
 use super::history::{ArticleStatus, UrlHistory, canonical_of};
 use super::listing::categories_from_listings;
 use super::scan::{ArticleSummary, CaptureKind, CaptureRow, FileScan, article_id};
+use super::site_of;
 
 /// A capture of the catalog: which file, and the row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,6 +10,7 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::history::ArticleStatus;
+use super::site_of;
 
 /// Parses an article date (`published`/`modified`): RFC 3339, a date-time without zone
 /// (taken as UTC), or a date (midnight UTC).
@@ -129,15 +130,6 @@ pub struct ArticleFacts<'a> {
     pub published: Option<DateTime<Utc>>,
     /// Title and body, when known (words are only checked then).
     pub text: Option<(&'a str, &'a str)>,
-}
-
-/// The site of a URL: its host, lower case, without a leading `www.`.
-pub fn site_of(url: &str) -> String {
-    let host = url::Url::parse(url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
-        .unwrap_or_default();
-    host.strip_prefix("www.").unwrap_or(&host).to_string()
 }
 
 impl Filter {

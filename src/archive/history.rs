@@ -12,8 +12,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::filter::site_of;
 use super::scan::{CaptureRow, FileScan};
+use super::site_of;
 use crate::read::index::cdx_key;
 
 /// Whether an article is still online as last captured.

@@ -25,6 +25,15 @@ pub use history::ArticleStatus;
 pub use index::{IndexReport, index_archive};
 pub use scan::{CaptureKind, FileScan, Stamp, scan_file};
 
+/// The site of a URL: its host, lower case, without a leading `www.`.
+pub fn site_of(url: &str) -> String {
+    let host = url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+        .unwrap_or_default();
+    host.strip_prefix("www.").unwrap_or(&host).to_string()
+}
+
 /// A size in bytes for people, in decimal units (`999 B`, `1.2 kB`, `3.4 MB`), as
 /// everywhere in glaneur (the crawl's progress, `serve`).
 pub fn human_bytes(bytes: u64) -> String {

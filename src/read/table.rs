@@ -8,10 +8,57 @@ use arrow_array::builder::{ListBuilder, StringBuilder};
 use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray};
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 
 use super::ReadError;
-use super::articles::{ArticleRow, BATCH_ROWS};
-use crate::archive::parse_article_date;
+use crate::archive::{ArticleStatus, parse_article_date};
+
+/// Rows per batch when exporting (one Arrow record batch in Parquet).
+pub const BATCH_ROWS: usize = 1024;
+
+/// One exported article: one row per canonical URL (a page naming another page of its
+/// site as canonical is that article), from its latest capture unless all are asked for.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ArticleRow {
+    /// The article's URL: the canonical URL when the page names one of its site.
+    pub url: String,
+    /// Title.
+    pub title: Option<String>,
+    /// Publication date-time as found (RFC 3339, or a date).
+    pub published: Option<String>,
+    /// Last modification date-time as found.
+    pub modified: Option<String>,
+    /// Primary category.
+    pub category: Option<String>,
+    /// Author names.
+    pub authors: Vec<String>,
+    /// Language (BCP 47).
+    pub language: Option<String>,
+    /// Body as plain text.
+    pub body: Option<String>,
+    /// When the page was fetched (the response's `WARC-Date`).
+    pub captured_at: DateTime<Utc>,
+    /// The WARC file holding the page's response record.
+    pub warc_file: String,
+    /// Offset of the response record in that file (of the metadata record when the
+    /// response is in another file): where its gzip member or zstd frame starts.
+    pub warc_offset: u64,
+    /// Where the record starts in the decoded bytes of the member/frame at `warc_offset`:
+    /// 0 for glaneur's files (one member/frame per record); in a file compressed as one
+    /// stream every record is at `warc_offset` 0 and this tells them apart (as the
+    /// index's `inner_offset` does). [`super::read_record_at`] takes both.
+    pub warc_inner_offset: u64,
+    /// All categories, primary first.
+    pub categories: Vec<String>,
+    /// `current`, or `gone` when its latest capture is a 404/410 or a redirect away.
+    pub status: ArticleStatus,
+    /// When it was first found gone (the first such capture after its last presence).
+    pub gone_since: Option<DateTime<Utc>>,
+    /// Distinct contents among its captures (1 + the corrections seen).
+    pub versions: u64,
+    /// When its latest content was first captured.
+    pub last_changed: Option<DateTime<Utc>>,
+}
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
