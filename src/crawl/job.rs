@@ -7,18 +7,20 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use tokio::task::JoinHandle;
 use url::Url;
 
-use super::host::PageReservation;
+use super::budget::PageReservation;
+use super::capture_state::{capture_state, conditional_headers};
+use super::reading::{PageRead, start_reading};
+use super::retry::{asked_delay, retry_delay};
 use super::{CrawlError, Shared, Site, Written, classify, db, plan, rendering};
 use crate::capture::Capture;
 use crate::config::HostPolicy;
-use crate::discover::{self, Discovery, DocumentKind};
-use crate::extract::{self, PageAnalysis, PageInput, ProfileSelectors};
-use crate::fetch::{FetchError, FetchRequest, decode_content};
-use crate::frontier::{CaptureState, ClaimedUrl, NewUrl, Outcome, StoredRecord, UrlKind};
-use crate::politeness::{GatePermit, backoff_delay, parse_retry_after};
+use crate::discover::{Discovery, DocumentKind};
+use crate::extract::PageAnalysis;
+use crate::fetch::{FetchError, FetchRequest};
+use crate::frontier::{ClaimedUrl, NewUrl, Outcome, UrlKind};
+use crate::politeness::{GatePermit, backoff_delay};
 use crate::urls;
 use crate::warc::{RevisitOf, RevisitProfile};
 
@@ -120,40 +122,6 @@ async fn fetch_failed(
         .await?;
     }
     Ok(())
-}
-
-/// Starts reading the page on a blocking thread, once a reading slot is free (see
-/// [`read_page`]).
-pub(super) fn start_reading(
-    shared: &Shared,
-    site: Option<&Site>,
-    url: &ClaimedUrl,
-    capture: &Capture,
-    policy: &HostPolicy,
-) -> JoinHandle<PageRead> {
-    let selectors = site.map(|s| s.selectors.clone());
-    let want_article = site.is_some_and(|s| classify::is_article(&s.profile, &url.url));
-    let decode_limit = policy.max_body_bytes.saturating_mul(5).max(10_000_000);
-    let capture = capture.clone();
-    let is_start = url.kind == UrlKind::Start;
-    let max_links = policy.max_links_per_page;
-    let page = capture.url.clone();
-    shared.readers.spawn(
-        move || {
-            read_page(
-                &capture,
-                selectors.as_ref(),
-                want_article,
-                decode_limit,
-                is_start,
-                max_links,
-            )
-        },
-        move |e| {
-            tracing::error!("reading {page} failed: {e}");
-            PageRead::default()
-        },
-    )
 }
 
 /// Archives the exchange: a response record, or a revisit of the last capture when the
@@ -390,146 +358,6 @@ fn lastmod_changes(site: &Site, discovery: &Discovery) -> Vec<(Url, DateTime<Utc
         .collect()
 }
 
-/// `If-None-Match` / `If-Modified-Since` from the last capture, when it was a complete 200.
-fn conditional_headers(previous: Option<&CaptureState>) -> Vec<(String, String)> {
-    let mut headers = Vec::new();
-    if let Some(p) = previous.filter(|p| p.status == 200) {
-        if let Some(etag) = &p.etag {
-            headers.push(("If-None-Match".to_string(), etag.clone()));
-        }
-        if let Some(lm) = &p.last_modified {
-            headers.push(("If-Modified-Since".to_string(), lm.clone()));
-        }
-    }
-    headers
-}
-
-/// A validator header worth keeping: printable, bounded.
-fn validator(capture: &Capture, name: &str) -> Option<String> {
-    capture
-        .header(name)
-        .map(str::trim)
-        .filter(|v| !v.is_empty() && v.len() <= 512)
-        .map(str::to_string)
-}
-
-/// The state to keep about a URL after this capture: a full response becomes the record
-/// later revisits refer to; a revisit keeps the earlier record and refreshes the validators.
-pub(super) fn capture_state(
-    capture: &Capture,
-    written: &Written,
-    previous: Option<&CaptureState>,
-) -> CaptureState {
-    let complete = capture.truncated.is_none();
-    let etag = validator(capture, "etag").filter(|_| complete);
-    let last_modified = validator(capture, "last-modified").filter(|_| complete);
-    match (written.revisit, previous) {
-        (Some(_), Some(p)) => CaptureState {
-            captured_at: capture.started,
-            first_captured_at: p.first_captured_at,
-            status: p.status,
-            etag: etag.or_else(|| p.etag.clone()),
-            last_modified: last_modified.or_else(|| p.last_modified.clone()),
-            payload_digest: p.payload_digest.clone(),
-            record: p.record.clone(),
-            described: true,
-        },
-        _ => CaptureState {
-            captured_at: capture.started,
-            first_captured_at: previous.map_or(capture.started, |p| p.first_captured_at),
-            status: capture.status,
-            etag,
-            last_modified,
-            payload_digest: written.location.payload_digest.clone(),
-            record: StoredRecord {
-                file: written.location.response.file.clone(),
-                offset: written.location.response.offset,
-                id: written.location.response.id.0.clone(),
-                date: capture.started,
-            },
-            described: true,
-        },
-    }
-}
-
-/// When a response asks to come back later (429, 5xx) and retries remain: how long to wait.
-fn retry_delay(capture: &Capture, attempts: u32, policy: &HostPolicy) -> Option<Duration> {
-    let status = capture.status;
-    if !(status == 429 || (500..600).contains(&status)) || attempts >= policy.retries {
-        return None;
-    }
-    let backoff = backoff_delay(attempts, Duration::from_secs(2), Duration::from_secs(600));
-    Some(asked_delay(capture).unwrap_or(backoff))
-}
-
-/// The `Retry-After` of a 429 or 503 (seconds or HTTP-date), at least 100 ms.
-pub(super) fn asked_delay(capture: &Capture) -> Option<Duration> {
-    (capture.status == 429 || capture.status == 503)
-        .then(|| capture.header("retry-after"))
-        .flatten()
-        .and_then(|v| parse_retry_after(v, std::time::SystemTime::now()))
-        .map(|d| d.max(Duration::from_millis(100)))
-}
-
-/// What was read from a page.
-#[derive(Default)]
-pub(super) struct PageRead {
-    /// Links and article of an HTML page.
-    pub(super) analysis: Option<PageAnalysis>,
-    /// Entries of a feed or sitemap.
-    pub(super) discovery: Option<Discovery>,
-    /// Feeds announced by a start page.
-    pub(super) feeds: Vec<Url>,
-}
-
-/// Decodes and reads a 2xx page: a feed or sitemap, or an HTML page (links and, when
-/// wanted, the article; on a start page, the feeds it announces).
-fn read_page(
-    capture: &Capture,
-    selectors: Option<&ProfileSelectors>,
-    want_article: bool,
-    decode_limit: u64,
-    is_start: bool,
-    max_links: usize,
-) -> PageRead {
-    let mut read = PageRead::default();
-    if !(200..300).contains(&capture.status) {
-        return read;
-    }
-    let body = match decode_content(capture, decode_limit) {
-        Ok(body) => body,
-        Err(e) => {
-            tracing::warn!("{}: {e}; links not followed", capture.url);
-            return read;
-        }
-    };
-    if discover::looks_like_feed_or_sitemap(capture.content_type(), &capture.url, &body) {
-        match discover::parse(&body, &capture.url) {
-            Ok(discovery) => {
-                read.discovery = Some(discovery);
-                return read;
-            }
-            Err(e) => tracing::debug!("{}: {e}", capture.url),
-        }
-    }
-    if is_start {
-        read.feeds = discover::feed_links(&String::from_utf8_lossy(&body), &capture.url);
-    }
-    let page = PageInput {
-        url: &capture.url,
-        body: &body,
-        content_type: capture.content_type(),
-        fetched_at: capture.started,
-    };
-    read.analysis = Some(extract::analyze_with_limit(
-        &page,
-        selectors,
-        want_article,
-        max_links,
-    ));
-    read
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -550,7 +378,8 @@ mod tests {
         let profile =
             SiteProfile::parse(&text, std::path::Path::new("news.toml")).expect("test profile");
         Site {
-            selectors: ProfileSelectors::compile(&profile.selectors).expect("no selectors"),
+            selectors: crate::extract::ProfileSelectors::compile(&profile.selectors)
+                .expect("no selectors"),
             max_depth: profile.max_depth,
             profile,
         }
@@ -732,41 +561,5 @@ mod tests {
                 ("http://news.test/style.css", 1, UrlKind::Other),
             ]
         );
-    }
-
-    #[test]
-    fn conditional_requests_use_the_validators_of_the_last_200() {
-        let previous = CaptureState {
-            captured_at: Utc::now(),
-            first_captured_at: "2026-01-01T00:00:00Z".parse().expect("date"),
-            status: 200,
-            etag: Some("\"old\"".into()),
-            last_modified: None,
-            payload_digest: "sha1:OLD".into(),
-            record: StoredRecord {
-                file: "a.warc.zst".into(),
-                offset: 10,
-                id: "<urn:uuid:1>".into(),
-                date: Utc::now(),
-            },
-            described: false,
-        };
-        let headers = conditional_headers(Some(&previous));
-        assert_eq!(
-            headers,
-            vec![("If-None-Match".to_string(), "\"old\"".to_string())]
-        );
-        let gone = CaptureState {
-            status: 404,
-            ..previous.clone()
-        };
-        assert!(conditional_headers(Some(&gone)).is_empty());
-        assert!(conditional_headers(None).is_empty());
-        let mut not_modified = capture("http://news.test/a", 304, None);
-        not_modified
-            .headers
-            .insert("etag", "\"new\"".parse().expect("header value"));
-        assert_eq!(validator(&not_modified, "etag").as_deref(), Some("\"new\""));
-        assert_eq!(validator(&not_modified, "last-modified"), None);
     }
 }

@@ -14,6 +14,8 @@
 //! state's lock, `progress.rs` what the user sees.
 
 mod archive;
+mod budget;
+mod capture_state;
 pub mod classify;
 mod cluster;
 mod host;
@@ -22,9 +24,11 @@ mod lock;
 mod plan;
 pub mod progress;
 mod readers;
+mod reading;
 mod recover;
 mod rendering;
 mod requisites;
+mod retry;
 mod robots;
 mod run;
 

@@ -12,7 +12,7 @@ use chrono::Utc;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
-use super::job::{PageRead, start_reading};
+use super::reading::{PageRead, start_reading};
 use super::requisites::{self, PageOf, RequisiteStore};
 use super::{CrawlError, Shared, Site, Written, classify};
 use crate::capture::Capture;

@@ -17,7 +17,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use url::Url;
 
-use super::job::{asked_delay, capture_state};
+use super::capture_state::capture_state;
+use super::retry::asked_delay;
 use super::{Shared, Written, robots};
 use crate::capture::Capture;
 use crate::fetch::FetchRequest;
