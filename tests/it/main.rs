@@ -24,6 +24,7 @@ mod fetch_http;
 mod frontier_contract;
 mod frontier_postgres;
 mod frontier_sqlite;
+mod house;
 mod incremental;
 mod incremental_cli;
 mod one_stream;

@@ -12,8 +12,7 @@ use regex::Regex;
 use super::super::dates::{self, ParsedDate, parse_date};
 use super::super::hints;
 use super::Context;
-use super::date_signals::{UPDATED_LABEL, is_updated_class};
-use super::published::not_future;
+use super::date_signals::{UPDATED_LABEL, is_updated_class, not_future};
 
 /// Earlier years are not publication dates of a web page.
 const FIRST_YEAR: i32 = 1995;

@@ -12,8 +12,7 @@ use chrono::Datelike;
 use super::super::dates::{self, ParsedDate};
 use super::super::dom::NONE;
 use super::Context;
-use super::date_signals::UPDATED_LABEL;
-use super::published::not_future;
+use super::date_signals::{UPDATED_LABEL, not_future};
 
 /// Longer texts are sentences, not datelines.
 const MAX_DATELINE_CHARS: usize = 100;

@@ -11,6 +11,11 @@ use super::super::dom::CssSelector;
 use super::super::hints;
 use super::Context;
 
+/// True unless the date is after the day the page was fetched.
+pub(super) fn not_future(cx: &Context<'_, '_>, date: &ParsedDate) -> bool {
+    date.day() <= cx.page.fetched_at.date_naive() + chrono::Duration::days(1)
+}
+
 /// Meta tags of the publication date, most trusted first.
 pub(super) const PUBLISHED_META: &[&str] = &[
     "article:published_time",

@@ -6,11 +6,12 @@
 //! sibling before it. A `datetime` attribute always wins over the visible text.
 
 use super::super::dates::{ParsedDate, parse_date};
+use super::date_signals::not_future;
 use super::date_signals::{
     Label, MODIFIED_META, UPDATED_LABEL, element_date, in_updated_class, label_before,
     nearest_label, selector_date, text_date,
 };
-use super::published::{localize, not_future, page_offsets};
+use super::published::{localize, page_offsets};
 use super::{Context, Found};
 
 /// The modification date, in the publisher's time zone when the page gives it.

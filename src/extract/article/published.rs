@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use super::super::dates::{self, ParsedDate, parse_date};
 use super::super::hints;
 use super::date_signals::{
-    Label, PUBLISHED_META, UPDATED_LABEL, element_date, in_updated_class, label_before,
+    Label, PUBLISHED_META, UPDATED_LABEL, element_date, in_updated_class, label_before, not_future,
     selector_date, text_date,
 };
 use super::{Context, Found};
@@ -125,11 +125,6 @@ fn generic_published(cx: &Context<'_, '_>) -> Option<Found<ParsedDate>> {
         return Some((d, "search"));
     }
     date_fallbacks::title_date(cx).map(|d| (d, "title"))
-}
-
-/// True unless the date is after the day the page was fetched.
-pub(super) fn not_future(cx: &Context<'_, '_>, date: &ParsedDate) -> bool {
-    date.day() <= cx.page.fetched_at.date_naive() + chrono::Duration::days(1)
 }
 
 /// `<time>` elements outside noisy areas: one named as the publication first, else the

@@ -12,7 +12,7 @@ use regex::bytes::Regex;
 
 use super::super::dates::{ParsedDate, parse_date};
 use super::Context;
-use super::published::not_future;
+use super::date_signals::not_future;
 
 /// A publication key and its value: a quoted date, or a Unix time in seconds or
 /// milliseconds. Keys are matched whole (`"datePublished"`, `publishedAt:`), case aside.
