@@ -47,6 +47,9 @@ pub(super) async fn fetch_one(
     };
     shared.counters.requests.fetch_add(1, Ordering::Relaxed);
     shared.counters.in_flight.fetch_add(1, Ordering::Relaxed);
+    // The start of each request, for checking the rate from the crawler's side
+    // (`GLANEUR_LOG=glaneur::request=trace`; see scripts/bench_scale.py gaps).
+    tracing::trace!(target: "glaneur::request", "start {} {}", url.host, url.url);
     let fetched = shared.fetcher.fetch(&request).await;
     shared.counters.in_flight.fetch_sub(1, Ordering::Relaxed);
     let capture = match fetched {
