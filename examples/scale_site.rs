@@ -9,7 +9,9 @@
 //! The server counts the requests and, per host, the requests that came less than a
 //! second after the `R`-th request before them (`--rate R`: more than R requests in a
 //! one-second window, with 10 ms of tolerance; the strict count has none). It keeps only
-//! the last `R` arrival times of each host. Every second it rewrites `--stats FILE` with
+//! the last `R` arrival times of each host, and the histogram of the gaps between a host's
+//! consecutive arrivals in units of the interval 1/R (`gap_lt0.5`, `gap_ge0.5`, …
+//! `gap_ge2`) with the smallest (`min_gap_ms`). Every second it rewrites `--stats FILE` with
 //! `key=value` lines; it prints `addr=IP:PORT` on stdout once listening, and runs until
 //! killed.
 //!
@@ -71,8 +73,18 @@ struct HostHits {
     recent: VecDeque<Instant>,
 }
 
+/// Upper bounds of the gap histogram, in units of the interval 1/R (the last bucket is
+/// open).
+const GAP_EDGES: [f64; 9] = [0.5, 0.9, 0.99, 0.999, 1.0, 1.01, 1.1, 1.5, 2.0];
+
 struct Site {
     variants: Vec<HashMap<String, Page>>,
+    /// The allowed interval between two requests of a host (1/R).
+    interval: Duration,
+    /// Gaps between consecutive arrivals of a host, by [`GAP_EDGES`] bucket.
+    gaps: [AtomicU64; GAP_EDGES.len() + 1],
+    /// The smallest gap seen, in microseconds.
+    min_gap_us: AtomicU64,
     /// Requests allowed in any one second, per host.
     per_second: usize,
     requests: AtomicU64,
@@ -137,6 +149,14 @@ impl Site {
             return;
         };
         let hits = hosts.entry(host.to_string()).or_default();
+        if let Some(last) = hits.recent.back() {
+            let gap = at.duration_since(*last);
+            let ratio = gap.as_secs_f64() / self.interval.as_secs_f64();
+            let bucket = GAP_EDGES.iter().filter(|e| ratio >= **e).count();
+            self.gaps[bucket].fetch_add(1, Ordering::Relaxed);
+            let us = u64::try_from(gap.as_micros()).unwrap_or(u64::MAX);
+            self.min_gap_us.fetch_min(us, Ordering::Relaxed);
+        }
         if hits.recent.len() == self.per_second
             && let Some(oldest) = hits.recent.pop_front()
         {
@@ -153,12 +173,24 @@ impl Site {
 
     fn stats(&self) -> String {
         let hosts = self.hosts.lock().map(|h| h.len()).unwrap_or(0);
-        format!(
+        let mut out = format!(
             "requests={}\nviolations={}\nstrict_violations={}\nhosts_seen={hosts}\n",
             self.requests.load(Ordering::Relaxed),
             self.violations.load(Ordering::Relaxed),
             self.strict_violations.load(Ordering::Relaxed),
-        )
+        );
+        let min = self.min_gap_us.load(Ordering::Relaxed);
+        if min != u64::MAX {
+            out.push_str(&format!("min_gap_ms={:.3}\n", min as f64 / 1000.0));
+        }
+        for (i, n) in self.gaps.iter().enumerate() {
+            let label = match i {
+                0 => format!("lt{}", GAP_EDGES[0]),
+                i => format!("ge{}", GAP_EDGES[i - 1]),
+            };
+            out.push_str(&format!("gap_{label}={}\n", n.load(Ordering::Relaxed)));
+        }
+        out
     }
 }
 
@@ -214,6 +246,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
     let site = Arc::new(Site {
         per_second: args.rate.floor().max(1.0) as usize,
+        interval: Duration::from_secs_f64(1.0 / args.rate),
+        gaps: Default::default(),
+        min_gap_us: AtomicU64::new(u64::MAX),
         requests: AtomicU64::new(0),
         violations: AtomicU64::new(0),
         strict_violations: AtomicU64::new(0),

@@ -2,7 +2,7 @@
 # Long-run benchmark: how glaneur's cost grows with the work, over many polite hosts.
 #
 # usage: scripts/bench-scale.sh [--pages N] [--hosts H] [--rate R] [--concurrency C]
-#                               [--seconds S] [--interval I] [--out DIR]
+#                               [--seconds S] [--interval I] [--out DIR] [--trace-requests]
 #
 #   (default)              2,000 hosts x 500 pages = 1,000,000 pages, 1 request/s per host,
 #                          1 in flight per host: 2,000 requests/s allowed in aggregate
@@ -23,17 +23,25 @@
 #    (H x R)), load average; writes scale.csv and scale.svg in DIR, and prints the medians,
 #    the first-10 % / last-10 % ratios and the state's bytes per known URL.
 #
+# --trace-requests: the crawl logs the start of every request (GLANEUR_LOG=
+#   glaneur::request=trace, in DIR/crawl.err) and `bench_scale.py gaps` prints the gaps
+#   between each host's request starts as the crawler took them, beside the site's own gap
+#   histogram (the site stamps a request when its handler runs, late when it waits for a
+#   core). Exit 1 when the crawler started two requests of a host closer than allowed.
+#
 # The machine's load distorts pages/s and the rate share (not CPU-ms/page nor RSS): run it
 # on a quiet machine; the load average is in every sample.
 #
 # Environment: GLANEUR_BENCH_DIR (default: a new /tmp/glaneur-scale.XXXXXX, kept),
 #              BENCH_NO_BUILD=1 (use the binaries already in target/release),
 #              GLANEUR_BIN (the glaneur binary to measure; default target/release/glaneur),
-#              SCALE_SITE_BIN (the site server; default target/release/examples/scale_site).
+#              SCALE_SITE_BIN (the site server; default target/release/examples/scale_site),
+#              SITE_NICE (renice the site server to this, e.g. -15, so that it gets a core
+#              first on a busy machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-HOSTS=2000 RATE=1 CONCURRENCY=1 PAGES="" SECONDS_MAX="" INTERVAL=10
+HOSTS=2000 RATE=1 CONCURRENCY=1 PAGES="" SECONDS_MAX="" INTERVAL=10 TRACE=""
 OUT=${GLANEUR_BENCH_DIR:-}
 while [[ $# -gt 0 ]]; do
     case $1 in
@@ -44,7 +52,8 @@ while [[ $# -gt 0 ]]; do
     --seconds) SECONDS_MAX=$2; shift 2 ;;
     --interval) INTERVAL=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
-    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
+    --trace-requests) TRACE=1; shift ;;
+    -h|--help) sed -n '2,40p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -79,6 +88,7 @@ say "serving $HOSTS hosts x $PER_HOST pages"
 "$SITE_BIN" --pages-per-host "$PER_HOST" --rate "$RATE" \
     --stats "$OUT/site.stats" >"$OUT/site.out" 2>"$OUT/site.err" &
 SERVER_PID=$!
+[[ -z ${SITE_NICE:-} ]] || renice -n "$SITE_NICE" -p "$SERVER_PID" >/dev/null
 for _ in $(seq 1200); do grep -q '^pages_per_host=' "$OUT/site.out" 2>/dev/null && break; sleep 0.1; done
 ADDR=$(sed -n 's/^addr=//p' "$OUT/site.out")
 [[ -n $ADDR ]] || { echo "the site did not start: $(cat "$OUT/site.err")" >&2; exit 1; }
@@ -106,6 +116,7 @@ for ((i = 0; i < HOSTS; i++)); do
 done
 
 say "crawling: $HOSTS hosts at $RATE request/s, $CONCURRENCY in flight each ($(uptime | sed 's/.*load/load/'))"
+if [[ -n $TRACE ]]; then export GLANEUR_LOG="warn,glaneur::request=trace" NO_COLOR=1; fi
 "$BIN" "${ARGS[@]}" >"$OUT/summary.json" 2>"$OUT/crawl.err" &
 CRAWL_PID=$!
 python3 "$ROOT/scripts/bench_scale.py" sample --pid "$CRAWL_PID" \
@@ -131,4 +142,10 @@ print(f"summary: pages={s['pages']} requests={s['requests']} errors={s['errors']
 print(f"site: requests={site['requests']} violations={site['violations']} "
       f"strict_violations={site['strict_violations']} hosts_seen={site['hosts_seen']}")
 PY
+gaps_rc=0
+if [[ -n $TRACE ]]; then
+    python3 "$ROOT/scripts/bench_scale.py" gaps "$OUT/crawl.err" --rate "$RATE" \
+        --server-stats "$OUT/site.stats" || gaps_rc=$?
+fi
 echo "files: $OUT/scale.csv $OUT/scale.svg" >&2
+exit $gaps_rc

@@ -4,12 +4,20 @@
     bench_scale.py sample --pid PID --metrics URL --server-stats FILE --state FILE
                           --archive DIR --hosts H --rate R --interval 10 --csv OUT.csv
     bench_scale.py report OUT.csv [--svg OUT.svg] [--state FILE]
+    bench_scale.py gaps CRAWL_LOG --rate R [--burst B] [--server-stats FILE]
 
 `sample` reads every INTERVAL seconds, until the process ends: the process's CPU time
 (utime + stime in /proc/PID/stat), its RSS and peak RSS (VmRSS, VmHWM in /proc/PID/status),
 its counters at its Prometheus endpoint (pages, requests, queue length), the size of the
 state (the SQLite file and its WAL), the bytes of the WARC files, the requests the site
 answered (its stats file) and the load average; it writes one CSV row per sample.
+
+`gaps` reads the crawler's own request starts (the crawl run with
+GLANEUR_LOG=glaneur::request=trace, text logs) and prints, over every host, the distribution
+of the gaps between a host's consecutive request starts in units of its interval 1/R, and
+the windows of 1 s holding more requests than the host allows (violations as the crawler
+sees them; with --server-stats, the site's own gap histogram next to it). Exit 1 if the
+crawler started more than B requests in any 1/R * B window of a host.
 
 `report` prints the medians of the steady part and the first-10 % / last-10 % ratios, the
 state's bytes per known URL, and writes an SVG chart (one panel per measure).
@@ -267,6 +275,62 @@ def escape(s):
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def request_starts(path):
+    """Per host, the sorted start times (s) of the requests in a crawl's trace log."""
+    from datetime import datetime
+    starts = {}
+    for line in open(path, encoding="utf-8", errors="replace"):
+        parts = line.split()
+        if len(parts) < 4 or parts[1] != "TRACE" or parts[2] != "start":
+            continue
+        stamp = parts[0].rstrip("Z")
+        if "." in stamp:
+            head, frac = stamp.split(".", 1)
+            stamp = f"{head}.{frac[:6]}"
+        t = datetime.fromisoformat(stamp).timestamp()
+        starts.setdefault(parts[3], []).append(t)
+    for times in starts.values():
+        times.sort()
+    return starts
+
+
+def gaps(a):
+    starts = request_starts(a.log)
+    interval = 1.0 / a.rate
+    burst = max(1, a.burst)
+    all_gaps = []
+    too_many = 0
+    for times in starts.values():
+        all_gaps += [(b - t) / interval for t, b in zip(times, times[1:])]
+        # more than `burst` starts within burst intervals (the limiter's promise)
+        for i in range(burst, len(times)):
+            if times[i] - times[i - burst] < interval * burst - 1e-4:
+                too_many += 1
+    if not all_gaps:
+        print("no request starts in the log (run the crawl with GLANEUR_LOG=glaneur::request=trace)")
+        return 1
+    all_gaps.sort()
+    n = len(all_gaps)
+    q = lambda p: all_gaps[min(n - 1, int(p * n))]
+    print(f"hosts={len(starts)} requests={n + len(starts)} gaps={n} interval_s={interval:.3f}")
+    print("gap / interval: min={:.4f} p1={:.4f} p10={:.4f} median={:.4f} p90={:.4f} max={:.2f}".format(
+        all_gaps[0], q(0.01), q(0.10), q(0.5), q(0.9), all_gaps[-1]))
+    edges = [0.5, 0.9, 0.99, 0.999, 1.0, 1.01, 1.1, 1.5, 2.0]
+    counts = [0] * (len(edges) + 1)
+    for g in all_gaps:
+        counts[sum(1 for e in edges if g >= e)] += 1
+    labels = [f"<{edges[0]}"] + [f"[{lo},{hi})" for lo, hi in zip(edges, edges[1:])] + [f">={edges[-1]}"]
+    print("| gap / interval | gaps |\n|---|---:|")
+    for label, c in zip(labels, counts):
+        print(f"| {label} | {c} |")
+    print(f"crawler_violations={too_many} (more than {burst} starts within {burst} x {interval:.3f} s)")
+    if a.server_stats:
+        site = kv_file(a.server_stats)
+        keys = sorted(k for k in site if k.startswith("gap_"))
+        print("site: " + " ".join(f"{k}={site[k]}" for k in ["requests", "violations", "strict_violations", "min_gap_ms"] + keys if k in site))
+    return 1 if too_many else 0
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
@@ -285,7 +349,14 @@ def main():
     r.add_argument("--svg")
     r.add_argument("--state")
     r.add_argument("--title")
+    g = sub.add_parser("gaps")
+    g.add_argument("log")
+    g.add_argument("--rate", type=float, required=True)
+    g.add_argument("--burst", type=int, default=1)
+    g.add_argument("--server-stats")
     a = p.parse_args()
+    if a.command == "gaps":
+        return gaps(a)
     if a.command == "sample":
         sample(a)
         return 0

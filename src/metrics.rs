@@ -181,7 +181,7 @@ impl CrawlMetrics {
     /// The waits for each host's rate: how many, and how long.
     fn render_rate_waits(&self, out: &mut String) {
         let c = &self.counters;
-        let waits = c.rate_waits.lock().map(|w| w.clone()).unwrap_or_default();
+        let waits = c.rate_waits.lock().map(|w| w.by_host()).unwrap_or_default();
         let mut hosts: Vec<_> = waits.into_iter().collect();
         hosts.sort_by(|a, b| a.0.cmp(&b.0));
         let counts: Vec<(String, String)> = hosts

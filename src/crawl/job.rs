@@ -24,6 +24,9 @@ use crate::politeness::{GatePermit, backoff_delay};
 use crate::urls;
 use crate::warc::{RevisitOf, RevisitProfile};
 
+/// Links added to the frontier in one call, at most (see [`record_outcome`]).
+const ADD_SLICE: usize = 2_000;
+
 /// Redirect hops allowed past a profile's `max_depth`.
 const MAX_REDIRECT_HOPS: u32 = 5;
 
@@ -46,6 +49,9 @@ pub(super) async fn fetch_one(
     };
     shared.counters.requests.fetch_add(1, Ordering::Relaxed);
     shared.counters.in_flight.fetch_add(1, Ordering::Relaxed);
+    // The start of each request, for checking the rate from the crawler's side
+    // (`GLANEUR_LOG=glaneur::request=trace`; see scripts/bench_scale.py gaps).
+    tracing::trace!(target: "glaneur::request", "start {} {}", url.host, url.url);
     let fetched = shared.fetcher.fetch(&request).await;
     shared.counters.in_flight.fetch_sub(1, Ordering::Relaxed);
     let capture = match fetched {
@@ -68,7 +74,12 @@ pub(super) async fn fetch_one(
     page.keep();
     tracing::debug!("{} {}", capture.status, capture.url);
 
-    // Read the page off the reactor while the writer thread archives it.
+    // Read the page off the reactor while the writer thread archives it, once its body
+    // fits in the bodies in hand (held until its links are in the frontier).
+    let mut hold = rendering::PageHold {
+        slot: Some(permit),
+        in_hand: shared.readers.hold(capture.body.len()).await,
+    };
     let site = shared.site(&url.site);
     let reading = start_reading(shared, site, &url, &capture, policy);
     let written = archive_capture(shared, &url, &capture).await?;
@@ -77,7 +88,10 @@ pub(super) async fn fetch_one(
         PageRead::default()
     });
     let (read, rendered) =
-        rendering::render_if_needed(shared, policy, &url, &capture, &written, read, permit).await?;
+        rendering::render_if_needed(shared, policy, &url, &capture, &written, read, &mut hold)
+            .await?;
+    // The page is read: its host may be asked for the next one.
+    drop(hold.slot.take());
     let found = match site {
         Some(site) => Found {
             queue: links_to_queue(site, &url, &capture, &read),
@@ -243,6 +257,19 @@ async fn record_outcome(
         queue,
         changed_since,
     } = found;
+    // The links of a big sitemap go in slices, each in a call of its own, so the others
+    // waiting for the frontier (claims, small pages) are not held up behind one.
+    // The last slice goes with the outcome.
+    let mut links = queue.into_iter();
+    let mut queue: Vec<NewUrl> = links.by_ref().take(ADD_SLICE).collect();
+    loop {
+        let next: Vec<NewUrl> = links.by_ref().take(ADD_SLICE).collect();
+        if next.is_empty() {
+            break;
+        }
+        let slice = std::mem::replace(&mut queue, next);
+        db(&shared.frontier, move |f| f.add(&slice)).await?;
+    }
     db(&shared.frontier, move |f| match retry {
         Some(delay) => {
             if !queue.is_empty() {

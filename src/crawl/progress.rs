@@ -71,8 +71,54 @@ pub struct Counters {
     pub requisite_revisits: AtomicU64,
     /// Most pages chosen for rendering at once (in a tab or waiting for one).
     pub render_backlog_peak: AtomicU64,
-    /// Waits for a host's request rate, by host.
-    pub rate_waits: Mutex<HashMap<String, RateWaits>>,
+    /// Waits for a host's request rate, by host (hosts that waited in the last
+    /// [`RATE_WAITS_IDLE`] only).
+    pub rate_waits: Mutex<RateWaitsByHost>,
+}
+
+/// A host none of whose requests waited for its rate for this long is forgotten by
+/// [`RateWaitsByHost`]: its counters start again from zero if it waits again (a counter
+/// reset, as after a restart, for a Prometheus scraper). Keeps the map to the hosts
+/// crawled lately on a crawl of many hosts over days.
+pub const RATE_WAITS_IDLE: Duration = Duration::from_secs(600);
+
+/// The rate waits of the hosts that waited lately.
+#[derive(Debug, Default)]
+pub struct RateWaitsByHost {
+    hosts: HashMap<String, (RateWaits, Instant)>,
+    swept: Option<Instant>,
+}
+
+impl RateWaitsByHost {
+    /// The waits of each host that waited in the last [`RATE_WAITS_IDLE`] (about).
+    pub fn by_host(&self) -> HashMap<String, RateWaits> {
+        self.hosts
+            .iter()
+            .map(|(host, (waits, _))| (host.clone(), *waits))
+            .collect()
+    }
+
+    /// Counts a wait of `waited` of `host` at `now`, forgetting the hosts idle for
+    /// [`RATE_WAITS_IDLE`] (looked for at most once a minute).
+    fn record(&mut self, host: &str, waited: Duration, now: Instant) {
+        if self
+            .swept
+            .is_none_or(|at| now.saturating_duration_since(at) >= Duration::from_secs(60))
+        {
+            self.hosts
+                .retain(|_, (_, last)| now.saturating_duration_since(*last) < RATE_WAITS_IDLE);
+            self.swept = Some(now);
+        }
+        if !self.hosts.contains_key(host) {
+            self.hosts
+                .insert(host.to_string(), (RateWaits::default(), now));
+        }
+        if let Some((entry, last)) = self.hosts.get_mut(host) {
+            entry.count += 1;
+            entry.seconds += waited.as_secs_f64();
+            *last = now;
+        }
+    }
 }
 
 /// How often, and how long, requests to one host waited for its rate.
@@ -117,9 +163,7 @@ impl Counters {
             return;
         }
         if let Ok(mut waits) = self.rate_waits.lock() {
-            let entry = waits.entry(host.to_string()).or_default();
-            entry.count += 1;
-            entry.seconds += waited.as_secs_f64();
+            waits.record(host, waited, Instant::now());
         }
     }
 }
@@ -188,7 +232,36 @@ pub use crate::archive::human_bytes;
 
 #[cfg(test)]
 mod tests {
-    use super::human_bytes;
+    use super::*;
+
+    #[test]
+    fn rate_waits_of_idle_hosts_are_forgotten() {
+        let mut waits = RateWaitsByHost::default();
+        let start = Instant::now();
+        let wait = Duration::from_millis(500);
+        waits.record("a.test", wait, start);
+        waits.record("b.test", wait, start);
+        waits.record("a.test", wait, start + Duration::from_secs(30));
+        assert_eq!(waits.by_host()["a.test"].count, 2);
+        // b.test waits again after 9 minutes: kept; a.test stays idle.
+        waits.record("b.test", wait, start + Duration::from_secs(540));
+        assert_eq!(waits.by_host().len(), 2);
+        // 11 minutes after a.test's last wait, a wait of c.test forgets it.
+        let later = start + Duration::from_secs(30) + RATE_WAITS_IDLE + Duration::from_secs(60);
+        waits.record("c.test", wait, later);
+        let by_host = waits.by_host();
+        assert!(!by_host.contains_key("a.test"), "{by_host:?}");
+        assert_eq!(by_host["b.test"].count, 2);
+        assert_eq!(by_host["c.test"].count, 1);
+        // Many hosts crawled one after the other: the map holds the recent ones only.
+        for i in 0..10_000u64 {
+            waits.record(&format!("h{i}.test"), wait, later + Duration::from_secs(i));
+        }
+        assert!(waits.by_host().len() <= 700, "{}", waits.by_host().len());
+        // A forgotten host that waits again starts from zero.
+        waits.record("a.test", wait, later + Duration::from_secs(10_000));
+        assert_eq!(waits.by_host()["a.test"].count, 1);
+    }
 
     #[test]
     fn bytes_are_shown_in_decimal_units() {

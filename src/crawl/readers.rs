@@ -6,16 +6,28 @@
 //! share two cores, each with its parse tree and its malloc arena: more memory and more
 //! CPU per page (switching, cache misses) for no more pages per second. A page waits here,
 //! as a task, for one of as many slots as the machine has cores.
+//!
+//! A page read is then held until its links are in the frontier: the links of a sitemap of
+//! 500 URLs take about eight times its body. When a thousand hosts answer their sitemaps
+//! at once, their links wait for the one frontier together (400,000 URLs, 300 MiB on the
+//! many-hosts benchmark). So a page is read only once its body fits in the bodies in hand
+//! ([`PageReaders::hold`], [`BODIES_IN_HAND`]): the others wait as fetched bodies.
 
 use std::sync::Arc;
 
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
+
+/// Bytes of the bodies of the pages read and not yet recorded in the frontier, at most (a
+/// bigger page is read alone).
+pub(super) const BODIES_IN_HAND: usize = 8 << 20;
 
 /// The slots of page reading.
 #[derive(Debug, Clone)]
 pub(super) struct PageReaders {
     slots: Arc<Semaphore>,
+    /// [`BODIES_IN_HAND`], in KiB.
+    in_hand: Arc<Semaphore>,
 }
 
 impl PageReaders {
@@ -23,7 +35,17 @@ impl PageReaders {
     pub(super) fn new(slots: usize) -> PageReaders {
         PageReaders {
             slots: Arc::new(Semaphore::new(slots.max(1))),
+            in_hand: Arc::new(Semaphore::new(BODIES_IN_HAND >> 10)),
         }
+    }
+
+    /// Waits until a body of `bytes` fits in [`BODIES_IN_HAND`]; the page's share is given
+    /// back when the permit is dropped (once its links are in the frontier).
+    pub(super) async fn hold(&self, bytes: usize) -> Option<OwnedSemaphorePermit> {
+        let kib = (bytes >> 10).clamp(1, BODIES_IN_HAND >> 10);
+        let kib = u32::try_from(kib).unwrap_or(u32::MAX);
+        // The semaphore is never closed; without a permit, go on.
+        Arc::clone(&self.in_hand).acquire_many_owned(kib).await.ok()
     }
 
     /// As many readers as the machine has cores.
@@ -88,6 +110,26 @@ mod tests {
         let most = most.load(Ordering::SeqCst);
         assert!(most <= 3, "{most} pages read at once with three slots");
         assert!(most >= 2, "the slots are used together ({most} at most)");
+    }
+
+    #[tokio::test]
+    async fn bodies_in_hand_are_bounded_and_a_big_one_goes_alone() {
+        let readers = PageReaders::new(2);
+        let half = readers.hold(BODIES_IN_HAND / 2).await.expect("permit");
+        let quarter = readers.hold(BODIES_IN_HAND / 4).await.expect("permit");
+        // Another half does not fit until the first half is given back.
+        let waiting =
+            tokio::time::timeout(Duration::from_millis(50), readers.hold(BODIES_IN_HAND / 2));
+        assert!(waiting.await.is_err(), "more than the bound in hand");
+        drop(half);
+        let second = readers.hold(BODIES_IN_HAND / 2).await.expect("permit");
+        drop((quarter, second));
+        // A body bigger than the whole bound is held alone.
+        let huge = readers.hold(BODIES_IN_HAND * 4).await.expect("permit");
+        let small = tokio::time::timeout(Duration::from_millis(50), readers.hold(100));
+        assert!(small.await.is_err(), "a big body is read alone");
+        drop(huge);
+        assert!(readers.hold(100).await.is_some());
     }
 
     #[tokio::test]

@@ -79,10 +79,21 @@ impl Rendering {
     }
 }
 
+/// What a page being read holds: its host's slot (given back once the page is read) and
+/// its share of the bodies in hand (kept until its links are in the frontier). A page
+/// waiting for a browser lets go of both.
+pub(super) struct PageHold {
+    /// The host's slot.
+    pub(super) slot: Option<GatePermit>,
+    /// The page's share of [`super::readers::BODIES_IN_HAND`].
+    pub(super) in_hand: Option<tokio::sync::OwnedSemaphorePermit>,
+}
+
 /// After the HTTP fetch of a page and its reading: when the page is to be rendered, the
-/// host's slot (`permit`) is given back (the page's own requests need it), the page is
-/// rendered, its DOM archived as a `conversion` record referring to the page's response
-/// and read instead (its links, but not its requisites: the browser fetched those).
+/// host's slot and the page's share of the bodies in hand (`hold`) are given back (the
+/// page's own requests need the slot), the page is rendered, its DOM archived as a
+/// `conversion` record referring to the page's response and read instead (its links, but
+/// not its requisites: the browser fetched those).
 /// Returns what to use of the page, and whether it was rendered.
 pub(super) async fn render_if_needed(
     shared: &Arc<Shared>,
@@ -91,7 +102,7 @@ pub(super) async fn render_if_needed(
     capture: &Capture,
     written: &Written,
     read: PageRead,
-    permit: GatePermit,
+    hold: &mut PageHold,
 ) -> Result<(PageRead, bool), CrawlError> {
     let Some(site) = shared.site(&url.site) else {
         return Ok((read, false));
@@ -99,7 +110,9 @@ pub(super) async fn render_if_needed(
     if !wants_render(shared, site, url, capture, &read).await {
         return Ok((read, false));
     }
-    drop(permit);
+    // A page waiting for a browser holds neither its host's slot nor its share of the
+    // bodies in hand (a requisite may need either).
+    drop((hold.slot.take(), hold.in_hand.take()));
     let Some(_place) = take_place(shared).await else {
         return Ok((read, false)); // the crawl stops: the page is kept as the server sent it
     };

@@ -165,6 +165,7 @@ async fn fetch_with_retries(
             counters.record_status(capture.status);
             archive.write_capture_detached(capture);
         };
+        tracing::trace!(target: "glaneur::request", "start {host} {origin_url}robots.txt");
         let (rules, stored) =
             fetch_robots_stored(&shared.fetcher, origin_url, policy.timeout, &mut keep).await;
         drop(permit);

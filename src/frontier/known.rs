@@ -12,7 +12,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use hashbrown::HashTable;
 
 /// The key of a URL in [`KnownUrls`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct UrlKey {
     /// 64 bits of SipHash, also the hash of the table.
     hash: u64,

@@ -57,6 +57,19 @@ pub(crate) trait Queries {
 
     /// Runs a statement with text parameters.
     fn execute_texts(&mut self, sql: &'static str, params: &[&str]) -> Result<(), FrontierError>;
+
+    /// What the store knows about the URL `$1` (the columns of [`LOOKUP`]).
+    const LOOKUP_URL: &'static str = LOOKUP;
+
+    /// The stored last capture of the URL `$1` (the columns of [`CAPTURE_OF`]).
+    const CAPTURE_OF_URL: &'static str = CAPTURE_OF;
+
+    /// The row a statement on one URL ([`Queries::LOOKUP_URL`], [`Queries::CAPTURE_OF_URL`])
+    /// finds: by default the URL is its only parameter; a store that finds URLs by a key
+    /// of their own binds it here.
+    fn row_by_url<T>(&mut self, query: ByKey<'_, T>) -> Result<Option<T>, FrontierError> {
+        self.row_by_key(query)
+    }
 }
 
 /// A statement with one text parameter `$1`, and how to read the row it finds.
@@ -98,10 +111,10 @@ macro_rules! shared_queries {
             &mut self,
             url: &url::Url,
         ) -> Result<Option<$crate::frontier::UrlRecord>, $crate::frontier::FrontierError> {
-            $crate::frontier::sql::Queries::row_by_key(
+            $crate::frontier::sql::Queries::row_by_url(
                 self,
                 $crate::frontier::sql::ByKey {
-                    sql: $crate::frontier::sql::LOOKUP,
+                    sql: <Self as $crate::frontier::sql::Queries>::LOOKUP_URL,
                     key: url.as_str(),
                     read: &|r| $crate::frontier::sql::url_record(r),
                 },
@@ -112,10 +125,10 @@ macro_rules! shared_queries {
             &mut self,
             url: &url::Url,
         ) -> Result<Option<$crate::frontier::CaptureState>, $crate::frontier::FrontierError> {
-            let found = $crate::frontier::sql::Queries::row_by_key(
+            let found = $crate::frontier::sql::Queries::row_by_url(
                 self,
                 $crate::frontier::sql::ByKey {
-                    sql: $crate::frontier::sql::CAPTURE_OF,
+                    sql: <Self as $crate::frontier::sql::Queries>::CAPTURE_OF_URL,
                     key: url.as_str(),
                     read: &|r| $crate::frontier::sql::capture_of_row(r, 0),
                 },

@@ -87,7 +87,7 @@ fn resumes_after_a_crash_without_losing_or_repeating_urls() {
     let stats = f.stats().unwrap();
     assert_eq!((stats.fetched, stats.pending, stats.in_flight), (50, 0, 0));
     assert_eq!(f.next_due().unwrap(), None);
-    assert_eq!(f.schema_version().unwrap(), 3);
+    assert_eq!(f.schema_version().unwrap(), 4);
 }
 
 #[test]

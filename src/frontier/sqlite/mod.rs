@@ -23,69 +23,30 @@ use url::Url;
 
 use super::checkpoint::Checkpointer;
 use super::known::{KnownUrls, UrlKey, priority8};
-use super::sql::{self, StoredRow, capture_columns, to_u32, to_u64};
+use super::sql::{self, StoredRow, to_u32, to_u64};
 use super::{
     CaptureState, ClaimedUrl, Completion, Frontier, FrontierError, NewUrl, Outcome, Recheck,
     UrlRecord,
 };
 
+mod compact;
+mod schema;
+
+use compact::{compact, compact_opt};
+#[cfg(test)]
+use schema::SCHEMA_VERSION;
+use schema::url_key;
+#[cfg(test)]
+use schema::{MIGRATE_V2, SCHEMA};
+
 /// The SQLite page cache of the crawl's connection, in KiB (the bound of its memory).
 pub const SQLITE_CACHE_KIB: i64 = 64 * 1024;
 
-/// Schema version written to `PRAGMA user_version`.
-pub const SCHEMA_VERSION: i64 = 3;
-
-/// Version 2: the last capture of each URL (incremental re-crawls). Added to version-1
-/// files by `ALTER TABLE`; their fetched URLs have no capture state until fetched again.
-const MIGRATE_V2: &str = "
-ALTER TABLE urls ADD COLUMN cap_at INTEGER;
-ALTER TABLE urls ADD COLUMN first_cap_at INTEGER;
-ALTER TABLE urls ADD COLUMN cap_status INTEGER;
-ALTER TABLE urls ADD COLUMN etag TEXT;
-ALTER TABLE urls ADD COLUMN last_modified TEXT;
-ALTER TABLE urls ADD COLUMN payload_digest TEXT;
-ALTER TABLE urls ADD COLUMN rec_file TEXT;
-ALTER TABLE urls ADD COLUMN rec_offset INTEGER;
-ALTER TABLE urls ADD COLUMN rec_id TEXT;
-ALTER TABLE urls ADD COLUMN rec_date INTEGER;
-ALTER TABLE urls ADD COLUMN described INTEGER NOT NULL DEFAULT 1;
-";
-
-/// Version 3: no `urls_due` index (the claim index answers for due hosts; one index less
-/// to update for every new URL).
-const MIGRATE_V3: &str = "DROP INDEX IF EXISTS urls_due;";
-
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS urls (
-    id          INTEGER PRIMARY KEY,
-    url         TEXT NOT NULL UNIQUE,
-    host        TEXT NOT NULL,
-    site        TEXT NOT NULL,
-    depth       INTEGER NOT NULL,
-    kind        TEXT NOT NULL,
-    priority    INTEGER NOT NULL,
-    found_on    TEXT,
-    state       TEXT NOT NULL DEFAULT 'pending',
-    status      INTEGER,
-    attempts    INTEGER NOT NULL DEFAULT 0,
-    due_at      INTEGER NOT NULL,
-    last_error  TEXT,
-    added_at    INTEGER NOT NULL,
-    finished_at INTEGER
-);
-CREATE INDEX IF NOT EXISTS urls_claim ON urls (host, priority, depth, id, due_at)
-    WHERE state = 'pending';
-CREATE TABLE IF NOT EXISTS meta (
-    key   TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-) WITHOUT ROWID;
-";
-
 /// Adds a URL not known yet (the caller's index of known URLs says so; if it is known
 /// after all, nothing changes and [`IMPROVE`] is run instead).
-const INSERT_NEW: &str =
-    "INSERT OR IGNORE INTO urls (url, host, site, depth, kind, priority, found_on, due_at, added_at)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)";
+const INSERT_NEW: &str = "INSERT INTO urls (url, url_key, host, site, depth, kind, priority,
+        found_on, due_at, added_at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)";
 
 /// On a known URL, lowers its depth and raises the priority of a pending one (a link
 /// first seen as "other" and later in a related block).
@@ -93,14 +54,52 @@ const IMPROVE: &str = "UPDATE urls SET
         depth = MIN(depth, ?2),
         kind = CASE WHEN state = 'pending' AND ?4 < priority THEN ?3 ELSE kind END,
         priority = CASE WHEN state = 'pending' AND ?4 < priority THEN ?4 ELSE priority END
-     WHERE url = ?1 AND (?2 < depth OR (state = 'pending' AND ?4 < priority))";
+     WHERE url_key = ?5 AND url = ?1 AND (?2 < depth OR (state = 'pending' AND ?4 < priority))";
+
+/// The id of a name (a host, site, file or referrer).
+const NAME_ID: &str = "SELECT id FROM names WHERE name = ?1";
+
+/// A name by its id.
+const NAME_OF: &str = "SELECT name FROM names WHERE id = ?1";
+
+/// The capture columns of a row of `urls`, in the order [`sql::capture_of_row`] reads them
+/// (the record's file by its name).
+macro_rules! capture_columns_v4 {
+    () => {
+        "cap_at, first_cap_at, cap_status, etag, last_modified, payload_digest,
+         (SELECT name FROM names WHERE names.id = urls.rec_file), rec_offset, rec_id, rec_date,
+         described"
+    };
+}
+
+/// What the frontier knows about URL `?2` of key `?1` (read by [`sql::url_record`]).
+const LOOKUP: &str = "SELECT id, state, depth, kind, attempts, status, last_error,
+        CASE WHEN found_on > 0 THEN (SELECT f.url FROM urls f WHERE f.id = urls.found_on)
+             ELSE (SELECT name FROM names WHERE names.id = -urls.found_on) END
+     FROM urls WHERE url_key = ?1 AND url = ?2";
+
+/// The stored last capture of URL `?2` of key `?1` (read by [`sql::capture_of_row`]).
+const CAPTURE_OF: &str = concat!(
+    "SELECT ",
+    capture_columns_v4!(),
+    " FROM urls WHERE url_key = ?1 AND url = ?2"
+);
+
+/// Stores the last capture of URL `?12`, keeping its earliest first-capture time (the
+/// record's file by its name id, texts in their compact forms).
+const STORE_CAPTURE: &str = "UPDATE urls SET cap_at = ?1,
+     first_cap_at = COALESCE(first_cap_at, ?2), cap_status = ?3, etag = ?4,
+     last_modified = ?5, payload_digest = ?6, rec_file = ?7, rec_offset = ?8, rec_id = ?9,
+     rec_date = ?10, described = ?11
+     WHERE id = ?12";
 
 /// Up to `?3` due URLs of host `?1`, in claim order (read by [`sql::claimed_url`]).
 const CLAIM: &str = concat!(
-    "SELECT id, url, site, depth, kind, attempts, ",
-    capture_columns!(),
+    "SELECT id, url, (SELECT name FROM names WHERE names.id = urls.site), depth, kind,
+        attempts, ",
+    capture_columns_v4!(),
     " FROM urls INDEXED BY urls_claim
-     WHERE host = ?1 AND state = 'pending' AND due_at <= ?2
+     WHERE host = (SELECT id FROM names WHERE name = ?1) AND state = 'pending' AND due_at <= ?2
      ORDER BY priority, depth, id LIMIT ?3"
 );
 
@@ -126,8 +125,9 @@ impl StoredRow for rusqlite::Row<'_> {
         Ok(self.get(i)?)
     }
 
+    /// Expands the compact forms of schema version 4 ([`compact`]).
     fn text(&self, i: usize) -> Result<Option<String>, FrontierError> {
-        Ok(self.get(i)?)
+        compact::unpack(self.get_ref(i)?)
     }
 
     fn time(&self, i: usize) -> Result<Option<DateTime<Utc>>, FrontierError> {
@@ -279,30 +279,7 @@ impl SqliteFrontier {
         conn.pragma_update(None, "wal_autocheckpoint", 16_384)?;
         conn.set_prepared_statement_cache_capacity(32);
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        match version {
-            0 => {
-                tx.execute_batch(SCHEMA)?;
-                tx.execute_batch(MIGRATE_V2)?;
-                tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
-            }
-            1 => {
-                tx.execute_batch(MIGRATE_V2)?;
-                tx.execute_batch(MIGRATE_V3)?;
-                tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
-            }
-            2 => {
-                tx.execute_batch(MIGRATE_V3)?;
-                tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
-            }
-            SCHEMA_VERSION => {}
-            newer => {
-                return Err(FrontierError::NewerSchema {
-                    found: newer,
-                    known: SCHEMA_VERSION,
-                });
-            }
-        }
+        schema::create_or_migrate(&tx)?;
         tx.commit()?;
         let mut known = KnownUrls::new();
         {
@@ -378,14 +355,12 @@ impl SqliteFrontier {
 
     /// What the frontier knows about `url` (as [`Frontier::lookup`], from a shared borrow).
     pub fn lookup(&self, url: &Url) -> Result<Option<UrlRecord>, FrontierError> {
-        self.read_row(sql::LOOKUP, url.as_str(), &|r| sql::url_record(r))
+        self.read_url_row(LOOKUP, url.as_str(), &|r| sql::url_record(r))
     }
 
     /// The stored last capture of `url` (as [`Frontier::capture_of`], from a shared borrow).
     pub fn capture_of(&self, url: &Url) -> Result<Option<CaptureState>, FrontierError> {
-        let found = self.read_row(sql::CAPTURE_OF, url.as_str(), &|r| {
-            sql::capture_of_row(r, 0)
-        })?;
+        let found = self.read_url_row(CAPTURE_OF, url.as_str(), &|r| sql::capture_of_row(r, 0))?;
         Ok(found.flatten())
     }
 
@@ -398,6 +373,20 @@ impl SqliteFrontier {
     ) -> Result<Option<T>, FrontierError> {
         let mut stmt = self.conn.prepare_cached(sql)?;
         let found = stmt.query_row([key], |r| Ok(read(r))).optional()?;
+        found.transpose()
+    }
+
+    /// The row a statement on URL `?2` of key `?1` finds, read by `read`.
+    fn read_url_row<T>(
+        &self,
+        sql: &'static str,
+        url: &str,
+        read: &dyn Fn(&dyn StoredRow) -> Result<T, FrontierError>,
+    ) -> Result<Option<T>, FrontierError> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let found = stmt
+            .query_row(params![url_key(url), url], |r| Ok(read(r)))
+            .optional()?;
         found.transpose()
     }
 
@@ -414,18 +403,16 @@ impl SqliteFrontier {
         Ok(self.len()? == 0)
     }
 
-    /// Each host with pending URLs, in order (a skip scan of the claim index).
+    /// The name id of each host with pending URLs, in order (a skip scan of the claim
+    /// index).
     fn for_each_pending_host(
         &self,
-        mut f: impl FnMut(&str) -> Result<(), FrontierError>,
+        mut f: impl FnMut(i64) -> Result<(), FrontierError>,
     ) -> Result<(), FrontierError> {
         let mut next = self.conn.prepare_cached(NEXT_HOST)?;
-        let mut last = String::new();
-        while let Some(host) = next
-            .query_row([&last], |r| r.get::<_, String>(0))
-            .optional()?
-        {
-            f(&host)?;
+        let mut last = i64::MIN;
+        while let Some(host) = next.query_row([last], |r| r.get::<_, i64>(0)).optional()? {
+            f(host)?;
             last = host;
         }
         Ok(())
@@ -434,6 +421,59 @@ impl SqliteFrontier {
 
 /// Known-URL index entries to apply once a transaction has committed.
 type Seen = Vec<(UrlKey, u32, u8)>;
+
+/// The id of `name` in `names`, added if new (within the caller's transaction).
+fn name_id(tx: &Connection, name: &str) -> Result<i64, FrontierError> {
+    let mut find = tx.prepare_cached(NAME_ID)?;
+    if let Some(id) = find.query_row([name], |r| r.get(0)).optional()? {
+        return Ok(id);
+    }
+    tx.prepare_cached("INSERT INTO names (name) VALUES (?1)")?
+        .execute([name])?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// The id of the row of known URL `url`, if it is known.
+fn url_id(tx: &Connection, url: &str) -> Result<Option<i64>, FrontierError> {
+    Ok(tx
+        .prepare_cached("SELECT id FROM urls WHERE url_key = ?1 AND url = ?2")?
+        .query_row(params![url_key(url), url], |r| r.get(0))
+        .optional()?)
+}
+
+/// The stored form of a referrer: the id of its row when it is a known URL, else minus the
+/// id of its name.
+fn referrer_id(tx: &Connection, url: &str) -> Result<i64, FrontierError> {
+    match url_id(tx, url)? {
+        Some(id) => Ok(id),
+        None => Ok(-name_id(tx, url)?),
+    }
+}
+
+/// The ids of the last names asked for (the links of a page share their site, referrer and
+/// mostly their host): each name costs one lookup per call, not one per URL.
+#[derive(Default)]
+struct NameIds {
+    last: Vec<(String, i64)>,
+}
+
+impl NameIds {
+    fn id(
+        &mut self,
+        name: &str,
+        resolve: impl FnOnce() -> Result<i64, FrontierError>,
+    ) -> Result<i64, FrontierError> {
+        if let Some((_, id)) = self.last.iter().find(|(n, _)| n == name) {
+            return Ok(*id);
+        }
+        let id = resolve()?;
+        if self.last.len() >= 8 {
+            self.last.remove(0);
+        }
+        self.last.push((name.to_string(), id));
+        Ok(id)
+    }
+}
 
 /// Adds `urls` within `tx`; returns how many rows are new and the index updates to apply
 /// after the commit (a failed transaction must leave the index as it was).
@@ -448,6 +488,10 @@ fn add_in(
     }
     let now = millis(Utc::now());
     let mut added = 0;
+    let (mut names, mut referrers) = (NameIds::default(), NameIds::default());
+    // URLs inserted by this call (a page may link to one twice): the index learns of them
+    // only after the commit.
+    let mut inserted = std::collections::HashSet::new();
     let mut insert = tx.prepare_cached(INSERT_NEW)?;
     let mut improve = tx.prepare_cached(IMPROVE)?;
     for u in urls {
@@ -460,22 +504,33 @@ fn add_in(
             continue;
         }
         seen.push((key, u.depth, priority8(priority)));
-        let inserted = known_as.is_none()
-            && insert.execute(params![
+        if known_as.is_some() || inserted.contains(&key) {
+            improve.execute(params![
                 url,
-                u.host,
-                u.site,
                 i64::from(u.depth),
                 u.kind.as_str(),
                 priority,
-                u.found_on.as_ref().map(Url::as_str),
-                now,
-            ])? == 1;
-        if inserted {
-            added += 1;
-        } else {
-            improve.execute(params![url, i64::from(u.depth), u.kind.as_str(), priority])?;
+                url_key(url)
+            ])?;
+            continue;
         }
+        let found_on = match &u.found_on {
+            Some(f) => Some(referrers.id(f.as_str(), || referrer_id(tx, f.as_str()))?),
+            None => None,
+        };
+        insert.execute(params![
+            url,
+            url_key(url),
+            names.id(&u.host, || name_id(tx, &u.host))?,
+            names.id(&u.site, || name_id(tx, &u.site))?,
+            i64::from(u.depth),
+            u.kind.as_str(),
+            priority,
+            found_on,
+            now,
+        ])?;
+        inserted.insert(key);
+        added += 1;
     }
     Ok((added, seen))
 }
@@ -513,16 +568,16 @@ fn finish_in(tx: &Connection, id: i64, outcome: &Outcome) -> Result<(), Frontier
 
 /// Stores the last capture of `id` (keeps the earliest first-capture time).
 fn store_capture(tx: &Connection, id: i64, c: &CaptureState) -> Result<(), FrontierError> {
-    tx.prepare_cached(sql::STORE_CAPTURE)?.execute(params![
+    tx.prepare_cached(STORE_CAPTURE)?.execute(params![
         millis(c.captured_at),
         millis(c.first_captured_at),
         i64::from(c.status),
         c.etag,
-        c.last_modified,
-        c.payload_digest,
-        c.record.file,
+        compact_opt(c.last_modified.as_deref()),
+        compact(&c.payload_digest),
+        name_id(tx, &c.record.file)?,
         i64::try_from(c.record.offset).unwrap_or(i64::MAX),
-        c.record.id,
+        compact(&c.record.id),
         millis(c.record.date),
         c.described,
         id,
@@ -567,7 +622,8 @@ impl Frontier for SqliteFrontier {
     fn reschedule(&mut self, recheck: &Recheck) -> Result<u64, FrontierError> {
         let n = self.conn.execute(
             "UPDATE urls SET state = 'pending', due_at = ?2, attempts = 0, last_error = NULL
-             WHERE site = ?1 AND state IN ('fetched', 'failed') AND (
+             WHERE site = (SELECT id FROM names WHERE name = ?1)
+               AND state IN ('fetched', 'failed') AND (
                 kind IN ('start', 'other')
                 OR COALESCE(cap_at, finished_at, 0) <= ?3
                 OR COALESCE(first_cap_at, added_at) >= ?4)",
@@ -594,11 +650,12 @@ impl Frontier for SqliteFrontier {
         {
             let mut stmt = tx.prepare_cached(
                 "UPDATE urls SET state = 'pending', due_at = ?2, attempts = 0
-                 WHERE url = ?1 AND state = 'fetched'
+                 WHERE url_key = ?4 AND url = ?1 AND state = 'fetched'
                    AND COALESCE(cap_at, finished_at, 0) < ?3",
             )?;
             for (url, changed) in urls {
-                n += stmt.execute(params![url.as_str(), millis(now), millis(*changed)])? as u64;
+                let (key, url) = (url_key(url.as_str()), url.as_str());
+                n += stmt.execute(params![url, millis(now), millis(*changed), key])? as u64;
             }
         }
         tx.commit()?;
@@ -619,6 +676,7 @@ impl Frontier for SqliteFrontier {
         self.commit_if_old()?;
         let now = millis(now);
         let mut has_due = self.conn.prepare_cached(HOST_HAS_DUE)?;
+        let mut name_of = self.conn.prepare_cached(NAME_OF)?;
         let mut ready = Vec::new();
         self.for_each_pending_host(|host| {
             if has_due
@@ -626,7 +684,7 @@ impl Frontier for SqliteFrontier {
                 .optional()?
                 .is_some()
             {
-                ready.push(host.to_string());
+                ready.push(name_of.query_row([host], |r| r.get::<_, String>(0))?);
             }
             Ok(())
         })?;
@@ -743,7 +801,8 @@ impl Frontier for SqliteFrontier {
                          cap_status = NULL, etag = NULL, last_modified = NULL,
                          payload_digest = NULL, rec_file = NULL, rec_offset = NULL,
                          rec_id = NULL, rec_date = NULL, described = 1
-                     WHERE rec_file = ?1 AND rec_offset >= ?2 AND rec_offset < ?3",
+                     WHERE rec_file = (SELECT id FROM names WHERE name = ?1)
+                       AND rec_offset >= ?2 AND rec_offset < ?3",
                 )?
                 .execute(params![
                     lost.file,
@@ -761,7 +820,7 @@ impl Frontier for SqliteFrontier {
                          last_modified = NULL, described = 0
                      WHERE rec_id = ?1",
                 )?
-                .execute(params![id, millis(now)])?;
+                .execute(params![compact(id), millis(now)])?;
         }
         tx.commit()?;
         self.after_write()?;
@@ -790,6 +849,14 @@ impl sql::Queries for SqliteFrontier {
 
     fn row_by_key<T>(&mut self, query: sql::ByKey<'_, T>) -> Result<Option<T>, FrontierError> {
         self.read_row(query.sql, query.key, query.read)
+    }
+
+    const LOOKUP_URL: &'static str = LOOKUP;
+    const CAPTURE_OF_URL: &'static str = CAPTURE_OF;
+
+    /// Binds the URL's key and the URL.
+    fn row_by_url<T>(&mut self, query: sql::ByKey<'_, T>) -> Result<Option<T>, FrontierError> {
+        self.read_url_row(query.sql, query.key, query.read)
     }
 
     fn execute_texts(&mut self, sql: &'static str, params: &[&str]) -> Result<(), FrontierError> {
