@@ -216,6 +216,44 @@ mod tests {
         );
     }
 
+    /// Pages WordPress 6.1 rendered under the four permalink settings and three stock
+    /// themes (`tests/fixtures/wordpress/pages/variants/index.tsv`: file, URL, `article` or
+    /// `none`): without a profile and whatever the URL, posts are articles and the rest not.
+    #[test]
+    fn saved_wordpress_pages_are_told_apart_without_a_profile() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/wordpress/pages/variants");
+        let index = std::fs::read_to_string(dir.join("index.tsv")).expect("index.tsv");
+        let mut seen = 0;
+        for line in index.lines().filter(|l| !l.trim().is_empty()) {
+            let fields: Vec<&str> = line.split('\t').collect();
+            let [file, url, expected] = fields[..] else {
+                panic!("bad index line {line:?}");
+            };
+            let body = std::fs::read(dir.join(file)).expect("saved page");
+            let url = Url::parse(url).expect("index url");
+            let page = crate::extract::PageInput {
+                url: &url,
+                body: &body,
+                content_type: Some("text/html; charset=UTF-8"),
+                fetched_at: chrono::Utc::now(),
+            };
+            let article = crate::extract::analyze(&page, None, false).article;
+            assert_eq!(article.is_some(), expected == "article", "{file}");
+            if let Some(a) = article {
+                // The post with paged comments names its last comment page as canonical.
+                let canonical = a.canonical_url.unwrap_or_default();
+                assert!(
+                    !canonical.contains("comment-page") && !canonical.contains('#'),
+                    "{file}: {canonical}"
+                );
+                assert!(!a.title.unwrap_or_default().is_empty(), "{file}");
+            }
+            seen += 1;
+        }
+        assert_eq!(seen, 15, "saved pages");
+    }
+
     #[test]
     fn other_sites_classes_say_nothing() {
         for class in ["page", "single archive", "home blog", "article page-id"] {
