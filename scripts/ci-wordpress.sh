@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # CI: glaneur on real WordPress sites (issue 15). Starts the fixture
 # (scripts/wordpress/wp-fixture.sh: a block-theme and a classic-theme site from Debian's
-# packages, on loopback), crawls each site with no profile and with the hand-written
-# profile of tests/fixtures/wordpress/, deletes 3 posts per site, crawls again (the same
+# packages, on loopback, and four smaller variants with the stock themes and the other
+# permalink settings), crawls each site with no profile (and bloc and classique also with
+# the hand-written profile of tests/fixtures/wordpress/), deletes 3 posts per site, crawls again (the same
 # command: an incremental run), exports the articles and scores them against the truth
 # read back from WordPress (scripts/wordpress/score.py). Prints one table per site, and
 # fails when a figure is under its bound.
@@ -10,7 +11,8 @@
 # usage: scripts/ci-wordpress.sh
 # Env:
 #   GLANEUR_WP_PORT   port of the fixture's nginx (default 18380)
-#   GLANEUR_WP_POSTS  posts per site (default 100)
+#   GLANEUR_WP_POSTS  posts of bloc and classique (default 100)
+#   GLANEUR_WP_VARIANT_POSTS  posts of each of the four variants (default 30)
 #   GLANEUR_WP_KEEP   set to a directory to keep the fixture's truth, exports and figures
 #   GLANEUR_WP_BIN    a glaneur binary to use instead of building the release one
 #   Bounds of the no-profile path (issue 15's acceptance figures by default; set one to
@@ -18,7 +20,8 @@
 #   WP_NOPROFILE_TITLE (1.0), WP_NOPROFILE_PUBLISHED (1.0), WP_NOPROFILE_MODIFIED (0.95),
 #   WP_NOPROFILE_CATEGORY (0.95), WP_NOPROFILE_AUTHOR (0.95), WP_NOPROFILE_BODY_F1 (0.99),
 #   WP_NOPROFILE_ONCE (1.0), WP_NOPROFILE_DUPLICATES_MAX (0),
-#   WP_NOPROFILE_DELETED_CURRENT_MAX (0)
+#   WP_NOPROFILE_DELETED_CURRENT_MAX (0), WP_NOPROFILE_FALSE_ARTICLES_MAX (0: rows that
+#   are no post: listings, archives, attachment and static pages, page 2 of a post…)
 #   The profile path's bounds are what the code reached when this script was written.
 # Needs: root or the Debian packages of the fixture installed, python3, a release build
 # (built here with cargo).
@@ -26,6 +29,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT=${GLANEUR_WP_PORT:-18380}
 export WP_FIXTURE_POSTS=${GLANEUR_WP_POSTS:-100}
+export WP_FIXTURE_VARIANT_POSTS=${GLANEUR_WP_VARIANT_POSTS:-30}
 WORK=$(mktemp -d /tmp/glaneur-wp.XXXXXX)
 chmod 755 "$WORK"
 FX=$WORK/fixture
@@ -47,9 +51,10 @@ t0=$SECONDS
 scripts/wordpress/wp-fixture.sh start "$FX" "$PORT" >/dev/null
 echo "fixture ready in $((SECONDS - t0)) s"
 
-SITES="bloc:twentytwentythree classique:twentytwentyone"
+SITES=$(cat "$FX/sites")
+PROFILED="bloc:twentytwentythree classique:twentytwentyone"   # the sites with a profile
 mkdir -p "$WORK/profiles"
-for site in $SITES; do
+for site in $PROFILED; do
     name=${site%%:*}
     sed "s/:18380/:$PORT/g" "tests/fixtures/wordpress/$name.toml" >"$WORK/profiles/$name.toml"
 done
@@ -76,7 +81,9 @@ for phase in first after; do
     fi
     for site in $SITES; do
         name=${site%%:*}
-        for mode in noprofile profile; do
+        modes=noprofile
+        [[ " $PROFILED " == *" $site "* ]] && modes="noprofile profile"
+        for mode in $modes; do
             t0=$SECONDS
             crawl "$mode" "$name"
             export_articles "$mode" "$name" "$WORK/$mode-$name-$phase.jsonl"
@@ -86,16 +93,32 @@ for phase in first after; do
 done
 
 np() { echo "no profile:$1=$2"; }
+permalinks_of() {
+    case $1 in
+        simple) echo "plain /?p=N" ;;
+        numero) echo "numeric /archives/N" ;;
+        mois) echo "month and name" ;;
+        nom) echo "post name" ;;
+        *) echo "day and name" ;;
+    esac
+}
 status=0
 for site in $SITES; do
     name=${site%%:*}
     theme=${site#*:}
     echo
     # Profile bounds: what the code reached with the profiles when this script was written.
-    python3 scripts/wordpress/score.py --truth-dir "$FX/$name" --site "$name.wp.test ($theme)" \
+    profiled=()
+    if [[ " $PROFILED " == *" $site "* ]]; then
+        profiled=(--run profile "$WORK/profile-$name-first.jsonl" "$WORK/profile-$name-after.jsonl"
+            --min profile:title=1.0 --min profile:published=1.0 --min profile:modified=1.0
+            --min profile:category=1.0 --min profile:author=1.0 --min profile:body_f1=0.99
+            --min profile:once=1.0 --max profile:duplicates=0 --min profile:once_after=1.0)
+    fi
+    python3 scripts/wordpress/score.py --truth-dir "$FX/$name" \
+        --site "$name.wp.test ($theme, $(permalinks_of "$name"))" \
         --run "no profile" "$WORK/noprofile-$name-first.jsonl" "$WORK/noprofile-$name-after.jsonl" \
-        --run profile "$WORK/profile-$name-first.jsonl" "$WORK/profile-$name-after.jsonl" \
-        --json "$WORK/figures-$name.json" \
+        "${profiled[@]}" --json "$WORK/figures-$name.json" \
         --min "$(np title "${WP_NOPROFILE_TITLE:-1.0}")" \
         --min "$(np published "${WP_NOPROFILE_PUBLISHED:-1.0}")" \
         --min "$(np modified "${WP_NOPROFILE_MODIFIED:-0.95}")" \
@@ -105,9 +128,7 @@ for site in $SITES; do
         --min "$(np once "${WP_NOPROFILE_ONCE:-1.0}")" \
         --max "$(np duplicates "${WP_NOPROFILE_DUPLICATES_MAX:-0}")" \
         --max "$(np deleted_current "${WP_NOPROFILE_DELETED_CURRENT_MAX:-0}")" \
-        --min profile:title=1.0 --min profile:published=1.0 --min profile:modified=1.0 \
-        --min profile:category=1.0 --min profile:author=1.0 --min profile:body_f1=0.99 \
-        --min profile:once=1.0 --max profile:duplicates=0 --min profile:once_after=1.0 \
+        --max "$(np other_rows "${WP_NOPROFILE_FALSE_ARTICLES_MAX:-0}")" \
         || status=1
 done
 

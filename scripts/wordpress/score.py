@@ -17,9 +17,13 @@ Figures, per run (posts = the truth's posts; a row = one exported article):
   published    share whose publication instant is right to the minute (an offset is
                needed: a date-time without one is taken as UTC, as glaneur reads it)
   published_day  share whose calendar day (as written) is right
-  modified     same for the last modification; a row without `modified` is read as
-               never modified (its `published`)
+  modified     same for the last modification the page shows; a row without `modified`
+               is read as never modified (its `published`). When the theme prints no
+               modified date (the truth's `modified_shown` is false: the stock themes), the
+               page says nothing of a later change and the date to find is `published`
   modified_day   calendar day of the same
+  modified_wp  share right to the minute against WordPress's own post_modified, shown
+               or not (for information)
   category     share whose primary category (`category`) is WordPress's first category
   categories   share whose `categories` list equals WordPress's (as a set)
   author       share whose first author is WordPress's display name
@@ -29,7 +33,8 @@ Figures, per run (posts = the truth's posts; a row = one exported article):
   missing      posts without any row (first crawl)
   duplicates   rows beyond the first for one post: same URL, the post's URL plus a query
                string (?replytocom=…), or another URL with the post's exact title and body
-  other_rows   rows that are no post (home, listings, pages…), for information
+  other_rows   false articles: rows that are no post (home, listings, archives,
+               attachment pages, static pages, continuation pages of a multi-page post…)
   once_after   share of live posts exported by exactly one row after the re-crawl
   deleted_current  deleted posts with a row (theirs or a duplicate's) exported after the
                re-crawl without status "gone"
@@ -53,6 +58,7 @@ FIGURES = [
     ("published_day", "published, right day", "share"),
     ("modified", "modified, exact to the minute", "share"),
     ("modified_day", "modified, right day", "share"),
+    ("modified_wp", "modified, WordPress's own (info)", "share"),
     ("category", "category exact (primary)", "share"),
     ("categories", "categories exact (all)", "share"),
     ("author", "author exact", "share"),
@@ -60,7 +66,7 @@ FIGURES = [
     ("once", "posts exported once", "share"),
     ("missing", "posts missing", "count"),
     ("duplicates", "duplicate article rows", "count"),
-    ("other_rows", "rows that are not posts", "count"),
+    ("other_rows", "false articles (rows not posts)", "count"),
     ("once_after", "after deletion: live posts exported once", "share"),
     ("deleted_current", "after deletion: deleted posts exported as current", "count"),
 ]
@@ -191,8 +197,10 @@ def score_first(posts, rows):
         hits["published"] += same_minute(row.get("published"), post["published"])
         hits["published_day"] += same_day(row.get("published"), post["published"])
         modified = row.get("modified") or row.get("published")
-        hits["modified"] += same_minute(modified, post["modified"])
-        hits["modified_day"] += same_day(modified, post["modified"])
+        expected = post["modified"] if post.get("modified_shown", True) else post["published"]
+        hits["modified"] += same_minute(modified, expected)
+        hits["modified_day"] += same_day(modified, expected)
+        hits["modified_wp"] += same_minute(modified, post["modified"])
         truth_cats = post["categories"]
         hits["category"] += bool(truth_cats) and squash(row.get("category")) == truth_cats[0]
         found_cats = [squash(c) for c in row.get("categories") or []]
@@ -202,12 +210,13 @@ def score_first(posts, rows):
         bodies.append(body_counts(post["body"], row.get("body")))
     n = len(posts)
     figures = {k: hits[k] / n for k in (
-        "title", "published", "published_day", "modified", "modified_day",
+        "title", "published", "published_day", "modified", "modified_day", "modified_wp",
         "category", "categories", "author", "once")}
     figures["body_f1"] = f1_of(bodies)
     figures["missing"] = n - hits["found"]
     figures["duplicates"] = sum(max(0, len(v) - 1) for v in assigned.values())
     figures["other_rows"] = len(other)
+    figures["other_urls"] = sorted(row.get("url") or "" for row in other)
     return figures
 
 
@@ -254,6 +263,8 @@ def main():
     ap.add_argument("--min", action="append", default=[], metavar="LABEL:FIGURE=VALUE")
     ap.add_argument("--max", action="append", default=[], metavar="LABEL:FIGURE=VALUE")
     ap.add_argument("--json", help="also write the figures to this file (JSON)")
+    ap.add_argument("--show-other", type=int, default=5, metavar="N",
+                    help="name the first N false articles of each run (default 5)")
     args = ap.parse_args()
 
     live = read_jsonl(f"{args.truth_dir}/truth.jsonl")
@@ -279,6 +290,13 @@ def main():
     print("".ljust(width) + "".join(label.rjust(14) for label in labels))
     for key, text, kind in FIGURES:
         print(text.ljust(width) + "".join(show(kind, results[l][key]).rjust(14) for l in labels))
+
+    for label in labels:
+        urls = results[label].get("other_urls") or []
+        for url in urls[:args.show_other]:
+            print(f"  {label}: false article {url}")
+        if len(urls) > args.show_other:
+            print(f"  {label}: … and {len(urls) - args.show_other} more")
 
     failures = []
     for label, key, bound in parse_bounds(args.min, labels):

@@ -14,13 +14,26 @@
 #                      "Mis à jour le" + the post-date block showing the modified date)
 #   classique.wp.test  Twenty Twenty-One (classic theme) through a small child theme that
 #                      adds the hAtom modified date (<time class="updated">, "Mis à jour le")
-# Both in French (site language fr_FR from wordpress-l10n; the themes have no French
-# translation in Debian, so theme labels left stock stay English), pretty permalinks
-# /%year%/%monthnum%/%day%/%postname%/, no SEO plugin. Content is written through
-# WordPress's PHP API (wp_insert_post, wp_insert_comment, …), deterministic for a seed.
-# The truth, read back from WordPress, is DIR/<site>/truth.jsonl (see docs/fixtures.md).
+# both with pretty permalinks /%year%/%monthnum%/%day%/%postname%/; and four smaller
+# variants with the stock themes and the other permalink settings, as installs at large
+# have them (the stock themes print no modified date):
+#   simple.wp.test     Twenty Twenty-Two, plain permalinks /?p=123 (WordPress's default)
+#   numero.wp.test     Twenty Twenty-One, numeric /archives/123, the stock widgets
+#                      (archives, calendar, categories, recent comments, tag cloud, search)
+#   mois.wp.test       Twenty Twenty-Three, month and name /2024/03/slug/
+#   nom.wp.test        Twenty Twenty-Two, post name /slug/
+# The variants also have paged comments (two threads a page), sticky posts, multi-page
+# posts (<!--nextpage-->), posts without a category, child categories, posts updated
+# several times, and images linked to their attachment page (see setup.php).
+# All in French (site language fr_FR from wordpress-l10n; the themes have no French
+# translation in Debian, so theme labels left stock stay English), no SEO plugin.
+# Content is written through WordPress's PHP API (wp_insert_post, wp_insert_comment, …),
+# deterministic for a seed. The truth, read back from WordPress, is
+# DIR/<site>/truth.jsonl (see docs/fixtures.md).
 #
-# Env: WP_FIXTURE_POSTS (posts per site, default 150), WP_FIXTURE_SEED (default 15).
+# Env: WP_FIXTURE_POSTS (posts of bloc and classique, default 150),
+# WP_FIXTURE_VARIANT_POSTS (posts of each variant, default 30), WP_FIXTURE_SEED (default
+# 15), WP_FIXTURE_SITES (names of the sites to start, default all).
 # DIR must not exist and must be reachable by the unprivileged user (e.g. under /tmp).
 # As root, missing Debian packages are installed with apt-get, and the servers run as
 # www-data; otherwise as the calling user. Crawl with --resolve HOST=127.0.0.1 and
@@ -28,9 +41,19 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
-SITES="bloc:twentytwentythree classique:twentytwentyone"
+ALL_SITES="bloc:twentytwentythree classique:twentytwentyone simple:twentytwentytwo \
+numero:twentytwentyone mois:twentytwentythree nom:twentytwentytwo"
+# select_sites NAMES...: SITES becomes the sites named (all when none is).
+select_sites() {
+    SITES=""
+    local site
+    for site in $ALL_SITES; do
+        if [ $# -eq 0 ] || [[ " $* " == *" ${site%%:*} "* ]]; then SITES+="$site "; fi
+    done
+    [ -n "$SITES" ] || die "no such site: $*"
+}
 PACKAGES="wordpress wordpress-l10n wordpress-theme-twentytwentythree \
-wordpress-theme-twentytwentyone mariadb-server php-fpm php-cli php-mysql php-xml php-mbstring nginx"
+wordpress-theme-twentytwentyone wordpress-theme-twentytwentytwo mariadb-server php-fpm php-cli php-mysql php-xml php-mbstring nginx"
 WP_SRC=/usr/share/wordpress
 
 die() { echo "wp-fixture: $*" >&2; exit 1; }
@@ -215,12 +238,21 @@ wp_php() {  # wp_php DIR SITE SCRIPT ARGS...: runs one of our PHP scripts in a s
         "$HERE/php/$script" "$@"
 }
 
+posts_of() {  # the variants are smaller: they are there for their settings
+    case $1 in
+        bloc|classique) echo "${WP_FIXTURE_POSTS:-150}" ;;
+        *) echo "${WP_FIXTURE_VARIANT_POSTS:-30}" ;;
+    esac
+}
+
 start() {
     local dir=$1 port=${2:-}
     [ -e "$dir" ] && die "$dir already exists"
     install_packages
     OWNER=$(owner)
     [ -n "$port" ] || port=$(free_port)
+    # shellcheck disable=SC2086
+    select_sites ${WP_FIXTURE_SITES:-}
     mkdir -p "$dir"/{conf,log,run,tmp}
     dir=$(cd "$dir" && pwd)
     echo "$OWNER" >"$dir/owner"
@@ -232,6 +264,7 @@ start() {
         runuser -u "$OWNER" -- test -w "$dir" \
             || { rm -rf "$dir"; die "$OWNER cannot reach $dir: put it under a directory $OWNER can traverse (e.g. /tmp)"; }
     fi
+    echo "$SITES" >"$dir/sites"
     local t0=$SECONDS
     start_mariadb "$dir"
     start_php_fpm "$dir"
@@ -240,18 +273,19 @@ start() {
         name=${site%%:*}
         theme=${site#*:}
         wp_php "$dir" "$name" setup.php "$name" "$theme" "${WP_FIXTURE_SEED:-15}" \
-            "${WP_FIXTURE_POSTS:-150}" >"$dir/log/setup-$name.log" \
+            "$(posts_of "$name")" >"$dir/log/setup-$name.log" \
             || { tail -20 "$dir/log/setup-$name.log" >&2; die "setup of $name failed"; }
         wp_php "$dir" "$name" truth.php >"$dir/$name/truth.jsonl" \
             || die "truth of $name failed"
         log "$name.wp.test ($theme): $(wc -l <"$dir/$name/truth.jsonl") posts"
     done
-    log "ready in $((SECONDS - t0)) s: http://{bloc,classique}.wp.test:$port/ (--resolve HOST=127.0.0.1)"
+    log "ready in $((SECONDS - t0)) s: http://<site>.wp.test:$port/ (--resolve HOST=127.0.0.1)"
     echo "$port"
 }
 
 delete_posts() {
     local dir=$1 count=${2:-3} site name
+    SITES=$(cat "$dir/sites")
     OWNER=$(cat "$dir/owner")
     for site in $SITES; do
         name=${site%%:*}
@@ -263,6 +297,7 @@ delete_posts() {
 
 truth() {
     local dir=$1 site name
+    SITES=$(cat "$dir/sites")
     OWNER=$(cat "$dir/owner")
     for site in $SITES; do
         name=${site%%:*}

@@ -430,11 +430,18 @@ fn drop_nofollow_variants(
                 .push(query_pairs(&link.url));
         }
     }
+    // On a script root (`/`, `/index.php`), the query names the document (WordPress's
+    // plain permalinks `/?p=123`, `/?page_id=2`, `/?cat=3`): the bare root is another page,
+    // not the one the link varies.
     let variant = |i: usize| {
         let pairs = query_pairs(&links[i].url);
+        let root = is_script_root(&links[i].url);
         known.get(keys[i].as_str()).is_some_and(|sets| {
-            sets.iter()
-                .any(|k| k.len() < pairs.len() && k.iter().all(|p| pairs.contains(p)))
+            sets.iter().any(|k| {
+                !(root && k.is_empty())
+                    && k.len() < pairs.len()
+                    && k.iter().all(|p| pairs.contains(p))
+            })
         })
     };
     let drop: Vec<bool> = (0..links.len())
@@ -445,6 +452,16 @@ fn drop_nofollow_variants(
         .zip(drop)
         .filter_map(|(link, drop)| (!drop).then_some(link))
         .collect()
+}
+
+/// True for a site's root or a script (`/`, `/index.php`, `/article.php`): paths whose
+/// query string selects the document.
+fn is_script_root(url: &Url) -> bool {
+    let path = url.path();
+    path == "/"
+        || [".php", ".asp", ".aspx", ".jsp", ".cgi", ".pl"]
+            .iter()
+            .any(|ext| path.to_ascii_lowercase().ends_with(ext))
 }
 
 /// Resolves an href: http(s) only, fragment removed.
@@ -571,6 +588,19 @@ mod tests {
                 "/post/?page=2",
                 "/post/?print=1",
             ]
+        );
+        // On a script root the query names the document: `/?p=13` is no variant of `/`.
+        let plain = r#"<a href="/">home</a><a rel="nofollow" href="/?p=13">13</a>
+<a rel="nofollow" href="/index.php?page_id=2">page</a><a href="/index.php">index</a>
+<a rel="nofollow" href="/?p=21&amp;replytocom=5#respond">Répondre</a>"#;
+        let l = links(plain, "http://h.test/?p=21");
+        let got: Vec<_> = l
+            .iter()
+            .map(|l| &l.url.as_str()["http://h.test".len()..])
+            .collect();
+        assert_eq!(
+            got,
+            vec!["/", "/?p=13", "/index.php?page_id=2", "/index.php"]
         );
         // Without a known URL to vary, nofollow links with a query stay.
         let alone = links(

@@ -15,6 +15,7 @@ mod dates;
 mod dom;
 mod hints;
 mod html;
+mod kind;
 mod links;
 mod meta;
 mod title;
@@ -119,7 +120,9 @@ pub struct PageAnalysis {
 }
 
 /// Reads a page once: links always, the article when `want_article` is true or the page
-/// declares itself an article (JSON-LD Article types, `og:type=article`). Non-HTML bodies
+/// declares itself an article (JSON-LD Article types, `og:type=article`, a WordPress
+/// post's marks), and not when it declares itself no article (a WordPress static page,
+/// attachment, listing, search, or second page of a post or its comments). Non-HTML bodies
 /// give no links and no article. At most [`DEFAULT_MAX_LINKS`] links are read.
 pub fn analyze(
     page: &PageInput<'_>,
@@ -158,7 +161,11 @@ pub fn analyze_with_limit(
     let related = links::related_blocks(&dom, &profile_related);
     let links = links::collect_links(&dom, page.url, &related, max_links);
     let meta = meta::Meta::collect(&dom);
-    let article = if want_article || meta.declares_article() {
+    // A page that says it is a post is an article whatever its URL (`/?p=123`); one that
+    // says it is a static page, an attachment, a listing or a continuation is none.
+    let declared = kind::declared_kind(&dom, page.url);
+    let wanted = want_article || meta.declares_article() || declared == kind::DeclaredKind::Post;
+    let article = if wanted && declared != kind::DeclaredKind::NotArticle {
         Some(article::build(
             page, &dom, &meta, selectors, &related, &links,
         ))

@@ -54,6 +54,11 @@ function fixture_truth_row( WP_Post $p ): array {
 		'comments'    => (int) $p->comment_count,
 		'body'        => fixture_html_to_text( $body ),
 		'deleted'     => false,
+		// Whether the theme prints the modified date at all (the stock themes do not: then
+		// the page says nothing of a later change, and the date to find is `published`).
+		'modified_shown' => (bool) get_option( 'glaneur_fixture_modified_shown', 1 ),
+		'sticky'      => is_sticky( $p->ID ),
+		'pages'       => substr_count( $p->post_content, '<!--nextpage-->' ) + 1,
 	);
 	wp_reset_postdata();
 	return $row;

@@ -63,16 +63,38 @@ foreach ( array(
 	update_option( $option, $value );
 }
 switch_to_locale( 'fr_FR' );
-$GLOBALS['wp_rewrite']->set_permalink_structure( '/%year%/%monthnum%/%day%/%postname%/' );
+// The variants (see wp-fixture.sh): permalink structure, whether the theme shows the
+// modified date, and the extras a site at large has (see fixture_extras).
+$variants = array(
+	'bloc'      => array( '/%year%/%monthnum%/%day%/%postname%/', true, false ),
+	'classique' => array( '/%year%/%monthnum%/%day%/%postname%/', true, false ),
+	'simple'    => array( '', false, true ),                          // plain: /?p=123, WordPress's default
+	'numero'    => array( '/archives/%post_id%', false, true ),       // numeric
+	'mois'      => array( '/%year%/%monthnum%/%postname%/', false, true ), // month and name
+	'nom'       => array( '/%postname%/', false, true ),              // post name
+);
+[ $permalinks, $modified_shown, $extras ] = $variants[ $name ] ?? $variants['bloc'];
+update_option( 'glaneur_fixture_modified_shown', $modified_shown ? 1 : 0 );
+if ( $extras ) {
+	// Comments paged two top-level threads a page (/slug/comment-page-2/, ?cpage=2).
+	update_option( 'page_comments', 1 );
+	update_option( 'comments_per_page', 2 );
+}
+$GLOBALS['wp_rewrite']->set_permalink_structure( $permalinks );
 $GLOBALS['wp_rewrite']->set_category_base( '' );
 $GLOBALS['wp_rewrite']->set_tag_base( '' );
 wp_update_term( 1, 'category', array( 'name' => 'Non classé', 'slug' => 'non-classe' ) );
 
-if ( 'twentytwentyone' === $theme ) {
+if ( 'bloc' !== $name && 'classique' !== $name ) {
+	switch_theme( $theme );   // the stock theme, as installed
+} elseif ( 'twentytwentyone' === $theme ) {
 	switch_theme( 'twentytwentyone-glaneur' );
 } else {
 	switch_theme( $theme );
 	fixture_block_post_meta( $theme );
+}
+if ( $extras && 'twentytwentyone' === $theme ) {
+	fixture_widgets();
 }
 flush_rewrite_rules( false );
 
@@ -100,6 +122,11 @@ foreach ( array(
 $categories = array();
 foreach ( array( 'Économie', 'Politique', 'Culture', 'Sciences', 'Sport', 'International', 'Société', 'Environnement' ) as $c ) {
 	$categories[] = wp_insert_category( array( 'cat_name' => $c ) );
+}
+if ( $extras ) {
+	// Child categories (a post in one shows it alone; WordPress lists a post's categories by name).
+	$categories[] = wp_insert_category( array( 'cat_name' => 'Football', 'category_parent' => $categories[4] ) );
+	$categories[] = wp_insert_category( array( 'cat_name' => 'Musique', 'category_parent' => $categories[2] ) );
 }
 $tags = array( 'élections', 'budget', 'climat', 'football', 'cinéma', 'santé', 'école', 'transports',
 	'agriculture', 'numérique', 'Europe', 'emploi', 'musique', 'recherche', 'logement', 'énergie' );
@@ -130,6 +157,9 @@ while ( $posts < (int) $count ) {
 	if ( mt_rand( 1, 100 ) <= 20 ) {
 		$cats[] = pick( array_values( array_diff( $categories, $cats ) ) );
 	}
+	if ( $extras && 1 === $posts % 7 ) {
+		$cats = array();   // no category: WordPress files it under the default, "Non classé"
+	}
 	$post_tags = array();
 	for ( $i = mt_rand( 0, 4 ); $i > 0; $i-- ) {
 		$post_tags[] = pick( $tags );
@@ -138,7 +168,7 @@ while ( $posts < (int) $count ) {
 		'post_type'      => 'post',
 		'post_status'    => 'publish',
 		'post_title'     => $title,
-		'post_content'   => fixture_body(),
+		'post_content'   => ( $extras && 2 === $posts % 9 ) ? fixture_body() . "\n\n<!--nextpage-->\n\n" . fixture_body() : fixture_body(),
 		'post_excerpt'   => '',
 		'post_author'    => pick( $authors ),
 		'post_date'      => $published->format( 'Y-m-d H:i:s' ),
@@ -152,9 +182,21 @@ while ( $posts < (int) $count ) {
 		exit( 1 );
 	}
 	fixture_comments( $id, $published );
+	if ( $extras ) {
+		fixture_extras( $id, $posts, $published );
+	}
 	// 70 % of the posts are corrected after publication (WordPress sets post_modified
 	// to post_date on insert: set it apart directly, as a later edit would).
-	if ( mt_rand( 1, 100 ) <= 70 ) {
+	$corrected = mt_rand( 1, 100 ) <= 70;
+	$updated   = $extras && 3 === $posts % 5;
+	if ( $updated ) {
+		// Updated several times through WordPress (revisions kept), the last edit dated below.
+		for ( $k = 1; $k <= 2; $k++ ) {
+			wp_update_post( array( 'ID' => $id, 'post_content' => get_post( $id )->post_content
+				. "\n\n<!-- wp:paragraph -->\n<p>" . esc_html( "Mise à jour n° $k : " . fixture_sentence() ) . "</p>\n<!-- /wp:paragraph -->" ) );
+		}
+	}
+	if ( $corrected || $updated ) {
 		$modified = $published->modify( '+' . mt_rand( 20, 60 * 24 * 60 ) . ' minutes' );
 		$GLOBALS['wpdb']->update( $GLOBALS['wpdb']->posts, array(
 			'post_modified'     => $modified->format( 'Y-m-d H:i:s' ),
@@ -167,6 +209,58 @@ while ( $posts < (int) $count ) {
 wp_defer_term_counting( false );
 wp_defer_comment_counting( false );
 echo "$name: $posts posts\n";
+
+/**
+ * What a site at large has besides plain posts: sticky posts, images linked to their
+ * attachment page, and on a classic theme the stock widgets (archives by month, calendar
+ * with day archives, categories, recent posts and comments, search form, tag cloud).
+ */
+function fixture_extras( int $id, int $n, DateTimeImmutable $published ): void {
+	global $wpdb;
+	if ( 4 === $n || 11 === $n ) {
+		stick_post( $id );
+	}
+	if ( 0 === $n % 6 ) {
+		// A 1×1 PNG, attached to the post and linked to its attachment page.
+		$png  = base64_decode( 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==' );
+		$file = wp_upload_bits( "illustration-$n.png", null, $png, $published->format( 'Y/m' ) );
+		if ( $file['error'] ) {
+			fwrite( STDERR, $file['error'] . "\n" );
+			exit( 1 );
+		}
+		$att = wp_insert_attachment( array(
+			'post_mime_type' => 'image/png',
+			'post_title'     => "Illustration $n",
+			'post_status'    => 'inherit',
+			'post_date'      => $published->format( 'Y-m-d H:i:s' ),
+		), $file['file'], $id );
+		$link  = get_attachment_link( $att );
+		$block = "<!-- wp:image {\"id\":$att,\"linkDestination\":\"attachment\"} -->\n<figure class=\"wp-block-image\"><a href=\""
+			. esc_url( $link ) . '"><img src="' . esc_url( $file['url'] ) . "\" alt=\"Illustration $n\" class=\"wp-image-$att\"/></a>"
+			. "<figcaption>Illustration $n</figcaption></figure>\n<!-- /wp:image -->\n\n";
+		$wpdb->update( $wpdb->posts, array( 'post_content' => $block . get_post( $id )->post_content ), array( 'ID' => $id ) );
+		clean_post_cache( $id );
+	}
+}
+
+/** The stock widgets of a classic theme's sidebar, as a new install has them (Twenty Twenty-One shows them in its footer). */
+function fixture_widgets(): void {
+	$widgets = array(
+		'search'          => array( 'title' => '' ),
+		'recent-posts'    => array( 'title' => '', 'number' => 5 ),
+		'recent-comments' => array( 'title' => '', 'number' => 5 ),
+		'archives'        => array( 'title' => '', 'count' => 0, 'dropdown' => 0 ),
+		'categories'      => array( 'title' => '', 'count' => 0, 'hierarchical' => 1, 'dropdown' => 0 ),
+		'calendar'        => array( 'title' => '' ),
+		'tag_cloud'       => array( 'title' => '', 'taxonomy' => 'post_tag' ),
+	);
+	$sidebar = array();
+	foreach ( $widgets as $base => $settings ) {
+		update_option( "widget_$base", array( 2 => $settings, '_multiwidget' => 1 ) );
+		$sidebar[] = "$base-2";
+	}
+	update_option( 'sidebars_widgets', array( 'wp_inactive_widgets' => array(), 'sidebar-1' => $sidebar, 'array_version' => 3 ) );
+}
 
 /** The customised post-meta template part of the block theme, in French, as a site editor would save it. */
 function fixture_block_post_meta( string $theme ): void {

@@ -218,14 +218,19 @@ fn record<T>(
     Some(value)
 }
 
-/// `<link rel="canonical">` or `og:url`, absolute, http(s) only.
+/// `<link rel="canonical">` or `og:url`, absolute, http(s) only, fragment dropped. A
+/// comment page is no canonical: WordPress's block themes name the last comment page
+/// (`/slug/comment-page-3/#comments`) as the canonical URL of a post with paged comments.
 fn canonical_url(page: &PageInput<'_>, meta: &Meta) -> Option<String> {
     meta.canonical
         .as_deref()
         .or(meta.tag(&["og:url"]))
         .and_then(|c| page.url.join(c).ok())
-        .filter(|u| matches!(u.scheme(), "http" | "https"))
-        .map(|u| u.to_string())
+        .filter(|u| matches!(u.scheme(), "http" | "https") && !super::kind::is_comment_page(u))
+        .map(|mut u| {
+            u.set_fragment(None);
+            u.to_string()
+        })
 }
 
 fn description(meta: &Meta) -> Option<Found<String>> {
