@@ -381,6 +381,103 @@ fn filters_keep_revisits_with_the_captures_they_refer_to() {
     assert!(!bad.exists());
 }
 
+/// A `304 Not Modified` revisit as an incremental crawl writes it: the 304 head as block,
+/// the payload digest of the capture it confirms.
+fn not_modified(id: u32, url: &str, date: &str, refers_to: u32, digest: &str) -> Record {
+    record(
+        &[
+            ("WARC-Type", "revisit"),
+            (
+                "WARC-Record-ID",
+                &format!("<urn:uuid:00000000-0000-4000-8000-{id:012}>"),
+            ),
+            ("WARC-Date", date),
+            ("WARC-Target-URI", url),
+            (
+                "WARC-Profile",
+                "http://netpreserve.org/warc/1.1/revisit/server-not-modified",
+            ),
+            (
+                "WARC-Refers-To",
+                &format!("<urn:uuid:00000000-0000-4000-8000-{refers_to:012}>"),
+            ),
+            ("WARC-Refers-To-Target-URI", url),
+            ("WARC-Refers-To-Date", "2024-05-01T10:00:00Z"),
+            ("Content-Type", "application/http;msgtype=response"),
+            ("WARC-Payload-Digest", digest),
+        ],
+        b"HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\n\r\n",
+    )
+}
+
+/// pywb and ReplayWeb.page replay a server-not-modified revisit with its own head (an
+/// empty 304): its index line must name the capture it confirms, at the revisit's time;
+/// one whose capture is not in the package is left out of the index (its record is kept).
+#[test]
+fn server_not_modified_revisits_are_indexed_at_the_capture_they_confirm() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("archive");
+    std::fs::create_dir(&dir).expect("mkdir");
+    let body = b"<html><title>One</title>version one</html>";
+    let original = response(1, "http://news.test/page", "2024-05-01T10:00:00Z", body);
+    let confirmed = not_modified(
+        2,
+        "http://news.test/page",
+        "2024-06-01T10:00:00Z",
+        1,
+        &sha1_digest(body),
+    );
+    let orphan = not_modified(
+        3,
+        "http://news.test/gone",
+        "2024-06-01T10:00:01Z",
+        99,
+        &sha1_digest(b"lost"),
+    );
+    std::fs::write(dir.join("a-1.warc"), original.to_bytes()).expect("write");
+    let second: Vec<u8> = [confirmed.to_bytes(), orphan.to_bytes()].concat();
+    std::fs::write(dir.join("a-2.warc"), &second).expect("write");
+
+    let wacz = tmp.path().join("two-runs.wacz");
+    let out = glaneur(&["wacz", s(&dir), "--output", s(&wacz), "--json"]);
+    ok(&out);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    assert_eq!(report["records"], 3, "every record is packaged: {report}");
+    assert_eq!(
+        (&report["revisits_resolved"], &report["revisits_unindexed"]),
+        (&serde_json::json!(1), &serde_json::json!(1)),
+        "{report}"
+    );
+    let package = open_package(&wacz);
+    let index = String::from_utf8(package.entries["indexes/index.cdx"].1.clone()).expect("utf-8");
+    let lines: Vec<(&str, serde_json::Value)> = index
+        .lines()
+        .map(|l| {
+            let mut parts = l.splitn(3, ' ');
+            let (_, ts) = (parts.next(), parts.next().expect("timestamp"));
+            (ts, serde_json::from_str(parts.next().expect("JSON")).expect("JSON"))
+        })
+        .collect();
+    assert_eq!(lines.len(), 2, "{index}");
+    let (first, later) = (&lines[0], &lines[1]);
+    assert_eq!(first.0, "20240501100000");
+    assert_eq!(later.0, "20240601100000", "the revisit's own time");
+    for field in ["mime", "status", "digest", "offset", "length", "filename"] {
+        assert_eq!(later.1[field], first.1[field], "{field}: {index}");
+    }
+    assert_eq!(later.1["mime"], "text/html");
+    assert_eq!(later.1["status"], "200");
+    assert_eq!(later.1["filename"], "a-1.warc.gz");
+    assert!(!index.contains("warc/revisit"), "{index}");
+    // The line points at the original response, byte for byte.
+    let data = &package.entries["archive/a-1.warc.gz"].1;
+    let member = gzip_members(data)
+        .into_iter()
+        .find(|m| serde_json::json!(m.0.to_string()) == later.1["offset"])
+        .expect("the member the line names");
+    assert_eq!(member.2, original.to_bytes());
+}
+
 #[tokio::test]
 async fn convert_round_trip_keeps_every_record_byte_for_byte() {
     let tmp = tempfile::tempdir().expect("temp dir");
