@@ -18,18 +18,17 @@ use super::raw::RawRecord;
 /// Bytes of index lines held in memory before a sorted run is written to disk.
 pub const RUN_BYTES: usize = 32 << 20;
 
-/// The JSON of an index line, in the order the fields are written.
 #[derive(Serialize)]
-pub(super) struct Fields<'a> {
-    pub(super) url: &'a str,
-    pub(super) mime: &'a str,
+struct Fields<'a> {
+    url: &'a str,
+    mime: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) status: Option<&'a str>,
+    status: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) digest: Option<&'a str>,
-    pub(super) length: String,
-    pub(super) offset: String,
-    pub(super) filename: &'a str,
+    digest: Option<&'a str>,
+    length: String,
+    offset: String,
+    filename: &'a str,
 }
 
 /// The 14-digit timestamp of a `WARC-Date` value (`2024-05-01T10:00:00Z` → `20240501100000`).

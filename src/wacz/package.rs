@@ -89,11 +89,9 @@ pub struct WaczReport {
     pub index_lines: u64,
     /// Pages listed in `pages/pages.jsonl`.
     pub pages: u64,
-    /// `304 Not Modified` revisits indexed at the capture they confirm.
-    pub revisits_resolved: u64,
-    /// `304 Not Modified` revisits left out of the index: the capture they confirm is not
-    /// in the package (the records themselves are in it).
-    pub revisits_unindexed: u64,
+    /// `304 Not Modified` revisits left out of the index (readers would replay them as
+    /// an empty 304; the records themselves are in the package): see [`super::revisits`].
+    pub not_modified_unindexed: u64,
     /// Size of the package.
     pub package_bytes: u64,
 }
@@ -328,8 +326,7 @@ fn write_zipnum<W: Write + std::io::Seek>(
     let mut blocks = ZipNumWriter::new(Hashing::new(zip), "index.cdx.gz", ZIPNUM_BLOCK_LINES);
     let mut revisits = NotModified::default();
     parts.report.index_lines = index.finish_with(&mut blocks, |l| revisits.line(l))?;
-    parts.report.revisits_resolved = revisits.resolved;
-    parts.report.revisits_unindexed = revisits.left_out;
+    parts.report.not_modified_unindexed = revisits.left_out;
     let (out, idx) = blocks.finish()?;
     parts.resources.push(out.resource("indexes/index.cdx.gz"));
     let deflated = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
@@ -364,8 +361,7 @@ fn finish_package<W: Write + std::io::Seek>(
         let mut out = Hashing::new(zip);
         let mut revisits = NotModified::default();
         parts.report.index_lines = index.finish_with(&mut out, |l| revisits.line(l))?;
-        parts.report.revisits_resolved = revisits.resolved;
-        parts.report.revisits_unindexed = revisits.left_out;
+        parts.report.not_modified_unindexed = revisits.left_out;
         parts.resources.push(out.resource("indexes/index.cdx"));
     }
 
