@@ -5,6 +5,7 @@
       every archive/ entry stored; one gzip member per record; each record byte-identical
       (by WARC-Record-ID) to the source .warc.zst record; sha256 and size of every file as
       datapackage.json says, datapackage-digest.json right; no metadata record indexed;
+      no 304 (server-not-modified) revisit indexed;
       pages.jsonl lists every article of SITE_DIR/truth.jsonl once, with its title.
   check_wacz.py pywb SITE_DIR WAYBACK_URL COLLECTION N
       N random articles of truth.jsonl replayed by pywb with their titles (env SITE_ORIGIN:
@@ -205,11 +206,15 @@ def check_package(site_dir, archive_dir, wacz):
     lines = index_lines(z, names)
     if lines != sorted(lines):
         fail("index not sorted")
+    not_modified = sum(1 for (_, f) in members.values()
+                       if f["warc-type"] == "revisit" and f.get("warc-profile", "").endswith("/server-not-modified"))
     for line in lines:
         j = json.loads(line.split(" ", 2)[2])
         length, fields = members.get((j["filename"], int(j["offset"]))) or fail(f"index line points nowhere: {line[:120]}")
         if length != int(j["length"]) or fields["warc-type"] not in ("response", "revisit", "resource"):
             fail(f"bad index line: {line[:120]}")
+        if fields["warc-type"] == "revisit" and j.get("status") == "304":
+            fail(f"a 304 revisit is indexed (readers replay an empty 304): {line[:120]}")
     pages = [json.loads(l) for l in z.read("pages/pages.jsonl").decode("utf-8").splitlines()]
     if not all(k in pages[0] for k in ("format", "id", "title")):
         fail("pages.jsonl header line")
@@ -225,7 +230,8 @@ def check_package(site_dir, archive_dir, wacz):
         if p.get("title") != a["title"]:
             fail(f"{a['url']}: title {p.get('title')!r}, truth {a['title']!r}")
     print(f"package: {len(names)} files, {seen} records byte-identical to the source, "
-          f"{len(lines)} index lines, {len(pages) - 1} pages for {len(articles)} articles: all checks passed")
+          f"{len(lines)} index lines (the {not_modified} 304 revisits packaged, not indexed), "
+          f"{len(pages) - 1} pages for {len(articles)} articles: all checks passed")
 
 
 def check_pywb(site_dir, wayback, coll, n):

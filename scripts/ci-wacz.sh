@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # `glaneur wacz` and `glaneur convert` checked by the tools of the web-archiving ecosystem:
-#   1. crawl the shared mock news site (../shared/testsite, nginx on loopback);
+#   1. crawl the shared mock news site (../shared/testsite, nginx on loopback), twice: the
+#      second crawl gets 304 answers (server-not-modified revisits), which the package keeps
+#      but does not index, so every reader below replays the article, never an empty 304;
 #   2. `glaneur wacz`: `wacz validate` (py-wacz) accepts the package; scripts/check_wacz.py
 #      checks stored entries, one gzip member per record, records byte-identical to the
 #      source, sha256 of every file, the index, and pages.jsonl against truth.jsonl;
-#   3. pywb: `wb-manager add --unpack-wacz`, then 50 random articles replayed with their titles;
+#   3. pywb: `wb-manager add --unpack-wacz`, then 50 random articles replayed with their titles
+#      at their latest date (after the second crawl's 304 revisits);
 #   4. `glaneur convert --to gzip`: `warcio check`, cdxj-indexer (one line per response),
 #      the same records and digests (warcio), ../shared/warc/warc-conformance.sh; back to
 #      zstd: byte-identical records;
 #   5. ReplayWeb.page (npm replaywebpage) served with the WACZ from one loopback origin, in
-#      headless Chromium: the page list and the replayed article show the article's title.
+#      headless Chromium: the page list and the replayed article (its latest date, after the
+#      304 revisit) show the article's title.
 #
 # usage: scripts/ci-wacz.sh [ARTICLES]      (default 200)
 # Needs: python3 (venv), nginx (serve.sh installs it), node + npm, chromium (installed with
@@ -63,13 +67,25 @@ burst = 50
 max_concurrent = 8
 TOML
 "$BIN" crawl "$ORIGIN/" --quiet --policy "$WORK/policy.toml" --archive "$WORK/archive"
+# A second, incremental crawl of the unchanged site: nginx answers the conditional requests
+# with 304, written as server-not-modified revisits; indexed, pywb and ReplayWeb.page would
+# replay them as an empty 304 (src/wacz/revisits.rs).
+"$BIN" crawl "$ORIGIN/" --quiet --json --policy "$WORK/policy.toml" --archive "$WORK/archive" \
+    >"$WORK/second.json"
+not_modified=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["not_modified"])' "$WORK/second.json")
+[ "$not_modified" -ge "$ARTICLES" ] \
+    || { echo "FAIL: the second crawl got $not_modified 304 answers, expected >= $ARTICLES"; exit 1; }
+echo "second crawl: $not_modified pages answered 304 (server-not-modified revisits)"
 "$SHARED/testsite/serve.sh" --stop "$PORT" >/dev/null 2>&1
 
 echo "== 2. glaneur wacz; wacz validate; independent checks"
 # The ZipNum index (index.cdx.gz + index.idx) that large packages get: what every reader
 # below must open (the plain index.cdx of small packages is checked by tests/it/wacz.rs).
 "$BIN" wacz "$WORK/archive" --output "$WORK/site.wacz" --title "Silicon Lab (test site)" \
-    --index zipnum
+    --index zipnum --json >"$WORK/wacz.json"
+# Every 304 revisit is left out of the index (the readers would replay an empty 304).
+"$PY" -c 'import json, sys; r = json.load(open(sys.argv[1])); print("wacz:", r["not_modified_unindexed"], "304 revisits packaged, not indexed"); sys.exit(r["not_modified_unindexed"] < int(sys.argv[2]))' \
+    "$WORK/wacz.json" "$not_modified" || { echo "FAIL: 304 revisits indexed: $(cat "$WORK/wacz.json")"; exit 1; }
 "$PY" -c 'import sys, zipfile; sys.exit("indexes/index.idx" not in zipfile.ZipFile(sys.argv[1]).namelist())' \
     "$WORK/site.wacz" || { echo "FAIL: no ZipNum index"; exit 1; }
 "$VENV/bin/wacz" validate -f "$WORK/site.wacz" | tail -1 | tee "$WORK/validate.txt"

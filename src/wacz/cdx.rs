@@ -2,6 +2,7 @@
 //! revisit or resource record, sorted bytewise with bounded memory (sorted runs spilled to
 //! temporary files, then merged).
 
+use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fs::File;
@@ -312,14 +313,32 @@ impl ExternalSort {
     }
 
     /// Writes every line, sorted, each followed by `\n`; returns the number of lines.
-    pub fn finish(mut self, out: &mut dyn Write) -> io::Result<u64> {
+    pub fn finish(self, out: &mut dyn Write) -> io::Result<u64> {
+        self.finish_with(out, |line| Some(Cow::Borrowed(line)))
+    }
+
+    /// Like [`ExternalSort::finish`], each sorted line passed through `rewrite` first
+    /// (`None`: the line is left out); returns the number of lines written.
+    pub fn finish_with(
+        mut self,
+        out: &mut dyn Write,
+        mut rewrite: impl FnMut(&str) -> Option<Cow<'_, str>>,
+    ) -> io::Result<u64> {
+        let mut n = 0;
+        let mut emit = |line: &str, out: &mut dyn Write| -> io::Result<()> {
+            if let Some(line) = rewrite(line) {
+                out.write_all(line.as_bytes())?;
+                out.write_all(b"\n")?;
+                n += 1;
+            }
+            Ok(())
+        };
         if self.runs.is_empty() {
             self.lines.sort_unstable();
             for l in &self.lines {
-                out.write_all(l.as_bytes())?;
-                out.write_all(b"\n")?;
+                emit(l, out)?;
             }
-            return Ok(self.lines.len() as u64);
+            return Ok(n);
         }
         if !self.lines.is_empty() {
             self.spill()?;
@@ -334,11 +353,8 @@ impl ExternalSort {
                 heap.push(Reverse((line, i)));
             }
         }
-        let mut n = 0;
         while let Some(Reverse((line, i))) = heap.pop() {
-            out.write_all(line.as_bytes())?;
-            out.write_all(b"\n")?;
-            n += 1;
+            emit(&line, out)?;
             if let Some(next) = readers[i].next().transpose()? {
                 heap.push(Reverse((next, i)));
             }

@@ -4,7 +4,8 @@
 //!   byte for byte, one gzip member each, stored uncompressed in the ZIP),
 //!   `indexes/index.cdx` (CDXJ lines, which pywb and ReplayWeb.page both read),
 //!   `pages/pages.jsonl` (one line per extracted article), `datapackage.json` (every
-//!   file's SHA-256 and size) and `datapackage-digest.json`.
+//!   file's SHA-256 and size) and `datapackage-digest.json`. The lines of 304
+//!   revisits are left out of the index ([`revisits`]).
 //! - [`convert`]: recompresses WARC files record by record (zstd ↔ gzip), checked by
 //!   reading the output back.
 //!
@@ -16,6 +17,7 @@ pub mod encode;
 pub mod package;
 pub mod pages;
 pub mod raw;
+pub mod revisits;
 
 use std::path::{Path, PathBuf};
 

@@ -17,6 +17,7 @@ use super::cdx::{ExternalSort, IndexFormat, ZIPNUM_BLOCK_LINES, ZipNumWriter, cd
 use super::encode::{BATCH_BYTES, Encoding, WACZ_GZIP_LEVEL};
 use super::pages::{PageLines, header_line};
 use super::raw::{Batches, RawReader, RawRecord};
+use super::revisits::NotModified;
 use super::{WaczError, output_stem, warc_files_in};
 
 /// The WACZ version written.
@@ -88,6 +89,9 @@ pub struct WaczReport {
     pub index_lines: u64,
     /// Pages listed in `pages/pages.jsonl`.
     pub pages: u64,
+    /// `304 Not Modified` revisits left out of the index (readers would replay them as
+    /// an empty 304; the records themselves are in the package): see [`super::revisits`].
+    pub not_modified_unindexed: u64,
     /// Size of the package.
     pub package_bytes: u64,
 }
@@ -320,7 +324,9 @@ fn write_zipnum<W: Write + std::io::Seek>(
     zip.start_file("indexes/index.cdx.gz", stored)
         .map_err(zerr)?;
     let mut blocks = ZipNumWriter::new(Hashing::new(zip), "index.cdx.gz", ZIPNUM_BLOCK_LINES);
-    parts.report.index_lines = index.finish(&mut blocks)?;
+    let mut revisits = NotModified::default();
+    parts.report.index_lines = index.finish_with(&mut blocks, |l| revisits.line(l))?;
+    parts.report.not_modified_unindexed = revisits.left_out;
     let (out, idx) = blocks.finish()?;
     parts.resources.push(out.resource("indexes/index.cdx.gz"));
     let deflated = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
@@ -353,7 +359,9 @@ fn finish_package<W: Write + std::io::Seek>(
         zip.start_file("indexes/index.cdx", deflated)
             .map_err(zerr)?;
         let mut out = Hashing::new(zip);
-        parts.report.index_lines = index.finish(&mut out)?;
+        let mut revisits = NotModified::default();
+        parts.report.index_lines = index.finish_with(&mut out, |l| revisits.line(l))?;
+        parts.report.not_modified_unindexed = revisits.left_out;
         parts.resources.push(out.resource("indexes/index.cdx"));
     }
 

@@ -381,6 +381,88 @@ fn filters_keep_revisits_with_the_captures_they_refer_to() {
     assert!(!bad.exists());
 }
 
+/// A `304 Not Modified` revisit as an incremental crawl writes it: the 304 head as block,
+/// the payload digest of the capture it confirms.
+fn not_modified(id: u32, url: &str, date: &str, refers_to: u32, digest: &str) -> Record {
+    record(
+        &[
+            ("WARC-Type", "revisit"),
+            (
+                "WARC-Record-ID",
+                &format!("<urn:uuid:00000000-0000-4000-8000-{id:012}>"),
+            ),
+            ("WARC-Date", date),
+            ("WARC-Target-URI", url),
+            (
+                "WARC-Profile",
+                "http://netpreserve.org/warc/1.1/revisit/server-not-modified",
+            ),
+            (
+                "WARC-Refers-To",
+                &format!("<urn:uuid:00000000-0000-4000-8000-{refers_to:012}>"),
+            ),
+            ("WARC-Refers-To-Target-URI", url),
+            ("WARC-Refers-To-Date", "2024-05-01T10:00:00Z"),
+            ("Content-Type", "application/http;msgtype=response"),
+            ("WARC-Payload-Digest", digest),
+        ],
+        b"HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\n\r\n",
+    )
+}
+
+/// pywb and ReplayWeb.page replay a server-not-modified revisit as an empty 304 (and
+/// ReplayWeb.page refuses an index line that names another record): its line is left out
+/// of the index, so both replay the capture it confirms; the record stays in the package.
+#[test]
+fn server_not_modified_revisits_stay_out_of_the_index() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("archive");
+    std::fs::create_dir(&dir).expect("mkdir");
+    let body = b"<html><title>One</title>version one</html>";
+    let original = response(1, "http://news.test/page", "2024-05-01T10:00:00Z", body);
+    let confirmed = not_modified(
+        2,
+        "http://news.test/page",
+        "2024-06-01T10:00:00Z",
+        1,
+        &sha1_digest(body),
+    );
+    let orphan = not_modified(
+        3,
+        "http://news.test/gone",
+        "2024-06-01T10:00:01Z",
+        99,
+        &sha1_digest(b"lost"),
+    );
+    std::fs::write(dir.join("a-1.warc"), original.to_bytes()).expect("write");
+    let second: Vec<u8> = [confirmed.to_bytes(), orphan.to_bytes()].concat();
+    std::fs::write(dir.join("a-2.warc"), &second).expect("write");
+
+    let wacz = tmp.path().join("two-runs.wacz");
+    let out = glaneur(&["wacz", s(&dir), "--output", s(&wacz), "--json"]);
+    ok(&out);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    assert_eq!(report["records"], 3, "every record is packaged: {report}");
+    assert_eq!(report["not_modified_unindexed"], 2, "{report}");
+    assert_eq!(report["index_lines"], 1, "{report}");
+    let package = open_package(&wacz);
+    let index = String::from_utf8(package.entries["indexes/index.cdx"].1.clone()).expect("utf-8");
+    let lines: Vec<&str> = index.lines().collect();
+    assert_eq!(lines.len(), 1, "{index}");
+    assert!(
+        lines[0].starts_with("test,news)/page 20240501100000 ")
+            && lines[0].contains(r#""mime":"text/html","status":"200""#),
+        "{index}"
+    );
+    // The revisits are in the package, byte for byte.
+    let members = gzip_members(&package.entries["archive/a-2.warc.gz"].1);
+    let records: Vec<&[u8]> = members.iter().map(|m| m.2.as_slice()).collect();
+    assert_eq!(
+        records,
+        [confirmed.to_bytes().as_slice(), orphan.to_bytes().as_slice()]
+    );
+}
+
 #[tokio::test]
 async fn convert_round_trip_keeps_every_record_byte_for_byte() {
     let tmp = tempfile::tempdir().expect("temp dir");
