@@ -12,7 +12,7 @@
 # Env:
 #   GLANEUR_WP_PORT   port of the fixture's nginx (default 18380)
 #   GLANEUR_WP_POSTS  posts of bloc and classique (default 100)
-#   GLANEUR_WP_VARIANT_POSTS  posts of each of the four variants (default 30)
+#   GLANEUR_WP_VARIANT_POSTS  posts of each of the four variants (default 20)
 #   GLANEUR_WP_KEEP   set to a directory to keep the fixture's truth, exports and figures
 #   GLANEUR_WP_BIN    a glaneur binary to use instead of building the release one
 #   Bounds of the no-profile path (issue 15's acceptance figures by default; set one to
@@ -29,7 +29,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT=${GLANEUR_WP_PORT:-18380}
 export WP_FIXTURE_POSTS=${GLANEUR_WP_POSTS:-100}
-export WP_FIXTURE_VARIANT_POSTS=${GLANEUR_WP_VARIANT_POSTS:-30}
+export WP_FIXTURE_VARIANT_POSTS=${GLANEUR_WP_VARIANT_POSTS:-20}
 WORK=$(mktemp -d /tmp/glaneur-wp.XXXXXX)
 chmod 755 "$WORK"
 FX=$WORK/fixture

@@ -57,6 +57,18 @@ pub fn is_article(profile: &SiteProfile, url: &Url) -> bool {
     }
 }
 
+/// What the crawl asks of a page's extraction: its article when the profile's `article`
+/// pattern matches (none when it does not); without a pattern, the URL heuristic's guess,
+/// which the page's own marks may overrule (see [`crate::extract::Want::Guess`]).
+pub fn article_wish(profile: &SiteProfile, url: &Url) -> crate::extract::Want {
+    use crate::extract::Want;
+    match &profile.article {
+        Some(_) if profile.is_article(url) => Want::Yes,
+        Some(_) => Want::Declared,
+        None => Want::Guess(looks_like_article(url)),
+    }
+}
+
 /// The frontier entries for the links of a page at `depth`, within the profile's scope
 /// and `max_depth`. Page requisites (stylesheets, scripts, images) of a page at the
 /// depth limit are still taken, so the last pages can be replayed. The page's canonical

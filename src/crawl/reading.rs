@@ -33,7 +33,9 @@ pub(super) fn start_reading(
     policy: &HostPolicy,
 ) -> JoinHandle<PageRead> {
     let selectors = site.map(|s| s.selectors.clone());
-    let want_article = site.is_some_and(|s| classify::is_article(&s.profile, &url.url));
+    let want_article = site.map_or(extract::Want::Declared, |s| {
+        classify::article_wish(&s.profile, &url.url)
+    });
     let decode_limit = policy.max_body_bytes.saturating_mul(5).max(10_000_000);
     let capture = capture.clone();
     let is_start = url.kind == UrlKind::Start;
@@ -62,7 +64,7 @@ pub(super) fn start_reading(
 fn read_page(
     capture: &Capture,
     selectors: Option<&ProfileSelectors>,
-    want_article: bool,
+    want_article: extract::Want,
     decode_limit: u64,
     is_start: bool,
     max_links: usize,
@@ -96,7 +98,7 @@ fn read_page(
         content_type: capture.content_type(),
         fetched_at: capture.started,
     };
-    read.analysis = Some(extract::analyze_with_limit(
+    read.analysis = Some(extract::analyze_wanting(
         &page,
         selectors,
         want_article,

@@ -238,6 +238,19 @@ mod tests {
                 content_type: Some("text/html; charset=UTF-8"),
                 fetched_at: chrono::Utc::now(),
             };
+            // Asked for (`glaneur extract`), the article is always there.
+            assert!(
+                crate::extract::analyze(&page, None, true).article.is_some(),
+                "{file}"
+            );
+            let guess = crate::crawl::classify::looks_like_article(&url);
+            let want = crate::extract::Want::Guess(guess);
+            let guessed = crate::extract::analyze_wanting(&page, None, want, 100).article;
+            assert_eq!(
+                guessed.is_some(),
+                expected == "article",
+                "{file} (guess {guess})"
+            );
             let article = crate::extract::analyze(&page, None, false).article;
             assert_eq!(article.is_some(), expected == "article", "{file}");
             if let Some(a) = article {

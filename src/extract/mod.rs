@@ -119,11 +119,24 @@ pub struct PageAnalysis {
     pub article: Option<Article>,
 }
 
+/// Whether the caller wants the article of a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Want {
+    /// Always (`glaneur extract`, a profile's `article` pattern matched).
+    Yes,
+    /// Only when the page declares itself an article (JSON-LD Article types,
+    /// `og:type=article`, a WordPress post's marks) and not no article.
+    Declared,
+    /// A guess from the URL (no profile pattern: `crawl::classify::looks_like_article`):
+    /// when it guesses yes, or the page declares itself an article; never when the page
+    /// declares itself no article (a WordPress static page, attachment page, listing,
+    /// search, the second page of a post or a comment page, see `kind.rs`).
+    Guess(bool),
+}
+
 /// Reads a page once: links always, the article when `want_article` is true or the page
-/// declares itself an article (JSON-LD Article types, `og:type=article`, a WordPress
-/// post's marks), and not when it declares itself no article (a WordPress static page,
-/// attachment, listing, search, or second page of a post or its comments). Non-HTML bodies
-/// give no links and no article. At most [`DEFAULT_MAX_LINKS`] links are read.
+/// declares itself an article (see [`Want::Declared`]). Non-HTML bodies give no links and
+/// no article. At most [`DEFAULT_MAX_LINKS`] links are read.
 pub fn analyze(
     page: &PageInput<'_>,
     selectors: Option<&ProfileSelectors>,
@@ -138,6 +151,21 @@ pub fn analyze_with_limit(
     page: &PageInput<'_>,
     selectors: Option<&ProfileSelectors>,
     want_article: bool,
+    max_links: usize,
+) -> PageAnalysis {
+    let want = if want_article {
+        Want::Yes
+    } else {
+        Want::Declared
+    };
+    analyze_wanting(page, selectors, want, max_links)
+}
+
+/// [`analyze_with_limit`] with the finer [`Want`] the crawl knows.
+pub fn analyze_wanting(
+    page: &PageInput<'_>,
+    selectors: Option<&ProfileSelectors>,
+    want: Want,
     max_links: usize,
 ) -> PageAnalysis {
     if !is_html(page.content_type, page.body) {
@@ -164,8 +192,13 @@ pub fn analyze_with_limit(
     // A page that says it is a post is an article whatever its URL (`/?p=123`); one that
     // says it is a static page, an attachment, a listing or a continuation is none.
     let declared = kind::declared_kind(&dom, page.url);
-    let wanted = want_article || meta.declares_article() || declared == kind::DeclaredKind::Post;
-    let article = if wanted && declared != kind::DeclaredKind::NotArticle {
+    let says_article = meta.declares_article() || declared == kind::DeclaredKind::Post;
+    let wanted = match want {
+        Want::Yes => true,
+        Want::Declared => says_article,
+        Want::Guess(guess) => guess || says_article,
+    };
+    let article = if wanted && (want == Want::Yes || declared != kind::DeclaredKind::NotArticle) {
         Some(article::build(
             page, &dom, &meta, selectors, &related, &links,
         ))
