@@ -459,7 +459,10 @@ fn server_not_modified_revisits_stay_out_of_the_index() {
     let records: Vec<&[u8]> = members.iter().map(|m| m.2.as_slice()).collect();
     assert_eq!(
         records,
-        [confirmed.to_bytes().as_slice(), orphan.to_bytes().as_slice()]
+        [
+            confirmed.to_bytes().as_slice(),
+            orphan.to_bytes().as_slice()
+        ]
     );
 }
 
