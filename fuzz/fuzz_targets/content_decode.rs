@@ -64,13 +64,20 @@ fuzz_target!(|data: &[u8]| {
             .collect();
         let truncated = mode & 0x80 != 0;
         if let Ok((out, complete)) = decode_codings_prefix(&codings, body, limit, truncated) {
-            assert!(out.len() as u64 <= limit, "{} bytes past a cap of {limit}", out.len());
+            assert!(
+                out.len() as u64 <= limit,
+                "{} bytes past a cap of {limit}",
+                out.len()
+            );
             // A stream broken off (`truncated`) decodes "as far as it goes", which may
             // depend on read sizes; a whole stream must not.
             if complete && !truncated {
                 let (again, still) = decode_codings_prefix(&codings, body, limit + 4096, truncated)
                     .expect("a body decoded under a cap decodes under a larger one");
-                assert!(still && again == out, "a larger cap changed a complete result");
+                assert!(
+                    still && again == out,
+                    "a larger cap changed a complete result"
+                );
             }
         }
     } else {
