@@ -22,6 +22,7 @@
 # ReplayWeb.page origin +2), GLANEUR_WACZ_VENV (default /tmp/glaneur-wacz/venv), KEEP=1 keeps
 # the work folder.
 set -euo pipefail
+. "$(dirname "$0")/lib/pywb.sh"
 cd "$(dirname "$0")/.."
 ARTICLES=${1:-200}
 SHARED=${GLANEUR_SHARED:-../shared}
@@ -31,9 +32,9 @@ PYWB_PORT=$((PORT + 1))
 RWP_PORT=$((PORT + 2))
 VENV=${GLANEUR_WACZ_VENV:-/tmp/glaneur-wacz/venv}
 WORK=$(mktemp -d /tmp/glaneur-wacz.XXXXXX)
-pywb_pid=
+PYWB_PID=
 cleanup() {
-    if [ -n "$pywb_pid" ]; then kill "$pywb_pid" 2>/dev/null || true; fi
+    if [ -n "$PYWB_PID" ]; then kill "$PYWB_PID" 2>/dev/null || true; fi
     "$SHARED/testsite/serve.sh" --stop "$PORT" >/dev/null 2>&1 || true
     "$SHARED/testsite/serve.sh" --stop "$RWP_PORT" >/dev/null 2>&1 || true
     if [ -z "${KEEP:-}" ]; then rm -rf "$WORK"; else echo "work folder kept: $WORK"; fi
@@ -46,12 +47,8 @@ else
     cargo build --release --locked --quiet
     BIN=$PWD/target/release/glaneur
 fi
-if ! "$VENV/bin/python" -c 'import wacz, pywb, warcio, cdxj_indexer, zstandard' 2>/dev/null; then
-    echo "== installing wacz, pywb, warcio, cdxj-indexer, zstandard into $VENV"
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet 'wacz==0.6.0' 'pywb==2.10.0' 'warcio==1.8.1' \
-        'cdxj-indexer==1.5.0' 'zstandard'
-fi
+venv_with "$VENV" 'wacz, pywb, warcio, cdxj_indexer, zstandard' 'wacz==0.6.0' 'pywb==2.10.0' \
+    'warcio==1.8.1' 'cdxj-indexer==1.5.0' 'zstandard'
 PY=$VENV/bin/python
 
 echo "== 1. crawl of a $ARTICLES-article site"
@@ -93,19 +90,9 @@ grep -q 'Validation succeeded' "$WORK/validate.txt" || { echo "FAIL: wacz valida
 "$PY" scripts/check_wacz.py package "$WORK/site" "$WORK/archive" "$WORK/site.wacz"
 
 echo "== 3. pywb: wb-manager add --unpack-wacz, replay of 50 random articles"
-mkdir "$WORK/pywb"
-(cd "$WORK/pywb" && "$VENV/bin/wb-manager" init news >/dev/null \
-    && "$VENV/bin/wb-manager" add --unpack-wacz news "$WORK/site.wacz" >/dev/null)
-ls "$WORK/pywb/collections/news/indexes/" | grep -q . \
-    || { echo "FAIL: pywb added no index from the WACZ"; exit 1; }
-(cd "$WORK/pywb" && exec "$VENV/bin/wayback" -b 127.0.0.1 -p "$PYWB_PORT" >"$WORK/pywb.log" 2>&1) &
-pywb_pid=$!
-for _ in $(seq 100); do
-    curl -fs "http://127.0.0.1:$PYWB_PORT/" >/dev/null 2>&1 && break
-    sleep 0.2
-done
+pywb_serve_wacz "$VENV" "$WORK/pywb" news "$WORK/site.wacz" "$PYWB_PORT"
 SITE_ORIGIN=$ORIGIN "$PY" scripts/check_wacz.py pywb "$WORK/site" "http://127.0.0.1:$PYWB_PORT" news 50
-kill "$pywb_pid"; pywb_pid=
+kill "$PYWB_PID"; PYWB_PID=
 
 echo "== 4. glaneur convert: warcio, cdxj-indexer, WARC conformance, round trip"
 "$BIN" convert "$WORK/archive" --to gzip --output "$WORK/gz"
