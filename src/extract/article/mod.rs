@@ -261,7 +261,7 @@ fn noise_flags(dom: &Dom<'_>, measures: &Measures) -> Vec<bool> {
         let strict = hint & (hints::STRICT | hints::EXACT) != 0;
         let article_footer = in_article[i] || (footer_named && hint & hints::CONTENT != 0);
         let page_footer =
-            (node.tag == "footer" || footer_named) && !article_footer && !(wrapper[i] && !strict);
+            (node.tag == "footer" || footer_named) && !article_footer && (!wrapper[i] || strict);
         noisy_area[i] = matches!(node.tag, "aside" | "nav")
             || page_footer
             || matches!(node.role, "complementary" | "navigation" | "contentinfo")
