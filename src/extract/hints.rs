@@ -338,10 +338,28 @@ fn scan(s: &str, acc: &mut u32, comment: &mut u32) {
     }
 }
 
+/// The class of a post without its taxonomy terms: WordPress writes `category-<slug>` and
+/// `tag-<slug>` on every post (`hentry type-post category-popular tag-comments`), words
+/// that name the post's subject, not the region's role.
+fn without_taxonomy_terms(class: &str) -> std::borrow::Cow<'_, str> {
+    let is_post = class
+        .split_ascii_whitespace()
+        .any(|t| t.eq_ignore_ascii_case("hentry") || t.starts_with("type-"));
+    if !is_post || !(class.contains("category-") || class.contains("tag-")) {
+        return std::borrow::Cow::Borrowed(class);
+    }
+    let kept: Vec<&str> = class
+        .split_ascii_whitespace()
+        .filter(|t| !t.starts_with("category-") && !t.starts_with("tag-"))
+        .collect();
+    std::borrow::Cow::Owned(kept.join(" "))
+}
+
 /// The flags of a (class, id) pair.
 pub fn classify(class: &str, id: &str) -> u32 {
     let mut acc = 0;
     let mut comment = 0;
+    let class = &*without_taxonomy_terms(class);
     scan(class, &mut acc, &mut comment);
     scan(id, &mut acc, &mut comment);
     if acc & LIVE == 0 {
@@ -417,5 +435,14 @@ mod tests {
         assert_ne!(classify("entry-content", "") & CONTENT, 0);
         assert_ne!(classify("post-DATE", "") & DATE, 0);
         assert_eq!(classify("", ""), 0);
+    }
+
+    #[test]
+    fn taxonomy_terms_of_a_post_are_not_region_names() {
+        let post = "post-7 post type-post status-publish hentry category-popular tag-comments";
+        assert_eq!(classify(post, "") & (HARD | NOISE | STRICT), 0);
+        // Outside a post's class list, the same words still name a region.
+        assert_ne!(classify("category-popular", "") & NOISE, 0);
+        assert_ne!(classify("tag-list", "") & HARD, 0);
     }
 }

@@ -241,30 +241,98 @@ fn description(meta: &Meta) -> Option<Found<String>> {
 }
 
 /// Elements in noisy areas (comments, sidebars, related, page footer) for dates and categories.
+/// A region named as noise that wraps the page's layout (it holds the main heading or
+/// `<main>`, or half of the paragraph text: `layoutTwoColumnsRightSidebar`,
+/// `has-sidebar`, Blogger's `widget Blog`) is not one, unless named as comments; a
+/// footer inside the article or named for it (`entry-footer`, Blogger's `post-footer`
+/// in `.hentry`, `artikelfooter`) is the article's, not the page's.
 fn noise_flags(dom: &Dom<'_>, measures: &Measures) -> Vec<bool> {
     let count = dom.nodes.len();
+    let wrapper = layout_wrappers(dom, measures);
     let mut noisy_area = vec![false; count];
     let mut in_article = vec![false; count];
     for i in 0..count {
         let node = &dom.nodes[i];
         let parent = node.parent;
         let inherited = parent != NONE && noisy_area[parent];
-        in_article[i] =
-            (parent != NONE && in_article[parent]) || matches!(node.tag, "article" | "main");
+        in_article[i] = (parent != NONE && in_article[parent]) || is_post_like(node);
         if inherited || !node.is_elem() {
             noisy_area[i] = inherited;
             continue;
         }
-        let footer_named = measures.hint[i] & hints::FOOTER != 0;
-        let noise_named = measures.hint[i] & hints::NOISE != 0;
-        let page_footer = (node.tag == "footer" || footer_named) && !in_article[i];
+        let hint = measures.hint[i];
+        let footer_named = hint & hints::FOOTER != 0;
+        let noise_named = hint & hints::NOISE != 0;
+        let strict = hint & (hints::STRICT | hints::EXACT) != 0;
+        let article_footer = in_article[i] || (footer_named && hint & hints::CONTENT != 0);
+        let page_footer =
+            (node.tag == "footer" || footer_named) && !article_footer && (!wrapper[i] || strict);
         noisy_area[i] = matches!(node.tag, "aside" | "nav")
             || page_footer
             || matches!(node.role, "complementary" | "navigation" | "contentinfo")
-            || (noise_named && !matches!(node.tag, "body" | "html" | "article" | "main"));
+            || (noise_named
+                && !matches!(node.tag, "body" | "html" | "article" | "main")
+                && (strict || !wrapper[i]));
     }
     noisy_area
 }
+
+/// An element that holds one post: `<article>`, `<main>`, a post's class (`hentry`,
+/// `h-entry`, `post`, `type-post`) or an article's microdata type.
+fn is_post_like(node: &super::dom::FNode<'_>) -> bool {
+    matches!(node.tag, "article" | "main")
+        || node.class.split_ascii_whitespace().any(|c| {
+            ["hentry", "h-entry", "post", "type-post"]
+                .iter()
+                .any(|w| c.eq_ignore_ascii_case(w))
+        })
+        || node
+            .attr("itemtype")
+            .is_some_and(|t| t.contains("Article") || t.contains("BlogPosting"))
+}
+
+/// Layout wrappers: elements that hold the page's `h1` or `<main>`, or at least half of
+/// its paragraph text.
+fn layout_wrappers(dom: &Dom<'_>, measures: &Measures) -> Vec<bool> {
+    let count = dom.nodes.len();
+    let total = measures.good.first().copied().unwrap_or(0).max(1);
+    let mut wrapper = vec![false; count];
+    for i in (0..count).rev() {
+        let node = &dom.nodes[i];
+        if matches!(node.tag, "h1" | "main") || node.role == "main" {
+            wrapper[i] = true;
+        }
+        if measures.good[i] > 0 && measures.good[i] * 2 >= total {
+            wrapper[i] = true;
+        }
+        let parent = node.parent;
+        if parent != NONE && wrapper[i] {
+            wrapper[parent] = true;
+        }
+    }
+    // The elements right before and after the first `h1` (a kicker or a dateline named
+    // `teaser-meta`) belong to the heading.
+    if let Some(h1) = dom.nodes.iter().position(|n| n.tag == "h1") {
+        let parent = dom.nodes[h1].parent;
+        let sibling = |j: &usize| dom.nodes[*j].parent == parent && dom.nodes[*j].is_elem();
+        let (first, end) = if parent == NONE {
+            (0, count)
+        } else {
+            (parent + 1, dom.nodes[parent].end)
+        };
+        let before = (first..h1).rev().find(sibling);
+        let after = (dom.nodes[h1].end..end).find(sibling);
+        for j in before.into_iter().chain(after) {
+            if dom.nodes[j].end - j <= MAX_HEADING_NEIGHBOUR_NODES {
+                wrapper[j] = true;
+            }
+        }
+    }
+    wrapper
+}
+
+/// A neighbour of the heading larger than this (nodes) is a block of its own.
+const MAX_HEADING_NEIGHBOUR_NODES: usize = 40;
 
 /// Matches that are not inside an earlier match.
 fn top_level(dom: &Dom<'_>, mut matches: Vec<usize>) -> Vec<usize> {
