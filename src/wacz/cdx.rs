@@ -2,7 +2,6 @@
 //! revisit or resource record, sorted bytewise with bounded memory (sorted runs spilled to
 //! temporary files, then merged).
 
-use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fs::File;
@@ -14,6 +13,7 @@ use sha2::Digest;
 use url::Url;
 
 use super::raw::RawRecord;
+use crate::read::index::http_status;
 
 /// Bytes of index lines held in memory before a sorted run is written to disk.
 pub const RUN_BYTES: usize = 32 << 20;
@@ -53,17 +53,7 @@ pub fn cdx_line(record: &RawRecord, filename: &str, offset: u64, length: u64) ->
     let url = record.target_uri()?;
     let key = crate::urls::surt(&Url::parse(url).ok()?);
     let ts = timestamp14(record.header("WARC-Date")?)?;
-    let is_http = record.header("Content-Type").is_some_and(|c| {
-        c.trim()
-            .to_ascii_lowercase()
-            .starts_with("application/http")
-    });
-    let head = if is_http {
-        let block = record.block();
-        crate::warc::http_body_offset(block).map(|off| &block[..off])
-    } else {
-        None
-    };
+    let head = http_head(record);
     let status = head.and_then(http_status);
     let content_type;
     let mime = if rtype == "revisit" {
@@ -101,14 +91,17 @@ fn short_mime(v: &str) -> String {
         .to_ascii_lowercase()
 }
 
-fn http_status(head: &[u8]) -> Option<String> {
-    let first = head.split(|&b| b == b'\n').next()?;
-    let mut parts = std::str::from_utf8(first).ok()?.split_whitespace();
-    if !parts.next()?.starts_with("HTTP/") {
-        return None;
-    }
-    let code = parts.next()?;
-    (code.len() == 3 && code.bytes().all(|b| b.is_ascii_digit())).then(|| code.to_string())
+/// The HTTP head of a record holding an HTTP exchange (`Content-Type: application/http`).
+pub(super) fn http_head(record: &RawRecord) -> Option<&[u8]> {
+    let is_http = record.header("Content-Type").is_some_and(|c| {
+        c.trim()
+            .to_ascii_lowercase()
+            .starts_with("application/http")
+    });
+    let block = record.block();
+    is_http
+        .then(|| crate::warc::http_body_offset(block).map(|off| &block[..off]))
+        .flatten()
 }
 
 fn http_content_type(head: &[u8]) -> Option<String> {
@@ -313,24 +306,12 @@ impl ExternalSort {
     }
 
     /// Writes every line, sorted, each followed by `\n`; returns the number of lines.
-    pub fn finish(self, out: &mut dyn Write) -> io::Result<u64> {
-        self.finish_with(out, |line| Some(Cow::Borrowed(line)))
-    }
-
-    /// Like [`ExternalSort::finish`], each sorted line passed through `rewrite` first
-    /// (`None`: the line is left out); returns the number of lines written.
-    pub fn finish_with(
-        mut self,
-        out: &mut dyn Write,
-        mut rewrite: impl FnMut(&str) -> Option<Cow<'_, str>>,
-    ) -> io::Result<u64> {
+    pub fn finish(mut self, out: &mut dyn Write) -> io::Result<u64> {
         let mut n = 0;
         let mut emit = |line: &str, out: &mut dyn Write| -> io::Result<()> {
-            if let Some(line) = rewrite(line) {
-                out.write_all(line.as_bytes())?;
-                out.write_all(b"\n")?;
-                n += 1;
-            }
+            out.write_all(line.as_bytes())?;
+            out.write_all(b"\n")?;
+            n += 1;
             Ok(())
         };
         if self.runs.is_empty() {

@@ -17,7 +17,7 @@ use super::cdx::{ExternalSort, IndexFormat, ZIPNUM_BLOCK_LINES, ZipNumWriter, cd
 use super::encode::{BATCH_BYTES, Encoding, WACZ_GZIP_LEVEL};
 use super::pages::{PageLines, header_line};
 use super::raw::{Batches, RawReader, RawRecord};
-use super::revisits::NotModified;
+use super::revisits::is_not_modified_revisit;
 use super::{WaczError, output_stem, warc_files_in};
 
 /// The WACZ version written.
@@ -296,7 +296,9 @@ fn write_batch<W: Write>(
     for (record, member) in batch.iter().zip(&members) {
         out.write_all(member)?;
         let length = member.len() as u64;
-        if let Some(line) = cdx_line(record, filename, *offset, length) {
+        if is_not_modified_revisit(record) {
+            parts.report.not_modified_unindexed += 1;
+        } else if let Some(line) = cdx_line(record, filename, *offset, length) {
             parts.index.push(line)?;
         }
         if let Some(line) = parts.page_lines.line_for(record) {
@@ -324,9 +326,7 @@ fn write_zipnum<W: Write + std::io::Seek>(
     zip.start_file("indexes/index.cdx.gz", stored)
         .map_err(zerr)?;
     let mut blocks = ZipNumWriter::new(Hashing::new(zip), "index.cdx.gz", ZIPNUM_BLOCK_LINES);
-    let mut revisits = NotModified::default();
-    parts.report.index_lines = index.finish_with(&mut blocks, |l| revisits.line(l))?;
-    parts.report.not_modified_unindexed = revisits.left_out;
+    parts.report.index_lines = index.finish(&mut blocks)?;
     let (out, idx) = blocks.finish()?;
     parts.resources.push(out.resource("indexes/index.cdx.gz"));
     let deflated = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
@@ -359,9 +359,7 @@ fn finish_package<W: Write + std::io::Seek>(
         zip.start_file("indexes/index.cdx", deflated)
             .map_err(zerr)?;
         let mut out = Hashing::new(zip);
-        let mut revisits = NotModified::default();
-        parts.report.index_lines = index.finish_with(&mut out, |l| revisits.line(l))?;
-        parts.report.not_modified_unindexed = revisits.left_out;
+        parts.report.index_lines = index.finish(&mut out)?;
         parts.resources.push(out.resource("indexes/index.cdx"));
     }
 

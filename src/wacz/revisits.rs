@@ -13,73 +13,55 @@
 //! Revisits of an identical payload (a 200 answer with the same digest) are indexed as
 //! revisits: both readers resolve them to the original payload with their own 200 head.
 
-use std::borrow::Cow;
+use super::cdx::http_head;
+use super::raw::RawRecord;
+use crate::read::index::http_status;
 
-/// Filters the sorted index lines (see the module documentation).
-#[derive(Debug, Default)]
-pub struct NotModified {
-    /// 304 revisits left out of the index.
-    pub left_out: u64,
-}
-
-impl NotModified {
-    /// The line to write for the index line `line` (without line end): the line itself,
-    /// or `None` for the line of a 304 revisit.
-    pub fn line<'l>(&mut self, line: &'l str) -> Option<Cow<'l, str>> {
-        if is_not_modified_revisit(line) {
-            self.left_out += 1;
-            return None;
-        }
-        Some(Cow::Borrowed(line))
-    }
-}
-
-/// True for the index line of a revisit whose HTTP status is 304, as
-/// [`super::cdx::cdx_line`] writes it (`"mime":"warc/revisit","status":"304"`).
-fn is_not_modified_revisit(line: &str) -> bool {
-    let Some(json) = line.splitn(3, ' ').nth(2) else {
-        return false;
-    };
-    #[derive(serde::Deserialize)]
-    struct Kind<'a> {
-        #[serde(borrow)]
-        mime: Cow<'a, str>,
-        #[serde(borrow, default)]
-        status: Option<Cow<'a, str>>,
-    }
-    // Cheap test first: most lines are not revisits.
-    json.contains("warc/revisit")
-        && serde_json::from_str::<Kind<'_>>(json)
-            .is_ok_and(|k| k.mime == "warc/revisit" && k.status.as_deref() == Some("304"))
+/// True for a revisit record whose HTTP head is a `304 Not Modified` (see the module
+/// documentation): its record is packaged, its index line is not written.
+pub fn is_not_modified_revisit(record: &RawRecord) -> bool {
+    record.record_type() == Some("revisit")
+        && http_head(record).and_then(http_status).as_deref() == Some("304")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn line(ts: &str, mime: &str, status: &str) -> String {
-        format!(
-            r#"test,news)/a {ts} {{"url":"http://news.test/a","mime":"{mime}","status":"{status}","digest":"sha1:A","length":"100","offset":"0","filename":"f.warc.gz"}}"#
-        )
+    fn record(rtype: &str, status: &str, content_type: &str) -> RawRecord {
+        let block = format!("HTTP/1.1 {status} X\r\nETag: \"a\"\r\n\r\n");
+        let head = format!(
+            "WARC/1.1\r\nWARC-Type: {rtype}\r\nWARC-Date: 2024-05-01T10:00:00Z\r\nWARC-Target-URI: http://news.test/a\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+            block.len()
+        );
+        RawRecord {
+            header_len: head.len(),
+            bytes: format!("{head}{block}\r\n\r\n").into_bytes(),
+            fields: vec![
+                ("WARC-Type".into(), rtype.into()),
+                ("WARC-Date".into(), "2024-05-01T10:00:00Z".into()),
+                ("WARC-Target-URI".into(), "http://news.test/a".into()),
+                ("Content-Type".into(), content_type.into()),
+            ],
+        }
     }
 
+    const HTTP: &str = "application/http;msgtype=response";
+
     #[test]
-    fn only_the_lines_of_304_revisits_are_left_out() {
-        let mut filter = NotModified::default();
-        let original = line("20240501100000", "text/html", "200");
-        assert_eq!(filter.line(&original).as_deref(), Some(original.as_str()));
-        assert_eq!(
-            filter.line(&line("20240503100000", "warc/revisit", "304")),
-            None
-        );
-        // An identical-payload revisit (200): the readers resolve it.
-        let same = line("20240504100000", "warc/revisit", "200");
-        assert_eq!(filter.line(&same).as_deref(), Some(same.as_str()));
-        // A 304 response that is no revisit, and a URL that merely mentions the words.
-        let response_304 = line("20240505100000", "text/html", "304");
-        assert!(filter.line(&response_304).is_some());
-        let odd = r#"test,news)/warc/revisit 20240506100000 {"url":"http://news.test/warc/revisit","mime":"text/html","status":"304","length":"1","offset":"0","filename":"f"}"#;
-        assert!(filter.line(odd).is_some());
-        assert_eq!(filter.left_out, 1);
+    fn only_304_revisits_are_left_out() {
+        let left_out = [
+            record("response", "200", HTTP),
+            record("revisit", "304", HTTP),
+            // An identical-payload revisit (200): the readers resolve it.
+            record("revisit", "200", HTTP),
+            // A 304 response that is no revisit, and a revisit that is no HTTP exchange.
+            record("response", "304", HTTP),
+            record("revisit", "304", "text/plain"),
+        ]
+        .iter()
+        .map(is_not_modified_revisit)
+        .collect::<Vec<_>>();
+        assert_eq!(left_out, [false, true, false, false, false]);
     }
 }
