@@ -360,6 +360,9 @@ pub struct Completion<'a> {
     pub links: &'a [NewUrl],
 }
 
+/// What a claim returns: the claimed URLs, in claim order.
+pub type Claimed = Result<Vec<ClaimedUrl>, FrontierError>;
+
 /// The frontier store. Calls block (disk I/O): call them off the async reactor.
 pub trait Frontier: Send {
     /// Adds URLs not yet known (by canonical URL); returns how many were new.
@@ -374,12 +377,17 @@ pub trait Frontier: Send {
 
     /// Claims up to `limit` due URLs of `host`, highest priority first (Start, Article,
     /// Related, Other; then lowest depth; then insertion order); marks them in flight.
-    fn claim(
-        &mut self,
-        host: &str,
-        now: DateTime<Utc>,
-        limit: usize,
-    ) -> Result<Vec<ClaimedUrl>, FrontierError>;
+    /// A `limit` of 0 claims nothing and does not touch the store.
+    fn claim(&mut self, host: &str, now: DateTime<Utc>, limit: usize) -> Claimed {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        self.claim_due(host, now, i64::try_from(limit).unwrap_or(i64::MAX))
+    }
+
+    /// The backend's half of [`Frontier::claim`]: claims up to `limit` (at least 1) due
+    /// URLs of `host` in claim order and marks them in flight.
+    fn claim_due(&mut self, host: &str, now: DateTime<Utc>, limit: i64) -> Claimed;
 
     /// Records what became of a claimed URL in one transaction: its outcome, its capture
     /// (stored as its last capture) and the links found on it, so that a crash can neither

@@ -24,8 +24,8 @@ use postgres::types::Type;
 
 use super::sql::{self, StoredRow, capture_columns, to_u64};
 use super::{
-    CaptureState, ClaimedUrl, Completion, Frontier, FrontierError, NewUrl, Outcome, Recheck,
-    UrlKind, UrlState,
+    CaptureState, Claimed, Completion, Frontier, FrontierError, NewUrl, Outcome, Recheck, UrlKind,
+    UrlState,
 };
 use crate::store::postgres::{
     ADVISORY_KEY, Conn, PostgresOptions, StoreError, TxError, connect_migrated, in_transaction,
@@ -523,17 +523,8 @@ impl Frontier for PostgresFrontier {
 
     /// Claims with `FOR UPDATE SKIP LOCKED`: rows another worker is claiming are skipped,
     /// never waited for nor handed out twice. Each claimed row gets this worker's lease.
-    fn claim(
-        &mut self,
-        host: &str,
-        now: DateTime<Utc>,
-        limit: usize,
-    ) -> Result<Vec<ClaimedUrl>, FrontierError> {
+    fn claim_due(&mut self, host: &str, now: DateTime<Utc>, limit: i64) -> Claimed {
         let lease = millis(self.lease);
-        if limit == 0 {
-            return Ok(Vec::new());
-        }
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = self
             .conn
             .client()?

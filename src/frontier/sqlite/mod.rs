@@ -25,8 +25,7 @@ use super::checkpoint::Checkpointer;
 use super::known::{KnownUrls, UrlKey, priority8};
 use super::sql::{self, StoredRow, to_u32, to_u64};
 use super::{
-    CaptureState, ClaimedUrl, Completion, Frontier, FrontierError, NewUrl, Outcome, Recheck,
-    UrlRecord,
+    CaptureState, Claimed, Completion, Frontier, FrontierError, NewUrl, Outcome, Recheck, UrlRecord,
 };
 
 mod compact;
@@ -701,16 +700,7 @@ impl Frontier for SqliteFrontier {
         Ok(first.map(from_millis))
     }
 
-    fn claim(
-        &mut self,
-        host: &str,
-        now: DateTime<Utc>,
-        limit: usize,
-    ) -> Result<Vec<ClaimedUrl>, FrontierError> {
-        if limit == 0 {
-            return Ok(Vec::new());
-        }
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    fn claim_due(&mut self, host: &str, now: DateTime<Utc>, limit: i64) -> Claimed {
         // A claim is committed at once (with the batch before it): after a crash, a URL
         // whose outcome was lost is in flight, so `crawl::recover` adopts the response
         // that the killed run archived for it, and the re-fetch writes a revisit.
