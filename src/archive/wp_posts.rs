@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
+use super::filter::parse_article_date;
 use super::history::url_key;
 use super::scan::{CaptureKind, FileScan};
 use super::wp_rest::{RestPost, post_route_id};
@@ -93,8 +94,8 @@ impl RestIndex {
     }
 
     /// Completes `article`, whose page was captured at `captured_at`, from its post's
-    /// JSON: `modified` when the page shows no modification date (none, or only the
-    /// publication date standing for it), `published` when the page shows none. The
+    /// JSON: `modified` when the page shows no modification date of its own (see
+    /// [`shows_modification`]), `published` when the page shows none. The
     /// JSON must be of this post (`id` of the route, `link` the page or its canonical
     /// URL). Returns true when a field was filled.
     pub fn complete(&self, article: &mut Article, captured_at: DateTime<Utc>) -> bool {
@@ -112,11 +113,7 @@ impl RestIndex {
             return false;
         }
         let mut filled = false;
-        let shown = article
-            .methods
-            .get("modified")
-            .is_some_and(|m| m != "published");
-        if let (false, Some(modified)) = (shown, &post.modified) {
+        if let (false, Some(modified)) = (shows_modification(article), &post.modified) {
             article.modified = Some(modified.clone());
             article.methods.insert("modified".into(), METHOD.into());
             filled = true;
@@ -128,6 +125,29 @@ impl RestIndex {
         }
         filled
     }
+}
+
+/// True when the page shows a modification date of its own: one was found, and it is
+/// not the publication date standing for it (no update shown, or a date classed both
+/// `published` and `updated`, as Twenty Twenty-One writes whether or not the post
+/// changed since).
+fn shows_modification(article: &Article) -> bool {
+    let Some(modified) = article.modified.as_deref() else {
+        return false;
+    };
+    if article
+        .methods
+        .get("modified")
+        .is_some_and(|m| m == "published")
+    {
+        return false;
+    }
+    let Some(published) = article.published.as_deref() else {
+        return true;
+    };
+    let minute = |s: &str| parse_article_date(s).map(|d| d.timestamp().div_euclid(60));
+    modified.trim() != published.trim()
+        && minute(modified).is_none_or(|m| minute(published) != Some(m))
 }
 
 #[cfg(test)]
@@ -206,8 +226,16 @@ mod tests {
         // A modification the page shows wins.
         let mut shown = page();
         shown.methods.insert("modified".into(), "time".into());
+        shown.modified = Some("2024-03-06T08:00:00+01:00".into());
+        let before = shown.clone();
         assert!(!index.complete(&mut shown, at));
-        assert_eq!(shown.modified, page().modified);
+        assert_eq!(shown, before);
+        // The published date classed `updated` too is no modification shown.
+        let mut both = page();
+        both.methods.insert("modified".into(), "time".into());
+        both.modified = Some("2024-03-05T10:00:00Z".into());
+        assert!(index.complete(&mut both, at));
+        assert_eq!(both.modified.as_deref(), Some("2024-04-01T07:30:12+00:00"));
     }
 
     #[test]
