@@ -7,7 +7,7 @@
 //! The scan reads each such JSON once ([`read_post_json`], bounded);
 //! [`super::wp_posts::RestIndex`] joins them over the archive and completes the articles.
 
-use chrono::NaiveDateTime;
+use chrono::{FixedOffset, NaiveDateTime, SecondsFormat};
 use serde::{Deserialize, Serialize};
 
 /// Largest REST JSON read, decoded (a post's JSON holds its rendered content: a few
@@ -21,9 +21,10 @@ pub struct RestPost {
     pub id: u64,
     /// The post's address (`link`).
     pub link: String,
-    /// Last modification, UTC (`modified_gmt`), RFC 3339 to the second.
+    /// Last modification (`modified_gmt`), RFC 3339 to the second, at the site's offset
+    /// (from `modified`, the site's local time) when the JSON gives it, else in UTC.
     pub modified: Option<String>,
-    /// Publication, UTC (`date_gmt`), RFC 3339 to the second.
+    /// Publication (`date_gmt`, `date`), the same way.
     pub published: Option<String>,
 }
 
@@ -46,7 +47,11 @@ struct RawPost {
     #[serde(default)]
     modified_gmt: Option<String>,
     #[serde(default)]
+    modified: Option<String>,
+    #[serde(default)]
     date_gmt: Option<String>,
+    #[serde(default)]
+    date: Option<String>,
 }
 
 /// Reads a post's REST JSON (decoded body). An error object (`{"code": …}`), an array, a
@@ -63,17 +68,31 @@ pub fn read_post_json(body: &[u8]) -> Result<RestPost, RestJsonError> {
     Ok(RestPost {
         id: raw.id,
         link: raw.link.trim().to_string(),
-        modified: raw.modified_gmt.as_deref().and_then(gmt_instant),
-        published: raw.date_gmt.as_deref().and_then(gmt_instant),
+        modified: instant(raw.modified_gmt.as_deref(), raw.modified.as_deref()),
+        published: instant(raw.date_gmt.as_deref(), raw.date.as_deref()),
     })
 }
 
-/// A WordPress `*_gmt` value (`2024-03-05T10:00:00`, UTC without offset) as RFC 3339;
-/// `None` for WordPress's "never" (`0000-00-00…`) or anything else.
-fn gmt_instant(value: &str) -> Option<String> {
-    let naive = NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%dT%H:%M:%S").ok()?;
-    let at = naive.and_utc();
-    (at.timestamp() > 0).then(|| at.format("%Y-%m-%dT%H:%M:%S+00:00").to_string())
+/// The instant of a WordPress `*_gmt` value (`2024-03-05T10:00:00`, UTC without offset) as
+/// RFC 3339, at the offset its `local` twin (the same instant in the site's time zone)
+/// shows, else in UTC; `None` for WordPress's "never" (`0000-00-00…`) or anything else.
+fn instant(gmt: Option<&str>, local: Option<&str>) -> Option<String> {
+    let naive = |v: &str| NaiveDateTime::parse_from_str(v.trim(), "%Y-%m-%dT%H:%M:%S").ok();
+    let at = naive(gmt?)?.and_utc();
+    if at.timestamp() <= 0 {
+        return None;
+    }
+    let offset = local
+        .and_then(naive)
+        .map(|l| (l - at.naive_utc()).num_seconds())
+        .filter(|s| s % 60 == 0 && s.abs() < 18 * 3600)
+        .and_then(|s| FixedOffset::east_opt(i32::try_from(s).ok()?));
+    Some(match offset {
+        Some(offset) => at
+            .with_timezone(&offset)
+            .to_rfc3339_opts(SecondsFormat::Secs, false),
+        None => at.format("%Y-%m-%dT%H:%M:%S+00:00").to_string(),
+    })
 }
 
 /// The post id of a REST route of one post: `…/wp/v2/posts/N` at the end of the path, or
@@ -116,8 +135,13 @@ mod tests {
         let post = read_post_json(POST.as_bytes()).expect("a post");
         assert_eq!(post.id, 21);
         assert_eq!(post.link, "http://wp.test/2024/03/05/x/");
+        // At the site's offset, which its local twins show (summer time in April).
+        assert_eq!(post.modified.as_deref(), Some("2024-04-01T09:30:12+02:00"));
+        assert_eq!(post.published.as_deref(), Some("2024-03-05T11:00:00+01:00"));
+        // Without them, in UTC.
+        let bare = br#"{"id":2,"link":"http://wp.test/?p=2","modified_gmt":"2024-04-01T07:30:12"}"#;
+        let post = read_post_json(bare).expect("a post");
         assert_eq!(post.modified.as_deref(), Some("2024-04-01T07:30:12+00:00"));
-        assert_eq!(post.published.as_deref(), Some("2024-03-05T10:00:00+00:00"));
     }
 
     #[test]
