@@ -5,8 +5,10 @@
 # permalink settings), crawls each site with no profile (and bloc and classique also with
 # the hand-written profile of tests/fixtures/wordpress/), deletes 3 posts per site, crawls again (the same
 # command: an incremental run), exports the articles and scores them against the truth
-# read back from WordPress (scripts/wordpress/score.py). Prints one table per site, and
-# fails when a figure is under its bound.
+# read back from WordPress (scripts/wordpress/score.py; `modified` is measured against
+# WordPress's own post_modified, which the stock themes do not print: glaneur reads it from
+# each post's REST JSON, archived with the page). Prints one table per site, and fails when
+# a figure is under its bound.
 #
 # usage: scripts/ci-wordpress.sh
 # Env:

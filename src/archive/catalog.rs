@@ -16,6 +16,7 @@ use super::history::{ArticleStatus, UrlHistory, canonical_of};
 use super::listing::categories_from_listings;
 use super::scan::{ArticleSummary, CaptureKind, CaptureRow, FileScan, article_id};
 use super::site_of;
+use super::wp_posts::RestIndex;
 
 /// A capture of the catalog: which file, and the row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,6 +151,9 @@ pub struct Catalog {
     pub articles_by_category: BTreeMap<String, u64>,
     /// Totals.
     pub totals: Totals,
+    /// The WordPress post JSONs captured, which complete the articles read from their
+    /// records ([`RestIndex::complete`]).
+    pub wp_rest: RestIndex,
 }
 
 /// The category name used for articles without one.
@@ -161,6 +165,9 @@ impl Catalog {
         scans.sort_by(|a, b| a.name.cmp(&b.name));
         let mut c = Catalog::default();
         c.index_captures(&scans);
+        for scan in &scans {
+            c.wp_rest.add_scan(scan);
+        }
         let mut articles = c.group_articles(&scans);
         articles.sort_by(|a, b| {
             b.published_at
@@ -535,6 +542,7 @@ mod tests {
             damaged: vec![],
             metadata: vec![],
             article_records: 1,
+            wp_posts: vec![],
             captures: vec![
                 capture(
                     art,
@@ -579,6 +587,7 @@ mod tests {
             damaged: vec![],
             metadata: vec![],
             article_records: 2,
+            wp_posts: vec![],
             captures: vec![
                 capture(
                     a,

@@ -7,7 +7,9 @@
 //!   [`catalog::ArticleEntry`] per article with its versions);
 //! - [`filter`]: the one article filter (site, category, dates, words);
 //! - [`history`]: what the captures of a URL say (current or gone, canonical URL);
-//! - [`index`]: the writer side, the CDXJ index brought up to date from the scans.
+//! - [`index`]: the writer side, the CDXJ index brought up to date from the scans;
+//! - [`wp_rest`] and [`wp_posts`]: WordPress posts' own REST JSON, read by the scan and
+//!   joined to the articles (their modification date when the page shows none).
 //!
 //! Data flows one way: `warc` → `archive` → `read` (the commands' readers) → `serve`.
 //! Nothing here writes to a WARC file; only [`index`] writes, next to them.
@@ -18,6 +20,8 @@ pub mod history;
 pub mod index;
 pub mod listing;
 pub mod scan;
+pub mod wp_posts;
+pub mod wp_rest;
 
 pub use catalog::Catalog;
 pub use filter::{DateBound, Filter, StatusFilter, parse_article_date};

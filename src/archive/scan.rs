@@ -15,13 +15,14 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha1::{Digest, Sha1};
 
+use super::wp_rest::{MAX_JSON_BYTES, RestPost, RestPostRow, post_route_id, read_post_json};
 use crate::extract::Article;
 use crate::read::index::{http_header, http_status};
 use crate::read::{Item, Scan, is_article_record, parse_warc_date};
 use crate::warc::{Record, sha1_digest};
 
 /// Bumped when [`FileScan`] changes shape: older cached scans are then read again.
-pub const SCAN_FORMAT: u32 = 3;
+pub const SCAN_FORMAT: u32 = 4;
 
 /// Size and modification time of a WARC file: a scan of it is valid while they match.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -262,6 +263,9 @@ pub struct FileScan {
     /// Article records found (JSON `metadata` records), read or not.
     #[serde(default)]
     pub article_records: u64,
+    /// The WordPress post JSONs among the responses (see [`super::wp_rest`]).
+    #[serde(default)]
+    pub wp_posts: Vec<RestPostRow>,
 }
 
 /// An article read while scanning, body included.
@@ -320,6 +324,7 @@ impl FileScan {
             metadata: Vec::new(),
             articles: Vec::new(),
             article_records: 0,
+            wp_posts: Vec::new(),
         }
     }
 
@@ -405,6 +410,12 @@ impl FileScan {
         if let Some(kind) = CaptureKind::of(rtype) {
             if let Some(row) = capture_row(record, kind, place) {
                 self.payload_bytes += record.payload().map_or(0, |p| p.len() as u64);
+                if let Some(post) = wp_post_json(record, &row) {
+                    self.wp_posts.push(RestPostRow {
+                        record_id: row.record_id.clone(),
+                        post,
+                    });
+                }
                 self.captures.push(row);
             }
             return None;
@@ -480,6 +491,25 @@ impl FileScan {
             article,
         })
     }
+}
+
+/// The WordPress post JSON a response holds: a 200 JSON answer of a post's REST route
+/// that reads as a post (see [`super::wp_rest::read_post_json`]).
+fn wp_post_json(record: &Record, row: &CaptureRow) -> Option<RestPost> {
+    if row.kind != CaptureKind::Response
+        || row.status != Some(200)
+        || !row.mime_lower().contains("json")
+        || post_route_id(&row.url).is_none()
+    {
+        return None;
+    }
+    let head = record.http_head()?;
+    let payload = record.payload()?;
+    if payload.len() as u64 > MAX_JSON_BYTES {
+        return None;
+    }
+    let body = crate::read::get::decode_body_limited(head, payload, MAX_JSON_BYTES).ok()?;
+    read_post_json(&body).ok()
 }
 
 /// Where a record is in its file.

@@ -683,6 +683,12 @@ pub(crate) fn print_summary(summary: &CrawlSummary, printer: Printer) -> anyhow:
             summary.warc_files.len(),
             summary.pending,
         ));
+    if summary.wp_rest + summary.wp_rest_failed > 0 {
+        printer.info(format_args!(
+            "WordPress post JSON: {} archived ({} unchanged), {} not fetched",
+            summary.wp_rest, summary.wp_rest_revisits, summary.wp_rest_failed
+        ));
+    }
     if summary.refused_private > 0 {
         printer.warn(format_args!(
             "{} URL(s) refused: their host is on a private network; {}",

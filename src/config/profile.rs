@@ -66,6 +66,9 @@ pub struct SiteProfile {
     pub duplicate_params: Vec<String>,
     /// When its pages are rendered in a browser (`render = "auto"`; see [`RenderMode`]).
     pub render: RenderMode,
+    /// Whether the crawl archives the REST JSON of each WordPress post page with it
+    /// (`wordpress_rest = false` turns it off; on by default).
+    pub wordpress_rest: bool,
     /// The file this profile came from (None for a generic profile built from a bare URL).
     pub source: Option<PathBuf>,
     /// The 1-based line of each start URL in [`SiteProfile::source`] (see
@@ -93,6 +96,7 @@ struct RawProfile {
     #[serde(default)]
     duplicate_params: Vec<String>,
     render: Option<Spanned<String>>,
+    wordpress_rest: Option<bool>,
 }
 
 /// Default `recheck_articles`: a week.
@@ -332,6 +336,7 @@ impl SiteProfile {
             fresh_articles: DEFAULT_FRESH_ARTICLES,
             duplicate_params: Vec::new(),
             render: RenderMode::Never,
+            wordpress_rest: true,
             source: None,
             start_lines: Vec::new(),
         }
@@ -455,6 +460,7 @@ impl SiteProfile {
                 fresh_articles,
                 duplicate_params: raw.duplicate_params.clone(),
                 render,
+                wordpress_rest: raw.wordpress_rest.unwrap_or(true),
                 source: None,
                 start_lines,
             },
@@ -632,6 +638,10 @@ related = "  "
         assert!(!p.allows(&url("http://example.org/zzz")));
         assert!(!p.is_article(&url("http://example.org:8080/a-1.html")));
         assert!(matches!(p.render, RenderMode::Never));
+        assert!(p.wordpress_rest);
+        let off = parse("name = \"x\"\nstart = [\"http://a.test/\"]\nwordpress_rest = false\n")
+            .expect("wordpress_rest");
+        assert!(!off.wordpress_rest);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use super::budget::PageReservation;
 use super::capture_state::{capture_state, conditional_headers};
 use super::reading::{PageRead, start_reading};
 use super::retry::{asked_delay, retry_delay};
-use super::{CrawlError, Shared, Site, Written, classify, db, plan, rendering};
+use super::{CrawlError, Shared, Site, Written, classify, db, plan, rendering, wp_rest};
 use crate::capture::Capture;
 use crate::config::HostPolicy;
 use crate::discover::{Discovery, DocumentKind};
@@ -103,7 +103,16 @@ pub(super) async fn fetch_one(
         },
         None => Found::default(),
     };
-    archive_article(shared, &url, &capture, &written, read.analysis, rendered).await?;
+    let rest = read
+        .analysis
+        .as_ref()
+        .and_then(|a| a.article.as_ref()?.wp_rest.clone());
+    let described =
+        archive_article(shared, &url, &capture, &written, read.analysis, rendered).await?;
+    if let (true, Some(rest)) = (described, rest) {
+        // Before the outcome: a crash before it fetches the page, and its JSON, again.
+        wp_rest::archive_post_json(shared, &url, &rest).await;
+    }
     record_outcome(shared, policy, &url, &capture, &written, found).await
 }
 
@@ -179,7 +188,8 @@ async fn archive_capture(
 
 /// Archives the article of a page as a metadata record. An unchanged page has the article
 /// of its last full capture: no new record (unless that capture's record may be missing).
-/// The article of a page rendered in a browser says so (`"rendered": true`).
+/// The article of a page rendered in a browser says so (`"rendered": true`). True when
+/// an article record was written.
 async fn archive_article(
     shared: &Shared,
     url: &ClaimedUrl,
@@ -187,13 +197,13 @@ async fn archive_article(
     written: &Written,
     analysis: Option<PageAnalysis>,
     rendered: bool,
-) -> Result<(), CrawlError> {
+) -> Result<bool, CrawlError> {
     // A `noindex` page naming another as canonical is archived but is no article.
     let Some(article) = analysis.and_then(|a| a.article).filter(|a| {
         !a.defers_to_canonical()
             && (written.revisit.is_none() || url.previous.as_ref().is_some_and(|p| !p.described))
     }) else {
-        return Ok(());
+        return Ok(false);
     };
     let json = match serde_json::to_value(&article).and_then(|mut value| {
         if let (true, Some(fields)) = (rendered, value.as_object_mut()) {
@@ -204,7 +214,7 @@ async fn archive_article(
         Ok(json) => json,
         Err(e) => {
             tracing::error!("cannot serialise the article of {}: {e}", url.url);
-            return Ok(());
+            return Ok(false);
         }
     };
     let meta = shared
@@ -222,7 +232,7 @@ async fn archive_article(
         .counters
         .bytes_written
         .fetch_add(meta.length, Ordering::Relaxed);
-    Ok(())
+    Ok(true)
 }
 
 /// What a page leads to.

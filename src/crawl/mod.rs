@@ -9,7 +9,8 @@
 //! The rooms: [`run`](run()) opens the state and drives a run to its summary (`run.rs`);
 //! `plan.rs` turns the profiles into seeds and rechecks; `host.rs` schedules one task per
 //! host and claims its URLs; `robots.rs` answers robots.txt (and queues its sitemaps);
-//! `job.rs` fetches, archives and reads one URL. `archive.rs` is the writer thread,
+//! `job.rs` fetches, archives and reads one URL (and `wp_rest.rs` the REST JSON of a
+//! WordPress post page with it). `archive.rs` is the writer thread,
 //! `recover.rs` and `cluster.rs` what a crashed run or a dead worker left, `lock.rs` the
 //! state's lock, `progress.rs` what the user sees.
 
@@ -31,6 +32,7 @@ mod requisites;
 mod retry;
 mod robots;
 mod run;
+mod wp_rest;
 
 use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;

@@ -69,6 +69,12 @@ pub struct Counters {
     pub requisites: AtomicU64,
     /// Of those, archived as revisits (unchanged since the last run).
     pub requisite_revisits: AtomicU64,
+    /// REST JSONs of WordPress post pages fetched and archived.
+    pub wp_rest: AtomicU64,
+    /// Of those, archived as revisits (unchanged since the last capture).
+    pub wp_rest_revisits: AtomicU64,
+    /// REST JSONs of WordPress post pages that could not be fetched (robots.txt, network).
+    pub wp_rest_failed: AtomicU64,
     /// Most pages chosen for rendering at once (in a tab or waiting for one).
     pub render_backlog_peak: AtomicU64,
     /// Waits for a host's request rate, by host (hosts that waited in the last

@@ -123,6 +123,7 @@ pub(super) async fn render_if_needed(
             site: url.site.clone(),
             page: url.url.clone(),
             depth: url.depth,
+            purpose: requisites::Purpose::Rendered,
         },
     });
     let rendered = match browser.render(capture, requisites).await {

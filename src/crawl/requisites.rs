@@ -140,6 +140,15 @@ fn from_millis(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
 }
 
+/// Why a page's request is made (what it counts as in the run's summary).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Purpose {
+    /// A request the page made in a browser.
+    Rendered,
+    /// The REST JSON of a WordPress post page (see `wp_rest.rs`).
+    WordPressPost,
+}
+
 /// The page a requisite belongs to.
 pub(super) struct PageOf {
     /// Its site profile.
@@ -148,6 +157,8 @@ pub(super) struct PageOf {
     pub(super) page: Url,
     /// Its depth (links from a start URL).
     pub(super) depth: u32,
+    /// Why the request is made.
+    pub(super) purpose: Purpose,
 }
 
 /// Archives the `metadata` record of a requisite (`application/warc-fields`, see
@@ -225,7 +236,7 @@ pub(super) async fn fetch_requisite(
             })
     };
     let capture = fetch_through_gate(shared, site, page, &url).await?;
-    let written = archive_requisite(shared, &url, &capture, previous.as_ref()).await?;
+    let written = archive_requisite(shared, of.purpose, &url, &capture, previous.as_ref()).await?;
     describe_requisite(shared, of, &url, &capture, &written).await?;
     let state = capture_state(&capture, &written, previous.as_ref());
     let key = url.to_string();
@@ -336,6 +347,7 @@ fn slow_down(capture: &Capture) -> Option<Duration> {
 /// says it did not change (304) or sent the same payload, else request and response.
 async fn archive_requisite(
     shared: &Arc<Shared>,
+    purpose: Purpose,
     url: &Url,
     capture: &Capture,
     previous: Option<&CaptureState>,
@@ -369,9 +381,13 @@ async fn archive_requisite(
         location.request.length + location.response.length,
         Ordering::Relaxed,
     );
-    counters.requisites.fetch_add(1, Ordering::Relaxed);
+    let (fetched, revisits) = match purpose {
+        Purpose::Rendered => (&counters.requisites, &counters.requisite_revisits),
+        Purpose::WordPressPost => (&counters.wp_rest, &counters.wp_rest_revisits),
+    };
+    fetched.fetch_add(1, Ordering::Relaxed);
     if written.revisit.is_some() {
-        counters.requisite_revisits.fetch_add(1, Ordering::Relaxed);
+        revisits.fetch_add(1, Ordering::Relaxed);
     }
     Ok(written)
 }

@@ -101,6 +101,13 @@ pub struct CrawlSummary {
     pub requisites: u64,
     /// Of those, archived as revisits of the last run's capture (unchanged).
     pub requisite_revisits: u64,
+    /// REST JSONs of WordPress post pages fetched and archived in this run (profile
+    /// setting `wordpress_rest`).
+    pub wp_rest: u64,
+    /// Of those, archived as revisits (unchanged).
+    pub wp_rest_revisits: u64,
+    /// Of those asked for, not fetched (robots.txt, network errors).
+    pub wp_rest_failed: u64,
     /// Most pages chosen for rendering at once, in a tab or waiting for one (bounded by
     /// `--render-tabs` + `--render-queue`, plus the pages being fetched when it filled).
     pub render_backlog_peak: u64,
@@ -164,6 +171,9 @@ impl CrawlSummary {
             rendered: count(&counters.rendered),
             requisites: count(&counters.requisites),
             requisite_revisits: count(&counters.requisite_revisits),
+            wp_rest: count(&counters.wp_rest),
+            wp_rest_revisits: count(&counters.wp_rest_revisits),
+            wp_rest_failed: count(&counters.wp_rest_failed),
             render_backlog_peak: count(&counters.render_backlog_peak),
             requests: count(&counters.requests),
             robots_denied: count(&counters.robots_denied),

@@ -140,6 +140,24 @@ fn rest_link_kind(rel: Option<&str>, kind: Option<&str>, href: Option<&str>) -> 
     }
 }
 
+/// The REST route of the post a page is (`<link rel="alternate" type="application/json"
+/// href="…/wp/v2/posts/21">`), absolute, when it is on the page's own host: where
+/// WordPress serves the post's JSON (its `modified_gmt` among others).
+pub fn rest_post_link(dom: &Dom<'_>, page: &Url) -> Option<Url> {
+    dom.nodes
+        .iter()
+        .filter(|n| n.tag == "link")
+        .filter(|n| {
+            rest_link_kind(n.attr("rel"), n.attr("type"), n.attr("href")) == DeclaredKind::Post
+        })
+        .find_map(|n| {
+            let url = page.join(n.attr("href")?.trim()).ok()?;
+            let same_host = crate::urls::host_key(&url) == crate::urls::host_key(page)
+                && matches!(url.scheme(), "http" | "https");
+            same_host.then_some(url)
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,5 +301,24 @@ mod tests {
         let no_json =
             r#"<link rel="alternate" type="application/rss+xml" href="/wp-json/wp/v2/pages/4">"#;
         assert_eq!(kind(no_json, "http://x.test/a/"), DeclaredKind::Unknown);
+    }
+
+    #[test]
+    fn the_rest_link_of_a_post_is_read_on_its_own_host_only() {
+        let link = |page: &str, url: &str| {
+            let doc = html::parse(std::borrow::Cow::Borrowed(page), 256);
+            let dom = Dom::new(&doc);
+            rest_post_link(&dom, &Url::parse(url).expect("url")).map(String::from)
+        };
+        let plain = r#"<link rel="alternate" type="application/json" href="/index.php?rest_route=/wp/v2/posts/21">"#;
+        assert_eq!(
+            link(plain, "http://x.test:8080/?p=21").as_deref(),
+            Some("http://x.test:8080/index.php?rest_route=/wp/v2/posts/21")
+        );
+        let elsewhere = r#"<link rel="alternate" type="application/json" href="http://cdn.test/wp-json/wp/v2/posts/21">"#;
+        assert_eq!(link(elsewhere, "http://x.test/a/"), None);
+        let page =
+            r#"<link rel="alternate" type="application/json" href="/wp-json/wp/v2/pages/2">"#;
+        assert_eq!(link(page, "http://x.test/a/"), None);
     }
 }

@@ -199,9 +199,9 @@ pub fn analyze_wanting(
         Want::Guess(guess) => guess || says_article,
     };
     let article = if wanted && (want == Want::Yes || declared != kind::DeclaredKind::NotArticle) {
-        Some(article::build(
-            page, &dom, &meta, selectors, &related, &links,
-        ))
+        let mut article = article::build(page, &dom, &meta, selectors, &related, &links);
+        article.wp_rest = kind::rest_post_link(&dom, page.url).map(String::from);
+        Some(article)
     } else {
         None
     };
@@ -320,8 +320,14 @@ pub struct Article {
     /// The page asks not to be indexed (`<meta name="robots" content="noindex">`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub noindex: bool,
+    /// The REST route of the WordPress post the page is (`…/wp-json/wp/v2/posts/21`), on
+    /// the page's host: the crawl archives its JSON, which completes the modification
+    /// date the page does not show (method `wp-rest`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wp_rest: Option<String>,
     /// The method that found each field: field name → one of
     /// `selector`, `json-ld`, `meta`, `itemprop`, `time`, `text`, `url`, `relative`,
+    /// `wp-rest` (filled on reading from the WordPress post's own JSON),
     /// `script` (a publication key in an inline script), `search` (the most plausible
     /// date shown), `heuristic`, `published` (a modification date that is the
     /// publication date, no update being shown), and for categories and authors `rel`,

@@ -23,6 +23,7 @@ use crate::archive::history::{
     UrlHistory, canonical_of, changes, histories, merge_histories, url_key,
 };
 use crate::archive::scan::{CaptureKind, file_name, scan_file};
+use crate::archive::wp_posts::RestIndex;
 use crate::extract::Article;
 
 pub use super::table::{
@@ -106,13 +107,14 @@ struct Found {
     meta_offset: u64,
     /// Where the metadata record starts in the decoded bytes of its frame/member.
     meta_inner: u64,
-    /// The row itself, for a record that cannot be read again on its own (it shares its
-    /// compressed member with the next record; never in glaneur's files).
-    row: Option<Box<ArticleRow>>,
+    /// The article itself, for a record that cannot be read again on its own (it shares
+    /// its compressed member with the next record; never in glaneur's files).
+    article: Option<Box<Article>>,
 }
 
 struct FileArticles {
     found: Vec<Found>,
+    rest: RestIndex,
     histories: HashMap<String, UrlHistory>,
     records: u64,
     articles: u64,
@@ -133,7 +135,6 @@ fn file_articles(path: &Path, (file, rank): (usize, u32), filter: &Filter) -> Fi
             }
         }
     });
-    let name = scan.name.clone();
     // Responses (and revisits) of this file: record id -> ((offset, inner), date).
     let captures: HashMap<&str, ((u64, u64), DateTime<Utc>)> = scan
         .captures
@@ -151,9 +152,7 @@ fn file_articles(path: &Path, (file, rank): (usize, u32), filter: &Filter) -> Fi
                 .as_deref()
                 .and_then(|id| captures.get(id).copied())
                 .unwrap_or(((a.offset, a.inner), a.date));
-            let row = unframed
-                .remove(&(a.offset, a.inner))
-                .map(|article| Box::new(row(article, captured_at, name.clone(), place)));
+            let article = unframed.remove(&(a.offset, a.inner)).map(Box::new);
             let url = canonical_of(&a.url, a.canonical_url.as_deref()).to_string();
             Found {
                 own: url == a.url,
@@ -168,12 +167,15 @@ fn file_articles(path: &Path, (file, rank): (usize, u32), filter: &Filter) -> Fi
                 warc_inner: place.1,
                 meta_offset: a.offset,
                 meta_inner: a.inner,
-                row,
+                article,
             }
         })
         .collect();
+    let mut rest = RestIndex::default();
+    rest.add_scan(&scan);
     FileArticles {
         found,
+        rest,
         histories: histories(&scan, rank),
         records: scan.records,
         articles: scan.articles.len() as u64,
@@ -306,6 +308,8 @@ pub struct Export {
     dir: PathBuf,
     names: Vec<String>,
     found: Vec<Found>,
+    /// The WordPress post JSONs of the archive.
+    rest: RestIndex,
     /// What the first pass read.
     pub stats: ExportStats,
 }
@@ -339,7 +343,9 @@ impl Export {
         let per_file = par_map(&indexed, |&(i, r, f)| file_articles(f, (i, r), filter));
         let mut found = Vec::new();
         let mut histories = HashMap::new();
+        let mut rest = RestIndex::default();
         for f in per_file {
+            rest.merge(f.rest);
             stats.records += f.records;
             stats.articles += f.articles;
             stats.damaged.extend(f.damaged);
@@ -369,6 +375,7 @@ impl Export {
             dir: dir.to_path_buf(),
             names,
             found,
+            rest,
             stats,
         })
     }
@@ -404,12 +411,26 @@ impl Export {
     }
 
     fn read_row(&self, f: &Found) -> Result<ArticleRow, String> {
-        if let Some(row) = &f.row {
-            let mut row = (**row).clone();
-            row.url = f.url.clone();
-            with_listing_categories(&mut row, f);
-            return Ok(f.life.apply(row));
-        }
+        let name = &self.names[f.file];
+        let mut article = match &f.article {
+            Some(article) => (**article).clone(),
+            None => self.read_article(f)?,
+        };
+        // A WordPress post's own JSON, captured with the page, completes what it does not show.
+        self.rest.complete(&mut article, f.captured_at);
+        let mut row = row(
+            article,
+            f.captured_at,
+            name.clone(),
+            (f.warc_offset, f.warc_inner),
+        );
+        row.url = f.url.clone();
+        with_listing_categories(&mut row, f);
+        Ok(f.life.apply(row))
+    }
+
+    /// Reads the article record of `f` again.
+    fn read_article(&self, f: &Found) -> Result<Article, String> {
         let name = &self.names[f.file];
         let at = || {
             format!(
@@ -429,15 +450,7 @@ impl Export {
                 article.url
             ));
         }
-        let mut row = row(
-            article,
-            f.captured_at,
-            name.clone(),
-            (f.warc_offset, f.warc_inner),
-        );
-        row.url = f.url.clone();
-        with_listing_categories(&mut row, f);
-        Ok(f.life.apply(row))
+        Ok(article)
     }
 
     /// Writes every row to `out` in `format`, a batch of [`BATCH_ROWS`] at a time. A

@@ -39,3 +39,4 @@ mod serve;
 mod shell;
 mod wacz;
 mod warc_roundtrip;
+mod wp_rest;

@@ -245,7 +245,9 @@ pub fn article_view(app: &App, id: &str, choice: VersionChoice) -> Result<Articl
     let n = a.versions.len();
     let version = in_range("version", choice.version.unwrap_or(n), n.max(1))?;
     let v = &a.versions[version - 1];
-    let stored = app.read_article(&v.file, v.offset, v.inner)?;
+    let mut stored = app.read_article(&v.file, v.offset, v.inner)?;
+    // A WordPress post's own JSON, captured with the page, completes what it does not show.
+    catalog.wp_rest.complete(&mut stored, v.captured_at);
     let pair = match (choice.from, choice.to) {
         (None, None) => default_diff_pair(a),
         (from, to) => {
