@@ -253,7 +253,7 @@ fn capture_with(url: &str, head: &str, encoding: Option<&str>, body: Vec<u8>) ->
 
 /// `n` zero bytes, gzip-compressed (never held whole).
 fn gzip_zeros(n: usize) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     let chunk = vec![0u8; 1 << 20];
     let mut left = n;
     while left > 0 {
