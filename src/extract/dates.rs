@@ -252,7 +252,7 @@ static ISO: LazyLock<Regex> = LazyLock::new(|| {
 
 static DMY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?i)\b(\d{{1,2}})(?:er|st|nd|rd|th|º|\.)?\s*(?:de\s+|of\s+)?({})\.?,?\s*(?:de\s+)?(\d{{4}})\b",
+        r"(?i)\b(\d{{1,2}})(?:er|st|nd|rd|th|º|\.)?,?\s*(?:de\s+|of\s+)?({})\.?,?\s*(?:de\s+)?(\d{{4}})\b",
         month_alt()
     ))
     .expect("constant regex")
@@ -594,6 +594,9 @@ mod tests {
         assert_eq!(d("28th November 2016"), "2016-11-28");
         assert_eq!(d("28. Dezember 2016"), "2016-12-28");
         assert_eq!(d("5 de mayo de 2020"), "2020-05-05");
+        assert_eq!(d("Martes 26, Abril, 2022"), "2022-04-26");
+        assert_eq!(d("26 de abril de 2022"), "2022-04-26");
+        assert_eq!(d("26 aprile 2022"), "2022-04-26");
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod category;
 mod date_fallbacks;
 mod date_search;
 mod date_signals;
+mod datelines;
 mod heading;
 mod modified;
 mod published;
@@ -177,7 +178,7 @@ pub fn build(
     let heading = body
         .heading
         .or_else(|| heading::main_heading(&cx, article.title.as_deref(), &body.roots));
-    if let Some((date, how)) = published::publication(&cx, heading) {
+    if let Some((date, how)) = published::publication(&cx, heading, article.body.as_deref()) {
         article.published = Some(date.when);
         article.published_day = Some(date.day);
         methods.insert("published".into(), how.into());
@@ -251,6 +252,11 @@ fn noise_flags(dom: &Dom<'_>, measures: &Measures) -> Vec<bool> {
     let wrapper = layout_wrappers(dom, measures);
     let mut noisy_area = vec![false; count];
     let mut in_article = vec![false; count];
+    let h1s: Vec<usize> = (0..count).filter(|&i| dom.nodes[i].tag == "h1").collect();
+    let holds_h1 = |i: usize| {
+        let after = h1s.partition_point(|&h| h <= i);
+        h1s.get(after).is_some_and(|&h| h < dom.nodes[i].end)
+    };
     for i in 0..count {
         let node = &dom.nodes[i];
         let parent = node.parent;
@@ -263,7 +269,10 @@ fn noise_flags(dom: &Dom<'_>, measures: &Measures) -> Vec<bool> {
         let hint = measures.hint[i];
         let footer_named = hint & hints::FOOTER != 0;
         let noise_named = hint & hints::NOISE != 0;
-        let strict = hint & (hints::STRICT | hints::EXACT) != 0;
+        // A region named exactly as a sidebar inside the post that holds the post's
+        // heading is the post's own column (`<article><div id="sidebar"><header><h1>`).
+        let exact = hint & hints::EXACT != 0 && !(in_article[i] && holds_h1(i));
+        let strict = hint & hints::STRICT != 0 || exact;
         let article_footer = in_article[i] || (footer_named && hint & hints::CONTENT != 0);
         let page_footer =
             (node.tag == "footer" || footer_named) && !article_footer && (!wrapper[i] || strict);
