@@ -148,7 +148,7 @@ fn date_after_sibling_label(cx: &Context<'_, '_>, i: usize, text: &str) -> Optio
     if value.chars().count() > MAX_SIBLING_DATE_CHARS || UPDATED_LABEL.is_match(&value) {
         return None;
     }
-    dates::find_date_in_text(&value, cx.month_first)
+    dates::find_date_in_text(&value, cx.month_first).or_else(|| dates::month_at_start(&value))
 }
 
 /// A label alone is this short at most.
@@ -186,6 +186,9 @@ fn date_after_label(line: &str, month_first: bool) -> Option<ParsedDate> {
         {
             return Some(d);
         }
+        if let Some(d) = dates::month_at_start(after) {
+            return Some(d);
+        }
     }
     let label = BYLINE_LABEL.find(line)?;
     if line[..label.start()].chars().count() > LABEL_WITHIN {
@@ -199,7 +202,15 @@ fn date_after_label(line: &str, month_first: bool) -> Option<ParsedDate> {
     {
         return None;
     }
-    let d = dates::find_date_in_text(&window, month_first)?;
+    let Some(d) = dates::find_date_in_text(&window, month_first) else {
+        // A month alone right after the label ("Published: March 2020").
+        let rest = window.trim_start_matches(|c: char| c.is_whitespace() || ":：".contains(c));
+        let rest = ["on ", "le ", "am ", "el ", "il ", "in "]
+            .iter()
+            .find_map(|p| rest.strip_prefix(p))
+            .unwrap_or(rest);
+        return dates::month_at_start(rest);
+    };
     // The date must start close to the label: find where its year is written.
     let year = d.day().year().to_string();
     let at = window.find(&year)?;

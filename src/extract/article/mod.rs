@@ -6,7 +6,8 @@
 //! - `text`: the body (generic or profile), with the stand-first;
 //! - `category`: categories and tags;
 //! - `authors`: author names;
-//! - `published` and `modified`: the dates (`date_signals`: what they share),
+//! - `published` and `modified`: the dates (`date_signals`: what they share;
+//!   `date_fallbacks` and `datelines`: labelled dates and datelines),
 //!   `date_search`: the last resort over the visible text.
 //!
 //! Every field records the method that found it in [`Article::methods`].

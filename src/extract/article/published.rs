@@ -297,7 +297,8 @@ fn relative_date(cx: &Context<'_, '_>) -> Option<ParsedDate> {
         {
             continue;
         }
-        if n.end - i > 10 {
+        // A link's text is no date ("finden Sie <a>hier</a>": German for "here").
+        if n.end - i > 10 || n.tag == "a" {
             continue;
         }
         let t = dom.text(i);
