@@ -53,17 +53,16 @@ fn paragraph_dateline(paragraph: &str, month_first: bool) -> Option<ParsedDate> 
     if !place_ok || place.split_whitespace().count() > 4 {
         return None;
     }
-    // Where it ends: the shortest head that already reads the same day.
+    // Where it ends: the shortest head that already reads the same day, not inside a
+    // longer number ("12.03.20" of "12.03.2020").
     let end = (start + 1..=head.len())
         .filter(|&k| head.is_char_boundary(k))
+        .filter(|&k| !head[k..].starts_with(|c: char| c.is_ascii_digit()))
         .find(|&k| {
             dates::find_date_in_text(&head[..k], month_first).is_some_and(|d| d.day() == found.day())
         })?;
-    // The shortest prefix may stop inside a longer number ("27.1.20" of "27.1.2022").
     let rest = &head[end..];
-    if rest.starts_with(|c: char| c.is_ascii_digit())
-        || head[start..end].chars().count() > DATE_MAX_CHARS
-    {
+    if head[start..end].chars().count() > DATE_MAX_CHARS {
         return None;
     }
     AFTER_DATE.is_match(rest).then_some(found)
