@@ -426,6 +426,9 @@ pub fn parse_date(s: &str) -> Option<ParsedDate> {
 /// Finds the first date written in a text (ISO or with a month name; numeric
 /// `dd/mm/yyyy` forms too, month first when `month_first`).
 pub fn find_date_in_text(s: &str, month_first: bool) -> Option<ParsedDate> {
+    if !may_hold_date(s) {
+        return None;
+    }
     let iso = iso_at(s);
     let written = written_at(s);
     let mut best = match (iso, written) {
@@ -436,6 +439,25 @@ pub fn find_date_in_text(s: &str, month_first: bool) -> Option<ParsedDate> {
         best = numeric_at(s, month_first).or_else(|| cjk_at(s));
     }
     best.map(|b| b.0)
+}
+
+/// True when a text may hold a date: every form read has a four-digit year, but for the
+/// dotted `17.11.21` (two dots). A cheap test before the date expressions.
+fn may_hold_date(s: &str) -> bool {
+    let mut run = 0;
+    let mut dots = 0;
+    for b in s.bytes() {
+        if b.is_ascii_digit() {
+            run += 1;
+            if run == 4 {
+                return true;
+            }
+        } else {
+            run = 0;
+            dots += usize::from(b == b'.');
+        }
+    }
+    dots >= 2
 }
 
 /// A numeric day (`05.10.2023`, `10/05/2023` month first when `month_first`, `21-08-2020`,

@@ -110,6 +110,8 @@ pub(super) fn labelled_date(cx: &Context<'_, '_>) -> Option<ParsedDate> {
             || cx.measures.skip[i]
             || cx.in_other_post(i)
             || matches!(n.tag, "script" | "style" | "a" | "h1" | "title" | "head")
+            || cx.measures.text[i] == 0
+            || cx.measures.text[i] as usize > MAX_LINE_CHARS
         {
             continue;
         }

@@ -56,6 +56,9 @@ struct Context<'a, 'b> {
     profile: Option<&'b ProfileSelectors>,
     /// The first `h1` outside noisy areas: the article's heading.
     heading: Option<usize>,
+    /// The nearest post-like element holding each node (`<article>`, `.hentry`,
+    /// `.type-post`, `.wp-block-post`), or `NONE`: one pass, for [`Context::in_other_post`].
+    post_of: Vec<usize>,
     /// The address a browser noted when the page was saved to disk
     /// (`<!-- saved from url=(0042)https://… -->`).
     saved_from: Option<String>,
@@ -76,6 +79,7 @@ impl<'a, 'b> Context<'a, 'b> {
         let heading = (0..dom.nodes.len()).find(|&i| dom.nodes[i].tag == "h1" && !noise[i]);
         Context {
             saved_from: saved_from_url(page.body),
+            post_of: nearest_posts(dom),
             heading,
             page,
             dom,
@@ -114,23 +118,43 @@ impl<'a, 'b> Context<'a, 'b> {
             return false;
         };
         let dom = self.dom;
-        let post = dom.ancestors(i).find(|&a| {
-            let n = &dom.nodes[a];
-            n.tag == "article"
-                || n.class.split_ascii_whitespace().any(|c| {
-                    ["hentry", "type-post", "wp-block-post"]
-                        .iter()
-                        .any(|w| c.eq_ignore_ascii_case(w))
-                })
-        });
+        let parent = dom.nodes[i].parent;
+        let post = if parent == NONE {
+            NONE
+        } else {
+            self.post_of[parent]
+        };
         // A teaser is short: an article's body outside the heading's container is not one.
-        post.is_some_and(|p| !dom.contains(p, heading) && self.measures.good[p] < MAX_TEASER_TEXT)
+        post != NONE && !dom.contains(post, heading) && self.measures.good[post] < MAX_TEASER_TEXT
     }
 
     /// The first `h1` of the page (noisy areas included).
     fn first_h1(&self) -> Option<usize> {
         self.dom.nodes.iter().position(|n| n.tag == "h1")
     }
+}
+
+/// For each node, the nearest post-like element that holds it (itself included), or
+/// `NONE`: `<article>`, or a class `hentry`, `type-post`, `wp-block-post`.
+fn nearest_posts(dom: &Dom<'_>) -> Vec<usize> {
+    let mut post_of = vec![NONE; dom.nodes.len()];
+    for (i, n) in dom.nodes.iter().enumerate() {
+        let post_like = n.tag == "article"
+            || (!n.class.is_empty()
+                && n.class.split_ascii_whitespace().any(|c| {
+                    ["hentry", "type-post", "wp-block-post"]
+                        .iter()
+                        .any(|w| c.eq_ignore_ascii_case(w))
+                }));
+        post_of[i] = if post_like {
+            i
+        } else if n.parent != NONE {
+            post_of[n.parent]
+        } else {
+            NONE
+        };
+    }
+    post_of
 }
 
 /// Bytes at the start of a page where a browser writes the address it was saved from.
