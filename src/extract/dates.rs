@@ -739,7 +739,10 @@ mod tests {
             parse_relative("hier à 18h30", now).unwrap().to_rfc(),
             "2024-03-09"
         );
-        assert_eq!(parse_relative("Yesterday", now).unwrap().to_rfc(), "2024-03-09");
+        assert_eq!(
+            parse_relative("Yesterday", now).unwrap().to_rfc(),
+            "2024-03-09"
+        );
         // German "Hier" (here) and "today's" sentences are no dates.
         assert!(parse_relative("Hier setzt die Hochschule an", now).is_none());
         assert!(parse_relative("Today we look at the harbour", now).is_none());

@@ -59,7 +59,8 @@ fn paragraph_dateline(paragraph: &str, month_first: bool) -> Option<ParsedDate> 
         .filter(|&k| head.is_char_boundary(k))
         .filter(|&k| !head[k..].starts_with(|c: char| c.is_ascii_digit()))
         .find(|&k| {
-            dates::find_date_in_text(&head[..k], month_first).is_some_and(|d| d.day() == found.day())
+            dates::find_date_in_text(&head[..k], month_first)
+                .is_some_and(|d| d.day() == found.day())
         })?;
     let rest = &head[end..];
     if head[start..end].chars().count() > DATE_MAX_CHARS {
@@ -104,7 +105,10 @@ mod tests {
             day("Mercurial 5.2 was released on November 5, 2019. It is the first."),
             None
         );
-        assert_eq!(day("Le 5 mars 2024, le conseil a voté la fin du port."), None);
+        assert_eq!(
+            day("Le 5 mars 2024, le conseil a voté la fin du port."),
+            None
+        );
         assert_eq!(day("Am 12.03.2020 tagte die Kammer zum dritten Mal."), None);
         assert_eq!(
             day("Il était une fois.\n\nRien.\n\nLa suite.\n\nEt puis.\n\nPARIS, 5 mars 2024 — x"),
