@@ -252,7 +252,7 @@ static ISO: LazyLock<Regex> = LazyLock::new(|| {
 
 static DMY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?i)\b(\d{{1,2}})(?:er|st|nd|rd|th|º|\.)?\s*(?:de\s+|of\s+)?({})\.?,?\s*(?:de\s+)?(\d{{4}})\b",
+        r"(?i)\b(\d{{1,2}})(?:er|st|nd|rd|th|º|\.)?,?\s*(?:de\s+|of\s+)?({})\.?,?\s*(?:de\s+)?(\d{{4}})\b",
         month_alt()
     ))
     .expect("constant regex")
@@ -426,6 +426,9 @@ pub fn parse_date(s: &str) -> Option<ParsedDate> {
 /// Finds the first date written in a text (ISO or with a month name; numeric
 /// `dd/mm/yyyy` forms too, month first when `month_first`).
 pub fn find_date_in_text(s: &str, month_first: bool) -> Option<ParsedDate> {
+    if !may_hold_date(s) {
+        return None;
+    }
     let iso = iso_at(s);
     let written = written_at(s);
     let mut best = match (iso, written) {
@@ -436,6 +439,25 @@ pub fn find_date_in_text(s: &str, month_first: bool) -> Option<ParsedDate> {
         best = numeric_at(s, month_first).or_else(|| cjk_at(s));
     }
     best.map(|b| b.0)
+}
+
+/// True when a text may hold a date: every form read has a four-digit year, but for the
+/// dotted `17.11.21` (two dots). A cheap test before the date expressions.
+fn may_hold_date(s: &str) -> bool {
+    let mut run = 0;
+    let mut dots = 0;
+    for b in s.bytes() {
+        if b.is_ascii_digit() {
+            run += 1;
+            if run == 4 {
+                return true;
+            }
+        } else {
+            run = 0;
+            dots += usize::from(b == b'.');
+        }
+    }
+    dots >= 2
 }
 
 /// A numeric day (`05.10.2023`, `10/05/2023` month first when `month_first`, `21-08-2020`,
@@ -478,6 +500,28 @@ fn numeric_at(s: &str, month_first: bool) -> Option<(ParsedDate, usize)> {
     None
 }
 
+/// A month and year at the start of a text ("März 2020", "April, 2021", "04/2021",
+/// "4.2021"), read as the month's first day, as htmldate does: only where a label
+/// already says the text is the publication date (a month alone elsewhere is refused).
+pub fn month_at_start(s: &str) -> Option<ParsedDate> {
+    let c = MONTH_YEAR.captures(s)?;
+    let (month, year) = match (c.get(1), c.get(2), c.get(3), c.get(4)) {
+        (Some(m), Some(y), _, _) => (month_num(m.as_str())?, y),
+        (_, _, Some(m), Some(y)) => (m.as_str().parse().ok()?, y),
+        _ => return None,
+    };
+    let date = NaiveDate::from_ymd_opt(year.as_str().parse().ok()?, month, 1)?;
+    Some(ParsedDate::Day(date)).filter(ParsedDate::plausible)
+}
+
+static MONTH_YEAR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)^\s*(?:({})\.?,?\s+((?:19|20)\d{{2}})|(0?[1-9]|1[0-2])\s*[/.]\s*((?:19|20)\d{{2}}))(?:$|[^\d./])",
+        month_alt()
+    ))
+    .expect("constant regex")
+});
+
 /// A day written with CJK units.
 fn cjk_at(s: &str) -> Option<(ParsedDate, usize)> {
     let c = CJK.captures(s)?;
@@ -504,11 +548,23 @@ pub fn parse_relative(s: &str, now: DateTime<Utc>) -> Option<ParsedDate> {
     let lower = s.to_lowercase();
     if lower.len() < 200 {
         let t = lower.trim();
-        if t == "hier" || t == "yesterday" || t.starts_with("hier ") || t.starts_with("yesterday ")
-        {
+        // The word alone or before a time ("hier à 10h", "yesterday at 5 pm"): the German
+        // "Hier setzt …" (here) is no date.
+        let alone_or_timed = |word: &str| {
+            t.strip_prefix(word).is_some_and(|rest| {
+                let rest = rest.trim_start_matches([',', ' ', '\u{a0}']);
+                rest.is_empty()
+                    || ["à ", "a ", "at ", "um ", "-", "–", "—"]
+                        .iter()
+                        .any(|p| rest.starts_with(p))
+                    || rest.starts_with(|c: char| c.is_ascii_digit())
+            })
+        };
+        if alone_or_timed("hier") || alone_or_timed("yesterday") {
             return Some(ParsedDate::Day((now - Duration::days(1)).date_naive()));
         }
-        if t == "aujourd'hui" || t == "aujourd’hui" || t == "today" || t.starts_with("today ") {
+        if alone_or_timed("aujourd'hui") || alone_or_timed("aujourd’hui") || alone_or_timed("today")
+        {
             return Some(ParsedDate::Day(now.date_naive()));
         }
     }
@@ -594,6 +650,9 @@ mod tests {
         assert_eq!(d("28th November 2016"), "2016-11-28");
         assert_eq!(d("28. Dezember 2016"), "2016-12-28");
         assert_eq!(d("5 de mayo de 2020"), "2020-05-05");
+        assert_eq!(d("Martes 26, Abril, 2022"), "2022-04-26");
+        assert_eq!(d("26 de abril de 2022"), "2022-04-26");
+        assert_eq!(d("26 aprile 2022"), "2022-04-26");
     }
 
     #[test]
@@ -615,6 +674,18 @@ mod tests {
         assert_eq!(t("version 3.1.19.2", false), "");
         assert_eq!(t("2021年4月8日", false), "2021-04-08");
         assert_eq!(t("2021년 4월 8일", false), "2021-04-08");
+    }
+
+    #[test]
+    fn a_month_and_year_at_the_start_is_its_first_day() {
+        let m = |s: &str| month_at_start(s).map(|d| d.to_rfc()).unwrap_or_default();
+        assert_eq!(m("04/2021"), "2021-04-01");
+        assert_eq!(m(" März 2020"), "2020-03-01");
+        assert_eq!(m("April, 2021 "), "2021-04-01");
+        assert_eq!(m("in April 2021"), "");
+        assert_eq!(m("13/2021"), "");
+        assert_eq!(m("04/2021/05"), "");
+        assert_eq!(m("Mayor 2020"), "");
     }
 
     #[test]
@@ -664,5 +735,16 @@ mod tests {
             "2024-03-10T10:00:00+00:00"
         );
         assert!(parse_relative("hello", now).is_none());
+        assert_eq!(
+            parse_relative("hier à 18h30", now).unwrap().to_rfc(),
+            "2024-03-09"
+        );
+        assert_eq!(
+            parse_relative("Yesterday", now).unwrap().to_rfc(),
+            "2024-03-09"
+        );
+        // German "Hier" (here) and "today's" sentences are no dates.
+        assert!(parse_relative("Hier setzt die Hochschule an", now).is_none());
+        assert!(parse_relative("Today we look at the harbour", now).is_none());
     }
 }

@@ -328,7 +328,8 @@ pub struct Article {
     /// The method that found each field: field name → one of
     /// `selector`, `json-ld`, `meta`, `itemprop`, `time`, `text`, `url`, `relative`,
     /// `wp-rest` (filled on reading from the WordPress post's own JSON),
-    /// `script` (a publication key in an inline script), `search` (the most plausible
+    /// `script` (a publication key in an inline script), `label` (a date after a
+    /// publication label), `dateline` (a dateline at the head of the text), `search` (the most plausible
     /// date shown), `heuristic`, `published` (a modification date that is the
     /// publication date, no update being shown), and for categories and authors `rel`,
     /// `class`, `href`, `breadcrumb`, `label`.

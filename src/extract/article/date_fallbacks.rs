@@ -28,10 +28,24 @@ const MAX_LINE_NODES: usize = 30;
 /// Words that introduce the publication date in a byline or a post's closing line.
 static BYLINE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(?:posted|published|publié|publiée|mis en ligne|paru|écrit|rédigé|veröffentlicht|erschienen|geschrieben|wurde am|erstellt|publicado|escrito|pubblicato|scritto|gepubliceerd|geplaatst)\b",
+        r"(?i)\b(?:posted|published|publié|publiée|mise? en ligne|paru|écrit|rédigé|date de publication|veröffentlicht|erschienen|geschrieben|wurde am|erstellt|publicad[oa]|publicación|escrito|pubblicat[oa]|scritto|gepubliceerd|geplaatst)\b",
     )
     .expect("constant regex")
 });
+
+/// A bare label at the start of a line, the date right after it ("Datum: 31.01.2022",
+/// "Date : 5 mars 2024", "Stand: 08.05.2019", "Pressemitteilung vom 12. März 2020",
+/// "Fecha: 26, Abril, 2022").
+static BARE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^\W{0,3}(?:(?:datum|fecha|stand|(?:presse|medien)?(?:mitteilung|meldung|information)\s+vom|(?:beitrag|artikel|nachricht|news)\s+vom)\b\s*[:：.]?|(?:date|data)\s*[:：])",
+    )
+    .expect("constant regex")
+});
+
+/// After a bare label, the date's year is written within this many characters (a
+/// weekday may come first: "Datum: Freitag, 7. Oktober 2016").
+const BARE_YEAR_WITHIN: usize = 30;
 
 /// True for a usable publication date: not before the web, not after the fetch.
 fn plausible(cx: &Context<'_, '_>, d: &ParsedDate) -> bool {
@@ -96,6 +110,8 @@ pub(super) fn labelled_date(cx: &Context<'_, '_>) -> Option<ParsedDate> {
             || cx.measures.skip[i]
             || cx.in_other_post(i)
             || matches!(n.tag, "script" | "style" | "a" | "h1" | "title" | "head")
+            || cx.measures.text[i] == 0
+            || cx.measures.text[i] as usize > MAX_LINE_CHARS
         {
             continue;
         }
@@ -106,12 +122,76 @@ pub(super) fn labelled_date(cx: &Context<'_, '_>) -> Option<ParsedDate> {
         if let Some(d) = date_after_label(&text, cx.month_first).filter(|d| plausible(cx, d)) {
             return Some(d);
         }
+        if let Some(d) = date_after_sibling_label(cx, i, &text).filter(|d| plausible(cx, d)) {
+            return Some(d);
+        }
     }
     None
 }
 
-/// The date that follows a publication label near the start of a line (not an update).
+/// An element that is only a publication label ("Mise en ligne", "Publié le", "Datum"),
+/// then the date as the next element's text (`<p>Mise en ligne</p><p>23 mai 2019</p>`).
+fn date_after_sibling_label(cx: &Context<'_, '_>, i: usize, text: &str) -> Option<ParsedDate> {
+    if text.chars().count() > MAX_LABEL_CHARS || !is_label_only(text) {
+        return None;
+    }
+    let dom = cx.dom;
+    let parent = dom.nodes[i].parent;
+    if parent == super::NONE {
+        return None;
+    }
+    let next = (dom.nodes[i].end..dom.nodes.len().min(dom.nodes[i].end + 8))
+        .take_while(|&j| dom.nodes[j].parent == parent || dom.contains(parent, j))
+        .find(|&j| dom.nodes[j].parent == parent && dom.nodes[j].is_elem())?;
+    if dom.nodes[next].end - next > MAX_LINE_NODES || cx.noise[next] {
+        return None;
+    }
+    let value = dom.text(next);
+    if value.chars().count() > MAX_SIBLING_DATE_CHARS || UPDATED_LABEL.is_match(&value) {
+        return None;
+    }
+    dates::find_date_in_text(&value, cx.month_first).or_else(|| dates::month_at_start(&value))
+}
+
+/// A label alone is this short at most.
+const MAX_LABEL_CHARS: usize = 40;
+/// The element after a label holds the date and little else.
+const MAX_SIBLING_DATE_CHARS: usize = 60;
+
+/// True when a text is a publication label and nothing else ("Mise en ligne",
+/// "Publié le :", "Datum").
+fn is_label_only(text: &str) -> bool {
+    let text = text.trim().trim_end_matches([':', '：', ' ']);
+    if let Some(m) = BYLINE_LABEL.find(text)
+        && text[..m.start()].trim().is_empty()
+    {
+        let tail = text[m.end()..].trim();
+        return matches!(tail, "" | "le" | "am" | "on" | "el" | "il" | "op");
+    }
+    BARE_LABEL_ONLY.is_match(text)
+}
+
+/// A bare label alone in its element ("Datum", "Date", "Fecha").
+static BARE_LABEL_ONLY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\W{0,3}(?:datum|date|data|fecha|stand)$").expect("constant regex")
+});
+
+/// The date that follows a publication label near the start of a line (not an update),
+/// or a bare label that starts the line.
 fn date_after_label(line: &str, month_first: bool) -> Option<ParsedDate> {
+    if let Some(label) = BARE_LABEL.find(line) {
+        let after = &line[label.end()..];
+        let window: String = after.chars().take(BARE_YEAR_WITHIN + 20).collect();
+        if let Some(d) = dates::find_date_in_text(&window, month_first)
+            && let Some(at) = window.find(&d.day().year().to_string())
+            && window[..at].chars().count() <= BARE_YEAR_WITHIN
+        {
+            return Some(d);
+        }
+        if let Some(d) = dates::month_at_start(after) {
+            return Some(d);
+        }
+    }
     let label = BYLINE_LABEL.find(line)?;
     if line[..label.start()].chars().count() > LABEL_WITHIN {
         return None;
@@ -124,7 +204,15 @@ fn date_after_label(line: &str, month_first: bool) -> Option<ParsedDate> {
     {
         return None;
     }
-    let d = dates::find_date_in_text(&window, month_first)?;
+    let Some(d) = dates::find_date_in_text(&window, month_first) else {
+        // A month alone right after the label ("Published: March 2020").
+        let rest = window.trim_start_matches(|c: char| c.is_whitespace() || ":：".contains(c));
+        let rest = ["on ", "le ", "am ", "el ", "il ", "in "]
+            .iter()
+            .find_map(|p| rest.strip_prefix(p))
+            .unwrap_or(rest);
+        return dates::month_at_start(rest);
+    };
     // The date must start close to the label: find where its year is written.
     let year = d.day().year().to_string();
     let at = window.find(&year)?;

@@ -2,7 +2,7 @@
 //! plausible date written on the page when no structured, labelled or URL date exists.
 //! Only short texts count (datelines, bylines, not sentences of the text), never in noisy
 //! areas (comments, sidebars such as "Recent posts", related blocks, page footers), never
-//! a copyright line, an update, or a day after the fetch. The first such date after the
+//! a link's text, a copyright line, an update, or a day after the fetch. The first such date after the
 //! article's heading wins, then the last one just before it, then the most frequent day.
 
 use std::collections::HashMap;
@@ -98,11 +98,20 @@ fn visible_dates(cx: &Context<'_, '_>) -> Vec<(usize, ParsedDate)> {
         if let Some(d) = dates::find_date_in_text(&text, cx.month_first)
             && d.day().year() >= FIRST_YEAR
             && not_future(cx, &d)
+            && !in_link(cx, at)
         {
             out.push((at, d));
         }
     }
     out
+}
+
+/// True inside a link: a link's text names another page (a menu entry "Report of 31
+/// December 2021", a teaser card, "Posted by X on …" of a comment), not this page's date.
+fn in_link(cx: &Context<'_, '_>, i: usize) -> bool {
+    std::iter::once(i)
+        .chain(cx.dom.ancestors(i))
+        .any(|a| cx.dom.nodes[a].tag == "a")
 }
 
 /// A copyright or legal line ("© 2024", "Copyright", "Tous droits réservés").

@@ -100,7 +100,7 @@ pub(super) static UPDATED_LABEL: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A label of the publication ("Publié le", "Published", "Posted on", "Mis en ligne").
 pub(super) static PUBLISHED_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)publié|publiée|published|posted|mis en ligne|paru le|veröffentlicht|erstellt|publicado|pubblicato|gepubliceerd")
+    Regex::new(r"(?i)publié|publiée|published|posted|mise? en ligne|paru le|veröffentlich|erstellt|publicado|pubblicato|gepubliceerd")
         .expect("constant regex")
 });
 
@@ -211,6 +211,16 @@ pub(super) fn text_date(cx: &Context<'_, '_>, updated: bool) -> Option<ParsedDat
         let hinted = cx.measures.hint[i] & hints::DATE != 0;
         let near_title = h1.is_some_and(|h| i > h && i < h + 60);
         if !hinted && !near_title || n.end - i > 40 {
+            continue;
+        }
+        // A line near the title made of links only names other pages (a menu of
+        // reports "31. Dezember 2021 - 6. Januar 2022"), not this one's date.
+        // Unless a publication label comes right before ("Veröffentlichung: <a>…</a>").
+        if !hinted
+            && cx.measures.text[i] > 0
+            && cx.measures.link[i] >= cx.measures.text[i]
+            && label_before(cx, i) != Label::Published
+        {
             continue;
         }
         let text = dom.text(i);

@@ -6,7 +6,8 @@
 //! - `text`: the body (generic or profile), with the stand-first;
 //! - `category`: categories and tags;
 //! - `authors`: author names;
-//! - `published` and `modified`: the dates (`date_signals`: what they share),
+//! - `published` and `modified`: the dates (`date_signals`: what they share;
+//!   `date_fallbacks` and `datelines`: labelled dates and datelines),
 //!   `date_search`: the last resort over the visible text.
 //!
 //! Every field records the method that found it in [`Article::methods`].
@@ -16,6 +17,7 @@ mod category;
 mod date_fallbacks;
 mod date_search;
 mod date_signals;
+mod datelines;
 mod heading;
 mod modified;
 mod published;
@@ -54,6 +56,9 @@ struct Context<'a, 'b> {
     profile: Option<&'b ProfileSelectors>,
     /// The first `h1` outside noisy areas: the article's heading.
     heading: Option<usize>,
+    /// The nearest post-like element holding each node (`<article>`, `.hentry`,
+    /// `.type-post`, `.wp-block-post`), or `NONE`: one pass, for [`Context::in_other_post`].
+    post_of: Vec<usize>,
     /// The address a browser noted when the page was saved to disk
     /// (`<!-- saved from url=(0042)https://… -->`).
     saved_from: Option<String>,
@@ -74,6 +79,7 @@ impl<'a, 'b> Context<'a, 'b> {
         let heading = (0..dom.nodes.len()).find(|&i| dom.nodes[i].tag == "h1" && !noise[i]);
         Context {
             saved_from: saved_from_url(page.body),
+            post_of: nearest_posts(dom),
             heading,
             page,
             dom,
@@ -112,23 +118,43 @@ impl<'a, 'b> Context<'a, 'b> {
             return false;
         };
         let dom = self.dom;
-        let post = dom.ancestors(i).find(|&a| {
-            let n = &dom.nodes[a];
-            n.tag == "article"
-                || n.class.split_ascii_whitespace().any(|c| {
-                    ["hentry", "type-post", "wp-block-post"]
-                        .iter()
-                        .any(|w| c.eq_ignore_ascii_case(w))
-                })
-        });
+        let parent = dom.nodes[i].parent;
+        let post = if parent == NONE {
+            NONE
+        } else {
+            self.post_of[parent]
+        };
         // A teaser is short: an article's body outside the heading's container is not one.
-        post.is_some_and(|p| !dom.contains(p, heading) && self.measures.good[p] < MAX_TEASER_TEXT)
+        post != NONE && !dom.contains(post, heading) && self.measures.good[post] < MAX_TEASER_TEXT
     }
 
     /// The first `h1` of the page (noisy areas included).
     fn first_h1(&self) -> Option<usize> {
         self.dom.nodes.iter().position(|n| n.tag == "h1")
     }
+}
+
+/// For each node, the nearest post-like element that holds it (itself included), or
+/// `NONE`: `<article>`, or a class `hentry`, `type-post`, `wp-block-post`.
+fn nearest_posts(dom: &Dom<'_>) -> Vec<usize> {
+    let mut post_of = vec![NONE; dom.nodes.len()];
+    for (i, n) in dom.nodes.iter().enumerate() {
+        let post_like = n.tag == "article"
+            || (!n.class.is_empty()
+                && n.class.split_ascii_whitespace().any(|c| {
+                    ["hentry", "type-post", "wp-block-post"]
+                        .iter()
+                        .any(|w| c.eq_ignore_ascii_case(w))
+                }));
+        post_of[i] = if post_like {
+            i
+        } else if n.parent != NONE {
+            post_of[n.parent]
+        } else {
+            NONE
+        };
+    }
+    post_of
 }
 
 /// Bytes at the start of a page where a browser writes the address it was saved from.
@@ -177,7 +203,7 @@ pub fn build(
     let heading = body
         .heading
         .or_else(|| heading::main_heading(&cx, article.title.as_deref(), &body.roots));
-    if let Some((date, how)) = published::publication(&cx, heading) {
+    if let Some((date, how)) = published::publication(&cx, heading, article.body.as_deref()) {
         article.published = Some(date.when);
         article.published_day = Some(date.day);
         methods.insert("published".into(), how.into());
@@ -251,6 +277,11 @@ fn noise_flags(dom: &Dom<'_>, measures: &Measures) -> Vec<bool> {
     let wrapper = layout_wrappers(dom, measures);
     let mut noisy_area = vec![false; count];
     let mut in_article = vec![false; count];
+    let h1s: Vec<usize> = (0..count).filter(|&i| dom.nodes[i].tag == "h1").collect();
+    let holds_h1 = |i: usize| {
+        let after = h1s.partition_point(|&h| h <= i);
+        h1s.get(after).is_some_and(|&h| h < dom.nodes[i].end)
+    };
     for i in 0..count {
         let node = &dom.nodes[i];
         let parent = node.parent;
@@ -263,7 +294,10 @@ fn noise_flags(dom: &Dom<'_>, measures: &Measures) -> Vec<bool> {
         let hint = measures.hint[i];
         let footer_named = hint & hints::FOOTER != 0;
         let noise_named = hint & hints::NOISE != 0;
-        let strict = hint & (hints::STRICT | hints::EXACT) != 0;
+        // A region named exactly as a sidebar inside the post that holds the post's
+        // heading is the post's own column (`<article><div id="sidebar"><header><h1>`).
+        let exact = hint & hints::EXACT != 0 && !(in_article[i] && holds_h1(i));
+        let strict = hint & hints::STRICT != 0 || exact;
         let article_footer = in_article[i] || (footer_named && hint & hints::CONTENT != 0);
         let page_footer =
             (node.tag == "footer" || footer_named) && !article_footer && (!wrapper[i] || strict);

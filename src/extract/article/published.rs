@@ -14,7 +14,7 @@ use super::date_signals::{
     selector_date, text_date,
 };
 use super::{Context, Found};
-use super::{date_fallbacks, date_search, script_dates};
+use super::{date_fallbacks, date_search, datelines, script_dates};
 
 /// A publication date as the article shows it.
 pub(super) struct Publication {
@@ -29,13 +29,14 @@ pub(super) struct Publication {
 pub(super) fn publication(
     cx: &Context<'_, '_>,
     heading: Option<usize>,
+    body: Option<&str>,
 ) -> Option<Found<Publication>> {
-    let (mut date, mut how) = published(cx)?;
+    let (mut date, mut how) = published(cx, body)?;
     // A full date in the URL is written once, at publication: it wins over a different
     // day found by the generic sources.
     if matches!(
         how,
-        "time" | "attribute" | "text" | "label" | "search" | "title"
+        "time" | "attribute" | "text" | "label" | "dateline" | "search" | "title"
     ) && let Some(url_day) = url_date(cx)
         && date.day() != url_day
     {
@@ -58,17 +59,17 @@ pub(super) fn url_date(cx: &Context<'_, '_>) -> Option<NaiveDate> {
     cx.own_urls().find_map(dates::date_from_url)
 }
 
-fn published(cx: &Context<'_, '_>) -> Option<Found<ParsedDate>> {
+fn published(cx: &Context<'_, '_>, body: Option<&str>) -> Option<Found<ParsedDate>> {
     let Some(from_selector) = cx
         .profile
         .and_then(|s| s.published.as_ref())
         .and_then(|s| selector_date(cx, s))
     else {
-        return generic_published(cx);
+        return generic_published(cx, body);
     };
     // A day from the selector: a generic source with the same day and a time is better.
     if !matches!(from_selector, ParsedDate::Instant(_))
-        && let Some((generic @ ParsedDate::Instant(_), how)) = generic_published(cx)
+        && let Some((generic @ ParsedDate::Instant(_), how)) = generic_published(cx, body)
         && generic.day() == from_selector.day()
     {
         return Some((generic, how));
@@ -76,7 +77,7 @@ fn published(cx: &Context<'_, '_>) -> Option<Found<ParsedDate>> {
     Some((from_selector, "selector"))
 }
 
-fn generic_published(cx: &Context<'_, '_>) -> Option<Found<ParsedDate>> {
+fn generic_published(cx: &Context<'_, '_>, body: Option<&str>) -> Option<Found<ParsedDate>> {
     let meta = cx.meta;
     for key in ["datePublished", "dateCreated", "uploadDate"] {
         if let Some(d) = meta.ld_str(key).and_then(|s| parse_date(&s)) {
@@ -112,14 +113,20 @@ fn generic_published(cx: &Context<'_, '_>) -> Option<Found<ParsedDate>> {
     if let Some(d) = url_date(cx) {
         return Some((ParsedDate::Day(d), "url"));
     }
-    if let Some(d) = relative_date(cx) {
-        return Some((d, "relative"));
-    }
     if let Some(d) = script_dates::script_date(cx) {
         return Some((d, "script"));
     }
     if let Some(d) = date_fallbacks::labelled_date(cx) {
         return Some((d, "label"));
+    }
+    if let Some(d) = body
+        .and_then(|b| datelines::dateline_date(b, cx.month_first))
+        .filter(|d| not_future(cx, d))
+    {
+        return Some((d, "dateline"));
+    }
+    if let Some(d) = relative_date(cx) {
+        return Some((d, "relative"));
     }
     if let Some(d) = date_search::most_plausible(cx) {
         return Some((d, "search"));
@@ -290,7 +297,8 @@ fn relative_date(cx: &Context<'_, '_>) -> Option<ParsedDate> {
         {
             continue;
         }
-        if n.end - i > 10 {
+        // A link's text is no date ("finden Sie <a>hier</a>": German for "here").
+        if n.end - i > 10 || n.tag == "a" {
             continue;
         }
         let t = dom.text(i);

@@ -19,7 +19,7 @@ use super::date_signals::not_future;
 /// On bytes: the keys and dates are ASCII in every charset a page may use.
 static KEYED_DATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r#"(?i)["']?\b(?:date_?published|published_?(?:at|date|time|on)|publish_?(?:date|time|at)|publication_?date|first_?published_?(?:at|date)|pub_?date)["']?\s*[:=]\s*(?:["']([0-9][0-9T:.+\-/ Z]{7,34})["']|([0-9]{10}(?:[0-9]{3})?)\b)"#,
+        r#"(?i-u)["']?\b(?:date_?published|published_?(?:at|date|time|on)|publish_?(?:date|time|at)|publication_?date|first_?published_?(?:at|date)|pub_?date)["']?\s*[:=]\s*(?:["']([0-9][0-9T:.+\-/ Z]{7,34})["']|([0-9]{10}(?:[0-9]{3})?)\b)"#,
     )
     .expect("valid regex")
 });
