@@ -354,7 +354,15 @@ pub fn repair_file(path: &Path) -> Result<Repair, WarcError> {
     let s = path.to_string_lossy();
     let final_path = PathBuf::from(s.strip_suffix(OPEN_SUFFIX).unwrap_or(&s));
     let len = std::fs::metadata(path).map_err(|e| io_err(path, e))?.len();
-    let found = layout(path)?;
+    let found = match layout(path) {
+        Ok(found) => found,
+        // The file ends inside its dictionary frame (a crash while the file was being
+        // started): no record can follow it, so there is nothing to keep.
+        Err(_) if first_unit(path)? > len => {
+            return set_aside_recordless(path, &final_path, len);
+        }
+        Err(e) => return Err(e),
+    };
     if found.records.is_empty() || found.good_end == 0 {
         return set_aside_recordless(path, &final_path, len);
     }
@@ -765,6 +773,24 @@ mod tests {
                 assert_eq!(std::fs::read(&repair.file).unwrap(), bytes);
             }
         }
+    }
+
+    /// Found by the `repair_open` fuzz target: a file cut inside its dictionary frame
+    /// (killed while it was being started) made the repair fail, and the crawl with it.
+    /// It holds no record: it is set aside whole, and the repair succeeds.
+    #[test]
+    fn a_file_cut_inside_its_dictionary_frame_is_set_aside() {
+        let s = sample(Compression::Zstd, 3);
+        assert!(s.dict_frame > 40, "{}", s.dict_frame);
+        let dir = tempfile::tempdir().unwrap();
+        let open = dir.path().join("torn.warc.zst.open");
+        let bytes = &s.bytes[..s.dict_frame as usize - 20];
+        std::fs::write(&open, bytes).unwrap();
+        let repair = repair_file(&open).expect("a torn start is no error");
+        assert!(!repair.closed, "{repair:?}");
+        assert_eq!(repair.records_kept, 0);
+        assert!(!open.exists());
+        assert_eq!(std::fs::read(&repair.file).unwrap(), bytes);
     }
 
     #[test]
