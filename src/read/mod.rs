@@ -269,6 +269,9 @@ pub struct Scan {
     pending: Option<Item>,
     magic: &'static [u8],
     file_len: u64,
+    /// Where a zstd file's dictionary frame says it ends and where it really ends, when
+    /// the two differ (the size in its header damaged).
+    dictionary_frame_damage: Option<(u64, u64)>,
 }
 
 impl Scan {
@@ -300,6 +303,9 @@ impl Scan {
             pending: None,
             magic,
             file_len,
+            dictionary_frame_damage: crate::warc::dictionary_frame_sizes(path).and_then(
+                |(claimed, own)| own.filter(|&own| own != claimed).map(|own| (claimed, own)),
+            ),
         })
     }
 
@@ -435,7 +441,14 @@ impl Iterator for Scan {
                 }
                 let dict = reader.dictionary();
                 self.reader = None;
-                let resumed_at = match self.resync(offset, dict) {
+                // Damage where a damaged dictionary frame header says the frame ends: the
+                // reader landed beside the first frame, which begins where the frame
+                // really ends. The damage is the frame's (offset 0).
+                let (offset, from) = match self.dictionary_frame_damage {
+                    Some((claimed, own)) if claimed == offset => (0, own - 1),
+                    _ => (offset, offset),
+                };
+                let resumed_at = match self.resync(from, dict) {
                     Some((r, item)) => {
                         let at = match &item {
                             Item::Record { offset, .. } => Some(*offset),

@@ -8,7 +8,7 @@
 //! per-record compression cannot see; a dictionary trained on a few dozen records makes
 //! each frame about five times smaller, and compression faster.
 
-use std::io;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
@@ -20,6 +20,9 @@ use zstd::zstd_safe::zstd_sys;
 pub const DICTIONARY_MAGIC: u32 = 0xEC30_A437;
 /// Magic number of the skippable frame that holds a WARC-zstd dictionary.
 pub const DICTIONARY_FRAME_MAGIC: u32 = 0x184D_2A5D;
+
+/// Largest dictionary a reader accepts.
+pub(super) const MAX_DICT: u32 = 64 << 20;
 /// Default dictionary size: 256 KiB. Pages of news sites share more boilerplate than
 /// zstd's own default (110 KiB) holds: on the shared 2,000-article test site, records
 /// compressed with a 256 KiB dictionary are 10 % smaller than with a 110 KiB one, for the
@@ -251,6 +254,29 @@ impl Dictionary {
         frame.extend_from_slice(&packed);
         Ok(frame)
     }
+}
+
+/// Where the zstd dictionary frame at the start of a file ends: as its header says, and
+/// as the compressed dictionary it holds says (glaneur writes the dictionary as one zstd
+/// frame, which knows its own length). `None` when the file does not start with a
+/// dictionary frame; the second end is `None` when the content is not one whole frame.
+/// The two differ when the size in the header is damaged.
+pub fn dictionary_frame_sizes(path: &Path) -> Option<(u64, Option<u64>)> {
+    let mut f = std::fs::File::open(path).ok()?;
+    let mut head = [0u8; 8];
+    f.read_exact(&mut head).ok()?;
+    if u32::from_le_bytes([head[0], head[1], head[2], head[3]]) != DICTIONARY_FRAME_MAGIC {
+        return None;
+    }
+    let claimed = 8 + u64::from(u32::from_le_bytes([head[4], head[5], head[6], head[7]]));
+    let mut content = Vec::new();
+    f.take(u64::from(MAX_DICT) + 4096)
+        .read_to_end(&mut content)
+        .ok()?;
+    let own = zstd_safe::find_frame_compressed_size(&content)
+        .ok()
+        .map(|n| 8 + n as u64);
+    Some((claimed, own))
 }
 
 /// Whether and how a crawl's `.warc.zst` files use a dictionary (`--dict`, or the

@@ -9,7 +9,7 @@ mod writer;
 
 pub use dict::{
     DEFAULT_DICTIONARY_SIZE, DEFAULT_TRAINING_RECORDS, DICTIONARY_FRAME_MAGIC, Dictionary,
-    DictionaryError, DictionarySetting,
+    DictionaryError, DictionarySetting, dictionary_frame_sizes,
 };
 pub use reader::{
     DICTIONARY_COPIES_DIR, MAX_BLOCK_IN_MEMORY, WarcReader, compression_of, dictionary_copy_path,

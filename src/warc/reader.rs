@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use zstd::stream::raw::Operation;
 use zstd::zstd_safe;
 
+use super::dict::MAX_DICT;
 use super::{Compression, Record, WarcError};
 
 /// Longest header line accepted.
@@ -718,8 +719,6 @@ pub fn skip_line_ends<R: BufRead + ?Sized>(input: &mut R) -> io::Result<Option<u
 
 /// Magic number of the zstd skippable frame that holds a WARC-zstd dictionary.
 const DICT_FRAME_MAGIC: u32 = 0x184D_2A5D;
-/// Largest dictionary accepted.
-const MAX_DICT: u32 = 64 << 20;
 
 /// Folder of an archive holding a copy of every zstd dictionary its files use, named
 /// `<id>.zdict` (written by the writer): one damaged byte in a file's dictionary frame
@@ -842,7 +841,11 @@ fn dictionary_in_frame(path: &Path) -> Result<Option<Vec<u8>>, WarcError> {
     if magic != DICT_FRAME_MAGIC {
         return Ok(None);
     }
-    let size = u32::from_le_bytes([head[4], head[5], head[6], head[7]]);
+    let mut size = u32::from_le_bytes([head[4], head[5], head[6], head[7]]);
+    // A damaged size in the header: the compressed dictionary knows its own length.
+    if let Some((_, Some(own))) = super::dict::dictionary_frame_sizes(path) {
+        size = u32::try_from(own - 8).unwrap_or(size);
+    }
     let malformed = |message: String| WarcError::Malformed {
         path: path.to_path_buf(),
         offset: 0,

@@ -183,6 +183,9 @@ pub(crate) struct Layout {
     pub tail_reason: Option<String>,
     /// Intact records too large to hold in memory (stepped over, kept).
     pub oversized: u64,
+    /// Where the dictionary frame really ends when the size in its header is damaged:
+    /// the size the repair writes back.
+    pub dictionary_frame_end: Option<u64>,
 }
 
 impl Layout {
@@ -244,6 +247,8 @@ pub(crate) fn layout(path: &Path) -> Result<Layout, WarcError> {
     let mut out = Layout::default();
     // End of the last complete frame/member, and whether one record shares it.
     let mut clean_end = first_unit(path)?;
+    let size_damage = super::dictionary_frame_sizes(path)
+        .and_then(|(claimed, own)| own.filter(|&own| own != claimed).map(|own| (claimed, own)));
     for item in scan {
         match item {
             crate::read::Item::Record {
@@ -267,6 +272,20 @@ pub(crate) fn layout(path: &Path) -> Result<Layout, WarcError> {
                 clean_end = at;
                 out.good_end = at;
                 out.oversized += 1;
+            }
+            crate::read::Item::Damage {
+                offset: 0,
+                message,
+                resumed_at: Some(at),
+            } if out.records.is_empty() && size_damage.is_some() => {
+                // The dictionary frame's size is damaged: the frame ends where its
+                // compressed dictionary does; anything between it and `at` is damage.
+                let own = size_damage.map_or(at, |(_, own)| own);
+                out.dictionary_frame_end = Some(own);
+                if at > own {
+                    out.middles.push((own, at, message));
+                }
+                clean_end = at;
             }
             crate::read::Item::Damage {
                 offset,
@@ -377,10 +396,20 @@ pub fn repair_file(path: &Path) -> Result<Repair, WarcError> {
     }
     let Plan {
         mut spans,
-        planned,
+        mut planned,
         records_kept,
         cut_at,
     } = plan_spans(&found, container_of(&final_path), len);
+    if let Some(size) = found
+        .dictionary_frame_end
+        .and_then(|end| u32::try_from(end.checked_sub(8)?).ok())
+    {
+        tracing::warn!(
+            "{}: the size in the zstd dictionary frame's header was damaged; set back to {size}",
+            final_path.display()
+        );
+        planned.push((4, size.to_le_bytes().to_vec()));
+    }
     let undescribed = found.undescribed(&found.middles);
     let sidecar = if spans.is_empty() {
         None
@@ -791,6 +820,42 @@ mod tests {
         assert_eq!(repair.records_kept, 0);
         assert!(!open.exists());
         assert_eq!(std::fs::read(&repair.file).unwrap(), bytes);
+    }
+
+    /// Found by the `repair_open` fuzz target: one bit flipped in the size of the
+    /// dictionary frame sent the reader into the middle of the first record (or just
+    /// before it), which the repair then moved aside though its bytes were intact. The
+    /// frame's true end comes from the compressed dictionary itself: every record is
+    /// kept, the size is written back, with or without a copy of the dictionary.
+    #[test]
+    fn a_damaged_dictionary_frame_size_loses_no_record() {
+        let s = sample(Compression::Zstd, 6);
+        let d = s.dict.as_ref().unwrap();
+        for (flip, with_copy) in [(0x0a_u8, true), (0x02, true), (0x40, true), (0x02, false)] {
+            let dir = tempfile::tempdir().unwrap();
+            if with_copy {
+                let copy = crate::warc::dictionary_copy_path(dir.path(), d.id());
+                std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+                std::fs::write(&copy, d.as_bytes()).unwrap();
+            }
+            let open = dir.path().join("size.warc.zst.open");
+            let mut bytes = s.bytes.clone();
+            bytes[4] ^= flip;
+            std::fs::write(&open, &bytes).unwrap();
+            let repair = repair_file(&open).expect("repaired");
+            let kept = kept_records(&repair);
+            for (offset, _, id) in &s.places {
+                assert!(
+                    kept.contains(&(*offset, id.clone())),
+                    "flip {flip:#x} (copy: {with_copy}): record at {offset} lost: {repair:?}"
+                );
+            }
+            assert_eq!(
+                std::fs::read(&repair.file).unwrap(),
+                s.bytes,
+                "size written back"
+            );
+        }
     }
 
     #[test]
