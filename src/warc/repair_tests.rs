@@ -1,0 +1,305 @@
+//! Tests of the repair ([`super`]): seeded damage, and the cases the `repair_open` fuzz
+//! target found.
+
+use super::*;
+use crate::warc::Compression;
+use rand::{Rng, SeedableRng};
+
+/// A file of `n` records that is the same on every run (fixed ids, dates and bodies;
+/// the dictionary trained on fixed samples), so that the seeded damage below always
+/// hits the same bytes: its bytes, its dictionary (zstd) and every record's (offset,
+/// member/frame length, id).
+struct Sample {
+    bytes: Vec<u8>,
+    dict: Option<crate::warc::Dictionary>,
+    places: Vec<(u64, u64, String)>,
+    /// Length of the dictionary frame at the start (0 without one).
+    dict_frame: u64,
+}
+
+fn page_record(i: usize) -> Vec<u8> {
+    let block = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<html><body><p>page {i}</p>{}</body></html>",
+        "texte ".repeat(i * 7)
+    );
+    crate::warc::Record {
+        version: "WARC/1.1".into(),
+        headers: vec![
+            ("WARC-Type".into(), "response".into()),
+            (
+                "WARC-Record-ID".into(),
+                format!("<urn:uuid:00000000-0000-4000-8000-{i:012}>"),
+            ),
+            ("WARC-Date".into(), "2024-05-01T08:00:00Z".into()),
+            ("WARC-Target-URI".into(), format!("http://r.test/{i}")),
+            (
+                "Content-Type".into(),
+                "application/http;msgtype=response".into(),
+            ),
+        ],
+        block: block.into_bytes(),
+    }
+    .to_bytes()
+}
+
+fn sample(compression: Compression, n: usize) -> Sample {
+    use crate::wacz::encode::{gzip_member, zstd_frame};
+    let dict = (compression == Compression::Zstd).then(|| {
+        let training: Vec<Vec<u8>> = (0..64).map(page_record).collect();
+        crate::warc::Dictionary::train(&training, 4096).unwrap()
+    });
+    let mut bytes = match &dict {
+        Some(d) => d.frame().unwrap(),
+        None => Vec::new(),
+    };
+    let dict_frame = bytes.len() as u64;
+    let mut places = Vec::new();
+    for i in 0..n {
+        let record = page_record(i);
+        let part = match compression {
+            Compression::Zstd => zstd_frame(&record, 3, dict.as_ref()).unwrap(),
+            Compression::Gzip => gzip_member(&record).unwrap(),
+            Compression::None => record,
+        };
+        let id = format!("<urn:uuid:00000000-0000-4000-8000-{i:012}>");
+        places.push((bytes.len() as u64, part.len() as u64, id));
+        bytes.extend_from_slice(&part);
+    }
+    Sample {
+        bytes,
+        dict,
+        places,
+        dict_frame,
+    }
+}
+
+/// The records a repaired file reads, by (offset, id).
+fn kept_records(repair: &Repair) -> std::collections::HashSet<(u64, String)> {
+    if !repair.closed {
+        return Default::default();
+    }
+    let Ok(scan) = crate::read::Scan::open(&repair.file) else {
+        return Default::default();
+    };
+    scan.filter_map(|i| match i {
+        crate::read::Item::Record { offset, record, .. } => Some((
+            offset,
+            record.header("WARC-Record-ID").unwrap_or("").to_string(),
+        )),
+        _ => None,
+    })
+    .collect()
+}
+
+/// Seeded damage: 1 to 3 byte flips (the first byte of the file, the dictionary
+/// frame included, as likely as any other), and in 3 rounds out of 10 a torn tail.
+/// Returns the damaged bytes and the offsets touched.
+fn damage(rng: &mut rand::rngs::StdRng, original: &[u8]) -> (Vec<u8>, Vec<u64>) {
+    let mut bytes = original.to_vec();
+    let mut touched = Vec::new();
+    for _ in 0..rng.random_range(1..4) {
+        let at = rng.random_range(0..bytes.len());
+        bytes[at] ^= rng.random_range(1..=255u8);
+        touched.push(at as u64);
+    }
+    if rng.random_bool(0.3) {
+        let cut = rng.random_range(bytes.len() / 2..bytes.len());
+        bytes.truncate(cut);
+        touched.extend(cut as u64..original.len() as u64);
+    }
+    (bytes, touched)
+}
+
+/// Property (deterministic: fixed file contents and a seeded generator): after byte
+/// flips (and a torn tail) in an `.open` file, the repair keeps, at its offset, every
+/// record whose bytes were not touched. Damage to a zstd file's dictionary frame costs
+/// nothing while the archive keeps a copy of the dictionary; without the copy it may
+/// cost the records, but only with a clear error (or the file set aside), never a
+/// panic.
+#[test]
+fn repair_keeps_every_untouched_record_whatever_the_damage() {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(16);
+    let cases = [
+        (Compression::Zstd, true),
+        (Compression::Zstd, false),
+        (Compression::Gzip, false),
+        (Compression::None, false),
+    ];
+    let mut dictionary_hits = 0;
+    for (compression, with_copy) in cases {
+        let s = sample(compression, 24);
+        assert_eq!(s.bytes, sample(compression, 24).bytes, "not deterministic");
+        let dir = tempfile::tempdir().unwrap();
+        if let (Some(d), true) = (&s.dict, with_copy) {
+            let copy = crate::warc::dictionary_copy_path(dir.path(), d.id());
+            std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+            std::fs::write(&copy, d.as_bytes()).unwrap();
+        }
+        let file = dir
+            .path()
+            .join(format!("sample{}", compression.extension()));
+        let open = PathBuf::from(format!("{}{OPEN_SUFFIX}", file.display()));
+        for round in 0..80 {
+            let (bytes, touched) = damage(&mut rng, &s.bytes);
+            let dictionary_hit = touched.iter().any(|&t| t < s.dict_frame);
+            dictionary_hits += usize::from(dictionary_hit);
+            std::fs::write(&open, &bytes).unwrap();
+            let what = format!("{compression:?} (copy: {with_copy}) round {round}");
+            let kept = match repair_file(&open) {
+                Ok(repair) => kept_records(&repair),
+                Err(e) => {
+                    // Only a lost dictionary may make the repair fail, and it says so.
+                    assert!(
+                        dictionary_hit && !with_copy,
+                        "{what}: repair failed: {e} ({touched:?})"
+                    );
+                    assert!(e.to_string().contains("dictionary"), "{what}: {e}");
+                    Default::default()
+                }
+            };
+            let excused = dictionary_hit && !with_copy;
+            for (offset, len, id) in &s.places {
+                let hit = touched.iter().any(|t| (*offset..offset + len).contains(t));
+                assert!(
+                    hit || excused || kept.contains(&(*offset, id.clone())),
+                    "{what}: record at {offset} lost ({touched:?})"
+                );
+            }
+            for leftover in [
+                open.clone(),
+                file.clone(),
+                PathBuf::from(format!("{}{CORRUPT_SUFFIX}", file.display())),
+                PathBuf::from(format!("{}{DAMAGED_SUFFIX}", file.display())),
+                PathBuf::from(format!("{}{DAMAGED_REPORT_SUFFIX}", file.display())),
+            ] {
+                let _ = std::fs::remove_file(leftover);
+            }
+        }
+    }
+    // The seed does damage the dictionary frame (with and without its copy).
+    assert!(dictionary_hits >= 2, "{dictionary_hits}");
+}
+
+/// A dictionary frame destroyed (its first bytes zeroed) with no copy of the
+/// dictionary: the repair does not panic; it fails naming the dictionary, or sets
+/// the file aside untouched.
+#[test]
+fn a_lost_dictionary_without_copy_is_a_clear_error() {
+    let s = sample(Compression::Zstd, 6);
+    let dir = tempfile::tempdir().unwrap();
+    let open = dir.path().join("lost.warc.zst.open");
+    let mut bytes = s.bytes.clone();
+    for b in &mut bytes[8..24] {
+        *b = 0;
+    }
+    std::fs::write(&open, &bytes).unwrap();
+    match repair_file(&open) {
+        Err(e) => assert!(e.to_string().contains("dictionary"), "{e}"),
+        Ok(repair) => {
+            assert!(!repair.closed, "{repair:?}");
+            assert_eq!(std::fs::read(&repair.file).unwrap(), bytes);
+        }
+    }
+}
+
+/// Found by the `repair_open` fuzz target: a file cut inside its dictionary frame
+/// (killed while it was being started) made the repair fail, and the crawl with it.
+/// It holds no record: it is set aside whole, and the repair succeeds.
+#[test]
+fn a_file_cut_inside_its_dictionary_frame_is_set_aside() {
+    let s = sample(Compression::Zstd, 3);
+    assert!(s.dict_frame > 40, "{}", s.dict_frame);
+    let dir = tempfile::tempdir().unwrap();
+    let open = dir.path().join("torn.warc.zst.open");
+    let bytes = &s.bytes[..s.dict_frame as usize - 20];
+    std::fs::write(&open, bytes).unwrap();
+    let repair = repair_file(&open).expect("a torn start is no error");
+    assert!(!repair.closed, "{repair:?}");
+    assert_eq!(repair.records_kept, 0);
+    assert!(!open.exists());
+    assert_eq!(std::fs::read(&repair.file).unwrap(), bytes);
+}
+
+/// Found by the `repair_open` fuzz target: one bit flipped in the size of the
+/// dictionary frame sent the reader into the middle of the first record (or just
+/// before it), which the repair then moved aside though its bytes were intact. The
+/// frame's true end comes from the compressed dictionary itself: every record is
+/// kept, the size is written back, with or without a copy of the dictionary.
+#[test]
+fn a_damaged_dictionary_frame_size_loses_no_record() {
+    let s = sample(Compression::Zstd, 6);
+    let d = s.dict.as_ref().unwrap();
+    for (flip, with_copy) in [(0x0a_u8, true), (0x02, true), (0x40, true), (0x02, false)] {
+        let dir = tempfile::tempdir().unwrap();
+        if with_copy {
+            let copy = crate::warc::dictionary_copy_path(dir.path(), d.id());
+            std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+            std::fs::write(&copy, d.as_bytes()).unwrap();
+        }
+        let open = dir.path().join("size.warc.zst.open");
+        let mut bytes = s.bytes.clone();
+        bytes[4] ^= flip;
+        std::fs::write(&open, &bytes).unwrap();
+        let repair = repair_file(&open).expect("repaired");
+        let kept = kept_records(&repair);
+        for (offset, _, id) in &s.places {
+            assert!(
+                kept.contains(&(*offset, id.clone())),
+                "flip {flip:#x} (copy: {with_copy}): record at {offset} lost: {repair:?}"
+            );
+        }
+        assert_eq!(
+            std::fs::read(&repair.file).unwrap(),
+            s.bytes,
+            "size written back"
+        );
+    }
+}
+
+/// Found by the `repair_open` fuzz target: in a plain file, the last byte of a
+/// record's CRLF CRLF damaged made the next record, intact, no line start for the
+/// resynchronisation, and the repair moved it aside with the damaged one.
+#[test]
+fn a_damaged_record_end_in_a_plain_file_loses_only_that_record() {
+    let s = sample(Compression::None, 4);
+    let (first, len, _) = s.places[0].clone();
+    let dir = tempfile::tempdir().unwrap();
+    let open = dir.path().join("end.warc.open");
+    let mut bytes = s.bytes.clone();
+    bytes[(first + len - 1) as usize] ^= 0xef;
+    std::fs::write(&open, &bytes).unwrap();
+    let repair = repair_file(&open).expect("repaired");
+    let kept = kept_records(&repair);
+    for (offset, _, id) in &s.places[1..] {
+        assert!(
+            kept.contains(&(*offset, id.clone())),
+            "record at {offset} lost: {repair:?}"
+        );
+    }
+}
+
+#[test]
+fn fillers_have_the_exact_length_and_decode_to_nothing() {
+    for len in [8u64, 9, 100, 70_000] {
+        let z = filler(Container::Zstd, len).unwrap();
+        assert_eq!(z.len() as u64, len);
+        let mut out = Vec::new();
+        zstd::stream::read::Decoder::new(&z[..])
+            .unwrap()
+            .read_to_end(&mut out)
+            .unwrap();
+        assert!(out.is_empty());
+    }
+    assert!(filler(Container::Zstd, 7).is_none());
+    for len in [22u64, 23, 100, 65_557, 65_558, 65_580, 200_000] {
+        let g = filler(Container::Gzip, len).unwrap();
+        assert_eq!(g.len() as u64, len, "{len}");
+        let mut out = Vec::new();
+        flate2::read::MultiGzDecoder::new(&g[..])
+            .read_to_end(&mut out)
+            .unwrap();
+        assert!(out.is_empty(), "{len}");
+    }
+    assert!(filler(Container::Gzip, 21).is_none());
+    assert_eq!(filler(Container::Plain, 5).unwrap(), b"\r\n\r\n\n");
+}
