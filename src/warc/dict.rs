@@ -269,15 +269,22 @@ pub fn dictionary_frame_sizes(path: &Path) -> Option<(u64, Option<u64>)> {
         return None;
     }
     let claimed = 8 + u64::from(u32::from_le_bytes([head[4], head[5], head[6], head[7]]));
+    // Usually the frame is as long as it says: read that much first, and further (up
+    // to FRAME_PROBE) only when the frame it holds does not end within it.
     let mut content = Vec::new();
-    f.take(u64::from(MAX_DICT) + 4096)
-        .read_to_end(&mut content)
-        .ok()?;
-    let own = zstd_safe::find_frame_compressed_size(&content)
-        .ok()
-        .map(|n| 8 + n as u64);
-    Some((claimed, own))
+    let first = (claimed - 8).min(FRAME_PROBE);
+    (&mut f).take(first).read_to_end(&mut content).ok()?;
+    let mut own = zstd_safe::find_frame_compressed_size(&content).ok();
+    if own.is_none() {
+        f.take(FRAME_PROBE - first).read_to_end(&mut content).ok()?;
+        own = zstd_safe::find_frame_compressed_size(&content).ok();
+    }
+    Some((claimed, own.map(|n| 8 + n as u64)))
 }
+
+/// How much of a file is read, at most, to find where its dictionary frame really ends
+/// (a compressed dictionary larger than this keeps the end its header says).
+const FRAME_PROBE: u64 = 4 << 20;
 
 /// Whether and how a crawl's `.warc.zst` files use a dictionary (`--dict`, or the
 /// policy's `warc_dictionary` key).
