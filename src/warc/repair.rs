@@ -308,6 +308,30 @@ pub(crate) fn layout(path: &Path) -> Result<Layout, WarcError> {
     Ok(out)
 }
 
+/// True when a zstd file with a dictionary frame holds no whole frame after it (cut
+/// while it was being started). Undecided (false) when more than 8 MiB follow the frame.
+fn no_whole_frame_after_dictionary(path: &Path, len: u64) -> Result<bool, WarcError> {
+    use std::io::{Seek, SeekFrom};
+    const PROBE: u64 = 8 << 20;
+    let Some((claimed, own)) = super::dictionary_frame_sizes(path) else {
+        return Ok(false);
+    };
+    let end = own.unwrap_or(claimed);
+    if end >= len {
+        return Ok(true);
+    }
+    if len - end > PROBE {
+        return Ok(false);
+    }
+    let mut f = File::open(path).map_err(|e| io_err(path, e))?;
+    f.seek(SeekFrom::Start(end)).map_err(|e| io_err(path, e))?;
+    let mut rest = Vec::new();
+    f.take(PROBE)
+        .read_to_end(&mut rest)
+        .map_err(|e| io_err(path, e))?;
+    Ok(zstd::zstd_safe::find_frame_compressed_size(&rest).is_err())
+}
+
 /// Offset of the first frame after a zstd dictionary frame (0 otherwise).
 fn first_unit(path: &Path) -> Result<u64, WarcError> {
     let mut head = [0u8; 8];
@@ -375,9 +399,9 @@ pub fn repair_file(path: &Path) -> Result<Repair, WarcError> {
     let len = std::fs::metadata(path).map_err(|e| io_err(path, e))?.len();
     let found = match layout(path) {
         Ok(found) => found,
-        // The file ends inside its dictionary frame (a crash while the file was being
-        // started): no record can follow it, so there is nothing to keep.
-        Err(_) if first_unit(path)? > len => {
+        // The file ends inside its dictionary frame or before its first whole frame (a
+        // crash while the file was being started): there is nothing to keep.
+        Err(_) if no_whole_frame_after_dictionary(path, len)? => {
             return set_aside_recordless(path, &final_path, len);
         }
         Err(e) => return Err(e),

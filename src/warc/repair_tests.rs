@@ -218,6 +218,15 @@ fn a_file_cut_inside_its_dictionary_frame_is_set_aside() {
     assert_eq!(repair.records_kept, 0);
     assert!(!open.exists());
     assert_eq!(std::fs::read(&repair.file).unwrap(), bytes);
+    // Also found by the fuzz target: a damaged compressed dictionary in a file cut
+    // four bytes into its first record.
+    let open = dir.path().join("torn2.warc.zst.open");
+    let mut bytes = s.bytes[..s.dict_frame as usize + 4].to_vec();
+    bytes[40] ^= 0xea;
+    std::fs::write(&open, &bytes).unwrap();
+    let repair = repair_file(&open).expect("a torn start is no error");
+    assert!(!repair.closed, "{repair:?}");
+    assert_eq!(repair.records_kept, 0);
 }
 
 /// Found by the `repair_open` fuzz target: one bit flipped in the size of the
