@@ -780,39 +780,33 @@ mod tests {
         }
     }
 
-    /// Mean time of one `is_allowed` over 20 URLs.
-    fn time_per_match(r: &RobotsRules) -> Duration {
-        let started = std::time::Instant::now();
-        for n in 0..20 {
-            assert!(r.is_allowed(UA, &url(&format!("https://news.test/article-{n}.html"))));
-        }
-        started.elapsed() / 20
-    }
-
+    /// A full-size file whose groups are for other robots is matched against what applies
+    /// to us only: the reduced body (what the crate re-parses on every match) is a few
+    /// lines, not 500 KiB, and still gives the full file's answers. (How long a match takes
+    /// is a benchmark's question, not a test's: this checks the size that sets it.)
     #[test]
-    fn matching_a_full_size_file_is_fast_enough() {
-        // Every rule applies to us: the crate must look at all of them.
-        let mut body = String::from("User-agent: *\n");
-        let mut i = 0;
-        while body.len() < MAX_ROBOTS_BYTES - 100 {
-            body.push_str(&format!("Disallow: /section-{i}/*/page$\n"));
-            i += 1;
-        }
-        let all = time_per_match(&rules(&body));
-        // The same size, but the rules are for other robots: the reduced body is tiny.
+    fn a_full_size_file_for_other_robots_is_matched_on_our_groups_only() {
         let mut body = String::from("User-agent: glaneur\nDisallow: /private/\n\n");
         let mut j = 0;
         while body.len() < MAX_ROBOTS_BYTES - 100 {
             body.push_str(&format!("User-agent: bot{j}\nDisallow: /section-{j}/\n"));
             j += 1;
         }
+        let matcher = RobotstxtMatcher::new(body.as_bytes(), &url("https://news.test/robots.txt"));
+        let reduced = matcher.reduced_for(product_token(UA));
+        assert!(reduced.len() < 200, "{} bytes kept of {}", reduced.len(), body.len());
+        assert!(matcher.is_allowed(UA, &url("https://news.test/section-7/a")));
+        assert!(!matcher.is_allowed(UA, &url("https://news.test/private/a")));
+        assert!(!matcher.is_allowed("bot7", &url("https://news.test/section-7/a")));
+        // Every rule of a full-size file applies to us: all of them are kept and obeyed.
+        let mut body = String::from("User-agent: *\n");
+        let mut i = 0;
+        while body.len() < MAX_ROBOTS_BYTES - 100 {
+            body.push_str(&format!("Disallow: /section-{i}/*/page$\n"));
+            i += 1;
+        }
         let r = rules(&body);
-        let _ = time_per_match(&r); // builds the reduced body once
-        let others = time_per_match(&r);
-        eprintln!(
-            "robots.txt of 500 KiB: {i} rules for us: {all:?} per match; {j} groups for others: {others:?} per match"
-        );
-        assert!(all < Duration::from_millis(300), "{all:?} per match");
-        assert!(others < Duration::from_millis(2), "{others:?} per match");
+        assert!(r.is_allowed(UA, &url("https://news.test/article-1.html")));
+        assert!(!r.is_allowed(UA, &url(&format!("https://news.test/section-{}/x/page", i - 1))));
     }
 }
