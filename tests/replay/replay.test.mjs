@@ -66,16 +66,27 @@ try {
   // 1. The page list of the package.
   const source = encodeURIComponent(`${base}${wacz}`);
   await page.goto(`${base}/?source=${source}#view=pages`);
-  // The list is long: search it for the article's title, as a user would.
-  await page.getByPlaceholder(/Search by Page URL/).fill(title);
+  // Wait for the list itself first: ReplayWeb.page drops a query typed while it is still
+  // building the list's search index (its filter returns early while one runs), which a
+  // list of thousands of pages takes seconds to do.
+  const listShown = await waitFor(async () => (await page.locator('a p').count()) > 0, 120000);
+  check('the page list (pages.jsonl) is shown', !!listShown);
+  // The list is long: search it for the article's title, as a user would (typing it again
+  // when the list did not follow, as a user would too).
+  const search = page.getByPlaceholder(/Search by Page URL/);
   // Matched words are highlighted one by one: compare the whole text of the result's
   // title paragraph.
   let shown = [];
-  const listed = await waitFor(async () => {
-    shown = (await page.locator('a p', { hasText: title.split(' ')[0] }).allTextContents())
-      .map(norm);
-    return shown.includes(norm(title));
-  }, 90000);
+  let listed = null;
+  for (let attempt = 0; attempt < 4 && !listed; attempt += 1) {
+    await search.fill('');
+    await search.fill(title);
+    listed = await waitFor(async () => {
+      shown = (await page.locator('a p', { hasText: title.split(' ')[0] }).allTextContents())
+        .map(norm);
+      return shown.includes(norm(title));
+    }, 20000);
+  }
   check('the page list (pages.jsonl), searched, shows the article by its title', !!listed, `shown: ${JSON.stringify(shown)}`);
   await page.screenshot({ path: path.join(shots, 'rwp-pages.png') });
 
