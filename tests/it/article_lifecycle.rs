@@ -171,7 +171,7 @@ async fn deleted_articles_are_gone_corrections_are_versions_and_copies_are_one_a
     ]);
     let header = csv.lines().next().expect("header");
     assert!(
-        header.ends_with("status,gone_since,versions,last_changed"),
+        header.contains(",status,gone_since,versions,last_changed,title_method,"),
         "{header}"
     );
     assert_eq!(csv.lines().filter(|l| l.contains(",gone,")).count(), 2);
