@@ -126,8 +126,8 @@ impl RestIndex {
     ) -> Option<&RestPost> {
         let post = self.post_near(rest_url, captured_at)?;
         let link = url_key(&post.link);
-        let names_page = link.is_some()
-            && (link == url_key(url) || canonical_url.and_then(url_key) == link);
+        let names_page =
+            link.is_some() && (link == url_key(url) || canonical_url.and_then(url_key) == link);
         (post_route_id(rest_url) == Some(post.id) && names_page).then_some(post)
     }
 

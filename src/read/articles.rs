@@ -161,7 +161,8 @@ fn file_articles(path: &Path, (file, rank): (usize, u32), filter: &Filter) -> Fi
     let undated = filter.without_dates();
     let mut deferred: HashSet<(u64, u64)> = HashSet::new();
     let scan = scan_file(path, |a| {
-        let defer = filter.has_dates() && a.article.published.is_none() && a.article.wp_rest.is_some();
+        let defer =
+            filter.has_dates() && a.article.published.is_none() && a.article.wp_rest.is_some();
         let passes = if defer {
             undated.matches(&facts(&a.article))
         } else {
@@ -317,7 +318,8 @@ fn with_listing_categories(row: &mut ArticleRow, f: &Found) {
     if row.categories.is_empty() && !f.listing_categories.is_empty() {
         row.categories = f.listing_categories.clone();
         row.category = row.categories.first().cloned();
-        row.methods.insert("categories".into(), LISTING_METHOD.into());
+        row.methods
+            .insert("categories".into(), LISTING_METHOD.into());
     }
 }
 

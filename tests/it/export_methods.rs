@@ -187,7 +187,11 @@ async fn csv_has_one_method_column_per_field() {
         .iter()
         .map(String::from)
         .collect();
-    let want: Vec<&str> = COLUMNS.iter().chain(METHOD_COLUMNS.iter()).copied().collect();
+    let want: Vec<&str> = COLUMNS
+        .iter()
+        .chain(METHOD_COLUMNS.iter())
+        .copied()
+        .collect();
     assert_eq!(header, want);
     let rows: HashMap<String, HashMap<String, String>> = rdr
         .records()
@@ -240,7 +244,11 @@ async fn parquet_has_one_method_column_per_field() {
     let jsonl = jsonl_rows(&archive, &[]);
     let mut seen = 0;
     for b in &batches {
-        let urls = b.column_by_name("url").expect("url").as_string::<i32>().clone();
+        let urls = b
+            .column_by_name("url")
+            .expect("url")
+            .as_string::<i32>()
+            .clone();
         for i in 0..b.num_rows() {
             let u = urls.value(i).to_string();
             for col in METHOD_COLUMNS {
@@ -256,7 +264,12 @@ async fn parquet_has_one_method_column_per_field() {
     assert_eq!(seen, 3);
     let published: HashMap<String, String> = jsonl
         .iter()
-        .map(|(u, r)| (u.clone(), r["methods"]["published"].as_str().unwrap_or("").into()))
+        .map(|(u, r)| {
+            (
+                u.clone(),
+                r["methods"]["published"].as_str().unwrap_or("").into(),
+            )
+        })
         .collect();
     for (u, method) in expected_methods() {
         assert_eq!(published[&u], method, "{u}");
@@ -316,7 +329,12 @@ async fn date_filters_see_the_date_the_post_json_gives() {
     let after = sorted(jsonl_rows(&archive, &["--since", "2024-03-06"]));
     assert!(after.is_empty(), "{after:?}");
     // An instant bound: 10:00 UTC is the JSON's instant.
-    let instant = ["--since", "2024-03-05T10:00:00Z", "--until", "2024-03-05T10:00:00Z"];
+    let instant = [
+        "--since",
+        "2024-03-05T10:00:00Z",
+        "--until",
+        "2024-03-05T10:00:00Z",
+    ];
     assert_eq!(sorted(jsonl_rows(&archive, &instant)), vec![url(UNDATED)]);
     let late = ["--since", "2024-03-05T10:00:01Z"];
     assert!(jsonl_rows(&archive, &late).is_empty());
@@ -327,10 +345,7 @@ async fn date_filters_see_the_date_the_post_json_gives() {
         served(&archive, state.path(), "from=2024-03-05&to=2024-03-05").await,
         vec![url(UNDATED)]
     );
-    assert_eq!(
-        served(&archive, state.path(), "to=2024-03-04").await,
-        want
-    );
+    assert_eq!(served(&archive, state.path(), "to=2024-03-04").await, want);
 }
 
 #[tokio::test(flavor = "multi_thread")]
