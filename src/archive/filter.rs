@@ -287,6 +287,23 @@ mod tests {
             words: vec!["nuage".into(), "pluie".into()],
             ..Default::default()
         }));
+        // Without its dates, a filter lets an undated article through; the dates are
+        // then checked on the final date.
+        let dated = Filter {
+            from: day("2024-05-03"),
+            words: vec!["nuage".into()],
+            ..Default::default()
+        };
+        let undated = ArticleFacts {
+            published: None,
+            ..a
+        };
+        assert!(!dated.matches(&undated) && dated.without_dates().matches(&undated));
+        assert!(dated.has_dates() && !dated.without_dates().has_dates());
+        assert!(!dated.matches_dates(None));
+        assert!(dated.matches_dates(parse_article_date("2024-05-03T00:00:00Z")));
+        assert!(!dated.matches_dates(parse_article_date("2024-05-02T23:59:59Z")));
+        assert!(Filter::default().matches_dates(None));
         assert_eq!(site_of("https://www.Example.org/a"), "example.org");
         let f = Filter::default();
         assert!(f.admits(ArticleStatus::Current) && !f.admits(ArticleStatus::Gone));

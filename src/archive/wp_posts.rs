@@ -289,6 +289,37 @@ mod tests {
     }
 
     #[test]
+    fn the_publication_date_filtered_on_is_the_page_s_else_the_json_s() {
+        let at: DateTime<Utc> = "2026-01-01T10:00:00Z".parse().expect("date");
+        let page_url = "http://wp.test/2024/03/05/x/";
+        let index = index_with(
+            vec![("2026-01-01T10:00:02Z", "<j1>", None)],
+            vec![("<j1>", post(21, page_url))],
+        );
+        let shown = Some("2024-03-06");
+        let page = (page_url, None);
+        // The page's own date wins.
+        assert_eq!(
+            index.published(shown, Some(REST), page, at).as_deref(),
+            shown
+        );
+        // A page that shows none: the JSON's.
+        assert_eq!(
+            index.published(None, Some(REST), page, at).as_deref(),
+            Some("2024-03-05T10:00:00+00:00")
+        );
+        // Through the canonical URL the page names.
+        let copy = ("http://wp.test/?p=21&replytocom=4", Some(page_url));
+        assert!(index.published(None, Some(REST), copy, at).is_some());
+        // No route, a JSON of another page, or too far in time: none.
+        assert_eq!(index.published(None, None, page, at), None);
+        let other = ("http://wp.test/autre/", None);
+        assert_eq!(index.published(None, Some(REST), other, at), None);
+        let later = at + chrono::Duration::days(2);
+        assert_eq!(index.published(None, Some(REST), page, later), None);
+    }
+
+    #[test]
     fn a_json_of_another_post_or_an_error_page_is_ignored() {
         let at: DateTime<Utc> = "2026-01-01T10:00:00Z".parse().expect("date");
         for wrong in [
