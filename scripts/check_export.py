@@ -47,7 +47,11 @@ TYPES = {
     "published_text": pa.string(),
     "modified_text": pa.string(),
 }
-CSV_COLUMNS = list(TYPES)[:17]
+METHOD_COLUMNS = [f"{f}_method" for f in
+                  ("title", "published", "modified", "categories", "authors", "language", "body")]
+for _c in METHOD_COLUMNS:
+    TYPES[_c] = pa.string()
+CSV_COLUMNS = list(TYPES)[:17] + METHOD_COLUMNS
 
 
 def expected_instant(text):

@@ -14,7 +14,9 @@
 # Env:
 #   GLANEUR_WP_PORT   port of the fixture's nginx (default 18380)
 #   GLANEUR_WP_POSTS  posts of bloc and classique (default 100)
-#   GLANEUR_WP_VARIANT_POSTS  posts of each of the four variants (default 20)
+#   GLANEUR_WP_VARIANT_POSTS  posts of each of the four variants (default 20; any count >= 1:
+#                     min(3, posts) are deleted, picked among all posts when fewer
+#                     than that have comments)
 #   GLANEUR_WP_KEEP   set to a directory to keep the fixture's truth, exports and figures
 #   GLANEUR_WP_BIN    a glaneur binary to use instead of building the release one
 #   Bounds of the no-profile path (issue 15's acceptance figures by default; set one to

@@ -255,9 +255,16 @@ impl Catalog {
                 ))
             });
             duplicates.sort();
-            let Some((_, latest)) = versions.last() else {
+            let Some((latest_version, latest)) = versions.last() else {
                 continue;
             };
+            // The final publication date: the page's, else its post JSON's (as exported).
+            let published = self.wp_rest.published(
+                latest.published.as_deref(),
+                latest.wp_rest.as_deref(),
+                (latest.url.as_str(), latest.canonical_url.as_deref()),
+                latest_version.captured_at,
+            );
             articles.push(ArticleEntry {
                 id: article_id(url),
                 site: site_of(url),
@@ -268,8 +275,8 @@ impl Catalog {
                     .iter()
                     .map(|c| c.trim().to_lowercase())
                     .collect(),
-                published: latest.published.clone(),
-                published_at: latest.published.as_deref().and_then(parse_article_date),
+                published_at: published.as_deref().and_then(parse_article_date),
+                published,
                 url: url.to_string(),
                 duplicates,
                 status: ArticleStatus::Current,
@@ -512,6 +519,7 @@ mod tests {
             inner: 0,
             body_digest: refers.into(),
             words: 3,
+            wp_rest: None,
         }
     }
 

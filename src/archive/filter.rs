@@ -166,17 +166,39 @@ impl Filter {
                 return false;
             }
         }
-        if self.from.is_some() || self.to.is_some() {
-            let Some(p) = a.published else {
-                return false;
-            };
-            if self.since().is_some_and(|s| p < s) || self.until().is_some_and(|u| p >= u) {
-                return false;
-            }
+        if !self.matches_dates(a.published) {
+            return false;
         }
         match a.text {
             Some((title, body)) => self.matches_words(title, body),
             None => true,
+        }
+    }
+
+    /// True when the dates are given by the filter (`from` or `to`).
+    pub fn has_dates(&self) -> bool {
+        self.from.is_some() || self.to.is_some()
+    }
+
+    /// True when a publication date passes `from` and `to` (none passes a bound). The
+    /// date is the article's final one: its page's, else its WordPress post JSON's
+    /// ([`super::wp_posts::RestIndex::published`]).
+    pub fn matches_dates(&self, published: Option<DateTime<Utc>>) -> bool {
+        if !self.has_dates() {
+            return true;
+        }
+        let Some(p) = published else {
+            return false;
+        };
+        !(self.since().is_some_and(|s| p < s) || self.until().is_some_and(|u| p >= u))
+    }
+
+    /// This filter without its dates (checked later by [`Filter::matches_dates`]).
+    pub fn without_dates(&self) -> Filter {
+        Filter {
+            from: None,
+            to: None,
+            ..self.clone()
         }
     }
 
@@ -265,6 +287,23 @@ mod tests {
             words: vec!["nuage".into(), "pluie".into()],
             ..Default::default()
         }));
+        // Without its dates, a filter lets an undated article through; the dates are
+        // then checked on the final date.
+        let dated = Filter {
+            from: day("2024-05-03"),
+            words: vec!["nuage".into()],
+            ..Default::default()
+        };
+        let undated = ArticleFacts {
+            published: None,
+            ..a
+        };
+        assert!(!dated.matches(&undated) && dated.without_dates().matches(&undated));
+        assert!(dated.has_dates() && !dated.without_dates().has_dates());
+        assert!(!dated.matches_dates(None));
+        assert!(dated.matches_dates(parse_article_date("2024-05-03T00:00:00Z")));
+        assert!(!dated.matches_dates(parse_article_date("2024-05-02T23:59:59Z")));
+        assert!(Filter::default().matches_dates(None));
         assert_eq!(site_of("https://www.Example.org/a"), "example.org");
         let f = Filter::default();
         assert!(f.admits(ArticleStatus::Current) && !f.admits(ArticleStatus::Gone));

@@ -22,7 +22,7 @@ use crate::read::{Item, Scan, is_article_record, parse_warc_date};
 use crate::warc::{Record, sha1_digest};
 
 /// Bumped when [`FileScan`] changes shape: older cached scans are then read again.
-pub const SCAN_FORMAT: u32 = 4;
+pub const SCAN_FORMAT: u32 = 5;
 
 /// Size and modification time of a WARC file: a scan of it is valid while they match.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -232,6 +232,10 @@ pub struct ArticleSummary {
     pub body_digest: String,
     /// Words in the body.
     pub words: usize,
+    /// The REST route of the WordPress post the page is ([`Article::wp_rest`]): its JSON
+    /// completes a publication date the page does not show.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wp_rest: Option<String>,
 }
 
 /// What one WARC file holds.
@@ -483,6 +487,7 @@ impl FileScan {
             inner,
             body_digest: body_digest(body),
             words: body.split_whitespace().count(),
+            wp_rest: article.wp_rest.clone(),
         });
         Some(ScannedArticle {
             offset,

@@ -93,6 +93,62 @@ impl RestIndex {
         })
     }
 
+    /// Adds one capture of a REST route (`url`), holding `post` when its body is a
+    /// post's JSON (`None` for an error page or a broken body): what `glaneur get` reads
+    /// through the index.
+    pub fn add_capture(
+        &mut self,
+        url: &str,
+        (date, record_id): (DateTime<Utc>, &str),
+        refers_to: Option<&str>,
+        post: Option<RestPost>,
+    ) {
+        let Some(key) = url_key(url) else { return };
+        if let Some(post) = post {
+            self.posts.insert(record_id.to_string(), post);
+        }
+        self.captures.entry(key).or_default().push(RestCapture {
+            date,
+            record_id: record_id.to_string(),
+            refers_to: refers_to.map(str::to_string),
+        });
+    }
+
+    /// The JSON of the post whose page is `url` (naming `canonical_url`) and whose REST
+    /// route is `rest_url`, captured nearest to `captured_at` (see
+    /// [`RestIndex::complete`]): `None` unless it is this post's (`id` of the route,
+    /// `link` the page or its canonical URL).
+    pub fn post_for(
+        &self,
+        rest_url: &str,
+        (url, canonical_url): (&str, Option<&str>),
+        captured_at: DateTime<Utc>,
+    ) -> Option<&RestPost> {
+        let post = self.post_near(rest_url, captured_at)?;
+        let link = url_key(&post.link);
+        let names_page =
+            link.is_some() && (link == url_key(url) || canonical_url.and_then(url_key) == link);
+        (post_route_id(rest_url) == Some(post.id) && names_page).then_some(post)
+    }
+
+    /// The publication date of an article whose page shows none (`published` `None`),
+    /// from its post's JSON ([`RestIndex::post_for`]); the page's own when it shows one.
+    /// What the date filters see, in `articles` and in `serve`.
+    pub fn published(
+        &self,
+        published: Option<&str>,
+        rest_url: Option<&str>,
+        page: (&str, Option<&str>),
+        captured_at: DateTime<Utc>,
+    ) -> Option<String> {
+        if let Some(p) = published {
+            return Some(p.to_string());
+        }
+        self.post_for(rest_url?, page, captured_at)?
+            .published
+            .clone()
+    }
+
     /// Completes `article`, whose page was captured at `captured_at`, from its post's
     /// JSON: `modified` when the page shows no modification date of its own (see
     /// [`shows_modification`]), `published` when the page shows none. The
@@ -102,16 +158,10 @@ impl RestIndex {
         let Some(rest_url) = article.wp_rest.as_deref() else {
             return false;
         };
-        let Some(post) = self.post_near(rest_url, captured_at) else {
+        let page = (article.url.as_str(), article.canonical_url.as_deref());
+        let Some(post) = self.post_for(rest_url, page, captured_at) else {
             return false;
         };
-        let link = url_key(&post.link);
-        let names_page = link.is_some()
-            && (link == url_key(&article.url)
-                || article.canonical_url.as_deref().and_then(url_key) == link);
-        if post_route_id(rest_url) != Some(post.id) || !names_page {
-            return false;
-        }
         let mut filled = false;
         if let (false, Some(modified)) = (shows_modification(article), &post.modified) {
             article.modified = Some(modified.clone());
@@ -236,6 +286,37 @@ mod tests {
         both.modified = Some("2024-03-05T10:00:00Z".into());
         assert!(index.complete(&mut both, at));
         assert_eq!(both.modified.as_deref(), Some("2024-04-01T07:30:12+00:00"));
+    }
+
+    #[test]
+    fn the_publication_date_filtered_on_is_the_page_s_else_the_json_s() {
+        let at: DateTime<Utc> = "2026-01-01T10:00:00Z".parse().expect("date");
+        let page_url = "http://wp.test/2024/03/05/x/";
+        let index = index_with(
+            vec![("2026-01-01T10:00:02Z", "<j1>", None)],
+            vec![("<j1>", post(21, page_url))],
+        );
+        let shown = Some("2024-03-06");
+        let page = (page_url, None);
+        // The page's own date wins.
+        assert_eq!(
+            index.published(shown, Some(REST), page, at).as_deref(),
+            shown
+        );
+        // A page that shows none: the JSON's.
+        assert_eq!(
+            index.published(None, Some(REST), page, at).as_deref(),
+            Some("2024-03-05T10:00:00+00:00")
+        );
+        // Through the canonical URL the page names.
+        let copy = ("http://wp.test/?p=21&replytocom=4", Some(page_url));
+        assert!(index.published(None, Some(REST), copy, at).is_some());
+        // No route, a JSON of another page, or too far in time: none.
+        assert_eq!(index.published(None, None, page, at), None);
+        let other = ("http://wp.test/autre/", None);
+        assert_eq!(index.published(None, Some(REST), other, at), None);
+        let later = at + chrono::Duration::days(2);
+        assert_eq!(index.published(None, Some(REST), page, later), None);
     }
 
     #[test]

@@ -2,7 +2,8 @@
 
 use anyhow::Context;
 use glaneur::archive::index_archive;
-use glaneur::read::{find_article, find_capture, parse_user_date};
+use glaneur::read::completed::completed_article;
+use glaneur::read::{find_capture, parse_user_date};
 use glaneur::render::page_requisites::page_requisites;
 use serde_json::json;
 use url::Url;
@@ -37,7 +38,9 @@ pub struct GetArgs {
     /// Write the WARC record as stored (uncompressed).
     #[arg(long)]
     pub record: bool,
-    /// Write the extracted article (JSON).
+    /// Write the extracted article (JSON) as `glaneur articles` gives it: completed from
+    /// the WordPress post JSON captured with the page (those fields' method is `wp-rest`,
+    /// and they are named on standard error).
     #[arg(long)]
     pub article: bool,
     /// List the requisites of a page rendered in a browser (scripts, JSON calls, images
@@ -74,10 +77,19 @@ pub fn run(args: &GetArgs, printer: Printer) -> anyhow::Result<ExitCode> {
     } else if args.record {
         printer.out(&capture.record.to_bytes())?;
     } else if args.article {
-        let (_, record) = find_article(dir, &capture)?;
-        let mut out = record.block;
-        out.push(b'\n');
-        printer.out(&out)?;
+        let completed = completed_article(dir, &capture)?;
+        if let Some((route, at)) = &completed.json_capture {
+            match completed.from_json.is_empty() {
+                true => printer.info(format_args!(
+                    "the post JSON {route} (captured {at}) filled no field"
+                )),
+                false => printer.info(format_args!(
+                    "from the post JSON {route} (captured {at}): {}",
+                    completed.from_json.join(", ")
+                )),
+            }
+        }
+        printer.out_json_line(&completed.article)?;
     } else if args.requisites {
         for requisite in page_requisites(dir, &capture)? {
             printer.out_json_line(&requisite)?;

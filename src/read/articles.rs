@@ -27,7 +27,8 @@ use crate::archive::wp_posts::RestIndex;
 use crate::extract::Article;
 
 pub use super::table::{
-    ArticleRow, BATCH_ROWS, COLUMNS, Format, RowWriter, parquet_schema, write_rows,
+    ArticleRow, BATCH_ROWS, COLUMNS, Format, METHOD_COLUMNS, METHOD_FIELDS, RowWriter,
+    parquet_schema, write_rows,
 };
 pub use crate::archive::{ArticleStatus, DateBound, Filter, StatusFilter, parse_article_date};
 
@@ -110,6 +111,34 @@ struct Found {
     /// The article itself, for a record that cannot be read again on its own (it shares
     /// its compressed member with the next record; never in glaneur's files).
     article: Option<Box<Article>>,
+    /// The page shows no publication date but names its WordPress post JSON: the date
+    /// bounds are checked on the JSON's date once every file is read.
+    dates_pending: Option<Box<PendingDate>>,
+}
+
+/// What finds the publication date of a page that shows none in its post's JSON.
+#[derive(Debug, Clone)]
+struct PendingDate {
+    rest_url: String,
+    page_url: String,
+    canonical_url: Option<String>,
+}
+
+impl Found {
+    /// True when the article passes the date bounds of `filter` on its final
+    /// publication date (its post JSON's, for a page that shows none).
+    fn passes_dates(&self, rest: &RestIndex, filter: &Filter) -> bool {
+        let Some(p) = &self.dates_pending else {
+            return true;
+        };
+        let published = rest.published(
+            None,
+            Some(&p.rest_url),
+            (&p.page_url, p.canonical_url.as_deref()),
+            self.captured_at,
+        );
+        filter.matches_dates(published.as_deref().and_then(parse_article_date))
+    }
 }
 
 struct FileArticles {
@@ -127,8 +156,22 @@ fn file_articles(path: &Path, (file, rank): (usize, u32), filter: &Filter) -> Fi
     // stream, every record is in the frame/member at offset 0.
     let mut matching: HashSet<(u64, u64)> = HashSet::new();
     let mut unframed: HashMap<(u64, u64), Article> = HashMap::new();
+    // A page without a publication date whose WordPress post JSON may give one: the date
+    // bounds are checked once every file's JSONs are known ([`Export::plan`]).
+    let undated = filter.without_dates();
+    let mut deferred: HashSet<(u64, u64)> = HashSet::new();
     let scan = scan_file(path, |a| {
-        if filter.matches(&facts(&a.article)) {
+        let defer =
+            filter.has_dates() && a.article.published.is_none() && a.article.wp_rest.is_some();
+        let passes = if defer {
+            undated.matches(&facts(&a.article))
+        } else {
+            filter.matches(&facts(&a.article))
+        };
+        if passes {
+            if defer {
+                deferred.insert((a.offset, a.inner));
+            }
             matching.insert((a.offset, a.inner));
             if a.length == 0 {
                 unframed.insert((a.offset, a.inner), a.article);
@@ -154,7 +197,15 @@ fn file_articles(path: &Path, (file, rank): (usize, u32), filter: &Filter) -> Fi
                 .unwrap_or(((a.offset, a.inner), a.date));
             let article = unframed.remove(&(a.offset, a.inner)).map(Box::new);
             let url = canonical_of(&a.url, a.canonical_url.as_deref()).to_string();
+            let dates_pending = deferred.contains(&(a.offset, a.inner)).then(|| {
+                Box::new(PendingDate {
+                    rest_url: a.wp_rest.clone().unwrap_or_default(),
+                    page_url: a.url.clone(),
+                    canonical_url: a.canonical_url.clone(),
+                })
+            });
             Found {
+                dates_pending,
                 own: url == a.url,
                 url,
                 body_digest: a.body_digest.clone(),
@@ -259,11 +310,16 @@ fn by_article(
     out
 }
 
+/// The method of categories taken from the crawl's listing pages.
+pub const LISTING_METHOD: &str = "listing";
+
 /// Gives a row whose page named no category the categories of the crawl's listing pages.
 fn with_listing_categories(row: &mut ArticleRow, f: &Found) {
     if row.categories.is_empty() && !f.listing_categories.is_empty() {
         row.categories = f.listing_categories.clone();
         row.category = row.categories.first().cloned();
+        row.methods
+            .insert("categories".into(), LISTING_METHOD.into());
     }
 }
 
@@ -277,6 +333,11 @@ impl ArticleRow {
         warc_offset: u64,
     ) -> ArticleRow {
         let category = a.categories.first().cloned();
+        let methods = a
+            .methods
+            .into_iter()
+            .filter(|(k, _)| METHOD_FIELDS.contains(&k.as_str()))
+            .collect();
         ArticleRow {
             url: a.url,
             title: a.title,
@@ -295,6 +356,7 @@ impl ArticleRow {
             gone_since: None,
             versions: 1,
             last_changed: Some(captured_at),
+            methods,
         }
     }
 }
@@ -352,6 +414,7 @@ impl Export {
             found.extend(f.found);
             merge_histories(&mut histories, f.histories);
         }
+        found.retain(|f| f.passes_dates(&rest, filter));
         found.sort_by(|a, b| {
             (
                 a.url.as_str(),

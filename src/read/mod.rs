@@ -7,6 +7,7 @@
 //! whole files over all cores ([`par_map`]).
 
 pub mod articles;
+pub mod completed;
 pub mod get;
 pub mod index;
 pub mod stats;

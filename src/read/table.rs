@@ -1,6 +1,7 @@
 //! The article table's formats: JSON Lines, CSV and Parquet ([`parquet_schema`]), written
 //! a batch of rows at a time ([`RowWriter`]).
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::Arc;
 
@@ -58,6 +59,40 @@ pub struct ArticleRow {
     pub versions: u64,
     /// When its latest content was first captured.
     pub last_changed: Option<DateTime<Utc>>,
+    /// The method that found each exported field ([`METHOD_FIELDS`] → `meta`, `json-ld`,
+    /// `wp-rest`, `label`, `url`, `listing`…; see [`crate::extract::Article::methods`]):
+    /// an object in JSON Lines, one `<field>_method` column each in CSV and Parquet.
+    pub methods: BTreeMap<String, String>,
+}
+
+/// The fields whose method the export gives, in column order: `<field>_method` columns
+/// ([`METHOD_COLUMNS`]) in CSV and Parquet, keys of the `methods` object in JSON Lines.
+pub const METHOD_FIELDS: [&str; 7] = [
+    "title",
+    "published",
+    "modified",
+    "categories",
+    "authors",
+    "language",
+    "body",
+];
+
+/// The method columns of CSV and Parquet, after the others, in this order.
+pub const METHOD_COLUMNS: [&str; 7] = [
+    "title_method",
+    "published_method",
+    "modified_method",
+    "categories_method",
+    "authors_method",
+    "language_method",
+    "body_method",
+];
+
+impl ArticleRow {
+    /// The method of an exported field, `""` when none was recorded.
+    pub fn method(&self, field: &str) -> &str {
+        self.methods.get(field).map(String::as_str).unwrap_or("")
+    }
 }
 
 /// Output formats.
@@ -71,8 +106,9 @@ pub enum Format {
     Parquet,
 }
 
-/// The export column names, in order (JSON Lines and CSV; Parquet adds
-/// `published_text` and `modified_text`).
+/// The export column names, in order (JSON Lines and CSV; JSON Lines adds the `methods`
+/// object, CSV the [`METHOD_COLUMNS`], Parquet `published_text`, `modified_text` then
+/// the [`METHOD_COLUMNS`]).
 pub const COLUMNS: [&str; 17] = [
     "url",
     "title",
@@ -149,7 +185,8 @@ impl<W: Write + Send> RowWriter<W> {
             Format::Jsonl => Sink::Jsonl(buf),
             Format::Csv => {
                 let mut w = csv::Writer::from_writer(buf);
-                w.write_record(COLUMNS).map_err(csv_io)?;
+                w.write_record(COLUMNS.iter().chain(METHOD_COLUMNS.iter()))
+                    .map_err(csv_io)?;
                 Sink::Csv(Box::new(w))
             }
             Format::Parquet => Sink::Parquet(Box::new(
@@ -189,7 +226,8 @@ impl<W: Write + Send> RowWriter<W> {
                     };
                     let (gone_since, last_changed) = (date(&r.gone_since), date(&r.last_changed));
                     let versions = r.versions.to_string();
-                    w.write_record([
+                    let methods = METHOD_FIELDS.map(|f| r.method(f));
+                    let fields = [
                         r.url.as_str(),
                         r.title.as_deref().unwrap_or(""),
                         r.published.as_deref().unwrap_or(""),
@@ -207,8 +245,9 @@ impl<W: Write + Send> RowWriter<W> {
                         gone_since.as_str(),
                         versions.as_str(),
                         last_changed.as_str(),
-                    ])
-                    .map_err(csv_io)?;
+                    ];
+                    w.write_record(fields.iter().chain(methods.iter()))
+                        .map_err(csv_io)?;
                 }
                 Ok(())
             }
@@ -256,10 +295,11 @@ const ROW_GROUP_BYTES: usize = 64 << 20;
 /// | `status` | Utf8, not null (`current` or `gone`) |
 /// | `gone_since`, `last_changed` | Timestamp(µs, "UTC") |
 /// | `published_text`, `modified_text` | Utf8: the value as found (offset, or date only) |
+/// | [`METHOD_COLUMNS`] (`title_method`…`body_method`) | Utf8: the method that found the field |
 pub fn parquet_schema() -> Schema {
     let ts = || DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
     let list = || DataType::List(Arc::new(Field::new("item", DataType::Utf8, false)));
-    Schema::new(vec![
+    let mut fields = vec![
         Field::new("url", DataType::Utf8, false),
         Field::new("title", DataType::Utf8, true),
         Field::new("published", ts(), true),
@@ -279,7 +319,13 @@ pub fn parquet_schema() -> Schema {
         Field::new("last_changed", ts(), true),
         Field::new("published_text", DataType::Utf8, true),
         Field::new("modified_text", DataType::Utf8, true),
-    ])
+    ];
+    fields.extend(
+        METHOD_COLUMNS
+            .iter()
+            .map(|c| Field::new(*c, DataType::Utf8, true)),
+    );
+    Schema::new(fields)
 }
 
 fn parquet_properties() -> parquet::file::properties::WriterProperties {
@@ -336,7 +382,7 @@ fn record_batch(rows: &[ArticleRow]) -> std::io::Result<RecordBatch> {
             .and_then(parse_article_date)
             .map(|d| micros(&d))
     };
-    let columns: Vec<ArrayRef> = vec![
+    let mut columns: Vec<ArrayRef> = vec![
         strings(&|r| Some(r.url.as_str())),
         strings(&|r| r.title.as_deref()),
         dates(&|r| date_of(&r.published)),
@@ -369,6 +415,9 @@ fn record_batch(rows: &[ArticleRow]) -> std::io::Result<RecordBatch> {
         strings(&|r| r.published.as_deref()),
         strings(&|r| r.modified.as_deref()),
     ];
+    for field in METHOD_FIELDS {
+        columns.push(strings(&|r| r.methods.get(field).map(String::as_str)));
+    }
     RecordBatch::try_new(Arc::new(parquet_schema()), columns)
         .map_err(|e| std::io::Error::other(e.to_string()))
 }

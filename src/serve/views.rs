@@ -476,6 +476,9 @@ pub fn article(a: &ArticleView, status: &Status) -> Markup {
                 @if let Some(d) = &a.gone_since {
                     p.notice.error id="gone" { "Deleted on " (fmt_date(d)) ": the page answered 404/410 or redirected away when captured again. The archive keeps its versions." }
                 }
+                @if let Some(d) = &a.last_changed {
+                    p.url id="changes" { (a.distinct_versions) " distinct version(s); last changed on " (fmt_date(d)) }
+                }
                 @if !a.duplicates.is_empty() {
                     details id="duplicates" {
                         summary { (a.duplicates.len()) " other address(es) of this article" }

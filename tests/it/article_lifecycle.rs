@@ -171,7 +171,7 @@ async fn deleted_articles_are_gone_corrections_are_versions_and_copies_are_one_a
     ]);
     let header = csv.lines().next().expect("header");
     assert!(
-        header.ends_with("status,gone_since,versions,last_changed"),
+        header.contains(",status,gone_since,versions,last_changed,title_method,"),
         "{header}"
     );
     assert_eq!(csv.lines().filter(|l| l.contains(",gone,")).count(), 2);
@@ -231,4 +231,70 @@ fn a_profile_adds_its_own_duplicate_making_parameters() {
         got.map(|u| u.to_string()).as_deref(),
         Some("https://n.test/a?xtor=RSS-1&id=4")
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_and_the_jsonl_export_agree_on_deletions_and_versions() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let archive = crawl_twice(dir.path()).await;
+    let out = support::glaneur(&[
+        "articles",
+        "--archive",
+        archive.to_str().expect("utf-8 path"),
+        "--include-gone",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let exported: HashMap<String, serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("a JSON row"))
+        .map(|v| (v["url"].as_str().unwrap_or("").to_string(), v))
+        .collect();
+    let app = App::open(&ServeConfig {
+        archive: archive.clone(),
+        state_dir: Some(dir.path().join("state")),
+        verify: false,
+    })
+    .expect("open");
+    app.refresh().expect("refresh");
+    let date = |v: &serde_json::Value| {
+        v.as_str()
+            .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+    };
+    // Deleted (2), redirected away (3), corrected (4), unchanged (5).
+    for (i, status, versions) in [
+        (2, "gone", 1),
+        (3, "gone", 1),
+        (4, "current", 2),
+        (5, "current", 1),
+    ] {
+        let u = url(&article_path(i));
+        let row = &exported[&u];
+        let id = glaneur::archive::scan::article_id(&u);
+        let (code, body) = get_text(&app, &format!("/api/articles/{id}")).await;
+        assert_eq!(code, StatusCode::OK, "{body}");
+        let served: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+        assert_eq!(row["status"], status, "{u}");
+        assert_eq!(served["status"], row["status"], "{u}");
+        assert_eq!(row["versions"], versions, "{u}");
+        assert_eq!(served["distinct_versions"], row["versions"], "{u}");
+        assert!(date(&row["last_changed"]).is_some(), "{u}: {row}");
+        assert_eq!(
+            date(&served["last_changed"]),
+            date(&row["last_changed"]),
+            "{u}"
+        );
+        assert_eq!(date(&served["gone_since"]), date(&row["gone_since"]), "{u}");
+        assert_eq!(row["gone_since"].is_null(), status == "current", "{u}");
+        // The page says the same.
+        let (_, page) = get_text(&app, &format!("/articles/{id}")).await;
+        assert_eq!(page.contains("Deleted on"), status == "gone", "{u}");
+        assert!(
+            page.contains(&format!("{versions} distinct version(s)")),
+            "{u}"
+        );
+    }
 }

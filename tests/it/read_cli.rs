@@ -163,7 +163,11 @@ async fn index_get_articles_stats_on_a_crawled_archive() {
     let mut rdr = csv::Reader::from_path(&csv_path).expect("csv");
     assert_eq!(
         rdr.headers().expect("header").iter().collect::<Vec<_>>(),
-        glaneur::read::articles::COLUMNS.to_vec()
+        glaneur::read::articles::COLUMNS
+            .iter()
+            .chain(glaneur::read::articles::METHOD_COLUMNS.iter())
+            .copied()
+            .collect::<Vec<_>>()
     );
     assert_eq!(rdr.records().count(), rows.len());
     let parquet_path = tmp.path().join("a.parquet");

@@ -89,6 +89,11 @@ pub struct ArticleView {
     pub status: ArticleStatus,
     /// When it was first found deleted.
     pub gone_since: Option<DateTime<Utc>>,
+    /// Distinct contents among its versions (1 + the corrections seen): the export's
+    /// `versions`.
+    pub distinct_versions: usize,
+    /// When its latest content was first captured: the export's `last_changed`.
+    pub last_changed: Option<DateTime<Utc>>,
     /// Other pages naming this one as canonical, grouped here.
     pub duplicates: Vec<String>,
     /// The version shown (1-based; the latest unless asked).
@@ -265,6 +270,12 @@ pub fn article_view(app: &App, id: &str, choice: VersionChoice) -> Result<Articl
         Some(pair) => Some(diff_view(app, a, pair, version, &stored)?),
         None => None,
     };
+    // As the export counts them (`versions`, `last_changed`).
+    let (distinct_versions, last_changed) = crate::archive::history::changes(
+        a.versions
+            .iter()
+            .map(|v| (v.body_digest.as_str(), v.captured_at)),
+    );
     Ok(ArticleView {
         id: a.id.clone(),
         url: a.url.clone(),
@@ -272,6 +283,8 @@ pub fn article_view(app: &App, id: &str, choice: VersionChoice) -> Result<Articl
         title: stored.title.clone(),
         status: a.status,
         gone_since: a.gone_since,
+        distinct_versions,
+        last_changed,
         duplicates: a.duplicates.clone(),
         version,
         fields: fields(&stored),
