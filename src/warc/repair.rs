@@ -332,6 +332,41 @@ fn no_whole_frame_after_dictionary(path: &Path, len: u64) -> Result<bool, WarcEr
     Ok(zstd::zstd_safe::find_frame_compressed_size(&rest).is_err())
 }
 
+/// Writes back the magic number of a zstd file's dictionary frame when it is damaged:
+/// the file does not start with it, but what follows the frame header (at offset 8) is
+/// a zstd frame holding a zstd dictionary. Without the magic, readers would skip the
+/// frame (another skippable magic) or stop at it, and every record after it would be
+/// lost with its dictionary. True when the magic was written back.
+fn mend_dictionary_frame_magic(path: &Path) -> Result<bool, WarcError> {
+    /// How much of the compressed dictionary is read to see what it holds.
+    const PEEK: u64 = 64 << 10;
+    let mut head = Vec::new();
+    File::open(path)
+        .map_err(|e| io_err(path, e))?
+        .take(8 + PEEK)
+        .read_to_end(&mut head)
+        .map_err(|e| io_err(path, e))?;
+    let magic = super::DICTIONARY_FRAME_MAGIC.to_le_bytes();
+    if head.len() < 12 || head[..4] == magic || head[8..12] != [0x28, 0xb5, 0x2f, 0xfd] {
+        return Ok(false);
+    }
+    let mut first = [0u8; 4];
+    let holds_dictionary = zstd::stream::read::Decoder::new(&head[8..])
+        .and_then(|mut d| d.read_exact(&mut first))
+        .is_ok()
+        && u32::from_le_bytes(first) == super::dict::DICTIONARY_MAGIC;
+    if !holds_dictionary {
+        return Ok(false);
+    }
+    let file = OpenOptions::new()
+        .write(true)
+        .open(path)
+        .map_err(|e| io_err(path, e))?;
+    file.write_all_at(&magic, 0).map_err(|e| io_err(path, e))?;
+    file.sync_all().map_err(|e| io_err(path, e))?;
+    Ok(true)
+}
+
 /// Offset of the first frame after a zstd dictionary frame (0 otherwise).
 fn first_unit(path: &Path) -> Result<u64, WarcError> {
     let mut head = [0u8; 8];
@@ -397,6 +432,12 @@ pub fn repair_file(path: &Path) -> Result<Repair, WarcError> {
     let s = path.to_string_lossy();
     let final_path = PathBuf::from(s.strip_suffix(OPEN_SUFFIX).unwrap_or(&s));
     let len = std::fs::metadata(path).map_err(|e| io_err(path, e))?.len();
+    if matches!(container_of(&final_path), Container::Zstd) && mend_dictionary_frame_magic(path)? {
+        tracing::warn!(
+            "{}: the magic number of the zstd dictionary frame was damaged; set back",
+            final_path.display()
+        );
+    }
     let found = match layout(path) {
         Ok(found) => found,
         // The file ends inside its dictionary frame or before its first whole frame (a

@@ -265,6 +265,38 @@ fn a_damaged_dictionary_frame_size_loses_no_record() {
     }
 }
 
+/// Found by the `repair_open` fuzz target: one byte of the dictionary frame's magic
+/// number flipped (and the file torn further on) made the whole file unreadable, and the
+/// repair set it aside with its intact records. The frame still holds a zstd dictionary:
+/// the magic is written back and every untouched record kept, whether the flip makes
+/// another skippable-frame magic (which readers would skip) or no magic at all.
+#[test]
+fn a_damaged_dictionary_frame_magic_loses_no_record() {
+    let s = sample(Compression::Zstd, 5);
+    for (at, flip) in [(1_usize, 0x80_u8), (0, 0x01), (3, 0xff)] {
+        let dir = tempfile::tempdir().unwrap();
+        let open = dir.path().join("magic.warc.zst.open");
+        let mut bytes = s.bytes.clone();
+        bytes[at] ^= flip;
+        let (last, _, _) = s.places[4].clone();
+        bytes.truncate(last as usize + 10);
+        std::fs::write(&open, &bytes).unwrap();
+        let repair = repair_file(&open).expect("repaired");
+        let kept = kept_records(&repair);
+        for (offset, _, id) in &s.places[..4] {
+            assert!(
+                kept.contains(&(*offset, id.clone())),
+                "byte {at} ^ {flip:#x}: record at {offset} lost: {repair:?}"
+            );
+        }
+        assert_eq!(
+            std::fs::read(&repair.file).unwrap(),
+            s.bytes[..last as usize],
+            "magic written back, torn record cut"
+        );
+    }
+}
+
 /// Found by the `repair_open` fuzz target: in a plain file, the last byte of a
 /// record's CRLF CRLF damaged made the next record, intact, no line start for the
 /// resynchronisation, and the repair moved it aside with the damaged one.
