@@ -139,6 +139,11 @@ fuzz_target!(|data: &[u8]| {
     if std::fs::write(&open, &bytes).is_err() {
         return;
     }
+    if std::env::var_os("FUZZ_DEBUG").is_some() {
+        // To read a finding: the sample's records (offset, frame length) and the damage.
+        let places: Vec<_> = s.places.iter().map(|p| (p.0, p.1)).collect();
+        eprintln!("length {len}, records {places:?}, touched {touched:?}");
+    }
     let repair = glaneur::warc::repair_file(&open).expect("the repair of a damaged file does not fail");
     let after = if repair.closed { kept(&repair.file) } else { HashSet::new() };
     for (offset, length, id) in &s.places {

@@ -539,6 +539,24 @@ struct Plan {
     cut_at: u64,
 }
 
+/// A damaged middle too short for a filler (a zstd skippable frame needs 8 bytes) that
+/// follows a record: the record's frame read whole but ended early, at bytes that belong
+/// to it (one bit of its header can drop its checksum, four bytes). That record is set
+/// aside with the middle (its bytes are kept in the sidecar), instead of the file being
+/// cut there with every intact record after it. Returns the offset of that record.
+fn widen_short_middle(found: &Layout, container: Container, start: u64, end: u64) -> Option<u64> {
+    if filler(container, end - start).is_some() {
+        return None;
+    }
+    let record = found
+        .records
+        .iter()
+        .map(|r| r.0)
+        .filter(|&o| o < start)
+        .max()?;
+    filler(container, end - record).map(|_| record)
+}
+
 /// What to do with the damage `found` in a file of `len` bytes: the damaged spans, the
 /// fillers to write over the middle ones, the number of records kept, and where the
 /// file is cut.
@@ -547,6 +565,18 @@ fn plan_spans(found: &Layout, container: Container, len: u64) -> Plan {
     let mut planned: Vec<(u64, Vec<u8>)> = Vec::new();
     let mut records_kept = found.records.len() as u64 + found.oversized;
     for (start, end, reason) in &found.middles {
+        let (start, reason) = match widen_short_middle(found, container, *start, *end) {
+            Some(record) => {
+                // The record is set aside with the middle.
+                records_kept -= 1;
+                let why = format!(
+                    "{reason} (a few bytes after the record at {record}, whose frame ends early: both set aside)"
+                );
+                (record, why)
+            }
+            None => (*start, reason.clone()),
+        };
+        let (start, reason) = (&start, &reason);
         match filler(container, end - start) {
             Some(bytes) => {
                 planned.push((*start, bytes));

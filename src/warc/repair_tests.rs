@@ -344,3 +344,35 @@ fn fillers_have_the_exact_length_and_decode_to_nothing() {
     assert!(filler(Container::Gzip, 21).is_none());
     assert_eq!(filler(Container::Plain, 5).unwrap(), b"\r\n\r\n\n");
 }
+
+/// Found by the `repair_open` fuzz target: the checksum flag of a zstd frame's header
+/// cleared (one bit), so the frame decodes whole but seems to end four bytes early, at
+/// its checksum; the resynchronisation after those four bytes then lost every record
+/// after it.
+#[test]
+fn a_cleared_checksum_flag_loses_no_later_record() {
+    let s = sample(Compression::Zstd, 8);
+    for earlier_damage in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let open = dir.path().join("flag.warc.zst.open");
+        let mut bytes = s.bytes.clone();
+        if earlier_damage {
+            let (o, l, _) = s.places[1].clone();
+            bytes[(o + l / 2) as usize] ^= 0x02;
+        }
+        let (o, _, _) = s.places[5].clone();
+        bytes[o as usize + 4] ^= 0x04;
+        std::fs::write(&open, &bytes).unwrap();
+        let repair = repair_file(&open).expect("repaired");
+        let kept = kept_records(&repair);
+        for (i, (offset, _, id)) in s.places.iter().enumerate() {
+            if i == 5 || (i == 1 && earlier_damage) {
+                continue;
+            }
+            assert!(
+                kept.contains(&(*offset, id.clone())),
+                "earlier damage {earlier_damage}: record {i} at {offset} lost: {repair:?}"
+            );
+        }
+    }
+}
