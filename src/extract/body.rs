@@ -22,6 +22,7 @@ use regex::Regex;
 
 use super::dom::{Dom, NONE, is_block, push_collapsed};
 use super::hints;
+use super::teasers::{furniture, teaser_list};
 use super::title::norm;
 
 /// Class/id names of the container of an article's text.
@@ -428,13 +429,14 @@ pub fn find_roots(dom: &Dom<'_>, m: &Measures, related: &[usize]) -> Vec<usize> 
                     && !m.skip[c]
                     && !m.unlikely[c]
                     && !in_related(c)
+                    && !teaser_list(dom, m, c)
                     && m.value[c] >= (0.25 * top_value).max(150.0)
                     && m.good[c] > 0)
         })
         .collect()
 }
 
-fn ends_sentence(s: &str) -> bool {
+pub(super) fn ends_sentence(s: &str) -> bool {
     s.trim_end().chars().next_back().is_some_and(sentence_end)
 }
 
@@ -516,67 +518,11 @@ pub fn find_dek(
     None
 }
 
-/// Short paragraphs that are page furniture, never article text.
-fn furniture(p: &str) -> bool {
-    if p.chars().count() > 40 {
-        return false;
-    }
-    // A date line of the byline ("7 mai 2024", "Publié le 3 août 2023 à 10h30").
-    if p.chars().count() <= 32
-        && p.split_whitespace().count() <= 7
-        && !ends_sentence(p)
-        && super::dates::parse_date(p).is_some()
-    {
-        return true;
-    }
-    let l = p.to_lowercase();
-    let l = l.trim_matches(|c: char| !c.is_alphanumeric());
-    matches!(
-        l,
-        "advertisement"
-            | "advertising"
-            | "publicité"
-            | "publicite"
-            | "pub"
-            | "anzeige"
-            | "werbung"
-            | "publicidad"
-            | "pubblicità"
-            | "share"
-            | "share this"
-            | "share this article"
-            | "partager"
-            | "partager cet article"
-            | "teilen"
-            | "compartir"
-            | "tweet"
-            | "print"
-            | "imprimer"
-            | "drucken"
-            | "email"
-            | "e-mail"
-            | "read more"
-            | "lire la suite"
-            | "weiterlesen"
-            | "leer más"
-            | "continue reading"
-            | "skip to content"
-            | "related"
-            | "comments"
-            | "commentaires"
-            | "kommentare"
-            | "loading"
-            | "chargement"
-            | "close"
-            | "fermer"
-            | "menu"
-            | "article continues below"
-            | "story continues below"
-            | "continue reading below"
-            | "advertisement continue reading below"
-            | "scroll to continue with content"
-    )
-}
+/// Link text of a teaser list, at least (three short headlines): a cheap test first.
+const MIN_TEASER_LINK_CHARS: u32 = 60;
+
+/// Paragraphs at least this long are written once.
+const MIN_DEDUP_CHARS: usize = 50;
 
 /// Options of the cleaning walk.
 #[derive(Debug, Clone, Copy)]
@@ -599,9 +545,13 @@ pub fn emit(
     // Paragraphs that are headings.
     let mut heads: Vec<bool> = Vec::new();
     let mut cur = String::new();
-    let flush = |cur: &mut String, paras: &mut Vec<String>, heads: &mut Vec<bool>, head: bool| {
+    // Long paragraphs already written: a second copy is the layout's (a block rendered
+    // twice for two screen sizes, a pull quote), not the author's.
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut flush = |cur: &mut String, paras: &mut Vec<String>, heads: &mut Vec<bool>, head: bool| {
         let t = cur.trim();
-        if !t.is_empty() && !furniture(t) {
+        let repeated = t.chars().count() >= MIN_DEDUP_CHARS && !seen.insert(t.to_string());
+        if !t.is_empty() && !furniture(t) && !repeated {
             paras.push(t.to_string());
             heads.push(head);
         }
@@ -737,6 +687,15 @@ fn drop_elem(
     } {
         return Drop::Yes;
     }
+    // Other stories listed in the region (generic path): headlines with blurbs.
+    if opts.drop_link_paragraphs
+        && !major
+        && matches!(node.tag, "div" | "section" | "ul" | "ol")
+        && m.link[j] >= MIN_TEASER_LINK_CHARS
+        && teaser_list(dom, m, j)
+    {
+        return Drop::Links;
+    }
     let ld = m.link_density(j);
     let links = match node.tag {
         "ul" | "ol" | "dl" | "div" | "section" | "table" => ld > 0.5 && m.text[j] > 0,
@@ -772,11 +731,13 @@ mod tests {
         "This is a sentence of the article, with commas, and enough words to count as text. ";
 
     #[test]
-    fn byline_date_lines_are_furniture_but_dated_sentences_are_not() {
-        assert!(furniture("7 mai 2024"));
-        assert!(furniture("Publié le 3 août 2023 à 10h30"));
-        assert!(!furniture("Le 7 mai 2024, le ministre a parlé."));
-        assert!(!furniture("Un paragraphe sans date"));
+    fn a_paragraph_rendered_twice_is_written_once_short_repeats_stay() {
+        let page = format!(
+            r#"<html><body><div class="content"><p class="only-mobile">{P}</p><p class="only-desktop">{P}</p><p>Yes.</p><p>{P}{P}</p><p>Yes.</p></div></body></html>"#
+        );
+        let text = generic(&page);
+        assert_eq!(text.matches("This is a sentence").count(), 3, "{text}");
+        assert_eq!(text.matches("Yes.").count(), 2, "{text}");
     }
 
     #[test]

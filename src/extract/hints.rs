@@ -215,7 +215,9 @@ const KEYWORDS: &[(&str, u32)] = &[
     ("aside", SOFT),
     ("card", SOFT),
     ("slide", SOFT),
-    ("carousel", SOFT),
+    // Picture carousels and slideshows: captions, one per slide.
+    ("carousel", HARD | CAPTION),
+    ("slideshow", HARD | CAPTION),
     ("video", SOFT),
     ("photo", SOFT),
     ("image", SOFT),

@@ -15,6 +15,7 @@ mod crash_kill;
 mod crawl;
 mod crawl_postgres;
 mod demo;
+mod extract_classes;
 mod extract_cms;
 mod extract_dates;
 mod extract_pages;
