@@ -142,6 +142,8 @@ pub struct Measures {
     pub good: Vec<u32>,
     /// Net content value of the subtree (good text minus link and boilerplate text).
     value: Vec<f32>,
+    /// The page's host, lower case, without `www.` (tells the site's own links), if known.
+    pub site: Option<String>,
 }
 
 impl Measures {
@@ -158,6 +160,7 @@ impl Measures {
             soft_at: vec![false; n],
             good: vec![0; n],
             value: vec![0.0; n],
+            site: None,
         };
         let (in_link, unit) = m.mark_top_down(dom);
         // Bottom-up: text sums and unit measures.
@@ -521,9 +524,6 @@ pub fn find_dek(
 /// Link text of a teaser list, at least (three short headlines): a cheap test first.
 const MIN_TEASER_LINK_CHARS: u32 = 60;
 
-/// Paragraphs at least this long are written once.
-const MIN_DEDUP_CHARS: usize = 50;
-
 /// Options of the cleaning walk.
 #[derive(Debug, Clone, Copy)]
 pub struct Clean {
@@ -545,13 +545,9 @@ pub fn emit(
     // Paragraphs that are headings.
     let mut heads: Vec<bool> = Vec::new();
     let mut cur = String::new();
-    // Long paragraphs already written: a second copy is the layout's (a block rendered
-    // twice for two screen sizes, a pull quote), not the author's.
-    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
-    let mut flush = |cur: &mut String, paras: &mut Vec<String>, heads: &mut Vec<bool>, head: bool| {
+    let flush = |cur: &mut String, paras: &mut Vec<String>, heads: &mut Vec<bool>, head: bool| {
         let t = cur.trim();
-        let repeated = t.chars().count() >= MIN_DEDUP_CHARS && !seen.insert(t.to_string());
-        if !t.is_empty() && !furniture(t) && !repeated {
+        if !t.is_empty() && !furniture(t) {
             paras.push(t.to_string());
             heads.push(head);
         }
@@ -729,16 +725,6 @@ mod tests {
 
     const P: &str =
         "This is a sentence of the article, with commas, and enough words to count as text. ";
-
-    #[test]
-    fn a_paragraph_rendered_twice_is_written_once_short_repeats_stay() {
-        let page = format!(
-            r#"<html><body><div class="content"><p class="only-mobile">{P}</p><p class="only-desktop">{P}</p><p>Yes.</p><p>{P}{P}</p><p>Yes.</p></div></body></html>"#
-        );
-        let text = generic(&page);
-        assert_eq!(text.matches("This is a sentence").count(), 3, "{text}");
-        assert_eq!(text.matches("Yes.").count(), 2, "{text}");
-    }
 
     #[test]
     fn picks_article_and_drops_boilerplate() {

@@ -290,8 +290,10 @@ static URL_DATE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A day-first date in a URL path (`/29-10-2021/`, `/29/10/2021/`).
 static URL_DAY_FIRST: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"/(0?[1-9]|[12]\d|3[01])([/-])(0?[1-9]|1[0-2])([/-])((?:19|20)\d{2})(?:/|[-_]|\.html?|$)")
-        .expect("constant regex")
+    Regex::new(
+        r"/(0?[1-9]|[12]\d|3[01])([/-])(0?[1-9]|1[0-2])([/-])((?:19|20)\d{2})(?:/|[-_]|\.html?|$)",
+    )
+    .expect("constant regex")
 });
 
 static RELATIVE: LazyLock<Regex> = LazyLock::new(|| {
@@ -726,9 +728,18 @@ mod tests {
     #[test]
     fn day_first_url_dates_only_when_unambiguous() {
         let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
-        assert_eq!(date_from_url("https://x.test/a/29-10-2021/slug"), day(2021, 10, 29));
-        assert_eq!(date_from_url("https://x.test/29/10/2021/slug"), day(2021, 10, 29));
-        assert_eq!(date_from_url("https://x.test/news/13-1-2020.html"), day(2020, 1, 13));
+        assert_eq!(
+            date_from_url("https://x.test/a/29-10-2021/slug"),
+            day(2021, 10, 29)
+        );
+        assert_eq!(
+            date_from_url("https://x.test/29/10/2021/slug"),
+            day(2021, 10, 29)
+        );
+        assert_eq!(
+            date_from_url("https://x.test/news/13-1-2020.html"),
+            day(2020, 1, 13)
+        );
         // Either reading is a date: not read.
         assert_eq!(date_from_url("https://x.test/a/05-03-2021/slug"), None);
         // Month first, mixed separators, no valid day: not read.

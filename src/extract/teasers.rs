@@ -2,6 +2,8 @@
 //! ("Advertisement", "Share", a byline's date line) and lists of teasers (headline links,
 //! each with a short blurb) beside the article.
 
+use std::collections::HashMap;
+
 use super::body::{Measures, ends_sentence};
 use super::dom::{Dom, NONE, is_block};
 
@@ -75,10 +77,12 @@ const MAX_BLURB_CHARS: u32 = 400;
 const MIN_HEADLINE_WORDS: usize = 4;
 
 /// True when the subtree of `i` is a list of teasers: headline links (a link that is most
-/// of its block's own text, a headline's length) with short blurbs, the way sites list
+/// of its block's own text, a headline's length) with short blurbs (no paragraph longer), the way sites list
 /// other articles ("more news", a section's latest stories) next to the article.
 pub(super) fn teaser_list(dom: &Dom<'_>, m: &Measures, i: usize) -> bool {
     let end = dom.nodes[i].end;
+    // Own text of each block met (its children are read once per block).
+    let mut own_text: HashMap<usize, u32> = HashMap::new();
     let mut headlines = 0usize;
     let mut j = i + 1;
     while j < end {
@@ -87,7 +91,11 @@ pub(super) fn teaser_list(dom: &Dom<'_>, m: &Measures, i: usize) -> bool {
             j = n.end.max(j + 1);
             continue;
         }
-        if n.tag == "a" && m.text[j] > 0 && headline_link(dom, m, j) {
+        // A paragraph longer than a blurb: article text, not a list of teasers.
+        if n.tag == "p" && m.good[j] > MAX_BLURB_CHARS {
+            return false;
+        }
+        if n.tag == "a" && m.text[j] > 0 && headline_link(dom, m, j, &mut own_text) {
             headlines += 1;
             j = n.end.max(j + 1);
             continue;
@@ -97,20 +105,64 @@ pub(super) fn teaser_list(dom: &Dom<'_>, m: &Measures, i: usize) -> bool {
     headlines >= MIN_HEADLINES && m.good[i] <= MAX_BLURB_CHARS * headlines as u32
 }
 
+/// A host as compared for "the same site": lower case, without a leading `www.`.
+pub(super) fn site_of(host: &str) -> String {
+    let host = host.to_ascii_lowercase();
+    host.strip_prefix("www.")
+        .map(str::to_string)
+        .unwrap_or(host)
+}
+
+/// True when `href` names another page of the site `site` (relative, or absolute on the
+/// same host; any absolute page when the site is not known): not an anchor in the page,
+/// not a shop or another site.
+fn other_page_of_the_site(href: &str, site: Option<&str>) -> bool {
+    let href = href.trim();
+    let lower = href.get(..11).unwrap_or(href).to_ascii_lowercase();
+    if href.is_empty()
+        || href.starts_with('#')
+        || lower.starts_with("javascript:")
+        || lower.starts_with("mailto:")
+    {
+        return false;
+    }
+    let rest = ["https://", "http://", "//"].iter().find_map(|p| {
+        href.get(..p.len())
+            .filter(|h| h.eq_ignore_ascii_case(p))
+            .map(|_| &href[p.len()..])
+    });
+    let Some(rest) = rest else {
+        // Relative: a page of this site.
+        return true;
+    };
+    let host = rest.split(['/', '?', '#', ':']).next().unwrap_or_default();
+    site.is_none_or(|s| site_of(host) == s)
+}
+
 /// A link that is most of its block's own text (the text outside the block's child blocks:
 /// a headline, maybe with a short byline beside it) and as long as a headline.
-fn headline_link(dom: &Dom<'_>, m: &Measures, a: usize) -> bool {
+fn headline_link(
+    dom: &Dom<'_>,
+    m: &Measures,
+    a: usize,
+    own_text: &mut HashMap<usize, u32>,
+) -> bool {
     let Some(block) = dom.ancestors(a).find(|&b| is_block(dom.nodes[b].tag)) else {
         return false;
     };
-    let in_child_blocks: u32 = dom
-        .children(block)
-        .filter(|&c| dom.nodes[c].is_elem() && is_block(dom.nodes[c].tag) && !m.skip[c])
-        .map(|c| m.text[c])
-        .sum();
-    let own = m.text[block].saturating_sub(in_child_blocks);
+    let own = *own_text.entry(block).or_insert_with(|| {
+        let in_child_blocks: u32 = dom
+            .children(block)
+            .filter(|&c| dom.nodes[c].is_elem() && is_block(dom.nodes[c].tag) && !m.skip[c])
+            .map(|c| m.text[c])
+            .sum();
+        m.text[block].saturating_sub(in_child_blocks)
+    });
     m.text[a] * 2 >= own
         && dom.nodes[block].parent != NONE
+        && dom.nodes[a]
+            .attr("href")
+            .is_some_and(|h| other_page_of_the_site(h, m.site.as_deref()))
         && dom.text(a).split_whitespace().count() >= MIN_HEADLINE_WORDS
 }
 
@@ -142,6 +194,24 @@ mod tests {
     }
 
     #[test]
+    fn teaser_links_go_to_other_pages_of_the_site() {
+        let site = Some("news.test");
+        assert!(other_page_of_the_site("/2024/03/story", site));
+        assert!(other_page_of_the_site("https://www.News.test/story", site));
+        assert!(other_page_of_the_site("//news.test/story", site));
+        assert!(other_page_of_the_site("https://shop.test/p/1", None));
+        // Anchors of a table of contents, shops, other sites, scripts.
+        assert!(!other_page_of_the_site("#best-jacket", site));
+        assert!(!other_page_of_the_site(
+            "https://shop.test/p/1?tag=aff",
+            site
+        ));
+        assert!(!other_page_of_the_site("JavaScript:void(0)", site));
+        assert!(!other_page_of_the_site("mailto:desk@news.test", site));
+        assert_eq!(site_of("WWW.News.test"), "news.test");
+    }
+
+    #[test]
     fn headline_links_with_blurbs_are_teasers_linked_sentences_are_not() {
         let item = |i: usize| {
             format!(
@@ -162,6 +232,23 @@ mod tests {
             .collect();
         assert!(!is_teaser_list(&format!(
             r#"<html><body><div id="x">{text}</div></body></html>"#
+        )));
+        // An article's long paragraph beside a list of teasers: the container is not one.
+        let long_paragraph = format!("<p>{}</p>", BLURB.repeat(8));
+        let list: String = (0..6).map(item).collect();
+        assert!(!is_teaser_list(&format!(
+            r#"<html><body><div id="x">{long_paragraph}<ul>{list}</ul></div></body></html>"#
+        )));
+        // A table of contents: anchors in the page.
+        let toc: String = (0..6)
+            .map(|i| {
+                format!(
+                    r##"<li><a href="#part-{i}">Best rain jacket for walking, pick {i}</a></li>"##
+                )
+            })
+            .collect();
+        assert!(!is_teaser_list(&format!(
+            r#"<html><body><div id="x"><p>{BLURB}</p><ul>{toc}</ul></div></body></html>"#
         )));
         // Headlines over long sections of text: a long-form page, not teasers.
         let long: String = (0..4)

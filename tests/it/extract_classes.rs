@@ -15,7 +15,9 @@ use url::Url;
 use super::support::glaneur;
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/extract").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/extract")
+        .join(name)
 }
 
 fn read(name: &str) -> String {
@@ -82,7 +84,9 @@ fn a_template_beside_shown_text_or_a_skeleton_is_not_read() {
     assert!(body.contains("The article as the page shows it"), "{body}");
     assert!(!body.contains("Every summer"), "{body}");
     // A skeleton to be filled in by the page's script is no article.
-    let start = page.find(r#"<script type="text/template">"#).expect("template");
+    let start = page
+        .find(r#"<script type="text/template">"#)
+        .expect("template");
     let end = start + page[start..].find("</script>").expect("end of template");
     let skeleton = format!(
         "{}<script type=\"text/template\"><h2>{{{{ post.title }}}}</h2><p>{{{{ post.body }}}} and some words around the placeholder so that it reads as a sentence.</p>{}",
@@ -106,7 +110,10 @@ fn relative_bylines_need_a_known_fetch_time() {
     let unknown = article(&page, url, PageInput::UNKNOWN_FETCH_TIME);
     assert_eq!(unknown.published, None, "{:?}", unknown.methods);
     assert!(
-        unknown.body.as_deref().is_some_and(|b| b.contains("la digue reconstruite")),
+        unknown
+            .body
+            .as_deref()
+            .is_some_and(|b| b.contains("la digue reconstruite")),
         "{:?}",
         unknown.body
     );

@@ -131,7 +131,9 @@ fn template_body(cx: &Context<'_, '_>) -> Option<(usize, String)> {
         let n = &dom.nodes[i];
         n.is_elem()
             && (n.itemprop.split_whitespace().any(|t| t == "articleBody")
-                || n.class.split_whitespace().any(|c| c.eq_ignore_ascii_case("post-body")))
+                || n.class
+                    .split_whitespace()
+                    .any(|c| c.eq_ignore_ascii_case("post-body")))
     })?;
     let end = dom.nodes[container].end;
     let mut template = None;
@@ -161,12 +163,15 @@ fn template_body(cx: &Context<'_, '_>) -> Option<(usize, String)> {
         .map(|n| n.text)
         .collect();
     // A skeleton to fill in (`{{body}}`, `<%= text %>`) is no article.
-    if markup.len() > MAX_TEMPLATE_BYTES || ["{{", "{%", "<%", "${"].iter().any(|p| markup.contains(p)) {
+    if markup.len() > MAX_TEMPLATE_BYTES
+        || ["{{", "{%", "<%", "${"].iter().any(|p| markup.contains(p))
+    {
         return None;
     }
     let doc = super::super::html::parse(markup.as_str().into(), super::super::MAX_NESTING);
     let inner = super::super::dom::Dom::new(&doc);
-    let measures = body::Measures::new(&inner);
+    let mut measures = body::Measures::new(&inner);
+    measures.site = cx.measures.site.clone();
     let root = inner.nodes.iter().position(|n| n.tag == "body")?;
     let text = body::emit(&inner, &measures, &[root], &[], GENERIC_CLEANING);
     (!text.is_empty()).then_some((container, text))

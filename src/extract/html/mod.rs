@@ -7,8 +7,8 @@
 //!
 //! The result is a [`Doc`]: nodes in document order (pre-order), each with its parent and
 //! the end of its subtree, so that a subtree is an index range. The content of scripts
-//! (except JSON-LD and `text/template`), styles, inline SVG/MathML, `<noscript>` and comments is skipped while
-//! lexing: most of a page's bytes and none of its text; an unclosed `<svg>` or `<math>`
+//! (except JSON-LD and `text/template`), styles, inline SVG/MathML, `<noscript>` and
+//! comments is skipped while lexing: most of a page's bytes and none of its text; an unclosed `<svg>` or `<math>`
 //! ends where a browser's would (at an HTML tag such as `<p>`, see `foreign`). Nesting is capped (deeper open tags
 //! are dropped, their text kept), so no input makes the parser slow or deep.
 
@@ -138,7 +138,8 @@ enum Raw {
     None,
     /// Content dropped (`<style>`, `<script>` other than JSON-LD, …).
     Skip,
-    /// Content kept as one text node, no character references (`<script>` JSON-LD or `text/template`).
+    /// Content kept as one text node, no character references (`<script>` JSON-LD or
+    /// `text/template`).
     Keep,
     /// Content kept, character references decoded (`<title>`, `<textarea>`).
     Rcdata,
