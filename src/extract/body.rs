@@ -20,9 +20,9 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::dom::{Dom, NONE, is_block, push_collapsed};
+use super::dom::{Dom, NONE, ignored_tag, is_block, push_collapsed};
 use super::hints;
-use super::teasers::{furniture, teaser_list};
+use super::teasers::{Teasers, ends_sentence, furniture, sentence_end};
 use super::title::norm;
 
 /// Class/id names of the container of an article's text.
@@ -47,35 +47,6 @@ enum Hint {
     None,
     Soft,
     Hard,
-}
-
-/// Tags whose content is never text of the page.
-fn ignored_tag(tag: &str) -> bool {
-    matches!(
-        tag,
-        "script"
-            | "style"
-            | "noscript"
-            | "template"
-            | "svg"
-            | "math"
-            | "iframe"
-            | "object"
-            | "embed"
-            | "canvas"
-            | "button"
-            | "select"
-            | "textarea"
-            | "input"
-            | "head"
-            | "video"
-            | "audio"
-            | "picture"
-            | "dialog"
-            | "title"
-            | "rt"
-            | "rp"
-    )
 }
 
 /// Structural boilerplate tags.
@@ -113,13 +84,6 @@ fn text_len(s: &str) -> (u32, u32, Option<bool>) {
         }
     }
     (n, commas, last.map(sentence_end))
-}
-
-fn sentence_end(c: char) -> bool {
-    matches!(
-        c,
-        '.' | '!' | '?' | '。' | '！' | '？' | '»' | '"' | '”' | '“' | ')' | ':' | '…' | '؟' | '।'
-    )
 }
 
 /// Per-node measures of the flat DOM.
@@ -346,6 +310,16 @@ impl Measures {
         }
     }
 
+    /// The measures the teaser test reads.
+    pub(super) fn teasers(&self) -> Teasers<'_> {
+        Teasers {
+            skip: &self.skip,
+            text: &self.text,
+            good: &self.good,
+            site: self.site.as_deref(),
+        }
+    }
+
     /// Link density of a subtree.
     pub fn link_density(&self, i: usize) -> f32 {
         if self.text[i] == 0 {
@@ -432,15 +406,11 @@ pub fn find_roots(dom: &Dom<'_>, m: &Measures, related: &[usize]) -> Vec<usize> 
                     && !m.skip[c]
                     && !m.unlikely[c]
                     && !in_related(c)
-                    && !teaser_list(dom, m, c)
+                    && !m.teasers().list(dom, c)
                     && m.value[c] >= (0.25 * top_value).max(150.0)
                     && m.good[c] > 0)
         })
         .collect()
-}
-
-pub(super) fn ends_sentence(s: &str) -> bool {
-    s.trim_end().chars().next_back().is_some_and(sentence_end)
 }
 
 fn body_or_root(dom: &Dom<'_>) -> Vec<usize> {
@@ -688,7 +658,7 @@ fn drop_elem(
         && !major
         && matches!(node.tag, "div" | "section" | "ul" | "ol")
         && m.link[j] >= MIN_TEASER_LINK_CHARS
-        && teaser_list(dom, m, j)
+        && m.teasers().list(dom, j)
     {
         return Drop::Links;
     }
@@ -842,5 +812,67 @@ mod tests {
             dom.text(dek),
             "A short summary of the story, in one sentence."
         );
+    }
+
+    const BLURB: &str = "A short summary of another story, in one sentence or two, with commas.";
+
+    fn is_teaser_list(page: &str) -> bool {
+        let doc = parse(page.into(), 512);
+        let dom = Dom::new(&doc);
+        let m = Measures::new(&dom);
+        let list = dom
+            .nodes
+            .iter()
+            .position(|n| n.id == "x")
+            .expect("element with id x");
+        m.teasers().list(&dom, list)
+    }
+
+    #[test]
+    fn headline_links_with_blurbs_are_teasers_linked_sentences_are_not() {
+        let item = |i: usize| {
+            format!(
+                r#"<li><a href="/i{i}"><img src="/p.jpg"></a><div class="t"><a href="/s{i}">Headline of another story number {i}</a><p>{BLURB}</p></div></li>"#
+            )
+        };
+        let list: String = (0..4).map(item).collect();
+        assert!(is_teaser_list(&format!(
+            r#"<html><body><div id="x"><ul>{list}</ul></div></body></html>"#
+        )));
+        // Two headlines are not a list; links inside sentences are words of the text.
+        let two: String = (0..2).map(item).collect();
+        assert!(!is_teaser_list(&format!(
+            r#"<html><body><div id="x"><ul>{two}</ul></div></body></html>"#
+        )));
+        let text: String = (0..6)
+            .map(|i| format!(r#"<p>As <a href="/r{i}">the agency reported on Monday</a> in a statement, {BLURB}</p>"#))
+            .collect();
+        assert!(!is_teaser_list(&format!(
+            r#"<html><body><div id="x">{text}</div></body></html>"#
+        )));
+        // An article's long paragraph beside a list of teasers: the container is not one.
+        let long_paragraph = format!("<p>{}</p>", BLURB.repeat(8));
+        let list: String = (0..6).map(item).collect();
+        assert!(!is_teaser_list(&format!(
+            r#"<html><body><div id="x">{long_paragraph}<ul>{list}</ul></div></body></html>"#
+        )));
+        // A table of contents: anchors in the page.
+        let toc: String = (0..6)
+            .map(|i| {
+                format!(
+                    r##"<li><a href="#part-{i}">Best rain jacket for walking, pick {i}</a></li>"##
+                )
+            })
+            .collect();
+        assert!(!is_teaser_list(&format!(
+            r#"<html><body><div id="x"><p>{BLURB}</p><ul>{toc}</ul></div></body></html>"#
+        )));
+        // Headlines over long sections of text: a long-form page, not teasers.
+        let long: String = (0..4)
+            .map(|i| format!(r#"<h2><a href="/c{i}">A chapter heading with a link {i}</a></h2><p>{BLURB} {BLURB} {BLURB} {BLURB}</p><p>{BLURB} {BLURB} {BLURB} {BLURB}</p>"#))
+            .collect();
+        assert!(!is_teaser_list(&format!(
+            r#"<html><body><div id="x">{long}</div></body></html>"#
+        )));
     }
 }

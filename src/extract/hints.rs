@@ -215,9 +215,9 @@ const KEYWORDS: &[(&str, u32)] = &[
     ("aside", SOFT),
     ("card", SOFT),
     ("slide", SOFT),
-    // Picture carousels and slideshows: captions, one per slide.
-    ("carousel", HARD | CAPTION),
-    ("slideshow", HARD | CAPTION),
+    // Picture carousels and slideshows (a slideshow's own `…-content` is the article's).
+    ("carousel", HARD),
+    ("slideshow", HARD),
     ("video", SOFT),
     ("photo", SOFT),
     ("image", SOFT),
