@@ -32,6 +32,10 @@ pub struct ExtractArgs {
     /// Worker threads for `--batch` (default: all cores).
     #[arg(long)]
     pub jobs: Option<usize>,
+    /// When the page was saved (RFC 3339, e.g. `2024-03-10T12:00:00Z`), to read relative
+    /// dates ("2 days ago") against; without it they are not read.
+    #[arg(long, conflicts_with = "batch")]
+    pub fetched_at: Option<chrono::DateTime<chrono::FixedOffset>>,
 }
 
 /// Runs `glaneur extract`.
@@ -71,19 +75,20 @@ pub fn run(args: &ExtractArgs, printer: Printer) -> anyhow::Result<()> {
         bail!("give a FILE or --batch DIR");
     };
     let body = read_page(file)?;
+    let fetched_at = args.fetched_at.map(|t| t.with_timezone(&chrono::Utc));
     let article = match &args.url {
-        Some(url) => extract_saved(&body, url, selectors.as_ref()),
+        Some(url) => extract_saved(&body, url, selectors.as_ref(), fetched_at),
         None => {
             // The page's own canonical URL (absolute) stands for the page, else a
             // file-name URL on localhost.
-            let guess = extract_saved(&body, &file_url(file), selectors.as_ref());
+            let guess = extract_saved(&body, &file_url(file), selectors.as_ref(), fetched_at);
             match guess
                 .canonical_url
                 .as_deref()
                 .and_then(|c| Url::parse(c).ok())
                 .filter(|u| matches!(u.scheme(), "http" | "https"))
             {
-                Some(canonical) => extract_saved(&body, &canonical, selectors.as_ref()),
+                Some(canonical) => extract_saved(&body, &canonical, selectors.as_ref(), fetched_at),
                 None => guess,
             }
         }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{LazyLock, Mutex};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use url::Url;
 
 use super::{Article, PageInput, ProfileSelectors, analyze, parse_date};
@@ -88,12 +88,18 @@ pub fn file_url(path: &Path) -> Url {
 }
 
 /// Extracts the article of a saved page (never fails: an empty article for non-HTML).
-pub fn extract_saved(body: &[u8], url: &Url, sel: Option<&ProfileSelectors>) -> Article {
+/// `fetched_at`: when the page was saved, if known (relative dates are refused without it).
+pub fn extract_saved(
+    body: &[u8],
+    url: &Url,
+    sel: Option<&ProfileSelectors>,
+    fetched_at: Option<DateTime<Utc>>,
+) -> Article {
     let page = PageInput {
         url,
         body,
         content_type: None,
-        fetched_at: Utc::now(),
+        fetched_at: fetched_at.unwrap_or(PageInput::UNKNOWN_FETCH_TIME),
     };
     analyze(&page, sel, true)
         .article
@@ -193,7 +199,7 @@ pub fn run_batch(
                     let res = (|| -> Result<(), BatchError> {
                         let body = read_page(path)?;
                         bytes.fetch_add(body.len(), Ordering::Relaxed);
-                        let a = extract_saved(&body, &file_url(path), sel);
+                        let a = extract_saved(&body, &file_url(path), sel, None);
                         let target = out.join(format!("{}.json", stem(path)));
                         let json = serde_json::to_vec(&batch_json(&a)).map_err(|source| {
                             BatchError::Json {

@@ -20,8 +20,9 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::dom::{Dom, NONE, is_block, push_collapsed};
+use super::dom::{Dom, NONE, ignored_tag, is_block, push_collapsed};
 use super::hints;
+use super::teasers::{Teasers, ends_sentence, furniture, sentence_end};
 use super::title::norm;
 
 /// Class/id names of the container of an article's text.
@@ -46,35 +47,6 @@ enum Hint {
     None,
     Soft,
     Hard,
-}
-
-/// Tags whose content is never text of the page.
-fn ignored_tag(tag: &str) -> bool {
-    matches!(
-        tag,
-        "script"
-            | "style"
-            | "noscript"
-            | "template"
-            | "svg"
-            | "math"
-            | "iframe"
-            | "object"
-            | "embed"
-            | "canvas"
-            | "button"
-            | "select"
-            | "textarea"
-            | "input"
-            | "head"
-            | "video"
-            | "audio"
-            | "picture"
-            | "dialog"
-            | "title"
-            | "rt"
-            | "rp"
-    )
 }
 
 /// Structural boilerplate tags.
@@ -114,13 +86,6 @@ fn text_len(s: &str) -> (u32, u32, Option<bool>) {
     (n, commas, last.map(sentence_end))
 }
 
-fn sentence_end(c: char) -> bool {
-    matches!(
-        c,
-        '.' | '!' | '?' | '。' | '！' | '？' | '»' | '"' | '”' | '“' | ')' | ':' | '…' | '؟' | '।'
-    )
-}
-
 /// Per-node measures of the flat DOM.
 pub struct Measures {
     /// Inside an ignored element (script, style, hidden, …).
@@ -141,6 +106,8 @@ pub struct Measures {
     pub good: Vec<u32>,
     /// Net content value of the subtree (good text minus link and boilerplate text).
     value: Vec<f32>,
+    /// The page's host, lower case, without `www.` (tells the site's own links), if known.
+    pub site: Option<String>,
 }
 
 impl Measures {
@@ -157,6 +124,7 @@ impl Measures {
             soft_at: vec![false; n],
             good: vec![0; n],
             value: vec![0.0; n],
+            site: None,
         };
         let (in_link, unit) = m.mark_top_down(dom);
         // Bottom-up: text sums and unit measures.
@@ -342,6 +310,16 @@ impl Measures {
         }
     }
 
+    /// The measures the teaser test reads.
+    pub(super) fn teasers(&self) -> Teasers<'_> {
+        Teasers {
+            skip: &self.skip,
+            text: &self.text,
+            good: &self.good,
+            site: self.site.as_deref(),
+        }
+    }
+
     /// Link density of a subtree.
     pub fn link_density(&self, i: usize) -> f32 {
         if self.text[i] == 0 {
@@ -428,14 +406,11 @@ pub fn find_roots(dom: &Dom<'_>, m: &Measures, related: &[usize]) -> Vec<usize> 
                     && !m.skip[c]
                     && !m.unlikely[c]
                     && !in_related(c)
+                    && !m.teasers().list(dom, c)
                     && m.value[c] >= (0.25 * top_value).max(150.0)
                     && m.good[c] > 0)
         })
         .collect()
-}
-
-fn ends_sentence(s: &str) -> bool {
-    s.trim_end().chars().next_back().is_some_and(sentence_end)
 }
 
 fn body_or_root(dom: &Dom<'_>) -> Vec<usize> {
@@ -516,67 +491,8 @@ pub fn find_dek(
     None
 }
 
-/// Short paragraphs that are page furniture, never article text.
-fn furniture(p: &str) -> bool {
-    if p.chars().count() > 40 {
-        return false;
-    }
-    // A date line of the byline ("7 mai 2024", "Publié le 3 août 2023 à 10h30").
-    if p.chars().count() <= 32
-        && p.split_whitespace().count() <= 7
-        && !ends_sentence(p)
-        && super::dates::parse_date(p).is_some()
-    {
-        return true;
-    }
-    let l = p.to_lowercase();
-    let l = l.trim_matches(|c: char| !c.is_alphanumeric());
-    matches!(
-        l,
-        "advertisement"
-            | "advertising"
-            | "publicité"
-            | "publicite"
-            | "pub"
-            | "anzeige"
-            | "werbung"
-            | "publicidad"
-            | "pubblicità"
-            | "share"
-            | "share this"
-            | "share this article"
-            | "partager"
-            | "partager cet article"
-            | "teilen"
-            | "compartir"
-            | "tweet"
-            | "print"
-            | "imprimer"
-            | "drucken"
-            | "email"
-            | "e-mail"
-            | "read more"
-            | "lire la suite"
-            | "weiterlesen"
-            | "leer más"
-            | "continue reading"
-            | "skip to content"
-            | "related"
-            | "comments"
-            | "commentaires"
-            | "kommentare"
-            | "loading"
-            | "chargement"
-            | "close"
-            | "fermer"
-            | "menu"
-            | "article continues below"
-            | "story continues below"
-            | "continue reading below"
-            | "advertisement continue reading below"
-            | "scroll to continue with content"
-    )
-}
+/// Link text of a teaser list, at least (three short headlines): a cheap test first.
+const MIN_TEASER_LINK_CHARS: u32 = 60;
 
 /// Options of the cleaning walk.
 #[derive(Debug, Clone, Copy)]
@@ -737,6 +653,15 @@ fn drop_elem(
     } {
         return Drop::Yes;
     }
+    // Other stories listed in the region (generic path): headlines with blurbs.
+    if opts.drop_link_paragraphs
+        && !major
+        && matches!(node.tag, "div" | "section" | "ul" | "ol")
+        && m.link[j] >= MIN_TEASER_LINK_CHARS
+        && m.teasers().list(dom, j)
+    {
+        return Drop::Links;
+    }
     let ld = m.link_density(j);
     let links = match node.tag {
         "ul" | "ol" | "dl" | "div" | "section" | "table" => ld > 0.5 && m.text[j] > 0,
@@ -770,14 +695,6 @@ mod tests {
 
     const P: &str =
         "This is a sentence of the article, with commas, and enough words to count as text. ";
-
-    #[test]
-    fn byline_date_lines_are_furniture_but_dated_sentences_are_not() {
-        assert!(furniture("7 mai 2024"));
-        assert!(furniture("Publié le 3 août 2023 à 10h30"));
-        assert!(!furniture("Le 7 mai 2024, le ministre a parlé."));
-        assert!(!furniture("Un paragraphe sans date"));
-    }
 
     #[test]
     fn picks_article_and_drops_boilerplate() {
@@ -895,5 +812,67 @@ mod tests {
             dom.text(dek),
             "A short summary of the story, in one sentence."
         );
+    }
+
+    const BLURB: &str = "A short summary of another story, in one sentence or two, with commas.";
+
+    fn is_teaser_list(page: &str) -> bool {
+        let doc = parse(page.into(), 512);
+        let dom = Dom::new(&doc);
+        let m = Measures::new(&dom);
+        let list = dom
+            .nodes
+            .iter()
+            .position(|n| n.id == "x")
+            .expect("element with id x");
+        m.teasers().list(&dom, list)
+    }
+
+    #[test]
+    fn headline_links_with_blurbs_are_teasers_linked_sentences_are_not() {
+        let item = |i: usize| {
+            format!(
+                r#"<li><a href="/i{i}"><img src="/p.jpg"></a><div class="t"><a href="/s{i}">Headline of another story number {i}</a><p>{BLURB}</p></div></li>"#
+            )
+        };
+        let list: String = (0..4).map(item).collect();
+        assert!(is_teaser_list(&format!(
+            r#"<html><body><div id="x"><ul>{list}</ul></div></body></html>"#
+        )));
+        // Two headlines are not a list; links inside sentences are words of the text.
+        let two: String = (0..2).map(item).collect();
+        assert!(!is_teaser_list(&format!(
+            r#"<html><body><div id="x"><ul>{two}</ul></div></body></html>"#
+        )));
+        let text: String = (0..6)
+            .map(|i| format!(r#"<p>As <a href="/r{i}">the agency reported on Monday</a> in a statement, {BLURB}</p>"#))
+            .collect();
+        assert!(!is_teaser_list(&format!(
+            r#"<html><body><div id="x">{text}</div></body></html>"#
+        )));
+        // An article's long paragraph beside a list of teasers: the container is not one.
+        let long_paragraph = format!("<p>{}</p>", BLURB.repeat(8));
+        let list: String = (0..6).map(item).collect();
+        assert!(!is_teaser_list(&format!(
+            r#"<html><body><div id="x">{long_paragraph}<ul>{list}</ul></div></body></html>"#
+        )));
+        // A table of contents: anchors in the page.
+        let toc: String = (0..6)
+            .map(|i| {
+                format!(
+                    r##"<li><a href="#part-{i}">Best rain jacket for walking, pick {i}</a></li>"##
+                )
+            })
+            .collect();
+        assert!(!is_teaser_list(&format!(
+            r#"<html><body><div id="x"><p>{BLURB}</p><ul>{toc}</ul></div></body></html>"#
+        )));
+        // Headlines over long sections of text: a long-form page, not teasers.
+        let long: String = (0..4)
+            .map(|i| format!(r#"<h2><a href="/c{i}">A chapter heading with a link {i}</a></h2><p>{BLURB} {BLURB} {BLURB} {BLURB}</p><p>{BLURB} {BLURB} {BLURB} {BLURB}</p>"#))
+            .collect();
+        assert!(!is_teaser_list(&format!(
+            r#"<html><body><div id="x">{long}</div></body></html>"#
+        )));
     }
 }

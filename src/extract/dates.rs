@@ -288,6 +288,14 @@ static URL_DATE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("constant regex")
 });
 
+/// A day-first date in a URL path (`/29-10-2021/`, `/29/10/2021/`).
+static URL_DAY_FIRST: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"/(0?[1-9]|[12]\d|3[01])([/-])(0?[1-9]|1[0-2])([/-])((?:19|20)\d{2})(?:/|[-_]|\.html?|$)",
+    )
+    .expect("constant regex")
+});
+
 static RELATIVE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?ix)
         (?:il\s+y\s+a|vor|hace|há)\s+(\d+|une?|quelques|einem|einer|un|una)\s+(seconde|minute|min|heure|h|jour|semaine|mois|an|année|sekunde|minute|stunde|tag|tage|woche|monat|jahr|segundo|minuto|hora|día|dia|semana|mes|año)s?\b
@@ -529,9 +537,12 @@ fn cjk_at(s: &str) -> Option<(ParsedDate, usize)> {
     Some((ParsedDate::Day(date), c.get(0).map_or(0, |m| m.start())))
 }
 
-/// A date in a URL path (`/2016/11/28/`, `/20161128`, `-2016-11-28`); day only.
+/// A date in a URL path (`/2016/11/28/`, `/20161128`, `-2016-11-28`, and day first when
+/// unambiguous: `/29-10-2021/`, `/29/10/2021/`); day only.
 pub fn date_from_url(url: &str) -> Option<NaiveDate> {
-    let c = URL_DATE.captures(url)?;
+    let Some(c) = URL_DATE.captures(url) else {
+        return day_first_in_url(url);
+    };
     let (y, m, d) = if let Some(y) = c.get(1) {
         (y, c.get(2)?.as_str().parse().ok()?, c.get(3)?)
     } else if let Some(y) = c.get(4) {
@@ -540,6 +551,20 @@ pub fn date_from_url(url: &str) -> Option<NaiveDate> {
         (c.get(7)?, month_num(c.get(8)?.as_str())?, c.get(9)?)
     };
     NaiveDate::from_ymd_opt(y.as_str().parse().ok()?, m, d.as_str().parse().ok()?)
+}
+
+/// A day-first date in a URL, read only when no month-first reading exists (the first
+/// number is above 12): `/05-03-2021/` could be either and is not read.
+fn day_first_in_url(url: &str) -> Option<NaiveDate> {
+    URL_DAY_FIRST.captures_iter(url).find_map(|c| {
+        let day: u32 = c.get(1)?.as_str().parse().ok()?;
+        let month: u32 = c.get(3)?.as_str().parse().ok()?;
+        let year: i32 = c.get(5)?.as_str().parse().ok()?;
+        let same_separator = c.get(2)?.as_str() == c.get(4)?.as_str();
+        (same_separator && day > 12)
+            .then(|| NaiveDate::from_ymd_opt(year, month, day))
+            .flatten()
+    })
 }
 
 /// A relative date ("il y a 3 jours", "3 jours ago", "2 hours ago", "hier", "yesterday")
@@ -698,6 +723,29 @@ mod tests {
         assert_eq!(d("12 de ago de 2020"), "2020-08-12");
         assert_eq!(d("20190304"), "2019-03-04");
         assert_eq!(d("20191304"), "");
+    }
+
+    #[test]
+    fn day_first_url_dates_only_when_unambiguous() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        assert_eq!(
+            date_from_url("https://x.test/a/29-10-2021/slug"),
+            day(2021, 10, 29)
+        );
+        assert_eq!(
+            date_from_url("https://x.test/29/10/2021/slug"),
+            day(2021, 10, 29)
+        );
+        assert_eq!(
+            date_from_url("https://x.test/news/13-1-2020.html"),
+            day(2020, 1, 13)
+        );
+        // Either reading is a date: not read.
+        assert_eq!(date_from_url("https://x.test/a/05-03-2021/slug"), None);
+        // Month first, mixed separators, no valid day: not read.
+        assert_eq!(date_from_url("https://x.test/a/10-29-2021/slug"), None);
+        assert_eq!(date_from_url("https://x.test/a/29-10/2021/slug"), None);
+        assert_eq!(date_from_url("https://x.test/a/31-02-2021/slug"), None);
     }
 
     #[test]

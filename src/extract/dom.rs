@@ -515,6 +515,35 @@ pub fn is_block(tag: &str) -> bool {
     )
 }
 
+/// Tags whose content is never text of the page.
+pub fn ignored_tag(tag: &str) -> bool {
+    matches!(
+        tag,
+        "script"
+            | "style"
+            | "noscript"
+            | "template"
+            | "svg"
+            | "math"
+            | "iframe"
+            | "object"
+            | "embed"
+            | "canvas"
+            | "button"
+            | "select"
+            | "textarea"
+            | "input"
+            | "head"
+            | "video"
+            | "audio"
+            | "picture"
+            | "dialog"
+            | "title"
+            | "rt"
+            | "rp"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::html::parse;

@@ -215,7 +215,9 @@ const KEYWORDS: &[(&str, u32)] = &[
     ("aside", SOFT),
     ("card", SOFT),
     ("slide", SOFT),
-    ("carousel", SOFT),
+    // Picture carousels and slideshows (a slideshow's own `…-content` is the article's).
+    ("carousel", HARD),
+    ("slideshow", HARD),
     ("video", SOFT),
     ("photo", SOFT),
     ("image", SOFT),

@@ -18,6 +18,7 @@ mod html;
 mod kind;
 mod links;
 mod meta;
+mod teasers;
 mod title;
 
 pub use dates::{FRENCH_MONTHS, ParsedDate, french_date, parse_date};
@@ -25,7 +26,7 @@ pub use dom::CssSelector;
 pub use links::is_related_label;
 
 /// Elements nested deeper than this are flattened while parsing (see `html::parse`).
-const MAX_NESTING: usize = 512;
+pub(crate) const MAX_NESTING: usize = 512;
 
 /// Links read from one page by [`analyze`] (the crawl's policy may pass its own bound to
 /// [`analyze_with_limit`]).
@@ -40,8 +41,20 @@ pub struct PageInput<'a> {
     pub body: &'a [u8],
     /// The `Content-Type` response header, if any (for its charset).
     pub content_type: Option<&'a str>,
-    /// When the page was fetched (for relative dates, flagged as such).
+    /// When the page was fetched (for relative dates, flagged as such), or
+    /// [`PageInput::UNKNOWN_FETCH_TIME`] for a saved page fetched at a time not known.
     pub fetched_at: DateTime<Utc>,
+}
+
+impl PageInput<'_> {
+    /// `fetched_at` of a saved page whose fetch time is not known: relative dates ("2 days
+    /// ago", "il y a 3 heures") are then refused rather than read against the present.
+    pub const UNKNOWN_FETCH_TIME: DateTime<Utc> = DateTime::<Utc>::MIN_UTC;
+
+    /// When the page was fetched, if known.
+    pub fn fetch_time(&self) -> Option<DateTime<Utc>> {
+        (self.fetched_at != Self::UNKNOWN_FETCH_TIME).then_some(self.fetched_at)
+    }
 }
 
 /// Compiled CSS selectors of a site profile.

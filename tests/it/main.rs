@@ -16,6 +16,7 @@ mod crawl;
 mod crawl_postgres;
 mod demo;
 mod export_methods;
+mod extract_classes;
 mod extract_cms;
 mod extract_dates;
 mod extract_pages;

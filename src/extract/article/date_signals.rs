@@ -11,9 +11,10 @@ use super::super::dom::CssSelector;
 use super::super::hints;
 use super::Context;
 
-/// True unless the date is after the day the page was fetched.
+/// True unless the date is after the day the page was fetched (today when not known).
 pub(super) fn not_future(cx: &Context<'_, '_>, date: &ParsedDate) -> bool {
-    date.day() <= cx.page.fetched_at.date_naive() + chrono::Duration::days(1)
+    let fetched = cx.page.fetch_time().unwrap_or_else(chrono::Utc::now);
+    date.day() <= fetched.date_naive() + chrono::Duration::days(1)
 }
 
 /// Meta tags of the publication date, most trusted first.

@@ -71,7 +71,8 @@ impl<'a, 'b> Context<'a, 'b> {
         meta: &'b Meta,
         profile: Option<&'b ProfileSelectors>,
     ) -> Self {
-        let measures = Measures::new(dom);
+        let mut measures = Measures::new(dom);
+        measures.site = page.url.host_str().map(super::teasers::site_of);
         let noise = noise_flags(dom, &measures);
         let month_first = meta
             .language()

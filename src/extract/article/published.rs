@@ -305,7 +305,11 @@ fn relative_date(cx: &Context<'_, '_>) -> Option<ParsedDate> {
         if t.chars().count() > 100 {
             continue;
         }
-        if let Some(d) = dates::parse_relative(&t, cx.page.fetched_at) {
+        if let Some(d) = cx
+            .page
+            .fetch_time()
+            .and_then(|now| dates::parse_relative(&t, now))
+        {
             return Some(d);
         }
     }

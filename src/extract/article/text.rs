@@ -48,6 +48,13 @@ pub(super) fn body(cx: &Context<'_, '_>, title: Option<&str>, related: &[usize])
             heading: None,
         };
     }
+    if let Some((container, text)) = template_body(cx) {
+        return Body {
+            text: Some((text, "template")),
+            roots: vec![container],
+            heading: main_heading(cx, title, &[container]),
+        };
+    }
     let roots = body::find_roots(dom, &cx.measures, related);
     let mut text = body::emit(dom, &cx.measures, &roots, related, GENERIC_CLEANING);
     if text.chars().count() < MIN_GENERIC_CHARS
@@ -109,4 +116,63 @@ fn json_ld_body(cx: &Context<'_, '_>, shown: &str) -> Option<String> {
         .filter(|p| !p.is_empty())
         .collect();
     Some(paragraphs.join("\n\n"))
+}
+
+/// Templates larger than this are not read.
+const MAX_TEMPLATE_BYTES: usize = 1 << 20;
+
+/// The article body a blog theme ships as an HTML template: an `itemprop="articleBody"` or
+/// `post-body` container whose only content is a `<script type="text/template">`, the
+/// page's script filling it in. The template's markup is parsed (never run) and cleaned as
+/// the generic path cleans a page; returns the container and the text.
+fn template_body(cx: &Context<'_, '_>) -> Option<(usize, String)> {
+    let dom = cx.dom;
+    let container = (0..dom.nodes.len()).find(|&i| {
+        let n = &dom.nodes[i];
+        n.is_elem()
+            && (n.itemprop.split_whitespace().any(|t| t == "articleBody")
+                || n.class
+                    .split_whitespace()
+                    .any(|c| c.eq_ignore_ascii_case("post-body")))
+    })?;
+    let end = dom.nodes[container].end;
+    let mut template = None;
+    let mut j = container + 1;
+    while j < end {
+        let n = &dom.nodes[j];
+        if n.tag == "script" {
+            let is_template = n
+                .attr("type")
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case("text/template"));
+            if !is_template || template.is_some() {
+                return None;
+            }
+            template = Some(j);
+            j = n.end.max(j + 1);
+            continue;
+        }
+        // Any other text in the container: the page shows the body itself.
+        if !n.is_elem() && !n.text.trim().is_empty() {
+            return None;
+        }
+        j += 1;
+    }
+    let t = template?;
+    let markup: String = dom.nodes[t + 1..dom.nodes[t].end]
+        .iter()
+        .map(|n| n.text)
+        .collect();
+    // A skeleton to fill in (`{{body}}`, `<%= text %>`) is no article.
+    if markup.len() > MAX_TEMPLATE_BYTES
+        || ["{{", "{%", "<%", "${"].iter().any(|p| markup.contains(p))
+    {
+        return None;
+    }
+    let doc = super::super::html::parse(markup.as_str().into(), super::super::MAX_NESTING);
+    let inner = super::super::dom::Dom::new(&doc);
+    let mut measures = body::Measures::new(&inner);
+    measures.site = cx.measures.site.clone();
+    let root = inner.nodes.iter().position(|n| n.tag == "body")?;
+    let text = body::emit(&inner, &measures, &[root], &[], GENERIC_CLEANING);
+    (!text.is_empty()).then_some((container, text))
 }

@@ -7,7 +7,7 @@
 //!
 //! The result is a [`Doc`]: nodes in document order (pre-order), each with its parent and
 //! the end of its subtree, so that a subtree is an index range. The content of scripts
-//! (except JSON-LD), styles, inline SVG/MathML, `<noscript>` and comments is skipped while
+//! (except JSON-LD and `text/template`), styles, inline SVG/MathML, `<noscript>` and comments is skipped while
 //! lexing: most of a page's bytes and none of its text; an unclosed `<svg>` or `<math>`
 //! ends where a browser's would (at an HTML tag such as `<p>`, see `foreign`). Nesting is capped (deeper open tags
 //! are dropped, their text kept), so no input makes the parser slow or deep.
@@ -138,7 +138,7 @@ enum Raw {
     None,
     /// Content dropped (`<style>`, `<script>` other than JSON-LD, …).
     Skip,
-    /// Content kept as one text node, no character references (`<script>` JSON-LD).
+    /// Content kept as one text node, no character references (`<script>` JSON-LD, templates).
     Keep,
     /// Content kept, character references decoded (`<title>`, `<textarea>`).
     Rcdata,
@@ -567,6 +567,14 @@ impl<'s> Builder<'s> {
         b.len()
     }
 
+    /// Scripts whose text is kept: JSON-LD, HTML templates (read as markup, never run).
+    fn script_text_kept(&self, attrs: (u32, u32)) -> bool {
+        self.attr_value(attrs, "type").is_some_and(|t| {
+            let t = t.trim().to_ascii_lowercase();
+            t.contains("ld+json") || t == "text/template"
+        })
+    }
+
     fn attr_value(&self, range: (u32, u32), name: &str) -> Option<&str> {
         self.attrs[range.0 as usize..range.1 as usize]
             .iter()
@@ -602,12 +610,8 @@ impl<'s> Builder<'s> {
         let name = std::str::from_utf8(&buf[..len]).unwrap_or("");
         let k = classify(name);
         let raw = match name {
-            "script" => {
-                let ld = self
-                    .attr_value(attrs, "type")
-                    .is_some_and(|t| t.to_ascii_lowercase().contains("ld+json"));
-                if ld { Raw::Keep } else { Raw::Skip }
-            }
+            "script" if self.script_text_kept(attrs) => Raw::Keep,
+            "script" => Raw::Skip,
             "style" | "xmp" | "iframe" | "noembed" | "noframes" | "noscript" => Raw::Skip,
             "svg" | "math" if !self_closing => Raw::Skip,
             "title" | "textarea" => Raw::Rcdata,
