@@ -794,7 +794,12 @@ mod tests {
         }
         let matcher = RobotstxtMatcher::new(body.as_bytes(), &url("https://news.test/robots.txt"));
         let reduced = matcher.reduced_for(product_token(UA));
-        assert!(reduced.len() < 200, "{} bytes kept of {}", reduced.len(), body.len());
+        assert!(
+            reduced.len() < 200,
+            "{} bytes kept of {}",
+            reduced.len(),
+            body.len()
+        );
         assert!(matcher.is_allowed(UA, &url("https://news.test/section-7/a")));
         assert!(!matcher.is_allowed(UA, &url("https://news.test/private/a")));
         assert!(!matcher.is_allowed("bot7", &url("https://news.test/section-7/a")));
@@ -807,6 +812,9 @@ mod tests {
         }
         let r = rules(&body);
         assert!(r.is_allowed(UA, &url("https://news.test/article-1.html")));
-        assert!(!r.is_allowed(UA, &url(&format!("https://news.test/section-{}/x/page", i - 1))));
+        assert!(!r.is_allowed(
+            UA,
+            &url(&format!("https://news.test/section-{}/x/page", i - 1))
+        ));
     }
 }
