@@ -270,9 +270,9 @@ pub struct Scan {
     pending: Option<Item>,
     magic: &'static [u8],
     file_len: u64,
-    /// Where a zstd file's dictionary frame says it ends and where it really ends, when
-    /// the two differ (the size in its header damaged).
-    dictionary_frame_damage: Option<(u64, u64)>,
+    /// Where a zstd file's dictionary frame says it ends, and where it really ends when
+    /// its compressed dictionary tells (`None` when that is damaged too).
+    dictionary_frame: Option<(u64, Option<u64>)>,
 }
 
 impl Scan {
@@ -304,9 +304,7 @@ impl Scan {
             pending: None,
             magic,
             file_len,
-            dictionary_frame_damage: crate::warc::dictionary_frame_sizes(path).and_then(
-                |(claimed, own)| own.filter(|&own| own != claimed).map(|own| (claimed, own)),
-            ),
+            dictionary_frame: crate::warc::dictionary_frame_sizes(path),
         })
     }
 
@@ -449,10 +447,13 @@ impl Iterator for Scan {
                 self.reader = None;
                 // Damage where a damaged dictionary frame header says the frame ends: the
                 // reader landed beside the first frame, which begins where the frame
-                // really ends. The damage is the frame's (offset 0).
-                let (offset, from) = match self.dictionary_frame_damage {
-                    Some((claimed, own)) if claimed == offset => (0, own - 1),
-                    _ => (offset, offset),
+                // really ends, or, when the compressed dictionary is damaged too, at the
+                // first record after the dictionary's own magic (maybe before the end
+                // the header claims). The damage is then the frame's (offset 0).
+                let from = match self.dictionary_frame {
+                    Some((claimed, Some(own))) if claimed == offset && own != claimed => own - 1,
+                    Some((claimed, None)) if claimed == offset => 11,
+                    _ => offset,
                 };
                 let resumed_at = match self.resync(from, dict) {
                     Some((r, item)) => {
@@ -465,6 +466,11 @@ impl Iterator for Scan {
                         at
                     }
                     None => None,
+                };
+                let offset = match (self.dictionary_frame, resumed_at) {
+                    (Some((claimed, Some(own))), _) if claimed == offset && own != claimed => 0,
+                    (Some((claimed, None)), Some(at)) if claimed == offset && at < claimed => 0,
+                    _ => offset,
                 };
                 Some(Item::Damage {
                     offset,

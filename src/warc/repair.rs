@@ -247,8 +247,11 @@ pub(crate) fn layout(path: &Path) -> Result<Layout, WarcError> {
     let mut out = Layout::default();
     // End of the last complete frame/member, and whether one record shares it.
     let mut clean_end = first_unit(path)?;
-    let size_damage = super::dictionary_frame_sizes(path)
+    let frame_sizes = super::dictionary_frame_sizes(path);
+    let size_damage = frame_sizes
         .and_then(|(claimed, own)| own.filter(|&own| own != claimed).map(|own| (claimed, own)));
+    // The compressed dictionary damaged too: where the frame ends is not known from it.
+    let size_unknown = matches!(frame_sizes, Some((_, None)));
     for item in scan {
         match item {
             crate::read::Item::Record {
@@ -285,6 +288,17 @@ pub(crate) fn layout(path: &Path) -> Result<Layout, WarcError> {
                 if at > own {
                     out.middles.push((own, at, message));
                 }
+                clean_end = at;
+            }
+            crate::read::Item::Damage {
+                offset: 0,
+                resumed_at: Some(at),
+                ..
+            } if out.records.is_empty() && size_unknown && at < clean_end => {
+                // The size in the header claims an end past the first record, and the
+                // compressed dictionary cannot tell its own: the frame ends at that
+                // record (the dictionary's copy reads it).
+                out.dictionary_frame_end = Some(at);
                 clean_end = at;
             }
             crate::read::Item::Damage {

@@ -376,3 +376,34 @@ fn a_cleared_checksum_flag_loses_no_later_record() {
         }
     }
 }
+
+/// Found by the `repair_open` fuzz target: the size in the dictionary frame's header
+/// **and** its compressed dictionary both damaged, the size now past the first record.
+/// The frame's own end is not known from the dictionary; the first record after the
+/// dictionary's magic is where it ends (the archive's copy of the dictionary reads the
+/// records): every record is kept and that size written back.
+#[test]
+fn a_damaged_dictionary_frame_size_and_dictionary_lose_no_record() {
+    let s = sample(Compression::Zstd, 20);
+    let d = s.dict.as_ref().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let copy = crate::warc::dictionary_copy_path(dir.path(), d.id());
+    std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+    std::fs::write(&copy, d.as_bytes()).unwrap();
+    let open = dir.path().join("both.warc.zst.open");
+    let mut bytes = s.bytes.clone();
+    let size = u32::from_le_bytes(bytes[4..8].try_into().unwrap());
+    bytes[4..8].copy_from_slice(&(size + 70).to_le_bytes());
+    bytes[12] ^= 0x08; // a reserved bit of the compressed dictionary's frame header
+    std::fs::write(&open, &bytes).unwrap();
+    let repair = repair_file(&open).expect("repaired");
+    let kept = kept_records(&repair);
+    for (offset, _, id) in &s.places {
+        assert!(
+            kept.contains(&(*offset, id.clone())),
+            "record at {offset} lost: {repair:?}"
+        );
+    }
+    let repaired = std::fs::read(&repair.file).unwrap();
+    assert_eq!(repaired[4..8], size.to_le_bytes(), "size written back");
+}
