@@ -91,6 +91,24 @@ fn kept_records(repair: &Repair) -> std::collections::HashSet<(u64, String)> {
     .collect()
 }
 
+/// Keeps a copy of `dict` in the archive folder `dir`, where the reader looks for it.
+fn keep_dictionary_copy(dir: &std::path::Path, dict: &crate::warc::Dictionary) {
+    let copy = crate::warc::dictionary_copy_path(dir, dict.id());
+    std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+    std::fs::write(&copy, dict.as_bytes()).unwrap();
+}
+
+/// Asserts that the repair kept every record of `places` at its offset.
+fn assert_kept(places: &[(u64, u64, String)], repair: &Repair, case: &str) {
+    let kept = kept_records(repair);
+    for (offset, _, id) in places {
+        assert!(
+            kept.contains(&(*offset, id.clone())),
+            "{case}: record at {offset} lost: {repair:?}"
+        );
+    }
+}
+
 /// Seeded damage: 1 to 3 byte flips (the first byte of the file, the dictionary
 /// frame included, as likely as any other), and in 3 rounds out of 10 a torn tail.
 /// Returns the damaged bytes and the offsets touched.
@@ -241,22 +259,18 @@ fn a_damaged_dictionary_frame_size_loses_no_record() {
     for (flip, with_copy) in [(0x0a_u8, true), (0x02, true), (0x40, true), (0x02, false)] {
         let dir = tempfile::tempdir().unwrap();
         if with_copy {
-            let copy = crate::warc::dictionary_copy_path(dir.path(), d.id());
-            std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
-            std::fs::write(&copy, d.as_bytes()).unwrap();
+            keep_dictionary_copy(dir.path(), d);
         }
         let open = dir.path().join("size.warc.zst.open");
         let mut bytes = s.bytes.clone();
         bytes[4] ^= flip;
         std::fs::write(&open, &bytes).unwrap();
         let repair = repair_file(&open).expect("repaired");
-        let kept = kept_records(&repair);
-        for (offset, _, id) in &s.places {
-            assert!(
-                kept.contains(&(*offset, id.clone())),
-                "flip {flip:#x} (copy: {with_copy}): record at {offset} lost: {repair:?}"
-            );
-        }
+        assert_kept(
+            &s.places,
+            &repair,
+            &format!("flip {flip:#x} (copy: {with_copy})"),
+        );
         assert_eq!(
             std::fs::read(&repair.file).unwrap(),
             s.bytes,
@@ -387,9 +401,7 @@ fn a_damaged_dictionary_frame_size_and_dictionary_lose_no_record() {
     let s = sample(Compression::Zstd, 20);
     let d = s.dict.as_ref().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let copy = crate::warc::dictionary_copy_path(dir.path(), d.id());
-    std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
-    std::fs::write(&copy, d.as_bytes()).unwrap();
+    keep_dictionary_copy(dir.path(), d);
     let open = dir.path().join("both.warc.zst.open");
     let mut bytes = s.bytes.clone();
     let size = u32::from_le_bytes(bytes[4..8].try_into().unwrap());
@@ -397,13 +409,7 @@ fn a_damaged_dictionary_frame_size_and_dictionary_lose_no_record() {
     bytes[12] ^= 0x08; // a reserved bit of the compressed dictionary's frame header
     std::fs::write(&open, &bytes).unwrap();
     let repair = repair_file(&open).expect("repaired");
-    let kept = kept_records(&repair);
-    for (offset, _, id) in &s.places {
-        assert!(
-            kept.contains(&(*offset, id.clone())),
-            "record at {offset} lost: {repair:?}"
-        );
-    }
+    assert_kept(&s.places, &repair, "size and dictionary damaged");
     let repaired = std::fs::read(&repair.file).unwrap();
     assert_eq!(repaired[4..8], size.to_le_bytes(), "size written back");
 }
