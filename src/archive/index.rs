@@ -5,22 +5,28 @@
 //!
 //! Indexing is incremental: `index.manifest.json` remembers the [`Stamp`] of every
 //! indexed file; [`super::scan::plan`] tells which files are new or changed; only those
-//! are read ([`super::scan::scan_records`], on all cores), their lines merged into the
-//! sorted files, which are replaced atomically (temporary file + rename). Files still
-//! being written (`.open`) are skipped.
+//! are read ([`super::scan::scan_rows`], on all cores), their lines sorted in bounded
+//! memory ([`super::spool`]: runs written beside the index past [`SPOOL_BUDGET`]) and
+//! merged into the sorted files, which are replaced atomically (temporary file +
+//! rename). Files still being written (`.open`) are skipped. Memory does not grow with
+//! the number of records indexed.
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
+use std::sync::Mutex;
 
 use serde::Serialize;
 
-use super::scan::{
-    CaptureKind, CaptureRow, FileScan, MetadataRow, Stamp, file_name, plan, scan_records,
-};
+use super::scan::{CaptureKind, CaptureRow, MetadataRow, Row, Stamp, file_name, plan, scan_rows};
+use super::spool::{Spool, replace_file};
 use crate::read::index::{CdxjEntry, INDEX_FILE, MANIFEST_FILE, METADATA_INDEX_FILE, cdx_key};
 use crate::read::{ReadError, io_err, par_map, timestamp14, warc_files};
+
+/// Bytes of new `index.cdxj` lines held in memory before a sorted run is written out
+/// (`metadata.cdxj` gets a quarter of it).
+pub const SPOOL_BUDGET: usize = 48 * 1024 * 1024;
 
 /// What [`index_archive`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -43,69 +49,6 @@ pub struct IndexReport {
     pub total_lines: u64,
     /// Files that could not be read to the end (records before the damage are indexed).
     pub errors: Vec<String>,
-}
-
-/// Writes `bytes` to `path` atomically (temporary file in the same folder + rename).
-fn replace_file(
-    path: &Path,
-    write: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
-) -> Result<(), ReadError> {
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    let res = (|| {
-        let file = File::create(&tmp)?;
-        let mut w = BufWriter::with_capacity(256 * 1024, file);
-        write(&mut w)?;
-        let file = w.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if res.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    res.map_err(io_err(path))
-}
-
-/// Merges the sorted `new` lines into the sorted index file `path`, dropping its lines
-/// whose `filename` is in `drop`. Returns the number of lines written.
-fn merge_into(path: &Path, new: &[String], drop: &HashSet<String>) -> Result<u64, ReadError> {
-    let old: Option<BufReader<File>> = match File::open(path) {
-        Ok(f) => Some(BufReader::with_capacity(256 * 1024, f)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(io_err(path)(e)),
-    };
-    let mut count = 0u64;
-    replace_file(path, |w| {
-        let mut new = new.iter().peekable();
-        if let Some(old) = old {
-            for line in old.lines() {
-                let line = line?;
-                if line.is_empty() {
-                    continue;
-                }
-                if !drop.is_empty()
-                    && !line.starts_with('!')
-                    && CdxjEntry::parse(&line).is_ok_and(|e| drop.contains(&e.filename))
-                {
-                    continue;
-                }
-                while let Some(n) = new.next_if(|n| n.as_str() < line.as_str()) {
-                    w.write_all(n.as_bytes())?;
-                    w.write_all(b"\n")?;
-                    count += 1;
-                }
-                w.write_all(line.as_bytes())?;
-                w.write_all(b"\n")?;
-                count += 1;
-            }
-        }
-        for n in new {
-            w.write_all(n.as_bytes())?;
-            w.write_all(b"\n")?;
-            count += 1;
-        }
-        Ok(())
-    })?;
-    Ok(count)
 }
 
 /// The lock file that keeps two indexers off the same folder.
@@ -199,39 +142,71 @@ pub fn metadata_entry(row: &MetadataRow, filename: &str) -> Option<CdxjEntry> {
     })
 }
 
-/// Lines of one WARC file.
+/// What indexing one WARC file found.
 #[derive(Default)]
 struct FileLines {
-    main: Vec<String>,
-    meta: Vec<String>,
     records: u64,
     error: Option<String>,
+    /// Writing a run out failed (a full disk): the index is left as it was.
+    spool_error: Option<ReadError>,
 }
 
-fn index_file(path: &Path) -> FileLines {
-    let scan: FileScan = scan_records(path);
-    let mut out = FileLines {
+/// Lines handed from a file's scan to the shared spools at a time (one lock per batch).
+const BATCH_LINES: usize = 4096;
+
+/// The two spools of an update, shared by the threads reading the files.
+struct Spools {
+    main: Mutex<Spool>,
+    meta: Mutex<Spool>,
+}
+
+impl Spools {
+    fn add(spool: &Mutex<Spool>, batch: &mut Vec<String>) -> Result<(), ReadError> {
+        let mut spool = spool
+            .lock()
+            .map_err(|_| ReadError::Output("index spool poisoned".into()))?;
+        spool.extend(batch.drain(..))
+    }
+}
+
+/// Reads one WARC file and hands its index lines to `spools`, a batch at a time.
+fn index_file(path: &Path, spools: &Spools) -> FileLines {
+    let name = file_name(path);
+    let mut main = Vec::with_capacity(BATCH_LINES);
+    let mut meta = Vec::new();
+    let mut spool_error = None;
+    let scan = scan_rows(path, |row| {
+        if spool_error.is_some() {
+            return;
+        }
+        // A record sharing its frame/member with others (a file compressed as one
+        // stream) is indexed by its place in the decoded bytes (`inner_offset`).
+        match row {
+            Row::Capture(c) => main.extend(capture_entry(&c, &name).map(|e| e.to_line())),
+            Row::Metadata(m) => meta.extend(metadata_entry(&m, &name).map(|e| e.to_line())),
+        }
+        let flushed = if main.len() >= BATCH_LINES {
+            Spools::add(&spools.main, &mut main)
+        } else if meta.len() >= BATCH_LINES {
+            Spools::add(&spools.meta, &mut meta)
+        } else {
+            Ok(())
+        };
+        spool_error = flushed.err();
+    });
+    if spool_error.is_none() {
+        spool_error = Spools::add(&spools.main, &mut main)
+            .and_then(|()| Spools::add(&spools.meta, &mut meta))
+            .err();
+    }
+    FileLines {
         records: scan.records,
-        ..FileLines::default()
-    };
-    if let Some(d) = scan.damaged.last() {
-        out.error = Some(format!("{}: {d} (run `glaneur verify`)", path.display()));
+        error: scan
+            .damaged
+            .last()
+            .map(|d| format!("{}: {d} (run `glaneur verify`)", path.display())),
+        spool_error,
     }
-    // A record sharing its frame/member with others (a file compressed as one stream)
-    // is indexed by its place in the decoded bytes (`inner_offset`).
-    for row in &scan.captures {
-        if let Some(e) = capture_entry(row, &scan.name) {
-            out.main.push(e.to_line());
-        }
-    }
-    for row in &scan.metadata {
-        if let Some(e) = metadata_entry(row, &scan.name) {
-            out.meta.push(e.to_line());
-        }
-    }
-    out.main.sort_unstable();
-    out.meta.sort_unstable();
-    out
 }
 
 fn load_manifest(dir: &Path) -> BTreeMap<String, Stamp> {
@@ -248,6 +223,11 @@ fn load_manifest(dir: &Path) -> BTreeMap<String, Stamp> {
 /// Another indexer at work on the same folder (holding the lock on `index.lock`) makes it
 /// fail with [`ReadError::Busy`].
 pub fn index_archive(dir: &Path) -> Result<IndexReport, ReadError> {
+    index_within(dir, SPOOL_BUDGET)
+}
+
+/// [`index_archive`] holding at most about `budget` bytes of new `index.cdxj` lines.
+fn index_within(dir: &Path, budget: usize) -> Result<IndexReport, ReadError> {
     let _lock = IndexLock::take(dir)?;
     let files = warc_files(dir)?;
     let manifest = load_manifest(dir);
@@ -278,24 +258,27 @@ pub fn index_archive(dir: &Path) -> Result<IndexReport, ReadError> {
     }
     let mut drop: HashSet<String> = plan.gone.iter().cloned().collect();
     drop.extend(plan.todo.iter().map(|p| file_name(p)));
-    let results = par_map(&plan.todo, |path| index_file(path));
-    let mut main = Vec::new();
-    let mut meta = Vec::new();
-    for r in results {
+    let spools = Spools {
+        main: Mutex::new(Spool::new(&index_path, budget)),
+        meta: Mutex::new(Spool::new(&meta_path, budget / 4)),
+    };
+    for r in par_map(&plan.todo, |path| index_file(path, &spools)) {
+        if let Some(e) = r.spool_error {
+            return Err(e);
+        }
         report.files_indexed += 1;
         report.records += r.records;
-        report.lines += r.main.len() as u64;
-        report.metadata_lines += r.meta.len() as u64;
-        main.extend(r.main);
-        meta.extend(r.meta);
         if let Some(e) = r.error {
             report.errors.push(e);
         }
     }
-    main.sort_unstable();
-    meta.sort_unstable();
-    report.total_lines = merge_into(&index_path, &main, &drop)?;
-    merge_into(&meta_path, &meta, &drop)?;
+    let poisoned = |_| ReadError::Output("index spool poisoned".into());
+    let main = spools.main.into_inner().map_err(poisoned)?;
+    let meta = spools.meta.into_inner().map_err(poisoned)?;
+    report.lines = main.pushed();
+    report.metadata_lines = meta.pushed();
+    report.total_lines = main.merge_into(&drop)?;
+    meta.merge_into(&drop)?;
     let stamps: BTreeMap<String, Stamp> = plan.stamps.into_iter().collect();
     let manifest_path = dir.join(MANIFEST_FILE);
     let json = serde_json::to_vec_pretty(&stamps).map_err(|e| ReadError::Output(e.to_string()))?;
@@ -307,4 +290,96 @@ fn count_lines(path: &Path) -> u64 {
     File::open(path)
         .map(|f| BufReader::new(f).lines().count() as u64)
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::warc::Record;
+
+    fn record(kind: &str, url: &str, i: usize, content_type: &str, block: &str) -> Vec<u8> {
+        Record {
+            version: "WARC/1.1".into(),
+            headers: vec![
+                ("WARC-Type".into(), kind.into()),
+                (
+                    "WARC-Record-ID".into(),
+                    format!("<urn:uuid:00000000-0000-4000-8000-{i:012}>"),
+                ),
+                (
+                    "WARC-Date".into(),
+                    format!("2024-05-01T08:{:02}:00Z", i % 60),
+                ),
+                ("WARC-Target-URI".into(), url.into()),
+                ("Content-Type".into(), content_type.into()),
+            ],
+            block: block.as_bytes().to_vec(),
+        }
+        .to_bytes()
+    }
+
+    /// A plain `.warc` file of `n` pages of `host`, each a response and a metadata record.
+    fn write_file(dir: &Path, name: &str, host: &str, n: usize) {
+        let mut bytes = Vec::new();
+        for i in 0..n {
+            let url = format!("http://{host}/{}/{i}.html", i % 7);
+            let page = format!("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<p>{i}</p>");
+            bytes.extend(record(
+                "response",
+                &url,
+                i,
+                "application/http;msgtype=response",
+                &page,
+            ));
+            bytes.extend(record("metadata", &url, i, "application/json", "{}"));
+        }
+        std::fs::write(dir.join(name), bytes).expect("WARC file written");
+    }
+
+    fn indexes(dir: &Path) -> (String, String) {
+        let read = |f: &str| std::fs::read_to_string(dir.join(f)).expect("index file");
+        (read(INDEX_FILE), read(METADATA_INDEX_FILE))
+    }
+
+    /// Built with sorted runs spilled at every batch, then updated with one more file
+    /// and one fewer, the index is the same as built in memory, and no run file is left.
+    #[test]
+    fn an_index_built_through_sorted_runs_is_the_one_built_in_memory() {
+        let small = tempfile::tempdir().expect("temp dir");
+        let large = tempfile::tempdir().expect("temp dir");
+        for dir in [small.path(), large.path()] {
+            write_file(dir, "a.warc", "b.test", 3000);
+            write_file(dir, "b.warc", "a.test", 5000);
+            write_file(dir, "c.warc", "c.test", 10);
+        }
+        let tiny = index_within(small.path(), 1).expect("indexed in runs");
+        let whole = index_within(large.path(), usize::MAX / 2).expect("indexed in memory");
+        assert_eq!(tiny, whole);
+        assert_eq!(tiny.lines, 8010);
+        assert_eq!(tiny.metadata_lines, 8010);
+        assert_eq!(tiny.total_lines, 8010);
+        assert_eq!(indexes(small.path()), indexes(large.path()));
+        let (main, _) = indexes(small.path());
+        let lines: Vec<&str> = main.lines().collect();
+        assert!(lines.windows(2).all(|w| w[0] <= w[1]), "sorted bytewise");
+
+        for dir in [small.path(), large.path()] {
+            write_file(dir, "d.warc", "d.test", 2000);
+            std::fs::remove_file(dir.join("c.warc")).expect("file removed");
+        }
+        let tiny = index_within(small.path(), 1).expect("updated in runs");
+        let whole = index_within(large.path(), usize::MAX / 2).expect("updated in memory");
+        assert_eq!(tiny, whole);
+        assert_eq!((tiny.files_indexed, tiny.files_removed), (1, 1));
+        assert_eq!(tiny.total_lines, 10_000);
+        assert_eq!(indexes(small.path()), indexes(large.path()));
+        let mut left: Vec<String> = std::fs::read_dir(small.path())
+            .expect("dir")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains(".tmp-"))
+            .collect();
+        left.sort();
+        assert!(left.is_empty(), "run files left: {left:?}");
+    }
 }

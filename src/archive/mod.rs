@@ -7,7 +7,8 @@
 //!   [`catalog::ArticleEntry`] per article with its versions);
 //! - [`filter`]: the one article filter (site, category, dates, words);
 //! - [`history`]: what the captures of a URL say (current or gone, canonical URL);
-//! - [`index`]: the writer side, the CDXJ index brought up to date from the scans;
+//! - [`index`]: the writer side, the CDXJ index brought up to date from the scans, in
+//!   bounded memory (`spool`: an external sort);
 //! - [`wp_rest`] and [`wp_posts`]: WordPress posts' own REST JSON, read by the scan and
 //!   joined to the articles (their modification date when the page shows none).
 //!
@@ -20,6 +21,7 @@ pub mod history;
 pub mod index;
 pub mod listing;
 pub mod scan;
+mod spool;
 pub mod wp_posts;
 pub mod wp_rest;
 

@@ -262,7 +262,7 @@ pub struct FileScan {
     /// Indexed metadata records (articles included), in file order.
     #[serde(default)]
     pub metadata: Vec<MetadataRow>,
-    /// Article records, in file order (empty for a [`scan_records`] scan).
+    /// Article records, in file order (empty for a [`scan_rows`] scan).
     pub articles: Vec<ArticleSummary>,
     /// Article records found (JSON `metadata` records), read or not.
     #[serde(default)]
@@ -357,16 +357,33 @@ impl FileScan {
 /// Reads every record of a WARC file once. `keep` is called with each article record
 /// read (with its body), for callers that need more than the summary.
 pub fn scan_file(path: &Path, keep: impl FnMut(ScannedArticle)) -> FileScan {
-    scan(path, true, keep)
+    scan(path, true, keep, None)
+}
+
+/// A row of the index, handed over by [`scan_rows`] as soon as its record is read.
+#[derive(Debug, Clone)]
+pub enum Row {
+    /// A capture record.
+    Capture(CaptureRow),
+    /// An indexed metadata record.
+    Metadata(MetadataRow),
 }
 
 /// [`scan_file`] without reading the articles (their JSON is not parsed: `articles` stays
-/// empty, `article_records` counts them): what the index and the statistics need.
-pub fn scan_records(path: &Path) -> FileScan {
-    scan(path, false, |_| {})
+/// empty, `article_records` counts them), handing each capture and indexed metadata row
+/// to `row` as it is read instead of keeping it (`captures` and `metadata` stay empty):
+/// what the index writer and the statistics need, in memory that does not grow with the
+/// number of records in the file.
+pub fn scan_rows(path: &Path, mut row: impl FnMut(Row)) -> FileScan {
+    scan(path, false, |_| {}, Some(&mut row))
 }
 
-fn scan(path: &Path, articles: bool, mut keep: impl FnMut(ScannedArticle)) -> FileScan {
+fn scan(
+    path: &Path,
+    articles: bool,
+    mut keep: impl FnMut(ScannedArticle),
+    mut rows: Option<&mut dyn FnMut(Row)>,
+) -> FileScan {
     let mut out = FileScan::empty(path);
     let scan = match Scan::open(path) {
         Ok(s) => s,
@@ -390,6 +407,10 @@ fn scan(path: &Path, articles: bool, mut keep: impl FnMut(ScannedArticle)) -> Fi
                 };
                 if let Some(a) = out.add(&record, place, articles) {
                     keep(a);
+                }
+                if let Some(rows) = rows.as_mut() {
+                    out.captures.drain(..).for_each(|c| rows(Row::Capture(c)));
+                    out.metadata.drain(..).for_each(|m| rows(Row::Metadata(m)));
                 }
             }
             Item::Damage {

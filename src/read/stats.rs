@@ -1,6 +1,7 @@
 //! Archive statistics: captures (response, revisit and resource records) by host,
 //! status, MIME type and day; bytes; first and last capture. Files are read in parallel,
-//! each once ([`crate::archive::scan::scan_records`]), and folded at once (bounded memory).
+//! each once ([`crate::archive::scan::scan_rows`]), each capture counted as it is read
+//! (memory bounded by the number of hosts, statuses, types and days, not of records).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -9,7 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{ReadError, par_map, warc_files};
-use crate::archive::scan::{CaptureKind, scan_records};
+use crate::archive::scan::{CaptureKind, CaptureRow, Row, scan_rows};
 
 /// Statistics of an archive folder.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -82,13 +83,45 @@ impl Stats {
     }
 }
 
+impl Stats {
+    /// Counts one capture.
+    fn add_capture(&mut self, c: &CaptureRow) {
+        self.captures += 1;
+        let host = url::Url::parse(&c.url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_else(|| "-".into());
+        add(&mut self.by_host, &host, 1);
+        let status = c.status.map_or_else(|| "-".into(), |s| s.to_string());
+        add(&mut self.by_status, &status, 1);
+        let mime = if c.kind == CaptureKind::Revisit {
+            self.revisits += 1;
+            "warc/revisit".to_string()
+        } else {
+            Some(c.mime_lower())
+                .filter(|m| !m.is_empty())
+                .unwrap_or_else(|| "unk".into())
+        };
+        add(&mut self.by_mime, &mime, 1);
+        add(&mut self.by_day, &c.date.format("%Y-%m-%d").to_string(), 1);
+        self.first_capture = Some(self.first_capture.map_or(c.date, |f| f.min(c.date)));
+        self.last_capture = Some(self.last_capture.map_or(c.date, |l| l.max(c.date)));
+    }
+}
+
+/// The statistics of one file, each capture counted as it is read.
 fn file_stats(path: &Path) -> Stats {
-    let scan = scan_records(path);
-    let mut s = Stats {
+    let mut s = Stats::default();
+    let scan = scan_rows(path, |row| {
+        if let Row::Capture(c) = row {
+            s.add_capture(&c);
+        }
+    });
+    Stats {
         files: 1,
         file_bytes: scan.stamp.size,
         records: scan.records,
-        by_record_type: scan.record_types.clone(),
+        by_record_type: scan.record_types,
         articles: scan.article_records,
         payload_bytes: scan.payload_bytes,
         damaged: scan
@@ -96,31 +129,8 @@ fn file_stats(path: &Path) -> Stats {
             .iter()
             .map(|d| format!("{}: {d}", path.display()))
             .collect(),
-        ..Default::default()
-    };
-    for c in &scan.captures {
-        s.captures += 1;
-        let host = url::Url::parse(&c.url)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_string))
-            .unwrap_or_else(|| "-".into());
-        add(&mut s.by_host, &host, 1);
-        let status = c.status.map_or_else(|| "-".into(), |s| s.to_string());
-        add(&mut s.by_status, &status, 1);
-        let mime = if c.kind == CaptureKind::Revisit {
-            s.revisits += 1;
-            "warc/revisit".to_string()
-        } else {
-            Some(c.mime_lower())
-                .filter(|m| !m.is_empty())
-                .unwrap_or_else(|| "unk".into())
-        };
-        add(&mut s.by_mime, &mime, 1);
-        add(&mut s.by_day, &c.date.format("%Y-%m-%d").to_string(), 1);
-        s.first_capture = Some(s.first_capture.map_or(c.date, |f| f.min(c.date)));
-        s.last_capture = Some(s.last_capture.map_or(c.date, |l| l.max(c.date)));
+        ..s
     }
-    s
 }
 
 /// Statistics of the closed WARC files of `dir`.

@@ -279,8 +279,37 @@ pub fn dictionary_frame_sizes(path: &Path) -> Option<(u64, Option<u64>)> {
         f.take(FRAME_PROBE - first).read_to_end(&mut content).ok()?;
         own = zstd_safe::find_frame_compressed_size(&content).ok();
     }
-    Some((claimed, own.map(|n| 8 + n as u64)))
+    // A damaged compressed dictionary can still parse as a frame of another length: an
+    // end is believed only where the next frame starts (or the file ends).
+    let own = own
+        .map(|n| 8 + n as u64)
+        .filter(|&end| end == claimed || frame_starts_at(path, end));
+    Some((claimed, own))
 }
+
+/// True when a zstd frame (or a skippable frame) starts at `at` in the file, or the file
+/// ends there.
+fn frame_starts_at(path: &Path, at: u64) -> bool {
+    use std::io::{Seek, SeekFrom};
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut magic = [0u8; 4];
+    if f.seek(SeekFrom::Start(at)).is_err() {
+        return false;
+    }
+    match f.read(&mut magic) {
+        Ok(0) => f.metadata().is_ok_and(|m| m.len() == at),
+        Ok(4) => {
+            let m = u32::from_le_bytes(magic);
+            m == ZSTD_FRAME_MAGIC || m & 0xFFFF_FFF0 == 0x184D_2A50
+        }
+        _ => false,
+    }
+}
+
+/// The magic number that opens every zstd frame.
+const ZSTD_FRAME_MAGIC: u32 = 0xFD2F_B528;
 
 /// How much of a file is read, at most, to find where its dictionary frame really ends
 /// (a compressed dictionary larger than this keeps the end its header says).
