@@ -9,15 +9,10 @@ use crate::support;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::http::Request;
 use glaneur::read::articles::{COLUMNS, METHOD_COLUMNS};
-use glaneur::serve::{App, ServeConfig, router};
 use support::{Page, TestServer, crawl, glaneur, settings};
-use tower::ServiceExt;
 
 const HOST: &str = "methodes.test";
 /// The page of a post that shows no date: its REST JSON gives it.
@@ -278,28 +273,7 @@ async fn parquet_has_one_method_column_per_field() {
 
 /// The URLs `serve` lists at `query`.
 async fn served(archive: &Path, state: &Path, query: &str) -> Vec<String> {
-    let app = App::open(&ServeConfig {
-        archive: archive.to_path_buf(),
-        state_dir: Some(state.to_path_buf()),
-        verify: false,
-    })
-    .expect("open");
-    let refresh = Arc::clone(&app);
-    tokio::task::spawn_blocking(move || refresh.refresh().expect("refresh"))
-        .await
-        .expect("refresh task");
-    let res = router(app)
-        .oneshot(
-            Request::get(format!("/api/articles?{query}"))
-                .body(Body::empty())
-                .expect("request"),
-        )
-        .await
-        .expect("answer");
-    let bytes = axum::body::to_bytes(res.into_body(), 16 << 20)
-        .await
-        .expect("body");
-    let v: serde_json::Value = serde_json::from_slice(&bytes).expect("JSON answer");
+    let v = support::serve_api(archive, state, &format!("/api/articles?{query}")).await;
     let mut urls: Vec<String> = v["items"]
         .as_array()
         .expect("items")

@@ -415,3 +415,31 @@ pub fn glaneur(args: &[&str]) -> std::process::Output {
         .output()
         .expect("run glaneur")
 }
+
+/// Opens `serve`'s app on `archive` (state in `state`), refreshes it once on a blocking
+/// thread, and answers one `GET` of `uri` with the JSON body it returns.
+pub async fn serve_api(archive: &Path, state: &Path, uri: &str) -> serde_json::Value {
+    use tower::ServiceExt;
+    let app = glaneur::serve::App::open(&glaneur::serve::ServeConfig {
+        archive: archive.to_path_buf(),
+        state_dir: Some(state.to_path_buf()),
+        verify: false,
+    })
+    .expect("open");
+    let refresh = Arc::clone(&app);
+    tokio::task::spawn_blocking(move || refresh.refresh().expect("refresh"))
+        .await
+        .expect("refresh task");
+    let res = glaneur::serve::router(app)
+        .oneshot(
+            axum::http::Request::get(uri)
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("answer");
+    let bytes = axum::body::to_bytes(res.into_body(), 16 << 20)
+        .await
+        .expect("body");
+    serde_json::from_slice(&bytes).expect("JSON answer")
+}

@@ -8,15 +8,10 @@
 use crate::support;
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::http::Request;
 use glaneur::archive::scan::article_id;
-use glaneur::serve::{App, ServeConfig, router};
 use support::{Page, TestServer, crawl, glaneur, response_uris, settings};
-use tower::ServiceExt;
 
 const HOST: &str = "wp.test";
 const PUBLISHED: &str = "2024-03-05T11:00:00+01:00";
@@ -162,25 +157,8 @@ async fn served_method(
     state: &std::path::Path,
     page: &str,
 ) -> (String, String) {
-    let app = App::open(&ServeConfig {
-        archive: archive.to_path_buf(),
-        state_dir: Some(state.to_path_buf()),
-        verify: false,
-    })
-    .expect("open");
-    let refresh = Arc::clone(&app);
-    tokio::task::spawn_blocking(move || refresh.refresh().expect("refresh"))
-        .await
-        .expect("refresh task");
     let uri = format!("/api/articles/{}", article_id(page));
-    let res = router(app)
-        .oneshot(Request::get(uri).body(Body::empty()).expect("request"))
-        .await
-        .expect("answer");
-    let bytes = axum::body::to_bytes(res.into_body(), 16 << 20)
-        .await
-        .expect("body");
-    let v: serde_json::Value = serde_json::from_slice(&bytes).expect("JSON answer");
+    let v = support::serve_api(archive, state, &uri).await;
     let article = &v["article"];
     (
         article["modified"].as_str().unwrap_or("").to_string(),
