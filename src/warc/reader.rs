@@ -749,8 +749,16 @@ pub fn zstd_dictionary(path: &Path) -> Result<Option<Vec<u8>>, WarcError> {
     }
     let Some(needed) = first_frame_dictionary_id(path)? else {
         // The records name no dictionary: the frame's content, if any, is a raw-content
-        // dictionary (or there is none).
-        return in_frame;
+        // dictionary (or there is none). Damaged, it is read as none: the records that
+        // need no dictionary still read (a file cut just after its warcinfo record), and
+        // any other is reported damaged on its own, never the whole file.
+        return match in_frame {
+            Err(e) => {
+                tracing::warn!("{}: {e}; reading on without a dictionary", path.display());
+                Ok(None)
+            }
+            found => found,
+        };
     };
     if let Ok(Some(dict)) = &in_frame
         && dictionary_id(dict) == Some(needed)

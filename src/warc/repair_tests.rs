@@ -247,6 +247,38 @@ fn a_file_cut_inside_its_dictionary_frame_is_set_aside() {
     assert_eq!(repair.records_kept, 0);
 }
 
+/// Found by the `repair_open` fuzz target: a damaged compressed dictionary in a file cut
+/// just after its first record, a record compressed without the dictionary (as the
+/// writer does the warcinfo record). No whole frame named the dictionary, so no copy
+/// could be chosen, and the damaged frame failed the whole repair. The frame is now read
+/// as no dictionary: the first record is kept.
+#[test]
+fn a_damaged_dictionary_before_a_record_that_needs_none_loses_no_record() {
+    use crate::wacz::encode::zstd_frame;
+    let s = sample(Compression::Zstd, 2);
+    let first = zstd_frame(&page_record(40), 3, None).unwrap();
+    for (cut, copy) in [(1, false), (3, false), (4, true)] {
+        let dir = tempfile::tempdir().unwrap();
+        if copy {
+            keep_dictionary_copy(dir.path(), s.dict.as_ref().unwrap());
+        }
+        let open = dir.path().join(format!("cut{cut}.warc.zst.open"));
+        let mut bytes = s.bytes[..s.dict_frame as usize].to_vec();
+        bytes[40] ^= 0xc3;
+        bytes.extend_from_slice(&first);
+        // The next record, cut `cut` bytes in (a dictionary record, as the writer's).
+        bytes.extend_from_slice(&s.bytes[s.places[0].0 as usize..][..cut]);
+        std::fs::write(&open, &bytes).unwrap();
+        let repair = repair_file(&open).expect("a damaged dictionary fails no repair");
+        let place = (
+            s.dict_frame,
+            first.len() as u64,
+            "<urn:uuid:00000000-0000-4000-8000-000000000040>".to_string(),
+        );
+        assert_kept(&[place], &repair, &format!("cut {cut}, copy {copy}"));
+    }
+}
+
 /// Found by the `repair_open` fuzz target: one bit flipped in the size of the
 /// dictionary frame sent the reader into the middle of the first record (or just
 /// before it), which the repair then moved aside though its bytes were intact. The
