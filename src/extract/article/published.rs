@@ -1,8 +1,9 @@
 //! The publication date: the profile's selector, JSON-LD, meta tags, microdata, `<time>`
 //! elements (not those labelled as updates), dates written in date-like elements, the date
 //! in the page's URL, relative dates near the title, a publication key in the page's
-//! inline scripts (`script_dates`), and last the most plausible visible date
-//! (`date_search`). UTC instants are shown in the publisher's time zone when the
+//! inline scripts (`script_dates`), the most plausible visible date (`date_search`),
+//! and last a single date in the article's own side column or a labelled info box
+//! (`date_aside`). UTC instants are shown in the publisher's time zone when the
 //! page gives it, and the publisher's day is kept apart.
 
 use chrono::NaiveDate;
@@ -14,7 +15,7 @@ use super::date_signals::{
     selector_date, text_date,
 };
 use super::{Context, Found};
-use super::{date_fallbacks, date_search, datelines, script_dates};
+use super::{date_aside, date_fallbacks, date_search, datelines, script_dates};
 
 /// A publication date as the article shows it.
 pub(super) struct Publication {
@@ -36,7 +37,7 @@ pub(super) fn publication(
     // day found by the generic sources.
     if matches!(
         how,
-        "time" | "attribute" | "text" | "label" | "dateline" | "search" | "title"
+        "time" | "attribute" | "text" | "label" | "dateline" | "search" | "aside" | "title"
     ) && let Some(url_day) = url_date(cx)
         && date.day() != url_day
     {
@@ -130,6 +131,13 @@ fn generic_published(cx: &Context<'_, '_>, body: Option<&str>) -> Option<Found<P
     }
     if let Some(d) = date_search::most_plausible(cx) {
         return Some((d, "search"));
+    }
+    // Side boxes: the article's own column, then a labelled date in an info box.
+    if let Some(d) = date_aside::own_column_date(cx) {
+        return Some((d, "aside"));
+    }
+    if let Some(d) = date_aside::info_box_date(cx) {
+        return Some((d, "aside"));
     }
     date_fallbacks::title_date(cx).map(|d| (d, "title"))
 }
