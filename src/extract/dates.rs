@@ -191,6 +191,40 @@ const MONTHS: &[(&str, u32)] = &[
     ("mär", 3),
     ("mrz", 3),
     ("mrt", 3),
+    // Italian and Portuguese abbreviations ("12 mag 2024", "5 out. 2023")
+    ("gen", 1),
+    ("mag", 5),
+    ("giu", 6),
+    ("lug", 7),
+    ("ott", 10),
+    ("set", 9),
+    ("out", 10),
+    // Danish, Swedish, Norwegian (the rest is written as in German or English)
+    ("marts", 3),
+    ("augusti", 8),
+    // Czech (genitive), Romanian
+    ("ledna", 1),
+    ("února", 2),
+    ("března", 3),
+    ("dubna", 4),
+    ("května", 5),
+    ("června", 6),
+    ("července", 7),
+    ("srpna", 8),
+    ("září", 9),
+    ("října", 10),
+    ("listopadu", 11),
+    ("prosince", 12),
+    ("ianuarie", 1),
+    ("februarie", 2),
+    ("martie", 3),
+    ("aprilie", 4),
+    ("iunie", 6),
+    ("iulie", 7),
+    ("septembrie", 9),
+    ("octombrie", 10),
+    ("noiembrie", 11),
+    ("decembrie", 12),
     // Russian and Polish (genitive, as written in dates), Turkish
     ("января", 1),
     ("февраля", 2),
@@ -252,7 +286,7 @@ static ISO: LazyLock<Regex> = LazyLock::new(|| {
 
 static DMY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?i)\b(\d{{1,2}})(?:er|st|nd|rd|th|º|\.)?,?\s*(?:de\s+|of\s+)?({})\.?,?\s*(?:de\s+)?(\d{{4}})\b",
+        r"(?i)\b(\d{{1,2}})(?:er|st|nd|rd|th|º|°|\.)?,?(?:\s*|-)(?:de\s+|of\s+)?({})\.?,?(?:\s*|-)(?:de\s+)?(\d{{4}})\b",
         month_alt()
     ))
     .expect("constant regex")
@@ -266,10 +300,13 @@ static MDY: LazyLock<Regex> = LazyLock::new(|| {
     .expect("constant regex")
 });
 
-/// `dd/mm/yyyy`, `dd.mm.yyyy`, `dd-mm-yyyy` (one separator throughout), and `dd.mm.yy`.
+/// `dd/mm/yyyy`, `dd.mm.yyyy`, `dd-mm-yyyy` (one separator throughout), `dd.mm.yy`, and
+/// the German spaced form `5. 3. 2024` (a space after both dots, a four-digit year).
 static NUMERIC: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(\d{1,2})([/.\-])(\d{1,2})([/.\-])(\d{4}|\d{2})(?:$|[^\d.]|\.(?:$|\D))")
-        .expect("constant regex")
+    Regex::new(
+        r"\b(\d{1,2})([/.\-])(\d{1,2})([/.\-])(\d{4}|\d{2})(?:$|[^\d.]|\.(?:$|\D))|\b(\d{1,2})\. (\d{1,2})\. (\d{4})(?:$|[^\d.]|\.(?:$|\D))",
+    )
+    .expect("constant regex")
 });
 
 /// Year, month and day written with the CJK units (`2021年4月8日`, `2021년 4월 8일`).
@@ -473,16 +510,33 @@ fn may_hold_date(s: &str) -> bool {
 /// Dutch short form), read in this century unless that would be more than a year ahead.
 fn numeric_at(s: &str, month_first: bool) -> Option<(ParsedDate, usize)> {
     for c in NUMERIC.captures_iter(s) {
-        if c[2] != c[4] {
-            continue;
-        }
-        let (Ok(a), Ok(b)) = (c[1].parse::<u32>(), c[3].parse::<u32>()) else {
+        // The spaced form: groups 6 to 8, read as the dotted one.
+        let spaced = c.get(6).is_some();
+        let (a, sep1, b, sep2, year) = if spaced {
+            (c.get(6), ".", c.get(7), ".", c.get(8))
+        } else {
+            (
+                c.get(1),
+                c.get(2).map_or("", |m| m.as_str()),
+                c.get(3),
+                c.get(4).map_or("", |m| m.as_str()),
+                c.get(5),
+            )
+        };
+        let (Some(a), Some(b), Some(year)) = (a, b, year) else {
             continue;
         };
-        let year = &c[5];
+        if sep1 != sep2 {
+            continue;
+        }
+        let (Ok(a), Ok(b)) = (a.as_str().parse::<u32>(), b.as_str().parse::<u32>()) else {
+            continue;
+        };
+        let end = year.end();
+        let year = year.as_str();
         let y: i32 = match year.len() {
             4 => year.parse().ok()?,
-            _ if &c[2] == "." => {
+            _ if sep1 == "." => {
                 let yy: i32 = year.parse().ok()?;
                 let this = Utc::now().year() % 100;
                 if yy <= this + 1 { 2000 + yy } else { 1900 + yy }
@@ -499,7 +553,6 @@ fn numeric_at(s: &str, month_first: bool) -> Option<(ParsedDate, usize)> {
         let Some(date) = NaiveDate::from_ymd_opt(y, m, d) else {
             continue;
         };
-        let end = c.get(5).map_or(0, |m| m.end());
         let pd = build(date, time_after(&s[end..]), None);
         if pd.plausible() {
             return Some((pd, c.get(0).map_or(0, |m| m.start())));
@@ -698,6 +751,10 @@ mod tests {
         assert_eq!(t("5/10/23", false), "");
         assert_eq!(t("version 3.1.19.2", false), "");
         assert_eq!(t("2021年4月8日", false), "2021-04-08");
+        // The German spaced form, four-digit years only.
+        assert_eq!(t("Datum: 5. 3. 2024", false), "2024-03-05");
+        assert_eq!(t("5. 3. 2024 um 14:30", false), "2024-03-05T14:30:00");
+        assert_eq!(t("Kapitel 5. 3. 24", false), "");
         assert_eq!(t("2021년 4월 8일", false), "2021-04-08");
     }
 
@@ -721,6 +778,19 @@ mod tests {
         assert_eq!(d("3 października 2020"), "2020-10-03");
         assert_eq!(d("14 Şubat 2022"), "2022-02-14");
         assert_eq!(d("12 de ago de 2020"), "2020-08-12");
+        assert_eq!(d("12 mag 2024"), "2024-05-12");
+        assert_eq!(d("3 ott. 2023"), "2023-10-03");
+        assert_eq!(d("5 out 2023"), "2023-10-05");
+        assert_eq!(d("1° settembre 2022"), "2022-09-01");
+        assert_eq!(d("5 mei 2024"), "2024-05-05");
+        assert_eq!(d("05-Mar-2024"), "2024-03-05");
+        assert_eq!(d("5 augusti 2023"), "2023-08-05");
+        assert_eq!(d("5. března 2023"), "2023-03-05");
+        assert_eq!(d("5 martie 2023"), "2023-03-05");
+        assert_eq!(d("12. März 2024"), "2024-03-12");
+        assert_eq!(d("3 de marzo de 2024"), "2024-03-03");
+        assert_eq!(d("March 5th, 2024"), "2024-03-05");
+        assert_eq!(d("05.03.2024 um 14:30"), "2024-03-05T14:30:00");
         assert_eq!(d("20190304"), "2019-03-04");
         assert_eq!(d("20191304"), "");
     }

@@ -1,6 +1,6 @@
 //! Weaker evidence of the publication date, each tried only when the stronger sources
 //! (`published`) found nothing: dates kept in attributes (`<abbr class="published"
-//! title="…">`, `data-timestamp`, `data-published`), a date right after a publication
+//! title="…">`, the `title` of a date-like element, `data-timestamp`, `data-published`), a date right after a publication
 //! label in a longer line ("This entry was posted on …", "Article publié le …", "Dieser
 //! Beitrag wurde am … veröffentlicht"), and last a date written in the title.
 
@@ -76,6 +76,19 @@ pub(super) fn attribute_date(cx: &Context<'_, '_>) -> Option<ParsedDate> {
             return Some(d);
         }
         let hinted = cx.measures.hint[i] & hints::DATE != 0;
+        // The full date in the `title` of a date-like element or a `<time>` whose text
+        // is relative or partial (`<span class="date" title="5 March 2024">2 days
+        // ago</span>`): a day with its year, not a bare year.
+        if (hinted || n.tag == "time")
+            && n.end - i <= 4
+            && let Some(d) = n
+                .attr("title")
+                .filter(|t| t.chars().count() <= 60)
+                .and_then(|t| dates::find_date_in_text(t, cx.month_first))
+                .filter(|d| plausible(cx, d))
+        {
+            return Some(d);
+        }
         for (name, value) in n.attrs() {
             let name = name.to_ascii_lowercase();
             let Some(rest) = name.strip_prefix("data-") else {
@@ -122,7 +135,8 @@ pub(super) fn labelled_date(cx: &Context<'_, '_>) -> Option<ParsedDate> {
         if let Some(d) = date_after_label(&text, cx.month_first).filter(|d| plausible(cx, d)) {
             return Some(d);
         }
-        if let Some(d) = date_after_sibling_label(cx, i, &text).filter(|d| plausible(cx, d)) {
+        if let Some(d) = date_after_sibling_label(cx, i, &text, false).filter(|d| plausible(cx, d))
+        {
             return Some(d);
         }
     }
@@ -131,7 +145,13 @@ pub(super) fn labelled_date(cx: &Context<'_, '_>) -> Option<ParsedDate> {
 
 /// An element that is only a publication label ("Mise en ligne", "Publié le", "Datum"),
 /// then the date as the next element's text (`<p>Mise en ligne</p><p>23 mai 2019</p>`).
-fn date_after_sibling_label(cx: &Context<'_, '_>, i: usize, text: &str) -> Option<ParsedDate> {
+/// `in_noise`: the next element may lie in a noisy area (not a link, though).
+pub(super) fn date_after_sibling_label(
+    cx: &Context<'_, '_>,
+    i: usize,
+    text: &str,
+    in_noise: bool,
+) -> Option<ParsedDate> {
     if text.chars().count() > MAX_LABEL_CHARS || !is_label_only(text) {
         return None;
     }
@@ -143,7 +163,10 @@ fn date_after_sibling_label(cx: &Context<'_, '_>, i: usize, text: &str) -> Optio
     let next = (dom.nodes[i].end..dom.nodes.len().min(dom.nodes[i].end + 8))
         .take_while(|&j| dom.nodes[j].parent == parent || dom.contains(parent, j))
         .find(|&j| dom.nodes[j].parent == parent && dom.nodes[j].is_elem())?;
-    if dom.nodes[next].end - next > MAX_LINE_NODES || cx.noise[next] {
+    if dom.nodes[next].end - next > MAX_LINE_NODES
+        || (cx.noise[next] && !in_noise)
+        || (in_noise && (next..dom.nodes[next].end).any(|j| dom.nodes[j].tag == "a"))
+    {
         return None;
     }
     let value = dom.text(next);

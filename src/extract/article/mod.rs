@@ -14,6 +14,7 @@
 
 mod authors;
 mod category;
+mod date_aside;
 mod date_fallbacks;
 mod date_search;
 mod date_signals;

@@ -1,11 +1,12 @@
 //! The publication date: the profile's selector, JSON-LD, meta tags, microdata, `<time>`
 //! elements (not those labelled as updates), dates written in date-like elements, the date
 //! in the page's URL, relative dates near the title, a publication key in the page's
-//! inline scripts (`script_dates`), and last the most plausible visible date
-//! (`date_search`). UTC instants are shown in the publisher's time zone when the
+//! inline scripts (`script_dates`), the most plausible visible date (`date_search`),
+//! and last a single date in the article's own side column or a labelled info box
+//! (`date_aside`). UTC instants are shown in the publisher's time zone when the
 //! page gives it, and the publisher's day is kept apart.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use super::super::dates::{self, ParsedDate, parse_date};
 use super::super::hints;
@@ -14,7 +15,7 @@ use super::date_signals::{
     selector_date, text_date,
 };
 use super::{Context, Found};
-use super::{date_fallbacks, date_search, datelines, script_dates};
+use super::{date_aside, date_fallbacks, date_search, datelines, script_dates};
 
 /// A publication date as the article shows it.
 pub(super) struct Publication {
@@ -36,7 +37,7 @@ pub(super) fn publication(
     // day found by the generic sources.
     if matches!(
         how,
-        "time" | "attribute" | "text" | "label" | "dateline" | "search" | "title"
+        "time" | "attribute" | "text" | "label" | "dateline" | "search" | "aside" | "title"
     ) && let Some(url_day) = url_date(cx)
         && date.day() != url_day
     {
@@ -100,6 +101,9 @@ fn generic_published(cx: &Context<'_, '_>, body: Option<&str>) -> Option<Found<P
             return Some((d, "itemprop"));
         }
     }
+    if let Some(d) = other_publication_meta(cx) {
+        return Some((d, "meta"));
+    }
     if let Some(d) = time_element(cx) {
         return Some((d, "time"));
     }
@@ -131,7 +135,63 @@ fn generic_published(cx: &Context<'_, '_>, body: Option<&str>) -> Option<Found<P
     if let Some(d) = date_search::most_plausible(cx) {
         return Some((d, "search"));
     }
+    // Side boxes: the article's own column, then a labelled date in an info box.
+    if let Some(d) = date_aside::own_column_date(cx) {
+        return Some((d, "aside"));
+    }
+    if let Some(d) = date_aside::info_box_date(cx) {
+        return Some((d, "aside"));
+    }
     date_fallbacks::title_date(cx).map(|d| (d, "title"))
+}
+
+/// A meta tag value longer than this is a text, not a date.
+const MAX_META_DATE_CHARS: usize = 40;
+
+/// Any other meta tag named as a publication or a release (`publication-date`,
+/// `article.published_date`, `release_date`), never as an update, an expiry or the
+/// publisher; the shortest name first (the map of tags has no order).
+fn other_publication_meta(cx: &Context<'_, '_>) -> Option<ParsedDate> {
+    let mut keys: Vec<&String> = cx
+        .meta
+        .tags
+        .keys()
+        .filter(|k| named_publication(k))
+        .collect();
+    keys.sort_by_key(|k| (k.len(), k.as_str()));
+    keys.into_iter()
+        .filter_map(|k| cx.meta.tags.get(k))
+        .filter(|v| v.chars().count() <= MAX_META_DATE_CHARS)
+        .filter_map(|v| parse_date(v))
+        .find(|d| d.day().year() >= 1995 && not_future(cx, d))
+}
+
+/// True for a meta name of a publication date (not an update, an expiry, the publisher).
+fn named_publication(key: &str) -> bool {
+    let named = [
+        "publish",
+        "publication",
+        "pubdate",
+        "pub_date",
+        "pub-date",
+        "release_date",
+        "release-date",
+        "releasedate",
+    ]
+    .iter()
+    .any(|w| key.contains(w));
+    let other = [
+        "publisher",
+        "modif",
+        "updat",
+        "expir",
+        "unpublish",
+        "revis",
+        "end",
+    ]
+    .iter()
+    .any(|w| key.contains(w));
+    named && !other
 }
 
 /// `<time>` elements outside noisy areas: one named as the publication first, else the
@@ -314,4 +374,33 @@ fn relative_date(cx: &Context<'_, '_>) -> Option<ParsedDate> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::named_publication;
+
+    #[test]
+    fn meta_names_of_a_publication() {
+        for k in [
+            "publication-date",
+            "article.published_date",
+            "release_date",
+            "pub-date",
+            "dc.date.publication",
+        ] {
+            assert!(named_publication(k), "{k}");
+        }
+        for k in [
+            "article:publisher",
+            "publisher",
+            "last-updated",
+            "date-modified",
+            "unpublish_date",
+            "publish_end",
+            "expires",
+        ] {
+            assert!(!named_publication(k), "{k}");
+        }
+    }
 }
