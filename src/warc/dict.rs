@@ -279,16 +279,21 @@ pub fn dictionary_frame_sizes(path: &Path) -> Option<(u64, Option<u64>)> {
         f.take(FRAME_PROBE - first).read_to_end(&mut content).ok()?;
         own = zstd_safe::find_frame_compressed_size(&content).ok();
     }
-    // A damaged compressed dictionary can still parse as a frame of another length: an
-    // end is believed only where the next frame starts (or the file ends).
-    let own = own
-        .map(|n| 8 + n as u64)
-        .filter(|&end| end == claimed || frame_starts_at(path, end));
+    // A damaged compressed dictionary can still parse as a frame of another length. When
+    // a frame starts where the header says the frame ends, the header holds; otherwise
+    // the dictionary's own end is believed only where a frame starts.
+    let own = own.map(|n| 8 + n as u64);
+    let own = if own == Some(claimed) || frame_starts_at(path, claimed) {
+        Some(claimed)
+    } else {
+        own.filter(|&end| frame_starts_at(path, end))
+    };
     Some((claimed, own))
 }
 
-/// True when a zstd frame (or a skippable frame) starts at `at` in the file, or the file
-/// ends there.
+/// True when a zstd frame (or a skippable frame) starts at `at` in the file. (The end of
+/// the file is no such place: a damaged dictionary that seems to end there would take
+/// every record with it.)
 fn frame_starts_at(path: &Path, at: u64) -> bool {
     use std::io::{Seek, SeekFrom};
     let Ok(mut f) = std::fs::File::open(path) else {
@@ -298,14 +303,11 @@ fn frame_starts_at(path: &Path, at: u64) -> bool {
     if f.seek(SeekFrom::Start(at)).is_err() {
         return false;
     }
-    match f.read(&mut magic) {
-        Ok(0) => f.metadata().is_ok_and(|m| m.len() == at),
-        Ok(4) => {
-            let m = u32::from_le_bytes(magic);
-            m == ZSTD_FRAME_MAGIC || m & 0xFFFF_FFF0 == 0x184D_2A50
-        }
-        _ => false,
+    if f.read_exact(&mut magic).is_err() {
+        return false;
     }
+    let m = u32::from_le_bytes(magic);
+    m == ZSTD_FRAME_MAGIC || m & 0xFFFF_FFF0 == 0x184D_2A50
 }
 
 /// The magic number that opens every zstd frame.

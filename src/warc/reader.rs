@@ -810,13 +810,25 @@ fn first_frame_dictionary_id(path: &Path) -> Result<Option<u32>, WarcError> {
     let mut head = Vec::new();
     f.take(16 << 20).read_to_end(&mut head).map_err(io_err)?;
     const MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+    /// The largest zstd frame header: a shorter rest (a file cut there) cannot vote.
+    const MAX_FRAME_HEADER: usize = 18;
     let mut votes: std::collections::HashMap<Option<u32>, usize> = Default::default();
+    // The records' frames only: not the compressed dictionary that opens the dictionary
+    // frame (at offset 8, a frame that names no dictionary), whatever its size says.
+    let dictionary_frame = head.starts_with(&super::dict::DICTIONARY_FRAME_MAGIC.to_le_bytes());
     let mut i = 0;
     let mut frames = 0;
     while frames < 16
         && let Some(k) = head[i..].windows(4).position(|w| w == MAGIC)
     {
         let at = i + k;
+        if head.len() - at < MAX_FRAME_HEADER {
+            break;
+        }
+        if dictionary_frame && at == 8 {
+            i = at + 1;
+            continue;
+        }
         let id = zstd_safe::get_dict_id_from_frame(&head[at..]).map(|id| id.get());
         *votes.entry(id).or_default() += 1;
         frames += 1;

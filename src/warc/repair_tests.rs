@@ -279,6 +279,31 @@ fn a_damaged_dictionary_before_a_record_that_needs_none_loses_no_record() {
     }
 }
 
+/// Found by the `repair_open` fuzz target: a damaged compressed dictionary in a file cut a
+/// few bytes into its second record. To choose the dictionary's copy, the reader counts
+/// the dictionary ids the frames name; the compressed dictionary itself (a frame naming
+/// none) and the cut frame (a header too short to name one) outvoted the one whole
+/// record, so no copy was chosen and the record was lost with the file. Only the records'
+/// whole frames vote now.
+#[test]
+fn a_damaged_dictionary_in_a_file_cut_after_one_record_loses_no_record() {
+    let s = sample(Compression::Zstd, 3);
+    for (at, cut) in [(40, 6), (16, 8), (100, 2)] {
+        let dir = tempfile::tempdir().unwrap();
+        keep_dictionary_copy(dir.path(), s.dict.as_ref().unwrap());
+        let open = dir.path().join("cut.warc.zst.open");
+        let mut bytes = s.bytes[..s.places[1].0 as usize + cut].to_vec();
+        bytes[at] ^= 0x10;
+        std::fs::write(&open, &bytes).unwrap();
+        let repair = repair_file(&open).expect("repaired");
+        assert_kept(
+            &s.places[..1],
+            &repair,
+            &format!("byte {at}, cut {cut} bytes in"),
+        );
+    }
+}
+
 /// Found by the `repair_open` fuzz target: one bit flipped in the size of the
 /// dictionary frame sent the reader into the middle of the first record (or just
 /// before it), which the repair then moved aside though its bytes were intact. The
