@@ -469,7 +469,7 @@ impl Iterator for Scan {
                 };
                 let offset = match (self.dictionary_frame, resumed_at) {
                     (Some((claimed, Some(own))), _) if claimed == offset && own != claimed => 0,
-                    (Some((claimed, None)), Some(at)) if claimed == offset && at < claimed => 0,
+                    (Some((claimed, None)), Some(_)) if claimed == offset => 0,
                     _ => offset,
                 };
                 Some(Item::Damage {

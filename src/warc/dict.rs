@@ -8,7 +8,7 @@
 //! per-record compression cannot see; a dictionary trained on a few dozen records makes
 //! each frame about five times smaller, and compression faster.
 
-use std::io::{self, Read};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
@@ -263,11 +263,12 @@ impl Dictionary {
 /// The two differ when the size in the header is damaged.
 pub fn dictionary_frame_sizes(path: &Path) -> Option<(u64, Option<u64>)> {
     let mut f = std::fs::File::open(path).ok()?;
-    let mut head = [0u8; 8];
+    let mut head = [0u8; 12];
     f.read_exact(&mut head).ok()?;
-    if u32::from_le_bytes([head[0], head[1], head[2], head[3]]) != DICTIONARY_FRAME_MAGIC {
+    if !opens_with_dictionary_frame(&head) {
         return None;
     }
+    f.seek(SeekFrom::Start(8)).ok()?;
     let claimed = 8 + u64::from(u32::from_le_bytes([head[4], head[5], head[6], head[7]]));
     // Usually the frame is as long as it says: read that much first, and further (up
     // to FRAME_PROBE) only when the frame it holds does not end within it.
@@ -295,7 +296,6 @@ pub fn dictionary_frame_sizes(path: &Path) -> Option<(u64, Option<u64>)> {
 /// the file is no such place: a damaged dictionary that seems to end there would take
 /// every record with it.)
 fn frame_starts_at(path: &Path, at: u64) -> bool {
-    use std::io::{Seek, SeekFrom};
     let Ok(mut f) = std::fs::File::open(path) else {
         return false;
     };
@@ -312,6 +312,19 @@ fn frame_starts_at(path: &Path, at: u64) -> bool {
 
 /// The magic number that opens every zstd frame.
 const ZSTD_FRAME_MAGIC: u32 = 0xFD2F_B528;
+
+/// True when `head` (the first 12 bytes of a file, or more) opens with a dictionary
+/// frame: its magic, or another skippable frame's (one damaged bit of the magic) whose
+/// content is a zstd frame, as the dictionary frame's is.
+pub(crate) fn opens_with_dictionary_frame(head: &[u8]) -> bool {
+    let Some(magic) = head.get(..4) else {
+        return false;
+    };
+    let magic = u32::from_le_bytes([magic[0], magic[1], magic[2], magic[3]]);
+    magic == DICTIONARY_FRAME_MAGIC
+        || (magic & 0xFFFF_FFF0 == 0x184D_2A50
+            && head.get(8..12) == Some(&ZSTD_FRAME_MAGIC.to_le_bytes()[..]))
+}
 
 /// How much of a file is read, at most, to find where its dictionary frame really ends
 /// (a compressed dictionary larger than this keeps the end its header says).

@@ -815,7 +815,7 @@ fn first_frame_dictionary_id(path: &Path) -> Result<Option<u32>, WarcError> {
     let mut votes: std::collections::HashMap<Option<u32>, usize> = Default::default();
     // The records' frames only: not the compressed dictionary that opens the dictionary
     // frame (at offset 8, a frame that names no dictionary), whatever its size says.
-    let dictionary_frame = head.starts_with(&super::dict::DICTIONARY_FRAME_MAGIC.to_le_bytes());
+    let dictionary_frame = super::dict::opens_with_dictionary_frame(&head);
     let mut i = 0;
     let mut frames = 0;
     while frames < 16

@@ -294,10 +294,11 @@ pub(crate) fn layout(path: &Path) -> Result<Layout, WarcError> {
                 offset: 0,
                 resumed_at: Some(at),
                 ..
-            } if out.records.is_empty() && size_unknown && at < clean_end => {
-                // The size in the header claims an end past the first record, and the
-                // compressed dictionary cannot tell its own: the frame ends at that
-                // record (the dictionary's copy reads it).
+            } if out.records.is_empty() && size_unknown => {
+                // The size in the header claims an end where no frame starts, and the
+                // compressed dictionary cannot tell its own: the frame ends at the first
+                // record found after the dictionary's magic (the dictionary's copy reads
+                // it), before or past the end claimed.
                 out.dictionary_frame_end = Some(at);
                 clean_end = at;
             }
@@ -383,10 +384,10 @@ fn mend_dictionary_frame_magic(path: &Path) -> Result<bool, WarcError> {
 
 /// Offset of the first frame after a zstd dictionary frame (0 otherwise).
 fn first_unit(path: &Path) -> Result<u64, WarcError> {
-    let mut head = [0u8; 8];
     let mut f = File::open(path).map_err(|e| io_err(path, e))?;
+    let mut head = [0u8; 12];
     let n = f.read(&mut head).map_err(|e| io_err(path, e))?;
-    if n == 8 && head[..4] == super::DICTIONARY_FRAME_MAGIC.to_le_bytes() {
+    if n >= 8 && super::dict::opens_with_dictionary_frame(&head[..n]) {
         let size = u32::from_le_bytes([head[4], head[5], head[6], head[7]]);
         return Ok(8 + u64::from(size));
     }
@@ -488,6 +489,8 @@ pub fn repair_file(path: &Path) -> Result<Repair, WarcError> {
             final_path.display()
         );
         planned.push((4, size.to_le_bytes().to_vec()));
+        // Its magic too, when one bit of it was damaged (another skippable magic).
+        planned.push((0, super::DICTIONARY_FRAME_MAGIC.to_le_bytes().to_vec()));
     }
     let undescribed = found.undescribed(&found.middles);
     let sidecar = if spans.is_empty() {

@@ -304,6 +304,40 @@ fn a_damaged_dictionary_in_a_file_cut_after_one_record_loses_no_record() {
     }
 }
 
+/// Found by the `repair_open` fuzz target: the dictionary frame's magic, its size and the
+/// compressed dictionary's frame header all damaged. The magic became another skippable
+/// frame's, so readers skipped the frame by its damaged size, into the first record,
+/// which the repair then moved aside though intact. A skippable frame holding a zstd
+/// frame at the start of the file is read as the dictionary frame: every record is kept,
+/// and the magic and size are written back.
+#[test]
+fn a_damaged_dictionary_frame_magic_size_and_header_lose_no_record() {
+    let s = sample(Compression::Zstd, 6);
+    for (magic, size, header) in [
+        (0x04_u8, 0x0a_u8, 0x0a_u8),
+        (0x01, 0x02, 0x20),
+        (0x08, 0x04, 0x01),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        keep_dictionary_copy(dir.path(), s.dict.as_ref().unwrap());
+        let open = dir.path().join("x.warc.zst.open");
+        let mut bytes = s.bytes.clone();
+        bytes[0] ^= magic;
+        bytes[4] ^= size;
+        bytes[12] ^= header;
+        std::fs::write(&open, &bytes).unwrap();
+        let case = format!("magic ^ {magic:#x}, size ^ {size:#x}, header ^ {header:#x}");
+        let repair = repair_file(&open).expect("repaired");
+        assert_kept(&s.places, &repair, &case);
+        let after = std::fs::read(&repair.file).unwrap();
+        assert_eq!(
+            after[..8],
+            s.bytes[..8],
+            "{case}: magic and size written back"
+        );
+    }
+}
+
 /// Found by the `repair_open` fuzz target: one bit flipped in the size of the
 /// dictionary frame sent the reader into the middle of the first record (or just
 /// before it), which the repair then moved aside though its bytes were intact. The
