@@ -342,14 +342,10 @@ impl Scan {
             while let Some(k) = window[i..].windows(m.len()).position(|w| w == m) {
                 let at = base + (i + k) as u64;
                 let plain = self.magic == b"WARC/1.";
-                // A line start, or the end of a record's CRLF CRLF whose last byte is
-                // the damage (the record before it then reads no further).
-                let line_start = !plain
-                    || i + k == 0
-                    || window[i + k - 1] == b'\n'
-                    || (i + k >= 4 && window[i + k - 4..i + k - 1] == *b"\r\n\r");
-                if line_start
-                    && (!plain || plain_candidate_fits(&window[i + k..], at, self.file_len))
+                // Anywhere, not only at a line start: the damage may be in the CRLF CRLF
+                // that ends the record before (the reader checks the whole record, and
+                // a candidate whose length cannot fit is refused at once).
+                if (!plain || plain_candidate_fits(&window[i + k..], at, self.file_len))
                     && let Ok(mut r) =
                         crate::warc::WarcReader::open_at_with(&self.path, at, dict.clone())
                     && let Some(Ok((offset, record))) = r.next()

@@ -409,17 +409,22 @@ fn a_damaged_dictionary_frame_magic_loses_no_record() {
 fn a_damaged_record_end_in_a_plain_file_loses_only_that_record() {
     let s = sample(Compression::None, 4);
     let (first, len, _) = s.places[0].clone();
-    let dir = tempfile::tempdir().unwrap();
-    let open = dir.path().join("end.warc.open");
-    let mut bytes = s.bytes.clone();
-    bytes[(first + len - 1) as usize] ^= 0xef;
-    std::fs::write(&open, &bytes).unwrap();
-    let repair = repair_file(&open).expect("repaired");
-    let kept = kept_records(&repair);
-    for (offset, _, id) in &s.places[1..] {
-        assert!(
-            kept.contains(&(*offset, id.clone())),
-            "record at {offset} lost: {repair:?}"
+    let end = (first + len) as usize;
+    // The last byte of its CRLF CRLF; (also found by the fuzz target) its first and last
+    // bytes; all four.
+    for damaged in [&[1usize][..], &[4, 1], &[4, 3, 2, 1]] {
+        let dir = tempfile::tempdir().unwrap();
+        let open = dir.path().join("end.warc.open");
+        let mut bytes = s.bytes.clone();
+        for back in damaged {
+            bytes[end - back] ^= 0xef;
+        }
+        std::fs::write(&open, &bytes).unwrap();
+        let repair = repair_file(&open).expect("repaired");
+        assert_kept(
+            &s.places[1..],
+            &repair,
+            &format!("bytes {damaged:?} before its end"),
         );
     }
 }
