@@ -259,8 +259,9 @@ impl Dictionary {
 /// Where the zstd dictionary frame at the start of a file ends: as its header says, and
 /// as the compressed dictionary it holds says (glaneur writes the dictionary as one zstd
 /// frame, which knows its own length). `None` when the file does not start with a
-/// dictionary frame; the second end is `None` when the content is not one whole frame.
-/// The two differ when the size in the header is damaged.
+/// dictionary frame ([`opens_with_dictionary_frame`]). The second end is the first when a
+/// frame starts there; else the compressed dictionary's own end when a frame starts
+/// there; else `None` (both damaged).
 pub fn dictionary_frame_sizes(path: &Path) -> Option<(u64, Option<u64>)> {
     let mut f = std::fs::File::open(path).ok()?;
     let mut head = [0u8; 12];
@@ -277,17 +278,20 @@ pub fn dictionary_frame_sizes(path: &Path) -> Option<(u64, Option<u64>)> {
     (&mut f).take(first).read_to_end(&mut content).ok()?;
     let mut own = zstd_safe::find_frame_compressed_size(&content).ok();
     if own.is_none() {
-        f.take(FRAME_PROBE - first).read_to_end(&mut content).ok()?;
+        (&mut f)
+            .take(FRAME_PROBE - first)
+            .read_to_end(&mut content)
+            .ok()?;
         own = zstd_safe::find_frame_compressed_size(&content).ok();
     }
     // A damaged compressed dictionary can still parse as a frame of another length. When
     // a frame starts where the header says the frame ends, the header holds; otherwise
     // the dictionary's own end is believed only where a frame starts.
     let own = own.map(|n| 8 + n as u64);
-    let own = if own == Some(claimed) || frame_starts_at(path, claimed) {
+    let own = if own == Some(claimed) || frame_starts_at(&mut f, claimed) {
         Some(claimed)
     } else {
-        own.filter(|&end| frame_starts_at(path, end))
+        own.filter(|&end| frame_starts_at(&mut f, end))
     };
     Some((claimed, own))
 }
@@ -295,10 +299,7 @@ pub fn dictionary_frame_sizes(path: &Path) -> Option<(u64, Option<u64>)> {
 /// True when a zstd frame (or a skippable frame) starts at `at` in the file. (The end of
 /// the file is no such place: a damaged dictionary that seems to end there would take
 /// every record with it.)
-fn frame_starts_at(path: &Path, at: u64) -> bool {
-    let Ok(mut f) = std::fs::File::open(path) else {
-        return false;
-    };
+fn frame_starts_at(f: &mut std::fs::File, at: u64) -> bool {
     let mut magic = [0u8; 4];
     if f.seek(SeekFrom::Start(at)).is_err() {
         return false;
