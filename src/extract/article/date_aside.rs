@@ -11,17 +11,13 @@
 //! events or of comments shows several), never in comments, related or teaser blocks,
 //! never inside a link, never before the web or after the fetch.
 
-use chrono::Datelike;
-
 use super::super::dates::{self, ParsedDate, parse_date};
 use super::super::dom::NONE;
 use super::super::hints;
 use super::Context;
 use super::date_fallbacks;
-use super::date_signals::{UPDATED_LABEL, in_updated_class, not_future};
+use super::date_signals::{UPDATED_LABEL, in_updated_class, plausible};
 
-/// Earlier years are not publication dates of a web page.
-const FIRST_YEAR: i32 = 1995;
 /// A text longer than this in a side column is a paragraph, not a date line.
 const MAX_LINE_CHARS: usize = 120;
 
@@ -30,11 +26,6 @@ const OTHER_CONTENT: &[&str] = &[
     "related", "recent", "popular", "teaser", "more", "latest", "event", "termin", "agenda",
     "comment", "reply", "share",
 ];
-
-/// True for a plausible publication date.
-fn plausible(cx: &Context<'_, '_>, d: &ParsedDate) -> bool {
-    d.day().year() >= FIRST_YEAR && not_future(cx, d)
-}
 
 /// True when the element or one of its ancestors is a link.
 fn in_link(cx: &Context<'_, '_>, i: usize) -> bool {

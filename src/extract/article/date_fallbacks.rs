@@ -12,10 +12,8 @@ use regex::Regex;
 use super::super::dates::{self, ParsedDate, parse_date};
 use super::super::hints;
 use super::Context;
-use super::date_signals::{UPDATED_LABEL, is_updated_class, not_future};
+use super::date_signals::{UPDATED_LABEL, is_updated_class, plausible};
 
-/// Earlier years are not publication dates of a web page.
-const FIRST_YEAR: i32 = 1995;
 /// A labelled line longer than this is a paragraph of the text, not a byline.
 const MAX_LINE_CHARS: usize = 400;
 /// The label starts a byline: within this many characters of the line's start.
@@ -46,11 +44,6 @@ static BARE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
 /// After a bare label, the date's year is written within this many characters (a
 /// weekday may come first: "Datum: Freitag, 7. Oktober 2016").
 const BARE_YEAR_WITHIN: usize = 30;
-
-/// True for a usable publication date: not before the web, not after the fetch.
-fn plausible(cx: &Context<'_, '_>, d: &ParsedDate) -> bool {
-    d.day().year() >= FIRST_YEAR && not_future(cx, d)
-}
 
 /// A date kept in an attribute of an element outside noisy areas: the `title` of an
 /// `<abbr>` named as the publication (microformats), or a `data-*` attribute named as a

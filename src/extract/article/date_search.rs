@@ -12,7 +12,7 @@ use chrono::Datelike;
 use super::super::dates::{self, ParsedDate};
 use super::super::dom::NONE;
 use super::Context;
-use super::date_signals::{UPDATED_LABEL, not_future};
+use super::date_signals::{FIRST_YEAR, UPDATED_LABEL, not_future};
 
 /// Longer texts are sentences, not datelines.
 const MAX_DATELINE_CHARS: usize = 100;
@@ -20,8 +20,6 @@ const MAX_DATELINE_CHARS: usize = 100;
 const AFTER_HEADING_NODES: usize = 400;
 /// Dates before the heading count within this many nodes.
 const BEFORE_HEADING_NODES: usize = 60;
-/// Earlier years are not publication dates of a web page.
-const FIRST_YEAR: i32 = 1995;
 
 /// The most plausible publication date written on the page.
 pub(super) fn most_plausible(cx: &Context<'_, '_>) -> Option<ParsedDate> {

@@ -4,12 +4,21 @@
 
 use std::sync::LazyLock;
 
+use chrono::Datelike;
 use regex::Regex;
 
 use super::super::dates::{self, ParsedDate, parse_date};
 use super::super::dom::CssSelector;
 use super::super::hints;
 use super::Context;
+
+/// Earlier years are not publication dates of a web page.
+pub(super) const FIRST_YEAR: i32 = 1995;
+
+/// True for a usable publication date: not before the web, not after the fetch.
+pub(super) fn plausible(cx: &Context<'_, '_>, d: &ParsedDate) -> bool {
+    d.day().year() >= FIRST_YEAR && not_future(cx, d)
+}
 
 /// True unless the date is after the day the page was fetched (today when not known).
 pub(super) fn not_future(cx: &Context<'_, '_>, date: &ParsedDate) -> bool {

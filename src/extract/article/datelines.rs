@@ -9,6 +9,7 @@ use chrono::Datelike;
 use regex::Regex;
 
 use super::super::dates::{self, ParsedDate};
+use super::date_signals::FIRST_YEAR;
 
 /// The date starts within this many characters of the paragraph's start.
 const PLACE_MAX_CHARS: usize = 40;
@@ -19,8 +20,6 @@ const HEAD_CHARS: usize = 80;
 const DATE_MAX_CHARS: usize = 22;
 /// Paragraphs looked at (a stand-first may come first).
 const PARAGRAPHS: usize = 4;
-/// Earlier years are not publication dates of a web page.
-const FIRST_YEAR: i32 = 1995;
 
 /// What may follow the date of a dateline: a time, then a dash, a colon, a bar, an
 /// opening parenthesis or quote, or nothing.

@@ -6,13 +6,13 @@
 //! (`date_aside`). UTC instants are shown in the publisher's time zone when the
 //! page gives it, and the publisher's day is kept apart.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 
 use super::super::dates::{self, ParsedDate, parse_date};
 use super::super::hints;
 use super::date_signals::{
     Label, PUBLISHED_META, UPDATED_LABEL, element_date, in_updated_class, label_before, not_future,
-    selector_date, text_date,
+    plausible, selector_date, text_date,
 };
 use super::{Context, Found};
 use super::{date_aside, date_fallbacks, date_search, datelines, script_dates};
@@ -163,7 +163,7 @@ fn other_publication_meta(cx: &Context<'_, '_>) -> Option<ParsedDate> {
         .filter_map(|k| cx.meta.tags.get(k))
         .filter(|v| v.chars().count() <= MAX_META_DATE_CHARS)
         .filter_map(|v| parse_date(v))
-        .find(|d| d.day().year() >= 1995 && not_future(cx, d))
+        .find(|d| plausible(cx, d))
 }
 
 /// True for a meta name of a publication date (not an update, an expiry, the publisher).

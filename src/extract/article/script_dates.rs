@@ -7,12 +7,12 @@
 
 use std::sync::LazyLock;
 
-use chrono::{DateTime, Datelike};
+use chrono::DateTime;
 use regex::bytes::Regex;
 
 use super::super::dates::{ParsedDate, parse_date};
 use super::Context;
-use super::date_signals::not_future;
+use super::date_signals::plausible;
 
 /// A publication key and its value: a quoted date, or a Unix time in seconds or
 /// milliseconds. Keys are matched whole (`"datePublished"`, `publishedAt:`), case aside.
@@ -28,9 +28,6 @@ static KEYED_DATE: LazyLock<Regex> = LazyLock::new(|| {
 /// more than this).
 const MAX_SOURCE_BYTES: usize = 2_000_000;
 
-/// Earlier years are not publication dates of a web page.
-const FIRST_YEAR: i32 = 1995;
-
 /// The first publication date named in the page's inline scripts. The parse keeps no
 /// script text but JSON-LD's, so the page's source is read: a match counts when the
 /// last `<script` tag before it is not yet closed.
@@ -41,7 +38,7 @@ pub(super) fn script_date(cx: &Context<'_, '_>) -> Option<ParsedDate> {
         .captures_iter(source)
         .filter(|c| c.get(0).is_some_and(|m| in_script(&source[..m.start()])))
         .filter_map(|c| keyed_date(&c))
-        .find(|d| d.day().year() >= FIRST_YEAR && not_future(cx, d))
+        .find(|d| plausible(cx, d))
 }
 
 /// The date of a match of [`KEYED_DATE`].
