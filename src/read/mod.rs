@@ -446,10 +446,12 @@ impl Iterator for Scan {
                 // really ends, or, when the compressed dictionary is damaged too, at the
                 // first record after the dictionary's own magic (maybe before the end
                 // the header claims). The damage is then the frame's (offset 0).
-                let from = match self.dictionary_frame {
-                    Some((claimed, Some(own))) if claimed == offset && own != claimed => own - 1,
-                    Some((claimed, None)) if claimed == offset => 11,
-                    _ => offset,
+                let (from, frame_damage) = match self.dictionary_frame {
+                    Some((claimed, Some(own))) if claimed == offset && own != claimed => {
+                        (own - 1, true)
+                    }
+                    Some((claimed, None)) if claimed == offset => (11, true),
+                    _ => (offset, false),
                 };
                 let resumed_at = match self.resync(from, dict) {
                     Some((r, item)) => {
@@ -463,11 +465,11 @@ impl Iterator for Scan {
                     }
                     None => None,
                 };
-                let offset = match (self.dictionary_frame, resumed_at) {
-                    (Some((claimed, Some(own))), _) if claimed == offset && own != claimed => 0,
-                    (Some((claimed, None)), Some(_)) if claimed == offset => 0,
-                    _ => offset,
-                };
+                // With the dictionary's end unknown, the damage is the frame's only where
+                // a record was found again.
+                let whole_frame = frame_damage
+                    && (resumed_at.is_some() || !matches!(self.dictionary_frame, Some((_, None))));
+                let offset = if whole_frame { 0 } else { offset };
                 Some(Item::Damage {
                     offset,
                     message,
