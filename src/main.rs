@@ -11,7 +11,9 @@ use cli::{Cli, Command};
 /// its per-thread arenas kept freed memory resident (BENCHMARKS.md, Scale). Built without
 /// transparent huge pages (`no_thp`): with them, every page mimalloc touched after a purge
 /// came back as 2 MiB zeroed by the kernel (peak RSS of the 2,000-article crawl 170–280 MiB
-/// instead of about 80).
+/// instead of about 80). The `system-alloc` feature leaves it out, for heap profilers that
+/// watch the system allocator (heaptrack; see docs/development.md).
+#[cfg(not(feature = "system-alloc"))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
