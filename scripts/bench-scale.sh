@@ -111,9 +111,12 @@ METRICS_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1"
 ARGS=(crawl --quiet --json --policy "$OUT/policy.toml" --archive "$OUT/archive"
       --dict auto --max-depth 1000 --metrics "127.0.0.1:$METRICS_PORT")
 [[ -z $SECONDS_MAX ]] || ARGS+=(--max-duration "${SECONDS_MAX}s")
+# every host's --resolve and start URL in an argument file (`@FILE`, one per line): with
+# thousands of hosts the command line outgrows what tools that record it accept
 for ((i = 0; i < HOSTS; i++)); do
-    ARGS+=(--resolve "h$i.scale.test=$ADDR" "http://h$i.scale.test:$PORT/")
-done
+    printf -- '--resolve\nh%d.scale.test=%s\nhttp://h%d.scale.test:%s/\n' "$i" "$ADDR" "$i" "$PORT"
+done >"$OUT/hosts.args"
+ARGS+=("@$OUT/hosts.args")
 
 say "crawling: $HOSTS hosts at $RATE request/s, $CONCURRENCY in flight each ($(uptime | sed 's/.*load/load/'))"
 if [[ -n $TRACE ]]; then export GLANEUR_LOG="warn,glaneur::request=trace" NO_COLOR=1; fi

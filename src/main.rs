@@ -39,7 +39,7 @@ pub enum ExitCode {
 }
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(cli::argfile::expand(std::env::args_os()));
     init_logging(&cli);
     let printer = cli.printer();
     let result = match &cli.command {

@@ -1,5 +1,6 @@
 //! Command-line arguments and the commands they run.
 
+pub mod argfile;
 pub mod articles;
 pub mod crawl;
 pub mod demo;
@@ -91,6 +92,9 @@ impl ArchiveOrPositional {
 ///
 /// Crawls the sites described in `seeds/` (or URLs given on the command line) politely,
 /// writes every HTTP exchange to standard WARC/1.1 files, and extracts the articles.
+///
+/// An argument `@FILE` is replaced by the lines of FILE, one argument per line (for long
+/// lists of start URLs and `--resolve` hosts).
 #[derive(Debug, Parser)]
 #[command(name = "glaneur", version, about, long_about)]
 pub struct Cli {

@@ -81,6 +81,24 @@ fn non_http_url_is_a_usage_error() {
 }
 
 #[test]
+fn arguments_are_read_from_an_at_file_one_per_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("crawl.args"),
+        "# a list\ncrawl\nftp://example.org/\n",
+    )
+    .expect("args file");
+    let out = glaneur(dir.path(), &["@crawl.args"]);
+    // The file's URL reached `crawl`, which refuses it as it does on the command line.
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("ftp://example.org/"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn private_address_is_refused_by_default_and_reported() {
     // Default policy: allow_private_networks = false, so 127.0.0.1 is never contacted;
     // nothing is fetched (exit code 5), and the message says why and how to allow it.
