@@ -1,21 +1,11 @@
 //! The `glaneur` command: parses arguments, runs one command, maps errors to exit codes.
 
+mod allocator;
 mod cli;
 
 use clap::Parser;
 
 use cli::{Cli, Command};
-
-/// mimalloc instead of the system allocator: glibc's malloc and free took about a fifth of
-/// the crawl's CPU at 2,000 hosts (page parsing, HTTP, SQLite all allocate per page), and
-/// its per-thread arenas kept freed memory resident (BENCHMARKS.md, Scale). Built without
-/// transparent huge pages (`no_thp`): with them, every page mimalloc touched after a purge
-/// came back as 2 MiB zeroed by the kernel (peak RSS of the 2,000-article crawl 170–280 MiB
-/// instead of about 80). The `system-alloc` feature leaves it out, for heap profilers that
-/// watch the system allocator (heaptrack; see docs/development.md).
-#[cfg(not(feature = "system-alloc"))]
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// The process exit codes (documented in `glaneur crawl --help` and the README).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +29,7 @@ pub enum ExitCode {
 }
 
 fn main() {
+    allocator::configure();
     let cli = Cli::parse_from(cli::argfile::expand(std::env::args_os()));
     init_logging(&cli);
     let printer = cli.printer();
