@@ -34,7 +34,7 @@ import urllib.request
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 COLUMNS = ["t_s", "pages", "requests", "site_requests", "cpu_s", "rss_kib", "hwm_kib",
            "state_bytes", "warc_bytes", "queue", "violations", "load1",
-           "pages_per_s", "cpu_ms_per_page", "rate_share"]
+           "pages_per_s", "cpu_ms_per_page", "rate_share", "articles"]
 
 
 def proc_cpu(pid):
@@ -138,6 +138,7 @@ def sample(a):
                 "queue": int(m.get("glaneur_queue_length", 0)),
                 "violations": int(site.get("violations", 0)),
                 "load1": float(open("/proc/loadavg").read().split()[0]),
+                "articles": int(m.get("glaneur_article_records_total", 0)),
             }
             if last is not None:
                 dt = max(row["t_s"] - last["t_s"], 1e-6)
@@ -172,6 +173,22 @@ def steady(rows):
     short by the end of the crawl)."""
     full = [r for r in rows[1:] if r["pages_per_s"] is not None]
     return full[1:-1] if len(full) > 3 else full
+
+
+def article_phase(rows):
+    """The steady samples whose pages were nearly all articles (>= 90 %). The frontier
+    claims articles before listings, so a crawl that runs to its end spends its last
+    part on listing pages, which are not extracted: cheaper per page, whatever the
+    crawl's size. Comparing the first and last tenths of this phase compares like with
+    like. Empty when the CSV has no article counts (older runs)."""
+    out, last = [], None
+    for r in rows:
+        if last is not None and r.get("articles") is not None and last.get("articles") is not None:
+            pages = r["pages"] - last["pages"]
+            if pages > 0 and (r["articles"] - last["articles"]) / pages >= 0.9:
+                out.append(r)
+        last = r
+    return steady(out) if len(out) > 3 else out
 
 
 def tenths(rows):
@@ -212,6 +229,13 @@ def report(a):
         f, l, m = median(first, key) * scale, median(last, key) * scale, median(s, key) * scale
         ratio = l / f if f else float("nan")
         print(f"| {label} | {m:.3f} | {f:.3f} | {l:.3f} | {ratio:.3f} |")
+    phase = article_phase(rows)
+    if phase:
+        f, l = (median(t, "cpu_ms_per_page") for t in tenths(phase))
+        pf, pl = (median(t, "pages_per_s") for t in tenths(phase))
+        print(f"article phase ({len(phase)} samples, >= 90 % articles): CPU-ms/page first 10 % "
+              f"{f:.3f}, last 10 % {l:.3f}, last / first {l / f:.3f}; pages/s {pf:.1f} -> "
+              f"{pl:.1f}, last / first {pl / pf:.3f}")
     print(f"pages={int(end['pages'])} requests={int(end['requests'])} "
           f"cpu_s={end['cpu_s']:.1f} wall_s={end['t_s']:.0f}")
     print(f"cpu_ms_per_page_overall={1000 * end['cpu_s'] / max(end['pages'], 1):.3f}")

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use glaneur::frontier::{
-    CaptureState, Frontier, FrontierError, FrontierStats, NewUrl, Outcome, PostgresFrontier,
-    PostgresOptions, Recheck, SqliteFrontier, StoredRecord, UrlKind, UrlState,
+    CaptureState, Frontier, FrontierError, FrontierStats, LostRecords, NewUrl, Outcome,
+    PostgresFrontier, PostgresOptions, Recheck, SqliteFrontier, StoredRecord, UrlKind, UrlState,
 };
 use url::Url;
 
@@ -255,6 +255,70 @@ fn finish_capture_records_outcome_capture_and_links_in_one_transaction() {
         assert_eq!(kept.record.offset, 1234);
         // The store's index of known URLs was not updated by the refused call either.
         assert_eq!(f.add(&more).unwrap(), 1);
+    });
+}
+
+#[test]
+fn capture_times_survive_recaptures_revisits_and_lost_records() {
+    on_each_store("contract_capture_times", |f| {
+        let home = url("http://a.test/");
+        f.add(&[new_url(home.as_str(), 0, UrlKind::Start)]).unwrap();
+        let t1 = now_ms() - TimeDelta::days(30);
+        let fetched = Outcome::Fetched { status: 200 };
+        let mut capture_again = |c: &CaptureState| {
+            f.reschedule(&recheck(now_ms())).unwrap();
+            let claimed = f.claim("a.test", Utc::now(), 1).unwrap();
+            assert_eq!(claimed.len(), 1, "the start page is queued again");
+            f.finish_capture(claimed[0].id, &fetched, c, &[]).unwrap();
+            f.capture_of(&home).unwrap()
+        };
+        // First capture: its record is dated as the capture.
+        let first = capture(t1, t1);
+        assert_eq!(capture_again(&first), Some(first.clone()));
+        // A revisit: the record it names is the first one, dated then.
+        let t2 = t1 + TimeDelta::days(10);
+        let mut revisit = capture(t2, t1);
+        revisit.record.date = t1;
+        assert_eq!(capture_again(&revisit), Some(revisit.clone()));
+        // A new full capture: a record of its own, and the first capture time kept.
+        let t3 = t2 + TimeDelta::days(10);
+        let mut third = capture(t3, t1);
+        third.record.offset = 5678;
+        assert_eq!(capture_again(&third), Some(third.clone()));
+        // Its record lost in a repair: the capture is forgotten, its first time is not.
+        let lost = LostRecords {
+            file: "f.warc.zst".into(),
+            ranges: vec![(5000, 6000)],
+            undescribed: vec![],
+        };
+        assert_eq!(f.requeue_lost(&lost, now_ms()).unwrap(), 1);
+        assert_eq!(f.capture_of(&home).unwrap(), None);
+        let claimed = f.claim("a.test", Utc::now(), 1).unwrap();
+        let t4 = t3 + TimeDelta::days(1);
+        f.finish_capture(claimed[0].id, &fetched, &capture(t4, t4), &[])
+            .unwrap();
+        let stored = f.capture_of(&home).unwrap().expect("captured again");
+        assert_eq!((stored.captured_at, stored.first_captured_at), (t4, t1));
+        assert_eq!(stored.record.date, t4);
+        // The same for a page captured once only before its record was lost.
+        let once = url("http://a.test/once.html");
+        f.add(&[new_url(once.as_str(), 1, UrlKind::Article)])
+            .unwrap();
+        let claimed = f.claim("a.test", Utc::now(), 1).unwrap();
+        let mut only = capture(t1, t1);
+        only.record.offset = 7000;
+        f.finish_capture(claimed[0].id, &fetched, &only, &[])
+            .unwrap();
+        let lost = LostRecords {
+            ranges: vec![(6900, 7100)],
+            ..lost
+        };
+        assert_eq!(f.requeue_lost(&lost, now_ms()).unwrap(), 1);
+        let claimed = f.claim("a.test", Utc::now(), 1).unwrap();
+        f.finish_capture(claimed[0].id, &fetched, &capture(t4, t4), &[])
+            .unwrap();
+        let stored = f.capture_of(&once).unwrap().expect("captured again");
+        assert_eq!((stored.captured_at, stored.first_captured_at), (t4, t1));
     });
 }
 

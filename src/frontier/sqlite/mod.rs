@@ -62,12 +62,13 @@ const NAME_ID: &str = "SELECT id FROM names WHERE name = ?1";
 const NAME_OF: &str = "SELECT name FROM names WHERE id = ?1";
 
 /// The capture columns of a row of `urls`, in the order [`sql::capture_of_row`] reads them
-/// (the record's file by its name).
+/// (the record's file by its name; a record dated as the capture has no date of its own,
+/// see [`STORE_CAPTURE`]).
 macro_rules! capture_columns_v4 {
     () => {
         "cap_at, first_cap_at, cap_status, etag, last_modified, payload_digest,
-         (SELECT name FROM names WHERE names.id = urls.rec_file), rec_offset, rec_id, rec_date,
-         described"
+         (SELECT name FROM names WHERE names.id = urls.rec_file), rec_offset, rec_id,
+         COALESCE(rec_date, cap_at), described"
     };
 }
 
@@ -86,11 +87,26 @@ const CAPTURE_OF: &str = concat!(
 
 /// Stores the last capture of URL `?12`, keeping its earliest first-capture time (the
 /// record's file by its name id, texts in their compact forms).
+///
+/// Two times that nearly always equal the capture's are left out when they do (12 of the
+/// ~290 bytes of a fetched URL): the first capture time of a URL captured once (read back
+/// as the capture time, by [`sql::capture_of_row`] and [`RESCHEDULE`]), and the date of
+/// a record written by this capture (a revisit's refers to an older record and is kept).
 const STORE_CAPTURE: &str = "UPDATE urls SET cap_at = ?1,
-     first_cap_at = COALESCE(first_cap_at, ?2), cap_status = ?3, etag = ?4,
-     last_modified = ?5, payload_digest = ?6, rec_file = ?7, rec_offset = ?8, rec_id = ?9,
-     rec_date = ?10, described = ?11
+     first_cap_at = NULLIF(COALESCE(first_cap_at, cap_at, ?2), ?1), cap_status = ?3,
+     etag = ?4, last_modified = ?5, payload_digest = ?6, rec_file = ?7, rec_offset = ?8,
+     rec_id = ?9, rec_date = NULLIF(?10, ?1), described = ?11
      WHERE id = ?12";
+
+/// Queues again the fetched and failed URLs of site `?1` that a re-crawl checks (the start
+/// pages and listings, pages captured before `?3`, pages first captured after `?4`).
+const RESCHEDULE: &str = "UPDATE urls SET state = 'pending', due_at = ?2, attempts = 0,
+         last_error = NULL
+     WHERE site = (SELECT id FROM names WHERE name = ?1)
+       AND state IN ('fetched', 'failed') AND (
+        kind IN ('start', 'other')
+        OR COALESCE(cap_at, finished_at, 0) <= ?3
+        OR COALESCE(first_cap_at, cap_at, added_at) >= ?4)";
 
 /// Up to `?3` due URLs of host `?1`, in claim order (read by [`sql::claimed_url`]).
 const CLAIM: &str = concat!(
@@ -620,12 +636,7 @@ impl Frontier for SqliteFrontier {
 
     fn reschedule(&mut self, recheck: &Recheck) -> Result<u64, FrontierError> {
         let n = self.conn.execute(
-            "UPDATE urls SET state = 'pending', due_at = ?2, attempts = 0, last_error = NULL
-             WHERE site = (SELECT id FROM names WHERE name = ?1)
-               AND state IN ('fetched', 'failed') AND (
-                kind IN ('start', 'other')
-                OR COALESCE(cap_at, finished_at, 0) <= ?3
-                OR COALESCE(first_cap_at, added_at) >= ?4)",
+            RESCHEDULE,
             params![
                 recheck.site,
                 millis(recheck.now),
@@ -787,7 +798,8 @@ impl Frontier for SqliteFrontier {
                 .prepare_cached(
                     "UPDATE urls SET
                          state = CASE WHEN state = 'in_flight' THEN state ELSE 'pending' END,
-                         due_at = ?4, attempts = 0, last_error = NULL, cap_at = NULL,
+                         due_at = ?4, attempts = 0, last_error = NULL,
+                         first_cap_at = COALESCE(first_cap_at, cap_at), cap_at = NULL,
                          cap_status = NULL, etag = NULL, last_modified = NULL,
                          payload_digest = NULL, rec_file = NULL, rec_offset = NULL,
                          rec_id = NULL, rec_date = NULL, described = 1
