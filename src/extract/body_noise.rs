@@ -1,0 +1,240 @@
+//! Boilerplate told by its words, in the generic path's text: affiliate disclaimers
+//! ("we may earn a commission", "Cet article contient des liens affiliés"), subscription
+//! and donation appeals (and the boxes, collapsed or hidden, that hold them), labelled
+//! round-ups of linked headlines ("Read more:", "Lire aussi", "Mehr zum Thema"), credit and
+//! dateline lines standing alone at the start or end of the text ("Source: …",
+//! "Crédit photo : …"), and the opening scaffolding of live blogs ("Live updates",
+//! "Refresh", "Key events"). Each rule needs the words *and* the shape (a short paragraph,
+//! a first-person or second-person call, a line at the edge of the text, a run of links),
+//! so that a sentence of the article that merely mentions a commission or a source stays.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::body::Measures;
+use super::dom::Dom;
+use super::teasers::ends_sentence;
+
+/// A paragraph of the emitted text and what the cleaning walk knew of it.
+pub(super) struct Para {
+    /// The text, whitespace collapsed.
+    pub text: String,
+    /// The paragraph is a heading.
+    pub head: bool,
+    /// Characters of the text inside links.
+    pub link: u32,
+}
+
+fn re(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("constant regex")
+}
+
+/// Words of an affiliate arrangement (a commission or fee earned on sales, affiliate or
+/// partner links), en, fr, de, es, it.
+static AFFILIATE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)affiliat|affilié|afiliad|affiliazion|affiliati\b|amazon[- ]?(?:partner|associate)|partner-?links?\b|(?:eine|kleine|geringe)\s+provision|\b(?:earn|get|receive|make|collect|paid)\w*\s+(?:(?:a|an)\s+)?(?:small\s+)?(?:share|commission|fee|compensation)|\b(?:percevoir|toucher|percevons|touchons|recevoir|recevons|gagner|gagnons)\s+une\s+(?:petite\s+)?commission|\b(?:recibir|recibimos|ganar|ganamos|obtener|obtenemos|cobrar|cobramos)\s+una\s+(?:pequeña\s+)?comisi[oó]n|\b(?:ricevere|riceviamo|guadagnare|guadagniamo|percepire|percepiamo)\s+una\s+(?:piccola\s+)?commissione",
+    )
+});
+/// The page speaking of itself: first person plural, or "this article".
+static SELF: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(?:we|us|our|nous|notre|nos|wir|uns|unser\w*|nosotros|nuestr\w*|podemos|recibimos|ganamos|noi|nostr\w*|potremmo|riceviamo)\b|\bthis\s+(?:article|post|page|story|newsletter|site|website|content|guide|review)\b|\b(?:cet\s+article|cette\s+page|ce\s+contenu)\b|\bdiese[rsm]?\s+(?:artikel|beitrag|seite|text)\b|\b(?:este\s+(?:artículo|post|contenido)|esta\s+página)\b|\bquest[oa]\s+(?:articolo|pagina|post)\b",
+    )
+});
+/// Words of a link or a purchase.
+static LINK_OR_BUY: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)link|\blien|\bbuy|purchas|\bclick|kauf|käuf|enlace|\bcompra|acquist|\bachat|\bachet|retail|\bshop|product|produit|produkt|\bventas?\b",
+    )
+});
+/// A call for subscriptions, sign-ups or donations, in the first or second person.
+static APPEAL: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\bsubscribe\s+to\s+our\b|\bsign\s+up\s+(?:for\s+(?:our|the|free)\b|here\b|now\b|today\b)|\bdelivered\s+(?:straight\s+|right\s+|directly\s+)?to\s+your\s+inbox|\balready\s+a\s+(?:subscriber|member)\b|\bthanks?\s+(?:you\s+)?for\s+signing\s+up|\byour\s+subscription\s+(?:has|could|is)\b|\bsupport\s+(?:our|independent|local|quality)\s+(?:\w+\s+)?(?:journalism|newsroom|reporting|mission|work)\b|\bcontribut\w*\s+as\s+little\s+as\b|\bbecome\s+a\s+(?:member|subscriber|supporter|patron)\b|\bplease\s+(?:subscribe|donate|support\s+us)\b|\bour\s+journalism\s+(?:needs|relies|depends)\b|\b(?:cannot|can't|can’t)\s+do\s+(?:this|it)\s+without\s+(?:you|your)\b|\babonnez-vous\b|\bsoutenez[- ](?:nous|notre|le\s+journalisme|l['’]information)\b|\bfaites\s+un\s+don\b|\binscrivez-vous\s+(?:à|a)\s+(?:notre|la|nos)\s+(?:newsletter|lettre)|\bdéjà\s+abonné|\bjetzt\s+(?:abonnieren|spenden|unterstützen)\b|\bunterstützen\s+sie\s+(?:uns|unsere?n?|den\s+unabhängigen|qualitätsjournalismus)\b|\bnewsletter\s+abonnieren\b|\b(?:bereits|schon)\s+abonnent|\bsuscr[ií]b(?:ete|ase)\b|\bapoya\s+(?:nuestro|el)\s+periodismo\b|\bhazte\s+(?:socio|miembro|suscriptor|mecenas)\b|\bya\s+eres\s+suscriptor|\bapóyanos\b|\biscriviti\s+alla\s+(?:nostra\s+)?newsletter\b|\babbonati\s+(?:ora|subito|a\s+\w+)\b|\bsostieni\s+(?:il\s+nostro|l['’]informazione|il\s+giornalismo|la\s+nostra)\b|\bsei\s+già\s+abbonato",
+    )
+});
+/// Broader words of an appeal, believed only inside a box named or shown as one.
+static BOX_APPEAL: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(?:subscribe|donate|donation|abonnez|abonner|abonnieren|spenden|suscr[ií]b\w*|donaci[oó]n|abbonati|donazione)\b|\bfaites\s+un\s+don\b",
+    )
+});
+/// Class or id of an appeal box.
+static APPEAL_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)appeal|donat|spende|support-?(?:us|box|banner|cta|message)|contribut|subscri|abonn|soutien|soutenir|sostieni|suscrip|paywall|epic",
+    )
+});
+/// Class tokens that hide or collapse an element.
+static HIDDEN_CLASS: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)^(?:[a-z]+-)?(?:hidden|hide|d-none|collapsed?|invisible)$"));
+/// A round-up's label at the start of a paragraph.
+static ROUNDUP: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^(?:also\s+read|read\s+also|read\s+more|see\s+also|related(?:\s+(?:stories|articles|coverage|content|reading|links))?|more\s+on\s+(?:this|that)\s+(?:story|topic)|more\s+from\s+\w+|further\s+reading|recommended(?:\s+reading)?|(?:à\s+|a\s+)?lire\s+(?:aussi|également|egalement)|voir\s+aussi|sur\s+le\s+même\s+sujet|lesen\s+sie\s+(?:auch|mehr)|mehr\s+zum\s+thema|auch\s+interessant|das\s+könnte\s+sie\s+auch\s+interessieren|lee\s+también|lea\s+también|leer\s+más|te\s+puede\s+interesar|más\s+información|leggi\s+anche|potrebbe\s+interessarti|vedi\s+anche|approfondisci)\b\s*[:\-–—|»›>]*\s*",
+    )
+});
+/// A credit or dateline label opening a short line.
+static CREDIT: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^[(\[]?\s*(?:(?:photo|image|picture|video|foto|bild|imagen|immagine)s?(?:\s*(?:credits?|source))?|(?:credits?|crédits?|créditos?|crediti|credito)(?:\s+(?:photos?|images?|fotos?))?|sources?|quellen?|bildquellen?|bildnachweise?|fotonachweise?|fuentes?|fonti|fonte|illustrations?|dates?|datum|fecha|data|dateline)\s*[:：]",
+    )
+});
+/// A parenthesised credit under a picture: "(Photo: Agency)".
+static PAREN_CREDIT: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^[(\[]\s*(?:photos?|images?|pictures?|fotos?|bild|credits?|crédits?|créditos?|crediti|sources?|quelle|fuente|fonte)\b[^)\]]{0,80}[)\]]$",
+    )
+});
+/// Lines of a live blog's header: its badge, refresh controls, sort order, key events.
+static LIVE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^(?:live(?:\s+(?:updates?|blog|coverage|news|ticker|reporting|now))?|(?:latest|key)\s+(?:updates|events|moments)|show\s+(?:key\s+events|latest|all\s+updates|newest|oldest)(?:\s+\w+){0,2}|(?:auto[- ]?)?(?:refresh|update)(?:\s+(?:now|feed|page|automatically|on|off))?|auto[- ]?(?:refresh|update)s?(?:\s+(?:on|off))?|(?:newest|oldest|latest)\s+first|pinned(?:\s+post)?|updated?\s+\d+\s+\w+\s+ago|\d+\s+new\s+(?:updates?|posts?)|(?:please\s+)?(?:turn\s+on|enable)\s+javascript.{0,60}|en\s+direct|(?:suivez\s+)?(?:le|notre)\s+direct|direct|live-?ticker|liveblog|aktualisieren|(?:neueste|älteste)\s+(?:zuerst|beiträge)|en\s+vivo|en\s+directo|directo|actualizar|(?:más\s+recientes|más\s+antiguos)(?:\s+primero)?|in\s+diretta|diretta|aggiorna|(?:più\s+recenti|meno\s+recenti)|actualiser|les\s+plus\s+(?:récents|anciens)|(?:mise\s+à\s+jour|actualisation)\s+automatique|automatisch\s+aktualisieren)$",
+    )
+});
+
+/// Longest affiliate disclaimer or appeal paragraph.
+const MAX_NOTICE_CHARS: usize = 400;
+/// Longest credit or dateline line.
+const MAX_CREDIT_CHARS: usize = 100;
+/// Words of a credit line after its label, at most (a name or two, an agency).
+const MAX_CREDIT_WORDS: usize = 10;
+/// Longest line of a round-up (a label and a headline).
+const MAX_ROUNDUP_CHARS: usize = 250;
+/// Paragraphs at either edge of the text searched for furniture.
+const EDGE: usize = 6;
+/// Text of an appeal box, at most (a longer box holds more than an appeal).
+const MAX_BOX_CHARS: u32 = 2000;
+
+/// An affiliate or sponsored-link disclaimer: the page says it earns on the links.
+pub(super) fn affiliate_notice(p: &str) -> bool {
+    p.chars().count() <= MAX_NOTICE_CHARS
+        && AFFILIATE.is_match(p)
+        && SELF.is_match(p)
+        && LINK_OR_BUY.is_match(p)
+}
+
+/// A call to subscribe, sign up or donate.
+pub(super) fn appeal(p: &str) -> bool {
+    p.chars().count() <= MAX_NOTICE_CHARS && APPEAL.is_match(p)
+}
+
+/// A credit or dateline line: a label ("Source:", "Quelle:", "Crédit photo :", "Date:")
+/// and a few words, no sentence.
+pub(super) fn credit_line(p: &str) -> bool {
+    if p.chars().count() > MAX_CREDIT_CHARS {
+        return false;
+    }
+    if PAREN_CREDIT.is_match(p) {
+        return true;
+    }
+    let Some(m) = CREDIT.find(p) else {
+        return false;
+    };
+    let rest = &p[m.end()..];
+    rest.split_whitespace().count() <= MAX_CREDIT_WORDS && !rest.trim_end().contains(". ")
+}
+
+/// A line of a live blog's opening scaffolding.
+pub(super) fn live_furniture(p: &str) -> bool {
+    p.chars().count() <= 80 && LIVE.is_match(p.trim_matches(|c: char| !c.is_alphanumeric()))
+}
+
+/// Label and headline of a round-up line ("Lire aussi : <headline>"): the label's end.
+fn roundup_label(p: &str) -> Option<usize> {
+    ROUNDUP.find(p).map(|m| m.end())
+}
+
+/// Most of the paragraph's text after `from` is in links.
+fn linked(p: &Para, from: usize) -> bool {
+    let rest = p.text[from..].chars().count() as u32;
+    rest > 0 && p.link * 2 >= rest
+}
+
+/// Drops the noise paragraphs of the generic path's text; returns the texts.
+pub(super) fn tidy(paras: Vec<Para>) -> Vec<String> {
+    let n = paras.len();
+    let mut keep = vec![true; n];
+    let mut i = 0;
+    while i < n {
+        let p = &paras[i];
+        let t = p.text.as_str();
+        if affiliate_notice(t) || appeal(t) || PAREN_CREDIT.is_match(t) {
+            keep[i] = false;
+        } else if let Some(end) =
+            roundup_label(t).filter(|_| t.chars().count() <= MAX_ROUNDUP_CHARS)
+        {
+            if end >= t.len() {
+                // A label alone: it goes with the linked headlines under it.
+                let run = (i + 1..n)
+                    .take_while(|&k| {
+                        paras[k].text.chars().count() <= MAX_ROUNDUP_CHARS && linked(&paras[k], 0)
+                    })
+                    .count();
+                if run > 0 {
+                    keep[i..=i + run].iter_mut().for_each(|k| *k = false);
+                    i += run + 1;
+                    continue;
+                }
+            } else if linked(p, end) {
+                keep[i] = false;
+            }
+        }
+        i += 1;
+    }
+    let mut out: Vec<(String, bool)> = paras
+        .into_iter()
+        .zip(keep)
+        .filter(|(_, k)| *k)
+        .map(|(p, _)| (p.text, p.head))
+        .collect();
+    // The opening lines: live-blog scaffolding, credit and dateline lines.
+    let lead = out
+        .iter()
+        .take(EDGE)
+        .take_while(|(t, _)| live_furniture(t) || credit_line(t))
+        .count();
+    if lead < out.len() {
+        out.drain(..lead);
+    }
+    // The closing lines: credits, datelines, and short lines without punctuation
+    // ("Kontakt:", "Mehr zum Thema", "Photo: X").
+    let mut dropped = 0;
+    while dropped < EDGE
+        && out.len() > 1
+        && out.last().is_some_and(|(p, _)| {
+            credit_line(p)
+                || (dropped < 5
+                    && p.chars().count() < 40
+                    && (!ends_sentence(p) || p.ends_with(':')))
+        })
+    {
+        out.pop();
+        dropped += 1;
+    }
+    out.into_iter().map(|(t, _)| t).collect()
+}
+
+/// An appeal box: a collapsed (`<details>`), hidden (`class="hidden"`) or appeal-named
+/// element (`donate`, `support-us`, `contribution`, `paywall`, `abonnement`) whose words
+/// call for a subscription or a donation.
+pub(super) fn appeal_box(dom: &Dom<'_>, m: &Measures, j: usize) -> bool {
+    let node = &dom.nodes[j];
+    if m.text[j] == 0 || m.text[j] > MAX_BOX_CHARS {
+        return false;
+    }
+    let candidate = node.tag == "details"
+        || node
+            .class
+            .split_ascii_whitespace()
+            .any(|c| HIDDEN_CLASS.is_match(c))
+        || APPEAL_NAME.is_match(node.class)
+        || APPEAL_NAME.is_match(node.id);
+    if !candidate {
+        return false;
+    }
+    let text = dom.text(j);
+    APPEAL.is_match(&text) || BOX_APPEAL.is_match(&text)
+}
