@@ -26,8 +26,11 @@ pub(super) struct Para {
     pub link: u32,
 }
 
+/// Compiles a constant pattern; `\b` is an ASCII word boundary (Unicode ones keep the
+/// regex engine off its fast automaton on non-ASCII text; the keywords start and end with
+/// ASCII letters).
 fn re(pattern: &str) -> Regex {
-    Regex::new(pattern).expect("constant regex")
+    Regex::new(&pattern.replace(r"\b", r"(?-u:\b)")).expect("constant regex")
 }
 
 /// Words of an affiliate arrangement (a commission or fee earned on sales, affiliate or
@@ -147,10 +150,10 @@ fn roundup_label(p: &str) -> Option<usize> {
     ROUNDUP.find(p).map(|m| m.end())
 }
 
-/// Most of the paragraph's text after `from` is in links.
-fn linked(p: &Para, from: usize) -> bool {
+/// At least `1/share` of the paragraph's text after `from` is in links.
+fn linked(p: &Para, from: usize, share: u32) -> bool {
     let rest = p.text[from..].chars().count() as u32;
-    rest > 0 && p.link * 2 >= rest
+    rest > 0 && p.link * share >= rest
 }
 
 /// Drops the noise paragraphs of the generic path's text; returns the texts.
@@ -170,7 +173,8 @@ pub(super) fn tidy(paras: Vec<Para>) -> Vec<String> {
                 // A label alone: it goes with the linked headlines under it.
                 let run = (i + 1..n)
                     .take_while(|&k| {
-                        paras[k].text.chars().count() <= MAX_ROUNDUP_CHARS && linked(&paras[k], 0)
+                        paras[k].text.chars().count() <= MAX_ROUNDUP_CHARS
+                            && linked(&paras[k], 0, 2)
                     })
                     .count();
                 if run > 0 {
@@ -178,7 +182,8 @@ pub(super) fn tidy(paras: Vec<Para>) -> Vec<String> {
                     i += run + 1;
                     continue;
                 }
-            } else if linked(p, end) {
+            } else if linked(p, end, 3) {
+                // A label, a linked headline and maybe a few words.
                 keep[i] = false;
             }
         }
@@ -237,4 +242,169 @@ pub(super) fn appeal_box(dom: &Dom<'_>, m: &Measures, j: usize) -> bool {
     }
     let text = dom.text(j);
     APPEAL.is_match(&text) || BOX_APPEAL.is_match(&text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::body::{Clean, emit, find_roots};
+    use super::super::html::parse;
+    use super::*;
+
+    /// The generic path's text of a page.
+    fn text(page: &str) -> String {
+        let doc = parse(page.into(), 512);
+        let dom = Dom::new(&doc);
+        let m = Measures::new(&dom);
+        let roots = find_roots(&dom, &m, &[]);
+        let clean = Clean {
+            drop_link_paragraphs: true,
+            drop_unlikely: true,
+        };
+        emit(&dom, &m, &roots, &[], clean)
+    }
+
+    const P: &str = "The council voted on Tuesday to rebuild the old bridge over the river, after a year of talks, surveys and public meetings.";
+
+    fn page(body: &str) -> String {
+        format!(
+            r#"<html><body><nav><a href="/">Home</a></nav><article><h1>A title</h1><div class="article-body">{body}</div></article></body></html>"#
+        )
+    }
+
+    #[test]
+    fn affiliate_disclaimers_go_sentences_about_commissions_stay() {
+        for notice in [
+            "We may earn a commission when you buy through links on our site.",
+            "All products are independently selected by our editors. If you buy something through our retail links, we may earn an affiliate commission.",
+            "Cet article contient des liens affiliés.",
+            "Als Amazon-Partner verdienen wir an qualifizierten Verkäufen.",
+            "Este artículo contiene enlaces de afiliados: podemos recibir una comisión por las compras.",
+            "Questo articolo contiene link di affiliazione: potremmo ricevere una commissione sugli acquisti.",
+        ] {
+            assert!(affiliate_notice(notice), "{notice}");
+            let t = text(&page(&format!(
+                "<p><em>{notice}</em></p><p>{P}</p><p>{P}</p>"
+            )));
+            assert_eq!(t, format!("{P}\n\n{P}"), "{notice}");
+        }
+        for sentence in [
+            "The European Commission said sellers who earn a commission on each sale must disclose their links.",
+            "We asked the commission about the product recall, and it declined to comment on Monday.",
+            "Our source at the ministry confirmed the figures, which were published on its website.",
+            "Affiliate marketers earn a share of each sale, the study of 400 shops found.",
+        ] {
+            assert!(!affiliate_notice(sentence), "{sentence}");
+            let t = text(&page(&format!("<p>{P}</p><p>{sentence}</p><p>{P}</p>")));
+            assert!(t.contains(sentence), "{t}");
+        }
+    }
+
+    #[test]
+    fn appeals_and_appeal_boxes_go_sentences_about_subscribers_stay() {
+        let body = format!(
+            r#"<p>{P}</p><details class="box"><summary>Why we need you</summary><p>Independent reporting costs money, and your gift keeps this site open to everyone who reads it. Donate to the newsroom today.</p></details>
+<p>{P}</p><div class="hidden"><h3>Unterstützen Sie uns</h3><p>Guter Journalismus kostet Geld, und wir finanzieren uns zum großen Teil über die Beiträge unserer Leserinnen und Leser, jeden Monat aufs Neue. Jetzt spenden und unabhängigen Journalismus möglich machen, für alle Menschen im ganzen Land.</p></div>
+<div class="contributions-epic"><p>Chaque mois, des milliers de lecteurs nous aident à garder ce site ouvert et gratuit pour tous, sans publicité ni actionnaire. Faites un don.</p></div>
+<p>Want to keep up with the news? Subscribe to our email newsletter.</p><p>Suscríbete a nuestro boletín.</p>
+<p>Readers who subscribe to newspapers are older, the survey found, and many donate to local charities every year.</p><p>{P}</p>"#
+        );
+        let t = text(&page(&body));
+        assert_eq!(t.matches("The council voted").count(), 3, "{t}");
+        assert!(t.contains("Readers who subscribe to newspapers"), "{t}");
+        for gone in [
+            "Why we need you",
+            "Independent reporting",
+            "Unterstützen",
+            "Guter Journalismus",
+            "Chaque mois",
+            "Subscribe to our",
+            "Suscríbete",
+        ] {
+            assert!(!t.contains(gone), "{gone}: {t}");
+        }
+        // A collapsed element that is not an appeal stays.
+        let t = text(&page(&format!(
+            "<p>{P}</p><details><summary>Methodology</summary><p>The survey asked 1,200 adults by telephone in March, and the margin of error is three points.</p></details><p>{P}</p>"
+        )));
+        assert!(t.contains("The survey asked 1,200 adults"), "{t}");
+    }
+
+    #[test]
+    fn labelled_round_ups_go_with_their_label_linked_sentences_stay() {
+        let item = |i: usize, blurb: &str| {
+            format!(
+                r#"<p><a href="/story-{i}">Another story of the site, number {i}</a> {blurb}</p>"#
+            )
+        };
+        let items: String = (0..3)
+            .map(|i| item(i, "– two weeks ago, by the desk"))
+            .collect();
+        for label in [
+            "More on this story",
+            "Lire aussi",
+            "Mehr zum Thema",
+            "Leggi anche",
+            "Lee también:",
+        ] {
+            let t = text(&page(&format!(
+                "<p>{P}</p><h3>{label}</h3>{items}<p>{P}</p>"
+            )));
+            assert_eq!(t, format!("{P}\n\n{P}"), "{label}");
+        }
+        // One line, a label then a headline.
+        let t = text(&page(&format!(
+            r#"<p>{P}</p><p><strong>Read more:</strong> <a href="/x">The bridge of discord</a>, our inquiry of last year</p><p>{P}</p>"#
+        )));
+        assert_eq!(t, format!("{P}\n\n{P}"));
+        // A sentence that starts with the same words and links a source is text.
+        let sentence = r#"Read more about the plan in the report, which <a href="/r">the ministry published</a> on Monday."#;
+        let t = text(&page(&format!("<p>{P}</p><p>{sentence}</p><p>{P}</p>")));
+        assert!(t.contains("Read more about the plan"), "{t}");
+    }
+
+    #[test]
+    fn credit_and_dateline_lines_at_the_edges_go_sentences_stay() {
+        let body = format!(
+            "<p>Date: 12 March 2024</p><p>Source: Agence Presse</p><p>{P}</p><p>(Foto: Archiv)</p><p>{P}</p><p>Quelle: dpa</p><p>Crédit photo : Jean Dupont / Agence</p>"
+        );
+        let t = text(&page(&body));
+        assert_eq!(t, format!("{P}\n\n{P}"));
+        for line in [
+            "Source: Feat Pictures' account via a fan",
+            "Fuente: Reuters",
+            "Fonte: Ansa",
+            "(Photo: Acorn TV)",
+        ] {
+            assert!(credit_line(line), "{line}");
+        }
+        let kept = "Source: the ministry said on Monday that forty people had died in the floods, and that the toll could still rise.";
+        assert!(!credit_line(kept));
+        assert!(!credit_line("The source of the river is in the hills."));
+        let t = text(&page(&format!("<p>{kept}</p><p>{P}</p>")));
+        assert!(t.starts_with("Source: the ministry"), "{t}");
+        // In the middle of the text, a labelled line is the text's (a list of facts).
+        let t = text(&page(&format!("<p>{P}</p><p>Date: 12 March</p><p>{P}</p>")));
+        assert!(t.contains("Date: 12 March"), "{t}");
+    }
+
+    #[test]
+    fn the_opening_scaffolding_of_a_live_blog_goes() {
+        let body = format!(
+            r#"<div class="live-header"><p>Live updates</p><button>Refresh</button><p>Show key events only</p><p>Newest first</p></div><div class="live-entry"><p>{P}</p></div><div class="live-entry"><p>{P}</p></div>"#
+        );
+        let t = text(&page(&body));
+        assert_eq!(t, format!("{P}\n\n{P}"));
+        for line in [
+            "En direct",
+            "Liveticker",
+            "Aktualisieren",
+            "En vivo",
+            "In diretta",
+            "LIVE",
+        ] {
+            assert!(live_furniture(line), "{line}");
+        }
+        assert!(!live_furniture("Live music returns to the old bridge"));
+        assert!(!live_furniture("Direct flights resume"));
+    }
 }
