@@ -55,7 +55,7 @@ static LINK_OR_BUY: LazyLock<Regex> = LazyLock::new(|| {
 /// A call for subscriptions, sign-ups or donations, in the first or second person.
 static APPEAL: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\bsubscribe\s+to\s+our\b|\bsign\s+up\s+(?:for\s+(?:our|the|free)\b|here\b|now\b|today\b)|\bdelivered\s+(?:straight\s+|right\s+|directly\s+)?to\s+your\s+inbox|\balready\s+a\s+(?:subscriber|member)\b|\bthanks?\s+(?:you\s+)?for\s+signing\s+up|\byour\s+subscription\s+(?:has|could|is)\b|\bsupport\s+(?:our|independent|local|quality)\s+(?:\w+\s+)?(?:journalism|newsroom|reporting|mission|work)\b|\bcontribut\w*\s+as\s+little\s+as\b|\bbecome\s+a\s+(?:member|subscriber|supporter|patron)\b|\bplease\s+(?:subscribe|donate|support\s+us)\b|\bour\s+journalism\s+(?:needs|relies|depends)\b|\b(?:cannot|can't|can’t)\s+do\s+(?:this|it)\s+without\s+(?:you|your)\b|\babonnez-vous\b|\bsoutenez[- ](?:nous|notre|le\s+journalisme|l['’]information)\b|\bfaites\s+un\s+don\b|\binscrivez-vous\s+(?:à|a)\s+(?:notre|la|nos)\s+(?:newsletter|lettre)|\bdéjà\s+abonné|\bjetzt\s+(?:abonnieren|spenden|unterstützen)\b|\bunterstützen\s+sie\s+(?:uns|unsere?n?|den\s+unabhängigen|qualitätsjournalismus)\b|\bnewsletter\s+abonnieren\b|\b(?:bereits|schon)\s+abonnent|\bsuscr[ií]b(?:ete|ase)\b|\bapoya\s+(?:nuestro|el)\s+periodismo\b|\bhazte\s+(?:socio|miembro|suscriptor|mecenas)\b|\bya\s+eres\s+suscriptor|\bapóyanos\b|\biscriviti\s+alla\s+(?:nostra\s+)?newsletter\b|\babbonati\s+(?:ora|subito|a\s+\w+)\b|\bsostieni\s+(?:il\s+nostro|l['’]informazione|il\s+giornalismo|la\s+nostra)\b|\bsei\s+già\s+abbonato",
+        r"(?i)\bsubscribe\s+to\s+our\b|\b(?:subscribe|sign\s+up)\s+to\s+(?:the|my)\s+(?:[\w'’-]+\s+){0,3}newsletter\b|\babonniere\s+(?:jetzt\s+)?unseren\s+newsletter|\babonnieren\s+sie\s+(?:jetzt\s+)?(?:unseren\s+)?newsletter|\bsign\s+up\s+(?:for\s+(?:our|the|a\s+free)\s+(?:[\w'’-]+\s+){0,4}(?:newsletters?|e-?mails?|alerts?|briefings?)\b|here\b|now\b|today\b)|\bdelivered\s+(?:straight\s+|right\s+|directly\s+)?to\s+your\s+inbox|\balready\s+a\s+(?:subscriber|member)\b|\bthanks?\s+(?:you\s+)?for\s+signing\s+up|\byour\s+subscription\s+(?:has|could|is)\b|\bsupport\s+(?:our|independent|local|quality)\s+(?:\w+\s+)?(?:journalism|newsroom|reporting|mission|work)\b|\bcontribut\w*\s+as\s+little\s+as\b|\bbecome\s+a\s+(?:member|subscriber|supporter|patron)\b|\bplease\s+(?:subscribe|donate|support\s+us)\b|\bour\s+journalism\s+(?:needs|relies|depends)\b|\b(?:cannot|can't|can’t)\s+do\s+(?:this|it)\s+without\s+(?:you|your)\b|\babonnez-vous\b|\bsoutenez[- ](?:nous|notre|le\s+journalisme|l['’]information)\b|\bfaites\s+un\s+don\b|\binscrivez-vous\s+(?:à|a)\s+(?:notre|la|nos)\s+(?:newsletter|lettre)|\bdéjà\s+abonné|\bjetzt\s+(?:abonnieren|spenden|unterstützen)\b|\bunterstützen\s+sie\s+(?:uns|unsere?n?|den)\b.{0,60}?(?:spende|journalismus|berichterstattung|redaktion)|\bnewsletter\s+abonnieren\b|\b(?:bereits|schon)\s+abonnent|\bsuscr[ií]b(?:ete|ase)\b|\bapoya\s+(?:nuestro|el)\s+periodismo\b|\bhazte\s+(?:socio|miembro|suscriptor|mecenas)\b|\bya\s+eres\s+suscriptor|\bapóyanos\b|\biscriviti\s+alla\s+(?:nostra\s+)?newsletter\b|\babbonati\s+(?:ora|subito|a\s+\w+)\b|\bsostieni\s+(?:il\s+nostro|l['’]informazione|il\s+giornalismo|la\s+nostra)\b|\bsei\s+già\s+abbonato",
     )
 });
 /// Broader words of an appeal, believed only inside a box named or shown as one.
@@ -67,7 +67,7 @@ static BOX_APPEAL: LazyLock<Regex> = LazyLock::new(|| {
 /// Class or id of an appeal box.
 static APPEAL_NAME: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)appeal|donat|spende|support-?(?:us|box|banner|cta|message)|contribut|subscri|abonn|soutien|soutenir|sostieni|suscrip|paywall|epic",
+        r"(?i)appeal|donat|spende|support-?(?:us|box|banner|cta|message)|contribution|subscribe(?:$|[^r])|abo-|abonnement|abonnez|soutien|soutenir|sostieni|suscrip|epic",
     )
 });
 /// Class tokens that hide or collapse an element.
@@ -82,7 +82,7 @@ static ROUNDUP: LazyLock<Regex> = LazyLock::new(|| {
 /// A credit or dateline label opening a short line.
 static CREDIT: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^[(\[]?\s*(?:(?:photo|image|picture|video|foto|bild|imagen|immagine)s?(?:\s*(?:credits?|source))?|(?:credits?|crédits?|créditos?|crediti|credito)(?:\s+(?:photos?|images?|fotos?))?|sources?|quellen?|bildquellen?|bildnachweise?|fotonachweise?|fuentes?|fonti|fonte|illustrations?|dates?|datum|fecha|data|dateline)\s*[:：]",
+        r"(?i)^[(\[]?\s*(?:(?:photo|image|picture|video|foto|bild|imagen|immagine)s?(?:\s*(?:credits?|source))?|(?:credits?|crédits?|créditos?|crediti|credito)(?:\s+(?:photos?|images?|fotos?))?|sources?|quellen?|quellenangaben|bildquellen?|titelbild|beitragsbild|aufmacherbild|bildcredits?|bildnachweise?|fotonachweise?|fuentes?|fonti|fonte|illustrations?|dates?|datum|fecha|data|dateline)\s*[:：]",
     )
 });
 /// A parenthesised credit under a picture: "(Photo: Agency)".
@@ -98,8 +98,10 @@ static LIVE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-/// Longest affiliate disclaimer or appeal paragraph.
+/// Longest affiliate disclaimer paragraph.
 const MAX_NOTICE_CHARS: usize = 400;
+/// Longest appeal paragraph (a longer one is text that ends with a call).
+const MAX_APPEAL_CHARS: usize = 250;
 /// Longest credit or dateline line.
 const MAX_CREDIT_CHARS: usize = 100;
 /// Words of a credit line after its label, at most (a name or two, an agency).
@@ -121,7 +123,7 @@ pub(super) fn affiliate_notice(p: &str) -> bool {
 
 /// A call to subscribe, sign up or donate.
 pub(super) fn appeal(p: &str) -> bool {
-    p.chars().count() <= MAX_NOTICE_CHARS && APPEAL.is_match(p)
+    p.chars().count() <= MAX_APPEAL_CHARS && APPEAL.is_match(p)
 }
 
 /// A credit or dateline line: a label ("Source:", "Quelle:", "Crédit photo :", "Date:")
@@ -223,11 +225,13 @@ pub(super) fn tidy(paras: Vec<Para>) -> Vec<String> {
 }
 
 /// An appeal box: a collapsed (`<details>`), hidden (`class="hidden"`) or appeal-named
-/// element (`donate`, `support-us`, `contribution`, `paywall`, `abonnement`) whose words
-/// call for a subscription or a donation.
+/// element (`donate`, `support-us`, `contribution`, `subscribe-box`, `abonnement`; not
+/// `paywall` nor `subscriber-only`, which hold the article's own text) whose words call
+/// for a subscription or a donation.
 pub(super) fn appeal_box(dom: &Dom<'_>, m: &Measures, j: usize) -> bool {
     let node = &dom.nodes[j];
-    if m.text[j] == 0 || m.text[j] > MAX_BOX_CHARS {
+    // A paragraph is judged by its words alone (`appeal`), whatever its class.
+    if node.tag == "p" || m.text[j] == 0 || m.text[j] > MAX_BOX_CHARS {
         return false;
     }
     let candidate = node.tag == "details"
@@ -327,6 +331,19 @@ mod tests {
             "<p>{P}</p><details><summary>Methodology</summary><p>The survey asked 1,200 adults by telephone in March, and the margin of error is three points.</p></details><p>{P}</p>"
         )));
         assert!(t.contains("The survey asked 1,200 adults"), "{t}");
+        // Article text in a paywalled or subscribers' container, and text that ends with
+        // a call, stay.
+        let kept = [
+            "Free services give you a taste in the hope that you will then sign up for the paid version, the company said.",
+            "Whatever belief you subscribe to, the practice of asking questions helps, she says.",
+        ];
+        let t = text(&page(&format!(
+            r#"<p>{P}</p><div class="subscriber-only paywall"><p>{}</p><p>{}</p></div><p>{P}</p>"#,
+            kept[0], kept[1]
+        )));
+        for k in kept {
+            assert!(t.contains(k), "{t}");
+        }
     }
 
     #[test]
