@@ -563,6 +563,7 @@ pub fn emit(
                         {
                             paras.pop();
                         }
+                        paras.push(Para::LINKS_DROPPED);
                     }
                     j = node.end.max(j + 1);
                     continue;
@@ -628,7 +629,9 @@ fn drop_elem(
     // Most of the region's text: never boilerplate.
     let major = m.good[j] as f32 >= 0.5 * root_good as f32 && m.good[j] > 0;
     if opts.drop_unlikely {
-        if (m.hard_at[j] || m.hint[j] & hints::CAPTION != 0 || body_noise::appeal_box(dom, m, j))
+        if (m.hard_at[j]
+            || m.hint[j] & hints::CAPTION != 0
+            || body_noise::appeal_box(dom, j, m.text[j]))
             && !major
         {
             return Drop::Yes;

@@ -12,18 +12,36 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::body::Measures;
 use super::dom::Dom;
 use super::teasers::ends_sentence;
 
 /// A paragraph of the emitted text and what the cleaning walk knew of it.
 pub(super) struct Para {
-    /// The text, whitespace collapsed.
+    /// The text, whitespace collapsed; empty where a block of links was left out.
     pub text: String,
     /// The paragraph is a heading.
     pub head: bool,
     /// Characters of the text inside links.
     pub link: u32,
+}
+
+impl Para {
+    /// The mark of a block of links left out (a round-up's list): the short linked lines
+    /// right after it belong to it.
+    pub const LINKS_DROPPED: Para = Para {
+        text: String::new(),
+        head: false,
+        link: 0,
+    };
+
+    fn is_mark(&self) -> bool {
+        self.text.is_empty()
+    }
+
+    /// A short line, mostly links.
+    fn linked_line(&self) -> bool {
+        self.text.chars().count() <= MAX_ROUNDUP_CHARS && linked(self, 0, 2)
+    }
 }
 
 /// Compiles a constant pattern; `\b` is an ASCII word boundary (Unicode ones keep the
@@ -55,7 +73,7 @@ static LINK_OR_BUY: LazyLock<Regex> = LazyLock::new(|| {
 /// A call for subscriptions, sign-ups or donations, in the first or second person.
 static APPEAL: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\bsubscribe\s+to\s+our\b|\b(?:subscribe|sign\s+up)\s+to\s+(?:the|my)\s+(?:[\w'’-]+\s+){0,3}newsletter\b|\babonniere\s+(?:jetzt\s+)?unseren\s+newsletter|\babonnieren\s+sie\s+(?:jetzt\s+)?(?:unseren\s+)?newsletter|\bsign\s+up\s+(?:for\s+(?:our|the|a\s+free)\s+(?:[\w'’-]+\s+){0,4}(?:newsletters?|e-?mails?|alerts?|briefings?)\b|here\b|now\b|today\b)|\bdelivered\s+(?:straight\s+|right\s+|directly\s+)?to\s+your\s+inbox|\balready\s+a\s+(?:subscriber|member)\b|\bthanks?\s+(?:you\s+)?for\s+signing\s+up|\byour\s+subscription\s+(?:has|could|is)\b|\bsupport\s+(?:our|independent|local|quality)\s+(?:\w+\s+)?(?:journalism|newsroom|reporting|mission|work)\b|\bcontribut\w*\s+as\s+little\s+as\b|\bbecome\s+a\s+(?:member|subscriber|supporter|patron)\b|\bplease\s+(?:subscribe|donate|support\s+us)\b|\bour\s+journalism\s+(?:needs|relies|depends)\b|\b(?:cannot|can't|can’t)\s+do\s+(?:this|it)\s+without\s+(?:you|your)\b|\babonnez-vous\b|\bsoutenez[- ](?:nous|notre|le\s+journalisme|l['’]information)\b|\bfaites\s+un\s+don\b|\binscrivez-vous\s+(?:à|a)\s+(?:notre|la|nos)\s+(?:newsletter|lettre)|\bdéjà\s+abonné|\bjetzt\s+(?:abonnieren|spenden|unterstützen)\b|\bunterstützen\s+sie\s+(?:uns|unsere?n?|den)\b.{0,60}?(?:spende|journalismus|berichterstattung|redaktion)|\bnewsletter\s+abonnieren\b|\b(?:bereits|schon)\s+abonnent|\bsuscr[ií]b(?:ete|ase)\b|\bapoya\s+(?:nuestro|el)\s+periodismo\b|\bhazte\s+(?:socio|miembro|suscriptor|mecenas)\b|\bya\s+eres\s+suscriptor|\bapóyanos\b|\biscriviti\s+alla\s+(?:nostra\s+)?newsletter\b|\babbonati\s+(?:ora|subito|a\s+\w+)\b|\bsostieni\s+(?:il\s+nostro|l['’]informazione|il\s+giornalismo|la\s+nostra)\b|\bsei\s+già\s+abbonato",
+        r"(?i)\bsubscribe\s+to\s+our\b|\b(?:subscribe|sign\s+up)\s+to\s+(?:the|my)\s+(?:[\w'’-]+\s+){0,3}newsletter\b|\babonniere\s+(?:jetzt\s+)?unseren\s+newsletter|\babonnieren\s+sie\s+(?:jetzt\s+)?(?:unseren\s+)?newsletter|\bsign\s+up\s+(?:for\s+(?:our|the|a\s+free)\s+(?:[\w'’-]+\s+){0,4}(?:newsletters?|e-?mails?|alerts?|briefings?)\b|here\b|now\b|today\b)|\bsign\s+up\s+for\s+(?:[\w'’-]+\s+){0,5}(?:newsletters?|e-?course)\b|\bsign\s+up\s+(?:to\s+get|for\s+it)\b|\b(?:straight|right|directly|direct|delivered)\s+(?:to|into)\s+your\s+inbox|\bclick\s+here\s+to\s+(?:subscribe|sign\s+up|donate)\b|\b(?:listen|follow)\s+and\s+subscribe\b|\balready\s+a\s+(?:subscriber|member)\b|\bthanks?\s+(?:you\s+)?for\s+signing\s+up|\byour\s+subscription\s+(?:has|could|is)\b|\bsupport\s+(?:our|independent|local|quality)\s+(?:\w+\s+)?(?:journalism|newsroom|reporting|mission|work)\b|\bcontribut\w*\s+as\s+little\s+as\b|\bbecome\s+a\s+(?:member|subscriber|supporter|patron)\b|\bplease\s+(?:subscribe|donate|support\s+us)\b|\bour\s+journalism\s+(?:needs|relies|depends)\b|\b(?:cannot|can't|can’t)\s+do\s+(?:this|it)\s+without\s+(?:you|your)\b|\babonnez-vous\b|\bsoutenez[- ](?:nous|notre|le\s+journalisme|l['’]information)\b|\bfaites\s+un\s+don\b|\binscrivez-vous\s+(?:à|a)\s+(?:notre|la|nos)\s+(?:newsletter|lettre)|\bdéjà\s+abonné|\bjetzt\s+(?:abonnieren|spenden|unterstützen)\b|\bunterstützen\s+sie\s+(?:uns|unsere?n?|den)\b.{0,60}?(?:spende|journalismus|berichterstattung|redaktion)|\bnewsletter\s+abonnieren\b|\b(?:bereits|schon)\s+abonnent|\bsuscr[ií]b(?:ete|ase)\b|\bapoya\s+(?:nuestro|el)\s+periodismo\b|\bhazte\s+(?:socio|miembro|suscriptor|mecenas)\b|\bya\s+eres\s+suscriptor|\bapóyanos\b|\biscriviti\s+alla\s+(?:nostra\s+)?newsletter\b|\babbonati\s+(?:ora|subito|a\s+\w+)\b|\bsostieni\s+(?:il\s+nostro|l['’]informazione|il\s+giornalismo|la\s+nostra)\b|\bsei\s+già\s+abbonato",
     )
 });
 /// Broader words of an appeal, believed only inside a box named or shown as one.
@@ -91,6 +109,13 @@ static PAREN_CREDIT: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)^[(\[]\s*(?:photos?|images?|pictures?|fotos?|bild|credits?|crédits?|créditos?|crediti|sources?|quelle|fuente|fonte)\b[^)\]]{0,80}[)\]]$",
     )
 });
+/// A picture's credit ending a short paragraph: the paragraph is the picture's caption
+/// ("A view of the eruption. Credit: Agency", "… the blaze. (Photo: Name)").
+static CAPTION_CREDIT: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?:(?:^|[.!?)]\s*\(?|\s\()(?i:photos?|images?|pictures?|fotos?|bild|illustration|credits?|crédits?|créditos?|crediti)|\s(?:Photo|Image|Picture|Foto|Bild|Illustration|Credit|Crédit)s?)(?i:\s+credits?)?\s*[:：]\s*[^.()\s][^.()]{0,80}\)?\.?$",
+    )
+});
 /// Lines of a live blog's header: its badge, refresh controls, sort order, key events.
 static LIVE: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -102,6 +127,8 @@ static LIVE: LazyLock<Regex> = LazyLock::new(|| {
 const MAX_NOTICE_CHARS: usize = 400;
 /// Longest appeal paragraph (a longer one is text that ends with a call).
 const MAX_APPEAL_CHARS: usize = 250;
+/// Longest caption left in the text.
+const MAX_CAPTION_CHARS: usize = 300;
 /// Longest credit or dateline line.
 const MAX_CREDIT_CHARS: usize = 100;
 /// Words of a credit line after its label, at most (a name or two, an agency).
@@ -142,6 +169,16 @@ pub(super) fn credit_line(p: &str) -> bool {
     rest.split_whitespace().count() <= MAX_CREDIT_WORDS && !rest.trim_end().contains(". ")
 }
 
+/// A picture's caption left in the text: a short paragraph ending with the picture's
+/// credit (a label and a few words).
+pub(super) fn caption(p: &str) -> bool {
+    p.chars().count() <= MAX_CAPTION_CHARS
+        && CAPTION_CREDIT.find(p).is_some_and(|m| {
+            let tail = &p[m.start()..];
+            tail.split_whitespace().count() <= MAX_CREDIT_WORDS
+        })
+}
+
 /// A line of a live blog's opening scaffolding.
 pub(super) fn live_furniture(p: &str) -> bool {
     p.chars().count() <= 80 && LIVE.is_match(p.trim_matches(|c: char| !c.is_alphanumeric()))
@@ -166,18 +203,24 @@ pub(super) fn tidy(paras: Vec<Para>) -> Vec<String> {
     while i < n {
         let p = &paras[i];
         let t = p.text.as_str();
-        if affiliate_notice(t) || appeal(t) || PAREN_CREDIT.is_match(t) {
+        if p.is_mark() {
+            // The short linked lines after a dropped block of links are more of it.
+            keep[i] = false;
+            let run = (i + 1..n).take_while(|&k| paras[k].linked_line()).count();
+            keep[i + 1..=i + run].iter_mut().for_each(|k| *k = false);
+            i += run + 1;
+            continue;
+        }
+        if affiliate_notice(t) || appeal(t) || PAREN_CREDIT.is_match(t) || caption(t) {
             keep[i] = false;
         } else if let Some(end) =
             roundup_label(t).filter(|_| t.chars().count() <= MAX_ROUNDUP_CHARS)
         {
             if end >= t.len() {
-                // A label alone: it goes with the linked headlines under it.
+                // A label alone: it goes with the linked headlines (or the dropped block
+                // of links) under it.
                 let run = (i + 1..n)
-                    .take_while(|&k| {
-                        paras[k].text.chars().count() <= MAX_ROUNDUP_CHARS
-                            && linked(&paras[k], 0, 2)
-                    })
+                    .take_while(|&k| paras[k].is_mark() || paras[k].linked_line())
                     .count();
                 if run > 0 {
                     keep[i..=i + run].iter_mut().for_each(|k| *k = false);
@@ -228,10 +271,11 @@ pub(super) fn tidy(paras: Vec<Para>) -> Vec<String> {
 /// element (`donate`, `support-us`, `contribution`, `subscribe-box`, `abonnement`; not
 /// `paywall` nor `subscriber-only`, which hold the article's own text) whose words call
 /// for a subscription or a donation.
-pub(super) fn appeal_box(dom: &Dom<'_>, m: &Measures, j: usize) -> bool {
+/// `text_len`: the length of the element's text.
+pub(super) fn appeal_box(dom: &Dom<'_>, j: usize, text_len: u32) -> bool {
     let node = &dom.nodes[j];
     // A paragraph is judged by its words alone (`appeal`), whatever its class.
-    if node.tag == "p" || m.text[j] == 0 || m.text[j] > MAX_BOX_CHARS {
+    if node.tag == "p" || text_len == 0 || text_len > MAX_BOX_CHARS {
         return false;
     }
     let candidate = node.tag == "details"
@@ -250,21 +294,22 @@ pub(super) fn appeal_box(dom: &Dom<'_>, m: &Measures, j: usize) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::super::body::{Clean, emit, find_roots};
-    use super::super::html::parse;
+    use super::super::{PageInput, analyze};
     use super::*;
 
     /// The generic path's text of a page.
     fn text(page: &str) -> String {
-        let doc = parse(page.into(), 512);
-        let dom = Dom::new(&doc);
-        let m = Measures::new(&dom);
-        let roots = find_roots(&dom, &m, &[]);
-        let clean = Clean {
-            drop_link_paragraphs: true,
-            drop_unlikely: true,
+        let url = url::Url::parse("https://news.test/2024/03/story").expect("valid URL");
+        let input = PageInput {
+            url: &url,
+            body: page.as_bytes(),
+            content_type: Some("text/html; charset=utf-8"),
+            fetched_at: PageInput::UNKNOWN_FETCH_TIME,
         };
-        emit(&dom, &m, &roots, &[], clean)
+        analyze(&input, None, true)
+            .article
+            .and_then(|a| a.body)
+            .unwrap_or_default()
     }
 
     const P: &str = "The council voted on Tuesday to rebuild the old bridge over the river, after a year of talks, surveys and public meetings.";
@@ -393,6 +438,21 @@ mod tests {
             "(Photo: Acorn TV)",
         ] {
             assert!(credit_line(line), "{line}");
+        }
+        // A caption left in the text ends with the picture's credit.
+        for cap in [
+            "A view of the eruption seen from a webcam. Credit: Live from Iceland webcam capture.",
+            "Unburnt lichens like these hinted that some moths survived the blaze. (Photo: Eric Edwards)",
+            "Here are all the new features of the phone Credit: Agency/Canva",
+        ] {
+            assert!(caption(cap), "{cap}");
+        }
+        for sentence in [
+            "The agency gave him credit: without his maps, the rescue would have failed.",
+            "The museum lent the photo: a portrait of the mayor in 1920, now restored.",
+            P,
+        ] {
+            assert!(!caption(sentence), "{sentence}");
         }
         let kept = "Source: the ministry said on Monday that forty people had died in the floods, and that the toll could still rise.";
         assert!(!credit_line(kept));
