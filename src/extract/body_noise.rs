@@ -38,9 +38,12 @@ impl Para {
         self.text.is_empty()
     }
 
-    /// A short line, mostly links.
+    /// A short line, mostly links, that is no sentence (a paragraph with its words
+    /// linked to sources ends with a full stop; a headline does not).
     fn linked_line(&self) -> bool {
-        self.text.chars().count() <= MAX_ROUNDUP_CHARS && linked(self, 0, 2)
+        self.text.chars().count() <= MAX_ROUNDUP_CHARS
+            && linked(self, 0, 2)
+            && !self.text.ends_with(['.', '!', '?', '。'])
     }
 }
 
@@ -55,7 +58,7 @@ fn re(pattern: &str) -> Regex {
 /// partner links), en, fr, de, es, it.
 static AFFILIATE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)affiliat|affilié|afiliad|affiliazion|affiliati\b|amazon[- ]?(?:partner|associate)|partner-?links?\b|(?:eine|kleine|geringe)\s+provision|\b(?:earn|get|receive|make|collect|paid)\w*\s+(?:(?:a|an)\s+)?(?:small\s+)?(?:share|commission|fee|compensation)|\b(?:percevoir|toucher|percevons|touchons|recevoir|recevons|gagner|gagnons)\s+une\s+(?:petite\s+)?commission|\b(?:recibir|recibimos|ganar|ganamos|obtener|obtenemos|cobrar|cobramos)\s+una\s+(?:pequeña\s+)?comisi[oó]n|\b(?:ricevere|riceviamo|guadagnare|guadagniamo|percepire|percepiamo)\s+una\s+(?:piccola\s+)?commissione",
+        r"(?i)affiliat|affilié|afiliad|affiliazion|affiliati\b|amazon[- ]?(?:partner|associate)|partner-?links?\b|(?:eine|kleine|geringe)\s+provision|\b(?:earn|get|receive|make|collect)\w*\s+(?:(?:a|an)\s+)?(?:small\s+)?(?:share|commission|fee|compensation)|\b(?:percevoir|toucher|percevons|touchons|recevoir|recevons|gagner|gagnons)\s+une\s+(?:petite\s+)?commission|\b(?:recibir|recibimos|ganar|ganamos|obtener|obtenemos|cobrar|cobramos)\s+una\s+(?:pequeña\s+)?comisi[oó]n|\b(?:ricevere|riceviamo|guadagnare|guadagniamo|percepire|percepiamo)\s+una\s+(?:piccola\s+)?commissione",
     )
 });
 /// The page speaking of itself: first person plural, or "this article".
@@ -73,7 +76,7 @@ static LINK_OR_BUY: LazyLock<Regex> = LazyLock::new(|| {
 /// A call for subscriptions, sign-ups or donations, in the first or second person.
 static APPEAL: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\bsubscribe\s+to\s+our\b|\b(?:subscribe|sign\s+up)\s+to\s+(?:the|my)\s+(?:[\w'’-]+\s+){0,3}newsletter\b|\babonniere\s+(?:jetzt\s+)?unseren\s+newsletter|\babonnieren\s+sie\s+(?:jetzt\s+)?(?:unseren\s+)?newsletter|\bsign\s+up\s+(?:for\s+(?:our|the|a\s+free)\s+(?:[\w'’-]+\s+){0,4}(?:newsletters?|e-?mails?|alerts?|briefings?)\b|here\b|now\b|today\b)|\bsign\s+up\s+for\s+(?:[\w'’-]+\s+){0,5}(?:newsletters?|e-?course)\b|\bsign\s+up\s+(?:to\s+get|for\s+it)\b|\b(?:straight|right|directly|direct|delivered)\s+(?:to|into)\s+your\s+inbox|\bclick\s+here\s+to\s+(?:subscribe|sign\s+up|donate)\b|\b(?:listen|follow)\s+and\s+subscribe\b|\balready\s+a\s+(?:subscriber|member)\b|\bthanks?\s+(?:you\s+)?for\s+signing\s+up|\byour\s+subscription\s+(?:has|could|is)\b|\bsupport\s+(?:our|independent|local|quality)\s+(?:\w+\s+)?(?:journalism|newsroom|reporting|mission|work)\b|\bcontribut\w*\s+as\s+little\s+as\b|\bbecome\s+a\s+(?:member|subscriber|supporter|patron)\b|\bplease\s+(?:subscribe|donate|support\s+us)\b|\bour\s+journalism\s+(?:needs|relies|depends)\b|\b(?:cannot|can't|can’t)\s+do\s+(?:this|it)\s+without\s+(?:you|your)\b|\babonnez-vous\b|\bsoutenez[- ](?:nous|notre|le\s+journalisme|l['’]information)\b|\bfaites\s+un\s+don\b|\binscrivez-vous\s+(?:à|a)\s+(?:notre|la|nos)\s+(?:newsletter|lettre)|\bdéjà\s+abonné|\bjetzt\s+(?:abonnieren|spenden|unterstützen)\b|\bunterstützen\s+sie\s+(?:uns|unsere?n?|den)\b.{0,60}?(?:spende|journalismus|berichterstattung|redaktion)|\bnewsletter\s+abonnieren\b|\b(?:bereits|schon)\s+abonnent|\bsuscr[ií]b(?:ete|ase)\b|\bapoya\s+(?:nuestro|el)\s+periodismo\b|\bhazte\s+(?:socio|miembro|suscriptor|mecenas)\b|\bya\s+eres\s+suscriptor|\bapóyanos\b|\biscriviti\s+alla\s+(?:nostra\s+)?newsletter\b|\babbonati\s+(?:ora|subito|a\s+\w+)\b|\bsostieni\s+(?:il\s+nostro|l['’]informazione|il\s+giornalismo|la\s+nostra)\b|\bsei\s+già\s+abbonato",
+        r"(?i)\bsubscribe\s+to\s+our\b|\b(?:subscribe|sign\s+up)\s+to\s+(?:the|my)\s+(?:[\w'’-]+\s+){0,3}newsletter\b|\babonniere\s+(?:jetzt\s+)?unseren\s+newsletter|\babonnieren\s+sie\s+(?:jetzt\s+)?(?:unseren\s+)?newsletter|(?:^|[.!?:;…*–—-]\s*|\b(?:please|then|and|to)\s+)sign\s+up\s+(?:for\s+(?:our|the|a\s+free)\s+(?:[\w'’-]+\s+){0,4}(?:newsletters?|e-?mails?|alerts?|briefings?)\b|here\b|now\b|today\b)|(?:^|[.!?:;…*–—-]\s*|\b(?:please|then|and|to)\s+)sign\s+up\s+(?:for\s+(?:[\w'’-]+\s+){0,5}(?:newsletters?|e-?course)\b|to\s+get\b|for\s+it\b)|\b(?:straight|right|directly|direct|delivered)\s+(?:to|into)\s+your\s+inbox|\bclick\s+here\s+to\s+(?:subscribe|sign\s+up|donate)\b|\b(?:listen|follow)\s+and\s+subscribe\b|\balready\s+a\s+(?:subscriber|member)\b|\bthanks?\s+(?:you\s+)?for\s+signing\s+up|\byour\s+subscription\s+(?:has|could|is)\b|\bsupport\s+our\s+(?:\w+\s+)?(?:journalism|newsroom|reporting|mission|work)\b|(?:^|[.!?]\s+)support\s+(?:independent|local|quality)\s+(?:\w+\s+)?journalism\b|\bcontribut\w*\s+as\s+little\s+as\b|(?:^|[.!?]\s+)become\s+a\s+(?:member|subscriber|supporter|patron)\b|\bplease\s+(?:subscribe|donate|support\s+us)\b|\bour\s+journalism\s+(?:needs|relies|depends)\b|\b(?:cannot|can't|can’t)\s+do\s+(?:this|it)\s+without\s+(?:you|your)\b|\babonnez-vous\b|\bsoutenez[- ](?:nous|notre|le\s+journalisme|l['’]information)\b|\bfaites\s+un\s+don\b|\binscrivez-vous\s+(?:à|a)\s+(?:notre|la|nos)\s+(?:newsletter|lettre)|\bdéjà\s+abonné|\bjetzt\s+(?:abonnieren|spenden|unterstützen)\b|\bunterstützen\s+sie\s+(?:uns|unsere?n?|den)\b.{0,60}?(?:spende|journalismus|berichterstattung|redaktion)|\bnewsletter\s+abonnieren\b|\b(?:bereits|schon)\s+abonnent|\bsuscr[ií]b(?:ete|ase)\b|\bapoya\s+(?:nuestro|el)\s+periodismo\b|\bhazte\s+(?:socio|miembro|suscriptor|mecenas)\b|\bya\s+eres\s+suscriptor|\bapóyanos\b|\biscriviti\s+alla\s+(?:nostra\s+)?newsletter\b|\babbonati\s+(?:ora|subito)\b|(?:^|[.!?]\s+)abbonati\b|\bsostieni\s+(?:il\s+nostro|l['’]informazione|il\s+giornalismo|la\s+nostra)\b|\bsei\s+già\s+abbonato",
     )
 });
 /// Broader words of an appeal, believed only inside a box named or shown as one.
@@ -278,18 +281,19 @@ pub(super) fn appeal_box(dom: &Dom<'_>, j: usize, text_len: u32) -> bool {
     if node.tag == "p" || text_len == 0 || text_len > MAX_BOX_CHARS {
         return false;
     }
-    let candidate = node.tag == "details"
+    let named = APPEAL_NAME.is_match(node.class) || APPEAL_NAME.is_match(node.id);
+    let candidate = named
+        || node.tag == "details"
         || node
             .class
             .split_ascii_whitespace()
-            .any(|c| HIDDEN_CLASS.is_match(c))
-        || APPEAL_NAME.is_match(node.class)
-        || APPEAL_NAME.is_match(node.id);
+            .any(|c| HIDDEN_CLASS.is_match(c));
     if !candidate {
         return false;
     }
     let text = dom.text(j);
-    APPEAL.is_match(&text) || BOX_APPEAL.is_match(&text)
+    // Collapsed or hidden text (a FAQ on blood donation) needs a call, not a word.
+    APPEAL.is_match(&text) || (named && BOX_APPEAL.is_match(&text))
 }
 
 #[cfg(test)]
@@ -351,7 +355,7 @@ mod tests {
     #[test]
     fn appeals_and_appeal_boxes_go_sentences_about_subscribers_stay() {
         let body = format!(
-            r#"<p>{P}</p><details class="box"><summary>Why we need you</summary><p>Independent reporting costs money, and your gift keeps this site open to everyone who reads it. Donate to the newsroom today.</p></details>
+            r#"<p>{P}</p><details class="box"><summary>Why we need you</summary><p>Independent reporting costs money, and your gift keeps this site open to everyone who reads it. Please donate to the newsroom today.</p></details>
 <p>{P}</p><div class="hidden"><h3>Unterstützen Sie uns</h3><p>Guter Journalismus kostet Geld, und wir finanzieren uns zum großen Teil über die Beiträge unserer Leserinnen und Leser, jeden Monat aufs Neue. Jetzt spenden und unabhängigen Journalismus möglich machen, für alle Menschen im ganzen Land.</p></div>
 <div class="contributions-epic"><p>Chaque mois, des milliers de lecteurs nous aident à garder ce site ouvert et gratuit pour tous, sans publicité ni actionnaire. Faites un don.</p></div>
 <p>Want to keep up with the news? Subscribe to our email newsletter.</p><p>Suscríbete a nuestro boletín.</p>
@@ -371,11 +375,19 @@ mod tests {
         ] {
             assert!(!t.contains(gone), "{gone}: {t}");
         }
-        // A collapsed element that is not an appeal stays.
+        // A collapsed element that is not an appeal stays, even with the word "donate".
         let t = text(&page(&format!(
-            "<p>{P}</p><details><summary>Methodology</summary><p>The survey asked 1,200 adults by telephone in March, and the margin of error is three points.</p></details><p>{P}</p>"
+            "<p>{P}</p><details><summary>Methodology</summary><p>The survey asked 1,200 adults by telephone in March whether they donate blood, and the margin of error is three points.</p></details><p>{P}</p>"
         )));
         assert!(t.contains("The survey asked 1,200 adults"), "{t}");
+        for sentence in [
+            "More than 2,000 readers sign up for the newsletter each month, the editor said.",
+            "The fund will support local news reporting in three counties, its director said.",
+            "He urged residents to become a member of the cooperative before the vote.",
+            "Gli abbonati a Netflix in Italia sono cresciuti del dieci per cento.",
+        ] {
+            assert!(!appeal(sentence), "{sentence}");
+        }
         // Article text in a paywalled or subscribers' container, and text that ends with
         // a call, stay.
         let kept = [
@@ -413,6 +425,12 @@ mod tests {
             )));
             assert_eq!(t, format!("{P}\n\n{P}"), "{label}");
         }
+        // A sentence with its words linked to sources, after a dropped block of links.
+        let linked_sentence = r#"<p>However, her <a href="/a">pregnancy took a scary turn</a>, when she was rushed to <a href="/b">the hospital for surgery</a>.</p>"#;
+        let t = text(&page(&format!(
+            r#"<p>{P}</p><ul><li><a href="/t1">Trending one</a></li><li><a href="/t2">Trending two</a></li></ul>{linked_sentence}<p>{P}</p>"#
+        )));
+        assert!(t.contains("However, her pregnancy"), "{t}");
         // One line, a label then a headline.
         let t = text(&page(&format!(
             r#"<p>{P}</p><p><strong>Read more:</strong> <a href="/x">The bridge of discord</a>, our inquiry of last year</p><p>{P}</p>"#
