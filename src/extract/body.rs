@@ -20,9 +20,10 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::body_noise::{self, Para};
 use super::dom::{Dom, NONE, ignored_tag, is_block, push_collapsed};
 use super::hints;
-use super::teasers::{Teasers, ends_sentence, furniture, sentence_end};
+use super::teasers::{Teasers, furniture, sentence_end};
 use super::title::norm;
 
 /// Class/id names of the container of an article's text.
@@ -511,17 +512,18 @@ pub fn emit(
     related: &[usize],
     opts: Clean,
 ) -> String {
-    let mut paras: Vec<String> = Vec::new();
-    // Paragraphs that are headings.
-    let mut heads: Vec<bool> = Vec::new();
+    let mut paras: Vec<Para> = Vec::new();
     let mut cur = String::new();
-    let flush = |cur: &mut String, paras: &mut Vec<String>, heads: &mut Vec<bool>, head: bool| {
+    // Characters of `cur` inside links.
+    let mut link = 0u32;
+    let flush = |cur: &mut String, link: &mut u32, paras: &mut Vec<Para>, head: bool| {
         let t = cur.trim();
         if !t.is_empty() && !furniture(t) {
-            paras.push(t.to_string());
-            heads.push(head);
+            let (text, link) = (t.to_string(), *link);
+            paras.push(Para { text, head, link });
         }
         cur.clear();
+        *link = 0;
     };
     let heading = |tag: &str| matches!(tag, "h2" | "h3" | "h4" | "h5" | "h6");
     let mut done_until = 0usize;
@@ -539,7 +541,7 @@ pub fn emit(
             while let Some(&(e, h)) = blocks.last().filter(|b| b.0 <= j) {
                 let _ = e;
                 blocks.pop();
-                flush(&mut cur, &mut paras, &mut heads, h);
+                flush(&mut cur, &mut link, &mut paras, h);
             }
             let node = &dom.nodes[j];
             if node.is_elem() {
@@ -554,45 +556,37 @@ pub fn emit(
                     // The label of a dropped block of links ("Read more:", a heading).
                     if drop == Drop::Links && opts.drop_link_paragraphs && m.text[j] > 0 {
                         let head = blocks.last().is_some_and(|b| b.1);
-                        flush(&mut cur, &mut paras, &mut heads, head);
-                        if let (Some(p), Some(&h)) = (paras.last(), heads.last())
-                            && p.chars().count() <= 80
-                            && (h || p.ends_with(':'))
+                        flush(&mut cur, &mut link, &mut paras, head);
+                        if let Some(p) = paras.last()
+                            && p.text.chars().count() <= 80
+                            && (p.head || p.text.ends_with(':'))
                         {
                             paras.pop();
-                            heads.pop();
                         }
+                        paras.push(Para::LINKS_DROPPED);
                     }
                     j = node.end.max(j + 1);
                     continue;
                 }
                 if is_block(node.tag) {
                     let head = blocks.last().is_some_and(|b| b.1);
-                    flush(&mut cur, &mut paras, &mut heads, head);
+                    flush(&mut cur, &mut link, &mut paras, head);
                     blocks.push((node.end, heading(node.tag)));
                 }
             } else {
                 push_collapsed(&mut cur, node.text);
+                link += m.link[j];
             }
             j += 1;
         }
-        flush(&mut cur, &mut paras, &mut heads, false);
+        flush(&mut cur, &mut link, &mut paras, false);
     }
     if opts.drop_link_paragraphs {
-        // Trailing furniture after the last sentence: short lines without punctuation
-        // ("Kontakt:", "Mehr zum Thema", "Photo: X").
-        let mut dropped = 0;
-        while dropped < 5
-            && paras.len() > 1
-            && paras
-                .last()
-                .is_some_and(|p| p.chars().count() < 40 && (!ends_sentence(p) || p.ends_with(':')))
-        {
-            paras.pop();
-            dropped += 1;
-        }
+        body_noise::tidy(paras).join("\n\n")
+    } else {
+        let texts: Vec<String> = paras.into_iter().map(|p| p.text).collect();
+        texts.join("\n\n")
     }
-    paras.join("\n\n")
 }
 
 /// Why an element is left out of the text.
@@ -635,7 +629,11 @@ fn drop_elem(
     // Most of the region's text: never boilerplate.
     let major = m.good[j] as f32 >= 0.5 * root_good as f32 && m.good[j] > 0;
     if opts.drop_unlikely {
-        if (m.hard_at[j] || m.hint[j] & hints::CAPTION != 0) && !major {
+        if (m.hard_at[j]
+            || m.hint[j] & hints::CAPTION != 0
+            || body_noise::appeal_box(dom, j, m.text[j]))
+            && !major
+        {
             return Drop::Yes;
         }
         // Soft hints on inline elements (`<span class="date">` in a sentence) are words

@@ -10,6 +10,7 @@ use crate::config::SelectorConfig;
 mod article;
 pub mod batch;
 mod body;
+mod body_noise;
 pub mod charset;
 mod dates;
 mod dom;

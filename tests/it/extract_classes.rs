@@ -188,3 +188,70 @@ fn teaser_lists_beside_the_article_and_carousels_are_left_out_its_continuation_i
         assert!(!body.contains(dropped), "{dropped:?} in {body}");
     }
 }
+
+/// The generic body of a fixture page, whatever its method.
+fn generic_body(name: &str, url: &str) -> String {
+    article(&read(name), url, fetched())
+        .body
+        .unwrap_or_default()
+}
+
+#[test]
+fn affiliate_notices_appeals_round_ups_and_credits_leave_the_text() {
+    let body = generic_body(
+        "body-noise-review.html",
+        "https://comparateur.test/cuisine/essai-vapeur-3000",
+    );
+    for kept in [
+        "Nous avons utilisé la Vapeur 3000",
+        // Sentences that mention a source or a commission are the text's.
+        "Selon la source interne",
+        "La commission européenne",
+        "Le couvercle s'ouvre",
+        "Verdict : une bouilloire rapide",
+    ] {
+        assert!(body.contains(kept), "{kept:?} missing from {body}");
+    }
+    for dropped in [
+        "liens affiliés",
+        "Lire aussi",
+        "Les théières en fonte",
+        "À lire aussi",
+        "grille-pain",
+        "Détartrer",
+        "Pourquoi nous soutenir",
+        "abonnez-vous",
+        "Source : tests",
+        "Crédit photo",
+    ] {
+        assert!(!body.contains(dropped), "{dropped:?} in {body}");
+    }
+}
+
+#[test]
+fn a_live_blog_keeps_its_entries_not_its_header_appeal_or_links() {
+    let body = generic_body(
+        "body-noise-liveblog.html",
+        "https://rheinbote.test/region/hochwasser-live",
+    );
+    assert!(body.starts_with("Der Pegel in Köln"), "{body}");
+    for kept in [
+        "Feuerwehr meldet",
+        "Quelle der Pegeldaten",
+        "Schifffahrt ist",
+    ] {
+        assert!(body.contains(kept), "{kept:?} missing from {body}");
+    }
+    for dropped in [
+        "Liveticker",
+        "Aktualisieren",
+        "Neueste zuerst",
+        "Unterstützen Sie",
+        "Spende",
+        "Mehr zum Thema",
+        "Hochwasser 2021",
+        "Fotos: Stadt Köln",
+    ] {
+        assert!(!body.contains(dropped), "{dropped:?} in {body}");
+    }
+}
