@@ -20,8 +20,10 @@
 # 4. samples every I seconds (scripts/bench_scale.py): pages/s, CPU-ms/page (utime+stime of
 #    the glaneur process from /proc), RSS and peak RSS, state file size, WARC bytes, frontier
 #    queue length, share of the allowed aggregate rate used (requests the server answered /
-#    (H x R)), load average; writes scale.csv and scale.svg in DIR, and prints the medians,
-#    the first-10 % / last-10 % ratios and the state's bytes per known URL.
+#    (H x R)), load average, article records; writes scale.csv and scale.svg in DIR, and
+#    prints the medians, the first-10 % / last-10 % ratios, the same ratios over the article
+#    phase (samples with >= 90 % articles: the frontier claims listings last, so the end of a
+#    crawl that runs out is listing pages, cheaper per page) and the state's bytes per URL.
 #
 # --trace-requests: the crawl logs the start of every request (GLANEUR_LOG=
 #   glaneur::request=trace, in DIR/crawl.err) and `bench_scale.py gaps` prints the gaps
