@@ -132,6 +132,9 @@ const MAX_NOTICE_CHARS: usize = 400;
 const MAX_APPEAL_CHARS: usize = 250;
 /// Longest caption left in the text.
 const MAX_CAPTION_CHARS: usize = 300;
+/// Characters of a caption's credit after its colon and spaces, at most: a name of up to
+/// 81 characters, a closing parenthesis and a full stop (see [`CAPTION_CREDIT`]).
+const MAX_CREDIT_TAIL_CHARS: usize = 83;
 /// Longest credit or dateline line.
 const MAX_CREDIT_CHARS: usize = 100;
 /// Words of a credit line after its label, at most (a name or two, an agency).
@@ -175,6 +178,16 @@ pub(super) fn credit_line(p: &str) -> bool {
 /// A picture's caption left in the text: a short paragraph ending with the picture's
 /// credit (a label and a few words).
 pub(super) fn caption(p: &str) -> bool {
+    // The credit's colon is near the end: when the text after the last colon is longer
+    // than a credit, no colon can start one. This spares most paragraphs the pattern, which
+    // is searched backwards from the end with a large automaton.
+    let Some(colon) = p.rfind([':', '：']) else {
+        return false;
+    };
+    let after = p[colon..].chars().skip(1).skip_while(|c| c.is_whitespace());
+    if after.count() > MAX_CREDIT_TAIL_CHARS {
+        return false;
+    }
     p.chars().count() <= MAX_CAPTION_CHARS
         && CAPTION_CREDIT.find(p).is_some_and(|m| {
             let tail = &p[m.start()..];
