@@ -73,6 +73,14 @@ pub fn canonicalize_with(url: &Url, extra: &[String]) -> Option<Url> {
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
         return None;
     }
+    let plain = url.fragment().is_none()
+        && url.username().is_empty()
+        && url.password().is_none()
+        && url.query().is_none();
+    if plain && matches!(normalize_escapes(url.path()), std::borrow::Cow::Borrowed(_)) {
+        // Nothing to drop or normalise (most links): the URL as it is.
+        return Some(url.clone());
+    }
     let mut out = url.clone();
     out.set_fragment(None);
     // Only fails for URLs that cannot have credentials, which then have none.
@@ -157,11 +165,16 @@ fn is_unreserved(b: u8) -> bool {
 /// The host of a URL as used for politeness keys: lower-case, with `:port` when not default.
 /// IPv6 addresses keep their brackets (`[::1]:8080`). None for URLs without a host.
 pub fn host_key(url: &Url) -> Option<String> {
-    let host = url.host_str()?.to_ascii_lowercase();
-    Some(match url.port() {
-        Some(port) => format!("{host}:{port}"),
-        None => host,
-    })
+    let host = url.host_str()?;
+    let mut key = String::with_capacity(host.len() + 6);
+    key.push_str(host);
+    key.make_ascii_lowercase();
+    if let Some(port) = url.port() {
+        use std::fmt::Write;
+        // Writing to a String cannot fail.
+        let _ = write!(key, ":{port}");
+    }
+    Some(key)
 }
 
 /// Sort-friendly URI Reordering Transform (SURT) of a URL: the key of CDXJ indexes, the

@@ -29,7 +29,7 @@ pub fn looks_like_article(url: &Url) -> bool {
     ];
     if segments
         .iter()
-        .any(|s| listing.contains(&s.to_ascii_lowercase().as_str()))
+        .any(|s| listing.iter().any(|l| s.eq_ignore_ascii_case(l)))
     {
         return false;
     }

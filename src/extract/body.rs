@@ -69,7 +69,17 @@ fn text_len(s: &str) -> (u32, u32, Option<bool>) {
     let mut commas = 0u32;
     let mut in_space = true;
     let mut last = None;
-    for c in s.chars() {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        // ASCII bytes one by one; other characters decoded.
+        let (c, len) = if b[i] < 0x80 {
+            (char::from(b[i]), 1)
+        } else {
+            let c = s[i..].chars().next().unwrap_or(' ');
+            (c, c.len_utf8())
+        };
+        i += len;
         if c.is_whitespace() {
             if !in_space {
                 n += 1;

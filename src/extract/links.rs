@@ -1,7 +1,7 @@
 //! Links of a page (anchors and page requisites) and the related-articles blocks
 //! ("À lire aussi", "Lire aussi", "Voir aussi", "Read also", "Related", "See also" …).
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use url::Url;
 
@@ -327,9 +327,9 @@ pub fn collect_links(
         .filter(|u| matches!(u.scheme(), "http" | "https"))
         .unwrap_or_else(|| page_url.clone());
     // Each absolute URL found: its link's index.
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut seen: HashMap<String, usize> = HashMap::default();
     // Raw hrefs already resolved: their link's index (None: not a crawlable URL).
-    let mut done: HashMap<(&str, LinkSource), Option<usize>> = HashMap::new();
+    let mut done: HashMap<(&str, LinkSource), Option<usize>> = HashMap::default();
     let mut out: Vec<FoundLink> = Vec::new();
     // Parallel to `out`: every occurrence of the link so far was a nofollow anchor.
     let mut nofollow_only: Vec<bool> = Vec::new();
@@ -417,7 +417,7 @@ fn drop_nofollow_variants(
         return links;
     }
     // Known URLs by everything before the query: their query pairs.
-    let mut known: HashMap<&str, Vec<Vec<&str>>> = HashMap::new();
+    let mut known: HashMap<&str, Vec<Vec<&str>>> = HashMap::default();
     let before_query = |u: &Url| u[..url::Position::AfterPath].to_string();
     let keys: Vec<String> = links.iter().map(|l| before_query(&l.url)).collect();
     let page_key = before_query(page);
