@@ -1,0 +1,339 @@
+//! Closing furniture of an article's text, found by the generic path (and in JSON-LD
+//! `articleBody`): the author's bio ("Jane Doe is a reporter at The Gazette covering …",
+//! "Marie Dupont est journaliste à …"), contribution lines ("John Roe contributed
+//! reporting.", "Additional reporting by …", "Reporting by …; Editing by …", "(avec
+//! AFP)"), the print note ("A version of this article appears in print on …") and the
+//! copyright line ("© 2024 Publisher. All rights reserved", "Tous droits réservés", "Alle
+//! Rechte vorbehalten", "Todos los derechos reservados", "Riproduzione riservata").
+//!
+//! Each rule needs the words *and* the shape: a short paragraph at the very end of the text
+//! (only the last few paragraphs are ever read, from the end, and reading stops at the first
+//! one that is not furniture), so that a sentence of the article with the same words stays.
+//! A bio also needs its name: one of the authors the extractor found, or a name the text
+//! above never mentions (a paragraph on the article's own subject names someone the text
+//! spoke of).
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::body_noise::re;
+
+/// The copyright line: a mark and a year, or the reserved-rights phrase as a sentence.
+static COPYRIGHT: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^(?:©|\(c\)\s*\d{4}|copyright\s*(?:©|\(c\)|\d{4}|by\b))|(?:^|[.|©·•–—,-]\s*|\d{4}\s+)(?:all\s+rights\s+reserved|tous\s+droits\s+réservés|alle\s+rechte\s+vorbehalten|todos\s+los\s+derechos\s+reservados|(?:riproduzione|tutti\s+i\s+diritti)\s+riservat[ai])\s*\.?(?:$|\s+(?-i:\p{Lu}))",
+    )
+});
+/// The print note of a paper's web page.
+static IN_PRINT: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^(?:a\s+version\s+of\s+this\s+(?:article|story|report|review|column|essay|obituary|interview)\s+appear(?:s|ed)\s+in\s+print\b|this\s+(?:article|story)\s+appear(?:s|ed)\s+in\s+(?:print\b|the\s+.{0,80}?print\s+edition\b)|cet\s+article\s+(?:est\s+paru|a\s+été\s+publié)\s+dans\s+(?:l['’]édition|le\s+numéro|la\s+version\s+imprimée|le\s+journal\s+du)\b|dieser\s+(?:artikel|beitrag|text)\s+(?:erschien|ist\s+(?:zuerst\s+)?erschienen)\s+(?:zuerst\s+)?in\s+der\s+(?:print|gedruckten)\w*)",
+    )
+});
+/// A line of who else reported.
+static CONTRIBUTED: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^(?:additional\s+reporting\s+(?:by|from)\b|reporting\s+was\s+contributed\s+by\b|reporting\s+by\b[^.]{0,200}?\b(?:editing|writing)\s+by\b)|^[^.!?]{2,200}?\bcontributed\s+(?:additional\s+)?(?:reporting|research|to\s+this\s+(?:report|article|story))(?:\s+(?:from|in)\s+[^.!?]{1,60})?\s*\.?$",
+    )
+});
+/// A wire credit closing a French, German or Spanish article.
+static WIRE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^\(?(?:avec\s+(?:l['’])?(?:afp|reuters|ap|agences?|belga|ats|ansa)|mit\s+material\s+(?:von|der)\s+[\w/ ]{2,30}|con\s+información\s+de\s+[\w/ ]{2,40})\)?\.?$",
+    )
+});
+/// A bio's name and job: a capitalised name of two to five words, then "is a … reporter",
+/// "est journaliste", "ist Redakteur", "es periodista", "è giornalista", or "covers".
+static BIO: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^(\p{Lu}[\p{L}'’.-]*(?:\s+(?:\p{Lu}[\p{L}'’.-]*|de|da|del|della|di|van|von|der|le|la|du|y)){1,4})\s+(?i:(?:is|was|est|ist|es|è)\s+(?:(?:a|an|the|un|une|ein|eine|una|uno|el|la|le|il|lo|l['’])\s+)?(?:[\p{L}'’-]+,?\s+){0,6}?(?:reporter|correspondent|editor|writer|journalist|columnist|contributor|producer|critic|journaliste|rédact(?:eur|rice)|correspondant|correspondante|chroniqueur|chroniqueuse|éditorialiste|pigiste|redakteur|redakteurin|korrespondent|korrespondentin|journalistin|reporterin|kolumnistin|kolumnist|periodista|redactor|redactora|corresponsal|reportero|reportera|columnista|editora|giornalista|redattore|redattrice|corrispondente|inviato|inviata|cronista|editorialista)s?\b|covers\s|writes\s+about\s|reports\s+on\s)",
+    )
+});
+/// The label over a bio.
+static BIO_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^(?:about\s+the\s+authors?|the\s+authors?|à\s+propos\s+de\s+l['’]aut(?:eur|rice)e?|l['’]aut(?:eur|rice)e?|über\s+(?:den\s+autor|die\s+autorin)|sobre\s+(?:el\s+autor|la\s+autora)|(?:l['’])?autore|l['’]autrice)\s*:?$",
+    )
+});
+
+/// Capitalised words that open a sentence but no name ("The Mayor is a former editor").
+const NOT_NAMES: &[&str] = &[
+    "The", "A", "An", "This", "That", "These", "Those", "Our", "My", "His", "Her", "Their", "Its",
+    "Le", "La", "Les", "Un", "Une", "Ce", "Cette", "Ces", "Son", "Sa", "Der", "Die", "Das", "Ein",
+    "Eine", "Dieser", "Diese", "El", "Los", "Las", "Este", "Esta", "Il", "Lo", "Gli", "Uno", "Una",
+    "Questo", "Questa",
+];
+/// Paragraphs at the end of the text read, at most.
+const EDGE: usize = 4;
+/// Longest copyright line.
+const MAX_COPYRIGHT_CHARS: usize = 250;
+/// Longest print note or contribution line.
+const MAX_NOTE_CHARS: usize = 300;
+/// Longest wire credit.
+const MAX_WIRE_CHARS: usize = 60;
+/// Longest bio.
+const MAX_BIO_CHARS: usize = 400;
+/// Sentences of a bio, at most.
+const MAX_BIO_SENTENCES: usize = 3;
+
+/// `hay` holds `needle` (ASCII, lower case), ASCII case ignored.
+fn has(hay: &str, needle: &str) -> bool {
+    hay.as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+/// A copyright line.
+fn copyright(p: &str) -> bool {
+    p.len() <= 4 * MAX_COPYRIGHT_CHARS
+        && (p.contains('©')
+            || has(p, "copyright")
+            || has(p, "(c)")
+            || has(p, "serv")
+            || has(p, "vorbehalten"))
+        && p.chars().count() <= MAX_COPYRIGHT_CHARS
+        && COPYRIGHT.is_match(p)
+}
+
+/// A print note or a line of who else reported.
+fn note(p: &str) -> bool {
+    if p.len() > 4 * MAX_NOTE_CHARS || p.chars().count() > MAX_NOTE_CHARS {
+        return false;
+    }
+    let b = p.as_bytes();
+    (b.len() <= 4 * MAX_WIRE_CHARS && WIRE.is_match(p))
+        || ((has(p, "print") || has(p, "paru") || has(p, "publié") || has(p, "erschien"))
+            && IN_PRINT.is_match(p))
+        || (has(p, "report") && CONTRIBUTED.is_match(p))
+}
+
+/// An author's bio: a name, a journalist's job; the name is an author's or the text
+/// `above` never names its bearer.
+fn bio(p: &str, authors: &[String], above: &str) -> bool {
+    if p.len() > 4 * MAX_BIO_CHARS
+        || !p.chars().next().is_some_and(char::is_uppercase)
+        || ![
+            " is ",
+            " was ",
+            " est ",
+            " ist ",
+            " es ",
+            " è ",
+            " covers ",
+            " writes ",
+            " reports ",
+        ]
+        .iter()
+        .any(|v| p.contains(v))
+        || p.chars().count() > MAX_BIO_CHARS
+        || p.matches(". ").count() >= MAX_BIO_SENTENCES
+    {
+        return false;
+    }
+    let Some(name) = BIO.captures(p).and_then(|c| c.get(1)) else {
+        return false;
+    };
+    let name = name.as_str();
+    let first = name.split(' ').next().unwrap_or(name);
+    if NOT_NAMES.contains(&first) {
+        return false;
+    }
+    let surname = name.rsplit(' ').next().unwrap_or(name);
+    let author = authors.iter().any(|a| {
+        a.eq_ignore_ascii_case(name) || a.split_whitespace().any(|w| w.len() > 2 && w == surname)
+    });
+    author || (surname.chars().count() > 2 && !above.contains(surname))
+}
+
+/// Drops the closing furniture from the end of `text` (paragraphs separated by blank
+/// lines); `authors`: the article's authors. The first paragraph always stays.
+pub(super) fn trim_closing(text: &mut String, authors: &[String]) {
+    let mut dropped = 0;
+    while dropped < EDGE {
+        let Some(cut) = text.rfind("\n\n") else {
+            return;
+        };
+        let (above, last) = (&text[..cut], &text[cut + 2..]);
+        let furniture = copyright(last)
+            || note(last)
+            || bio(last, authors, above)
+            || (dropped > 0 && last.len() <= 64 && BIO_LABEL.is_match(last));
+        if !furniture {
+            return;
+        }
+        text.truncate(cut);
+        dropped += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{PageInput, analyze};
+    use super::*;
+
+    /// The generic path's text of a page.
+    fn text(page: &str) -> String {
+        let url = url::Url::parse("https://news.test/2024/03/story").expect("valid URL");
+        let input = PageInput {
+            url: &url,
+            body: page.as_bytes(),
+            content_type: Some("text/html; charset=utf-8"),
+            fetched_at: PageInput::UNKNOWN_FETCH_TIME,
+        };
+        analyze(&input, None, true)
+            .article
+            .and_then(|a| a.body)
+            .unwrap_or_default()
+    }
+
+    const P: &str = "The council voted on Tuesday to rebuild the old bridge over the river, after a year of talks, surveys and public meetings.";
+
+    /// `paras` joined and trimmed with `authors`.
+    fn trimmed(paras: &[&str], authors: &[&str]) -> String {
+        let mut t = paras.join("\n\n");
+        let authors: Vec<String> = authors.iter().map(|a| a.to_string()).collect();
+        trim_closing(&mut t, &authors);
+        t
+    }
+
+    #[test]
+    fn copyright_lines_at_the_end_go_sentences_on_rights_stay() {
+        for line in [
+            "© 2024 The Associated Press. All rights reserved. This material may not be published, broadcast, rewritten or redistributed.",
+            "Copyright 2024 Gazette Media. All rights reserved.",
+            "Copyright © 2023 Le Journal - Tous droits réservés",
+            "Alle Rechte vorbehalten.",
+            "© Zeitung GmbH 2024 - Alle Rechte vorbehalten",
+            "Todos los derechos reservados.",
+            "© RIPRODUZIONE RISERVATA",
+            "Riproduzione riservata",
+        ] {
+            assert_eq!(trimmed(&[P, P, line], &[]), format!("{P}\n\n{P}"), "{line}");
+        }
+        for sentence in [
+            "The label kept all rights reserved for the estate until 2030, its lawyer said.",
+            "Copyright holders will be paid twice a year under the new law, the minister said.",
+            "Les héritiers ont gardé tous droits réservés sur les lettres du poète.",
+            "Der Verlag hat sich alle Rechte vorbehalten, sagte ein Sprecher.",
+        ] {
+            let t = trimmed(&[P, sentence], &[]);
+            assert!(t.ends_with(sentence), "{t}");
+        }
+        // In the middle of the text, a notice is the text's.
+        let line = "Alle Rechte vorbehalten.";
+        assert!(trimmed(&[P, line, P], &[]).contains(line));
+    }
+
+    #[test]
+    fn print_notes_and_contribution_lines_at_the_end_go() {
+        let print = "A version of this article appears in print on March 3, 2024, Section A, Page 12 of the New York edition with the headline: Bridge Vote.";
+        let contrib = "Jane Roe contributed reporting from Paris.";
+        assert_eq!(trimmed(&[P, P, contrib, print], &[]), format!("{P}\n\n{P}"));
+        for line in [
+            "Additional reporting by Ana Martin",
+            "Reporting by Tom Lee in London; Editing by Sam Poe",
+            "Reporting was contributed by Ann Bee and Carl Dee.",
+            "John Smith and Mary Jones contributed to this report.",
+            "(avec AFP)",
+            "Avec Reuters",
+            "Mit Material von dpa",
+            "Con información de EFE",
+            "This article appeared in the Europe section of the print edition under the headline \"Bridge\"",
+            "Cet article est paru dans l'édition du 4 mars.",
+        ] {
+            assert_eq!(trimmed(&[P, line], &[]), P, "{line}");
+        }
+        for sentence in [
+            "Reporting by the Gazette found that the council had ignored three surveys of the bridge.",
+            "The engineers said their study contributed to this report on the bridge, which the council will publish in May, and to two others.",
+            "A version of the plan will be put to a vote in May, the mayor said.",
+            "Avec l'AFP, le ministère a publié les chiffres de la crue lundi soir.",
+        ] {
+            let t = trimmed(&[P, sentence], &[]);
+            assert!(t.ends_with(sentence), "{t}");
+        }
+        // A contribution line in the middle stays.
+        assert!(trimmed(&[P, contrib, P], &[]).contains(contrib));
+    }
+
+    #[test]
+    fn bios_at_the_end_go_paragraphs_on_the_subject_stay() {
+        for (bio, authors) in [
+            (
+                "Jane Doe is a reporter at The Gazette covering city hall and transport.",
+                &[][..],
+            ),
+            ("Maria García is the paper's Europe correspondent.", &[]),
+            (
+                "Marie Dupont est journaliste à La Dépêche, où elle suit la politique locale.",
+                &[],
+            ),
+            ("Hans Müller ist Redakteur im Ressort Politik.", &[]),
+            ("Lucía Pérez es periodista y corresponsal en Bruselas.", &[]),
+            (
+                "Giulia Rossi è giornalista e scrive di ambiente per il quotidiano.",
+                &[],
+            ),
+            (
+                "Tom Lee covers energy and climate for the site. He lives in Denver.",
+                &["Tom Lee"],
+            ),
+        ] {
+            assert_eq!(
+                trimmed(&[P, P, bio], authors),
+                format!("{P}\n\n{P}"),
+                "{bio}"
+            );
+        }
+        // With its label.
+        let bio = "Sam Poe is a staff writer covering science.";
+        assert_eq!(trimmed(&[P, "About the author", bio], &[]), P);
+        // The article's subject: named in the text above.
+        let above = "The award went to Jane Doe, who has worked at the paper since 1990.";
+        let subject = "Jane Doe is a reporter at The Gazette and lives in the old town.";
+        let t = trimmed(&[P, above, subject], &[]);
+        assert!(t.ends_with(subject), "{t}");
+        // A bio-like paragraph in the middle stays; a sentence that is no bio stays.
+        let bio = "Jane Doe is a reporter at The Gazette covering city hall.";
+        assert!(trimmed(&[P, bio, P], &[]).contains(bio));
+        for sentence in [
+            "The Mayor is a former editor of the local weekly, and many voters remember it.",
+            "Reporters are not allowed in the chamber during the vote, the clerk said.",
+            "It is a writer's town, she said.",
+        ] {
+            let t = trimmed(&[P, sentence], &[]);
+            assert!(t.ends_with(sentence), "{t}");
+        }
+        // The first paragraph always stays.
+        assert_eq!(
+            trimmed(&["Alle Rechte vorbehalten."], &[]),
+            "Alle Rechte vorbehalten."
+        );
+    }
+
+    #[test]
+    fn pages_lose_their_closing_furniture_and_json_ld_bodies_their_appeals() {
+        // The bio names the byline's author, who the text also quotes: the author's bio.
+        let page = format!(
+            r#"<html><body><article><h1>Bridge vote</h1><p class="byline">By <a rel="author" href="/author/ana-roe">Ana Roe</a></p><div class="article-body"><p>{P}</p><p>"We waited long enough," Roe was told by the mayor, who spoke to the paper on Monday.</p><p>{P}</p><p><em>Ana Roe is a reporter at The Gazette covering city hall.</em></p><p>© 2024 The Gazette. All rights reserved.</p></div></article></body></html>"#
+        );
+        let t = text(&page);
+        assert!(t.ends_with(P) && t.contains("We waited long enough"), "{t}");
+        // The field's paragraphs: an appeal and a copyright line go, the text stays.
+        let sentence = "Readers who subscribe to newspapers are older, the survey found, and many donate to local charities every year.";
+        let ld_body = format!(
+            "{P}\\n{sentence}\\n{P}\\n{P}\\nSupport our journalism: become a member today.\\n{P}\\n{P}\\nCopyright 2024 Gazette Media. All rights reserved."
+        );
+        let page = format!(
+            r#"<html><head><script type="application/ld+json">{{"@type":"NewsArticle","headline":"Bridge vote","articleBody":"{ld_body}"}}</script></head><body><article><h1>Bridge vote</h1><p>{P}</p></article></body></html>"#
+        );
+        let t = text(&page);
+        assert!(t.contains(sentence) && t.ends_with(P), "{t}");
+        assert!(
+            !t.contains("Support our") && !t.contains("Copyright"),
+            "{t}"
+        );
+        assert_eq!(t.matches("The council voted").count(), 5, "{t}");
+    }
+}
