@@ -15,6 +15,7 @@
 
 use std::sync::LazyLock;
 
+use aho_corasick::AhoCorasick;
 use regex::Regex;
 
 use super::body_noise::re;
@@ -43,12 +44,26 @@ static WIRE: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)^\(?(?:avec\s+(?:l['’])?(?:afp|reuters|ap|agences?|belga|ats|ansa)|mit\s+material\s+(?:von|der)\s+[\w/ ]{2,30}|con\s+información\s+de\s+[\w/ ]{2,40})\)?\.?$",
     )
 });
-/// A bio's name and job: a capitalised name of two to five words, then "is a … reporter",
-/// "est journaliste", "ist Redakteur", "es periodista", "è giornalista", or "covers".
-static BIO: LazyLock<Regex> = LazyLock::new(|| {
+/// A bio's job, after its name: "is a … reporter", "est journaliste", "ist Redakteur",
+/// "es periodista", "è giornalista", or "covers", "writes about", "reports on".
+static BIO_JOB: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"^(\p{Lu}[\p{L}'’.-]*(?:\s+(?:\p{Lu}[\p{L}'’.-]*|de|da|del|della|di|van|von|der|le|la|du|y)){1,4})\s+(?i:(?:is|was|est|ist|es|è)\s+(?:(?:a|an|the|un|une|ein|eine|una|uno|el|la|le|il|lo|l['’])\s+)?(?:[\p{L}'’-]+,?\s+){0,6}?(?:reporter|correspondent|editor|writer|journalist|columnist|contributor|producer|critic|journaliste|rédact(?:eur|rice)|correspondant|correspondante|chroniqueur|chroniqueuse|éditorialiste|pigiste|redakteur|redakteurin|korrespondent|korrespondentin|journalistin|reporterin|kolumnistin|kolumnist|periodista|redactor|redactora|corresponsal|reportero|reportera|columnista|editora|giornalista|redattore|redattrice|corrispondente|inviato|inviata|cronista|editorialista)s?\b|covers\s|writes\s+about\s|reports\s+on\s)",
+        r"(?i)^(?:(?:is|was|est|ist|es|è)\s+(?:(?:a|an|the|un|une|ein|eine|una|uno|el|la|le|il|lo|l['’])\s+)?(?:[\w'’-]+,?\s+){0,6}?(?:reporter|correspondent|editor|writer|journalist|columnist|contributor|producer|critic|journaliste|rédact(?:eur|rice)|correspondant|correspondante|chroniqueur|chroniqueuse|éditorialiste|pigiste|redakteur|redakteurin|korrespondent|korrespondentin|journalistin|reporterin|kolumnistin|kolumnist|periodista|redactor|redactora|corresponsal|reportero|reportera|columnista|editora|giornalista|redattore|redattrice|corrispondente|inviato|inviata|cronista|editorialista)s?\b|covers\s|writes\s+about\s|reports\s+on\s)",
     )
+});
+/// Words of a copyright line's reserved rights (ASCII case ignored).
+static RESERVED: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build([
+            "reserved",
+            "réservés",
+            "RÉSERVÉS",
+            "vorbehalten",
+            "reservados",
+            "riservat",
+        ])
+        .expect("constant patterns")
 });
 /// The label over a bio.
 static BIO_LABEL: LazyLock<Regex> = LazyLock::new(|| {
@@ -57,6 +72,14 @@ static BIO_LABEL: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// Words between a name's parts ("Ana de la Cruz", "Hans von Berg").
+const PARTICLES: &[&str] = &[
+    "de", "da", "del", "della", "di", "van", "von", "der", "le", "la", "du", "y",
+];
+/// Verbs that follow the name opening a bio.
+const BIO_VERBS: &[&str] = &[
+    "is", "was", "est", "ist", "es", "è", "covers", "writes", "reports",
+];
 /// Capitalised words that open a sentence but no name ("The Mayor is a former editor").
 const NOT_NAMES: &[&str] = &[
     "The", "A", "An", "This", "That", "These", "Those", "Our", "My", "His", "Her", "Their", "Its",
@@ -77,21 +100,20 @@ const MAX_BIO_CHARS: usize = 400;
 /// Sentences of a bio, at most.
 const MAX_BIO_SENTENCES: usize = 3;
 
-/// `hay` holds `needle` (ASCII, lower case), ASCII case ignored.
-fn has(hay: &str, needle: &str) -> bool {
-    hay.as_bytes()
-        .windows(needle.len())
-        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+/// `p` starts with `prefix` (ASCII), ASCII case ignored.
+fn starts_ci(p: &str, prefix: &str) -> bool {
+    p.as_bytes()
+        .get(..prefix.len())
+        .is_some_and(|b| b.eq_ignore_ascii_case(prefix.as_bytes()))
 }
 
 /// A copyright line.
 fn copyright(p: &str) -> bool {
     p.len() <= 4 * MAX_COPYRIGHT_CHARS
         && (p.contains('©')
-            || has(p, "copyright")
-            || has(p, "(c)")
-            || has(p, "serv")
-            || has(p, "vorbehalten"))
+            || starts_ci(p, "copyright")
+            || starts_ci(p, "(c)")
+            || RESERVED.is_match(p))
         && p.chars().count() <= MAX_COPYRIGHT_CHARS
         && COPYRIGHT.is_match(p)
 }
@@ -101,42 +123,56 @@ fn note(p: &str) -> bool {
     if p.len() > 4 * MAX_NOTE_CHARS || p.chars().count() > MAX_NOTE_CHARS {
         return false;
     }
-    let b = p.as_bytes();
-    (b.len() <= 4 * MAX_WIRE_CHARS && WIRE.is_match(p))
-        || ((has(p, "print") || has(p, "paru") || has(p, "publié") || has(p, "erschien"))
-            && IN_PRINT.is_match(p))
-        || (has(p, "report") && CONTRIBUTED.is_match(p))
+    let wire = p.len() <= 4 * MAX_WIRE_CHARS
+        && ["(", "avec ", "mit ", "con "]
+            .iter()
+            .any(|s| starts_ci(p, s));
+    let print = [
+        "a version ",
+        "this article ",
+        "this story ",
+        "cet article ",
+        "dieser ",
+    ]
+    .iter()
+    .any(|s| starts_ci(p, s));
+    let contributed =
+        starts_ci(p, "additional ") || starts_ci(p, "reporting ") || p.contains("contributed");
+    (wire && WIRE.is_match(p))
+        || (print && IN_PRINT.is_match(p))
+        || (contributed && CONTRIBUTED.is_match(p))
+}
+
+/// The name opening a bio, and where its verb starts: two to five capitalised words
+/// (particles between them) then a bio's verb.
+fn bio_name(p: &str) -> Option<(&str, usize)> {
+    let mut end = 0;
+    for (k, w) in p.split(' ').take(6).enumerate() {
+        if k >= 2 && BIO_VERBS.contains(&w) {
+            return Some((&p[..end - 1], end));
+        }
+        let capital = w.chars().next().is_some_and(char::is_uppercase);
+        if !(capital || (k > 0 && PARTICLES.contains(&w))) || (k == 0 && NOT_NAMES.contains(&w)) {
+            return None;
+        }
+        end += w.len() + 1;
+    }
+    None
 }
 
 /// An author's bio: a name, a journalist's job; the name is an author's or the text
 /// `above` never names its bearer.
 fn bio(p: &str, authors: &[String], above: &str) -> bool {
-    if p.len() > 4 * MAX_BIO_CHARS
-        || !p.chars().next().is_some_and(char::is_uppercase)
-        || ![
-            " is ",
-            " was ",
-            " est ",
-            " ist ",
-            " es ",
-            " è ",
-            " covers ",
-            " writes ",
-            " reports ",
-        ]
-        .iter()
-        .any(|v| p.contains(v))
-        || p.chars().count() > MAX_BIO_CHARS
-        || p.matches(". ").count() >= MAX_BIO_SENTENCES
-    {
+    if p.len() > 4 * MAX_BIO_CHARS {
         return false;
     }
-    let Some(name) = BIO.captures(p).and_then(|c| c.get(1)) else {
+    let Some((name, verb)) = bio_name(p) else {
         return false;
     };
-    let name = name.as_str();
-    let first = name.split(' ').next().unwrap_or(name);
-    if NOT_NAMES.contains(&first) {
+    if p.chars().count() > MAX_BIO_CHARS
+        || p.matches(". ").count() >= MAX_BIO_SENTENCES
+        || !BIO_JOB.is_match(&p[verb..])
+    {
         return false;
     }
     let surname = name.rsplit(' ').next().unwrap_or(name);
