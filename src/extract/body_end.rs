@@ -32,6 +32,20 @@ static IN_PRINT: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)^(?:a\s+version\s+of\s+this\s+(?:article|story|report|review|column|essay|obituary|interview)\s+appear(?:s|ed)\s+in\s+print\b|this\s+(?:article|story)\s+appear(?:s|ed)\s+in\s+(?:print\b|the\s+.{0,80}?print\s+edition\b)|cet\s+article\s+(?:est\s+paru|a\s+été\s+publié)\s+dans\s+(?:l['’]édition|le\s+numéro|la\s+version\s+imprimée|le\s+journal\s+du)\b|dieser\s+(?:artikel|beitrag|text)\s+(?:erschien|ist\s+(?:zuerst\s+)?erschienen)\s+(?:zuerst\s+)?in\s+der\s+(?:print|gedruckten)\w*)",
     )
 });
+/// The note of a republished article ("This article is republished from The Conversation
+/// under a Creative Commons license", "Cet article a été initialement publié sur …").
+static REPUBLISHED: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^(?:this\s+(?:article|story|piece|post|essay|column)\s+(?:is|was)\s+(?:originally\s+|first\s+)?(?:republished|published|posted|appeared)\s+(?:originally\s+|first\s+)?(?:on|in|by|from|at|with)\s|cet\s+article\s+a\s+(?:été\s+)?(?:initialement|d['’]abord|originellement)\s+(?:été\s+)?publié|dieser\s+(?:artikel|beitrag|text)\s+(?:erschien|ist)\s+(?:zuerst|ursprünglich)\s|este\s+(?:artículo|texto)\s+(?:fue|se)\s+(?:publicado|publicó)\s+originalmente\s|questo\s+articolo\s+è\s+(?:stato\s+)?(?:pubblicato|apparso)\s+(?:originariamente|originalmente|per\s+la\s+prima\s+volta)\s)",
+    )
+});
+/// A line of how to reach the author: a call and an address or a handle ("Contact Jane
+/// Doe at jdoe@paper.test", "Follow her on X @janedoe").
+static CONTACT: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^(?:contact|reach|e-?mail|follow|write\s+to|kontakt|contacter|contactez|suivez|écrivez|escr[ií]b[ea]|s[ií]gue(?:l[oa]|nos)|contatta|segui)(?:\s*:|[\s-]+(?:(?:her|him|them|us|me|nous|moi|uns|ihn|sie|la|le|lo|ci|ihr|ihm)\b|the\s+(?:author|writer|reporter|newsroom)\b|(?-i:\p{Lu})))[^!?]{0,150}?@\w",
+    )
+});
 /// A line of who else reported.
 static CONTRIBUTED: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -129,17 +143,19 @@ fn note(p: &str) -> bool {
             .any(|s| starts_ci(p, s));
     let print = [
         "a version ",
-        "this article ",
-        "this story ",
+        "this ",
         "cet article ",
         "dieser ",
+        "este ",
+        "questo ",
     ]
     .iter()
     .any(|s| starts_ci(p, s));
     let contributed =
         starts_ci(p, "additional ") || starts_ci(p, "reporting ") || p.contains("contributed");
     (wire && WIRE.is_match(p))
-        || (print && IN_PRINT.is_match(p))
+        || (print && (IN_PRINT.is_match(p) || REPUBLISHED.is_match(p)))
+        || (p.contains('@') && CONTACT.is_match(p))
         || (contributed && CONTRIBUTED.is_match(p))
 }
 
@@ -166,6 +182,8 @@ fn bio(p: &str, authors: &[String], above: &str) -> bool {
     if p.len() > 4 * MAX_BIO_CHARS {
         return false;
     }
+    // A bio set apart by a rule or an asterisk: "—Jane Doe is …", "*Jane Doe is …".
+    let p = p.trim_start_matches(['*', '—', '–', '-', '_', ' ']);
     let Some((name, verb)) = bio_name(p) else {
         return false;
     };
@@ -277,6 +295,14 @@ mod tests {
             "Con información de EFE",
             "This article appeared in the Europe section of the print edition under the headline \"Bridge\"",
             "Cet article est paru dans l'édition du 4 mars.",
+            "This article is republished from The Conversation under a Creative Commons license. Read the original article.",
+            "This story was originally published by ProPublica.",
+            "Cet article a été initialement publié sur le site de nos confrères.",
+            "Dieser Artikel erschien zuerst auf dem Blog der Autorin.",
+            "Contact Jane Doe at jdoe@paper.test or on 555-0100.",
+            "Follow her on X @janedoe.",
+            "Email: jdoe@paper.test",
+            "Suivez-nous sur Instagram : @journal.",
         ] {
             assert_eq!(trimmed(&[P, line], &[]), P, "{line}");
         }
@@ -285,6 +311,10 @@ mod tests {
             "The engineers said their study contributed to this report on the bridge, which the council will publish in May, and to two others.",
             "A version of the plan will be put to a vote in May, the mayor said.",
             "Avec l'AFP, le ministère a publié les chiffres de la crue lundi soir.",
+            "This story was told to me by my grandfather, who built the first bridge in 1931.",
+            "This article of the constitution was published in 1958 and never amended.",
+            "Follow the money, the prosecutor told the jury, and you will find who paid for the bridge.",
+            "Contact with the river authority was lost on Monday, and the council wrote to info@river.test twice.",
         ] {
             let t = trimmed(&[P, sentence], &[]);
             assert!(t.ends_with(sentence), "{t}");
@@ -322,6 +352,9 @@ mod tests {
                 "{bio}"
             );
         }
+        // Set apart by a dash.
+        let bio = "—Jane Doe is a reporter at The Gazette.";
+        assert_eq!(trimmed(&[P, bio], &[]), P);
         // With its label.
         let bio = "Sam Poe is a staff writer covering science.";
         assert_eq!(trimmed(&[P, "About the author", bio], &[]), P);
