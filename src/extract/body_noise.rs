@@ -50,7 +50,7 @@ impl Para {
 /// Compiles a constant pattern; `\b` is an ASCII word boundary (Unicode ones keep the
 /// regex engine off its fast automaton on non-ASCII text; the keywords start and end with
 /// ASCII letters).
-fn re(pattern: &str) -> Regex {
+pub(super) fn re(pattern: &str) -> Regex {
     Regex::new(&pattern.replace(r"\b", r"(?-u:\b)")).expect("constant regex")
 }
 

@@ -10,6 +10,7 @@ use crate::config::SelectorConfig;
 mod article;
 pub mod batch;
 mod body;
+mod body_end;
 mod body_noise;
 pub mod charset;
 mod dates;

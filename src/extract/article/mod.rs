@@ -196,12 +196,12 @@ pub fn build(
     };
     let methods = &mut article.methods;
     article.title = record(methods, "title", heading::title(&cx));
-    let body = text::body(&cx, article.title.as_deref(), related);
+    article.authors = record(methods, "authors", authors::authors(&cx)).unwrap_or_default();
+    let body = text::body(&cx, article.title.as_deref(), related, &article.authors);
     article.body = record(methods, "body", body.text);
     article.categories =
         record(methods, "categories", category::categories(&cx)).unwrap_or_default();
     article.tags = record(methods, "tags", category::tags(&cx)).unwrap_or_default();
-    article.authors = record(methods, "authors", authors::authors(&cx)).unwrap_or_default();
     let heading = body
         .heading
         .or_else(|| heading::main_heading(&cx, article.title.as_deref(), &body.roots));

@@ -3,6 +3,8 @@
 //! less of the text.
 
 use super::super::body::{self, Clean};
+use super::super::body_end::trim_closing;
+use super::super::body_noise::{Para, tidy};
 use super::super::dom::collapse;
 use super::heading::main_heading;
 use super::{Context, Found, top_level};
@@ -32,8 +34,14 @@ const GENERIC_CLEANING: Clean = Clean {
 /// Shorter generic texts are replaced by the whole page, cleaned, when that gives more.
 const MIN_GENERIC_CHARS: usize = 200;
 
-/// The article's body (`title`: the title found, to locate the heading).
-pub(super) fn body(cx: &Context<'_, '_>, title: Option<&str>, related: &[usize]) -> Body {
+/// The article's body (`title`: the title found, to locate the heading; `authors`: the
+/// authors found, to know their bio at the end of the text).
+pub(super) fn body(
+    cx: &Context<'_, '_>,
+    title: Option<&str>,
+    related: &[usize],
+    authors: &[String],
+) -> Body {
     let dom = cx.dom;
     let profile_roots = cx
         .profile
@@ -48,7 +56,8 @@ pub(super) fn body(cx: &Context<'_, '_>, title: Option<&str>, related: &[usize])
             heading: None,
         };
     }
-    if let Some((container, text)) = template_body(cx) {
+    if let Some((container, mut text)) = template_body(cx) {
+        trim_closing(&mut text, authors);
         return Body {
             text: Some((text, "template")),
             roots: vec![container],
@@ -81,6 +90,7 @@ pub(super) fn body(cx: &Context<'_, '_>, title: Option<&str>, related: &[usize])
         text = ld_body;
         how = "json-ld";
     }
+    trim_closing(&mut text, authors);
     Body {
         text: (!text.is_empty()).then_some((text, how)),
         roots,
@@ -110,12 +120,20 @@ fn json_ld_body(cx: &Context<'_, '_>, shown: &str) -> Option<String> {
     if ld_len < 500 || shown.chars().count() * 2 >= ld_len {
         return None;
     }
-    let paragraphs: Vec<String> = ld
+    // The paragraphs, tidied as the page's would be (appeals, affiliate notices, credit
+    // lines at the edges); the field has no links to tell a round-up by.
+    let paragraphs: Vec<Para> = ld
         .split('\n')
         .map(collapse)
         .filter(|p| !p.is_empty())
+        .map(|text| Para {
+            text,
+            head: false,
+            link: 0,
+        })
         .collect();
-    Some(paragraphs.join("\n\n"))
+    let text = tidy(paragraphs).join("\n\n");
+    (!text.is_empty()).then_some(text)
 }
 
 /// Templates larger than this are not read.
