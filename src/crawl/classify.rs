@@ -10,11 +10,8 @@ use crate::frontier::{NewUrl, UrlKind};
 /// a date in the path (`/2016/11/…`) or a last segment that is a long hyphenated slug
 /// or ends in a numeric id.
 pub fn looks_like_article(url: &Url) -> bool {
-    let segments: Vec<&str> = url
-        .path_segments()
-        .map(|s| s.filter(|p| !p.is_empty()).collect())
-        .unwrap_or_default();
-    let Some(last) = segments.last() else {
+    let segments = || url.path().split('/').filter(|p| !p.is_empty());
+    let Some(last) = segments().next_back() else {
         return false;
     };
     let listing = [
@@ -27,24 +24,20 @@ pub fn looks_like_article(url: &Url) -> bool {
         "feed",
         "calendar",
     ];
-    if segments
-        .iter()
-        .any(|s| listing.iter().any(|l| s.eq_ignore_ascii_case(l)))
-    {
+    if segments().any(|s| listing.iter().any(|l| s.eq_ignore_ascii_case(l))) {
         return false;
     }
-    let has_date = segments.windows(2).any(|w| {
-        w[0].len() == 4
-            && w[0].chars().all(|c| c.is_ascii_digit())
-            && w[1].len() <= 2
-            && w[1].chars().all(|c| c.is_ascii_digit())
-    });
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    // A year segment followed by a month or day segment: `/2024/03/`.
+    let has_date = segments()
+        .zip(segments().skip(1))
+        .any(|(y, m)| y.len() == 4 && digits(y) && m.len() <= 2 && digits(m));
     let stem = last.trim_end_matches(".html").trim_end_matches(".htm");
-    let hyphens = stem.matches('-').count();
+    let hyphens = stem.bytes().filter(|&b| b == b'-').count();
     let ends_with_id = stem
         .rsplit(['-', '_'])
         .next()
-        .is_some_and(|tail| tail.len() >= 4 && tail.chars().all(|c| c.is_ascii_digit()));
+        .is_some_and(|tail| tail.len() >= 4 && digits(tail));
     (has_date && hyphens >= 2) || hyphens >= 4 || (hyphens >= 2 && ends_with_id)
 }
 

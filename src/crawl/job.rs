@@ -186,6 +186,16 @@ async fn archive_capture(
     Ok(written)
 }
 
+/// The body of an article's metadata record: the article's fields, and `rendered` when a
+/// browser built the page.
+#[derive(serde::Serialize)]
+struct ArticleRecord<'a> {
+    #[serde(flatten)]
+    article: &'a crate::extract::Article,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    rendered: bool,
+}
+
 /// Archives the article of a page as a metadata record. An unchanged page has the article
 /// of its last full capture: no new record (unless that capture's record may be missing).
 /// The article of a page rendered in a browser says so (`"rendered": true`). True when
@@ -205,12 +215,11 @@ async fn archive_article(
     }) else {
         return Ok(false);
     };
-    let json = match serde_json::to_value(&article).and_then(|mut value| {
-        if let (true, Some(fields)) = (rendered, value.as_object_mut()) {
-            fields.insert("rendered".into(), serde_json::Value::Bool(true));
-        }
-        serde_json::to_vec(&value)
-    }) {
+    let described = ArticleRecord {
+        article: &article,
+        rendered,
+    };
+    let json = match serde_json::to_vec(&described) {
         Ok(json) => json,
         Err(e) => {
             tracing::error!("cannot serialise the article of {}: {e}", url.url);

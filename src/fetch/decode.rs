@@ -38,10 +38,25 @@ const ZSTD_MAX_WINDOW_LOG: u32 = 23;
 /// Decoding streams through the decoders and stops reading at `limit + 1` bytes, so a
 /// compression bomb never inflates in memory. When the capture was truncated, the body
 /// decodes as far as it goes and the partial output is returned instead of an error.
-pub fn decode_content(capture: &Capture, limit: u64) -> Result<Vec<u8>, DecodeError> {
+pub fn decode_content(
+    capture: &Capture,
+    limit: u64,
+) -> Result<std::borrow::Cow<'_, [u8]>, DecodeError> {
+    let codings = content_codings(capture);
+    let plain = codings
+        .iter()
+        .all(|c| c.is_empty() || c.as_str() == "identity");
+    if plain {
+        // Nothing to undo: the body itself, not a copy.
+        return if capture.body.len() as u64 <= limit {
+            Ok(std::borrow::Cow::Borrowed(&capture.body[..]))
+        } else {
+            Err(DecodeError::TooLarge { limit })
+        };
+    }
     let (out, complete) = decode_content_prefix(capture, limit)?;
     if complete {
-        Ok(out)
+        Ok(std::borrow::Cow::Owned(out))
     } else {
         Err(DecodeError::TooLarge { limit })
     }
@@ -199,6 +214,23 @@ fn deflate_reader<'a>(inner: Box<dyn Read + 'a>) -> Box<dyn Read + 'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_body_without_coding_is_lent_not_copied_and_still_bounded() {
+        let plain = capture(Some("identity"), b"<p>x</p>".to_vec());
+        let body = decode_content(&plain, 100).unwrap();
+        assert!(matches!(body, std::borrow::Cow::Borrowed(_)));
+        assert_eq!(&*body, b"<p>x</p>");
+        assert!(matches!(
+            decode_content(&plain, 3),
+            Err(DecodeError::TooLarge { limit: 3 })
+        ));
+    }
+
+    /// [`decode_content`], owned (the tests build their captures in place).
+    fn decoded(capture: &Capture, limit: u64) -> Result<Vec<u8>, DecodeError> {
+        decode_content(capture, limit).map(std::borrow::Cow::into_owned)
+    }
     use std::io::Write;
     use std::time::Duration;
 
@@ -251,7 +283,7 @@ mod tests {
     fn thousands_of_codings_are_refused_not_nested() {
         let body = gzip(b"<p>x</p>");
         let many = vec!["gzip"; 50_000].join(", ");
-        let result = decode_content(&capture(Some(&many), body.clone()), 1 << 20);
+        let result = decoded(&capture(Some(&many), body.clone()), 1 << 20);
         assert!(
             matches!(result, Err(DecodeError::Unsupported(_))),
             "{:?}",
@@ -260,7 +292,7 @@ mod tests {
         // Two layers (the most seen in practice) still decode.
         let twice = gzip(&body);
         assert_eq!(
-            decode_content(&capture(Some("gzip, gzip"), twice), 1 << 20).unwrap(),
+            decoded(&capture(Some("gzip, gzip"), twice), 1 << 20).unwrap(),
             b"<p>x</p>"
         );
     }
@@ -274,7 +306,7 @@ mod tests {
         e.include_contentsize(false).unwrap();
         e.write_all(&data).unwrap();
         let big_window = e.finish().unwrap();
-        let result = decode_content(&capture(Some("zstd"), big_window), 1 << 30);
+        let result = decoded(&capture(Some("zstd"), big_window), 1 << 30);
         assert!(
             matches!(result, Err(DecodeError::Corrupt { .. })),
             "{:?}",
@@ -283,7 +315,7 @@ mod tests {
         // An ordinary frame decodes.
         let normal = zstd::encode_all(&data[..], 3).unwrap();
         assert_eq!(
-            decode_content(&capture(Some("zstd"), normal), 1 << 30).unwrap(),
+            decoded(&capture(Some("zstd"), normal), 1 << 30).unwrap(),
             data
         );
     }
@@ -292,15 +324,15 @@ mod tests {
     fn identity_and_absent() {
         let data = sample();
         assert_eq!(
-            decode_content(&capture(None, data.clone()), 1 << 30).unwrap(),
+            decoded(&capture(None, data.clone()), 1 << 30).unwrap(),
             data
         );
         assert_eq!(
-            decode_content(&capture(Some("identity"), data.clone()), 1 << 30).unwrap(),
+            decoded(&capture(Some("identity"), data.clone()), 1 << 30).unwrap(),
             data
         );
         assert!(matches!(
-            decode_content(&capture(None, data.clone()), 10),
+            decoded(&capture(None, data.clone()), 10),
             Err(DecodeError::TooLarge { limit: 10 })
         ));
     }
@@ -309,18 +341,18 @@ mod tests {
     fn each_coding() {
         let data = sample();
         assert_eq!(
-            decode_content(&capture(Some("gzip"), gzip(&data)), 1 << 30).unwrap(),
+            decoded(&capture(Some("gzip"), gzip(&data)), 1 << 30).unwrap(),
             data
         );
         assert_eq!(
-            decode_content(&capture(Some("X-Gzip"), gzip(&data)), 1 << 30).unwrap(),
+            decoded(&capture(Some("X-Gzip"), gzip(&data)), 1 << 30).unwrap(),
             data
         );
 
         let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
         z.write_all(&data).unwrap();
         assert_eq!(
-            decode_content(&capture(Some("deflate"), z.finish().unwrap()), 1 << 30).unwrap(),
+            decoded(&capture(Some("deflate"), z.finish().unwrap()), 1 << 30).unwrap(),
             data
         );
 
@@ -328,20 +360,17 @@ mod tests {
             flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
         raw.write_all(&data).unwrap();
         assert_eq!(
-            decode_content(&capture(Some("deflate"), raw.finish().unwrap()), 1 << 30).unwrap(),
+            decoded(&capture(Some("deflate"), raw.finish().unwrap()), 1 << 30).unwrap(),
             data
         );
 
         assert_eq!(
-            decode_content(&capture(Some("br"), brotli_bytes(&data)), 1 << 30).unwrap(),
+            decoded(&capture(Some("br"), brotli_bytes(&data)), 1 << 30).unwrap(),
             data
         );
 
         let zs = zstd::encode_all(&data[..], 3).unwrap();
-        assert_eq!(
-            decode_content(&capture(Some("zstd"), zs), 1 << 30).unwrap(),
-            data
-        );
+        assert_eq!(decoded(&capture(Some("zstd"), zs), 1 << 30).unwrap(), data);
     }
 
     #[test]
@@ -350,21 +379,21 @@ mod tests {
         // Applied gzip first, then br: "Content-Encoding: gzip, br".
         let body = brotli_bytes(&gzip(&data));
         assert_eq!(
-            decode_content(&capture(Some("gzip, br"), body.clone()), 1 << 30).unwrap(),
+            decoded(&capture(Some("gzip, br"), body.clone()), 1 << 30).unwrap(),
             data
         );
         // The same codings in two header lines.
         let mut c = capture(Some("gzip"), body);
         c.headers
             .append(http::header::CONTENT_ENCODING, "br".parse().unwrap());
-        assert_eq!(decode_content(&c, 1 << 30).unwrap(), data);
+        assert_eq!(decoded(&c, 1 << 30).unwrap(), data);
     }
 
     #[test]
     fn empty_body_with_an_encoding_is_empty() {
         for coding in ["gzip", "br", "zstd", "deflate", "gzip, br"] {
             assert_eq!(
-                decode_content(&capture(Some(coding), Vec::new()), 10).unwrap(),
+                decoded(&capture(Some(coding), Vec::new()), 10).unwrap(),
                 b""
             );
         }
@@ -373,11 +402,11 @@ mod tests {
     #[test]
     fn unknown_and_corrupt() {
         assert!(matches!(
-            decode_content(&capture(Some("compress"), vec![1, 2, 3]), 100),
+            decoded(&capture(Some("compress"), vec![1, 2, 3]), 100),
             Err(DecodeError::Unsupported(c)) if c == "compress"
         ));
         assert!(matches!(
-            decode_content(
+            decoded(
                 &capture(Some("gzip"), b"<html>not gzip</html>".to_vec()),
                 100
             ),
@@ -392,12 +421,12 @@ mod tests {
         let mut c = capture(Some("gzip"), gz[..gz.len() / 2].to_vec());
         // Without the truncation flag, a cut stream is an error...
         assert!(matches!(
-            decode_content(&c, 1 << 30),
+            decoded(&c, 1 << 30),
             Err(DecodeError::Corrupt { .. })
         ));
         // ...with it, the decodable prefix comes back.
         c.truncated = Some(Truncation::Length);
-        let out = decode_content(&c, 1 << 30).unwrap();
+        let out = decoded(&c, 1 << 30).unwrap();
         assert!(out.len() > 1000, "only {} bytes decoded", out.len());
         assert!(out.len() < data.len());
         assert_eq!(&data[..out.len()], &out[..]);
@@ -435,7 +464,7 @@ mod tests {
         let bomb = e.finish().unwrap();
         assert!(bomb.len() < 8 << 20, "bomb is {} bytes", bomb.len());
         let started = std::time::Instant::now();
-        let result = decode_content(&capture(Some("gzip"), bomb), 10 << 20);
+        let result = decoded(&capture(Some("gzip"), bomb), 10 << 20);
         assert!(matches!(result, Err(DecodeError::TooLarge { limit }) if limit == 10 << 20));
         assert!(started.elapsed() < Duration::from_secs(5));
     }
@@ -448,7 +477,7 @@ mod tests {
             write_zeros(&mut w, 256 << 20);
         }
         assert!(bomb.len() < 1 << 20, "bomb is {} bytes", bomb.len());
-        let result = decode_content(&capture(Some("br"), bomb), 4 << 20);
+        let result = decoded(&capture(Some("br"), bomb), 4 << 20);
         assert!(matches!(result, Err(DecodeError::TooLarge { .. })));
     }
 }

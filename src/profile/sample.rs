@@ -174,7 +174,9 @@ impl Sampler {
                 tracing::info!("{url}: HTTP {}", capture.status);
                 return None;
             }
-            let body = decode_content(&capture, host_policy.max_body_bytes).ok()?;
+            let body = decode_content(&capture, host_policy.max_body_bytes)
+                .ok()?
+                .into_owned();
             return Some((url, body, capture.content_type().map(str::to_string)));
         }
         tracing::warn!("{url}: too many redirects");
