@@ -21,7 +21,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::body_noise::{self, Para};
-use super::dom::{Dom, NONE, ignored_tag, is_block, push_collapsed};
+use super::dom::{Dom, NONE, ignored_tag, is_block, push_collapsed, text_len};
 use super::hints;
 use super::teasers::{Teasers, furniture, sentence_end};
 use super::title::norm;
@@ -60,41 +60,6 @@ fn hard_role(role: &str) -> bool {
         role,
         "navigation" | "banner" | "contentinfo" | "complementary" | "menu" | "dialog" | "search"
     )
-}
-
-/// Counts characters (whitespace runs count one) and commas; tells whether the text
-/// ends with sentence punctuation.
-fn text_len(s: &str) -> (u32, u32, Option<bool>) {
-    let mut n = 0u32;
-    let mut commas = 0u32;
-    let mut in_space = true;
-    let mut last = None;
-    let b = s.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        // ASCII bytes one by one; other characters decoded.
-        let (c, len) = if b[i] < 0x80 {
-            (char::from(b[i]), 1)
-        } else {
-            let c = s[i..].chars().next().unwrap_or(' ');
-            (c, c.len_utf8())
-        };
-        i += len;
-        if c.is_whitespace() {
-            if !in_space {
-                n += 1;
-                in_space = true;
-            }
-        } else {
-            n += 1;
-            in_space = false;
-            last = Some(c);
-            if matches!(c, ',' | '，' | '、' | '،') {
-                commas += 1;
-            }
-        }
-    }
-    (n, commas, last.map(sentence_end))
 }
 
 /// Per-node measures of the flat DOM.
@@ -146,7 +111,8 @@ impl Measures {
         for i in (0..n).rev() {
             let node = &dom.nodes[i];
             if !node.is_elem() && !m.skip[i] {
-                let (l, c, e) = text_len(node.text);
+                let (l, c, last) = text_len(node.text);
+                let e = last.map(sentence_end);
                 m.text[i] = l;
                 let u = unit[i];
                 direct[u] += l;

@@ -416,6 +416,44 @@ impl Element for El<'_, '_> {
     }
 }
 
+/// Counts the characters of `s` (a whitespace run counts one) and its commas; returns them
+/// with the last character that is not whitespace.
+pub fn text_len(s: &str) -> (u32, u32, Option<char>) {
+    let mut n = 0u32;
+    let mut commas = 0u32;
+    let mut in_space = true;
+    // End of the last character that is not whitespace (0: none yet).
+    let mut last_end = 0usize;
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c < 0x80 {
+            // ASCII, without branches: a character counts unless it is whitespace after
+            // whitespace.
+            let space = c == b' ' || c.wrapping_sub(b'\t') < 5;
+            n += u32::from(!(space && in_space));
+            in_space = space;
+            commas += u32::from(c == b',');
+            last_end = if space { last_end } else { i + 1 };
+            i += 1;
+            continue;
+        }
+        let ch = s[i..].chars().next().unwrap_or(' ');
+        i += ch.len_utf8();
+        if ch.is_whitespace() {
+            n += u32::from(!in_space);
+            in_space = true;
+        } else {
+            n += 1;
+            in_space = false;
+            last_end = i;
+            commas += u32::from(matches!(ch, '，' | '、' | '،'));
+        }
+    }
+    (n, commas, s[..last_end].chars().next_back())
+}
+
 /// Appends `s` to `out` with whitespace runs collapsed to one space (no-break spaces kept
 /// as they are) and invisible characters (soft hyphens, zero-width spaces) removed.
 pub fn push_collapsed(out: &mut String, s: &str) {
@@ -573,6 +611,39 @@ mod tests {
         assert!(dom.contains(div, b));
         assert!(dom.ancestors(b).any(|a| a == div));
         assert_eq!(dom.nodes[div].attr("id"), Some("a"));
+    }
+
+    /// [`text_len`]'s rule, character by character.
+    fn text_len_slowly(s: &str) -> (u32, u32, Option<char>) {
+        let (mut n, mut commas, mut in_space, mut last) = (0, 0, true, None);
+        for c in s.chars() {
+            if c.is_whitespace() {
+                n += u32::from(!in_space);
+                in_space = true;
+            } else {
+                n += 1;
+                in_space = false;
+                last = Some(c);
+                commas += u32::from(matches!(c, ',' | '，' | '、' | '،'));
+            }
+        }
+        (n, commas, last)
+    }
+
+    #[test]
+    fn text_len_counts_as_its_rule_says() {
+        for s in [
+            "",
+            "   ",
+            "Un mot, deux mots.",
+            "  tête\u{a0}: «\u{202f}oui\u{202f}»  ",
+            "a\t\n\r\x0b\x0cb,",
+            "中文，句子、结束。",
+            "عربي، نص؟ ",
+            "x\u{3000}\u{3000}y!\u{ad}",
+        ] {
+            assert_eq!(text_len(s), text_len_slowly(s), "{s:?}");
+        }
     }
 
     /// The rule of [`push_collapsed`], character by character.
