@@ -74,7 +74,7 @@ pub fn links_to_queue(
     depth: u32,
     links: &[FoundLink],
 ) -> Vec<NewUrl> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(links.len());
     for link in links {
         let next_depth = match link.source {
             LinkSource::Canonical => depth,

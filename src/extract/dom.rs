@@ -680,7 +680,7 @@ mod tests {
                 let pick = (seed >> (k * 4)) as usize % alphabet.len();
                 pieces.push_str(alphabet[pick]);
             }
-            if seed % 3 == 0 {
+            if seed.is_multiple_of(3) {
                 prefix.push_str("mot ");
             } else if seed % 3 == 1 {
                 prefix.push_str("mot");
