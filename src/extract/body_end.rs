@@ -223,25 +223,8 @@ pub(super) fn trim_closing(text: &mut String, authors: &[String]) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{PageInput, analyze};
+    use super::super::body_noise::tests::{P, text};
     use super::*;
-
-    /// The generic path's text of a page.
-    fn text(page: &str) -> String {
-        let url = url::Url::parse("https://news.test/2024/03/story").expect("valid URL");
-        let input = PageInput {
-            url: &url,
-            body: page.as_bytes(),
-            content_type: Some("text/html; charset=utf-8"),
-            fetched_at: PageInput::UNKNOWN_FETCH_TIME,
-        };
-        analyze(&input, None, true)
-            .article
-            .and_then(|a| a.body)
-            .unwrap_or_default()
-    }
-
-    const P: &str = "The council voted on Tuesday to rebuild the old bridge over the river, after a year of talks, surveys and public meetings.";
 
     /// `paras` joined and trimmed with `authors`.
     fn trimmed(paras: &[&str], authors: &[&str]) -> String {

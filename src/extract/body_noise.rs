@@ -310,12 +310,12 @@ pub(super) fn appeal_box(dom: &Dom<'_>, j: usize, text_len: u32) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::super::{PageInput, analyze};
     use super::*;
 
     /// The generic path's text of a page.
-    fn text(page: &str) -> String {
+    pub(in crate::extract) fn text(page: &str) -> String {
         let url = url::Url::parse("https://news.test/2024/03/story").expect("valid URL");
         let input = PageInput {
             url: &url,
@@ -329,7 +329,8 @@ mod tests {
             .unwrap_or_default()
     }
 
-    const P: &str = "The council voted on Tuesday to rebuild the old bridge over the river, after a year of talks, surveys and public meetings.";
+    /// An ordinary paragraph of an article.
+    pub(in crate::extract) const P: &str = "The council voted on Tuesday to rebuild the old bridge over the river, after a year of talks, surveys and public meetings.";
 
     fn page(body: &str) -> String {
         format!(
