@@ -9,7 +9,11 @@
 # Usage: scripts/eval-extract.sh   (from the repository root; needs python3, GNU tar with zstd)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-SHARED=${SHARED:-$ROOT/../shared}
+# the shared/ folder: $SHARED, else ../shared or ../../shared (a worktree under the checkout's parent)
+if [ -z "${SHARED:-}" ]; then
+  SHARED=$ROOT/../shared
+  [ -d "$SHARED/testsite" ] || [ ! -d "$ROOT/../../shared/testsite" ] || SHARED=$ROOT/../../shared
+fi
 [ -d "$SHARED/testsite" ] || { echo "no shared material at $SHARED (set SHARED=DIR)" >&2; exit 2; }
 WORK=${WORK:-/tmp/glaneur-eval}
 mkdir -p "$WORK"
@@ -17,9 +21,11 @@ cd "$ROOT"
 
 echo "== build (release, once)"
 cargo build --release --bin glaneur --example extract_testsite --bench extract 2>&1 | tail -1
-BIN=$ROOT/target/release/glaneur
-EX=$ROOT/target/release/examples/extract_testsite
-BENCH=$(ls -t "$ROOT"/target/release/deps/extract-* 2>/dev/null | grep -v '\.d$' | head -1)
+# cargo's target folder ($CARGO_TARGET_DIR when set, as in a worktree with its own)
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+BIN=$TARGET/release/glaneur
+EX=$TARGET/release/examples/extract_testsite
+BENCH=$(ls -t "$TARGET"/release/deps/extract-* 2>/dev/null | grep -v '\.d$' | head -1)
 
 echo "== test site"
 SITE=$WORK/site
