@@ -19,6 +19,7 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
+use super::live::{PreparedFile, PreparedIndex};
 use super::scan::{CaptureKind, CaptureRow, MetadataRow, Row, Stamp, file_name, plan, scan_rows};
 use super::spool::{Spool, replace_file};
 use crate::read::index::{CdxjEntry, INDEX_FILE, MANIFEST_FILE, METADATA_INDEX_FILE, cdx_key};
@@ -223,11 +224,40 @@ fn load_manifest(dir: &Path) -> BTreeMap<String, Stamp> {
 /// Another indexer at work on the same folder (holding the lock on `index.lock`) makes it
 /// fail with [`ReadError::Busy`].
 pub fn index_archive(dir: &Path) -> Result<IndexReport, ReadError> {
-    index_within(dir, SPOOL_BUDGET)
+    index_within(dir, SPOOL_BUDGET, PreparedIndex::default())
 }
 
-/// [`index_archive`] holding at most about `budget` bytes of new `index.cdxj` lines.
-fn index_within(dir: &Path, budget: usize) -> Result<IndexReport, ReadError> {
+/// [`index_archive`] after a crawl: the files whose lines were made as they were written
+/// (see [`super::live`]) and are unchanged since are not read again.
+pub fn index_archive_prepared(
+    dir: &Path,
+    prepared: PreparedIndex,
+) -> Result<IndexReport, ReadError> {
+    index_within(dir, SPOOL_BUDGET, prepared)
+}
+
+/// Hands the prepared lines of a file to `spools`, as [`index_file`] would after reading it.
+fn index_prepared(file: PreparedFile, spools: &Spools) -> FileLines {
+    let PreparedFile {
+        mut main, mut meta, ..
+    } = file;
+    let spool_error = Spools::add(&spools.main, &mut main)
+        .and_then(|()| Spools::add(&spools.meta, &mut meta))
+        .err();
+    FileLines {
+        records: file.records,
+        error: None,
+        spool_error,
+    }
+}
+
+/// [`index_archive`] holding at most about `budget` bytes of new `index.cdxj` lines,
+/// taking the lines of `prepared` files instead of reading them.
+fn index_within(
+    dir: &Path,
+    budget: usize,
+    prepared: PreparedIndex,
+) -> Result<IndexReport, ReadError> {
     let _lock = IndexLock::take(dir)?;
     let files = warc_files(dir)?;
     let manifest = load_manifest(dir);
@@ -262,7 +292,18 @@ fn index_within(dir: &Path, budget: usize) -> Result<IndexReport, ReadError> {
         main: Mutex::new(Spool::new(&index_path, budget)),
         meta: Mutex::new(Spool::new(&meta_path, budget / 4)),
     };
-    for r in par_map(&plan.todo, |path| index_file(path, &spools)) {
+    let prepared = Mutex::new(prepared);
+    let index_one = |path: &std::path::PathBuf| {
+        let file = prepared
+            .lock()
+            .ok()
+            .and_then(|mut p| p.take_file(&file_name(path), Stamp::of(path)));
+        match file {
+            Some(file) => index_prepared(file, &spools),
+            None => index_file(path, &spools),
+        }
+    };
+    for r in par_map(&plan.todo, index_one) {
         if let Some(e) = r.spool_error {
             return Err(e);
         }
@@ -352,8 +393,10 @@ mod tests {
             write_file(dir, "b.warc", "a.test", 5000);
             write_file(dir, "c.warc", "c.test", 10);
         }
-        let tiny = index_within(small.path(), 1).expect("indexed in runs");
-        let whole = index_within(large.path(), usize::MAX / 2).expect("indexed in memory");
+        let tiny =
+            index_within(small.path(), 1, PreparedIndex::default()).expect("indexed in runs");
+        let whole = index_within(large.path(), usize::MAX / 2, PreparedIndex::default())
+            .expect("indexed in memory");
         assert_eq!(tiny, whole);
         assert_eq!(tiny.lines, 8010);
         assert_eq!(tiny.metadata_lines, 8010);
@@ -367,8 +410,10 @@ mod tests {
             write_file(dir, "d.warc", "d.test", 2000);
             std::fs::remove_file(dir.join("c.warc")).expect("file removed");
         }
-        let tiny = index_within(small.path(), 1).expect("updated in runs");
-        let whole = index_within(large.path(), usize::MAX / 2).expect("updated in memory");
+        let tiny =
+            index_within(small.path(), 1, PreparedIndex::default()).expect("updated in runs");
+        let whole = index_within(large.path(), usize::MAX / 2, PreparedIndex::default())
+            .expect("updated in memory");
         assert_eq!(tiny, whole);
         assert_eq!((tiny.files_indexed, tiny.files_removed), (1, 1));
         assert_eq!(tiny.total_lines, 10_000);

@@ -8,7 +8,8 @@
 //! - [`filter`]: the one article filter (site, category, dates, words);
 //! - [`history`]: what the captures of a URL say (current or gone, canonical URL);
 //! - [`index`]: the writer side, the CDXJ index brought up to date from the scans, in
-//!   bounded memory (`spool`: an external sort);
+//!   bounded memory (`spool`: an external sort); [`live`]: the lines of the files a crawl
+//!   writes, made as it writes them;
 //! - [`wp_rest`] and [`wp_posts`]: WordPress posts' own REST JSON, read by the scan and
 //!   joined to the articles (their modification date when the page shows none).
 //!
@@ -20,6 +21,7 @@ pub mod filter;
 pub mod history;
 pub mod index;
 pub mod listing;
+pub mod live;
 pub mod scan;
 mod spool;
 pub mod wp_posts;
@@ -28,7 +30,8 @@ pub mod wp_rest;
 pub use catalog::Catalog;
 pub use filter::{DateBound, Filter, StatusFilter, parse_article_date};
 pub use history::ArticleStatus;
-pub use index::{IndexReport, index_archive};
+pub use index::{IndexReport, index_archive, index_archive_prepared};
+pub use live::{LiveIndex, PreparedIndex};
 pub use scan::{CaptureKind, FileScan, Stamp, scan_file};
 
 /// The site of a URL: its host, lower case, without a leading `www.`.

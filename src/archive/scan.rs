@@ -448,28 +448,11 @@ impl FileScan {
         if rtype != "metadata" {
             return None;
         }
-        let content_type = record.header("Content-Type").unwrap_or("");
-        if content_type
-            .trim()
-            .eq_ignore_ascii_case("application/warc-fields")
-        {
-            // As cdxj-indexer: warc-fields metadata is not indexed.
+        if is_warc_fields(record) {
             return None;
         }
-        let url = clean_uri(record.header("WARC-Target-URI").unwrap_or(""));
-        let date = record.header("WARC-Date").and_then(parse_warc_date);
-        if let Some(date) = date
-            && url::Url::parse(&url).is_ok()
-        {
-            self.metadata.push(MetadataRow {
-                url: url.clone(),
-                date,
-                mime: short_mime(content_type),
-                digest: record.header("WARC-Block-Digest").map(str::to_string),
-                offset,
-                length,
-                inner,
-            });
+        if let Some(row) = metadata_row(record, place) {
+            self.metadata.push(row);
         }
         if !is_article_record(record) {
             return None;
@@ -485,7 +468,7 @@ impl FileScan {
             return None;
         };
         let url = if article.url.is_empty() {
-            url
+            clean_uri(record.header("WARC-Target-URI").unwrap_or(""))
         } else {
             article.url.clone()
         };
@@ -499,7 +482,10 @@ impl FileScan {
             categories: article.categories.clone(),
             published: article.published.clone(),
             canonical_url: article.canonical_url.clone(),
-            date: date.unwrap_or_default(),
+            date: record
+                .header("WARC-Date")
+                .and_then(parse_warc_date)
+                .unwrap_or_default(),
             refers_to: record
                 .header("WARC-Refers-To")
                 .map(|v| v.trim().to_string()),
@@ -548,6 +534,51 @@ struct Place {
 
 fn is_zero(n: &u64) -> bool {
     *n == 0
+}
+
+/// The index row of one record at `offset` (its frame/member `length` bytes long, 0 when
+/// unknown), as [`scan_rows`] would hand it over: `None` for a record that is not indexed
+/// (requests, `warcinfo`, `application/warc-fields` metadata) or whose URL or date is
+/// unreadable. Lets a writer index what it writes without reading it back.
+pub fn row_of(record: &Record, offset: u64, length: u64) -> Option<Row> {
+    let place = Place {
+        offset,
+        length,
+        inner: 0,
+    };
+    let rtype = record.record_type().unwrap_or("-");
+    if let Some(kind) = CaptureKind::of(rtype) {
+        return capture_row(record, kind, place).map(Row::Capture);
+    }
+    if rtype != "metadata" || is_warc_fields(record) {
+        return None;
+    }
+    metadata_row(record, place).map(Row::Metadata)
+}
+
+/// A `metadata` record of `application/warc-fields`: as cdxj-indexer, not indexed.
+fn is_warc_fields(record: &Record) -> bool {
+    record
+        .header("Content-Type")
+        .unwrap_or("")
+        .trim()
+        .eq_ignore_ascii_case("application/warc-fields")
+}
+
+/// The row of a `metadata` record, or `None` when its URL or date is unreadable.
+fn metadata_row(record: &Record, place: Place) -> Option<MetadataRow> {
+    let url = clean_uri(record.header("WARC-Target-URI").unwrap_or(""));
+    let date = record.header("WARC-Date").and_then(parse_warc_date)?;
+    url::Url::parse(&url).ok()?;
+    Some(MetadataRow {
+        url,
+        date,
+        mime: short_mime(record.header("Content-Type").unwrap_or("")),
+        digest: record.header("WARC-Block-Digest").map(str::to_string),
+        offset: place.offset,
+        length: place.length,
+        inner: place.inner,
+    })
 }
 
 /// The row of a capture record, or `None` when its URL or date is unreadable.

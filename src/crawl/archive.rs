@@ -8,6 +8,7 @@ use std::thread::JoinHandle;
 use chrono::{DateTime, Utc};
 use tokio::sync::oneshot;
 
+use crate::archive::{LiveIndex, PreparedIndex};
 use crate::capture::Capture;
 use crate::warc::{
     CaptureLocation, RecordId, RecordLocation, RevisitOf, RevisitProfile, WarcError, WarcWriter,
@@ -88,6 +89,16 @@ pub struct ArchiveHandle {
 /// The writer thread; [`ArchiveThread::finish`] closes the files.
 pub struct ArchiveThread {
     handle: JoinHandle<Result<Vec<PathBuf>, WarcError>>,
+    /// The index lines of what the thread writes.
+    live: LiveIndex,
+}
+
+/// What the writer thread wrote.
+pub struct Closed {
+    /// The WARC files closed.
+    pub files: Vec<PathBuf>,
+    /// Their index lines, made as they were written.
+    pub index: PreparedIndex,
 }
 
 /// The writer thread stopped (after a write error) and can take no more records.
@@ -95,13 +106,15 @@ pub struct ArchiveThread {
 #[error("the WARC writer has stopped")]
 pub struct ArchiveClosed;
 
-/// Starts the writer thread.
-pub fn start(writer: WarcWriter) -> std::io::Result<(ArchiveHandle, ArchiveThread)> {
+/// Starts the writer thread, which keeps the index lines of what it writes.
+pub fn start(mut writer: WarcWriter) -> std::io::Result<(ArchiveHandle, ArchiveThread)> {
+    let live = LiveIndex::default();
+    writer.observe(Box::new(live.clone()));
     let (sender, receiver) = mpsc::channel::<Command>();
     let handle = std::thread::Builder::new()
         .name("warc-writer".into())
         .spawn(move || run(writer, receiver))?;
-    Ok((ArchiveHandle { sender }, ArchiveThread { handle }))
+    Ok((ArchiveHandle { sender }, ArchiveThread { handle, live }))
 }
 
 fn run(
@@ -253,10 +266,14 @@ impl ArchiveHandle {
 }
 
 impl ArchiveThread {
-    /// Waits for every handle to be dropped, then closes the files; returns the files written.
-    pub fn finish(self) -> Result<Vec<PathBuf>, WarcError> {
+    /// Waits for every handle to be dropped, then closes the files; returns the files
+    /// written and their index lines.
+    pub fn finish(self) -> Result<Closed, WarcError> {
         match self.handle.join() {
-            Ok(result) => result,
+            Ok(result) => result.map(|files| Closed {
+                files,
+                index: self.live.take(),
+            }),
             Err(_) => Err(WarcError::Io {
                 path: PathBuf::from("<warc writer thread>"),
                 source: std::io::Error::other("the WARC writer thread panicked"),

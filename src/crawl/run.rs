@@ -248,9 +248,9 @@ pub async fn run_observed(
     } = Arc::try_unwrap(shared)
         .map_err(|_| CrawlError::Internal("crawl tasks still running at shutdown"))?;
     drop(archive);
-    let warc_files = archive_thread.finish()?;
-    if !warc_files.is_empty() {
-        update_index(&settings.archive_dir).await;
+    let closed = archive_thread.finish()?;
+    if !closed.files.is_empty() {
+        update_index(&settings.archive_dir, closed.index).await;
     }
     if let Some(error) = fatal.into_inner().ok().flatten() {
         return Err(error);
@@ -278,7 +278,7 @@ pub async fn run_observed(
         rechecked,
         started,
         stop_reason,
-        warc_files,
+        warc_files: closed.files,
         repaired_files,
     };
     Ok(CrawlSummary::new(record, &counters, &stats))
@@ -481,13 +481,18 @@ async fn open_state(settings: &CrawlSettings) -> Result<State, CrawlError> {
 /// for this long, then the update is left to `glaneur index`.
 const INDEX_BUSY_WAIT: Duration = Duration::from_secs(60);
 
-/// Brings `index.cdxj` up to date with the files this run closed. A failure is logged, not
-/// fatal: the archive is complete without its index, and `glaneur index` rebuilds it.
-async fn update_index(dir: &Path) {
+/// Brings `index.cdxj` up to date with the files this run closed, taking their lines from
+/// `prepared` (made as they were written) rather than reading them again. A failure is
+/// logged, not fatal: the archive is complete without its index, and `glaneur index`
+/// rebuilds it.
+async fn update_index(dir: &Path, prepared: crate::archive::PreparedIndex) {
     let waited = Instant::now();
     loop {
         let d = dir.to_path_buf();
-        match tokio::task::spawn_blocking(move || crate::archive::index_archive(&d)).await {
+        // One copy per attempt (waiting for another indexer, `Busy`, is rare).
+        let lines = prepared.clone();
+        let update = move || crate::archive::index_archive_prepared(&d, lines);
+        match tokio::task::spawn_blocking(update).await {
             Ok(Ok(report)) => {
                 tracing::info!(
                     "index.cdxj updated: {} file(s), {} record(s)",

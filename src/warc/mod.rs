@@ -20,9 +20,10 @@ pub use repair::{
     DAMAGED_REPORT_SUFFIX, DAMAGED_SUFFIX, DamagedSpan, Repair, RepairReport, repair_file,
 };
 pub use writer::{
-    CORRUPT_SUFFIX, CaptureLocation, Compression, OPEN_SUFFIX, RecordLocation, RevisitOf,
-    RevisitProfile, WarcWriter, WriterConfig, ZSTD_LEVEL, ZSTD_TEXT_LEVEL, metadata_date,
-    repair_open_file, repair_open_files, rewrite_response_head, warc_date,
+    CORRUPT_SUFFIX, CaptureLocation, Compression, OPEN_SUFFIX, RecordLocation, RecordObserver,
+    RevisitOf, RevisitProfile, WarcWriter, WriterConfig, WrittenRecord, ZSTD_LEVEL,
+    ZSTD_TEXT_LEVEL, metadata_date, repair_open_file, repair_open_files, rewrite_response_head,
+    warc_date,
 };
 
 /// A WARC file could not be written or read.

@@ -40,43 +40,6 @@ use super::record::{push_field, sha1_digest};
 use super::{RecordId, WarcError};
 use crate::capture::Capture;
 
-/// What the records of one exchange share: date, URI, address, file and the two ids.
-struct Exchange {
-    date: String,
-    uri: String,
-    ip: Option<String>,
-    warcinfo_id: String,
-    file: String,
-    request_id: RecordId,
-    response_id: RecordId,
-}
-
-impl Exchange {
-    /// Where the exchange's two records went.
-    fn locations(
-        self,
-        (req_off, req_len): (u64, u64),
-        (resp_off, resp_len): (u64, u64),
-        payload_digest: String,
-    ) -> CaptureLocation {
-        CaptureLocation {
-            request: RecordLocation {
-                file: self.file.clone(),
-                offset: req_off,
-                length: req_len,
-                id: self.request_id,
-            },
-            response: RecordLocation {
-                file: self.file,
-                offset: resp_off,
-                length: resp_len,
-                id: self.response_id,
-            },
-            payload_digest,
-        }
-    }
-}
-
 /// Per-record compression of WARC files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Compression {
@@ -143,66 +106,6 @@ impl WriterConfig {
     }
 }
 
-/// Where a record was written.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecordLocation {
-    /// The final file name (without `.open`), relative to the archive directory.
-    pub file: String,
-    /// Offset of the record's frame/member in the file.
-    pub offset: u64,
-    /// Length of the frame/member in the file.
-    pub length: u64,
-    /// The record's id.
-    pub id: RecordId,
-}
-
-/// Where a capture's records were written.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CaptureLocation {
-    /// The request record.
-    pub request: RecordLocation,
-    /// The response record.
-    pub response: RecordLocation,
-    /// `sha1:<base32>` of the payload.
-    pub payload_digest: String,
-}
-
-/// The profile of a `revisit` record (WARC 1.1, section 6.7).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RevisitProfile {
-    /// The server answered `304 Not Modified` to a conditional request.
-    ServerNotModified,
-    /// The server sent a payload identical (same digest) to an earlier capture.
-    IdenticalPayloadDigest,
-}
-
-impl RevisitProfile {
-    /// The `WARC-Profile` URI.
-    pub fn uri(self) -> &'static str {
-        match self {
-            RevisitProfile::ServerNotModified => {
-                "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
-            }
-            RevisitProfile::IdenticalPayloadDigest => {
-                "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
-            }
-        }
-    }
-}
-
-/// The earlier full response a `revisit` record refers to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RevisitOf {
-    /// Its `WARC-Record-ID` (`WARC-Refers-To`).
-    pub record_id: String,
-    /// Its `WARC-Target-URI` (`WARC-Refers-To-Target-URI`).
-    pub target_uri: String,
-    /// Its `WARC-Date` (`WARC-Refers-To-Date`).
-    pub date: DateTime<Utc>,
-    /// Its `WARC-Payload-Digest`.
-    pub payload_digest: String,
-}
-
 /// The file being written.
 struct OpenFile {
     /// Final file name.
@@ -245,6 +148,8 @@ pub struct WarcWriter {
     closed: Vec<PathBuf>,
     serial: u32,
     dict: DictState,
+    /// Told of every record written and file closed (see [`WarcWriter::observe`]).
+    observer: Option<Box<dyn RecordObserver>>,
 }
 
 impl std::fmt::Debug for WarcWriter {
@@ -297,6 +202,7 @@ impl WarcWriter {
             closed: Vec::new(),
             serial: 0,
             dict: DictState::Off,
+            observer: None,
         })
     }
 
@@ -380,6 +286,11 @@ impl WarcWriter {
                 self.use_dictionary(dictionary)
             }
         }
+    }
+
+    /// Tells `observer` of every record written from now on, and of every file closed.
+    pub fn observe(&mut self, observer: Box<dyn RecordObserver>) {
+        self.observer = Some(observer);
     }
 
     /// The dictionary new files are written with, if any.
@@ -721,6 +632,15 @@ impl WarcWriter {
             n
         };
         file.size += length;
+        if let Some(observer) = self.observer.as_mut() {
+            observer.written(&WrittenRecord {
+                file: &file.name,
+                offset,
+                length,
+                header: &self.head,
+                block_start: block.first().copied().unwrap_or_default(),
+            });
+        }
         Ok((offset, length))
     }
 
@@ -829,6 +749,9 @@ impl WarcWriter {
         drop(file.out);
         std::fs::rename(&file.open_path, &file.final_path)
             .map_err(|e| io_err(&file.open_path, e))?;
+        if let Some(observer) = self.observer.as_mut() {
+            observer.closed(&file.name, &file.final_path);
+        }
         self.closed.push(file.final_path);
         Ok(())
     }
@@ -840,6 +763,9 @@ impl WarcWriter {
         let Some(file) = self.current.take() else {
             return;
         };
+        if let Some(observer) = self.observer.as_mut() {
+            observer.abandoned(&file.name);
+        }
         let (inner, _unflushed) = file.out.into_parts();
         let res = (|| -> io::Result<()> {
             if file.durable == 0 {
@@ -881,6 +807,8 @@ mod codec;
 mod conversion;
 mod files;
 mod head;
+mod location;
+mod observe;
 #[cfg(test)]
 mod tests;
 
@@ -889,3 +817,6 @@ use files::save_dictionary_copy;
 pub use files::{repair_open_file, repair_open_files};
 pub use head::rewrite_response_head;
 use head::{build_header, clean, clean_name, clean_uri, digests, local_hostname};
+use location::Exchange;
+pub use location::{CaptureLocation, RecordLocation, RevisitOf, RevisitProfile};
+pub use observe::{RecordObserver, WrittenRecord};
