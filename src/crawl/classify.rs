@@ -10,11 +10,7 @@ use crate::frontier::{NewUrl, UrlKind};
 /// a date in the path (`/2016/11/…`) or a last segment that is a long hyphenated slug
 /// or ends in a numeric id.
 pub fn looks_like_article(url: &Url) -> bool {
-    let segments = || url.path().split('/').filter(|p| !p.is_empty());
-    let Some(last) = segments().next_back() else {
-        return false;
-    };
-    let listing = [
+    const LISTING: [&str; 8] = [
         "category",
         "categorie",
         "tag",
@@ -24,14 +20,22 @@ pub fn looks_like_article(url: &Url) -> bool {
         "feed",
         "calendar",
     ];
-    if segments().any(|s| listing.iter().any(|l| s.eq_ignore_ascii_case(l))) {
-        return false;
-    }
     let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    // A year segment followed by a month or day segment: `/2024/03/`.
-    let has_date = segments()
-        .zip(segments().skip(1))
-        .any(|(y, m)| y.len() == 4 && digits(y) && m.len() <= 2 && digits(m));
+    // One pass over the segments: a listing segment rules the URL out; a year segment
+    // followed by a month or day segment (`/2024/03/`) is a date.
+    let (mut last, mut has_date) = (None::<&str>, false);
+    for segment in url.path().split('/').filter(|p| !p.is_empty()) {
+        if LISTING.iter().any(|l| segment.eq_ignore_ascii_case(l)) {
+            return false;
+        }
+        if let Some(year) = last {
+            has_date |= year.len() == 4 && digits(year) && segment.len() <= 2 && digits(segment);
+        }
+        last = Some(segment);
+    }
+    let Some(last) = last else {
+        return false;
+    };
     let stem = last.trim_end_matches(".html").trim_end_matches(".htm");
     let hyphens = stem.bytes().filter(|&b| b == b'-').count();
     let ends_with_id = stem

@@ -10,6 +10,7 @@
 
 use std::sync::LazyLock;
 
+use aho_corasick::AhoCorasick;
 use regex::Regex;
 
 use super::dom::Dom;
@@ -126,6 +127,62 @@ static LIVE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// Words (ASCII, any case) of which every match of [`AFFILIATE`] holds one: a paragraph
+/// without any is not scanned by it.
+static AFFILIATE_WORDS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    words(&[
+        "affil",
+        "afiliad",
+        "amazon",
+        "partner",
+        "provision",
+        "share",
+        "commission",
+        "fee",
+        "compensation",
+        "comisi",
+    ])
+});
+/// Words (ASCII, any case) of which every match of [`APPEAL`] holds one.
+static APPEAL_WORDS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    words(&[
+        "subscri",
+        "sign",
+        "abonn",
+        "inbox",
+        "click",
+        "member",
+        "patron",
+        "support",
+        "contribut",
+        "journalism",
+        "without",
+        "souten",
+        "don",
+        "inscrivez",
+        "spenden",
+        "unterst",
+        "newsletter",
+        "suscr",
+        "apoya",
+        "hazte",
+        "yanos",
+        "iscriviti",
+        "abbonat",
+        "sostieni",
+    ])
+});
+
+/// A matcher of `list`, ASCII case-insensitive: a cheap first look before a regex whose
+/// every match holds one of the words. (The regexes fold case by Unicode's rules, which
+/// also match `ſ` for `s` and the Kelvin sign for `k`: words spelled so are not seen.)
+fn words(list: &[&str]) -> AhoCorasick {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(list)
+        .expect("constant word list")
+}
+
 /// Longest affiliate disclaimer paragraph.
 const MAX_NOTICE_CHARS: usize = 400;
 /// Longest appeal paragraph (a longer one is text that ends with a call).
@@ -149,6 +206,7 @@ const MAX_BOX_CHARS: u32 = 2000;
 /// An affiliate or sponsored-link disclaimer: the page says it earns on the links.
 pub(super) fn affiliate_notice(p: &str) -> bool {
     p.chars().count() <= MAX_NOTICE_CHARS
+        && AFFILIATE_WORDS.is_match(p)
         && AFFILIATE.is_match(p)
         && SELF.is_match(p)
         && LINK_OR_BUY.is_match(p)
@@ -156,7 +214,7 @@ pub(super) fn affiliate_notice(p: &str) -> bool {
 
 /// A call to subscribe, sign up or donate.
 pub(super) fn appeal(p: &str) -> bool {
-    p.chars().count() <= MAX_APPEAL_CHARS && APPEAL.is_match(p)
+    p.chars().count() <= MAX_APPEAL_CHARS && APPEAL_WORDS.is_match(p) && APPEAL.is_match(p)
 }
 
 /// A credit or dateline line: a label ("Source:", "Quelle:", "Crédit photo :", "Date:")

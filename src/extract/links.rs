@@ -327,9 +327,11 @@ pub fn collect_links(
         .filter(|u| matches!(u.scheme(), "http" | "https"))
         .unwrap_or_else(|| page_url.clone());
     // Each absolute URL found: its link's index.
-    let mut seen: HashMap<String, usize> = HashMap::default();
+    let mut seen: HashMap<String, usize> =
+        HashMap::with_capacity_and_hasher(128, Default::default());
     // Raw hrefs already resolved: their link's index (None: not a crawlable URL).
-    let mut done: HashMap<(&str, LinkSource), Option<usize>> = HashMap::default();
+    let mut done: HashMap<(&str, LinkSource), Option<usize>> =
+        HashMap::with_capacity_and_hasher(128, Default::default());
     let mut out: Vec<FoundLink> = Vec::new();
     // Parallel to `out`: every occurrence of the link so far was a nofollow anchor.
     let mut nofollow_only: Vec<bool> = Vec::new();
@@ -366,7 +368,7 @@ pub fn collect_links(
             // The bound is reached: later links are not read (nor remembered).
             break;
         }
-        let Some(url) = resolve(&base, href) else {
+        let Some(url) = resolve_cached(&base, href) else {
             done.insert((href, source), None);
             continue;
         };
@@ -464,6 +466,77 @@ fn is_script_root(url: &Url) -> bool {
             .any(|ext| path.to_ascii_lowercase().ends_with(ext))
 }
 
+/// Entries of each generation of a thread's [`resolve_cached`] memory.
+const RESOLVED_GENERATION: usize = 4096;
+
+/// Hrefs resolved, by the part of the base their result depends on (`""` for absolute
+/// hrefs, the base up to its path for `/…` ones), then by href.
+type Resolved = HashMap<String, HashMap<String, Option<Url>>>;
+
+/// A thread's memory of resolved hrefs, in two generations: once the young one is full it
+/// becomes the old one (the older is dropped), and an href found in the old one is
+/// brought back. The links every page of a site has stay; those of one page go.
+#[derive(Default)]
+struct ResolvedMemory {
+    young: Resolved,
+    young_len: usize,
+    old: Resolved,
+}
+
+impl ResolvedMemory {
+    fn get(&mut self, origin: &str, href: &str) -> Option<Option<Url>> {
+        if let Some(url) = self.young.get(origin).and_then(|m| m.get(href)) {
+            return Some(url.clone());
+        }
+        let url = self.old.get(origin).and_then(|m| m.get(href))?.clone();
+        self.put(origin, href, url.clone());
+        Some(url)
+    }
+
+    fn put(&mut self, origin: &str, href: &str, url: Option<Url>) {
+        if self.young_len >= RESOLVED_GENERATION {
+            self.old = std::mem::take(&mut self.young);
+            self.young_len = 0;
+        }
+        self.young_len += 1;
+        self.young
+            .entry(origin.to_string())
+            .or_default()
+            .insert(href.to_string(), url);
+    }
+}
+
+thread_local! {
+    static RESOLVED: std::cell::RefCell<ResolvedMemory> = std::cell::RefCell::default();
+}
+
+/// [`resolve`], remembering the hrefs whose result depends on the base's origin alone:
+/// absolute ones (`https://…`) and those starting at the root (`/…`). A site's menus,
+/// footers and category links repeat on all of its pages; each is parsed once per
+/// thread rather than once per page.
+fn resolve_cached(base: &Url, href: &str) -> Option<Url> {
+    let trimmed = href.trim_matches(|c: char| c.is_ascii_whitespace());
+    let bytes = trimmed.as_bytes();
+    let absolute = bytes.len() > 8
+        && (bytes[..7].eq_ignore_ascii_case(b"http://")
+            || bytes[..8].eq_ignore_ascii_case(b"https://"));
+    let rooted = bytes.first() == Some(&b'/') && bytes.get(1) != Some(&b'/');
+    if !absolute && !rooted {
+        return resolve(base, href);
+    }
+    let origin = if absolute {
+        ""
+    } else {
+        &base[..url::Position::BeforePath]
+    };
+    if let Some(url) = RESOLVED.with(|m| m.borrow_mut().get(origin, trimmed)) {
+        return url;
+    }
+    let url = resolve(base, href);
+    RESOLVED.with(|m| m.borrow_mut().put(origin, trimmed, url.clone()));
+    url
+}
+
 /// Resolves an href: http(s) only, fragment removed.
 pub fn resolve(base: &Url, href: &str) -> Option<Url> {
     let href = href.trim_matches(|c: char| c.is_ascii_whitespace());
@@ -508,6 +581,50 @@ mod tests {
         let dom = Dom::new(&doc);
         let rel = related_blocks(&dom, &[]);
         collect_links(&dom, &Url::parse(url).unwrap(), &rel, 10_000)
+    }
+
+    #[test]
+    fn remembered_resolutions_are_the_resolutions() {
+        let bases = [
+            "http://a.test/x/y.html",
+            "https://a.test/x/",
+            "http://a.test:8080/z",
+            "http://user@b.test/q?x=1",
+        ];
+        let hrefs = [
+            "/menu",
+            " /menu#top ",
+            "//c.test/p",
+            "HTTPS://D.test/Q?a=1#f",
+            "http://e.test",
+            "rel/ative",
+            "?q=2",
+            "/a b/%7e",
+            "mailto:x@y.z",
+            "/",
+        ];
+        for _ in 0..2 {
+            for b in bases {
+                let base = Url::parse(b).unwrap();
+                for h in hrefs {
+                    assert_eq!(resolve_cached(&base, h), resolve(&base, h), "{h} on {b}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn remembered_resolutions_survive_many_other_links() {
+        let base = Url::parse("http://a.test/x/y.html").unwrap();
+        for i in 0..3 * RESOLVED_GENERATION {
+            let href = format!("/article-{i}.html");
+            assert_eq!(resolve_cached(&base, &href), resolve(&base, &href));
+            assert_eq!(resolve_cached(&base, "/menu"), resolve(&base, "/menu"));
+        }
+        let kept = RESOLVED.with(|m| m.borrow_mut().get("http://a.test", "/menu"));
+        assert_eq!(kept, Some(resolve(&base, "/menu")), "the common link stays");
+        let gone = RESOLVED.with(|m| m.borrow_mut().get("http://a.test", "/article-0.html"));
+        assert_eq!(gone, None, "one page's links go");
     }
 
     #[test]
