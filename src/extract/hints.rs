@@ -1,13 +1,13 @@
 //! Class and id hints: what the names a page gives its elements say about them
 //! (boilerplate regions in several languages, content containers, dates, reader comments,
 //! live coverage). One Aho-Corasick pass over the names finds every keyword; results are
-//! cached per distinct (class, id) pair of a page.
+//! remembered per distinct (class, id) pair on each thread ([`Cache`]).
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasher;
 use std::sync::LazyLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use hashbrown::HashTable;
 
 /// A boilerplate region, whatever it contains (unless it wraps the article).
 pub const HARD: u32 = 1;
@@ -377,43 +377,60 @@ pub fn classify(class: &str, id: &str) -> u32 {
     acc & !LIVE
 }
 
-/// FNV-1a, enough for a per-page cache of short keys.
+/// Distinct (class, id) pairs in each generation of a thread's [`Cache`] memory.
+const CACHE_GENERATION: usize = 8192;
+
+/// A classified pair: class, id, flags.
+type Classified = (Box<str>, Box<str>, u32);
+
+/// A thread's memory of classified (class, id) pairs, in two generations (the young one,
+/// once full, becomes the old one; a pair found in the old one is brought back): the
+/// names of a site's templates are classified once per thread, not once per page.
 #[derive(Default)]
-pub struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &b in bytes {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
+struct Memory {
+    young: HashTable<Classified>,
+    old: HashTable<Classified>,
 }
 
-/// A cache of [`classify`] for one page.
-#[derive(Default)]
-pub struct Cache<'a>(HashMap<(&'a str, &'a str), u32, BuildHasherDefault<Fnv>>);
+thread_local! {
+    static MEMORY: std::cell::RefCell<Memory> = std::cell::RefCell::default();
+}
 
-impl<'a> Cache<'a> {
+fn pair_hash(class: &str, id: &str) -> u64 {
+    foldhash::fast::FixedState::with_seed(0x6c61_6e65_7572).hash_one((class, id))
+}
+
+/// [`classify`], remembered on this thread.
+#[derive(Default)]
+pub struct Cache;
+
+impl Cache {
     /// The flags of an element's class and id.
-    pub fn get(&mut self, class: &'a str, id: &'a str) -> u32 {
+    pub fn get(&mut self, class: &str, id: &str) -> u32 {
         if class.is_empty() && id.is_empty() {
             return 0;
         }
-        *self
-            .0
-            .entry((class, id))
-            .or_insert_with(|| classify(class, id))
+        let hash = pair_hash(class, id);
+        let is = |e: &Classified| &*e.0 == class && &*e.1 == id;
+        MEMORY.with(|memory| {
+            let mut memory = memory.borrow_mut();
+            if let Some(e) = memory.young.find(hash, is) {
+                return e.2;
+            }
+            let flags = match memory.old.find(hash, is) {
+                Some(e) => e.2,
+                None => classify(class, id),
+            };
+            if memory.young.len() >= CACHE_GENERATION {
+                memory.old = std::mem::take(&mut memory.young);
+            }
+            memory
+                .young
+                .insert_unique(hash, (class.into(), id.into(), flags), |e| {
+                    pair_hash(&e.0, &e.1)
+                });
+            flags
+        })
     }
 }
 
@@ -437,6 +454,31 @@ mod tests {
         assert_ne!(classify("entry-content", "") & CONTENT, 0);
         assert_ne!(classify("post-DATE", "") & DATE, 0);
         assert_eq!(classify("", ""), 0);
+    }
+
+    #[test]
+    fn remembered_flags_are_the_flags() {
+        let mut cache = Cache;
+        let names = [
+            "comments-area",
+            "entry-content",
+            "post-DATE",
+            "nav",
+            "sidebar",
+            "",
+        ];
+        for round in 0..3 * CACHE_GENERATION {
+            let class = names[round % names.len()];
+            let id = if round % 7 == 0 { "sidebar" } else { "" };
+            assert_eq!(
+                cache.get(class, id),
+                classify(class, id),
+                "{class:?} {id:?}"
+            );
+            // Pairs seen once push the others towards the old generation.
+            let once = format!("unique-{round}");
+            assert_eq!(cache.get(&once, ""), classify(&once, ""));
+        }
     }
 
     #[test]
