@@ -189,7 +189,7 @@ impl Measures {
         let mut in_link = vec![false; n];
         // Nearest block-level ancestor (or self) of each node: its "unit".
         let mut unit = vec![0usize; n];
-        let mut cache = hints::Cache::default();
+        let mut cache = hints::Cache;
         for i in 0..n {
             let node = &dom.nodes[i];
             let p = node.parent;
