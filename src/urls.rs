@@ -67,6 +67,22 @@ pub fn canonicalize(url: &Url) -> Option<Url> {
     canonicalize_with(url, &[])
 }
 
+/// [`canonicalize_with`] taking the URL: one that is canonical already is handed back as
+/// it is, without a copy.
+pub fn canonicalize_owned(url: Url, extra: &[String]) -> Option<Url> {
+    let plain = url.fragment().is_none()
+        && url.username().is_empty()
+        && url.password().is_none()
+        && url.query().is_none()
+        && matches!(url.scheme(), "http" | "https")
+        && url.host().is_some()
+        && matches!(normalize_escapes(url.path()), std::borrow::Cow::Borrowed(_));
+    if plain {
+        return Some(url);
+    }
+    canonicalize_with(&url, extra)
+}
+
 /// [`canonicalize`], removing also the query parameters named in `extra` (a site
 /// profile's `duplicate_params`; a name ending in `*` is a prefix).
 pub fn canonicalize_with(url: &Url, extra: &[String]) -> Option<Url> {
@@ -727,6 +743,14 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn canonicalizing_a_url_taken_is_canonicalizing_it(s in arb_url()) {
+            if let Ok(u) = Url::parse(&s) {
+                let extra = vec!["ref".to_string(), "x_*".to_string()];
+                prop_assert_eq!(canonicalize_owned(u.clone(), &extra), canonicalize_with(&u, &extra));
+            }
+        }
+
         #[test]
         fn canonicalize_is_idempotent(s in arb_url()) {
             if let Ok(u) = Url::parse(&s)

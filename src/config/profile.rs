@@ -348,6 +348,11 @@ impl SiteProfile {
         crate::urls::canonicalize_with(url, &self.duplicate_params)
     }
 
+    /// [`SiteProfile::canonicalize`] taking the URL (no copy when it is canonical already).
+    pub fn canonicalize_owned(&self, url: Url) -> Option<Url> {
+        crate::urls::canonicalize_owned(url, &self.duplicate_params)
+    }
+
     /// The line of `url` in the `start` list of the profile's file, if it is listed there.
     pub fn start_line(&self, url: &Url) -> Option<usize> {
         self.start_lines

@@ -76,7 +76,7 @@ pub fn links_to_queue(
     max_depth: u32,
     page: &Url,
     depth: u32,
-    links: &[FoundLink],
+    links: Vec<FoundLink>,
 ) -> Vec<NewUrl> {
     let mut out = Vec::with_capacity(links.len());
     for link in links {
@@ -88,7 +88,7 @@ pub fn links_to_queue(
         if over && !(link.source == LinkSource::Asset && depth <= max_depth) {
             continue;
         }
-        let Some(url) = profile.canonicalize(&link.url) else {
+        let Some(url) = profile.canonicalize_owned(link.url) else {
             continue;
         };
         if !profile.allows(&url) || (link.source == LinkSource::Canonical && &url == page) {
@@ -154,7 +154,7 @@ mod tests {
             "http://n.test/2024/05/titre-de-l-article/",
             LinkSource::Canonical,
         );
-        let queued = links_to_queue(&profile, 2, &page, 2, std::slice::from_ref(&canonical));
+        let queued = links_to_queue(&profile, 2, &page, 2, vec![canonical.clone()]);
         let got: Vec<_> = queued
             .iter()
             .map(|n| (n.url.as_str(), n.depth, n.kind))
@@ -172,7 +172,7 @@ mod tests {
             "http://n.test/2024/05/titre-de-l-article/",
             LinkSource::Anchor,
         );
-        assert!(links_to_queue(&profile, 2, &page, 2, &[anchor]).is_empty());
+        assert!(links_to_queue(&profile, 2, &page, 2, vec![anchor]).is_empty());
         // Its own address (after canonicalisation), or a page out of scope: nothing.
         for own in [
             "http://n.test/2024/05/titre-copie-de-l-article/",
@@ -181,7 +181,7 @@ mod tests {
         ] {
             let canonical = link(own, LinkSource::Canonical);
             assert!(
-                links_to_queue(&profile, 2, &page, 1, &[canonical]).is_empty(),
+                links_to_queue(&profile, 2, &page, 1, vec![canonical]).is_empty(),
                 "{own}"
             );
         }

@@ -87,14 +87,14 @@ pub(super) async fn fetch_one(
         tracing::error!("reading {} failed: {e}", url.url);
         PageRead::default()
     });
-    let (read, rendered) =
+    let (mut read, rendered) =
         rendering::render_if_needed(shared, policy, &url, &capture, &written, read, &mut hold)
             .await?;
     // The page is read: its host may be asked for the next one.
     drop(hold.slot.take());
     let found = match site {
         Some(site) => Found {
-            queue: links_to_queue(site, &url, &capture, &read),
+            queue: links_to_queue(site, &url, &capture, &mut read),
             changed_since: read
                 .discovery
                 .as_ref()
@@ -320,7 +320,7 @@ fn links_to_queue(
     site: &Site,
     claimed: &ClaimedUrl,
     capture: &Capture,
-    page: &PageRead,
+    page: &mut PageRead,
 ) -> Vec<NewUrl> {
     let mut queue = Vec::new();
     if let Some(target) = capture
@@ -361,13 +361,14 @@ fn links_to_queue(
             found_on,
         ));
     }
-    if let Some(analysis) = &page.analysis {
+    if let Some(analysis) = &mut page.analysis {
+        // Taken: the links are not needed once queued.
         queue.extend(classify::links_to_queue(
             &site.profile,
             site.max_depth,
             &claimed.url,
             claimed.depth,
-            &analysis.links,
+            std::mem::take(&mut analysis.links),
         ));
     }
     queue
@@ -483,7 +484,7 @@ mod tests {
         let site = site(2);
         let page = claimed("http://news.test/old", 1, UrlKind::Related);
         let moved = capture("http://news.test/old", 301, Some("/new?utm_source=feed"));
-        let queue = links_to_queue(&site, &page, &moved, &PageRead::default());
+        let queue = links_to_queue(&site, &page, &moved, &mut PageRead::default());
         assert_eq!(
             summary(&queue),
             vec![("http://news.test/new", 2, UrlKind::Related)]
@@ -495,7 +496,7 @@ mod tests {
         );
 
         let to_article = capture("http://news.test/old", 302, Some("/a-12345.html"));
-        let queue = links_to_queue(&site, &page, &to_article, &PageRead::default());
+        let queue = links_to_queue(&site, &page, &to_article, &mut PageRead::default());
         assert_eq!(
             summary(&queue),
             vec![("http://news.test/a-12345.html", 2, UrlKind::Article)]
@@ -509,7 +510,7 @@ mod tests {
         for target in ["http://elsewhere.test/", "/private/x", "mailto:a@b.c"] {
             let moved = capture("http://news.test/old", 301, Some(target));
             assert!(
-                links_to_queue(&site, &page, &moved, &PageRead::default()).is_empty(),
+                links_to_queue(&site, &page, &moved, &mut PageRead::default()).is_empty(),
                 "{target}"
             );
         }
@@ -520,7 +521,7 @@ mod tests {
             UrlKind::Other,
         );
         assert_eq!(
-            links_to_queue(&site, &deep, &moved, &PageRead::default()).len(),
+            links_to_queue(&site, &deep, &moved, &mut PageRead::default()).len(),
             1
         );
         let deeper = claimed(
@@ -528,9 +529,9 @@ mod tests {
             2 + MAX_REDIRECT_HOPS,
             UrlKind::Other,
         );
-        assert!(links_to_queue(&site, &deeper, &moved, &PageRead::default()).is_empty());
+        assert!(links_to_queue(&site, &deeper, &moved, &mut PageRead::default()).is_empty());
         let not_a_redirect = capture("http://news.test/old", 200, Some("/new"));
-        assert!(links_to_queue(&site, &page, &not_a_redirect, &PageRead::default()).is_empty());
+        assert!(links_to_queue(&site, &page, &not_a_redirect, &mut PageRead::default()).is_empty());
     }
 
     #[test]
@@ -538,7 +539,7 @@ mod tests {
         let site = site(2);
         let page = claimed("http://news.test/sitemap.xml", 2, UrlKind::Other);
         let ok = capture("http://news.test/sitemap.xml", 200, None);
-        let sitemap = PageRead {
+        let mut sitemap = PageRead {
             discovery: Some(Discovery {
                 kind: DocumentKind::Sitemap,
                 entries: vec![
@@ -551,7 +552,7 @@ mod tests {
             ..PageRead::default()
         };
         assert_eq!(
-            summary(&links_to_queue(&site, &page, &ok, &sitemap)),
+            summary(&links_to_queue(&site, &page, &ok, &mut sitemap)),
             vec![
                 ("http://news.test/a-1234.html", 2, UrlKind::Article),
                 ("http://news.test/rubrique/", 2, UrlKind::Other),
@@ -561,7 +562,7 @@ mod tests {
         assert_eq!(changes.len(), 1, "only in-scope entries with a date");
         assert_eq!(changes[0].0.as_str(), "http://news.test/a-1234.html");
 
-        let index = PageRead {
+        let mut index = PageRead {
             discovery: Some(Discovery {
                 kind: DocumentKind::SitemapIndex,
                 entries: vec![entry("http://news.test/sitemap-1.xml", None)],
@@ -570,7 +571,7 @@ mod tests {
         };
         let top = claimed("http://news.test/sitemap.xml", 1, UrlKind::Other);
         assert_eq!(
-            summary(&links_to_queue(&site, &top, &ok, &index)),
+            summary(&links_to_queue(&site, &top, &ok, &mut index)),
             vec![("http://news.test/sitemap-1.xml", 1, UrlKind::Other)]
         );
     }
@@ -585,7 +586,7 @@ mod tests {
             related,
             source,
         };
-        let read = PageRead {
+        let mut read = PageRead {
             feeds: vec![u("http://news.test/feed/"), u("http://other.test/feed/")],
             analysis: Some(PageAnalysis {
                 links: vec![
@@ -599,7 +600,7 @@ mod tests {
             ..PageRead::default()
         };
         assert_eq!(
-            summary(&links_to_queue(&site, &page, &ok, &read)),
+            summary(&links_to_queue(&site, &page, &ok, &mut read)),
             vec![
                 ("http://news.test/feed/", 0, UrlKind::Start),
                 ("http://news.test/a-99999.html", 1, UrlKind::Article),

@@ -378,7 +378,7 @@ pub fn classify(class: &str, id: &str) -> u32 {
 }
 
 /// Distinct (class, id) pairs in each generation of a thread's [`Cache`] memory.
-const CACHE_GENERATION: usize = 8192;
+const CACHE_GENERATION: usize = 4096;
 
 /// A classified pair: class, id, flags.
 type Classified = (Box<str>, Box<str>, u32);

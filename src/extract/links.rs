@@ -467,7 +467,7 @@ fn is_script_root(url: &Url) -> bool {
 }
 
 /// Entries of each generation of a thread's [`resolve_cached`] memory.
-const RESOLVED_GENERATION: usize = 4096;
+const RESOLVED_GENERATION: usize = 2048;
 
 /// Hrefs resolved, by the part of the base their result depends on (`""` for absolute
 /// hrefs, the base up to its path for `/…` ones), then by href.
