@@ -390,14 +390,12 @@ type Classified = (Box<str>, Box<str>, u32);
 struct Memory {
     young: HashTable<Classified>,
     old: HashTable<Classified>,
+    /// Seeded per process: a page cannot craft names that collide.
+    hasher: foldhash::fast::RandomState,
 }
 
 thread_local! {
     static MEMORY: std::cell::RefCell<Memory> = std::cell::RefCell::default();
-}
-
-fn pair_hash(class: &str, id: &str) -> u64 {
-    foldhash::fast::FixedState::with_seed(0x6c61_6e65_7572).hash_one((class, id))
 }
 
 /// [`classify`], remembered on this thread.
@@ -410,10 +408,11 @@ impl Cache {
         if class.is_empty() && id.is_empty() {
             return 0;
         }
-        let hash = pair_hash(class, id);
         let is = |e: &Classified| &*e.0 == class && &*e.1 == id;
         MEMORY.with(|memory| {
             let mut memory = memory.borrow_mut();
+            let hasher = memory.hasher.clone();
+            let hash = hasher.hash_one((class, id));
             if let Some(e) = memory.young.find(hash, is) {
                 return e.2;
             }
@@ -427,7 +426,7 @@ impl Cache {
             memory
                 .young
                 .insert_unique(hash, (class.into(), id.into(), flags), |e| {
-                    pair_hash(&e.0, &e.1)
+                    hasher.hash_one((&*e.0, &*e.1))
                 });
             flags
         })
