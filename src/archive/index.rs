@@ -11,7 +11,7 @@
 //! rename). Files still being written (`.open`) are skipped. Memory does not grow with
 //! the number of records indexed.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -19,7 +19,6 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
-use super::live::{PreparedFile, PreparedIndex};
 use super::scan::{CaptureKind, CaptureRow, MetadataRow, Row, Stamp, file_name, plan, scan_rows};
 use super::spool::{Spool, replace_file};
 use crate::read::index::{CdxjEntry, INDEX_FILE, MANIFEST_FILE, METADATA_INDEX_FILE, cdx_key};
@@ -50,6 +49,54 @@ pub struct IndexReport {
     pub total_lines: u64,
     /// Files that could not be read to the end (records before the damage are indexed).
     pub errors: Vec<String>,
+}
+
+/// The index lines of one closed file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PreparedFile {
+    /// The file's stamp when it was closed: the lines are valid while it is unchanged.
+    pub stamp: Option<Stamp>,
+    /// Records written (all types, as a scan counts them).
+    pub records: u64,
+    /// Lines of `index.cdxj`, in file order.
+    pub main: Vec<String>,
+    /// Lines of `metadata.cdxj`, in file order.
+    pub meta: Vec<String>,
+}
+
+impl PreparedFile {
+    pub(super) fn bytes(&self) -> usize {
+        self.main.iter().chain(&self.meta).map(String::len).sum()
+    }
+}
+
+/// What a run's writer wrote, file by file: the lines [`super::index`] may take instead
+/// of reading a file (made by [`super::live::LiveIndex`]).
+#[derive(Debug, Clone, Default)]
+pub struct PreparedIndex {
+    pub(super) files: HashMap<String, PreparedFile>,
+}
+
+impl PreparedIndex {
+    /// Takes the lines of the file `name` when it still has `stamp`, the stamp it had
+    /// when closed.
+    pub fn take_file(&mut self, name: &str, stamp: Option<Stamp>) -> Option<PreparedFile> {
+        let file = self.files.get(name)?;
+        if file.stamp.is_none() || file.stamp != stamp {
+            return None;
+        }
+        self.files.remove(name)
+    }
+
+    /// Files with lines.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// True when no file has lines.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
 }
 
 /// The lock file that keeps two indexers off the same folder.

@@ -15,61 +15,13 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use super::index::{capture_entry, metadata_entry};
+use super::index::{PreparedFile, PreparedIndex, capture_entry, metadata_entry};
 use super::scan::{Row, Stamp, row_of};
 use crate::warc::{Record, RecordObserver, WrittenRecord};
 
 /// Bytes of index lines held for the files of a run, at most; the files whose lines
 /// do not fit are read at the end, as without a live index.
 pub const LIVE_INDEX_BUDGET: usize = 32 << 20;
-
-/// The index lines of one closed file.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PreparedFile {
-    /// The file's stamp when it was closed: the lines are valid while it is unchanged.
-    pub stamp: Option<Stamp>,
-    /// Records written (all types, as a scan counts them).
-    pub records: u64,
-    /// Lines of `index.cdxj`, in file order.
-    pub main: Vec<String>,
-    /// Lines of `metadata.cdxj`, in file order.
-    pub meta: Vec<String>,
-}
-
-impl PreparedFile {
-    fn bytes(&self) -> usize {
-        self.main.iter().chain(&self.meta).map(String::len).sum()
-    }
-}
-
-/// What a run's writer wrote, file by file: the lines [`super::index`] may take instead
-/// of reading a file.
-#[derive(Debug, Clone, Default)]
-pub struct PreparedIndex {
-    files: HashMap<String, PreparedFile>,
-}
-
-impl PreparedIndex {
-    /// Takes the lines of the file `name` when it still has `stamp`, the stamp it had
-    /// when closed.
-    pub fn take_file(&mut self, name: &str, stamp: Option<Stamp>) -> Option<PreparedFile> {
-        let file = self.files.get(name)?;
-        if file.stamp.is_none() || file.stamp != stamp {
-            return None;
-        }
-        self.files.remove(name)
-    }
-
-    /// Files with lines.
-    pub fn len(&self) -> usize {
-        self.files.len()
-    }
-
-    /// True when no file has lines.
-    pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
-    }
-}
 
 #[derive(Debug, Default)]
 struct State {

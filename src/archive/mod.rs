@@ -30,8 +30,9 @@ pub mod wp_rest;
 pub use catalog::Catalog;
 pub use filter::{DateBound, Filter, StatusFilter, parse_article_date};
 pub use history::ArticleStatus;
+pub use index::PreparedIndex;
 pub use index::{IndexReport, index_archive, index_archive_prepared};
-pub use live::{LiveIndex, PreparedIndex};
+pub use live::LiveIndex;
 pub use scan::{CaptureKind, FileScan, Stamp, scan_file};
 
 /// The site of a URL: its host, lower case, without a leading `www.`.
