@@ -5,7 +5,7 @@ use foldhash::HashMap;
 
 use url::Url;
 
-use super::dom::{Dom, NONE, collapse};
+use super::dom::{Dom, NONE, push_collapsed};
 use super::{FoundLink, LinkSource};
 
 /// Labels that open a related-articles block (normalised: lower case, no accents on `a`,
@@ -91,11 +91,31 @@ const RELATED_LABELS: &[&str] = &[
 
 /// Normalises a candidate label: NBSP to space, trailing colons/dashes removed, lower case.
 pub fn normalise_label(s: &str) -> String {
-    let s = s.replace(['\u{a0}', '\u{202f}'], " ");
-    let s = collapse(&s).to_lowercase();
-    s.trim_end_matches([':', ' ', '-', '–', '—', '.', '»', '›', '>'])
-        .trim_start_matches(['»', '›', '>', ' '])
-        .to_string()
+    with_normalised_label(s, str::to_string)
+}
+
+/// Calls `then` with `s` normalised as [`normalise_label`] does, copying it only where a
+/// step changes it (most labels are ASCII, lower case and single-spaced already).
+fn with_normalised_label<T>(s: &str, then: impl FnOnce(&str) -> T) -> T {
+    use std::borrow::Cow;
+    let spaced: Cow<'_, str> = if s.contains(['\u{a0}', '\u{202f}']) {
+        Cow::Owned(s.replace(['\u{a0}', '\u{202f}'], " "))
+    } else {
+        Cow::Borrowed(s)
+    };
+    let mut collapsed = String::with_capacity(spaced.len());
+    push_collapsed(&mut collapsed, &spaced);
+    let trimmed = collapsed.trim();
+    let lower: Cow<'_, str> = if trimmed.bytes().any(|b| b.is_ascii_uppercase() || b >= 0x80) {
+        Cow::Owned(trimmed.to_lowercase())
+    } else {
+        Cow::Borrowed(trimmed)
+    };
+    then(
+        lower
+            .trim_end_matches([':', ' ', '-', '–', '—', '.', '»', '›', '>'])
+            .trim_start_matches(['»', '›', '>', ' ']),
+    )
 }
 
 /// True if `s` is a related-block label.
@@ -103,8 +123,7 @@ pub fn is_related_label(s: &str) -> bool {
     if s.len() > 60 {
         return false;
     }
-    let n = normalise_label(s);
-    RELATED_LABELS.contains(&n.as_str())
+    with_normalised_label(s, |n| RELATED_LABELS.contains(&n))
 }
 
 /// Elements that may carry a label.
@@ -625,6 +644,30 @@ mod tests {
         assert_eq!(kept, Some(resolve(&base, "/menu")), "the common link stays");
         let gone = RESOLVED.with(|m| m.borrow_mut().get("http://a.test", "/article-0.html"));
         assert_eq!(gone, None, "one page's links go");
+    }
+
+    #[test]
+    fn labels_are_normalised_as_by_copying_each_step() {
+        let by_copies = |s: &str| {
+            let s = s.replace(['\u{a0}', '\u{202f}'], " ");
+            let s = crate::extract::dom::collapse(&s).to_lowercase();
+            s.trim_end_matches([':', ' ', '-', '–', '—', '.', '»', '›', '>'])
+                .trim_start_matches(['»', '›', '>', ' '])
+                .to_string()
+        };
+        for s in [
+            "À LIRE AUSSI :",
+            " lire\u{a0}aussi\u{202f}: ",
+            "» Read  more ›",
+            "related",
+            "İstanbul — ",
+            "Voir\taussi\n…",
+            "soft\u{ad}hyphen",
+            "",
+            "   ",
+        ] {
+            assert_eq!(normalise_label(s), by_copies(s), "{s:?}");
+        }
     }
 
     #[test]
