@@ -271,14 +271,16 @@ fn load_manifest(dir: &Path) -> BTreeMap<String, Stamp> {
 /// Another indexer at work on the same folder (holding the lock on `index.lock`) makes it
 /// fail with [`ReadError::Busy`].
 pub fn index_archive(dir: &Path) -> Result<IndexReport, ReadError> {
-    index_within(dir, SPOOL_BUDGET, PreparedIndex::default())
+    index_within(dir, SPOOL_BUDGET, &mut PreparedIndex::default())
 }
 
 /// [`index_archive`] after a crawl: the files whose lines were made as they were written
-/// (see [`super::live`]) and are unchanged since are not read again.
+/// (see [`super::live`]) and are unchanged since are not read again. The lines are taken
+/// from `prepared` once the folder's lock is held: after [`ReadError::Busy`] they are all
+/// still there for the next attempt.
 pub fn index_archive_prepared(
     dir: &Path,
-    prepared: PreparedIndex,
+    prepared: &mut PreparedIndex,
 ) -> Result<IndexReport, ReadError> {
     index_within(dir, SPOOL_BUDGET, prepared)
 }
@@ -303,7 +305,7 @@ fn index_prepared(file: PreparedFile, spools: &Spools) -> FileLines {
 fn index_within(
     dir: &Path,
     budget: usize,
-    prepared: PreparedIndex,
+    prepared: &mut PreparedIndex,
 ) -> Result<IndexReport, ReadError> {
     let _lock = IndexLock::take(dir)?;
     let files = warc_files(dir)?;
@@ -339,7 +341,7 @@ fn index_within(
         main: Mutex::new(Spool::new(&index_path, budget)),
         meta: Mutex::new(Spool::new(&meta_path, budget / 4)),
     };
-    let prepared = Mutex::new(prepared);
+    let prepared = Mutex::new(std::mem::take(prepared));
     let index_one = |path: &std::path::PathBuf| {
         let file = prepared
             .lock()
@@ -441,8 +443,8 @@ mod tests {
             write_file(dir, "c.warc", "c.test", 10);
         }
         let tiny =
-            index_within(small.path(), 1, PreparedIndex::default()).expect("indexed in runs");
-        let whole = index_within(large.path(), usize::MAX / 2, PreparedIndex::default())
+            index_within(small.path(), 1, &mut PreparedIndex::default()).expect("indexed in runs");
+        let whole = index_within(large.path(), usize::MAX / 2, &mut PreparedIndex::default())
             .expect("indexed in memory");
         assert_eq!(tiny, whole);
         assert_eq!(tiny.lines, 8010);
@@ -458,8 +460,8 @@ mod tests {
             std::fs::remove_file(dir.join("c.warc")).expect("file removed");
         }
         let tiny =
-            index_within(small.path(), 1, PreparedIndex::default()).expect("updated in runs");
-        let whole = index_within(large.path(), usize::MAX / 2, PreparedIndex::default())
+            index_within(small.path(), 1, &mut PreparedIndex::default()).expect("updated in runs");
+        let whole = index_within(large.path(), usize::MAX / 2, &mut PreparedIndex::default())
             .expect("updated in memory");
         assert_eq!(tiny, whole);
         assert_eq!((tiny.files_indexed, tiny.files_removed), (1, 1));

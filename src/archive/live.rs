@@ -100,7 +100,15 @@ impl RecordObserver for LiveIndex {
         if state.dropped.contains(record.file) {
             return;
         }
-        let file = state.open.entry(record.file.to_string()).or_default();
+        // The file's name is copied once, for its first record.
+        if !state.open.contains_key(record.file) {
+            state
+                .open
+                .insert(record.file.to_string(), PreparedFile::default());
+        }
+        let Some(file) = state.open.get_mut(record.file) else {
+            return;
+        };
         file.records += 1;
         // Requests and warcinfo records are not indexed: their header is not even parsed.
         let kind = record_type(record.header);
@@ -237,14 +245,17 @@ mod tests {
     }
 
     /// The index made from the live lines, and the one made by reading the same files.
-    fn both_indexes(prepared: PreparedIndex, dir: &Path) -> ((String, String), (String, String)) {
+    fn both_indexes(
+        mut prepared: PreparedIndex,
+        dir: &Path,
+    ) -> ((String, String), (String, String)) {
         let copy = tempfile::tempdir().expect("temp dir");
         for entry in std::fs::read_dir(dir).expect("dir").flatten() {
             if entry.path().is_file() {
                 std::fs::copy(entry.path(), copy.path().join(entry.file_name())).expect("copy");
             }
         }
-        let live = index_archive_prepared(dir, prepared).expect("indexed from lines");
+        let live = index_archive_prepared(dir, &mut prepared).expect("indexed from lines");
         let scanned = index_archive(copy.path()).expect("indexed by reading");
         assert_eq!(live.records, scanned.records);
         assert_eq!(live.lines, scanned.lines);
@@ -302,6 +313,24 @@ mod tests {
         changed.size += 1;
         assert!(prepared.take_file(&names[0], Some(changed)).is_none());
         assert!(prepared.take_file(&names[0], stamp).is_some());
+    }
+
+    #[test]
+    fn lines_wait_whole_while_another_indexer_holds_the_folder() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (mut prepared, files) = write_archive(dir.path(), LIVE_INDEX_BUDGET);
+        let held = std::fs::File::create(dir.path().join(crate::archive::index::LOCK_FILE))
+            .expect("lock file");
+        held.try_lock().expect("lock taken");
+        let busy = index_archive_prepared(dir.path(), &mut prepared);
+        assert!(
+            matches!(busy, Err(crate::read::ReadError::Busy(_))),
+            "{busy:?}"
+        );
+        assert_eq!(prepared.len(), files, "no line taken");
+        drop(held);
+        index_archive_prepared(dir.path(), &mut prepared).expect("indexed");
+        assert!(prepared.is_empty(), "every file's lines taken");
     }
 
     #[test]

@@ -485,14 +485,23 @@ const INDEX_BUSY_WAIT: Duration = Duration::from_secs(60);
 /// `prepared` (made as they were written) rather than reading them again. A failure is
 /// logged, not fatal: the archive is complete without its index, and `glaneur index`
 /// rebuilds it.
-async fn update_index(dir: &Path, prepared: crate::archive::PreparedIndex) {
+async fn update_index(dir: &Path, mut prepared: crate::archive::PreparedIndex) {
     let waited = Instant::now();
     loop {
         let d = dir.to_path_buf();
-        // One copy per attempt (waiting for another indexer, `Busy`, is rare).
-        let lines = prepared.clone();
-        let update = move || crate::archive::index_archive_prepared(&d, lines);
-        match tokio::task::spawn_blocking(update).await {
+        // The lines go to the blocking thread and come back (whole after `Busy`).
+        let mut lines = std::mem::take(&mut prepared);
+        let update = move || {
+            let report = crate::archive::index_archive_prepared(&d, &mut lines);
+            (report, lines)
+        };
+        let attempt = tokio::task::spawn_blocking(update)
+            .await
+            .map(|(report, back)| {
+                prepared = back;
+                report
+            });
+        match attempt {
             Ok(Ok(report)) => {
                 tracing::info!(
                     "index.cdxj updated: {} file(s), {} record(s)",
